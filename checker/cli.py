@@ -1,0 +1,84 @@
+"""Command line: parse arguments, dispatch to one command, one error boundary.
+
+Each module in checker.commands has `register(subparsers)` which adds its parser and
+sets `func` to a typed function `(args) -> int`. Heavy imports live inside those
+functions so that `driver-policy validate FILE` starts fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from checker import __version__
+from checker.commands import COMMAND_MODULES
+from checker.errors import CheckerError, UsageError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+
+EPILOG = """\
+exit codes: 0 clean, 1 findings (or an expected failure), 2 usage error,
+3 unexpected crash (a bug: please report it with the message shown).
+
+typical use:
+  driver-policy check                 validate, recompute verdicts, check cards
+  driver-policy explain infiniband/ipoib
+  driver-policy render                regenerate cards/ after changing evidence
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="driver-policy",
+        description="Lifecycle policy for Linux kernel drivers: evidence in drivers/, policy "
+        "in policies/, verdicts recomputed and explained, Markdown cards in cards/.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-C",
+        "--repo",
+        default=".",
+        metavar="DIR",
+        help="the policy repository to work on (default: the current directory)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse reports usage errors itself, with code 2
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    if getattr(args, "func", None) is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"driver-policy {args.command}: usage error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CheckerError as exc:
+        print(f"driver-policy {args.command}: {exc}", file=sys.stderr)
+        return EXIT_FINDINGS
+    except KeyboardInterrupt:
+        print("driver-policy: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+    except Exception as exc:  # the one place a crash becomes a message
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)
+        print(
+            f"driver-policy {args.command}: internal error ({type(exc).__name__}: {exc}); "
+            "this is a bug in driver-policy, please report it with the trace above",
+            file=sys.stderr,
+        )
+        return EXIT_BUG

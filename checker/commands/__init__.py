@@ -1,0 +1,9 @@
+"""One module per subcommand; each exposes `register(subparsers)`."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from checker.commands import check, policy, schema, validate, verdicts
+
+COMMAND_MODULES: list[ModuleType] = [check, validate, verdicts, policy, schema]

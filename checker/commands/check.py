@@ -1,0 +1,84 @@
+"""`driver-policy check`: the main job. Validate, recompute verdicts, check generated files."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import date
+from typing import Any
+
+from checker.commands.common import add_format, parse_date, repo_root
+from checker.report import FORMATS
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "check",
+        help="validate everything, recompute every verdict, check generated files are current",
+        description="The main job, for CI and pre-commit: validate every file, recompute "
+        "every verdict from evidence + policy and compare it with the recorded one, run "
+        "the policy fixtures, and check that generated files (schema/, cards/) are current.",
+        epilog="examples:\n  driver-policy check\n  driver-policy check --format sarif > "
+        "results.sarif\n  driver-policy check --today 2027-01-01   # test override expiry",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    add_format(parser, FORMATS)
+    parser.add_argument("--today", type=parse_date, default=None, metavar="YYYY-MM-DD",
+                        help="the date overrides expire against (default: today's date; "
+                        "used for nothing else)")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from checker.report import report
+
+    root = repo_root(args)
+    today = args.today or date.today()
+    problems, checked, summary = gather(root, today)
+    report(problems, args.format, sys.stdout, checked=checked, summary=summary)
+    return 1 if problems else 0
+
+
+def gather(root: Any, today: date) -> tuple[list[Any], int, str]:
+    from checker.commands.generated import stale_generated
+    from checker.consistency import check_driver, check_fixture
+    from checker.repository import load_workspace
+
+    workspace = load_workspace(root)
+    problems = list(workspace.problems)
+    locate = _locator(workspace)
+    outcomes = []
+    if workspace.policy is not None:
+        for driver in workspace.drivers:
+            outcome, found = check_driver(driver, workspace.policy, today, locate)
+            outcomes.append(outcome)
+            problems += found
+        for fixture in workspace.fixtures:
+            problems += check_fixture(fixture, workspace.policy, locate)[1]
+    problems += stale_generated(root, workspace, outcomes)
+    counts = Counter(o.effective for o in outcomes)
+    overrides = sum(1 for o in outcomes if o.overridden)
+    policy = workspace.policy.label if workspace.policy else "invalid policy"
+    order = ("keep", "keep-annotate", "deprecate", "remove")
+    summary = (f"{len(outcomes)} driver(s) evaluated under {policy}: "
+               + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
+               + f"; {overrides} override(s); {len(workspace.fixtures)} fixture(s)")
+    return sorted(set(problems)), workspace.files, summary
+
+
+def _locator(workspace: Any) -> Any:
+    from pathlib import Path
+
+    from checker.load import read_document
+
+    def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+        doc = workspace.documents.get(file)
+        if doc is None:
+            doc, _ = read_document(Path(workspace.root) / file, file)
+            if doc is None:
+                return 1, 1
+            workspace.documents[file] = doc
+        return doc.locate(keypath)
+
+    return locate

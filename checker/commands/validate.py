@@ -1,0 +1,38 @@
+"""`driver-policy validate [PATH...]`: schema, cross-field and cross-file problems."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from checker.commands.common import add_format, repo_root
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "validate",
+        help="check evidence, policy and fixture files against their schemas and rules",
+        description="Validate driver files (drivers/<subsystem>/<name>.yaml), policies "
+        "(policies/*.yaml) and policy fixtures (policies/tests/*.yaml). Every problem of "
+        "every file is reported as path:line:col: field: message.",
+        epilog="examples:\n  driver-policy validate\n"
+        "  driver-policy validate drivers/infiniband/ipoib.yaml --format github",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files or directories (default: every file under drivers/ and "
+                        "policies/)")
+    add_format(parser)
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from checker.report import report
+    from checker.repository import expand, load_workspace
+
+    root = repo_root(args)
+    files = expand(root, args.paths) if args.paths else None
+    workspace = load_workspace(root, files)
+    report(workspace.problems, args.format, sys.stdout, checked=workspace.files)
+    return 1 if workspace.problems else 0

@@ -1,0 +1,123 @@
+"""evaluate(driver, policy) -> Verdict: probes, score, thresholds, hard rules, confidence.
+
+Pure: no I/O and no clock. Time is the evidence's own date (Driver.evidence_date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checker.model import Driver, Finding, Verdict
+from checker.policy import RANK, HardRule, Policy
+from checker.probes import PROBES
+from checker.schemas import VERDICTS
+
+RETAIN = ("keep", "keep-annotate")
+
+
+def evaluate(driver: Driver, policy: Policy) -> Verdict:
+    as_of = driver.evidence_date()
+    if as_of is None:  # validation refuses such files; fixtures and callers get a clear error
+        raise ValueError(f"{driver.id}: the evidence has no date to measure time against")
+    findings = tuple(PROBES[name](driver, policy.probes[name], as_of) for name in PROBES)
+    score = round(sum(f.contribution for f in findings), 6)
+    by_score = verdict_for_score(score, policy.thresholds)
+    value, rule, reasons = by_score, "score", []
+    facts = {f.probe: f.value for f in findings}
+    setting: HardRule | None = None
+    held = []
+    for hard in policy.rules:
+        if not holds(hard.when, facts):
+            continue
+        held.append(hard.id)
+        if hard.effect == "verdict":
+            setting = setting or hard
+        elif hard.effect == "at_most" and RANK[value] > RANK[hard.target]:
+            reasons.append(f"rule {hard.id}: at most {hard.target} ({hard.why})")
+            value, rule = hard.target, hard.id
+        elif hard.effect == "at_least" and RANK[value] < RANK[hard.target]:
+            reasons.append(f"rule {hard.id}: at least {hard.target} ({hard.why})")
+            value, rule = hard.target, hard.id
+    if setting is not None:
+        reasons.append(f"rule {setting.id}: {setting.target} ({setting.why})")
+        value, rule = setting.target, setting.id
+    deciding = _deciding(findings, value)
+    head = f"score {score:g} gives {by_score} ({_band_text(score, policy.thresholds)})"
+    reasons = [head, *reasons, *(f"{f.reason} ({f.contribution:+g})" for f in deciding)]
+    confidence, parts = _confidence(findings, value, score, policy, setting)
+    return Verdict(value=value, score=score, confidence=confidence, rule=rule,
+                   reasons=tuple(reasons), findings=findings, score_verdict=by_score,
+                   rules_held=tuple(held), confidence_parts=parts)
+
+
+def verdict_for_score(score: float, thresholds: Mapping[str, float]) -> str:
+    for name in VERDICTS[:-1]:
+        if score >= thresholds[name]:
+            return name
+    return VERDICTS[-1]
+
+
+def _band_text(score: float, thresholds: Mapping[str, float]) -> str:
+    parts = [f"{name} >= {thresholds[name]:g}" for name in VERDICTS[:-1]]
+    return "; ".join(parts) + f"; remove below {thresholds[VERDICTS[-2]]:g}"
+
+
+def _deciding(findings: tuple[Finding, ...], value: str) -> list[Finding]:
+    """The findings that pushed towards the verdict, largest first."""
+    sign = 1 if value in RETAIN else -1
+    pushing = [f for f in findings if f.contribution * sign > 0]
+    return sorted(pushing, key=lambda f: (-abs(f.contribution), f.probe))
+
+
+def _confidence(findings: tuple[Finding, ...], value: str, score: float, policy: Policy,
+                setting: HardRule | None) -> tuple[float, tuple[tuple[str, float, float], ...]]:
+    if setting is not None and setting.confidence is not None:
+        return setting.confidence, (("rule " + setting.id, setting.confidence, 1.0),)
+    weights = policy.confidence
+    coverage = sum(1 for f in findings if f.known) / len(findings)
+    sign = 1 if value in RETAIN else -1
+    total = sum(abs(f.contribution) for f in findings)
+    agreeing = sum(abs(f.contribution) for f in findings if f.contribution * sign > 0)
+    agreement = agreeing / total if total else 0.5
+    if setting is not None:
+        margin = 1.0  # the rule set the verdict outright: the score's distance does not matter
+    else:
+        distance = min(abs(score - t) for t in policy.thresholds.values())
+        margin = min(1.0, distance / weights["margin_scale"])
+    parts = (("coverage", round(coverage, 3), weights["coverage"]),
+             ("agreement", round(agreement, 3), weights["agreement"]),
+             ("margin", round(margin, 3), weights["margin"]))
+    raw = sum(v * w for _, v, w in parts)
+    return round(raw, 2), parts
+
+
+def holds(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
+    """Evaluate the policy's closed condition form; an unknown fact satisfies no comparison."""
+    if "all" in cond:
+        return all(holds(c, facts) for c in cond["all"])
+    if "any" in cond:
+        return any(holds(c, facts) for c in cond["any"])
+    if "not" in cond:
+        return not holds(cond["not"], facts)
+    fact = facts.get(cond["field"])
+    op = cond["op"]
+    if op == "known":
+        return fact is not None
+    if op == "unknown":
+        return fact is None
+    if fact is None:
+        return False
+    expected = cond["value"]
+    if op == "eq":
+        return bool(fact == expected)
+    if op == "ne":
+        return bool(fact != expected)
+    if op == "in":
+        return fact in expected
+    if op == "not_in":
+        return fact not in expected
+    if isinstance(fact, bool) or not isinstance(fact, (int, float)):
+        return False
+    return {"lt": fact < expected, "le": fact <= expected, "gt": fact > expected,
+            "ge": fact >= expected}[op]

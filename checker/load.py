@@ -1,0 +1,229 @@
+"""Bytes on disk -> plain data plus a way back to line/column.
+
+The common path parses with ruamel.yaml's C-based safe loader. Locations come from a
+round-trip parse that is done only when a problem has to be reported, so a clean file
+never pays for it. Loading never raises for a bad file: it returns problems.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from checker.errors import Problem
+
+MAX_BYTES = 256 * 1024
+MAX_DEPTH = 24
+BOM = b"\xef\xbb\xbf"
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass
+class Document:
+    """A parsed YAML mapping and the text it came from."""
+
+    path: str
+    text: str
+    data: dict[str, Any]
+    _tree: Any = field(default=None, repr=False)
+    prefix: KeyPath = ()  # where `data` sits inside the file (a fixture's `driver:`)
+
+    def sub(self, key: str) -> Document:
+        """A view of one mapping inside this document, locating in the same file."""
+        view = Document(self.path, self.text, self.data[key], prefix=(*self.prefix, key))
+        view._tree = self._tree
+        return view
+
+    def locate(self, keypath: Iterable[str | int], *, at_key: bool = False) -> tuple[int, int]:
+        """1-based (line, col) of the node at `keypath`, or of its deepest existing parent.
+
+        `at_key` points at a mapping key instead of its value (for unknown fields).
+        """
+        if self._tree is None:
+            try:
+                self._tree = _rt_yaml().load(self.text)
+            except (YAMLError, RecursionError):
+                self._tree = {}
+        node = self._tree
+        line, col = _node_start(node)
+        keys = [*self.prefix, *keypath]
+        for index, key in enumerate(keys):
+            last = index == len(keys) - 1
+            lc = getattr(node, "lc", None)
+            if isinstance(node, dict) and key in node and lc is not None:
+                pos = lc.key(key) if (last and at_key) else lc.value(key)
+                if not last and not isinstance(node[key], (dict, list)):
+                    pos = lc.key(key)
+                line, col = pos[0] + 1, pos[1] + 1
+                node = node[key]
+            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+                if lc is not None:
+                    pos = lc.item(key)
+                    line, col = pos[0] + 1, pos[1] + 1
+                node = node[key]
+            else:
+                break
+            if isinstance(node, (dict, list)) and not (last and at_key):
+                inner = _node_start(node)
+                if inner != (1, 1):
+                    line, col = inner
+        return line, col
+
+
+def _node_start(node: Any) -> tuple[int, int]:
+    lc = getattr(node, "lc", None)
+    if lc is None or lc.line is None:
+        return 1, 1
+    return lc.line + 1, lc.col + 1
+
+
+def _rt_yaml() -> YAML:
+    return YAML(typ="rt")
+
+
+def _safe_yaml() -> YAML:
+    yaml = YAML(typ="safe", pure=False)
+    yaml.allow_duplicate_keys = False
+    return yaml
+
+
+def read_document(path: Path, display: str | None = None) -> tuple[Document | None, list[Problem]]:
+    """Read and parse one YAML file; never raises for the file's content."""
+    shown = display if display is not None else str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(shown, 1, 1, "", f"cannot read file: {exc.strerror or exc}")]
+    return parse_document(raw, shown)
+
+
+def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Problem]]:
+    """Parse bytes that claim to be one YAML mapping."""
+
+    def fail(message: str, line: int = 1, col: int = 1) -> tuple[None, list[Problem]]:
+        return None, [Problem(display, line, col, "", message, rule="yaml")]
+
+    if len(raw) > MAX_BYTES:
+        return fail(f"file is {len(raw)} bytes; the limit is {MAX_BYTES} bytes")
+    if raw.startswith(BOM):
+        return fail("file starts with a UTF-8 byte-order mark; save it without one")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, col = _offset_to_line_col(raw, exc.start)
+        return fail(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col)
+    if not text.strip():
+        return fail("file is empty")
+    try:
+        data = _safe_yaml().load(text)
+    except MarkedYAMLError as exc:
+        line, col = _mark(exc)
+        return fail(_yaml_message(exc, text, line, col), line, col)
+    except RecursionError:
+        return fail(f"document is nested more than {MAX_DEPTH} levels deep")
+    except YAMLError as exc:
+        position = getattr(exc, "position", None)
+        line, col = _index_to_line_col(text, position) if isinstance(position, int) else (1, 1)
+        reason = getattr(exc, "reason", None) or _first_line(str(exc))
+        return fail(f"YAML error: {reason}", line, col)
+    if data is None:
+        return fail("file holds no YAML document")
+    if not isinstance(data, dict):
+        return fail(f"document must be a mapping, not a {_yaml_type(data)}")
+    shape_problem = _check_shape(data)
+    if shape_problem:
+        return fail(shape_problem, *_first_alias(text, shape_problem))
+    return Document(display, text, data), []
+
+
+def _check_shape(data: Any) -> str | None:
+    """Refuse aliases (a shared node) and deep nesting before anything walks the data."""
+    seen: set[int] = set()
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return f"document is nested more than {MAX_DEPTH} levels deep"
+        if isinstance(node, dict):
+            children: Iterable[Any] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        if id(node) in seen:
+            return "YAML anchors and aliases are not allowed in evidence files"
+        seen.add(id(node))
+        stack.extend((child, depth + 1) for child in children)
+    return None
+
+
+def _first_alias(text: str, problem: str) -> tuple[int, int]:
+    if "alias" not in problem:
+        return 1, 1
+    for event in _safe_yaml().parse(text):
+        if type(event).__name__ == "AliasEvent" and event.start_mark is not None:
+            return event.start_mark.line + 1, event.start_mark.column + 1
+    return 1, 1
+
+
+def _index_to_line_col(text: str, index: int) -> tuple[int, int]:
+    before = text[:index]
+    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
+
+
+def _mark(exc: MarkedYAMLError) -> tuple[int, int]:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return 1, 1
+    return mark.line + 1, mark.column + 1
+
+
+def _yaml_message(exc: MarkedYAMLError, text: str, line: int, col: int) -> str:
+    name = type(exc).__name__
+    problem = _first_line(exc.problem or "")
+    if name == "DuplicateKeyError":
+        first = exc.context_mark.line + 1 if exc.context_mark else line
+        key = re.search(r'duplicate key "(.*?)" with', problem)
+        shown = key.group(1) if key else "?"
+        return f"duplicate key {shown!r} (first defined on line {first})"
+    if "could not determine a constructor" in problem:
+        tag = problem.split("tag ")[-1].split(" ")[0].strip("'")
+        return f"YAML tags are not allowed ({tag})"
+    if "expected a single document" in (exc.context or "") + problem:
+        return "file holds several YAML documents; keep exactly one"
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and lines[line - 1][col - 1 : col] == "\t":
+        return "tab character in indentation; YAML indents with spaces"
+    context = _first_line(exc.context or "")
+    text = f"{context}: {problem}" if context and problem else context or problem
+    return f"YAML syntax error: {text}"
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _yaml_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "list"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def _offset_to_line_col(raw: bytes, offset: int) -> tuple[int, int]:
+    before = raw[:offset]
+    line = before.count(b"\n") + 1
+    col = offset - (before.rfind(b"\n") + 1) + 1
+    return line, col

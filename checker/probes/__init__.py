@@ -1,0 +1,31 @@
+"""Probes: one small pure function per question about a driver's evidence.
+
+Each takes (driver, its config from the policy, as_of) and returns a Finding with its
+value (None when the evidence does not say), its contribution to the score and a
+one-line reason. Adding a probe is one function plus one line here (and its config
+schema in checker.schemas.PROBE_CONFIG).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from checker.model import Driver, Finding
+from checker.probes import assessment, hardware, maintenance, upstream
+
+Probe = Callable[[Driver, Mapping[str, Any], date], Finding]
+
+PROBES: dict[str, Probe] = {
+    "deployment": assessment.deployment,
+    "activity": maintenance.activity,
+    "recency": maintenance.recency,
+    "feature_work": maintenance.feature_work,
+    "hardware": hardware.hardware,
+    "replacement": assessment.replacement,
+    "maintainers": assessment.maintainers,
+    "user_reports": assessment.user_reports,
+    "upstream_removal": upstream.upstream_removal,
+    "broken": upstream.broken,
+}

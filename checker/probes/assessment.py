@@ -1,0 +1,55 @@
+"""Probes over the assessed inputs: deployment, replacement, MAINTAINERS status, users."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from checker.model import Driver, Finding
+from checker.probes.common import months_between, unknown
+
+
+def deployment(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How widely is the driver deployed today?"""
+    level = driver.deployment
+    if level == "unknown":
+        return unknown("deployment", "deployment is unknown")
+    points = float(config["points"][level])
+    return Finding("deployment", level, points, f"deployment is {level}")
+
+
+def replacement(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """Is there something users can move to instead?"""
+    status = driver.replacement.status
+    if status == "unknown":
+        return unknown("replacement", "whether anything replaces it is unknown")
+    points = float(config["points"][status])
+    if status == "none":
+        reason = "nothing replaces it"
+    else:
+        reason = f"{status} replacement: {driver.replacement.by or 'named in the evidence'}"
+    return Finding("replacement", status, points, reason)
+
+
+def maintainers(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """What does MAINTAINERS say about the code's care (S: field)?"""
+    status = driver.maintainers_status
+    if status == "unknown":
+        return unknown("maintainers", "MAINTAINERS status is unknown")
+    points = float(config["points"][status])
+    return Finding("maintainers", status, points, f"MAINTAINERS status is {status}")
+
+
+def user_reports(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """Does anyone credibly report using it now (within the policy's months)?"""
+    within = int(config["within_months"])
+    recent = [r for r in driver.users_reported
+              if months_between(r.date.first_day(), as_of) <= within]
+    count = len(recent)
+    if not count:
+        return Finding("user_reports", 0, 0.0,
+                       f"no credible user report from the last {within} months")
+    who = "; ".join(r.who for r in recent[:2])
+    return Finding("user_reports", count, float(config["points"]),
+                   f"{count} credible current user report(s) ({who})")

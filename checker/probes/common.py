@@ -1,0 +1,32 @@
+"""Helpers shared by probes: unknown findings, bands, month arithmetic."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from checker.model import Finding
+
+
+def unknown(probe: str, reason: str) -> Finding:
+    return Finding(probe, None, 0.0, reason, known=False)
+
+
+def band(value: float, bands: Sequence[Mapping[str, Any]], key: str,
+         higher_is_better: bool) -> Mapping[str, Any] | None:
+    """The first band whose bound holds (`at_least` bands: value >= bound; `at_most`: <=)."""
+    for entry in bands:
+        bound = entry[key]
+        if (value >= bound) if higher_is_better else (value <= bound):
+            return entry
+    return None
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Whole calendar months from `earlier` to `later` (0 when in the same month)."""
+    return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def signed(points: float) -> str:
+    return f"{points:+g}"

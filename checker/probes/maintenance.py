@@ -1,0 +1,71 @@
+"""Probes over maintenance: activity in the window, recency, feature work."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from checker.model import Driver, Finding
+from checker.probes.common import band, months_between, unknown
+
+ACTIVITY_ACTIONS = ("maintenance", "feature-work")
+
+
+def activity(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """In what share of the window's months did the code change?"""
+    signals = driver.signals
+    if signals is None:
+        return unknown("activity", "repository signals not collected")
+    share = signals.active_months / signals.months
+    hit = band(share, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    return Finding("activity", round(share, 3), points,
+                   f"active in {signals.active_months}/{signals.months} months ({label})")
+
+
+def _last_activity(driver: Driver) -> tuple[date | None, str]:
+    signals = driver.signals
+    if signals is not None:
+        if signals.last_substantive_commit is not None:
+            return signals.last_substantive_commit, "last substantive commit"
+        last = signals.last_active_month()
+        if last is not None:
+            year, month = map(int, last.split("-"))
+            return date(year, month, 1), "last month with commits"
+        if signals.last_commit is not None:
+            return signals.last_commit, "last commit"
+        return None, "no commit in the window"
+    events = [u.date.first_day() for u in driver.upstream if u.action in ACTIVITY_ACTIONS]
+    if events:
+        return max(events), "last upstream work cited in the evidence"
+    return None, ""
+
+
+def recency(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How long ago did the code last receive real work?"""
+    last, what = _last_activity(driver)
+    if last is None:
+        if driver.signals is not None:
+            points = float(config["older"])
+            return Finding("recency", None, points, f"{what} ({driver.signals.months} months)")
+        return unknown("recency", "no dated activity in the evidence")
+    months = max(0, months_between(last, as_of))
+    hit = band(months, config["bands"], "at_most_months", higher_is_better=False)
+    points = float(hit["points"]) if hit else float(config["older"])
+    label = hit["label"] if hit else "older than every band"
+    return Finding("recency", months, points,
+                   f"{what} {last:%Y-%m}, {months} month(s) before {as_of} ({label})")
+
+
+def feature_work(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """Did new functionality land upstream recently (not only fixes)?"""
+    within = int(config["within_months"])
+    recent = [u for u in driver.upstream
+              if u.action == "feature-work" and months_between(u.date.first_day(), as_of) <= within]
+    if not recent:
+        return Finding("feature_work", 0, 0.0, f"no feature work cited in the last {within} months")
+    latest = max(u.date for u in recent)
+    return Finding("feature_work", len(recent), float(config["points"]),
+                   f"feature work landed upstream ({latest})")

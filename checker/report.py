@@ -1,0 +1,96 @@
+"""Reporters by name: problems (and a summary) -> text, json, github, sarif."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any, TextIO
+
+from checker import __version__
+from checker.errors import Problem
+
+FORMATS = ("text", "json", "github", "sarif")
+
+
+def report(problems: Sequence[Problem], fmt: str, out: TextIO, *, checked: int,
+           summary: str = "") -> None:
+    REPORTERS[fmt](sorted(problems), out, checked, summary)
+
+
+def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+    for problem in problems:
+        out.write(f"{problem}\n")
+    files = len({p.path for p in problems})
+    if problems:
+        out.write(f"{len(problems)} problem(s) in {files} file(s); {checked} file(s) checked\n")
+    else:
+        out.write(f"ok: {checked} file(s) checked, no problems\n")
+    if summary:
+        out.write(summary.rstrip("\n") + "\n")
+
+
+def _json(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+    payload: dict[str, Any] = {
+        "files_checked": checked,
+        "problems": [
+            {"path": p.path, "line": p.line, "col": p.col, "field": p.field,
+             "message": p.message, "severity": p.severity, "rule": p.rule}
+            for p in problems
+        ],
+    }
+    json.dump(payload, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def _github(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+    for p in problems:
+        level = "error" if p.severity == "error" else "warning"
+        title = _escape_property(p.field or p.rule)
+        out.write(f"::{level} file={_escape_property(p.path)},line={p.line},col={p.col},"
+                  f"title={title}::{_escape_data(p.message)}\n")
+    _text([], out, checked, summary) if not problems else out.write(
+        f"{len(problems)} problem(s); {checked} file(s) checked\n")
+
+
+def _sarif(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+    rules = sorted({p.rule for p in problems})
+    payload = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "driver-policy",
+                "version": __version__,
+                "informationUri": "https://github.com/",
+                "rules": [{"id": r, "shortDescription": {"text": f"driver-policy {r} check"}}
+                          for r in rules],
+            }},
+            "results": [
+                {
+                    "ruleId": p.rule,
+                    "level": "error" if p.severity == "error" else "warning",
+                    "message": {"text": f"{p.field}: {p.message}" if p.field else p.message},
+                    "locations": [{"physicalLocation": {
+                        "artifactLocation": {"uri": p.path},
+                        "region": {"startLine": p.line, "startColumn": p.col},
+                    }}],
+                }
+                for p in problems
+            ],
+        }],
+    }
+    json.dump(payload, out, indent=2, ensure_ascii=False)
+    out.write("\n")
+
+
+REPORTERS: dict[str, Callable[[Sequence[Problem], TextIO, int, str], None]] = {
+    "text": _text, "json": _json, "github": _github, "sarif": _sarif,
+}

@@ -1,0 +1,338 @@
+"""Cerberus schemas for the two file kinds, as module-level data.
+
+Custom types (`partial_date`, `http_url`, `verdict`) are implemented in
+checker.validate.EvidenceValidator; checker.jsonschema maps them for editors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+VERDICTS = ("keep", "keep-annotate", "deprecate", "remove")
+DEPLOYMENT = ("none", "low", "medium", "high", "unknown")
+HARDWARE_KIND = ("hardware", "software", "protocol", "unknown")
+MAINTAINERS_STATUS = ("Supported", "Maintained", "Odd Fixes", "Orphan", "Obsolete", "unknown")
+GRANULARITY = ("directory", "files", "feature")
+REPLACEMENT_STATUS = ("none", "partial", "full", "unknown")
+UPSTREAM_ACTIONS = (
+    "removal-proposed",  # a patch or thread proposing removal
+    "removal-merged",  # the code was deleted upstream
+    "revert-merged",  # the code was reverted upstream (removal by revert)
+    "removal-withdrawn",  # a removal was proposed or merged and then undone
+    "deprecation-proposed",
+    "deprecated",  # marked deprecated upstream (Kconfig, docs, warning)
+    "feature-work",  # new functionality landed
+    "maintenance",  # fixes, refactoring, backports
+)
+CATEGORIES = (
+    "bus",
+    "crypto",
+    "gpu-display",
+    "input-hid",
+    "media",
+    "misc",
+    "networking-ethernet",
+    "networking-wireless",
+    "networking-other",
+    "platform",
+    "power-thermal",
+    "rdma",
+    "sensors-hwmon",
+    "sound",
+    "storage-nvme",
+    "storage-scsi-ata",
+    "storage-other",
+    "usb",
+    "virtualization",
+)
+
+NAME_RE = r"^[a-z0-9][a-z0-9_.+-]*$"
+KCONFIG_RE = r"^[A-Z0-9_]+$"
+KERNEL_PATH_RE = r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9_.,+*?\[\]/-]+$"
+SHA_RE = r"^[0-9a-f]{7,40}$"
+MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+
+TEXT: dict[str, Any] = {"type": "string", "empty": False, "maxlength": 20000}
+SHORT_TEXT: dict[str, Any] = {"type": "string", "empty": False, "maxlength": 500}
+COUNT: dict[str, Any] = {"type": "integer", "min": 0}
+OPTIONAL_COUNT: dict[str, Any] = {"type": "integer", "min": 0, "nullable": True}
+SOURCE_REF: dict[str, Any] = {"type": "integer", "min": 1}
+
+
+def _list_of(item: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "list", "schema": item, **extra}
+
+
+def _mapping(schema: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "dict", "schema": schema, **extra}
+
+
+SOURCE = _mapping(
+    {
+        "url": {"type": "http_url", "required": True},
+        "domain_only": {"type": "boolean"},
+        "claim": {**TEXT, "required": True},
+        # null: the evidence gives no date for the claim (said on the card, never guessed)
+        "date": {"type": "partial_date", "required": True, "nullable": True},
+        "retrieved": {"type": "partial_date"},
+    }
+)
+
+UPSTREAM_ACTION = _mapping(
+    {
+        "action": {"type": "string", "allowed": UPSTREAM_ACTIONS, "required": True},
+        "date": {"type": "partial_date", "required": True},
+        "tree": {**SHORT_TEXT, "nullable": True},
+        "kernel": {"type": "string", "regex": r"^v?[0-9]+\.[0-9]+(-rc[0-9]+)?$", "nullable": True},
+        "commit": {"type": "string", "regex": SHA_RE, "nullable": True},
+        "subject": {**SHORT_TEXT, "nullable": True},
+        "summary": {**TEXT, "required": True},
+        "sources": _list_of(SOURCE_REF, required=True, minlength=1),
+    }
+)
+
+USER_REPORT = _mapping(
+    {
+        "who": {**SHORT_TEXT, "required": True},
+        "claim": {**TEXT, "required": True},
+        "date": {"type": "partial_date", "required": True},
+        "sources": _list_of(SOURCE_REF, required=True, minlength=1),
+    }
+)
+
+MONTH = _mapping(
+    {
+        "month": {"type": "string", "regex": MONTH_RE, "required": True},
+        "commits": {**COUNT, "required": True},
+        "added": {**COUNT, "required": True},
+        "removed": {**COUNT, "required": True},
+    }
+)
+
+SIGNALS = _mapping(
+    {
+        "computed_by": {**SHORT_TEXT, "required": True},
+        "kernel_rev": {"type": "string", "regex": SHA_RE, "nullable": True, "required": True},
+        "window": _mapping(
+            {
+                "start": {"type": "date", "required": True},
+                "end": {"type": "date", "required": True},
+            },
+            required=True,
+        ),
+        "files": {**COUNT, "required": True},
+        "source_lines": {**COUNT, "required": True},
+        "commits": {**COUNT, "required": True},
+        "substantive_commits": OPTIONAL_COUNT,
+        "mechanical_commits": OPTIONAL_COUNT,
+        "lines_added": {**COUNT, "required": True},
+        "lines_removed": {**COUNT, "required": True},
+        "authors": {**COUNT, "required": True},
+        "active_months": {**COUNT, "required": True},
+        "monthly": _list_of(MONTH, required=True, minlength=1, maxlength=600),
+        "first_commit": {"type": "date", "nullable": True},
+        "last_commit": {"type": "date", "nullable": True},
+        "last_substantive_commit": {"type": "date", "nullable": True},
+        "device_ids": OPTIONAL_COUNT,
+        "depends_on_broken": {"type": "boolean", "nullable": True},
+    },
+    nullable=True,
+)
+
+OVERRIDE = _mapping(
+    {
+        "verdict": {"type": "string", "allowed": VERDICTS, "required": True},
+        "reason": {**TEXT, "required": True},
+        "by": {**SHORT_TEXT, "required": True},
+        "until": {"type": "date", "required": True},
+    },
+    nullable=True,
+)
+
+DRIVER_SCHEMA: dict[str, Any] = {
+    "schema": {"type": "integer", "allowed": (1,), "required": True},
+    "name": {**SHORT_TEXT, "required": True},
+    "subsystem": {"type": "string", "regex": NAME_RE, "required": True},
+    "category": {"type": "string", "allowed": CATEGORIES, "required": True},
+    "path": {"type": "string", "regex": KERNEL_PATH_RE, "required": True},
+    "paths": _mapping(
+        {
+            "include": _list_of(
+                {"type": "string", "regex": KERNEL_PATH_RE}, required=True, minlength=1
+            ),
+            "exclude": _list_of({"type": "string", "regex": KERNEL_PATH_RE}),
+        },
+        required=True,
+    ),
+    "granularity": {"type": "string", "allowed": GRANULARITY, "required": True},
+    "granularity_note": {**TEXT, "nullable": True},
+    "kconfig": _list_of({"type": "string", "regex": KCONFIG_RE}, required=True),
+    "summary": {**TEXT, "required": True},
+    "provenance": {**TEXT, "nullable": True},
+    "deployment": {"type": "string", "allowed": DEPLOYMENT, "required": True},
+    "hardware": _mapping(
+        {
+            "kind": {"type": "string", "allowed": HARDWARE_KIND, "required": True},
+            "sold_new": {"type": ["boolean", "string"], "allowed": (True, False, "unknown"),
+                         "required": True},
+            "last_sold": {"type": "integer", "nullable": True, "required": True},
+        },
+        required=True,
+    ),
+    "replacement": _mapping(
+        {
+            "status": {"type": "string", "allowed": REPLACEMENT_STATUS, "required": True},
+            "by": {**SHORT_TEXT, "nullable": True},
+            "note": {**TEXT, "nullable": True},
+        },
+        required=True,
+    ),
+    "maintainers_status": {"type": "string", "allowed": MAINTAINERS_STATUS, "required": True},
+    "upstream": _list_of(UPSTREAM_ACTION, required=True),
+    "users_reported": _list_of(USER_REPORT, required=True),
+    "signals": SIGNALS,
+    "sources": _list_of(SOURCE, required=True),
+    "verdict": _mapping(
+        {
+            "value": {"type": "string", "allowed": VERDICTS, "required": True},
+            "confidence": {"type": "number", "min": 0, "max": 1, "nullable": True},
+            "recommendation": {**TEXT, "required": True},
+            "notes": {**TEXT, "nullable": True},
+            "override": OVERRIDE,
+        },
+        # absent on a new file: `check` then says what the policy computes
+        nullable=True,
+    ),
+}
+
+
+# -- policy ------------------------------------------------------------------------
+
+# Names a condition may test: one per probe (the probe's value), closed.
+PROBE_NAMES = (
+    "deployment",
+    "activity",
+    "recency",
+    "feature_work",
+    "hardware",
+    "replacement",
+    "maintainers",
+    "user_reports",
+    "upstream_removal",
+    "broken",
+)
+OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "known", "unknown")
+SCALAR = {"type": ["string", "number", "boolean", "list"], "nullable": True}
+POINTS: dict[str, Any] = {"type": "number", "min": -100, "max": 100, "required": True}
+WHY: dict[str, Any] = {**TEXT, "required": True}
+
+
+def _bands(key: str) -> dict[str, Any]:
+    """Ordered bands: the first whose bound holds gives the points."""
+    return _list_of(
+        _mapping({key: {"type": "number", "required": True}, "points": POINTS,
+                  "label": {**SHORT_TEXT, "required": True}}),
+        required=True, minlength=1,
+    )
+
+
+def _points_for(values: tuple[str, ...]) -> dict[str, Any]:
+    return _mapping({v: POINTS for v in values}, required=True)
+
+
+PROBE_CONFIG: dict[str, dict[str, Any]] = {
+    "deployment": {"points": _points_for(("none", "low", "medium", "high"))},
+    "activity": {"bands": _bands("at_least")},
+    "recency": {"bands": _bands("at_most_months"), "older": POINTS},
+    "feature_work": {"within_months": {**COUNT, "required": True}, "points": POINTS},
+    "hardware": {
+        "software": POINTS,
+        "sold_new": POINTS,
+        "not_sold_bands": _bands("at_most_years"),
+        "not_sold_older": POINTS,
+    },
+    "replacement": {"points": _points_for(("none", "partial", "full"))},
+    "maintainers": {"points": _points_for(MAINTAINERS_STATUS[:-1])},
+    "user_reports": {"within_months": {**COUNT, "required": True}, "points": POINTS},
+    "upstream_removal": {"points": _points_for(("none", "proposed", "deprecated", "merged"))},
+    "broken": {"points": POINTS},
+}
+
+CONDITION: dict[str, Any] = {
+    "type": "dict",
+    "condition": True,  # checked by the validator's `condition` rule (recursive, closed form)
+}
+
+HARD_RULE = _mapping(
+    {
+        "id": {"type": "string", "regex": NAME_RE, "required": True},
+        "when": {**CONDITION, "required": True},
+        "verdict": {"type": "string", "allowed": VERDICTS, "excludes": ["at_most", "at_least"]},
+        "at_most": {"type": "string", "allowed": VERDICTS, "excludes": ["verdict", "at_least"]},
+        "at_least": {"type": "string", "allowed": VERDICTS, "excludes": ["verdict", "at_most"]},
+        "confidence": {"type": "number", "min": 0, "max": 1},
+        "why": WHY,
+    }
+)
+
+POLICY_SCHEMA: dict[str, Any] = {
+    "policy": {"type": "string", "regex": NAME_RE, "required": True},
+    "version": {"type": "integer", "min": 1, "required": True},
+    "description": {**TEXT, "required": True},
+    "window": _mapping({"months": {"type": "integer", "min": 1, "max": 240, "required": True}},
+                       required=True),
+    "collect": _mapping(
+        {
+            "mechanical": _mapping(
+                {
+                    "max_files": {"type": "integer", "min": 1, "required": True},
+                    "subject_patterns": _list_of({"type": "string", "regex_pattern": True},
+                                                 required=True),
+                    "bot_authors": _list_of({"type": "string", "regex_pattern": True},
+                                            required=True),
+                },
+                required=True,
+            ),
+            "source_extensions": _list_of({"type": "string", "regex": r"^\.[A-Za-z0-9]+$"},
+                                          required=True, minlength=1),
+        },
+        required=True,
+    ),
+    "stale": _mapping(
+        {
+            "source_months": {"type": "integer", "min": 1, "required": True},
+            "signals_months": {"type": "integer", "min": 1, "required": True},
+        },
+        required=True,
+    ),
+    "probes": _mapping(
+        {name: _mapping(config, required=True) for name, config in PROBE_CONFIG.items()},
+        required=True,
+    ),
+    "thresholds": _mapping(
+        {name: {"type": "number", "required": True} for name in VERDICTS[:-1]},
+        required=True,
+    ),
+    "confidence": _mapping(
+        {
+            "coverage": {"type": "number", "min": 0, "max": 1, "required": True},
+            "agreement": {"type": "number", "min": 0, "max": 1, "required": True},
+            "margin": {"type": "number", "min": 0, "max": 1, "required": True},
+            "margin_scale": {"type": "number", "min": 0.1, "required": True},
+        },
+        required=True,
+    ),
+    "rules": _list_of(HARD_RULE, required=True),
+}
+
+FIXTURE_SCHEMA: dict[str, Any] = {
+    "description": {**TEXT, "required": True},
+    "expect": _mapping(
+        {
+            "verdict": {"type": "string", "allowed": VERDICTS, "required": True},
+            "rule": {"type": "string", "regex": NAME_RE},
+        },
+        required=True,
+    ),
+    "driver": {"type": "dict", "required": True},
+}

@@ -1,0 +1,472 @@
+"""Validated documents -> models; every schema and cross-field problem -> a located Problem.
+
+Validation never stops at the first problem: it returns all of them for one document,
+and the caller gathers them for every file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import cerberus
+from cerberus import errors as cerrors
+
+from checker import schemas
+from checker.errors import Problem
+from checker.load import Document, KeyPath
+from checker.model import (
+    Driver,
+    Hardware,
+    Month,
+    Override,
+    PartialDate,
+    RecordedVerdict,
+    Replacement,
+    Signals,
+    Source,
+    UpstreamAction,
+    UserReport,
+)
+
+PARTIAL_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
+
+# What each regex in the schemas asks for, in words a contributor understands.
+REGEX_WORDS = {
+    schemas.NAME_RE: "lower-case letters, digits and . _ + - (starting with a letter or digit)",
+    schemas.KCONFIG_RE: "a Kconfig symbol in upper case, without the CONFIG_ prefix",
+    schemas.KERNEL_PATH_RE: "a relative kernel path (no leading '/', no '..')",
+    schemas.SHA_RE: "a hexadecimal commit id of 7 to 40 lower-case characters",
+    schemas.MONTH_RE: 'a month written "YYYY-MM"',
+}
+
+TYPE_WORDS = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "list": "a list",
+    "dict": "a mapping",
+    "date": "a date YYYY-MM-DD",
+    "partial_date": 'a date "YYYY", "YYYY-MM" or YYYY-MM-DD',
+    "http_url": "an http:// or https:// URL",
+}
+
+
+class EvidenceValidator(cerberus.Validator):  # type: ignore[misc]
+    """Cerberus with the project's own types."""
+
+    def _validate_type_partial_date(self, value: Any) -> bool:
+        if isinstance(value, date):
+            return True
+        if not isinstance(value, str) or not PARTIAL_DATE_RE.match(value):
+            return False
+        try:
+            PartialDate.parse(value).first_day()
+            parts = value.split("-")
+            if len(parts) == 3:
+                date(int(parts[0]), int(parts[1]), int(parts[2]))
+        except ValueError:
+            return False
+        return True
+
+    def _validate_type_http_url(self, value: Any) -> bool:
+        return isinstance(value, str) and is_http_url(value)
+
+    def _validate_regex_pattern(self, constraint: bool, field: str, value: Any) -> None:
+        """{'type': 'boolean'}"""
+        if constraint and isinstance(value, str):
+            try:
+                re.compile(value)
+            except re.error as exc:
+                self._error(field, f"is not a valid regular expression ({exc})")
+
+    def _validate_condition(self, constraint: bool, field: str, value: Any) -> None:
+        """{'type': 'boolean'}"""
+        if constraint:
+            for where, message in condition_problems(value, ""):
+                self._error(field, f"{where}: {message}" if where else message)
+
+
+def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[str, str]]:
+    """The closed condition form: {field, op, value} | {all: [...]} | {any: [...]} | {not: c}."""
+    if depth > 8:
+        yield where, "conditions nest more than 8 levels"
+        return
+    if not isinstance(cond, dict):
+        yield where, "a condition must be a mapping"
+        return
+    combinators = [k for k in ("all", "any", "not") if k in cond]
+    if combinators:
+        key = combinators[0]
+        extra = sorted(set(cond) - {key})
+        if extra:
+            yield where, f"{key!r} cannot be combined with {', '.join(map(repr, extra))}"
+        inner = cond[key]
+        if key == "not":
+            yield from condition_problems(inner, f"{where}.not".lstrip("."), depth + 1)
+        elif not isinstance(inner, list) or not inner:
+            yield where, f"{key!r} takes a non-empty list of conditions"
+        else:
+            for index, item in enumerate(inner):
+                yield from condition_problems(item, f"{where}.{key}[{index}]".lstrip("."),
+                                              depth + 1)
+        return
+    unknown = sorted(set(cond) - {"field", "op", "value"})
+    if unknown:
+        yield where, f"unknown key(s) {', '.join(map(repr, unknown))}; a condition has " \
+                     "field, op and value, or all / any / not"
+    field = cond.get("field")
+    if field not in schemas.PROBE_NAMES:
+        close = difflib.get_close_matches(str(field), schemas.PROBE_NAMES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        yield where, f"field {field!r} is not a probe (probes: {', '.join(schemas.PROBE_NAMES)})" \
+                     + hint
+    op = cond.get("op")
+    if op not in schemas.OPERATORS:
+        yield where, f"op {op!r} must be one of {', '.join(schemas.OPERATORS)}"
+    elif op in ("known", "unknown"):
+        if "value" in cond:
+            yield where, f"op {op!r} takes no value"
+    elif "value" not in cond:
+        yield where, f"op {op!r} needs a value"
+    elif op in ("in", "not_in") and not isinstance(cond["value"], list):
+        yield where, f"op {op!r} needs a list value"
+    elif op in ("lt", "le", "gt", "ge") and (
+        isinstance(cond["value"], bool) or not isinstance(cond["value"], (int, float))
+    ):
+        yield where, f"op {op!r} needs a number"
+
+
+def is_http_url(value: str) -> bool:
+    if any(ch.isspace() or ord(ch) < 32 or ch in '<>"`' for ch in value):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+_VALIDATORS: dict[int, EvidenceValidator] = {}
+
+
+def validator_for(schema: dict[str, Any]) -> EvidenceValidator:
+    """Build each validator once per process: cerberus schema set-up is the costly part."""
+    key = id(schema)
+    if key not in _VALIDATORS:
+        _VALIDATORS[key] = EvidenceValidator(schema)
+    return _VALIDATORS[key]
+
+
+def schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
+    validator = validator_for(schema)
+    if validator.validate(doc.data):
+        return []
+    problems = []
+    for error in _leaf_errors(validator._errors):
+        keypath = tuple(error.document_path)
+        at_key = error.code == cerrors.UNKNOWN_FIELD.code
+        if error.code == cerrors.REQUIRED_FIELD.code:
+            line, col = doc.locate(keypath[:-1])
+        else:
+            line, col = doc.locate(keypath, at_key=at_key)
+        message = _message(error, validator, schema)
+        problems.append(Problem(doc.path, line, col, field_name((*doc.prefix, *keypath)), message))
+    return sorted(set(problems))
+
+
+def _leaf_errors(errors: Any) -> Iterator[Any]:
+    for error in errors:
+        if error.is_group_error:
+            yield from _leaf_errors(error.child_errors)
+        else:
+            yield error
+
+
+def field_name(keypath: KeyPath) -> str:
+    out = ""
+    for key in keypath:
+        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
+def _message(error: Any, validator: EvidenceValidator, schema: dict[str, Any]) -> str:
+    code, constraint, value = error.code, error.constraint, error.value
+    if code == cerrors.REQUIRED_FIELD.code:
+        return "is required"
+    if code == cerrors.UNKNOWN_FIELD.code:
+        siblings = _sibling_fields(schema, error.document_path[:-1])
+        close = difflib.get_close_matches(str(error.document_path[-1]), siblings, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        return f"unknown field{hint}"
+    if code == cerrors.BAD_TYPE.code:
+        wanted = constraint if isinstance(constraint, (list, tuple)) else [constraint]
+        return "must be " + " or ".join(TYPE_WORDS.get(t, t) for t in wanted)
+    if code == cerrors.UNALLOWED_VALUE.code:
+        allowed = ", ".join(_show(v) for v in constraint)
+        return f"must be one of {allowed} (found {_show(value)})"
+    if code == cerrors.MIN_VALUE.code:
+        return f"must be >= {constraint} (found {value})"
+    if code == cerrors.MAX_VALUE.code:
+        return f"must be <= {constraint} (found {value})"
+    if code == cerrors.MIN_LENGTH.code:
+        unit = "characters" if isinstance(value, str) else "items"
+        return f"must have at least {constraint} {unit}"
+    if code == cerrors.MAX_LENGTH.code:
+        unit = "characters" if isinstance(value, str) else "items"
+        return f"must have at most {constraint} {unit} (found {len(value)})"
+    if code == cerrors.EMPTY_NOT_ALLOWED.code:
+        return "must not be empty"
+    if code == cerrors.NOT_NULLABLE.code:
+        return "must not be null"
+    if code == cerrors.REGEX_MISMATCH.code:
+        return f"must be {REGEX_WORDS.get(constraint, 'in the form ' + constraint)} (found {_show(value)})"
+    return str(validator.error_handler.messages.get(code, "is invalid")).format(
+        *error.info, constraint=constraint, field=error.field, value=value
+    )
+
+
+def _sibling_fields(schema: dict[str, Any], parent: tuple[Any, ...]) -> list[str]:
+    rules: Any = {"type": "dict", "schema": schema}
+    for key in parent:
+        if isinstance(key, int):
+            rules = rules.get("schema", {})
+        else:
+            rules = rules.get("schema", {}).get(key, {})
+    inner = rules.get("schema", {})
+    return [k for k in inner if isinstance(k, str)]
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(
+        value, bool) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# -- drivers -----------------------------------------------------------------------
+
+DRIVER_FILE_RE = re.compile(r"^drivers/([^/]+)/([^/]+)\.yaml$")
+
+
+def driver_id(relpath: str) -> str | None:
+    match = DRIVER_FILE_RE.match(relpath)
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+def validate_driver(doc: Document, *, ident: str | None = None) -> tuple[Driver | None,
+                                                                       list[Problem]]:
+    """Schema, then cross-field rules; a model only for a document with no problem.
+
+    `ident` is given for drivers that do not live in drivers/ (policy fixtures), which
+    skips the file-location rule.
+    """
+    problems = schema_problems(doc, schemas.DRIVER_SCHEMA)
+    if ident is None:
+        problems += _location_problems(doc)
+    if problems:
+        return None, sorted(set(problems))
+    problems = list(_cross_field_problems(doc))
+    if problems:
+        return None, sorted(set(problems))
+    return to_driver(doc, ident), []
+
+
+def _location_problems(doc: Document) -> list[Problem]:
+    match = DRIVER_FILE_RE.match(doc.path)
+    if match is None:
+        return [Problem(doc.path, 1, 1, "", "driver files live at drivers/<subsystem>/<name>.yaml")]
+    subsystem, name = match.groups()
+    problems = []
+    if not re.match(schemas.NAME_RE, name):
+        problems.append(Problem(doc.path, 1, 1, "", f"file name {name!r} must be "
+                                + REGEX_WORDS[schemas.NAME_RE]))
+    declared = doc.data.get("subsystem")
+    if isinstance(declared, str) and declared != subsystem:
+        line, col = doc.locate(("subsystem",))
+        problems.append(Problem(doc.path, line, col, "subsystem",
+                                f"is {declared!r} but the file is in drivers/{subsystem}/"))
+    return problems
+
+
+def _cross_field_problems(doc: Document) -> Iterator[Problem]:
+    data = doc.data
+
+    def at(keypath: KeyPath, message: str) -> Problem:
+        line, col = doc.locate(keypath)
+        return Problem(doc.path, line, col, field_name((*doc.prefix, *keypath)), message,
+                       rule="cross-field")
+
+    for index, source in enumerate(data["sources"]):
+        if source.get("domain_only") and urlsplit(source["url"]).path not in ("", "/"):
+            yield at(("sources", index, "url"), "a domain_only source must be just the site "
+                     "(https://domain/); record the full address and drop domain_only")
+    count = len(data["sources"])
+    for section in ("upstream", "users_reported"):
+        for index, item in enumerate(data[section]):
+            for ref_index, ref in enumerate(item["sources"]):
+                if ref > count:
+                    yield at((section, index, "sources", ref_index),
+                             f"refers to source {ref} but the file lists {count} source(s)")
+    yield from _signals_problems(data, at)
+    if not data.get("signals") and not any(
+        item["date"] is not None for section in ("sources", "upstream", "users_reported")
+        for item in data[section]
+    ):
+        yield at(("sources",), "the evidence has no date to measure time against: "
+                 "add signals or a dated source")
+    last_sold = data["hardware"]["last_sold"]
+    if last_sold is not None:
+        upper = _evidence_year(data)
+        if not 1970 <= last_sold <= upper:
+            yield at(("hardware", "last_sold"), f"must be a year from 1970 to {upper} "
+                     f"(the evidence's year), found {last_sold}")
+
+
+def _evidence_year(data: dict[str, Any]) -> int:
+    signals = data.get("signals")
+    if signals:
+        return int(signals["window"]["end"].year)
+    years = [PartialDate.parse(s["date"]).year for s in data["sources"] if s["date"] is not None]
+    years += [PartialDate.parse(u["date"]).year for u in data["upstream"]]
+    return max(years, default=date.max.year)
+
+
+def _signals_problems(data: dict[str, Any], at: Callable[[KeyPath, str], Problem]) -> Iterator[Problem]:
+    signals = data.get("signals")
+    if not signals:
+        return
+    start, end = signals["window"]["start"], signals["window"]["end"]
+    if start >= end:
+        yield at(("signals", "window", "end"), f"window end {end} must be after its start {start}")
+        return
+    expected = month_range(start, end)
+    months = [m["month"] for m in signals["monthly"]]
+    if months != expected:
+        yield at(("signals", "monthly"), _month_mismatch(expected, months))
+    for key, total in (("commits", "commits"), ("added", "lines_added"), ("removed", "lines_removed")):
+        summed = sum(m[key] for m in signals["monthly"])
+        if summed != signals[total]:
+            yield at(("signals", total), f"is {signals[total]} but the monthly {key} sum to {summed}")
+    active = sum(1 for m in signals["monthly"] if m["commits"])
+    if active != signals["active_months"]:
+        yield at(("signals", "active_months"),
+                 f"is {signals['active_months']} but {active} month(s) have commits")
+    substantive, mechanical = signals.get("substantive_commits"), signals.get("mechanical_commits")
+    if (substantive is None) != (mechanical is None):
+        missing = "mechanical_commits" if mechanical is None else "substantive_commits"
+        yield at(("signals", missing), "must be given when the other half of the split is")
+    elif substantive is not None and substantive + mechanical != signals["commits"]:
+        yield at(("signals", "substantive_commits"),
+                 f"{substantive} substantive + {mechanical} mechanical must equal "
+                 f"commits ({signals['commits']})")
+    order = ["first_commit", "last_substantive_commit", "last_commit"]
+    for key in order:
+        value = signals.get(key)
+        if value is not None and value > end:
+            yield at(("signals", key), f"{value} is after the window end {end}")
+    first, last = signals.get("first_commit"), signals.get("last_commit")
+    last_sub = signals.get("last_substantive_commit")
+    if first and last and first > last:
+        yield at(("signals", "first_commit"), f"{first} is after last_commit {last}")
+    if last_sub and last and last_sub > last:
+        yield at(("signals", "last_substantive_commit"), f"{last_sub} is after last_commit {last}")
+    if signals["commits"] and last is not None and last < start:
+        yield at(("signals", "last_commit"),
+                 f"{last} is before the window start {start} but the window has commits")
+
+
+def month_range(start: date, end: date) -> list[str]:
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_mismatch(expected: list[str], found: list[str]) -> str:
+    head = f"must list one entry per month from {expected[0]} to {expected[-1]} ({len(expected)})"
+    for index, (want, got) in enumerate(zip(expected, found, strict=False)):
+        if want != got:
+            return f"{head}; entry {index} is {got}, expected {want}"
+    return f"{head}; found {len(found)}"
+
+
+# -- models ------------------------------------------------------------------------
+
+
+def _pdate(value: Any) -> PartialDate | None:
+    return None if value is None else PartialDate.parse(value)
+
+
+def to_driver(doc: Document, ident: str | None = None) -> Driver:
+    d = doc.data
+    ident = ident or driver_id(doc.path) or doc.path
+    hw = d["hardware"]
+    sold = hw["sold_new"]
+    signals = d.get("signals")
+    verdict = d.get("verdict")
+    return Driver(
+        id=ident,
+        file=doc.path,
+        name=d["name"],
+        subsystem=d["subsystem"],
+        category=d["category"],
+        path=d["path"],
+        include=tuple(d["paths"]["include"]),
+        exclude=tuple(d["paths"].get("exclude") or ()),
+        granularity=d["granularity"],
+        granularity_note=d.get("granularity_note"),
+        kconfig=tuple(d["kconfig"]),
+        summary=d["summary"],
+        provenance=d.get("provenance"),
+        deployment=d["deployment"],
+        hardware=Hardware(hw["kind"], None if sold == "unknown" else bool(sold), hw["last_sold"]),
+        replacement=Replacement(**d["replacement"]),
+        maintainers_status=d["maintainers_status"],
+        upstream=tuple(
+            UpstreamAction(
+                action=u["action"], date=PartialDate.parse(u["date"]), summary=u["summary"],
+                sources=tuple(u["sources"]), tree=u.get("tree"), kernel=u.get("kernel"),
+                commit=u.get("commit"), subject=u.get("subject"),
+            )
+            for u in d["upstream"]
+        ),
+        users_reported=tuple(
+            UserReport(r["who"], r["claim"], PartialDate.parse(r["date"]), tuple(r["sources"]))
+            for r in d["users_reported"]
+        ),
+        signals=_signals(signals) if signals else None,
+        sources=tuple(
+            Source(s["url"], s["claim"], _pdate(s["date"]), bool(s.get("domain_only")),
+                   _pdate(s.get("retrieved")))
+            for s in d["sources"]
+        ),
+        verdict=RecordedVerdict(
+            value=verdict["value"], recommendation=verdict["recommendation"],
+            confidence=verdict.get("confidence"), notes=verdict.get("notes"),
+            override=Override(**verdict["override"]) if verdict.get("override") else None,
+        ) if verdict else None,
+    )
+
+
+def _signals(s: dict[str, Any]) -> Signals:
+    return Signals(
+        computed_by=s["computed_by"], kernel_rev=s["kernel_rev"],
+        window_start=s["window"]["start"], window_end=s["window"]["end"],
+        files=s["files"], source_lines=s["source_lines"], commits=s["commits"],
+        substantive_commits=s.get("substantive_commits"),
+        mechanical_commits=s.get("mechanical_commits"),
+        lines_added=s["lines_added"], lines_removed=s["lines_removed"], authors=s["authors"],
+        active_months=s["active_months"],
+        monthly=tuple(Month(**m) for m in s["monthly"]),
+        first_commit=s.get("first_commit"), last_commit=s.get("last_commit"),
+        last_substantive_commit=s.get("last_substantive_commit"),
+        device_ids=s.get("device_ids"), depends_on_broken=s.get("depends_on_broken"),
+        maintainers_entry=s.get("maintainers_entry"),
+    )
