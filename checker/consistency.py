@@ -25,16 +25,22 @@ class Outcome:
 def deciding_text(verdict: Verdict, limit: int = 4) -> str:
     """The rule and the probes that decided, in one line."""
     sign = 1 if verdict.value in ("keep", "keep-annotate") else -1
-    pushing = sorted((f for f in verdict.findings if f.contribution * sign > 0),
-                     key=lambda f: (-abs(f.contribution), f.probe))[:limit]
+    pushing = sorted(
+        (f for f in verdict.findings if f.contribution * sign > 0),
+        key=lambda f: (-abs(f.contribution), f.probe),
+    )[:limit]
     probes = ", ".join(f"{f.probe} {f.contribution:+g} ({f.reason})" for f in pushing)
-    head = (f"rule {verdict.rule}" if verdict.rule != "score"
-            else f"score {verdict.score:g} -> {verdict.score_verdict}")
+    head = (
+        f"rule {verdict.rule}"
+        if verdict.rule != "score"
+        else f"score {verdict.score:g} -> {verdict.score_verdict}"
+    )
     return f"{head}; deciding probes: {probes or 'none'}"
 
 
-def check_driver(driver: Driver, policy: Policy, today: date,
-                 locate: Locate) -> tuple[Outcome, list[Problem]]:
+def check_driver(
+    driver: Driver, policy: Policy, today: date, locate: Locate
+) -> tuple[Outcome, list[Problem]]:
     computed = evaluate(driver, policy)
     problems: list[Problem] = []
 
@@ -44,42 +50,75 @@ def check_driver(driver: Driver, policy: Policy, today: date,
 
     recorded = driver.verdict
     if recorded is None:
-        problem((), "verdict", f"{driver.id}: no recorded verdict; the policy computes "
-                f"{computed.value} ({deciding_text(computed)}); record it")
+        problem(
+            (),
+            "verdict",
+            f"{driver.id}: no recorded verdict; the policy computes "
+            f"{computed.value} ({deciding_text(computed)}); record it",
+        )
         return Outcome(driver, computed, computed.value, False), problems
     override = recorded.override
     if override is not None:
         if override.until < today:
-            problem(("verdict", "override", "until"), "verdict.override.until",
-                    f"{driver.id}: override to {override.verdict} expired on {override.until}; "
-                    f"renew it with a reason or record the computed {computed.value}")
+            problem(
+                ("verdict", "override", "until"),
+                "verdict.override.until",
+                f"{driver.id}: override to {override.verdict} expired on {override.until}; "
+                f"renew it with a reason or record the computed {computed.value}",
+            )
         if override.verdict == computed.value:
-            problem(("verdict", "override"), "verdict.override",
-                    f"{driver.id}: override is redundant: the policy computes "
-                    f"{computed.value} too; remove the override")
+            problem(
+                ("verdict", "override"),
+                "verdict.override",
+                f"{driver.id}: override is redundant: the policy computes "
+                f"{computed.value} too; remove the override",
+            )
         if recorded.value != override.verdict:
-            problem(("verdict", "value"), "verdict.value",
-                    f"{driver.id}: recorded {recorded.value} but the override says "
-                    f"{override.verdict}")
+            problem(
+                ("verdict", "value"),
+                "verdict.value",
+                f"{driver.id}: recorded {recorded.value} but the override says {override.verdict}",
+            )
         return Outcome(driver, computed, override.verdict, True), problems
     if recorded.value != computed.value:
-        problem(("verdict", "value"), "verdict.value",
-                f"{driver.id}: recorded {recorded.value} but the policy computes "
-                f"{computed.value} ({deciding_text(computed)})")
+        problem(
+            ("verdict", "value"),
+            "verdict.value",
+            f"{driver.id}: recorded {recorded.value} but the policy computes "
+            f"{computed.value} ({deciding_text(computed)})",
+        )
     return Outcome(driver, computed, computed.value, False), problems
 
 
-def check_fixture(fixture: Fixture, policy: Policy, locate: Locate) -> tuple[Verdict, list[Problem]]:
+def check_fixture(
+    fixture: Fixture, policy: Policy, locate: Locate
+) -> tuple[Verdict, list[Problem]]:
     computed = evaluate(fixture.driver, policy)
     problems = []
     if computed.value != fixture.expect_verdict:
         line, col = locate(fixture.file, ("expect", "verdict"))
-        problems.append(Problem(fixture.file, line, col, "expect.verdict",
-                                f"expected {fixture.expect_verdict} but {policy.label} computes "
-                                f"{computed.value} ({deciding_text(computed)})", rule="fixture"))
+        problems.append(
+            Problem(
+                fixture.file,
+                line,
+                col,
+                "expect.verdict",
+                f"expected {fixture.expect_verdict} but {policy.label} computes "
+                f"{computed.value} ({deciding_text(computed)})",
+                rule="fixture",
+            )
+        )
     if fixture.expect_rule is not None and computed.rule != fixture.expect_rule:
         line, col = locate(fixture.file, ("expect", "rule"))
-        problems.append(Problem(fixture.file, line, col, "expect.rule",
-                                f"expected the verdict to be decided by {fixture.expect_rule} "
-                                f"but it was decided by {computed.rule}", rule="fixture"))
+        problems.append(
+            Problem(
+                fixture.file,
+                line,
+                col,
+                "expect.rule",
+                f"expected the verdict to be decided by {fixture.expect_rule} "
+                f"but it was decided by {computed.rule}",
+                rule="fixture",
+            )
+        )
     return computed, problems

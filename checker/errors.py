@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 
 
 class CheckerError(Exception):
@@ -22,9 +23,11 @@ class Problem:
     col: int
     field: str
     message: str
-    severity: str = field(default="error", compare=False)
-    rule: str = field(default="schema", compare=False)
+    severity: str = dataclasses.field(default="error", compare=False)
+    rule: str = dataclasses.field(default="schema", compare=False)
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return (
+            f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        )

@@ -46,9 +46,17 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
     head = f"score {score:g} gives {by_score} ({_band_text(score, policy.thresholds)})"
     reasons = [head, *reasons, *(f"{f.reason} ({f.contribution:+g})" for f in deciding)]
     confidence, parts = _confidence(findings, value, score, policy, setting)
-    return Verdict(value=value, score=score, confidence=confidence, rule=rule,
-                   reasons=tuple(reasons), findings=findings, score_verdict=by_score,
-                   rules_held=tuple(held), confidence_parts=parts)
+    return Verdict(
+        value=value,
+        score=score,
+        confidence=confidence,
+        rule=rule,
+        reasons=tuple(reasons),
+        findings=findings,
+        score_verdict=by_score,
+        rules_held=tuple(held),
+        confidence_parts=parts,
+    )
 
 
 def verdict_for_score(score: float, thresholds: Mapping[str, float]) -> str:
@@ -70,8 +78,13 @@ def _deciding(findings: tuple[Finding, ...], value: str) -> list[Finding]:
     return sorted(pushing, key=lambda f: (-abs(f.contribution), f.probe))
 
 
-def _confidence(findings: tuple[Finding, ...], value: str, score: float, policy: Policy,
-                setting: HardRule | None) -> tuple[float, tuple[tuple[str, float, float], ...]]:
+def _confidence(
+    findings: tuple[Finding, ...],
+    value: str,
+    score: float,
+    policy: Policy,
+    setting: HardRule | None,
+) -> tuple[float, tuple[tuple[str, float, float], ...]]:
     if setting is not None and setting.confidence is not None:
         return setting.confidence, (("rule " + setting.id, setting.confidence, 1.0),)
     weights = policy.confidence
@@ -85,9 +98,11 @@ def _confidence(findings: tuple[Finding, ...], value: str, score: float, policy:
     else:
         distance = min(abs(score - t) for t in policy.thresholds.values())
         margin = min(1.0, distance / weights["margin_scale"])
-    parts = (("coverage", round(coverage, 3), weights["coverage"]),
-             ("agreement", round(agreement, 3), weights["agreement"]),
-             ("margin", round(margin, 3), weights["margin"]))
+    parts = (
+        ("coverage", round(coverage, 3), weights["coverage"]),
+        ("agreement", round(agreement, 3), weights["agreement"]),
+        ("margin", round(margin, 3), weights["margin"]),
+    )
     raw = sum(v * w for _, v, w in parts)
     return round(raw, 2), parts
 
@@ -114,10 +129,16 @@ def holds(cond: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
     if op == "ne":
         return bool(fact != expected)
     if op == "in":
-        return fact in expected
+        return bool(fact in expected)
     if op == "not_in":
-        return fact not in expected
+        return bool(fact not in expected)
     if isinstance(fact, bool) or not isinstance(fact, (int, float)):
         return False
-    return {"lt": fact < expected, "le": fact <= expected, "gt": fact > expected,
-            "ge": fact >= expected}[op]
+    bound = float(expected)
+    if op == "lt":
+        return fact < bound
+    if op == "le":
+        return fact <= bound
+    if op == "gt":
+        return fact > bound
+    return fact >= bound

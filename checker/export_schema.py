@@ -81,8 +81,10 @@ def _typed(kind: str | None, rule: dict[str, Any]) -> dict[str, Any]:
         out["pattern"] = rule["regex"]
     if rule.get("empty") is False:
         out["minLength"] = 1
-    for src, dst_list, dst_str in (("minlength", "minItems", "minLength"),
-                                   ("maxlength", "maxItems", "maxLength")):
+    for src, dst_list, dst_str in (
+        ("minlength", "minItems", "minLength"),
+        ("maxlength", "maxItems", "maxLength"),
+    ):
         if src in rule:
             out[dst_list if kind == "list" else dst_str] = rule[src]
     if "min" in rule:
@@ -103,12 +105,26 @@ def _condition() -> dict[str, Any]:
         "required": ["field", "op"],
         "additionalProperties": False,
     }
-    return {"oneOf": [
-        comparison,
-        {"type": "object", "properties": {"all": {"type": "array", "items": _CONDITION_REF}},
-         "required": ["all"], "additionalProperties": False},
-        {"type": "object", "properties": {"any": {"type": "array", "items": _CONDITION_REF}},
-         "required": ["any"], "additionalProperties": False},
-        {"type": "object", "properties": {"not": _CONDITION_REF},
-         "required": ["not"], "additionalProperties": False},
-    ]}
+    return {
+        "oneOf": [
+            comparison,
+            {
+                "type": "object",
+                "properties": {"all": {"type": "array", "items": _CONDITION_REF}},
+                "required": ["all"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"any": {"type": "array", "items": _CONDITION_REF}},
+                "required": ["any"],
+                "additionalProperties": False,
+            },
+            {
+                "type": "object",
+                "properties": {"not": _CONDITION_REF},
+                "required": ["not"],
+                "additionalProperties": False,
+            },
+        ]
+    }

@@ -121,6 +121,10 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
         return fail(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col)
     if not text.strip():
         return fail("file is empty")
+    first = _first_content_line(text)
+    deep = _too_deep(text, force=False)
+    if deep is not None:
+        return fail(f"document is nested more than {MAX_DEPTH} levels deep", *deep)
     try:
         data = _safe_yaml().load(text)
     except MarkedYAMLError as exc:
@@ -136,11 +140,45 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
     if data is None:
         return fail("file holds no YAML document")
     if not isinstance(data, dict):
-        return fail(f"document must be a mapping, not a {_yaml_type(data)}")
+        return fail(f"document must be a mapping, not a {_yaml_type(data)}", first, 1)
     shape_problem = _check_shape(data)
+    if shape_problem and "nested" in shape_problem:
+        return fail(shape_problem, *(_too_deep(text, force=True) or (1, 1)))
     if shape_problem:
         return fail(shape_problem, *_first_alias(text, shape_problem))
     return Document(display, text, data), []
+
+
+def _too_deep(text: str, *, force: bool) -> tuple[int, int] | None:
+    """Where nesting first exceeds MAX_DEPTH, found from parser events.
+
+    The C composer recurses per level and crashes the process on very deep input, so
+    deep documents must be refused before composing. libyaml's event parser does not
+    recurse; it only runs when the text holds enough nesting characters to be deep.
+    """
+    if not force and text.count("[") + text.count("{") + text.count("- ") < 1000:
+        return None
+    depth = 0
+    try:
+        for event in _safe_yaml().parse(text):
+            kind = type(event).__name__
+            if kind in ("SequenceStartEvent", "MappingStartEvent"):
+                depth += 1
+                if depth > MAX_DEPTH + 1:  # +1: the document's own mapping
+                    mark = event.start_mark
+                    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+            elif kind in ("SequenceEndEvent", "MappingEndEvent"):
+                depth -= 1
+    except YAMLError:
+        return None  # the real parse reports the syntax error with its location
+    return None
+
+
+def _first_content_line(text: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() and not line.lstrip().startswith("#"):
+            return number
+    return 1
 
 
 def _check_shape(data: Any) -> str | None:
@@ -189,10 +227,9 @@ def _yaml_message(exc: MarkedYAMLError, text: str, line: int, col: int) -> str:
     name = type(exc).__name__
     problem = _first_line(exc.problem or "")
     if name == "DuplicateKeyError":
-        first = exc.context_mark.line + 1 if exc.context_mark else line
         key = re.search(r'duplicate key "(.*?)" with', problem)
         shown = key.group(1) if key else "?"
-        return f"duplicate key {shown!r} (first defined on line {first})"
+        return f"duplicate key {shown!r}" + _first_definition(text, shown, line, col)
     if "could not determine a constructor" in problem:
         tag = problem.split("tag ")[-1].split(" ")[0].strip("'")
         return f"YAML tags are not allowed ({tag})"
@@ -204,6 +241,16 @@ def _yaml_message(exc: MarkedYAMLError, text: str, line: int, col: int) -> str:
     context = _first_line(exc.context or "")
     text = f"{context}: {problem}" if context and problem else context or problem
     return f"YAML syntax error: {text}"
+
+
+def _first_definition(text: str, key: str, line: int, col: int) -> str:
+    """Where the duplicated key was first written: same indentation, earlier line."""
+    indent, name = col - 1, re.escape(key)
+    pattern = re.compile(rf"^\s{{{indent}}}(?:- )?['\"]?{name}['\"]?\s*:")
+    for number, content in enumerate(text.splitlines()[: line - 1], start=1):
+        if pattern.match(content):
+            return f" (first defined on line {number})"
+    return ""
 
 
 def _first_line(text: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,31 +60,60 @@ def validate_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
     data = doc.data
     thresholds = data["thresholds"]
     order = list(schemas.VERDICTS[:-1])
-    for higher, lower in zip(order, order[1:], strict=False):
+    for higher, lower in itertools.pairwise(order):
         if thresholds[higher] <= thresholds[lower]:
             line, col = doc.locate(("thresholds", lower))
-            problems.append(Problem(doc.path, line, col, f"thresholds.{lower}",
-                                    f"must be below thresholds.{higher} ({thresholds[higher]}); "
-                                    f"found {thresholds[lower]}", rule="cross-field"))
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    col,
+                    f"thresholds.{lower}",
+                    f"must be below thresholds.{higher} ({thresholds[higher]}); "
+                    f"found {thresholds[lower]}",
+                    rule="cross-field",
+                )
+            )
     weights = data["confidence"]
     total = weights["coverage"] + weights["agreement"] + weights["margin"]
     if abs(total - 1.0) > 1e-9:
         line, col = doc.locate(("confidence",))
-        problems.append(Problem(doc.path, line, col, "confidence",
-                                f"coverage + agreement + margin must sum to 1 (found {total:g})",
-                                rule="cross-field"))
+        problems.append(
+            Problem(
+                doc.path,
+                line,
+                col,
+                "confidence",
+                f"coverage + agreement + margin must sum to 1 (found {total:g})",
+                rule="cross-field",
+            )
+        )
     seen: dict[str, int] = {}
     for index, rule in enumerate(data["rules"]):
         if not any(key in rule for key in ("verdict", "at_most", "at_least")):
             line, col = doc.locate(("rules", index))
-            problems.append(Problem(doc.path, line, col, field_name(("rules", index)),
-                                    "needs one of verdict, at_most or at_least",
-                                    rule="cross-field"))
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    col,
+                    field_name(("rules", index)),
+                    "needs one of verdict, at_most or at_least",
+                    rule="cross-field",
+                )
+            )
         if rule["id"] in seen:
             line, col = doc.locate(("rules", index, "id"))
-            problems.append(Problem(doc.path, line, col, field_name(("rules", index, "id")),
-                                    f"duplicate rule id {rule['id']!r} (first at rules"
-                                    f"[{seen[rule['id']]}])", rule="cross-field"))
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    col,
+                    field_name(("rules", index, "id")),
+                    f"duplicate rule id {rule['id']!r} (first at rules[{seen[rule['id']]}])",
+                    rule="cross-field",
+                )
+            )
         seen.setdefault(rule["id"], index)
     if problems:
         return None, problems
@@ -95,13 +125,22 @@ def to_policy(doc: Document) -> Policy:
     rules = []
     for rule in data["rules"]:
         effect = next(k for k in ("verdict", "at_most", "at_least") if k in rule)
-        rules.append(HardRule(rule["id"], rule["when"], effect, rule[effect], rule["why"],
-                              rule.get("confidence")))
+        rules.append(
+            HardRule(
+                rule["id"], rule["when"], effect, rule[effect], rule["why"], rule.get("confidence")
+            )
+        )
     return Policy(
-        name=data["policy"], version=data["version"], file=doc.path,
-        window_months=data["window"]["months"], probes=data["probes"],
-        thresholds=data["thresholds"], confidence=data["confidence"], rules=tuple(rules),
-        stale=data["stale"], raw=data,
+        name=data["policy"],
+        version=data["version"],
+        file=doc.path,
+        window_months=data["window"]["months"],
+        probes=data["probes"],
+        thresholds=data["thresholds"],
+        confidence=data["confidence"],
+        rules=tuple(rules),
+        stale=data["stale"],
+        raw=data,
     )
 
 
@@ -114,8 +153,9 @@ def validate_fixture(doc: Document) -> tuple[Fixture | None, list[Problem]]:
     if driver is None:
         return None, problems
     expect = doc.data["expect"]
-    return Fixture(doc.path, doc.data["description"], expect["verdict"], expect.get("rule"),
-                   driver), []
+    return Fixture(
+        doc.path, doc.data["description"], expect["verdict"], expect.get("rule"), driver
+    ), []
 
 
 def load_policy(path: Path, display: str) -> Policy:

@@ -12,8 +12,9 @@ from checker.errors import Problem
 FORMATS = ("text", "json", "github", "sarif")
 
 
-def report(problems: Sequence[Problem], fmt: str, out: TextIO, *, checked: int,
-           summary: str = "") -> None:
+def report(
+    problems: Sequence[Problem], fmt: str, out: TextIO, *, checked: int, summary: str = ""
+) -> None:
     REPORTERS[fmt](sorted(problems), out, checked, summary)
 
 
@@ -33,8 +34,15 @@ def _json(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) 
     payload: dict[str, Any] = {
         "files_checked": checked,
         "problems": [
-            {"path": p.path, "line": p.line, "col": p.col, "field": p.field,
-             "message": p.message, "severity": p.severity, "rule": p.rule}
+            {
+                "path": p.path,
+                "line": p.line,
+                "col": p.col,
+                "field": p.field,
+                "message": p.message,
+                "severity": p.severity,
+                "rule": p.rule,
+            }
             for p in problems
         ],
     }
@@ -54,10 +62,13 @@ def _github(problems: Sequence[Problem], out: TextIO, checked: int, summary: str
     for p in problems:
         level = "error" if p.severity == "error" else "warning"
         title = _escape_property(p.field or p.rule)
-        out.write(f"::{level} file={_escape_property(p.path)},line={p.line},col={p.col},"
-                  f"title={title}::{_escape_data(p.message)}\n")
+        out.write(
+            f"::{level} file={_escape_property(p.path)},line={p.line},col={p.col},"
+            f"title={title}::{_escape_data(p.message)}\n"
+        )
     _text([], out, checked, summary) if not problems else out.write(
-        f"{len(problems)} problem(s); {checked} file(s) checked\n")
+        f"{len(problems)} problem(s); {checked} file(s) checked\n"
+    )
 
 
 def _sarif(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
@@ -65,32 +76,45 @@ def _sarif(problems: Sequence[Problem], out: TextIO, checked: int, summary: str)
     payload = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
-        "runs": [{
-            "tool": {"driver": {
-                "name": "driver-policy",
-                "version": __version__,
-                "informationUri": "https://github.com/",
-                "rules": [{"id": r, "shortDescription": {"text": f"driver-policy {r} check"}}
-                          for r in rules],
-            }},
-            "results": [
-                {
-                    "ruleId": p.rule,
-                    "level": "error" if p.severity == "error" else "warning",
-                    "message": {"text": f"{p.field}: {p.message}" if p.field else p.message},
-                    "locations": [{"physicalLocation": {
-                        "artifactLocation": {"uri": p.path},
-                        "region": {"startLine": p.line, "startColumn": p.col},
-                    }}],
-                }
-                for p in problems
-            ],
-        }],
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "driver-policy",
+                        "version": __version__,
+                        "informationUri": "https://github.com/",
+                        "rules": [
+                            {"id": r, "shortDescription": {"text": f"driver-policy {r} check"}}
+                            for r in rules
+                        ],
+                    }
+                },
+                "results": [
+                    {
+                        "ruleId": p.rule,
+                        "level": "error" if p.severity == "error" else "warning",
+                        "message": {"text": f"{p.field}: {p.message}" if p.field else p.message},
+                        "locations": [
+                            {
+                                "physicalLocation": {
+                                    "artifactLocation": {"uri": p.path},
+                                    "region": {"startLine": p.line, "startColumn": p.col},
+                                }
+                            }
+                        ],
+                    }
+                    for p in problems
+                ],
+            }
+        ],
     }
     json.dump(payload, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 
 REPORTERS: dict[str, Callable[[Sequence[Problem], TextIO, int, str], None]] = {
-    "text": _text, "json": _json, "github": _github, "sarif": _sarif,
+    "text": _text,
+    "json": _json,
+    "github": _github,
+    "sarif": _sarif,
 }

@@ -87,8 +87,9 @@ def load_drivers(root: Path, files: Iterable[Path]) -> Loaded:
     return loaded
 
 
-def cross_file_problems(drivers: Sequence[Driver], documents: dict[str, Document],
-                        focus: set[str] | None = None) -> list[Problem]:
+def cross_file_problems(
+    drivers: Sequence[Driver], documents: dict[str, Document], focus: set[str] | None = None
+) -> list[Problem]:
     """Ids and paths unique; no two drivers claim overlapping patterns without an exclude.
 
     `focus` limits the report to problems involving these files (pre-commit passes a few).
@@ -104,16 +105,20 @@ def cross_file_problems(drivers: Sequence[Driver], documents: dict[str, Document
         line, col = doc.locate(keypath) if doc else (1, 1)
         from checker.validate import field_name
 
-        problems.append(Problem(driver.file, line, col, field_name(keypath), message,
-                                rule="cross-file"))
+        problems.append(
+            Problem(driver.file, line, col, field_name(keypath), message, rule="cross-file")
+        )
 
     by_id: dict[str, Driver] = {}
     by_path: dict[str, Driver] = {}
     for driver in drivers:
         key = driver.id.lower()
         if key in by_id:
-            at(driver, ("name",), f"driver id {driver.id!r} differs only in case from "
-               f"{by_id[key].file}")
+            at(
+                driver,
+                ("name",),
+                f"driver id {driver.id!r} differs only in case from {by_id[key].file}",
+            )
         by_id.setdefault(key, driver)
         path_key = driver.path.rstrip("/")
         if path_key in by_path:
@@ -139,10 +144,16 @@ def cross_file_problems(drivers: Sequence[Driver], documents: dict[str, Document
                     continue
                 if _excluded(a, pb) or _excluded(b, pa):
                     continue
-                at(a, ("paths", "include", ai),
-                   f"{pa!r} overlaps {pb!r} claimed by {b.id}; exclude one from the other")
-                at(b, ("paths", "include", bi),
-                   f"{pb!r} overlaps {pa!r} claimed by {a.id}; exclude one from the other")
+                at(
+                    a,
+                    ("paths", "include", ai),
+                    f"{pa!r} overlaps {pb!r} claimed by {b.id}; exclude one from the other",
+                )
+                at(
+                    b,
+                    ("paths", "include", bi),
+                    f"{pb!r} overlaps {pa!r} claimed by {a.id}; exclude one from the other",
+                )
     return problems
 
 
@@ -192,16 +203,20 @@ def load_workspace(root: Path, files: Sequence[Path] | None = None) -> Workspace
     """
     root = root.resolve()
     if not (root / DRIVERS_DIR).is_dir() and not (root / POLICIES_DIR).is_dir():
-        raise UsageError(f"{root} has no drivers/ or policies/ directory; "
-                         "run inside a policy repository or pass -C DIR")
+        raise UsageError(
+            f"{root} has no drivers/ or policies/ directory; "
+            "run inside a policy repository or pass -C DIR"
+        )
     targets = all_files(root) if files is None else list(files)
     by_kind: dict[str, list[Path]] = {"driver": [], "policy": [], "fixture": []}
     for path in targets:
         rel = relative(root, path)
         kind = kind_of(rel)
         if kind is None:
-            raise UsageError(f"{rel}: not a driver (drivers/**/*.yaml), policy "
-                             "(policies/*.yaml) or policy fixture (policies/tests/*.yaml)")
+            raise UsageError(
+                f"{rel}: not a driver (drivers/**/*.yaml), policy "
+                "(policies/*.yaml) or policy fixture (policies/tests/*.yaml)"
+            )
         by_kind[kind].append(path)
     loaded = load_drivers(root, by_kind["driver"])
     problems = list(loaded.problems)
@@ -218,19 +233,22 @@ def load_workspace(root: Path, files: Sequence[Path] | None = None) -> Workspace
         rel = relative(root, path)
         doc, found = read_document(path, rel)
         if doc is not None:
+            documents[rel] = doc
             candidate, found = validate_policy(doc)
             if rel == DEFAULT_POLICY:
                 policy = candidate
         problems += found
     if not default.is_file():
-        problems.append(Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
-                                rule="policy"))
+        problems.append(
+            Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing", rule="policy")
+        )
 
     fixtures: list[Fixture] = []
     for path in by_kind["fixture"]:
         rel = relative(root, path)
         doc, found = read_document(path, rel)
         if doc is not None:
+            documents[rel] = doc
             fixture, found = validate_fixture(doc)
             if fixture is not None:
                 fixtures.append(fixture)
@@ -244,5 +262,4 @@ def load_workspace(root: Path, files: Sequence[Path] | None = None) -> Workspace
         every = every + load_drivers(root, others).drivers
     if files is None or by_kind["driver"]:
         problems += cross_file_problems(every, documents, focus)
-    return Workspace(root, loaded.drivers, policy, fixtures, sorted(set(problems)), read,
-                     documents)
+    return Workspace(root, loaded.drivers, policy, fixtures, sorted(set(problems)), read, documents)

@@ -47,7 +47,7 @@ CATEGORIES = (
 )
 
 NAME_RE = r"^[a-z0-9][a-z0-9_.+-]*$"
-KCONFIG_RE = r"^[A-Z0-9_]+$"
+KCONFIG_RE = r"^(?!CONFIG_)[A-Z0-9_]+$"
 KERNEL_PATH_RE = r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9_.,+*?\[\]/-]+$"
 SHA_RE = r"^[0-9a-f]{7,40}$"
 MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -135,6 +135,7 @@ SIGNALS = _mapping(
         "last_substantive_commit": {"type": "date", "nullable": True},
         "device_ids": OPTIONAL_COUNT,
         "depends_on_broken": {"type": "boolean", "nullable": True},
+        "maintainers_entry": {**SHORT_TEXT, "nullable": True},
     },
     nullable=True,
 )
@@ -173,8 +174,11 @@ DRIVER_SCHEMA: dict[str, Any] = {
     "hardware": _mapping(
         {
             "kind": {"type": "string", "allowed": HARDWARE_KIND, "required": True},
-            "sold_new": {"type": ["boolean", "string"], "allowed": (True, False, "unknown"),
-                         "required": True},
+            "sold_new": {
+                "type": ["boolean", "string"],
+                "allowed": (True, False, "unknown"),
+                "required": True,
+            },
             "last_sold": {"type": "integer", "nullable": True, "required": True},
         },
         required=True,
@@ -230,9 +234,15 @@ WHY: dict[str, Any] = {**TEXT, "required": True}
 def _bands(key: str) -> dict[str, Any]:
     """Ordered bands: the first whose bound holds gives the points."""
     return _list_of(
-        _mapping({key: {"type": "number", "required": True}, "points": POINTS,
-                  "label": {**SHORT_TEXT, "required": True}}),
-        required=True, minlength=1,
+        _mapping(
+            {
+                key: {"type": "number", "required": True},
+                "points": POINTS,
+                "label": {**SHORT_TEXT, "required": True},
+            }
+        ),
+        required=True,
+        minlength=1,
     )
 
 
@@ -279,22 +289,26 @@ POLICY_SCHEMA: dict[str, Any] = {
     "policy": {"type": "string", "regex": NAME_RE, "required": True},
     "version": {"type": "integer", "min": 1, "required": True},
     "description": {**TEXT, "required": True},
-    "window": _mapping({"months": {"type": "integer", "min": 1, "max": 240, "required": True}},
-                       required=True),
+    "window": _mapping(
+        {"months": {"type": "integer", "min": 1, "max": 240, "required": True}}, required=True
+    ),
     "collect": _mapping(
         {
             "mechanical": _mapping(
                 {
                     "max_files": {"type": "integer", "min": 1, "required": True},
-                    "subject_patterns": _list_of({"type": "string", "regex_pattern": True},
-                                                 required=True),
-                    "bot_authors": _list_of({"type": "string", "regex_pattern": True},
-                                            required=True),
+                    "subject_patterns": _list_of(
+                        {"type": "string", "regex_pattern": True}, required=True
+                    ),
+                    "bot_authors": _list_of(
+                        {"type": "string", "regex_pattern": True}, required=True
+                    ),
                 },
                 required=True,
             ),
-            "source_extensions": _list_of({"type": "string", "regex": r"^\.[A-Za-z0-9]+$"},
-                                          required=True, minlength=1),
+            "source_extensions": _list_of(
+                {"type": "string", "regex": r"^\.[A-Za-z0-9]+$"}, required=True, minlength=1
+            ),
         },
         required=True,
     ),

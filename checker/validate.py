@@ -113,19 +113,25 @@ def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[
             yield where, f"{key!r} takes a non-empty list of conditions"
         else:
             for index, item in enumerate(inner):
-                yield from condition_problems(item, f"{where}.{key}[{index}]".lstrip("."),
-                                              depth + 1)
+                yield from condition_problems(
+                    item, f"{where}.{key}[{index}]".lstrip("."), depth + 1
+                )
         return
     unknown = sorted(set(cond) - {"field", "op", "value"})
     if unknown:
-        yield where, f"unknown key(s) {', '.join(map(repr, unknown))}; a condition has " \
-                     "field, op and value, or all / any / not"
+        yield (
+            where,
+            f"unknown key(s) {', '.join(map(repr, unknown))}; a condition has "
+            "field, op and value, or all / any / not",
+        )
     field = cond.get("field")
     if field not in schemas.PROBE_NAMES:
         close = difflib.get_close_matches(str(field), schemas.PROBE_NAMES, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
-        yield where, f"field {field!r} is not a probe (probes: {', '.join(schemas.PROBE_NAMES)})" \
-                     + hint
+        yield (
+            where,
+            f"field {field!r} is not a probe (probes: {', '.join(schemas.PROBE_NAMES)})" + hint,
+        )
     op = cond.get("op")
     if op not in schemas.OPERATORS:
         yield where, f"op {op!r} must be one of {', '.join(schemas.OPERATORS)}"
@@ -206,7 +212,7 @@ def _message(error: Any, validator: EvidenceValidator, schema: dict[str, Any]) -
         return f"unknown field{hint}"
     if code == cerrors.BAD_TYPE.code:
         wanted = constraint if isinstance(constraint, (list, tuple)) else [constraint]
-        return "must be " + " or ".join(TYPE_WORDS.get(t, t) for t in wanted)
+        return "must be " + " or ".join(TYPE_WORDS.get(str(t), str(t)) for t in wanted)
     if code == cerrors.UNALLOWED_VALUE.code:
         allowed = ", ".join(_show(v) for v in constraint)
         return f"must be one of {allowed} (found {_show(value)})"
@@ -215,17 +221,18 @@ def _message(error: Any, validator: EvidenceValidator, schema: dict[str, Any]) -
     if code == cerrors.MAX_VALUE.code:
         return f"must be <= {constraint} (found {value})"
     if code == cerrors.MIN_LENGTH.code:
-        unit = "characters" if isinstance(value, str) else "items"
+        unit = "character(s)" if isinstance(value, str) else "item(s)"
         return f"must have at least {constraint} {unit}"
     if code == cerrors.MAX_LENGTH.code:
-        unit = "characters" if isinstance(value, str) else "items"
+        unit = "character(s)" if isinstance(value, str) else "item(s)"
         return f"must have at most {constraint} {unit} (found {len(value)})"
     if code == cerrors.EMPTY_NOT_ALLOWED.code:
         return "must not be empty"
     if code == cerrors.NOT_NULLABLE.code:
         return "must not be null"
     if code == cerrors.REGEX_MISMATCH.code:
-        return f"must be {REGEX_WORDS.get(constraint, 'in the form ' + constraint)} (found {_show(value)})"
+        words = REGEX_WORDS.get(constraint, f"in the form {constraint}")
+        return f"must be {words} (found {_show(value)})"
     return str(validator.error_handler.messages.get(code, "is invalid")).format(
         *error.info, constraint=constraint, field=error.field, value=value
     )
@@ -243,8 +250,13 @@ def _sibling_fields(schema: dict[str, Any], parent: tuple[Any, ...]) -> list[str
 
 
 def _show(value: Any) -> str:
-    text = repr(value) if isinstance(value, str) else str(value).lower() if isinstance(
-        value, bool) else str(value)
+    text = (
+        repr(value)
+        if isinstance(value, str)
+        else str(value).lower()
+        if isinstance(value, bool)
+        else str(value)
+    )
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -258,8 +270,9 @@ def driver_id(relpath: str) -> str | None:
     return f"{match.group(1)}/{match.group(2)}" if match else None
 
 
-def validate_driver(doc: Document, *, ident: str | None = None) -> tuple[Driver | None,
-                                                                       list[Problem]]:
+def validate_driver(
+    doc: Document, *, ident: str | None = None
+) -> tuple[Driver | None, list[Problem]]:
     """Schema, then cross-field rules; a model only for a document with no problem.
 
     `ident` is given for drivers that do not live in drivers/ (policy fixtures), which
@@ -283,13 +296,23 @@ def _location_problems(doc: Document) -> list[Problem]:
     subsystem, name = match.groups()
     problems = []
     if not re.match(schemas.NAME_RE, name):
-        problems.append(Problem(doc.path, 1, 1, "", f"file name {name!r} must be "
-                                + REGEX_WORDS[schemas.NAME_RE]))
+        problems.append(
+            Problem(
+                doc.path, 1, 1, "", f"file name {name!r} must be " + REGEX_WORDS[schemas.NAME_RE]
+            )
+        )
     declared = doc.data.get("subsystem")
     if isinstance(declared, str) and declared != subsystem:
         line, col = doc.locate(("subsystem",))
-        problems.append(Problem(doc.path, line, col, "subsystem",
-                                f"is {declared!r} but the file is in drivers/{subsystem}/"))
+        problems.append(
+            Problem(
+                doc.path,
+                line,
+                col,
+                "subsystem",
+                f"is {declared!r} but the file is in drivers/{subsystem}/",
+            )
+        )
     return problems
 
 
@@ -298,33 +321,44 @@ def _cross_field_problems(doc: Document) -> Iterator[Problem]:
 
     def at(keypath: KeyPath, message: str) -> Problem:
         line, col = doc.locate(keypath)
-        return Problem(doc.path, line, col, field_name((*doc.prefix, *keypath)), message,
-                       rule="cross-field")
+        return Problem(
+            doc.path, line, col, field_name((*doc.prefix, *keypath)), message, rule="cross-field"
+        )
 
     for index, source in enumerate(data["sources"]):
         if source.get("domain_only") and urlsplit(source["url"]).path not in ("", "/"):
-            yield at(("sources", index, "url"), "a domain_only source must be just the site "
-                     "(https://domain/); record the full address and drop domain_only")
+            yield at(
+                ("sources", index, "url"),
+                "a domain_only source must be just the site "
+                "(https://domain/); record the full address and drop domain_only",
+            )
     count = len(data["sources"])
     for section in ("upstream", "users_reported"):
         for index, item in enumerate(data[section]):
             for ref_index, ref in enumerate(item["sources"]):
                 if ref > count:
-                    yield at((section, index, "sources", ref_index),
-                             f"refers to source {ref} but the file lists {count} source(s)")
+                    yield at(
+                        (section, index, "sources", ref_index),
+                        f"refers to source {ref} but the file lists {count} source(s)",
+                    )
     yield from _signals_problems(data, at)
     if not data.get("signals") and not any(
-        item["date"] is not None for section in ("sources", "upstream", "users_reported")
+        item["date"] is not None
+        for section in ("sources", "upstream", "users_reported")
         for item in data[section]
     ):
-        yield at(("sources",), "the evidence has no date to measure time against: "
-                 "add signals or a dated source")
+        yield at(
+            ("sources",),
+            "the evidence has no date to measure time against: add signals or a dated source",
+        )
     last_sold = data["hardware"]["last_sold"]
     if last_sold is not None:
         upper = _evidence_year(data)
         if not 1970 <= last_sold <= upper:
-            yield at(("hardware", "last_sold"), f"must be a year from 1970 to {upper} "
-                     f"(the evidence's year), found {last_sold}")
+            yield at(
+                ("hardware", "last_sold"),
+                f"must be a year from 1970 to {upper} (the evidence's year), found {last_sold}",
+            )
 
 
 def _evidence_year(data: dict[str, Any]) -> int:
@@ -336,7 +370,9 @@ def _evidence_year(data: dict[str, Any]) -> int:
     return max(years, default=date.max.year)
 
 
-def _signals_problems(data: dict[str, Any], at: Callable[[KeyPath, str], Problem]) -> Iterator[Problem]:
+def _signals_problems(
+    data: dict[str, Any], at: Callable[[KeyPath, str], Problem]
+) -> Iterator[Problem]:
     signals = data.get("signals")
     if not signals:
         return
@@ -348,22 +384,32 @@ def _signals_problems(data: dict[str, Any], at: Callable[[KeyPath, str], Problem
     months = [m["month"] for m in signals["monthly"]]
     if months != expected:
         yield at(("signals", "monthly"), _month_mismatch(expected, months))
-    for key, total in (("commits", "commits"), ("added", "lines_added"), ("removed", "lines_removed")):
+    for key, total in (
+        ("commits", "commits"),
+        ("added", "lines_added"),
+        ("removed", "lines_removed"),
+    ):
         summed = sum(m[key] for m in signals["monthly"])
         if summed != signals[total]:
-            yield at(("signals", total), f"is {signals[total]} but the monthly {key} sum to {summed}")
+            yield at(
+                ("signals", total), f"is {signals[total]} but the monthly {key} sum to {summed}"
+            )
     active = sum(1 for m in signals["monthly"] if m["commits"])
     if active != signals["active_months"]:
-        yield at(("signals", "active_months"),
-                 f"is {signals['active_months']} but {active} month(s) have commits")
+        yield at(
+            ("signals", "active_months"),
+            f"is {signals['active_months']} but {active} month(s) have commits",
+        )
     substantive, mechanical = signals.get("substantive_commits"), signals.get("mechanical_commits")
     if (substantive is None) != (mechanical is None):
         missing = "mechanical_commits" if mechanical is None else "substantive_commits"
         yield at(("signals", missing), "must be given when the other half of the split is")
     elif substantive is not None and substantive + mechanical != signals["commits"]:
-        yield at(("signals", "substantive_commits"),
-                 f"{substantive} substantive + {mechanical} mechanical must equal "
-                 f"commits ({signals['commits']})")
+        yield at(
+            ("signals", "substantive_commits"),
+            f"{substantive} substantive + {mechanical} mechanical must equal "
+            f"commits ({signals['commits']})",
+        )
     order = ["first_commit", "last_substantive_commit", "last_commit"]
     for key in order:
         value = signals.get(key)
@@ -376,8 +422,10 @@ def _signals_problems(data: dict[str, Any], at: Callable[[KeyPath, str], Problem
     if last_sub and last and last_sub > last:
         yield at(("signals", "last_substantive_commit"), f"{last_sub} is after last_commit {last}")
     if signals["commits"] and last is not None and last < start:
-        yield at(("signals", "last_commit"),
-                 f"{last} is before the window start {start} but the window has commits")
+        yield at(
+            ("signals", "last_commit"),
+            f"{last} is before the window start {start} but the window has commits",
+        )
 
 
 def month_range(start: date, end: date) -> list[str]:
@@ -431,9 +479,14 @@ def to_driver(doc: Document, ident: str | None = None) -> Driver:
         maintainers_status=d["maintainers_status"],
         upstream=tuple(
             UpstreamAction(
-                action=u["action"], date=PartialDate.parse(u["date"]), summary=u["summary"],
-                sources=tuple(u["sources"]), tree=u.get("tree"), kernel=u.get("kernel"),
-                commit=u.get("commit"), subject=u.get("subject"),
+                action=u["action"],
+                date=PartialDate.parse(u["date"]),
+                summary=u["summary"],
+                sources=tuple(u["sources"]),
+                tree=u.get("tree"),
+                kernel=u.get("kernel"),
+                commit=u.get("commit"),
+                subject=u.get("subject"),
             )
             for u in d["upstream"]
         ),
@@ -443,30 +496,47 @@ def to_driver(doc: Document, ident: str | None = None) -> Driver:
         ),
         signals=_signals(signals) if signals else None,
         sources=tuple(
-            Source(s["url"], s["claim"], _pdate(s["date"]), bool(s.get("domain_only")),
-                   _pdate(s.get("retrieved")))
+            Source(
+                s["url"],
+                s["claim"],
+                _pdate(s["date"]),
+                bool(s.get("domain_only")),
+                _pdate(s.get("retrieved")),
+            )
             for s in d["sources"]
         ),
         verdict=RecordedVerdict(
-            value=verdict["value"], recommendation=verdict["recommendation"],
-            confidence=verdict.get("confidence"), notes=verdict.get("notes"),
+            value=verdict["value"],
+            recommendation=verdict["recommendation"],
+            confidence=verdict.get("confidence"),
+            notes=verdict.get("notes"),
             override=Override(**verdict["override"]) if verdict.get("override") else None,
-        ) if verdict else None,
+        )
+        if verdict
+        else None,
     )
 
 
 def _signals(s: dict[str, Any]) -> Signals:
     return Signals(
-        computed_by=s["computed_by"], kernel_rev=s["kernel_rev"],
-        window_start=s["window"]["start"], window_end=s["window"]["end"],
-        files=s["files"], source_lines=s["source_lines"], commits=s["commits"],
+        computed_by=s["computed_by"],
+        kernel_rev=s["kernel_rev"],
+        window_start=s["window"]["start"],
+        window_end=s["window"]["end"],
+        files=s["files"],
+        source_lines=s["source_lines"],
+        commits=s["commits"],
         substantive_commits=s.get("substantive_commits"),
         mechanical_commits=s.get("mechanical_commits"),
-        lines_added=s["lines_added"], lines_removed=s["lines_removed"], authors=s["authors"],
+        lines_added=s["lines_added"],
+        lines_removed=s["lines_removed"],
+        authors=s["authors"],
         active_months=s["active_months"],
         monthly=tuple(Month(**m) for m in s["monthly"]),
-        first_commit=s.get("first_commit"), last_commit=s.get("last_commit"),
+        first_commit=s.get("first_commit"),
+        last_commit=s.get("last_commit"),
         last_substantive_commit=s.get("last_substantive_commit"),
-        device_ids=s.get("device_ids"), depends_on_broken=s.get("depends_on_broken"),
+        device_ids=s.get("device_ids"),
+        depends_on_broken=s.get("depends_on_broken"),
         maintainers_entry=s.get("maintainers_entry"),
     )

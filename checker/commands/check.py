@@ -24,9 +24,13 @@ def register(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_format(parser, FORMATS)
-    parser.add_argument("--today", type=parse_date, default=None, metavar="YYYY-MM-DD",
-                        help="the date overrides expire against (default: today's date; "
-                        "used for nothing else)")
+    parser.add_argument(
+        "--today",
+        type=parse_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date overrides expire against (default: today's date; used for nothing else)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -61,9 +65,11 @@ def gather(root: Any, today: date) -> tuple[list[Any], int, str]:
     overrides = sum(1 for o in outcomes if o.overridden)
     policy = workspace.policy.label if workspace.policy else "invalid policy"
     order = ("keep", "keep-annotate", "deprecate", "remove")
-    summary = (f"{len(outcomes)} driver(s) evaluated under {policy}: "
-               + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
-               + f"; {overrides} override(s); {len(workspace.fixtures)} fixture(s)")
+    summary = (
+        f"{len(outcomes)} driver(s) evaluated under {policy}: "
+        + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
+        + f"; {overrides} override(s); {len(workspace.fixtures)} fixture(s)"
+    )
     return sorted(set(problems)), workspace.files, summary
 
 
@@ -79,6 +85,7 @@ def _locator(workspace: Any) -> Any:
             if doc is None:
                 return 1, 1
             workspace.documents[file] = doc
-        return doc.locate(keypath)
+        position: tuple[int, int] = doc.locate(keypath)
+        return position
 
     return locate

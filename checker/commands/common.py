@@ -11,8 +11,12 @@ from checker.report import FORMATS
 
 
 def add_format(parser: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS[:3]) -> None:
-    parser.add_argument("--format", choices=formats, default="text",
-                        help="output format (default: text; github prints workflow annotations)")
+    parser.add_argument(
+        "--format",
+        choices=formats,
+        default="text",
+        help="output format (default: text; github prints workflow annotations)",
+    )
 
 
 def repo_root(args: argparse.Namespace) -> Path:

@@ -25,8 +25,12 @@ def register(sub: Any) -> None:
         "  driver-policy policy test --policy candidate.yaml",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    test.add_argument("--policy", metavar="FILE", default=None,
-                      help="a candidate policy file (default: policies/default.yaml)")
+    test.add_argument(
+        "--policy",
+        metavar="FILE",
+        default=None,
+        help="a candidate policy file (default: policies/default.yaml)",
+    )
     test.set_defaults(func=run_test)
     parser.set_defaults(func=lambda args: _missing_action(parser))
 
@@ -38,7 +42,7 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     from checker.consistency import check_fixture
-    from checker.policy import load_policy
+    from checker.policy import Policy, load_policy
     from checker.repository import load_workspace, relative
 
     root = repo_root(args)
@@ -48,6 +52,7 @@ def run_test(args: argparse.Namespace) -> int:
         raise UsageError(f"no fixtures in {relative(root, fixture_dir)}/")
     workspace = load_workspace(root, files)
     problems = [p for p in workspace.problems if p.path.startswith("policies/tests/")]
+    policy: Policy | None
     if args.policy:
         path = Path(args.policy)
         if not path.is_file():
@@ -67,14 +72,9 @@ def run_test(args: argparse.Namespace) -> int:
     failures = 0
 
     def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
-        return workspace.documents[file].locate(keypath) if file in workspace.documents \
-            else (1, 1)
-
-    from checker.load import read_document
+        return workspace.documents[file].locate(keypath) if file in workspace.documents else (1, 1)
 
     for fixture in workspace.fixtures:
-        workspace.documents.setdefault(fixture.file,
-                                       read_document(root / fixture.file, fixture.file)[0])
         verdict, found = check_fixture(fixture, policy, locate)
         for rule_id in verdict.rules_held:
             held[rule_id] += 1
@@ -83,8 +83,9 @@ def run_test(args: argparse.Namespace) -> int:
         reached[verdict.score_verdict] += 1
         status = "FAIL" if found else "ok"
         failures += bool(found)
-        print(f"{status:<4} {fixture.file}: {verdict.value} (score {verdict.score:g}, "
-              f"{verdict.rule})")
+        print(
+            f"{status:<4} {fixture.file}: {verdict.value} (score {verdict.score:g}, {verdict.rule})"
+        )
         for problem in found:
             print(f"     {problem}")
     print(f"\npolicy {policy.label}: {len(workspace.fixtures)} fixture(s), {failures} failed")

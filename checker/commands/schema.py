@@ -22,13 +22,23 @@ def register(sub: Any) -> None:
         "  driver-policy schema --kind policy\n  driver-policy schema --write",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--kind", choices=("driver", "policy"), default="driver",
-                        help="which file kind (default: driver)")
+    parser.add_argument(
+        "--kind",
+        choices=("driver", "policy"),
+        default="driver",
+        help="which file kind (default: driver)",
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--write", action="store_true",
-                      help="write schema/driver.schema.json and schema/policy.schema.json")
-    mode.add_argument("--check", action="store_true",
-                      help="fail (exit 1) when the files in schema/ are not current")
+    mode.add_argument(
+        "--write",
+        action="store_true",
+        help="write schema/driver.schema.json and schema/policy.schema.json",
+    )
+    mode.add_argument(
+        "--check",
+        action="store_true",
+        help="fail (exit 1) when the files in schema/ are not current",
+    )
     parser.set_defaults(func=run)
 
 

@@ -20,9 +20,12 @@ def register(sub: Any) -> None:
         "  driver-policy validate drivers/infiniband/ipoib.yaml --format github",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("paths", nargs="*", metavar="PATH",
-                        help="files or directories (default: every file under drivers/ and "
-                        "policies/)")
+    parser.add_argument(
+        "paths",
+        nargs="*",
+        metavar="PATH",
+        help="files or directories (default: every file under drivers/ and policies/)",
+    )
     add_format(parser)
     parser.set_defaults(func=run)
 

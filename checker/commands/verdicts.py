@@ -22,8 +22,9 @@ def register(sub: Any) -> None:
         "jq '.[] | select(.recorded != .computed)'",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="output format (default: text)")
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
     parser.set_defaults(func=run_verdicts)
 
     explain = sub.add_parser(
@@ -56,18 +57,20 @@ def rows(workspace: Any) -> list[dict[str, Any]]:
     for driver in workspace.drivers:
         verdict = evaluate(driver, workspace.policy)
         recorded = driver.verdict
-        out.append({
-            "id": driver.id,
-            "path": driver.path,
-            "file": driver.file,
-            "recorded": recorded.value if recorded else None,
-            "computed": verdict.value,
-            "override": recorded.override.verdict if recorded and recorded.override else None,
-            "score": verdict.score,
-            "confidence": verdict.confidence,
-            "rule": verdict.rule,
-            "reasons": list(verdict.reasons),
-        })
+        out.append(
+            {
+                "id": driver.id,
+                "path": driver.path,
+                "file": driver.file,
+                "recorded": recorded.value if recorded else None,
+                "computed": verdict.value,
+                "override": recorded.override.verdict if recorded and recorded.override else None,
+                "score": verdict.score,
+                "confidence": verdict.confidence,
+                "rule": verdict.rule,
+                "reasons": list(verdict.reasons),
+            }
+        )
     return out
 
 
@@ -82,8 +85,10 @@ def run_verdicts(args: argparse.Namespace) -> int:
         print(f"{'ID':<{width}}  {'RECORDED':<13}  {'COMPUTED':<13}  {'SCORE':>5}  CONF  RULE")
         for r in table:
             mark = " " if r["recorded"] in (r["computed"], r["override"]) else "!"
-            print(f"{r['id']:<{width}}  {r['recorded'] or '-':<13} {mark}{r['computed']:<13}  "
-                  f"{r['score']:>5g}  {r['confidence']:.2f}  {r['rule']}")
+            print(
+                f"{r['id']:<{width}}  {r['recorded'] or '-':<13} {mark}{r['computed']:<13}  "
+                f"{r['score']:>5g}  {r['confidence']:.2f}  {r['rule']}"
+            )
     problems = [p for p in workspace.problems if p.path.startswith("drivers/")]
     for problem in problems:
         print(f"skipped (invalid): {problem}", file=sys.stderr)
@@ -99,8 +104,9 @@ def run_explain(args: argparse.Namespace) -> int:
     if not matches:
         invalid = [str(p) for p in workspace.problems if p.path == f"drivers/{wanted}.yaml"]
         if invalid:
-            raise CheckerError(f"{wanted} is invalid and cannot be evaluated:\n"
-                               + "\n".join(invalid))
+            raise CheckerError(
+                f"{wanted} is invalid and cannot be evaluated:\n" + "\n".join(invalid)
+            )
         known = ", ".join(d.id for d in workspace.drivers[:8])
         raise UsageError(f"no driver {args.id!r} (ids look like {known or 'subsystem/name'})")
     driver, policy = matches[0], workspace.policy
@@ -108,8 +114,10 @@ def run_explain(args: argparse.Namespace) -> int:
     print(f"{driver.id}: {driver.name}  ({driver.file}, policy {policy.label})")
     print(f"evidence date (as of): {driver.evidence_date()}")
     recorded = driver.verdict.value if driver.verdict else "(none)"
-    print(f"recorded: {recorded}   computed: {verdict.value}   score: {verdict.score:g}   "
-          f"confidence: {verdict.confidence:.2f}   decided by: {verdict.rule}\n")
+    print(
+        f"recorded: {recorded}   computed: {verdict.value}   score: {verdict.score:g}   "
+        f"confidence: {verdict.confidence:.2f}   decided by: {verdict.rule}\n"
+    )
     print("probes:")
     width = max(len(f.probe) for f in verdict.findings)
     for f in verdict.findings:
@@ -117,8 +125,11 @@ def run_explain(args: argparse.Namespace) -> int:
         print(f"  {f.probe:<{width}}  {f.contribution:+5g}  {value!s:<14}  {f.reason}")
     print(f"  {'total':<{width}}  {verdict.score:+5g}")
     thresholds = policy.thresholds
-    print("\nthresholds: " + ", ".join(f"{k} >= {v:g}" for k, v in thresholds.items())
-          + f", remove below {thresholds['deprecate']:g}")
+    print(
+        "\nthresholds: "
+        + ", ".join(f"{k} >= {v:g}" for k, v in thresholds.items())
+        + f", remove below {thresholds['deprecate']:g}"
+    )
     print(f"score alone gives: {verdict.score_verdict}")
     print("\nhard rules:")
     for rule in policy.rules:

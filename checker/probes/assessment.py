@@ -44,12 +44,18 @@ def maintainers(driver: Driver, config: Mapping[str, Any], as_of: date) -> Findi
 def user_reports(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """Does anyone credibly report using it now (within the policy's months)?"""
     within = int(config["within_months"])
-    recent = [r for r in driver.users_reported
-              if months_between(r.date.first_day(), as_of) <= within]
+    recent = [
+        r for r in driver.users_reported if months_between(r.date.first_day(), as_of) <= within
+    ]
     count = len(recent)
     if not count:
-        return Finding("user_reports", 0, 0.0,
-                       f"no credible user report from the last {within} months")
+        return Finding(
+            "user_reports", 0, 0.0, f"no credible user report from the last {within} months"
+        )
     who = "; ".join(r.who for r in recent[:2])
-    return Finding("user_reports", count, float(config["points"]),
-                   f"{count} credible current user report(s) ({who})")
+    return Finding(
+        "user_reports",
+        count,
+        float(config["points"]),
+        f"{count} credible current user report(s) ({who})",
+    )

@@ -13,8 +13,9 @@ def unknown(probe: str, reason: str) -> Finding:
     return Finding(probe, None, 0.0, reason, known=False)
 
 
-def band(value: float, bands: Sequence[Mapping[str, Any]], key: str,
-         higher_is_better: bool) -> Mapping[str, Any] | None:
+def band(
+    value: float, bands: Sequence[Mapping[str, Any]], key: str, higher_is_better: bool
+) -> Mapping[str, Any] | None:
     """The first band whose bound holds (`at_least` bands: value >= bound; `at_most`: <=)."""
     for entry in bands:
         bound = entry[key]

@@ -14,11 +14,16 @@ def hardware(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """Software needs no hardware; otherwise: sold new, or how many years since last sold?"""
     hw = driver.hardware
     if hw.kind == "software":
-        return Finding("hardware", "software", float(config["software"]),
-                       "software-only: needs no hardware that can disappear")
+        return Finding(
+            "hardware",
+            "software",
+            float(config["software"]),
+            "software-only: needs no hardware that can disappear",
+        )
     if hw.sold_new is True:
-        return Finding("hardware", "sold", float(config["sold_new"]),
-                       f"{hw.kind} it serves is still sold new")
+        return Finding(
+            "hardware", "sold", float(config["sold_new"]), f"{hw.kind} it serves is still sold new"
+        )
     if hw.sold_new is None and hw.last_sold is None:
         return unknown("hardware", "whether the hardware is still sold is unknown")
     if hw.last_sold is None:
@@ -27,4 +32,6 @@ def hardware(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     hit = band(years, config["not_sold_bands"], "at_most_years", higher_is_better=False)
     points = float(hit["points"]) if hit else float(config["not_sold_older"])
     label = hit["label"] if hit else "older than every band"
-    return Finding("hardware", years, points, f"last sold {hw.last_sold}, {years} years ago ({label})")
+    return Finding(
+        "hardware", years, points, f"last sold {hw.last_sold}, {years} years ago ({label})"
+    )

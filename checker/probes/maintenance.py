@@ -21,8 +21,12 @@ def activity(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     hit = band(share, config["bands"], "at_least", higher_is_better=True)
     points = float(hit["points"]) if hit else 0.0
     label = hit["label"] if hit else "no band"
-    return Finding("activity", round(share, 3), points,
-                   f"active in {signals.active_months}/{signals.months} months ({label})")
+    return Finding(
+        "activity",
+        round(share, 3),
+        points,
+        f"active in {signals.active_months}/{signals.months} months ({label})",
+    )
 
 
 def _last_activity(driver: Driver) -> tuple[date | None, str]:
@@ -55,17 +59,28 @@ def recency(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     hit = band(months, config["bands"], "at_most_months", higher_is_better=False)
     points = float(hit["points"]) if hit else float(config["older"])
     label = hit["label"] if hit else "older than every band"
-    return Finding("recency", months, points,
-                   f"{what} {last:%Y-%m}, {months} month(s) before {as_of} ({label})")
+    return Finding(
+        "recency",
+        months,
+        points,
+        f"{what} {last:%Y-%m}, {months} month(s) before {as_of} ({label})",
+    )
 
 
 def feature_work(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """Did new functionality land upstream recently (not only fixes)?"""
     within = int(config["within_months"])
-    recent = [u for u in driver.upstream
-              if u.action == "feature-work" and months_between(u.date.first_day(), as_of) <= within]
+    recent = [
+        u
+        for u in driver.upstream
+        if u.action == "feature-work" and months_between(u.date.first_day(), as_of) <= within
+    ]
     if not recent:
         return Finding("feature_work", 0, 0.0, f"no feature work cited in the last {within} months")
     latest = max(u.date for u in recent)
-    return Finding("feature_work", len(recent), float(config["points"]),
-                   f"feature work landed upstream ({latest})")
+    return Finding(
+        "feature_work",
+        len(recent),
+        float(config["points"]),
+        f"feature work landed upstream ({latest})",
+    )

@@ -24,14 +24,22 @@ def upstream_removal(driver: Driver, config: Mapping[str, Any], as_of: date) -> 
     """Has upstream proposed, marked or merged the code's removal?"""
     decisive = [u for u in driver.upstream if u.action in STATE_OF]
     if not decisive:
-        return Finding("upstream_removal", "none", float(config["points"]["none"]),
-                       "no removal or deprecation action upstream")
+        return Finding(
+            "upstream_removal",
+            "none",
+            float(config["points"]["none"]),
+            "no removal or deprecation action upstream",
+        )
     latest = max(decisive, key=lambda u: u.date)
     state = STATE_OF[latest.action]
     where = f" in {latest.tree}" if latest.tree else ""
     commit = f" (commit {latest.commit[:12]})" if latest.commit else ""
-    return Finding("upstream_removal", state, float(config["points"][state]),
-                   f"upstream {latest.action}{where} {latest.date}{commit}")
+    return Finding(
+        "upstream_removal",
+        state,
+        float(config["points"][state]),
+        f"upstream {latest.action}{where} {latest.date}{commit}",
+    )
 
 
 def broken(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:

@@ -1,0 +1,151 @@
+"""Monthly commit activity as an SVG bar chart and a Unicode sparkline.
+
+Pure functions of the monthly counts: no plotting library, no clock, no floats in the
+output. Every coordinate is an integer computed with integer arithmetic, so the same
+counts give the same bytes on every machine. Text in the SVG is XML-escaped and the
+document holds no script, no external reference and no event attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from checker.model import Month
+
+# Eight levels; the lowest is kept for months without commits so that a month with one
+# commit is always visible, however busy the busiest month was.
+SPARK_LEVELS = "▁▂▃▄▅▆▇█"
+
+# Geometry of the chart, in SVG user units (pixels when shown at 100 %).
+BAR_STEP = 12  # horizontal room per month
+BAR_GAP = 2  # space between two bars
+PLOT_HEIGHT = 96
+LEFT = 36  # room for the y-axis labels
+RIGHT = 12
+TOP = 30  # room for the caption
+BOTTOM = 26  # room for the year labels
+NICE_STEPS = (1, 2, 5)
+
+BAR_COLOUR = "#3b6ea5"
+GRID_COLOUR = "#d8dee4"
+AXIS_COLOUR = "#8c959f"
+TEXT_COLOUR = "#424a53"
+BACKGROUND = "#ffffff"
+
+
+@dataclass(frozen=True)
+class Axis:
+    top: int  # the value drawn at the top of the plot
+    ticks: tuple[int, ...]  # values with a grid line and a label, from 0 up to top
+
+
+def sparkline(counts: Sequence[int]) -> str:
+    """One character per month: '▁' for none, '▂' to '█' scaled to the busiest month."""
+    peak = max(counts, default=0)
+    if peak <= 0:
+        return SPARK_LEVELS[0] * len(counts)
+    top = len(SPARK_LEVELS) - 1
+    # ceil(count * top / peak) with integers: any commit reaches at least level 1.
+    return "".join(SPARK_LEVELS[-(-max(c, 0) * top // peak)] for c in counts)
+
+
+def axis_for(peak: int, max_ticks: int = 4) -> Axis:
+    """A y axis from 0 with round steps (1, 2, 5, 10, 20, 50, ...) and at most max_ticks steps."""
+    peak = max(peak, 1)
+    scale = 1
+    while True:
+        for step in NICE_STEPS:
+            size = step * scale
+            steps = -(-peak // size)
+            if steps <= max_ticks:
+                top = steps * size
+                return Axis(top, tuple(range(0, top + 1, size)))
+        scale *= 10
+
+
+def bar_height(count: int, top: int, height: int = PLOT_HEIGHT) -> int:
+    """count / top of height, rounded half up; a month with commits is at least 1 unit tall."""
+    if count <= 0:
+        return 0
+    return max(1, (2 * count * height + top) // (2 * top))
+
+
+def xml_comment(text: str) -> str:
+    """An XML comment holding text: '--' may not occur inside one, nor '-' at its end."""
+    body = " ".join(text.split())
+    while "--" in body:
+        body = body.replace("--", "- -")
+    return f"<!-- {body.rstrip('-')} -->"
+
+
+def year_starts(months: Sequence[Month], min_gap: int = 3) -> list[int]:
+    """Indexes of the months that get a year label: each January, and the first month
+    unless a January follows within min_gap months (the two labels would overlap)."""
+    januaries = [i for i, m in enumerate(months) if m.month.endswith("-01")]
+    if months and (not januaries or januaries[0] >= min_gap):
+        return [0, *januaries] if 0 not in januaries else januaries
+    return januaries
+
+
+def month_title(month: Month) -> str:
+    noun = "commit" if month.commits == 1 else "commits"
+    return f"{month.month}: {month.commits} {noun} · +{month.added:,} −{month.removed:,}"
+
+
+def monthly_svg(months: Sequence[Month], *, caption: str, description: str, comment: str) -> str:
+    """A bar chart of commits per month, with a caption, a y axis and the years below.
+
+    `caption` is drawn above the plot; `description` is the accessible description
+    (read by screen readers); `comment` is written as an XML comment before the root.
+    Each bar carries a <title> with the month's figures (shown on hover when the SVG
+    is opened by itself).
+    """
+    counts = [m.commits for m in months]
+    axis = axis_for(max(counts, default=0))
+    plot_width = BAR_STEP * len(months)
+    width = LEFT + plot_width + RIGHT
+    height = TOP + PLOT_HEIGHT + BOTTOM
+    base = TOP + PLOT_HEIGHT  # y of the zero line
+    lines = [
+        xml_comment(comment),
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="title desc" '
+        'font-family="-apple-system, BlinkMacSystemFont, \'Segoe UI\', Helvetica, Arial, '
+        f'sans-serif" font-size="11" fill="{TEXT_COLOUR}">',
+        f"<title id=\"title\">{escape(caption)}</title>",
+        f"<desc id=\"desc\">{escape(description)}</desc>",
+        f'<rect width="{width}" height="{height}" rx="6" fill="{BACKGROUND}"/>',
+        f'<text x="{LEFT}" y="18" font-weight="600">{escape(caption)}</text>',
+        '<g class="grid">',
+    ]
+    for tick in axis.ticks:
+        y = base - bar_height(tick, axis.top) if tick else base
+        colour = AXIS_COLOUR if tick == 0 else GRID_COLOUR
+        lines.append(f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + plot_width}" y2="{y}" '
+                     f'stroke="{colour}" stroke-width="1"/>')
+        lines.append(f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end">{tick}</text>')
+    lines.append("</g>")
+    lines.append(f'<g class="bars" fill="{BAR_COLOUR}">')
+    for index, month in enumerate(months):
+        h = bar_height(month.commits, axis.top)
+        x = LEFT + index * BAR_STEP + BAR_GAP // 2
+        title = escape(month_title(month))
+        if h:
+            lines.append(f'<rect x="{x}" y="{base - h}" width="{BAR_STEP - BAR_GAP}" '
+                         f'height="{h}"><title>{title}</title></rect>')
+        else:  # an empty month still has a hover target
+            lines.append(f'<rect x="{x}" y="{TOP}" width="{BAR_STEP - BAR_GAP}" '
+                         f'height="{PLOT_HEIGHT}" fill-opacity="0"><title>{title}</title></rect>')
+    lines.append("</g>")
+    lines.append('<g class="years" text-anchor="start">')
+    for index in year_starts(months):
+        year = months[index].month[:4]
+        x = LEFT + index * BAR_STEP
+        lines.append(f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 6}" '
+                     f'stroke="{AXIS_COLOUR}" stroke-width="1"/>')
+        lines.append(f"<text x=\"{x + 2}\" y=\"{base + 17}\">{escape(year)}</text>")
+    lines.append("</g>")
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"

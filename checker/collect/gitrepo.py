@@ -1,0 +1,172 @@
+"""The kernel checkout, through gitpython: open it, resolve a revision, stream output.
+
+Every git command goes through `git.Repo(...).git`, with git's machine-readable
+output streamed (`as_process=True`), never per-commit object access. stderr is
+drained by a thread so that a chatty git never blocks on a full pipe, and its tail
+is kept for the error message.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import subprocess
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import git
+from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
+
+from checker.errors import CheckerError, UsageError
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Revision:
+    sha: str
+    committed: int  # committer timestamp (seconds since the epoch)
+
+    @property
+    def day(self) -> date:
+        return datetime.fromtimestamp(self.committed, UTC).date()
+
+
+def open_repo(path: Path) -> git.Repo:
+    """Open a kernel checkout, or fail with a message that says what is wrong."""
+    if not path.exists():
+        raise CheckerError(f"--kernel {path}: no such directory")
+    try:
+        repo = git.Repo(path, search_parent_directories=False)
+    except (InvalidGitRepositoryError, NoSuchPathError):
+        raise CheckerError(f"--kernel {path}: not a git repository") from None
+    return repo
+
+
+def check_rev_syntax(rev: str) -> None:
+    if not rev or rev.startswith("-"):
+        raise UsageError(f"--rev {rev!r}: a revision cannot be empty or begin with '-'")
+    if any(char in rev for char in "\0\n"):
+        raise UsageError(f"--rev {rev!r}: not a revision")
+
+
+def resolve(repo: git.Repo, rev: str) -> Revision:
+    """The commit `rev` names; `rev` never reaches git as an option."""
+    check_rev_syntax(rev)
+    try:
+        out = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+    except GitCommandError:
+        raise CheckerError(f"--rev {rev}: does not name a commit in {repo_path(repo)}") from None
+    sha = out.strip()
+    try:
+        stamp = repo.git.show("-s", "--no-show-signature", "--format=%ct", sha, "--")
+    except GitCommandError as exc:
+        raise CheckerError(f"--rev {rev}: cannot read commit {sha}: {_stderr(exc)}") from None
+    return Revision(sha, int(stamp.strip()))
+
+
+def repo_path(repo: git.Repo) -> str:
+    return str(repo.working_tree_dir or repo.git_dir)
+
+
+def shallow_boundary(repo: git.Repo) -> list[str]:
+    """The commits where a shallow clone's history is cut (empty for a full clone)."""
+    shallow = Path(repo.common_dir) / "shallow"
+    if not shallow.is_file():
+        return []
+    return [line.strip() for line in shallow.read_text().splitlines() if line.strip()]
+
+
+def commit_times(repo: git.Repo, shas: Sequence[str]) -> list[int]:
+    if not shas:
+        return []
+    out = repo.git.show("-s", "--no-show-signature", "--format=%ct", *shas, "--")
+    return [int(line) for line in out.split()]
+
+
+class Stream:
+    """A running git command whose stdout is read in chunks; stderr kept."""
+
+    def __init__(self, repo: git.Repo, command: str, args: Sequence[str],
+                 stdin: bool = False, config: Sequence[str] = ()) -> None:
+        self.command = f"git {command}"
+        runner = repo.git(c=list(config)) if config else repo.git
+        method = getattr(runner, command.replace("-", "_"))
+        kwargs: dict[str, Any] = {"as_process": True}
+        if stdin:
+            kwargs["istream"] = subprocess.PIPE
+        self._handle = method(*args, **kwargs)
+        self.proc: subprocess.Popen[bytes] = self._handle.proc
+        self._err = bytearray()
+        self._drain = threading.Thread(target=self._read_stderr, daemon=True)
+        self._drain.start()
+
+    @property
+    def stdin(self) -> IO[bytes]:
+        assert self.proc.stdin is not None
+        return self.proc.stdin
+
+    @property
+    def stdout(self) -> IO[bytes]:
+        assert self.proc.stdout is not None
+        return self.proc.stdout
+
+    def _read_stderr(self) -> None:
+        stream = self.proc.stderr
+        if stream is None:
+            return
+        for chunk in iter(lambda: stream.read(8192), b""):
+            self._err += chunk
+            if len(self._err) > 65536:
+                del self._err[:-32768]
+
+    def chunks(self) -> Iterator[bytes]:
+        read = self.stdout.read
+        while True:
+            chunk = read(CHUNK)
+            if not chunk:
+                return
+            yield chunk
+
+    def finish(self) -> None:
+        """Wait for git; raise CheckerError with git's own words if it failed."""
+        with contextlib.suppress(OSError, ValueError):
+            self.stdout.close()
+        code = self.proc.wait()
+        self._drain.join(timeout=5)
+        if code != 0:
+            raise CheckerError(f"{self.command} failed (exit {code}): {self.error_text()}")
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.proc.kill()
+        with contextlib.suppress(OSError, ValueError):
+            self.stdout.close()
+        self.proc.wait()
+
+    def error_text(self) -> str:
+        text = self._err.decode("utf-8", "replace").strip()
+        lines = [line for line in text.splitlines() if line.strip()]
+        return explain_git_error("\n".join(lines[-5:]) or "no message")
+
+
+def explain_git_error(text: str) -> str:
+    lowered = text.lower()
+    hints = []
+    if "bad object" in lowered or "unable to read" in lowered or "missing" in lowered \
+            or "could not read" in lowered or "does not exist" in lowered:
+        hints.append("objects are missing from the repository (a partial or damaged "
+                     "clone?): run `git fsck` there, or fetch the full history")
+    if "shallow" in lowered or "grafted" in lowered:
+        hints.append("the clone is shallow: deepen it with `git fetch --unshallow`")
+    return text + ("" if not hints else " (" + "; ".join(hints) + ")")
+
+
+def _stderr(exc: GitCommandError) -> str:
+    text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
+    text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
+    return explain_git_error(text)
+

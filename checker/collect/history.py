@@ -1,0 +1,342 @@
+"""One pass over git history for every driver at once.
+
+For a time slice, one `git log` streams every non-merge commit that touches any
+driver's paths (a few literal path prefixes keep git's own filter cheap), with the
+whole commit's file list (`--full-diff`) so that sweeps can be recognised by size.
+Each changed file is matched to the drivers that claim it with a `PathIndex` (a trie:
+cost by path depth, not by number of drivers), and per-driver counters are updated.
+Nothing per commit is kept: memory is bounded by drivers x months plus distinct
+authors and a cache of path -> owners.
+
+Semantics (documented in docs/collect.md):
+- dates are committer dates (what `--since`/`--until` filter on), bucketed in UTC;
+- a commit's diff is against its first parent, rename detection (`-M`) across the
+  whole commit, so a file moved into a driver counts as a rename, not as additions;
+  both sides of a rename count as touched;
+- binary files count as touched with 0 lines.
+
+The window is walked as fixed time slices (independent of how many processes run
+them, so the result never depends on --jobs); history before the window is walked
+once more, with `--name-status` (no line counts), for first/last commit dates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from checker.collect.rules import CollectRules
+from checker.paths import PathIndex, PathSpec
+
+PROGRESS_EVERY = 1000
+CACHE_LIMIT = 400_000
+MAX_PATHSPECS = 200
+RENAME_LIMIT = 1000  # git's default diff.renameLimit, fixed so that config cannot change it
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class Activity:
+    """What one driver's history looks like in one or more slices."""
+
+    commits: int = 0
+    substantive: int = 0
+    mechanical: int = 0
+    added: int = 0
+    removed: int = 0
+    authors: set[str] = field(default_factory=set)
+    months: dict[str, list[int]] = field(default_factory=dict)  # month -> [commits, +, -]
+    first: int | None = None
+    last: int | None = None
+    last_substantive: int | None = None
+
+    def merge(self, other: Activity) -> None:
+        self.commits += other.commits
+        self.substantive += other.substantive
+        self.mechanical += other.mechanical
+        self.added += other.added
+        self.removed += other.removed
+        self.authors |= other.authors
+        for month, (commits, added, removed) in other.months.items():
+            bucket = self.months.setdefault(month, [0, 0, 0])
+            bucket[0] += commits
+            bucket[1] += added
+            bucket[2] += removed
+        self.first = _min(self.first, other.first)
+        self.last = _max(self.last, other.last)
+        self.last_substantive = _max(self.last_substantive, other.last_substantive)
+
+
+def _min(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: int | None, b: int | None) -> int | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """Commits with committer time in [since, until); `counting` walks with line counts."""
+
+    since: int | None
+    until: int
+    counting: bool
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything one worker needs; plain data so that it pickles to a subprocess."""
+
+    repo: str
+    sha: str
+    slice: Slice
+    pathspecs: tuple[str, ...]
+    specs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
+    rules: CollectRules
+    mailmap_blob: str | None
+
+
+def plan_slices(start: int, end: int, pieces: int) -> list[Slice]:
+    """The window [start, end) in `pieces` equal time slices, newest first, plus the
+    history before it (uncounted)."""
+    bounds = [start + (end - start) * i // pieces for i in range(pieces + 1)]
+    slices = [Slice(bounds[i], bounds[i + 1], True) for i in range(pieces)]
+    slices.reverse()
+    slices.append(Slice(None, start, False))
+    return slices
+
+
+def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tuple[str, ...]:
+    """Literal path prefixes that cover every include pattern (empty: the whole tree).
+
+    git's own filter then skips commits that touch no driver at all; exact matching is
+    done here. Prefixes are shortened until there are at most `limit` of them.
+    """
+    prefixes: set[tuple[str, ...]] = set()
+    for spec in specs:
+        for pattern in spec.include_patterns:
+            literal: list[str] = []
+            for part in pattern.parts:
+                if any(char in part for char in "*?["):
+                    break
+                literal.append(part)
+            if not literal:
+                return ()
+            prefixes.add(tuple(literal))
+    depth = max((len(prefix) for prefix in prefixes), default=0)
+    while True:
+        reduced = _drop_nested({prefix[:depth] for prefix in prefixes})
+        if len(reduced) <= limit or depth <= 1:
+            break
+        depth -= 1
+    return tuple(":(literal)" + "/".join(prefix) for prefix in sorted(reduced))
+
+
+def _drop_nested(prefixes: set[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    kept: list[tuple[str, ...]] = []
+    for prefix in sorted(prefixes, key=lambda p: (len(p), p)):
+        if not any(prefix[: len(other)] == other for other in kept):
+            kept.append(prefix)
+    return kept
+
+
+def log_args(task: Task) -> list[str]:
+    window = task.slice
+    args = [
+        "--no-merges",
+        "--full-diff",
+        "-M",
+        f"-l{RENAME_LIMIT}",
+        "-z",
+        "--no-color",
+        "--no-ext-diff",
+        "--no-textconv",
+        "--no-relative",
+        "--no-show-signature",
+        "--no-notes",
+        "--no-follow",
+        "--numstat" if window.counting else "--name-status",
+        "--format=%x01%H%x1f%ct%x1f%aN%x1f%aE%x1f%s",
+        f"--until=@{window.until - 1}",
+    ]
+    if window.since is not None:
+        args.append(f"--since=@{window.since}")
+    args.append(task.sha)
+    args.append("--")
+    args.extend(task.pathspecs)
+    return args
+
+
+def iter_commits(chunks: Iterable[bytes], counting: bool
+                 ) -> Iterator[tuple[bytes, list[tuple[bytes, bytes, bytes, bytes | None]]]]:
+    """Parse `git log -z --format=%x01... --numstat|--name-status` output.
+
+    Yields (header, files) where files are (added, removed, path, old_path); for
+    --name-status, added and removed are b"0".
+    """
+    header: bytes | None = None
+    files: list[tuple[bytes, bytes, bytes, bytes | None]] = []
+    leftover = b""
+    state = 0  # 0: any token; 1: rename source expected; 2: rename target expected
+    stat_a = stat_r = b"0"
+    old: bytes = b""
+    for chunk in chunks:
+        data = leftover + chunk if leftover else chunk
+        tokens = data.split(b"\0")
+        leftover = tokens.pop()
+        for token in tokens:
+            if state == 0:
+                if token[:1] == b"\n":
+                    token = token[1:]
+                if token[:1] == b"\x01":
+                    if header is not None:
+                        yield header, files
+                    header, files = token[1:], []
+                elif not token:
+                    continue
+                elif counting:
+                    stat_a, stat_r, path = token.split(b"\t", 2)
+                    if path:
+                        files.append((stat_a, stat_r, path, None))
+                    else:
+                        state = 1
+                else:
+                    letter = token[:1]
+                    stat_a = stat_r = b"0"
+                    state = 1 if letter in (b"R", b"C") else 3
+            elif state == 1:
+                old, state = token, 2
+            elif state == 2:
+                files.append((stat_a, stat_r, token, old))
+                state = 0
+            else:  # state 3: the one path of a name-status entry
+                files.append((b"0", b"0", token, None))
+                state = 0
+    if leftover.strip(b"\n"):
+        raise ValueError("git log output ended in the middle of a record")
+    if header is not None:
+        yield header, files
+
+
+class Walker:
+    """Accumulates commits into per-driver Activity for one slice."""
+
+    def __init__(self, specs: Sequence[tuple[str, PathSpec]], rules: CollectRules,
+                 window: Slice) -> None:
+        self.index = PathIndex(specs)
+        self.rules = rules
+        self.window = window
+        self.activity: dict[str, Activity] = {}
+        self.commits_seen = 0
+        self._owners: dict[bytes, tuple[str, ...]] = {}
+        self._months: dict[int, str] = {}
+
+    def owners(self, path: bytes) -> tuple[str, ...]:
+        found = self._owners.get(path)
+        if found is None:
+            if len(self._owners) > CACHE_LIMIT:
+                self._owners.clear()
+            found = tuple(self.index.owners(path.decode("utf-8", "surrogateescape")))
+            self._owners[path] = found
+        return found
+
+    def month(self, stamp: int) -> str:
+        day = stamp // 86400
+        key = self._months.get(day)
+        if key is None:
+            key = self._months[day] = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m")
+        return key
+
+    def add(self, header: bytes, files: list[tuple[bytes, bytes, bytes, bytes | None]]) -> None:
+        self.commits_seen += 1
+        _sha, stamp_text, name_b, email_b, subject_b = header.split(b"\x1f", 4)
+        stamp = int(stamp_text)
+        window = self.window
+        if stamp >= window.until or (window.since is not None and stamp < window.since):
+            return
+        touched: dict[str, list[int]] = {}
+        owners = self.owners
+        for stat_a, stat_r, path, old in files:
+            claim = owners(path)
+            if old is not None:
+                before = owners(old)
+                if before and before != claim:
+                    claim = tuple(sorted(set(claim) | set(before)))
+            if not claim:
+                continue
+            added = int(stat_a) if stat_a != b"-" else 0
+            removed = int(stat_r) if stat_r != b"-" else 0
+            for owner in claim:
+                counts = touched.get(owner)
+                if counts is None:
+                    touched[owner] = [added, removed]
+                else:
+                    counts[0] += added
+                    counts[1] += removed
+        if not touched:
+            return
+        name = name_b.decode("utf-8", "replace")
+        email = email_b.decode("utf-8", "replace")
+        subject = subject_b.decode("utf-8", "replace")
+        mechanical = self.rules.mechanical_reason(subject, name, email, len(files)) is not None
+        author = email.lower() or name
+        month = self.month(stamp) if window.counting else ""
+        for owner, (added, removed) in touched.items():
+            act = self.activity.get(owner)
+            if act is None:
+                act = self.activity[owner] = Activity()
+            if act.first is None or stamp < act.first:
+                act.first = stamp
+            if act.last is None or stamp > act.last:
+                act.last = stamp
+            if not mechanical and (act.last_substantive is None or stamp > act.last_substantive):
+                act.last_substantive = stamp
+            if not window.counting:
+                continue
+            act.commits += 1
+            if mechanical:
+                act.mechanical += 1
+            else:
+                act.substantive += 1
+            act.added += added
+            act.removed += removed
+            act.authors.add(author)
+            bucket = act.months.get(month)
+            if bucket is None:
+                act.months[month] = [1, added, removed]
+            else:
+                bucket[0] += 1
+                bucket[1] += added
+                bucket[2] += removed
+
+
+def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Activity], int]:
+    """Walk one slice; return per-driver activity and the number of commits read."""
+    from checker.collect.gitrepo import Stream, open_repo
+
+    specs = [(owner, PathSpec(inc, exc)) for owner, inc, exc in task.specs]
+    walker = Walker(specs, task.rules, task.slice)
+    repo = open_repo(Path(task.repo))
+    options = [f"mailmap.blob={task.mailmap_blob}"] if task.mailmap_blob else []
+    stream = Stream(repo, "log", log_args(task), config=options)
+    reported = 0
+    try:
+        for header, files in iter_commits(stream.chunks(), task.slice.counting):
+            walker.add(header, files)
+            if progress is not None and walker.commits_seen - reported >= PROGRESS_EVERY:
+                progress(walker.commits_seen - reported)
+                reported = walker.commits_seen
+        stream.finish()
+    except BaseException:
+        stream.kill()
+        raise
+    finally:
+        repo.close()
+    if progress is not None and walker.commits_seen > reported:
+        progress(walker.commits_seen - reported)
+    return walker.activity, walker.commits_seen
+

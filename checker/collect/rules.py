@@ -1,0 +1,143 @@
+"""What `collect` counts, read from the policy: the window and the mechanical rules.
+
+The policy file (policies/default.yaml) holds every constant; this module only reads
+them and applies them. A commit is *mechanical* (churn, not care for a driver) when
+any rule holds, and *substantive* otherwise:
+
+- the whole commit touches more than `collect.mechanical.max_files` files (a sweep);
+- its subject matches one of `collect.mechanical.subject_patterns` (`re.search`);
+- its author's name or e-mail (after `.mailmap`) matches one of
+  `collect.mechanical.bot_authors` (`re.search`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from checker.errors import CheckerError
+
+
+@dataclass(frozen=True)
+class CollectRules:
+    """The policy's window length and mechanical-commit rules (see module docstring)."""
+
+    window_months: int
+    max_files: int
+    subject_patterns: tuple[str, ...]
+    bot_authors: tuple[str, ...]
+    source_extensions: tuple[str, ...]
+    _subjects: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    _bots: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.window_months < 1:
+            raise CheckerError(
+                f"policy: window.months must be at least 1, not {self.window_months}"
+            )
+        if self.max_files < 1:
+            raise CheckerError(
+                f"policy: collect.mechanical.max_files must be at least 1, not {self.max_files}"
+            )
+        object.__setattr__(self, "_subjects", _compile(self.subject_patterns, "subject_patterns"))
+        object.__setattr__(self, "_bots", _compile(self.bot_authors, "bot_authors"))
+
+    @classmethod
+    def from_policy(cls, mapping: Mapping[str, Any]) -> CollectRules:
+        """Read the rules from a raw policy mapping (policies/default.yaml as a dict)."""
+        window = _get(mapping, ("window",), Mapping)
+        collect = _get(mapping, ("collect",), Mapping)
+        mechanical = _get(collect, ("collect", "mechanical"), Mapping)
+        months = _get(window, ("window", "months"), int)
+        max_files = _get(mechanical, ("collect", "mechanical", "max_files"), int)
+        subjects = _strings(mechanical, ("collect", "mechanical", "subject_patterns"))
+        bots = _strings(mechanical, ("collect", "mechanical", "bot_authors"))
+        extensions = _strings(collect, ("collect", "source_extensions"))
+        return cls(
+            window_months=months,
+            max_files=max_files,
+            subject_patterns=subjects,
+            bot_authors=bots,
+            source_extensions=tuple(e if e.startswith(".") else f".{e}" for e in extensions),
+        )
+
+    def mechanical_reason(self, subject: str, author_name: str, author_email: str,
+                          files_touched: int) -> str | None:
+        """Why a commit is mechanical, or None when it is substantive."""
+        if files_touched > self.max_files:
+            return f"touches {files_touched} files (more than {self.max_files})"
+        for regex in self._subjects:
+            if regex.search(subject):
+                return f"subject matches {regex.pattern!r}"
+        for regex in self._bots:
+            if regex.search(author_name) or regex.search(author_email):
+                return f"author matches {regex.pattern!r}"
+        return None
+
+    def is_source(self, path: str) -> bool:
+        """Whether a file's lines count as source lines (every file if no extensions)."""
+        if not self.source_extensions:
+            return True
+        return path.endswith(self.source_extensions)
+
+    def window(self, end: date) -> tuple[date, date]:
+        """The window ending on `end`: (end minus N calendar months, same day) .. end.
+
+        A day that does not exist in the start month is clamped to its last day
+        (2026-03-31 minus one month is 2026-02-28).
+        """
+        return months_before(end, self.window_months), end
+
+
+def months_before(day: date, months: int) -> date:
+    index = day.year * 12 + (day.month - 1) - months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def month_keys(start: date, end: date) -> list[str]:
+    """Every calendar month from `start`'s to `end`'s, inclusive, as YYYY-MM."""
+    keys = []
+    index, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1
+    while index <= last:
+        year, month = divmod(index, 12)
+        keys.append(f"{year:04d}-{month + 1:02d}")
+        index += 1
+    return keys
+
+
+def _get(mapping: Mapping[str, Any], keypath: tuple[str, ...], kind: type) -> Any:
+    value = mapping.get(keypath[-1]) if isinstance(mapping, Mapping) else None
+    where = ".".join(keypath)
+    if value is None:
+        raise CheckerError(f"policy: {where} is missing (collect needs it)")
+    if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
+        raise CheckerError(f"policy: {where} must be an integer, not {value!r}")
+    if not isinstance(value, kind):
+        raise CheckerError(f"policy: {where} must be a {kind.__name__}, not {value!r}")
+    return value
+
+
+def _strings(mapping: Mapping[str, Any], keypath: tuple[str, ...]) -> tuple[str, ...]:
+    value = _get(mapping, keypath, Sequence)
+    if isinstance(value, str) or not all(isinstance(item, str) for item in value):
+        raise CheckerError(f"policy: {'.'.join(keypath)} must be a list of strings")
+    return tuple(value)
+
+
+def _compile(patterns: Sequence[str], name: str) -> tuple[re.Pattern[str], ...]:
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(re.compile(pattern))
+        except re.error as exc:
+            raise CheckerError(
+                f"policy: collect.mechanical.{name}: {pattern!r} is not a valid regex: {exc}"
+            ) from None
+    return tuple(compiled)

@@ -1,0 +1,338 @@
+"""collect(): a kernel checkout and driver path specs in, signal mappings out.
+
+Resolves REV, fixes the window, checks that the history covers it, walks history in
+time slices on several processes at once (history.py), reads the tree at REV
+(tree.py), and assembles each driver's `signals` mapping in the schema's key order.
+Writes nothing: write.py puts the result into driver files.
+"""
+
+from __future__ import annotations
+
+import calendar
+import multiprocessing
+import os
+import queue
+import sys
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+from checker import __version__
+from checker.collect.gitrepo import (
+    Revision,
+    commit_times,
+    open_repo,
+    repo_path,
+    resolve,
+    shallow_boundary,
+)
+from checker.collect.history import Activity, Task, pathspecs_for, plan_slices, run_task
+from checker.collect.rules import CollectRules, month_keys
+from checker.collect.tree import TreeFacts, read_tree
+from checker.errors import CheckerError
+from checker.paths import PathSpec
+
+# The window is always walked in this many time slices, however many processes run
+# them, so that results never depend on --jobs (git's --since stops a walk at the
+# first older commit; fixed slice bounds keep that effect the same on every run).
+WINDOW_SLICES = 4
+
+SIGNAL_KEYS = (
+    "computed_by",
+    "kernel_rev",
+    "window",
+    "files",
+    "source_lines",
+    "commits",
+    "substantive_commits",
+    "mechanical_commits",
+    "lines_added",
+    "lines_removed",
+    "authors",
+    "active_months",
+    "monthly",
+    "first_commit",
+    "last_commit",
+    "last_substantive_commit",
+    "device_ids",
+    "depends_on_broken",
+    "maintainers_entry",
+)
+
+
+@dataclass(frozen=True)
+class DriverPaths:
+    """One driver's id and `paths` patterns."""
+
+    id: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> PathSpec:
+        return PathSpec(self.include, self.exclude)
+
+
+@dataclass
+class Collected:
+    """Everything collect found, ready to be written."""
+
+    sha: str
+    start: date
+    end: date
+    signals: dict[str, dict[str, Any]]
+    kconfig: dict[str, tuple[str, ...]]
+    maintainers_status: dict[str, str]
+    commits_read: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def computed_by() -> str:
+    return f"driver-policy collect {__version__}"
+
+
+def day_start(day: date) -> int:
+    return calendar.timegm(day.timetuple())
+
+
+def to_day(stamp: int | None) -> date | None:
+    return None if stamp is None else datetime.fromtimestamp(stamp, UTC).date()
+
+
+def collect(
+    kernel: Path,
+    drivers: Sequence[DriverPaths],
+    rules: CollectRules,
+    *,
+    rev: str = "HEAD",
+    window_end: date | None = None,
+    jobs: int = 0,
+    progress: Callable[[int], None] | None = None,
+) -> Collected:
+    """Signals for every driver in `drivers`, from the checkout at `kernel`."""
+    repo = open_repo(kernel)
+    try:
+        revision = resolve(repo, rev)
+        end = window_end or revision.day
+        start, end = rules.window(end)
+        start_ts, end_ts = day_start(start), day_start(end + timedelta(days=1))
+        warnings: list[str] = []
+        complete = _check_depth(repo, kernel, start, start_ts, warnings)
+        mailmap = _mailmap_blob(repo, revision)
+        specs = {d.id: d.spec for d in drivers}
+        if len(specs) != len(drivers):
+            raise CheckerError("collect: the same driver id was given twice")
+        facts = read_tree(repo, revision.sha, specs, rules)
+    finally:
+        repo.close()
+
+    tasks = [
+        Task(
+            repo=str(kernel),
+            sha=revision.sha,
+            slice=window,
+            pathspecs=pathspecs_for(specs.values()),
+            specs=tuple((d.id, d.include, d.exclude) for d in drivers),
+            rules=rules,
+            mailmap_blob=mailmap,
+        )
+        for window in plan_slices(start_ts, end_ts, WINDOW_SLICES)
+    ]
+    totals, commits_read = _run_tasks(tasks, jobs, progress)
+
+    months = month_keys(start, end)
+    result = Collected(revision.sha, start, end, {}, {}, {}, commits_read, warnings)
+    for driver in drivers:
+        act = totals.get(driver.id) or Activity()
+        tree = facts[driver.id]
+        result.signals[driver.id] = _signals(revision, start, end, months, act, tree, complete)
+        if tree.kconfig:
+            result.kconfig[driver.id] = tree.kconfig
+        if tree.maintainers_status is not None:
+            result.maintainers_status[driver.id] = tree.maintainers_status
+    return result
+
+
+def _signals(revision: Revision, start: date, end: date, months: list[str], act: Activity,
+             tree: TreeFacts, complete: bool) -> dict[str, Any]:
+    monthly = []
+    for month in months:
+        commits, added, removed = act.months.get(month, (0, 0, 0))
+        monthly.append({"month": month, "commits": commits, "added": added, "removed": removed})
+    values: dict[str, Any] = {
+        "computed_by": computed_by(),
+        "kernel_rev": revision.sha,
+        "window": {"start": start, "end": end},
+        "files": tree.files,
+        "source_lines": tree.source_lines,
+        "commits": act.commits,
+        "substantive_commits": act.substantive,
+        "mechanical_commits": act.mechanical,
+        "lines_added": act.added,
+        "lines_removed": act.removed,
+        "authors": len(act.authors),
+        "active_months": sum(1 for item in monthly if item["commits"]),
+        "monthly": monthly,
+        "first_commit": to_day(act.first) if complete else None,
+        "last_commit": to_day(act.last),
+        "last_substantive_commit": to_day(act.last_substantive),
+        "device_ids": tree.device_ids,
+        "depends_on_broken": tree.depends_on_broken,
+        "maintainers_entry": tree.maintainers_entry,
+    }
+    assert tuple(values) == SIGNAL_KEYS
+    return values
+
+
+def _check_depth(repo: Any, kernel: Path, start: date, start_ts: int,
+                 warnings: list[str]) -> bool:
+    """Fail if a shallow clone cuts the window; True when the whole history is there."""
+    boundary = shallow_boundary(repo)
+    if not boundary:
+        return True
+    cut = max(commit_times(repo, boundary))
+    if cut >= start_ts:
+        since = (start - timedelta(days=1)).isoformat()
+        raise CheckerError(
+            f"--kernel {kernel}: shallow clone: its history stops at "
+            f"{to_day(cut)}, but the window starts on {start.isoformat()}; deepen it "
+            f"to cover the window: git -C {kernel} fetch --shallow-since={since} "
+            "(or --unshallow, which also gives first_commit)"
+        )
+    warnings.append(
+        f"shallow clone (history stops at {to_day(cut)}): the window is covered, "
+        "but first_commit is written as null; `git fetch --unshallow` to get it"
+    )
+    return False
+
+
+def _mailmap_blob(repo: Any, revision: Revision) -> str | None:
+    """`.mailmap` at REV, so that a bare or differently checked-out tree agrees."""
+    try:
+        repo.git.cat_file("-e", f"{revision.sha}:.mailmap")
+    except Exception:
+        return None
+    return f"{revision.sha}:.mailmap"
+
+
+# ---------------------------------------------------------------------------------
+# Running the slices, on several processes when there are several cores.
+
+_progress_queue: Any = None
+
+
+def _init_worker(channel: Any) -> None:
+    global _progress_queue
+    _progress_queue = channel
+
+
+def _worker(task: Task) -> tuple[dict[str, Activity], int]:
+    channel = _progress_queue
+    return run_task(task, channel.put if channel is not None else None)
+
+
+def default_jobs() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def _run_tasks(tasks: list[Task], jobs: int, progress: Callable[[int], None] | None
+               ) -> tuple[dict[str, Activity], int]:
+    jobs = min(jobs or default_jobs(), len(tasks))
+    totals: dict[str, Activity] = {}
+    read = 0
+
+    def absorb(found: dict[str, Activity], count: int) -> None:
+        nonlocal read
+        read += count
+        for driver, act in found.items():
+            if driver in totals:
+                totals[driver].merge(act)
+            else:
+                totals[driver] = act
+
+    if jobs <= 1:
+        for task in tasks:
+            absorb(*run_task(task, progress))
+        return totals, read
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    channel = context.Queue() if progress is not None else None
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
+                             initializer=_init_worker, initargs=(channel,)) as pool:
+        pending: set[Future[tuple[dict[str, Activity], int]]] = {
+            pool.submit(_worker, task) for task in tasks
+        }
+        try:
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                _drain(channel, progress)
+                for future in done:
+                    absorb(*future.result())
+        except BaseException:
+            for future in pending:
+                future.cancel()
+            raise
+    _drain(channel, progress)
+    return totals, read
+
+
+def _drain(channel: Any, progress: Callable[[int], None] | None) -> None:
+    if channel is None or progress is None:
+        return
+    while True:
+        try:
+            progress(channel.get_nowait())
+        except queue.Empty:
+            return
+
+
+class ProgressLine:
+    """`collect: 12,345 commits read` on a terminal (stderr); silent otherwise."""
+
+    def __init__(self, stream: IO[str] | None = None, label: str = "collect") -> None:
+        self.stream = stream if stream is not None else sys.stderr
+        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
+        self.label = label
+        self.count = 0
+        self.started = time.monotonic()
+        self._shown = 0.0
+
+    def __call__(self, commits: int) -> None:
+        self.count += commits
+        if not self.enabled:
+            return
+        moment = time.monotonic()
+        if moment - self._shown >= 0.2:
+            self._shown = moment
+            self._draw(moment)
+
+    def _draw(self, moment: float) -> None:
+        elapsed = max(moment - self.started, 1e-6)
+        self.stream.write(
+            f"\r{self.label}: {self.count:,} commits read "
+            f"({self.count / elapsed:,.0f}/s, {elapsed:.0f} s)\x1b[K"
+        )
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self._draw(time.monotonic())
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def describe(kernel: Path) -> str:
+    repo = open_repo(kernel)
+    try:
+        return repo_path(repo)
+    finally:
+        repo.close()

@@ -1,0 +1,87 @@
+"""`driver-policy render`: write cards/ from the evidence; `--check` fails when it is not current."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from checker.commands.common import repo_root
+from checker.errors import CheckerError
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "render",
+        help="write the Markdown cards in cards/ (one per driver, plus cards/README.md)",
+        description="Render every driver's computed verdict as a Markdown card, "
+        "cards/<subsystem>/<name>.md, with its monthly commit chart beside it "
+        "(cards/<subsystem>/<name>.svg), and the index cards/README.md, from the driver "
+        "files, the default policy and the templates in templates/. Cards of drivers "
+        "that no longer exist are removed. Output is deterministic and writes are atomic. "
+        "With --check nothing is written: each stale, missing or orphaned file is listed "
+        "(stale ones with a unified diff) and the exit code is 1. `driver-policy check` "
+        "runs the same check. See docs/cards.md.",
+        epilog="examples:\n  driver-policy render            # after changing evidence or "
+        "templates\n  driver-policy render --check    # in CI: fail if cards/ is not current",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 listing every card that is not current")
+    parser.set_defaults(func=run)
+
+
+def planned(root: Path) -> dict[str, bytes]:
+    """What cards/ should hold; refuses while the policy or a driver file is invalid."""
+    from checker.consistency import check_driver
+    from checker.render import TEMPLATES_DIR, plan, unrenderable
+    from checker.repository import load_workspace
+
+    workspace = load_workspace(root)
+    if workspace.policy is None:
+        bad = [str(p) for p in workspace.problems if p.path.startswith("policies/")]
+        raise CheckerError("cannot render cards: the default policy is invalid:\n"
+                           + "\n".join(bad))
+    lost = unrenderable(root, workspace.drivers)
+    if lost:
+        files = {"drivers/" + path.removeprefix("cards/").removesuffix(".md") + ".yaml"
+                 for path in lost}
+        bad = [str(p) for p in workspace.problems if p.path in files]
+        raise CheckerError("cannot render cards while driver files are invalid (their cards "
+                           "would be removed); fix these first:\n" + "\n".join(bad))
+    # The override's expiry (the only use of a date in check_driver) does not change what
+    # a card shows; its problems are reported by `driver-policy check`, not here.
+    outcomes = [check_driver(d, workspace.policy, date.min, _nowhere)[0]
+                for d in workspace.drivers]
+    return plan(root / TEMPLATES_DIR, outcomes, workspace.policy)
+
+
+def _nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+    return 1, 1
+
+
+def run(args: argparse.Namespace) -> int:
+    from checker.render import compare, write
+
+    root = repo_root(args)
+    files = planned(root)
+    differences = compare(root, files)
+    if args.check:
+        for difference in differences:
+            print(difference)
+            if difference.diff:
+                sys.stdout.write(difference.diff)
+        if differences:
+            print(f"{len(differences)} of the files in cards/ are not current; "
+                  "run: driver-policy render", file=sys.stderr)
+            return 1
+        print(f"ok: cards/ is current ({len(files)} files)")
+        return 0
+    write(root, differences, files)
+    for difference in differences:
+        verb = "removed" if difference.state == "orphaned" else "wrote"
+        print(f"{verb} {difference.path}")
+    print(f"cards/ is current ({len(files)} files, {len(differences)} changed)")
+    return 0

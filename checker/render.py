@@ -1,0 +1,760 @@
+"""Render every verdict as a Markdown card: cards/<subsystem>/<name>.md (+ .svg) and cards/README.md.
+
+    Workspace + outcomes --plan--> {path: bytes} --compare--> Differences --write--> cards/
+
+The templates live in the repository's templates/ directory and are rendered with
+jinja2 (StrictUndefined, autoescape off). Text from driver files is untrusted: it
+reaches a card only through the escaping filters below (md_text, md_cell, md_code,
+md_link, md_rel_link, md_paragraphs), and the environment's `finalize` refuses to print
+anything that did not pass through one of them, so a template cannot forget to escape.
+
+Cards depend on nothing but the files they are rendered from: no clock, no absolute
+path, no machine. The jinja2 environment and its templates are built once per process.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+from checker.chart import month_title, monthly_svg, sparkline
+from checker.errors import CheckerError, Problem
+from checker.model import Driver, Finding, Month, Signals, Source
+from checker.schemas import VERDICTS
+
+if TYPE_CHECKING:
+    import jinja2
+
+    from checker.consistency import Outcome
+    from checker.policy import Policy
+
+CARDS_DIR = "cards"
+TEMPLATES_DIR = "templates"
+CARD_TEMPLATE = "card.md.j2"
+INDEX_TEMPLATE = "index.md.j2"
+INDEX_FILE = f"{CARDS_DIR}/README.md"
+MANAGED_SUFFIXES = (".md", ".svg")  # files under cards/ that `render` owns
+REGENERATE = "driver-policy render"
+RETAIN = ("keep", "keep-annotate")
+MINUS = "−"  # U+2212, as the seed cards write removed lines
+
+
+# -- escaping ------------------------------------------------------------------------
+
+
+class Markdown(str):
+    """Text that may be placed in a card as it is: escaped, or built by this module."""
+
+    __slots__ = ()
+
+
+# Characters that are never printed as they are: C0/C1 controls and the Unicode
+# bidirectional overrides and isolates that can make a reviewer read text in an order
+# other than the one the parser sees ("trojan source").
+_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# What makes a line start a block: an ATX heading, a list item, a thematic break or a
+# setext underline ('>', '*', '_', '`', '~', '<' and '|' are escaped everywhere anyway).
+_LINE_START = re.compile(r"^(#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)]([ \t]|$))"
+                         r"|=+[ \t]*$|-[- \t]*$)")
+# Always escaped outside code spans: emphasis, links and images, raw HTML and autolinks,
+# tables, strikethrough, GitHub's math, and the escape character itself.
+_ALWAYS = frozenset("\\*[]<>|~$")
+
+
+def _one_line(text: str) -> str:
+    text = _INVISIBLE.sub("\N{REPLACEMENT CHARACTER}", unicodedata.normalize("NFC", text))
+    return " ".join(text.split())
+
+
+def _escape_plain(text: str, before: str, after: str) -> str:
+    """Backslash-escape the characters of text that Markdown would interpret.
+
+    `before` and `after` are the characters next to text in the whole string, so that an
+    underscore inside a word (snake_case), which cannot open or close emphasis, is left
+    as it is.
+    """
+    out = []
+    for index, ch in enumerate(text):
+        if ch in _ALWAYS:
+            out.append("\\" + ch)
+        elif ch == "_":
+            left = text[index - 1] if index else before
+            right = text[index + 1] if index + 1 < len(text) else after
+            out.append("_" if left.isalnum() and right.isalnum() else "\\_")
+        elif ch == "`":
+            out.append("\\`")
+        elif ch == "&" and _ENTITY.match(text, index):
+            out.append("\\&")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _code_spans(text: str) -> list[tuple[bool, str]]:
+    """Split text into (is_code, part): a run of n backticks closed by the next run of
+    exactly n backticks is a code span, as CommonMark reads it; an unclosed run is text."""
+    parts: list[tuple[bool, str]] = []
+    runs = list(re.finditer(r"`+", text))
+    position, index = 0, 0
+    while index < len(runs):
+        opening = runs[index]
+        closing = next((r for r in runs[index + 1:] if len(r.group()) == len(opening.group())),
+                       None)
+        if closing is None:
+            index += 1
+            continue
+        if opening.start() > position:
+            parts.append((False, text[position:opening.start()]))
+        parts.append((True, text[opening.start():closing.end()]))
+        position = closing.end()
+        index = runs.index(closing) + 1
+    if position < len(text):
+        parts.append((False, text[position:]))
+    return parts
+
+
+def escape_inline(text: str, *, line_start: bool) -> str:
+    """One line of untrusted text as Markdown that renders as exactly that text.
+
+    Balanced code spans (`like_this`) are kept: their content is literal in every
+    Markdown reader, so they can hold no link and no HTML. A code span containing a
+    pipe is escaped as text instead, because a pipe would end a table cell.
+    """
+    text = _one_line(text)
+    out = []
+    parts = _code_spans(text)
+    for number, (is_code, part) in enumerate(parts):
+        if is_code and "|" not in part:
+            out.append(part)
+            continue
+        before = parts[number - 1][1][-1:] if number else ""
+        after = parts[number + 1][1][:1] if number + 1 < len(parts) else ""
+        out.append(_escape_plain(part, before, after))
+    result = "".join(out)
+    if line_start:
+        result = _LINE_START.sub(_escape_line_start, result, count=1)
+    return result
+
+
+def _escape_line_start(match: re.Match[str]) -> str:
+    marker = match.group(1)
+    if marker[0].isdigit():  # "2025. " would start an ordered list: escape what follows
+        return marker + "\\"
+    return "\\" + marker
+
+
+def md_text(value: object) -> Markdown:
+    """Untrusted text for a paragraph or a list item, on one line."""
+    return Markdown(escape_inline(str(value), line_start=True))
+
+
+def md_cell(value: object) -> Markdown:
+    """Untrusted text for a table cell: pipes escaped, never more than one line."""
+    return Markdown(escape_inline(str(value), line_start=False))
+
+
+def md_paragraphs(value: object) -> Markdown:
+    """Untrusted text of one or more paragraphs (separated by blank lines)."""
+    paragraphs = [p for p in re.split(r"\n[ \t]*\n", str(value)) if p.strip()]
+    return Markdown("\n\n".join(md_text(p) for p in paragraphs))
+
+
+def md_code(value: object) -> Markdown:
+    """A code span holding value literally (also inside a table cell)."""
+    text = _one_line(str(value))
+    if not text:
+        return Markdown("")
+    if "|" in text:  # a pipe would end a table cell, and `\|` shows outside tables
+        return md_cell(text)
+    longest = max((len(r) for r in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or text.startswith(" ") else ""
+    return Markdown(f"{fence}{pad}{text}{pad}{fence}")
+
+
+def safe_url(url: str) -> str | None:
+    """An http(s) URL as a Markdown link destination, or None if it is not one.
+
+    Checked again here (validation already refused other schemes): no whitespace or
+    control characters, scheme http or https, a host. Characters that could end the
+    destination or a table cell are percent-encoded.
+    """
+    if not url or any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return quote(url, safe="!#$%&'*+,/:;=?@~-._")
+
+
+def md_link(text: object, url: object) -> Markdown:
+    """[text](url) for an http(s) URL; the escaped text alone for anything else."""
+    label = md_cell(text)
+    destination = safe_url(str(url))
+    if destination is None or not label:
+        return label
+    return Markdown(f"[{label}]({destination})")
+
+
+def md_rel_link(text: object, target: str) -> Markdown:
+    """A link to another file of this repository, relative to the card."""
+    if ":" in target or target.startswith("/") or "\\" in target:
+        raise ValueError(f"not a relative repository path: {target!r}")
+    return Markdown(f"[{md_cell(text)}]({quote(target, safe='/._-+~')})")
+
+
+def md_image(alt: object, target: str) -> Markdown:
+    """An image stored beside the card."""
+    link = md_rel_link(alt, target)
+    return Markdown("!" + link)
+
+
+def html_comment(value: object) -> Markdown:
+    """A Markdown (HTML) comment holding trusted text, on one line."""
+    text = _one_line(str(value)).replace("--", "- -").replace(">", "›")
+    return Markdown(f"<!-- {text} -->")
+
+
+def number(value: int) -> Markdown:
+    """8987 -> 8,987 (as the seed cards write figures)."""
+    return Markdown(f"{value:,}")
+
+
+def points(value: float) -> Markdown:
+    """A contribution to the score: +2, 0, −1."""
+    if value == 0:
+        return Markdown("0")
+    text = f"{abs(value):g}"
+    return Markdown(("+" if value > 0 else MINUS) + text)
+
+
+def percent(value: float) -> Markdown:
+    return Markdown(f"{round(value * 100)}%")
+
+
+def ratio(value: float) -> Markdown:
+    return Markdown(f"{value:.2f}")
+
+
+def _finalize(value: object) -> object:
+    """Refuse to print what did not pass through an escaping filter (or is an int)."""
+    if isinstance(value, Markdown) or (isinstance(value, int) and not isinstance(value, bool)):
+        return value
+    raise TypeError(f"a template printed {value!r} ({type(value).__name__}) without an "
+                    "escaping filter (md_text, md_cell, md_code, md_link, ...)")
+
+
+FILTERS: dict[str, Any] = {
+    "md_text": md_text,
+    "md_cell": md_cell,
+    "md_code": md_code,
+    "md_paragraphs": md_paragraphs,
+    "md_link": md_link,
+    "md_rel_link": md_rel_link,
+    "md_image": md_image,
+    "html_comment": html_comment,
+    "number": number,
+    "points": points,
+    "percent": percent,
+    "ratio": ratio,
+}
+
+
+@functools.lru_cache(maxsize=8)
+def environment(templates: Path) -> jinja2.Environment:
+    """One environment per templates directory and process (templates are cached in it)."""
+    import jinja2
+
+    if not (templates / CARD_TEMPLATE).is_file() or not (templates / INDEX_TEMPLATE).is_file():
+        raise CheckerError(f"{TEMPLATES_DIR}/: the templates {CARD_TEMPLATE} and "
+                           f"{INDEX_TEMPLATE} are missing")
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        autoescape=False,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+        auto_reload=False,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+# -- what a card shows ---------------------------------------------------------------
+
+
+def card_path(driver: Driver) -> str:
+    return f"{CARDS_DIR}/{driver.id}.md"
+
+
+def chart_path(driver: Driver) -> str:
+    return f"{CARDS_DIR}/{driver.id}.svg"
+
+
+def verdict_line(driver: Driver, value: str, confidence: float) -> str:
+    """The seed cards' one-line header: verdict, conf=, then the assessment inputs."""
+    fields = [value, f"conf={confidence:.2f}"]
+    if driver.hardware.last_sold is not None:
+        fields.append(f"last_sold={driver.hardware.last_sold}")
+    fields += [f"deploy={driver.deployment}", f"replacement={driver.replacement.status}",
+               f"subsystem={driver.subsystem}", f"category={driver.category}"]
+    return " ".join(fields)
+
+
+def finding_value(finding: Finding) -> str:
+    if not finding.known:
+        return "unknown"
+    value = finding.value
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _deciding(findings: Iterable[Finding], value: str) -> list[Finding]:
+    """Findings that pushed towards the verdict, largest first (as evaluate orders them)."""
+    sign = 1 if value in RETAIN else -1
+    pushing = [f for f in findings if f.contribution * sign > 0]
+    return sorted(pushing, key=lambda f: (-abs(f.contribution), f.probe))
+
+
+def probe_rows(findings: Sequence[Finding], value: str) -> list[dict[str, Any]]:
+    """Every probe: those that decided first (largest first), then those against the
+    verdict, then those that gave nothing, and the unknown ones last."""
+    deciding = _deciding(findings, value)
+    names = {f.probe for f in deciding}
+    sign = 1 if value in RETAIN else -1
+
+    def group(f: Finding) -> int:
+        if f.probe in names:
+            return 0
+        if f.contribution * sign < 0:
+            return 1
+        return 2 if f.known else 3
+
+    rest = sorted((f for f in findings if f.probe not in names),
+                  key=lambda f: (group(f), -abs(f.contribution), f.probe))
+    return [{"probe": f.probe, "value": finding_value(f), "points": f.contribution,
+             "reason": f.reason, "deciding": f.probe in names} for f in deciding + rest]
+
+
+def _unknown(value: object, text: str = "unknown") -> str:
+    return text if value is None else str(value)
+
+
+def signal_rows(signals: Signals) -> list[tuple[str, str]]:
+    """(label, value) pairs, unknown values said as such."""
+    months = signals.months
+    share = round(100 * signals.active_months / months) if months else 0
+    if signals.substantive_commits is None and signals.mechanical_commits is None:
+        split = "unknown (not split)"
+    else:
+        split = (f"{_unknown(signals.substantive_commits)} substantive / "
+                 f"{_unknown(signals.mechanical_commits)} mechanical")
+    broken = signals.depends_on_broken
+    rows = [
+        ("Files", f"{signals.files:,}"),
+        ("Source lines", f"{signals.source_lines:,}"),
+        ("Commits", f"{signals.commits:,}"),
+        ("Substantive / mechanical commits", split),
+        ("Lines added / removed", f"+{signals.lines_added:,} / {MINUS}{signals.lines_removed:,}"),
+        ("Authors", f"{signals.authors:,}"),
+        ("Active months", f"{signals.active_months} of {months} ({share}%)"),
+        ("Last month with commits", signals.last_active_month() or "none in the window"),
+        ("First commit", _unknown(signals.first_commit)),
+        ("Last commit", _unknown(signals.last_commit)),
+        ("Last substantive commit", _unknown(signals.last_substantive_commit)),
+        ("Device ids", _unknown(signals.device_ids)),
+        ("Depends on BROKEN", "unknown" if broken is None else ("yes" if broken else "no")),
+        ("MAINTAINERS entry", _unknown(signals.maintainers_entry)),
+        ("Kernel revision", _unknown(signals.kernel_rev, "not recorded")),
+        ("Computed by", signals.computed_by),
+    ]
+    return rows
+
+
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+               "Dec")
+
+
+def month_grid(monthly: Sequence[Month]) -> dict[str, Any]:
+    """A calendar of the window: one row per month of the year, one column per year, each
+    cell the month's commits and lines (empty outside the window), then the year's totals."""
+    by_year: dict[str, dict[int, Month]] = {}
+    for month in monthly:
+        by_year.setdefault(month.month[:4], {})[int(month.month[5:7])] = month
+    years = sorted(by_year)
+    rows = []
+    for number, name in enumerate(MONTH_NAMES, start=1):
+        cells = []
+        for year in years:
+            m = by_year[year].get(number)
+            if m is None:
+                cells.append("")
+            elif m.commits or m.added or m.removed:
+                cells.append(f"{m.commits} (+{m.added:,} {MINUS}{m.removed:,})")
+            else:
+                cells.append("0")
+        rows.append({"month": name, "cells": cells})
+    commits = [sum(m.commits for m in by_year[y].values()) for y in years]
+    lines = [f"+{sum(m.added for m in by_year[y].values()):,} "
+             f"{MINUS}{sum(m.removed for m in by_year[y].values()):,}" for y in years]
+    return {"years": years, "rows": rows, "commits": commits, "lines": lines}
+
+
+def source_rows(sources: Sequence[Source]) -> list[dict[str, Any]]:
+    rows = []
+    for number, source in enumerate(sources, start=1):
+        rows.append({
+            "number": number,
+            "domain": source.domain,
+            "url": source.url,
+            "domain_only": source.domain_only,
+            "date": str(source.date) if source.date is not None else "undated",
+            "retrieved": str(source.retrieved) if source.retrieved is not None else None,
+            "claim": source.claim,
+        })
+    return rows
+
+
+def refs(numbers: Sequence[int]) -> str:
+    """Source numbers as the card lists them: 'source 1', 'sources 1, 2'."""
+    if not numbers:
+        return ""
+    word = "source" if len(numbers) == 1 else "sources"
+    return f"{word} " + ", ".join(str(n) for n in numbers)
+
+
+def input_rows(driver: Driver) -> list[tuple[str, str]]:
+    hw = driver.hardware
+    sold = {True: "yes", False: "no", None: "unknown"}[hw.sold_new]
+    replacement = driver.replacement.status
+    if driver.replacement.by:
+        replacement += f": {driver.replacement.by}"
+    rows = [
+        ("Deployment", driver.deployment),
+        ("Hardware", hw.kind),
+        ("Still sold new", sold),
+        ("Last sold", _unknown(hw.last_sold)),
+        ("Replacement", replacement),
+    ]
+    if driver.replacement.note:
+        rows.append(("Replacement note", driver.replacement.note))
+    rows += [
+        ("MAINTAINERS status", driver.maintainers_status),
+        ("Kconfig", ", ".join(driver.kconfig) if driver.kconfig else "none recorded"),
+        ("Granularity", driver.granularity),
+    ]
+    if driver.granularity_note:
+        rows.append(("Granularity note", driver.granularity_note))
+    paths = ", ".join(driver.include)
+    if driver.exclude:
+        paths += " (excluding " + ", ".join(driver.exclude) + ")"
+    rows.append(("Paths", paths))
+    return rows
+
+
+def decided(outcome: Outcome, policy: Policy) -> dict[str, Any]:
+    verdict = outcome.computed
+    rules = {rule.id: rule for rule in policy.rules}
+    thresholds = policy.thresholds
+    bands = "; ".join(f"{name} ≥ {thresholds[name]:g}" for name in VERDICTS[:-1])
+    bands += f"; remove below {thresholds[VERDICTS[-2]]:g}"
+    rule = rules.get(verdict.rule) if verdict.rule != "score" else None
+    held = []
+    for rule_id in verdict.rules_held:
+        held_rule = rules.get(rule_id)
+        if held_rule is None:
+            continue
+        effect = {"verdict": "sets", "at_most": "at most", "at_least": "at least"}
+        held.append({"id": rule_id, "effect": f"{effect[held_rule.effect]} {held_rule.target}",
+                     "why": held_rule.why, "decided": rule_id == verdict.rule})
+    return {
+        "by_rule": rule is not None,
+        "rule_id": verdict.rule,
+        "rule_effect": ({"verdict": "sets the verdict to", "at_most": "caps the verdict at",
+                         "at_least": "raises the verdict to"}[rule.effect] + " " + rule.target)
+        if rule else "",
+        "rule_why": rule.why if rule else "",
+        "score": f"{verdict.score:g}",
+        "score_verdict": verdict.score_verdict,
+        "bands": bands,
+        "held": held,
+    }
+
+
+def confidence_rows(outcome: Outcome) -> list[dict[str, Any]]:
+    return [{"part": part, "value": f"{value:.3f}", "weight": f"{weight:g}"}
+            for part, value, weight in outcome.computed.confidence_parts]
+
+
+def card_context(outcome: Outcome, policy: Policy) -> dict[str, Any]:
+    driver, verdict = outcome.driver, outcome.computed
+    signals = driver.signals
+    name = driver.id.rsplit("/", 1)[-1]
+    recorded = driver.verdict
+    override = recorded.override if recorded else None
+    context: dict[str, Any] = {
+        "header": generated_header([driver.file, policy.file, f"{TEMPLATES_DIR}/{CARD_TEMPLATE}"]),
+        "driver": driver,
+        "name": name,
+        "verdict": verdict,
+        "effective": outcome.effective,
+        "overridden": outcome.overridden,
+        "override": override,
+        "recorded": recorded,
+        "mismatch": recorded is not None and not outcome.overridden
+        and recorded.value != verdict.value,
+        "policy_label": policy.label,
+        "policy_file": policy.file,
+        "verdict_line": verdict_line(driver, outcome.effective, verdict.confidence),
+        "decided": decided(outcome, policy),
+        "probes": probe_rows(verdict.findings, verdict.value),
+        "confidence_rows": confidence_rows(outcome),
+        "evidence_link": f"../../{driver.file}",
+        "index_link": "../README.md",
+        "inputs": input_rows(driver),
+        "upstream": [{"date": str(u.date), "action": u.action, "tree": u.tree, "kernel": u.kernel,
+                      "commit": u.commit, "subject": u.subject, "summary": u.summary,
+                      "refs": refs(u.sources)} for u in driver.upstream],
+        "users": [{"date": str(r.date), "who": r.who, "claim": r.claim, "refs": refs(r.sources)}
+                  for r in driver.users_reported],
+        "sources": source_rows(driver.sources),
+        "signals": signals,
+    }
+    if signals is not None:
+        context.update({
+            "signal_rows": signal_rows(signals),
+            "chart": f"{name}.svg",
+            "chart_alt": chart_caption(driver, signals),
+            "sparkline": sparkline([m.commits for m in signals.monthly]),
+            "activity": activity_line(signals),
+            "grid": month_grid(signals.monthly),
+            "monthly_text": [month_title(m) for m in signals.monthly],
+        })
+    return context
+
+
+def activity_line(signals: Signals) -> str:
+    return (f"{signals.window_start} → {signals.window_end} · {signals.commits:,} commits · "
+            f"active in {signals.active_months}/{signals.months} months")
+
+
+def chart_caption(driver: Driver, signals: Signals) -> str:
+    return f"Monthly commits to {driver.path}, {activity_line(signals)}"
+
+
+def generated_header(sources: Sequence[str]) -> str:
+    return (f"Generated by `{REGENERATE}` from " + ", ".join(sources)
+            + f". Do not edit by hand: change those files and run `{REGENERATE}`.")
+
+
+def render_card(templates: Path, outcome: Outcome, policy: Policy) -> str:
+    template = environment(templates).get_template(CARD_TEMPLATE)
+    return template.render(card_context(outcome, policy))
+
+
+def render_chart(outcome: Outcome) -> str | None:
+    driver = outcome.driver
+    signals = driver.signals
+    if signals is None:
+        return None
+    peak = max((m for m in signals.monthly), key=lambda m: (m.commits, m.month), default=None)
+    busiest = f"; the busiest month was {month_title(peak)}" if peak and peak.commits else ""
+    description = (f"Bar chart of commits per month to {driver.path} from "
+                   f"{signals.monthly[0].month} to {signals.monthly[-1].month}: "
+                   f"{signals.commits:,} commits, active in {signals.active_months} of "
+                   f"{signals.months} months{busiest}.")
+    comment = (f"Generated by {REGENERATE} from {driver.file} (signals.monthly). Do not edit "
+               f"by hand: change that file and run {REGENERATE}.")
+    return monthly_svg(signals.monthly, caption=f"Monthly commits · {activity_line(signals)}",
+                       description=description, comment=comment)
+
+
+def index_context(outcomes: Sequence[Outcome], policy: Policy) -> dict[str, Any]:
+    ordered = sorted(outcomes, key=lambda o: o.driver.id)
+    counts = Counter(o.effective for o in ordered)
+    subsystems: dict[str, Counter[str]] = {}
+    for outcome in ordered:
+        subsystems.setdefault(outcome.driver.subsystem, Counter())[outcome.effective] += 1
+    rows = []
+    for outcome in ordered:
+        driver = outcome.driver
+        signals = driver.signals
+        rows.append({
+            "id": driver.id,
+            "link": f"{driver.id}.md",
+            "name": driver.name,
+            "effective": outcome.effective,
+            "computed": outcome.computed.value,
+            "overridden": outcome.overridden,
+            "confidence": outcome.computed.confidence,
+            "deployment": driver.deployment,
+            "sparkline": sparkline([m.commits for m in signals.monthly]) if signals else None,
+            "commits": signals.commits if signals else None,
+        })
+    return {
+        "header": generated_header([f"drivers/*/*.yaml ({len(ordered)} files)", policy.file,
+                                    f"{TEMPLATES_DIR}/{INDEX_TEMPLATE}"]),
+        "policy_label": policy.label,
+        "verdicts": [(v, counts.get(v, 0)) for v in VERDICTS],
+        "total": len(ordered),
+        "overrides": sum(1 for o in ordered if o.overridden),
+        "subsystems": [(name, sum(c.values()), [c.get(v, 0) for v in VERDICTS])
+                       for name, c in sorted(subsystems.items())],
+        "verdict_names": VERDICTS,
+        "rows": rows,
+    }
+
+
+def render_index(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> str:
+    template = environment(templates).get_template(INDEX_TEMPLATE)
+    return template.render(index_context(outcomes, policy))
+
+
+# -- planning, comparing, writing ---------------------------------------------------
+
+
+def plan(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> dict[str, bytes]:
+    """Every file `render` writes under cards/, by repository-relative path."""
+    files: dict[str, bytes] = {}
+    for outcome in outcomes:
+        files[card_path(outcome.driver)] = render_card(templates, outcome, policy).encode()
+        chart = render_chart(outcome)
+        if chart is not None:
+            files[chart_path(outcome.driver)] = chart.encode()
+    files[INDEX_FILE] = render_index(templates, outcomes, policy).encode()
+    return dict(sorted(files.items()))
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One file of cards/ that is not what `render` would write."""
+
+    path: str
+    state: str  # "stale", "missing" or "orphaned"
+    diff: str = ""  # a unified diff, for a stale file
+
+    @property
+    def kind(self) -> str:
+        if self.path == INDEX_FILE:
+            return "card index"
+        return "chart" if self.path.endswith(".svg") else "card"
+
+    @property
+    def message(self) -> str:
+        return f"{self.kind} is {self.state}; run: {REGENERATE}"
+
+    def __str__(self) -> str:
+        return f"{self.path}:1:1: {self.message}"
+
+
+def managed_files(root: Path) -> list[str]:
+    """The files under cards/ that `render` owns (Markdown and SVG), relative to root."""
+    base = root / CARDS_DIR
+    if not base.is_dir():
+        return []
+    return sorted(p.relative_to(root).as_posix() for p in base.rglob("*")
+                  if p.suffix in MANAGED_SUFFIXES and p.is_file())
+
+
+def unified_diff(path: str, current: bytes, wanted: bytes) -> str:
+    old = current.decode("utf-8", errors="replace").splitlines(keepends=True)
+    new = wanted.decode("utf-8", errors="replace").splitlines(keepends=True)
+    lines = difflib.unified_diff(old, new, fromfile=f"a/{path}", tofile=f"b/{path}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
+                   for line in lines)
+
+
+def compare(root: Path, wanted: Mapping[str, bytes],
+            ignore: Iterable[str] = ()) -> list[Difference]:
+    """What differs between cards/ on disk and `wanted`; paths in `ignore` are not judged."""
+    skip = set(ignore)
+    out = []
+    for rel, data in wanted.items():
+        path = root / rel
+        if not path.is_file():
+            out.append(Difference(rel, "missing"))
+            continue
+        current = path.read_bytes()
+        if current != data:
+            out.append(Difference(rel, "stale", unified_diff(rel, current, data)))
+    for rel in managed_files(root):
+        if rel not in wanted and rel not in skip:
+            out.append(Difference(rel, "orphaned"))
+    return sorted(out, key=lambda d: d.path)
+
+
+def write(root: Path, differences: Iterable[Difference], wanted: Mapping[str, bytes]) -> None:
+    """Bring cards/ in line: write stale and missing files atomically, remove orphans."""
+    from checker.fsutil import write_atomic
+
+    for difference in differences:
+        path = root / difference.path
+        if difference.state == "orphaned":
+            path.unlink()
+            _remove_empty_dirs(path.parent, root / CARDS_DIR)
+        else:
+            write_atomic(path, wanted[difference.path])
+
+
+def _remove_empty_dirs(directory: Path, stop: Path) -> None:
+    while directory != stop and directory.is_dir() and not any(directory.iterdir()):
+        directory.rmdir()
+        directory = directory.parent
+
+
+def unrenderable(root: Path, drivers: Sequence[Driver]) -> list[str]:
+    """Card paths of driver files on disk that did not validate (their cards are kept)."""
+    from checker.repository import driver_files, relative
+    from checker.validate import driver_id
+
+    valid = {d.id for d in drivers}
+    out = []
+    for path in driver_files(root):
+        ident = driver_id(relative(root, path))
+        if ident is not None and ident not in valid:
+            out += [f"{CARDS_DIR}/{ident}.md", f"{CARDS_DIR}/{ident}.svg"]
+    return out
+
+
+def card_problems(root: Path, policy: Policy, drivers: Sequence[Driver],
+                  outcomes: Sequence[Outcome]) -> list[Problem]:
+    """The cards part of `driver-policy check`: one Problem per file of cards/ that is not
+    what `driver-policy render` would write (rule "cards").
+
+    Cards of driver files that failed validation are not judged (those files' problems
+    are reported already), nor is the index then. A repository with neither templates/
+    nor cards/ is not set up for cards and is not checked.
+    """
+    templates = root / TEMPLATES_DIR
+    if not templates.is_dir() and not (root / CARDS_DIR).is_dir():
+        return []
+    try:
+        wanted = plan(templates, outcomes, policy)
+    except CheckerError as exc:
+        return [Problem(f"{TEMPLATES_DIR}/{CARD_TEMPLATE}", 1, 1, "", str(exc), rule="cards")]
+    ignore = unrenderable(root, drivers)
+    if ignore:
+        del wanted[INDEX_FILE]
+        ignore.append(INDEX_FILE)
+    return [Problem(d.path, 1, 1, "", d.message, rule="cards")
+            for d in compare(root, wanted, ignore)]

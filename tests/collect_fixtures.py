@@ -1,0 +1,236 @@
+"""Small real git repositories for collect tests, built with `git fast-import`.
+
+`History` records commits (files written or deleted, renames, merges, exact author
+and committer dates) and imports them in one go. The oracle functions compute
+signals with plain git commands, one `git log` per driver and independent path
+matching, to check the implementation against.
+"""
+
+from __future__ import annotations
+
+import calendar
+import fnmatch
+import re
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+GIT_ENV = {
+    "GIT_CONFIG_NOSYSTEM": "1",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "HOME": "/nonexistent",
+    "LC_ALL": "C",
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+}
+
+
+def git(cwd: Path, *args: str, input: bytes | None = None) -> str:
+    done = subprocess.run(["git", *args], cwd=cwd, env=GIT_ENV, input=input,
+                          capture_output=True, check=True)
+    return done.stdout.decode("utf-8", "replace")
+
+
+def stamp(when: str) -> int:
+    """'2023-05-01' or '2023-05-01T12:00:00' (UTC) -> seconds."""
+    if "T" not in when:
+        when += "T12:00:00"
+    return calendar.timegm(datetime.fromisoformat(when).timetuple())
+
+
+@dataclass
+class History:
+    path: Path
+    branches: dict[str, int | None] = field(default_factory=dict)
+    _stream: list[bytes] = field(default_factory=list)
+    _mark: int = 0
+
+    def __post_init__(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        git(self.path, "init", "-q", "-b", "main")
+
+    def commit(self, when: str, subject: str, files: Mapping[str, str | bytes | None] = {},
+               renames: Sequence[tuple[str, str]] = (), author: tuple[str, str] = (
+                   "Ann Author", "ann@example.org"), branch: str = "main",
+               merge: str | None = None, committed: str | None = None,
+               start_from: str | None = None) -> int:
+        """One commit; `files` maps path -> new content (None deletes)."""
+        self._mark += 1
+        mark = self._mark
+        author_ts = stamp(when)
+        committer_ts = stamp(committed) if committed else author_ts
+        name, email = author
+        out = [f"commit refs/heads/{branch}\n", f"mark :{mark}\n",
+               f"author {name} <{email}> {author_ts} +0000\n",
+               f"committer {name} <{email}> {committer_ts} +0000\n"]
+        message = subject.encode() + b"\n"
+        out.append(f"data {len(message)}\n")
+        head = b"".join(x.encode() for x in out) + message
+        parent = self.branches.get(branch)
+        if parent is None and start_from is not None:
+            parent = self.branches[start_from]
+        if parent is not None:
+            head += f"from :{parent}\n".encode()
+        if merge is not None:
+            head += f"merge :{self.branches[merge]}\n".encode()
+        for old, new in renames:
+            head += f'R "{old}" "{new}"\n'.encode()
+        for file_path, content in files.items():
+            if content is None:
+                head += f"D {file_path}\n".encode()
+            else:
+                data = content.encode() if isinstance(content, str) else content
+                head += f"M 100644 inline {file_path}\ndata {len(data)}\n".encode() + data + b"\n"
+        self._stream.append(head + b"\n")
+        self.branches[branch] = mark
+        return mark
+
+    def build(self) -> str:
+        stream = b"".join(self._stream) + b"done\n"
+        git(self.path, "fast-import", "--quiet", "--done", input=stream)
+        self._stream.clear()
+        git(self.path, "checkout", "-q", "-f", "main")
+        return git(self.path, "rev-parse", "HEAD").strip()
+
+
+def lines(count: int, tag: str = "x") -> str:
+    return "".join(f"{tag} {i}\n" for i in range(count))
+
+
+# ---------------------------------------------------------------------------------
+# The oracle: plain git, one command per driver, path matching written separately.
+
+
+def pattern_regex(pattern: str) -> re.Pattern[str]:
+    """MAINTAINERS F: semantics, independently of checker.paths."""
+    trailing = pattern.endswith("/")
+    parts = [p for p in pattern.strip("/").split("/") if p]
+    globbing = any(ch in pattern for ch in "*?[")
+    body = "/".join(fnmatch.translate(p).removeprefix("(?s:").removesuffix(")\\Z")
+                    .replace(".*", "[^/]*").replace(".", "[^/]") if any(c in p for c in "*?[")
+                    else re.escape(p) for p in parts)
+    if trailing:
+        return re.compile(f"^{body}/.+$")
+    if globbing:
+        return re.compile(f"^{body}$")
+    return re.compile(f"^{body}(/.+)?$")
+
+
+def claims(include: Iterable[str], exclude: Iterable[str], path: str) -> bool:
+    if any(pattern_regex(p).match(path) for p in exclude):
+        return False
+    return any(pattern_regex(p).match(path) for p in include)
+
+
+def _literal_roots(include: Iterable[str]) -> list[str]:
+    roots = []
+    for pattern in include:
+        parts = []
+        for part in pattern.strip("/").split("/"):
+            if any(ch in part for ch in "*?["):
+                break
+            parts.append(part)
+        roots.append("/".join(parts) or ".")
+    return roots
+
+
+@dataclass
+class OracleSignals:
+    commits: int = 0
+    substantive: int = 0
+    mechanical: int = 0
+    added: int = 0
+    removed: int = 0
+    authors: set[str] = field(default_factory=set)
+    monthly: dict[str, list[int]] = field(default_factory=dict)
+    first: date | None = None
+    last: date | None = None
+    last_substantive: date | None = None
+    files: int = 0
+    source_lines: int = 0
+
+
+def oracle(repo: Path, rev: str, include: Sequence[str], exclude: Sequence[str],
+           start: date, end: date, rules: Any) -> OracleSignals:
+    """Signals for one driver from `git log -- <its roots>` over all history, filtered
+    in Python (dates, paths, mechanical rules)."""
+    result = OracleSignals()
+    lo = calendar.timegm(start.timetuple())
+    hi = calendar.timegm(end.timetuple()) + 86400
+    out = git(repo, "log", "--no-merges", "--full-diff", "-M", "--numstat",
+              "--format=@@%H %ct", rev, "--", *_literal_roots(include))
+    commits: list[tuple[str, int, list[tuple[str, str, list[str]]]]] = []
+    for line in out.splitlines():
+        if line.startswith("@@"):
+            sha, ct = line[2:].split()
+            commits.append((sha, int(ct), []))
+        elif line.strip():
+            added, removed, name = line.split("\t", 2)
+            commits[-1][2].append((added, removed, _rename_sides(name)))
+    for sha, ct, files in commits:
+        mine = [(a, r) for a, r, sides in files
+                if any(claims(include, exclude, side) for side in sides)]
+        if not mine or ct >= hi:
+            continue
+        day = datetime.fromtimestamp(ct, UTC).date()
+        count = len(git(repo, "diff-tree", "--no-commit-id", "-r", "-M", "--name-only",
+                        sha).split("\n")) - 1
+        raw_name, raw_email, subject = git(repo, "show", "-s", "--format=%an%x00%ae%x00%s",
+                                           sha).rstrip("\n").split("\0")
+        mapped = git(repo, "check-mailmap", f"{raw_name} <{raw_email}>").strip()
+        name, email = mapped.rsplit(" <", 1)
+        email = email.rstrip(">")
+        mechanical = rules.mechanical_reason(subject, name, email, count) is not None
+        result.first = day if result.first is None else min(result.first, day)
+        result.last = day if result.last is None else max(result.last, day)
+        if not mechanical:
+            result.last_substantive = day if result.last_substantive is None else max(
+                result.last_substantive, day)
+        if ct < lo:
+            continue
+        added = sum(int(a) for a, _ in mine if a != "-")
+        removed = sum(int(r) for _, r in mine if r != "-")
+        result.commits += 1
+        result.mechanical += mechanical
+        result.substantive += not mechanical
+        result.added += added
+        result.removed += removed
+        result.authors.add(email.lower())
+        bucket = result.monthly.setdefault(day.strftime("%Y-%m"), [0, 0, 0])
+        bucket[0] += 1
+        bucket[1] += added
+        bucket[2] += removed
+    for path in git(repo, "ls-tree", "-r", "--name-only", rev).splitlines():
+        if claims(include, exclude, path):
+            result.files += 1
+            if path.endswith(tuple(rules.source_extensions)):
+                text = git(repo, "show", f"{rev}:{path}")
+                result.source_lines += len(text.splitlines())
+    return result
+
+
+def _rename_sides(name: str) -> list[str]:
+    """numstat's `a/{b => c}/d` or `b => c` -> [old, new]; a plain path -> [path]."""
+    if " => " not in name:
+        return [name]
+    match = re.match(r"^(.*)\{(.*) => (.*)\}(.*)$", name)
+    if match:
+        head, old, new, tail = match.groups()
+        return [re.sub("//+", "/", head + old + tail), re.sub("//+", "/", head + new + tail)]
+    old, new = name.split(" => ")
+    return [old, new]
+
+
+POLICY: dict[str, Any] = {
+    "window": {"months": 12},
+    "collect": {
+        "mechanical": {
+            "max_files": 5,
+            "subject_patterns": ["^treewide:", "(?i)\\bspelling\\b"],
+            "bot_authors": ["(?i)\\bbot\\b", "noreply@"],
+        },
+        "source_extensions": [".c", ".h"],
+    },
+}

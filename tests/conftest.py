@@ -1,0 +1,45 @@
+"""Shared fixtures: a copy of this repository in a temporary directory, and the CLI."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from checker.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+REPO_PARTS = ("drivers", "policies", "schema", "templates", "cards")
+
+
+@dataclass
+class Run:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A writable copy of the repository's data (drivers, policy, schema, templates, cards)."""
+    dest = tmp_path / "repo"
+    dest.mkdir()
+    for part in REPO_PARTS:
+        if (ROOT / part).exists():
+            shutil.copytree(ROOT / part, dest / part)
+    return dest
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str]) -> Callable[..., Run]:
+    """Run `driver-policy ARGS` in-process and capture what it prints."""
+
+    def run(*args: str) -> Run:
+        code = main(list(args))
+        captured = capsys.readouterr()
+        return Run(code, captured.out, captured.err)
+
+    return run

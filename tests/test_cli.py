@@ -1,0 +1,125 @@
+"""The command line: exit codes, formats, usage errors, the crash boundary."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, Run
+
+from checker import cli as cli_module
+
+
+def test_check_passes_on_this_repository(cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(ROOT), "check", "--today", "2026-11-21")
+    assert result.code == 0, result.out
+    assert result.out.startswith("ok: ")
+
+
+def test_validate_json_format(repo: Path, cli: Callable[..., Run]) -> None:
+    text = (repo / "drivers/infiniband/ipoib.yaml").read_text()
+    (repo / "drivers/infiniband/ipoib.yaml").write_text(text.replace("  files: 12", "  files: -1"))
+    result = cli("-C", str(repo), "validate", "--format", "json")
+    assert result.code == 1
+    payload = json.loads(result.out)
+    assert payload["problems"] == [
+        {
+            "path": "drivers/infiniband/ipoib.yaml",
+            "line": 50,
+            "col": 10,
+            "field": "signals.files",
+            "message": "must be >= 0 (found -1)",
+            "severity": "error",
+            "rule": "schema",
+        }
+    ]
+
+
+def test_validate_github_format(repo: Path, cli: Callable[..., Run]) -> None:
+    path = repo / "drivers/infiniband/iser.yaml"
+    path.write_text(path.read_text().replace("deployment: low", "deployment: lo, w"))
+    result = cli("-C", str(repo), "validate", "--format", "github", str(path))
+    assert result.code == 1
+    first = result.out.splitlines()[0]
+    assert first.startswith("::error file=drivers/infiniband/iser.yaml,line=")
+    assert (
+        ",title=deployment::must be one of 'none', 'low', 'medium', 'high', 'unknown' "
+        "(found 'lo%2C w')" not in first
+    )  # message data is not property-escaped
+    assert first.endswith("(found 'lo, w')")
+
+
+def test_usage_error_missing_path(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(repo), "validate", "no/such/file.yaml")
+    assert result.code == 2
+    assert result.err == (
+        "driver-policy validate: usage error: no such file or directory: no/such/file.yaml\n"
+    )
+
+
+def test_usage_error_file_outside_the_layout(repo: Path, cli: Callable[..., Run]) -> None:
+    stray = repo / "notes.yaml"
+    stray.write_text("a: 1\n")
+    result = cli("-C", str(repo), "validate", str(stray))
+    assert result.code == 2
+    assert "notes.yaml: not a driver" in result.err
+
+
+def test_usage_error_unknown_option(cli: Callable[..., Run]) -> None:
+    assert cli("check", "--no-such-option").code == 2
+
+
+def test_no_command_prints_help(cli: Callable[..., Run]) -> None:
+    result = cli()
+    assert result.code == 2
+    assert "usage: driver-policy" in result.err
+
+
+def test_crash_is_exit_3_with_a_bug_note(
+    monkeypatch: pytest.MonkeyPatch, cli: Callable[..., Run]
+) -> None:
+    def explode(_args: object) -> int:
+        raise RuntimeError("boom")
+
+    parser = cli_module.build_parser()
+    args = parser.parse_args(["validate"])
+    monkeypatch.setattr(cli_module, "build_parser", lambda: _FixedParser(args, explode))
+    result = cli("validate")
+    assert result.code == 3
+    assert "internal error (RuntimeError: boom); this is a bug" in result.err
+
+
+class _FixedParser:
+    def __init__(self, args: object, func: Callable[[object], int]) -> None:
+        self.args, self.func = args, func
+
+    def parse_args(self, argv: object) -> object:
+        self.args.func = self.func  # type: ignore[attr-defined]
+        return self.args
+
+
+def test_console_script_and_module_entry_points() -> None:
+    for command in ([sys.executable, "-m", "checker", "--version"],):
+        done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
+        assert done.returncode == 0
+        assert done.stdout.startswith("driver-policy ")
+
+
+def test_help_teaches_every_command(cli: Callable[..., Run]) -> None:
+    for command in ("check", "validate", "verdicts", "explain", "schema"):
+        with pytest.raises(SystemExit) as exc:
+            cli_module.build_parser().parse_args([command, "--help"])
+        assert exc.value.code == 0
+
+
+def test_readme_commands_are_what_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    ci = (ROOT / ".ci/run").read_text()
+    commands = [line for line in ci.splitlines() if line.startswith("python3 -m venv")]
+    assert len(commands) == 2
+    for command in commands:
+        assert command in readme

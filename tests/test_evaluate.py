@@ -1,0 +1,120 @@
+"""The engine on the repository's drivers: seeds' verdicts, evidence moving verdicts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, Run
+
+from checker.evaluate import evaluate, holds
+from checker.repository import load_workspace
+
+SEED_VERDICTS = {
+    "infiniband/ipoib": "keep",
+    "infiniband/iser": "keep-annotate",
+    "infiniband/srpt": "keep-annotate",
+    "infiniband/siw": "keep",
+    "net/smc-tcp-ulp": "remove",
+}
+
+
+def test_seed_verdicts_are_recomputed() -> None:
+    workspace = load_workspace(ROOT)
+    assert workspace.policy is not None
+    computed = {d.id: evaluate(d, workspace.policy).value for d in workspace.drivers}
+    assert {k: computed[k] for k in SEED_VERDICTS} == SEED_VERDICTS
+
+
+def test_evaluation_is_deterministic() -> None:
+    workspace = load_workspace(ROOT)
+    assert workspace.policy is not None
+    for driver in workspace.drivers:
+        assert evaluate(driver, workspace.policy) == evaluate(driver, workspace.policy)
+
+
+def test_ipoib_with_low_deployment_computes_keep_annotate(repo: Path) -> None:
+    path = repo / "drivers/infiniband/ipoib.yaml"
+    path.write_text(path.read_text().replace("deployment: medium", "deployment: low"))
+    workspace = load_workspace(repo)
+    assert workspace.policy is not None
+    ipoib = next(d for d in workspace.drivers if d.id == "infiniband/ipoib")
+    assert evaluate(ipoib, workspace.policy).value == "keep-annotate"
+
+
+def test_error_flipped_verdict_names_driver_recorded_computed_and_probes(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    path = repo / "drivers/infiniband/ipoib.yaml"
+    path.write_text(path.read_text().replace("deployment: medium", "deployment: low"))
+    result = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    assert result.code == 1
+    assert (
+        "drivers/infiniband/ipoib.yaml:148:10: verdict.value: infiniband/ipoib: recorded keep "
+        "but the policy computes keep-annotate (score 5 -> keep-annotate; deciding probes: "
+        "activity +2 (active in 31/61 months (steady maintenance)), hardware +1 (protocol it "
+        "serves is still sold new), recency +1 (last month with commits 2026-02, 2 month(s) "
+        "before 2026-04-21 (recent)), replacement +1 (nothing replaces it))"
+    ) in result.out.splitlines()
+
+
+def test_unknown_signals_are_unknown_not_zero() -> None:
+    workspace = load_workspace(ROOT)
+    assert workspace.policy is not None
+    siw = next(d for d in workspace.drivers if d.id == "infiniband/siw")
+    activity = next(f for f in evaluate(siw, workspace.policy).findings if f.probe == "activity")
+    assert (activity.known, activity.value, activity.contribution) == (False, None, 0.0)
+    assert activity.reason == "repository signals not collected"
+
+
+def test_override_and_expiry(repo: Path, cli: Callable[..., Run]) -> None:
+    path = repo / "drivers/infiniband/iser.yaml"
+    text = path.read_text().replace("  value: keep-annotate", "  value: keep")
+    text += (
+        "  override:\n    verdict: keep\n    reason: Distribution kernels still ship it.\n"
+        "    by: Example Maintainer <m@example.org>\n    until: 2026-12-31\n"
+    )
+    path.write_text(text)
+    ok = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    assert ok.code == 0, ok.out
+    assert "1 override(s)" in ok.out
+    expired = cli("-C", str(repo), "check", "--today", "2027-01-01")
+    assert expired.code == 1
+    assert (
+        "verdict.override.until: infiniband/iser: override to keep expired on 2026-12-31; "
+        "renew it with a reason or record the computed keep-annotate"
+    ) in expired.out
+
+
+@pytest.mark.parametrize(
+    ("cond", "expected"),
+    [
+        ({"field": "deployment", "op": "eq", "value": "low"}, True),
+        ({"field": "deployment", "op": "in", "value": ["medium", "high"]}, False),
+        ({"field": "activity", "op": "ge", "value": 0.1}, False),  # unknown: no comparison holds
+        ({"field": "activity", "op": "unknown"}, True),
+        ({"not": {"field": "activity", "op": "known"}}, True),
+        (
+            {
+                "all": [
+                    {"field": "deployment", "op": "eq", "value": "low"},
+                    {"field": "user_reports", "op": "ge", "value": 1},
+                ]
+            },
+            True,
+        ),
+        (
+            {
+                "any": [
+                    {"field": "deployment", "op": "eq", "value": "high"},
+                    {"field": "user_reports", "op": "gt", "value": 5},
+                ]
+            },
+            False,
+        ),
+    ],
+)
+def test_condition_form(cond: dict[str, object], expected: bool) -> None:
+    facts = {"deployment": "low", "activity": None, "user_reports": 1}
+    assert holds(cond, facts) is expected

@@ -1,0 +1,69 @@
+"""Valid and invalid example files, one case per file, parametrised from the listing.
+
+Each invalid file starts with `# expect: LINE:COL: FIELD: MESSAGE` lines (locations in
+the file itself); the test mounts it at drivers/infiniband/<name>.yaml in a copy of
+the repository and asserts exactly those problems, exit code 1 and no traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from conftest import Run
+
+EXAMPLES = Path(__file__).parent / "examples"
+VALID = sorted((EXAMPLES / "valid").glob("*.yaml"))
+INVALID = sorted((EXAMPLES / "invalid").glob("*.yaml"))
+
+
+def expectations(raw: bytes) -> list[str]:
+    lines = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace").splitlines()
+    return [line.removeprefix("# expect: ") for line in lines if line.startswith("# expect: ")]
+
+
+def mount(repo: Path, example: Path) -> str:
+    rel = f"drivers/infiniband/{example.stem}.yaml"
+    (repo / rel).write_bytes(example.read_bytes())
+    return rel
+
+
+def test_corpus_is_large_enough() -> None:
+    assert len(INVALID) >= 30
+    assert len(VALID) >= 2
+
+
+@pytest.mark.parametrize("example", VALID, ids=lambda p: p.stem)
+def test_valid_example(example: Path, repo: Path, cli: Callable[..., Run]) -> None:
+    rel = mount(repo, example)
+    result = cli("-C", str(repo), "validate", str(repo / rel))
+    assert result.code == 0, result.out
+    assert result.out == "ok: 2 file(s) checked, no problems\n"
+
+
+@pytest.mark.parametrize("example", INVALID, ids=lambda p: p.stem)
+def test_invalid_example(example: Path, repo: Path, cli: Callable[..., Run]) -> None:
+    expected = expectations(example.read_bytes())
+    assert expected, f"{example.name} has no '# expect:' line"
+    rel = mount(repo, example)
+    before = sorted(p.relative_to(repo) for p in repo.rglob("*"))
+    result = cli("-C", str(repo), "validate", str(repo / rel))
+    assert result.code == 1
+    reported = [
+        line.removeprefix(f"{rel}:")
+        for line in result.out.splitlines()
+        if line.startswith(f"{rel}:")
+    ]
+    assert reported == expected
+    assert "Traceback" not in result.err
+    assert sorted(p.relative_to(repo) for p in repo.rglob("*")) == before  # nothing written
+
+
+@pytest.mark.parametrize("example", INVALID, ids=lambda p: p.stem)
+def test_invalid_example_in_full_check(example: Path, repo: Path, cli: Callable[..., Run]) -> None:
+    """`check` reports the same problem among the repository's others, and still exits 1."""
+    rel = mount(repo, example)
+    result = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    assert result.code == 1
+    assert f"{rel}:{expectations(example.read_bytes())[0]}" in result.out.splitlines()
