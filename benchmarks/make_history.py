@@ -372,7 +372,7 @@ class Generator:
                 driver = self.drivers[i]
                 renames = []
                 for path in driver.files:
-                    old = self.location(driver, path, when - 1)
+                    old = self.location(driver, path, driver.moved - 1)
                     renames.append((old, path))
                     self.files[path] = self.files.pop(old)
                 changes = dict(self.subsystem_files(when))
@@ -454,21 +454,23 @@ class Generator:
     locked: set[str] = set()
 
     def rename_within(self, when: int, driver: Driver, present: list[str]) -> None:
-        old = self.rng.choice([p for p in present if p.endswith(".c") and "_main" not in p]
-                              or present[:1])
-        if old.endswith("_main.c") or old.endswith("/Makefile"):
+        if driver.staging_from:
             return
-        new = old.replace(".c", "_core.c") if not old.endswith("_core.c") else old.replace(
-            "_core.c", ".c")
+        options = [p for p in driver.files
+                   if p in self.files and p.endswith(".c") and not p.endswith("_main.c")]
+        if not options:
+            return
+        old = self.rng.choice(options)
+        new = old[:-2] + "_core.c" if not old.endswith("_core.c") else old[:-7] + ".c"
+        if new in self.files:
+            return
         self.files[new] = self.files.pop(old)
-        index = driver.files.index(self.location(driver, old, END) if driver.staging_from
-                                   else old) if old in driver.files else None
-        if index is None:
-            self.files[old] = self.files.pop(new)
-            return
-        driver.files[index] = new
+        driver.files[driver.files.index(old)] = new
+        changes: dict[str, bytes | None] = {}
+        if self.rng.random() < 0.5:
+            changes[new] = self.mutate(new)
         self.emit(when, f"{driver.sub.split('/')[-1]}: {driver.name}: rename "
-                  f"{old.rsplit('/', 1)[-1]}", {}, renames=[(old, new)])
+                  f"{old.rsplit('/', 1)[-1]}", changes, renames=[(old, new)])
 
     def start_topic(self, when: int, cumulative: list[float], topics: list[dict[str, object]]) -> None:
         driver = self.pick(cumulative, when)

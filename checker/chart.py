@@ -51,6 +51,15 @@ def sparkline(counts: Sequence[int]) -> str:
     return "".join(SPARK_LEVELS[-(-max(c, 0) * top // peak)] for c in counts)
 
 
+def quarterly(months: Sequence[Month]) -> list[int]:
+    """Commits per calendar quarter (the window's first and last quarters may be partial)."""
+    totals: dict[tuple[str, int], int] = {}
+    for month in months:
+        key = (month.month[:4], (int(month.month[5:7]) - 1) // 3)
+        totals[key] = totals.get(key, 0) + month.commits
+    return [totals[key] for key in sorted(totals)]
+
+
 def axis_for(peak: int, max_ticks: int = 4) -> Axis:
     """A y axis from 0 with round steps (1, 2, 5, 10, 20, 50, ...) and at most max_ticks steps."""
     peak = max(peak, 1)
@@ -112,10 +121,10 @@ def monthly_svg(months: Sequence[Month], *, caption: str, description: str, comm
         xml_comment(comment),
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="title desc" '
-        'font-family="-apple-system, BlinkMacSystemFont, \'Segoe UI\', Helvetica, Arial, '
+        "font-family=\"-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, "
         f'sans-serif" font-size="11" fill="{TEXT_COLOUR}">',
-        f"<title id=\"title\">{escape(caption)}</title>",
-        f"<desc id=\"desc\">{escape(description)}</desc>",
+        f'<title id="title">{escape(caption)}</title>',
+        f'<desc id="desc">{escape(description)}</desc>',
         f'<rect width="{width}" height="{height}" rx="6" fill="{BACKGROUND}"/>',
         f'<text x="{LEFT}" y="18" font-weight="600">{escape(caption)}</text>',
         '<g class="grid">',
@@ -123,8 +132,10 @@ def monthly_svg(months: Sequence[Month], *, caption: str, description: str, comm
     for tick in axis.ticks:
         y = base - bar_height(tick, axis.top) if tick else base
         colour = AXIS_COLOUR if tick == 0 else GRID_COLOUR
-        lines.append(f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + plot_width}" y2="{y}" '
-                     f'stroke="{colour}" stroke-width="1"/>')
+        lines.append(
+            f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + plot_width}" y2="{y}" '
+            f'stroke="{colour}" stroke-width="1"/>'
+        )
         lines.append(f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end">{tick}</text>')
     lines.append("</g>")
     lines.append(f'<g class="bars" fill="{BAR_COLOUR}">')
@@ -133,19 +144,25 @@ def monthly_svg(months: Sequence[Month], *, caption: str, description: str, comm
         x = LEFT + index * BAR_STEP + BAR_GAP // 2
         title = escape(month_title(month))
         if h:
-            lines.append(f'<rect x="{x}" y="{base - h}" width="{BAR_STEP - BAR_GAP}" '
-                         f'height="{h}"><title>{title}</title></rect>')
+            lines.append(
+                f'<rect x="{x}" y="{base - h}" width="{BAR_STEP - BAR_GAP}" '
+                f'height="{h}"><title>{title}</title></rect>'
+            )
         else:  # an empty month still has a hover target
-            lines.append(f'<rect x="{x}" y="{TOP}" width="{BAR_STEP - BAR_GAP}" '
-                         f'height="{PLOT_HEIGHT}" fill-opacity="0"><title>{title}</title></rect>')
+            lines.append(
+                f'<rect x="{x}" y="{TOP}" width="{BAR_STEP - BAR_GAP}" '
+                f'height="{PLOT_HEIGHT}" fill-opacity="0"><title>{title}</title></rect>'
+            )
     lines.append("</g>")
     lines.append('<g class="years" text-anchor="start">')
     for index in year_starts(months):
         year = months[index].month[:4]
         x = LEFT + index * BAR_STEP
-        lines.append(f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 6}" '
-                     f'stroke="{AXIS_COLOUR}" stroke-width="1"/>')
-        lines.append(f"<text x=\"{x + 2}\" y=\"{base + 17}\">{escape(year)}</text>")
+        lines.append(
+            f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 6}" '
+            f'stroke="{AXIS_COLOUR}" stroke-width="1"/>'
+        )
+        lines.append(f'<text x="{x + 2}" y="{base + 17}">{escape(year)}</text>')
     lines.append("</g>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"

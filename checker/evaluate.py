@@ -25,20 +25,18 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
     by_score = verdict_for_score(score, policy.thresholds)
     value, rule, reasons = by_score, "score", []
     facts = {f.probe: f.value for f in findings}
-    setting: HardRule | None = None
-    held = []
-    for hard in policy.rules:
-        if not holds(hard.when, facts):
-            continue
-        held.append(hard.id)
-        if hard.effect == "verdict":
-            setting = setting or hard
-        elif hard.effect == "at_most" and RANK[value] > RANK[hard.target]:
+    held = [hard for hard in policy.rules if holds(hard.when, facts)]
+    # Caps first, then floors (a floor protects against a cap), then the first rule that
+    # sets the verdict outright. The order of rules in the file does not matter.
+    for hard in held:
+        if hard.effect == "at_most" and RANK[value] > RANK[hard.target]:
             reasons.append(f"rule {hard.id}: at most {hard.target} ({hard.why})")
             value, rule = hard.target, hard.id
-        elif hard.effect == "at_least" and RANK[value] < RANK[hard.target]:
+    for hard in held:
+        if hard.effect == "at_least" and RANK[value] < RANK[hard.target]:
             reasons.append(f"rule {hard.id}: at least {hard.target} ({hard.why})")
             value, rule = hard.target, hard.id
+    setting = next((hard for hard in held if hard.effect == "verdict"), None)
     if setting is not None:
         reasons.append(f"rule {setting.id}: {setting.target} ({setting.why})")
         value, rule = setting.target, setting.id
@@ -54,7 +52,7 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
         reasons=tuple(reasons),
         findings=findings,
         score_verdict=by_score,
-        rules_held=tuple(held),
+        rules_held=tuple(hard.id for hard in held),
         confidence_parts=parts,
     )
 

@@ -3,18 +3,32 @@
 from __future__ import annotations
 
 import calendar
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 
-@dataclass(frozen=True, order=True)
+@functools.total_ordering
+@dataclass(frozen=True)
 class PartialDate:
-    """A date known to the year, the month or the day ("2025", "2025-11", "2025-11-03")."""
+    """A date known to the year, the month or the day ("2025", "2025-11", "2025-11-03").
+
+    Ordered by the first day it may stand for, then by precision ("2025" < "2025-01").
+    """
 
     year: int
     month: int | None = None
     day: int | None = None
+
+    def _key(self) -> tuple[int, int, int, int]:
+        return (self.year, self.month or 1, self.day or 1,
+                (self.month is not None) + (self.day is not None))
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() < other._key()
 
     @classmethod
     def parse(cls, value: Any) -> PartialDate:

@@ -1,4 +1,4 @@
-"""Render every verdict as a Markdown card: cards/<subsystem>/<name>.md (+ .svg) and cards/README.md.
+"""Render every verdict as a Markdown card: cards/<subsystem>/<name>.md (+ .svg), cards/README.md.
 
     Workspace + outcomes --plan--> {path: bytes} --compare--> Differences --write--> cards/
 
@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
-from checker.chart import month_title, monthly_svg, sparkline
+from checker.chart import month_title, monthly_svg, quarterly, sparkline
 from checker.errors import CheckerError, Problem
 from checker.model import Driver, Finding, Month, Signals, Source
 from checker.schemas import VERDICTS
@@ -63,8 +63,10 @@ _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # What makes a line start a block: an ATX heading, a list item, a thematic break or a
 # setext underline ('>', '*', '_', '`', '~', '<' and '|' are escaped everywhere anyway).
-_LINE_START = re.compile(r"^(#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)]([ \t]|$))"
-                         r"|=+[ \t]*$|-[- \t]*$)")
+_LINE_START = re.compile(
+    r"^(#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)]([ \t]|$))"
+    r"|=+[ \t]*$|-[- \t]*$)"
+)
 # Always escaped outside code spans: emphasis, links and images, raw HTML and autolinks,
 # tables, strikethrough, GitHub's math, and the escape character itself.
 _ALWAYS = frozenset("\\*[]<>|~$")
@@ -107,14 +109,15 @@ def _code_spans(text: str) -> list[tuple[bool, str]]:
     position, index = 0, 0
     while index < len(runs):
         opening = runs[index]
-        closing = next((r for r in runs[index + 1:] if len(r.group()) == len(opening.group())),
-                       None)
+        closing = next(
+            (r for r in runs[index + 1 :] if len(r.group()) == len(opening.group())), None
+        )
         if closing is None:
             index += 1
             continue
         if opening.start() > position:
-            parts.append((False, text[position:opening.start()]))
-        parts.append((True, text[opening.start():closing.end()]))
+            parts.append((False, text[position : opening.start()]))
+        parts.append((True, text[opening.start() : closing.end()]))
         position = closing.end()
         index = runs.index(closing) + 1
     if position < len(text):
@@ -241,20 +244,23 @@ def points(value: float) -> Markdown:
     return Markdown(("+" if value > 0 else MINUS) + text)
 
 
+def score(value: float) -> Markdown:
+    """A score in running text: 7, 0, −7."""
+    return Markdown(f"{value:g}".replace("-", MINUS))
+
+
 def percent(value: float) -> Markdown:
     return Markdown(f"{round(value * 100)}%")
-
-
-def ratio(value: float) -> Markdown:
-    return Markdown(f"{value:.2f}")
 
 
 def _finalize(value: object) -> object:
     """Refuse to print what did not pass through an escaping filter (or is an int)."""
     if isinstance(value, Markdown) or (isinstance(value, int) and not isinstance(value, bool)):
         return value
-    raise TypeError(f"a template printed {value!r} ({type(value).__name__}) without an "
-                    "escaping filter (md_text, md_cell, md_code, md_link, ...)")
+    raise TypeError(
+        f"a template printed {value!r} ({type(value).__name__}) without an "
+        "escaping filter (md_text, md_cell, md_code, md_link, ...)"
+    )
 
 
 FILTERS: dict[str, Any] = {
@@ -269,7 +275,7 @@ FILTERS: dict[str, Any] = {
     "number": number,
     "points": points,
     "percent": percent,
-    "ratio": ratio,
+    "score": score,
 }
 
 
@@ -279,8 +285,9 @@ def environment(templates: Path) -> jinja2.Environment:
     import jinja2
 
     if not (templates / CARD_TEMPLATE).is_file() or not (templates / INDEX_TEMPLATE).is_file():
-        raise CheckerError(f"{TEMPLATES_DIR}/: the templates {CARD_TEMPLATE} and "
-                           f"{INDEX_TEMPLATE} are missing")
+        raise CheckerError(
+            f"{TEMPLATES_DIR}/: the templates {CARD_TEMPLATE} and {INDEX_TEMPLATE} are missing"
+        )
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
@@ -311,8 +318,12 @@ def verdict_line(driver: Driver, value: str, confidence: float) -> str:
     fields = [value, f"conf={confidence:.2f}"]
     if driver.hardware.last_sold is not None:
         fields.append(f"last_sold={driver.hardware.last_sold}")
-    fields += [f"deploy={driver.deployment}", f"replacement={driver.replacement.status}",
-               f"subsystem={driver.subsystem}", f"category={driver.category}"]
+    fields += [
+        f"deploy={driver.deployment}",
+        f"replacement={driver.replacement.status}",
+        f"subsystem={driver.subsystem}",
+        f"category={driver.category}",
+    ]
     return " ".join(fields)
 
 
@@ -350,10 +361,20 @@ def probe_rows(findings: Sequence[Finding], value: str) -> list[dict[str, Any]]:
             return 1
         return 2 if f.known else 3
 
-    rest = sorted((f for f in findings if f.probe not in names),
-                  key=lambda f: (group(f), -abs(f.contribution), f.probe))
-    return [{"probe": f.probe, "value": finding_value(f), "points": f.contribution,
-             "reason": f.reason, "deciding": f.probe in names} for f in deciding + rest]
+    rest = sorted(
+        (f for f in findings if f.probe not in names),
+        key=lambda f: (group(f), -abs(f.contribution), f.probe),
+    )
+    return [
+        {
+            "probe": f.probe,
+            "value": finding_value(f),
+            "points": f.contribution,
+            "reason": f.reason,
+            "deciding": f.probe in names,
+        }
+        for f in deciding + rest
+    ]
 
 
 def _unknown(value: object, text: str = "unknown") -> str:
@@ -367,10 +388,17 @@ def signal_rows(signals: Signals) -> list[tuple[str, str]]:
     if signals.substantive_commits is None and signals.mechanical_commits is None:
         split = "unknown (not split)"
     else:
-        split = (f"{_unknown(signals.substantive_commits)} substantive / "
-                 f"{_unknown(signals.mechanical_commits)} mechanical")
+        split = (
+            f"{_unknown(signals.substantive_commits)} substantive / "
+            f"{_unknown(signals.mechanical_commits)} mechanical"
+        )
     broken = signals.depends_on_broken
+    dates = " / ".join(
+        _unknown(d)
+        for d in (signals.first_commit, signals.last_commit, signals.last_substantive_commit)
+    )
     rows = [
+        ("Window", f"{signals.window_start} → {signals.window_end} ({months} months)"),
         ("Files", f"{signals.files:,}"),
         ("Source lines", f"{signals.source_lines:,}"),
         ("Commits", f"{signals.commits:,}"),
@@ -379,9 +407,7 @@ def signal_rows(signals: Signals) -> list[tuple[str, str]]:
         ("Authors", f"{signals.authors:,}"),
         ("Active months", f"{signals.active_months} of {months} ({share}%)"),
         ("Last month with commits", signals.last_active_month() or "none in the window"),
-        ("First commit", _unknown(signals.first_commit)),
-        ("Last commit", _unknown(signals.last_commit)),
-        ("Last substantive commit", _unknown(signals.last_substantive_commit)),
+        ("First / last / last substantive commit", dates),
         ("Device ids", _unknown(signals.device_ids)),
         ("Depends on BROKEN", "unknown" if broken is None else ("yes" if broken else "no")),
         ("MAINTAINERS entry", _unknown(signals.maintainers_entry)),
@@ -391,8 +417,7 @@ def signal_rows(signals: Signals) -> list[tuple[str, str]]:
     return rows
 
 
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
-               "Dec")
+MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 def month_grid(monthly: Sequence[Month]) -> dict[str, Any]:
@@ -415,23 +440,28 @@ def month_grid(monthly: Sequence[Month]) -> dict[str, Any]:
                 cells.append("0")
         rows.append({"month": name, "cells": cells})
     commits = [sum(m.commits for m in by_year[y].values()) for y in years]
-    lines = [f"+{sum(m.added for m in by_year[y].values()):,} "
-             f"{MINUS}{sum(m.removed for m in by_year[y].values()):,}" for y in years]
+    lines = [
+        f"+{sum(m.added for m in by_year[y].values()):,} "
+        f"{MINUS}{sum(m.removed for m in by_year[y].values()):,}"
+        for y in years
+    ]
     return {"years": years, "rows": rows, "commits": commits, "lines": lines}
 
 
 def source_rows(sources: Sequence[Source]) -> list[dict[str, Any]]:
     rows = []
     for number, source in enumerate(sources, start=1):
-        rows.append({
-            "number": number,
-            "domain": source.domain,
-            "url": source.url,
-            "domain_only": source.domain_only,
-            "date": str(source.date) if source.date is not None else "undated",
-            "retrieved": str(source.retrieved) if source.retrieved is not None else None,
-            "claim": source.claim,
-        })
+        rows.append(
+            {
+                "number": number,
+                "domain": source.domain,
+                "url": source.url,
+                "domain_only": source.domain_only,
+                "date": str(source.date) if source.date is not None else "undated",
+                "retrieved": str(source.retrieved) if source.retrieved is not None else None,
+                "claim": source.claim,
+            }
+        )
     return rows
 
 
@@ -485,16 +515,30 @@ def decided(outcome: Outcome, policy: Policy) -> dict[str, Any]:
         if held_rule is None:
             continue
         effect = {"verdict": "sets", "at_most": "at most", "at_least": "at least"}
-        held.append({"id": rule_id, "effect": f"{effect[held_rule.effect]} {held_rule.target}",
-                     "why": held_rule.why, "decided": rule_id == verdict.rule})
+        held.append(
+            {
+                "id": rule_id,
+                "effect": f"{effect[held_rule.effect]} {held_rule.target}",
+                "why": held_rule.why,
+                "decided": rule_id == verdict.rule,
+            }
+        )
     return {
         "by_rule": rule is not None,
         "rule_id": verdict.rule,
-        "rule_effect": ({"verdict": "sets the verdict to", "at_most": "caps the verdict at",
-                         "at_least": "raises the verdict to"}[rule.effect] + " " + rule.target)
-        if rule else "",
+        "rule_effect": (
+            {
+                "verdict": "sets the verdict to",
+                "at_most": "caps the verdict at",
+                "at_least": "raises the verdict to",
+            }[rule.effect]
+            + " "
+            + rule.target
+        )
+        if rule
+        else "",
         "rule_why": rule.why if rule else "",
-        "score": f"{verdict.score:g}",
+        "score": verdict.score,
         "score_verdict": verdict.score_verdict,
         "bands": bands,
         "held": held,
@@ -502,8 +546,10 @@ def decided(outcome: Outcome, policy: Policy) -> dict[str, Any]:
 
 
 def confidence_rows(outcome: Outcome) -> list[dict[str, Any]]:
-    return [{"part": part, "value": f"{value:.3f}", "weight": f"{weight:g}"}
-            for part, value, weight in outcome.computed.confidence_parts]
+    return [
+        {"part": part, "value": f"{value:.3f}", "weight": f"{weight:g}"}
+        for part, value, weight in outcome.computed.confidence_parts
+    ]
 
 
 def card_context(outcome: Outcome, policy: Policy) -> dict[str, Any]:
@@ -521,7 +567,8 @@ def card_context(outcome: Outcome, policy: Policy) -> dict[str, Any]:
         "overridden": outcome.overridden,
         "override": override,
         "recorded": recorded,
-        "mismatch": recorded is not None and not outcome.overridden
+        "mismatch": recorded is not None
+        and not outcome.overridden
         and recorded.value != verdict.value,
         "policy_label": policy.label,
         "policy_file": policy.file,
@@ -532,30 +579,45 @@ def card_context(outcome: Outcome, policy: Policy) -> dict[str, Any]:
         "evidence_link": f"../../{driver.file}",
         "index_link": "../README.md",
         "inputs": input_rows(driver),
-        "upstream": [{"date": str(u.date), "action": u.action, "tree": u.tree, "kernel": u.kernel,
-                      "commit": u.commit, "subject": u.subject, "summary": u.summary,
-                      "refs": refs(u.sources)} for u in driver.upstream],
-        "users": [{"date": str(r.date), "who": r.who, "claim": r.claim, "refs": refs(r.sources)}
-                  for r in driver.users_reported],
+        "upstream": [
+            {
+                "date": str(u.date),
+                "action": u.action,
+                "tree": u.tree,
+                "kernel": u.kernel,
+                "commit": u.commit,
+                "subject": u.subject,
+                "summary": u.summary,
+                "refs": refs(u.sources),
+            }
+            for u in driver.upstream
+        ],
+        "users": [
+            {"date": str(r.date), "who": r.who, "claim": r.claim, "refs": refs(r.sources)}
+            for r in driver.users_reported
+        ],
         "sources": source_rows(driver.sources),
         "signals": signals,
     }
     if signals is not None:
-        context.update({
-            "signal_rows": signal_rows(signals),
-            "chart": f"{name}.svg",
-            "chart_alt": chart_caption(driver, signals),
-            "sparkline": sparkline([m.commits for m in signals.monthly]),
-            "activity": activity_line(signals),
-            "grid": month_grid(signals.monthly),
-            "monthly_text": [month_title(m) for m in signals.monthly],
-        })
+        context.update(
+            {
+                "signal_rows": signal_rows(signals),
+                "chart": f"{name}.svg",
+                "chart_alt": chart_caption(driver, signals),
+                "sparkline": sparkline([m.commits for m in signals.monthly]),
+                "activity": activity_line(signals),
+                "grid": month_grid(signals.monthly),
+            }
+        )
     return context
 
 
 def activity_line(signals: Signals) -> str:
-    return (f"{signals.window_start} → {signals.window_end} · {signals.commits:,} commits · "
-            f"active in {signals.active_months}/{signals.months} months")
+    return (
+        f"{signals.window_start} → {signals.window_end} · {signals.commits:,} commits · "
+        f"active in {signals.active_months}/{signals.months} months"
+    )
 
 
 def chart_caption(driver: Driver, signals: Signals) -> str:
@@ -563,8 +625,11 @@ def chart_caption(driver: Driver, signals: Signals) -> str:
 
 
 def generated_header(sources: Sequence[str]) -> str:
-    return (f"Generated by `{REGENERATE}` from " + ", ".join(sources)
-            + f". Do not edit by hand: change those files and run `{REGENERATE}`.")
+    return (
+        f"Generated by `{REGENERATE}` from "
+        + ", ".join(sources)
+        + f". Do not edit by hand: change those files and run `{REGENERATE}`."
+    )
 
 
 def render_card(templates: Path, outcome: Outcome, policy: Policy) -> str:
@@ -579,14 +644,22 @@ def render_chart(outcome: Outcome) -> str | None:
         return None
     peak = max((m for m in signals.monthly), key=lambda m: (m.commits, m.month), default=None)
     busiest = f"; the busiest month was {month_title(peak)}" if peak and peak.commits else ""
-    description = (f"Bar chart of commits per month to {driver.path} from "
-                   f"{signals.monthly[0].month} to {signals.monthly[-1].month}: "
-                   f"{signals.commits:,} commits, active in {signals.active_months} of "
-                   f"{signals.months} months{busiest}.")
-    comment = (f"Generated by {REGENERATE} from {driver.file} (signals.monthly). Do not edit "
-               f"by hand: change that file and run {REGENERATE}.")
-    return monthly_svg(signals.monthly, caption=f"Monthly commits · {activity_line(signals)}",
-                       description=description, comment=comment)
+    description = (
+        f"Bar chart of commits per month to {driver.path} from "
+        f"{signals.monthly[0].month} to {signals.monthly[-1].month}: "
+        f"{signals.commits:,} commits, active in {signals.active_months} of "
+        f"{signals.months} months{busiest}."
+    )
+    comment = (
+        f"Generated by {REGENERATE} from {driver.file} (signals.monthly). Do not edit "
+        f"by hand: change that file and run {REGENERATE}."
+    )
+    return monthly_svg(
+        signals.monthly,
+        caption=f"Monthly commits · {activity_line(signals)}",
+        description=description,
+        comment=comment,
+    )
 
 
 def index_context(outcomes: Sequence[Outcome], policy: Policy) -> dict[str, Any]:
@@ -599,27 +672,36 @@ def index_context(outcomes: Sequence[Outcome], policy: Policy) -> dict[str, Any]
     for outcome in ordered:
         driver = outcome.driver
         signals = driver.signals
-        rows.append({
-            "id": driver.id,
-            "link": f"{driver.id}.md",
-            "name": driver.name,
-            "effective": outcome.effective,
-            "computed": outcome.computed.value,
-            "overridden": outcome.overridden,
-            "confidence": outcome.computed.confidence,
-            "deployment": driver.deployment,
-            "sparkline": sparkline([m.commits for m in signals.monthly]) if signals else None,
-            "commits": signals.commits if signals else None,
-        })
+        rows.append(
+            {
+                "id": driver.id,
+                "link": f"{driver.id}.md",
+                "name": driver.name,
+                "effective": outcome.effective,
+                "computed": outcome.computed.value,
+                "overridden": outcome.overridden,
+                "confidence": outcome.computed.confidence,
+                "deployment": driver.deployment,
+                "sparkline": sparkline(quarterly(signals.monthly)) if signals else None,
+                "commits": signals.commits if signals else None,
+            }
+        )
     return {
-        "header": generated_header([f"drivers/*/*.yaml ({len(ordered)} files)", policy.file,
-                                    f"{TEMPLATES_DIR}/{INDEX_TEMPLATE}"]),
+        "header": generated_header(
+            [
+                f"drivers/*/*.yaml ({len(ordered)} files)",
+                policy.file,
+                f"{TEMPLATES_DIR}/{INDEX_TEMPLATE}",
+            ]
+        ),
         "policy_label": policy.label,
         "verdicts": [(v, counts.get(v, 0)) for v in VERDICTS],
         "total": len(ordered),
         "overrides": sum(1 for o in ordered if o.overridden),
-        "subsystems": [(name, sum(c.values()), [c.get(v, 0) for v in VERDICTS])
-                       for name, c in sorted(subsystems.items())],
+        "subsystems": [
+            (name, sum(c.values()), [c.get(v, 0) for v in VERDICTS])
+            for name, c in sorted(subsystems.items())
+        ],
         "verdict_names": VERDICTS,
         "rows": rows,
     }
@@ -672,20 +754,25 @@ def managed_files(root: Path) -> list[str]:
     base = root / CARDS_DIR
     if not base.is_dir():
         return []
-    return sorted(p.relative_to(root).as_posix() for p in base.rglob("*")
-                  if p.suffix in MANAGED_SUFFIXES and p.is_file())
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in base.rglob("*")
+        if p.suffix in MANAGED_SUFFIXES and p.is_file()
+    )
 
 
 def unified_diff(path: str, current: bytes, wanted: bytes) -> str:
     old = current.decode("utf-8", errors="replace").splitlines(keepends=True)
     new = wanted.decode("utf-8", errors="replace").splitlines(keepends=True)
     lines = difflib.unified_diff(old, new, fromfile=f"a/{path}", tofile=f"b/{path}")
-    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n"
-                   for line in lines)
+    return "".join(
+        line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines
+    )
 
 
-def compare(root: Path, wanted: Mapping[str, bytes],
-            ignore: Iterable[str] = ()) -> list[Difference]:
+def compare(
+    root: Path, wanted: Mapping[str, bytes], ignore: Iterable[str] = ()
+) -> list[Difference]:
     """What differs between cards/ on disk and `wanted`; paths in `ignore` are not judged."""
     skip = set(ignore)
     out = []
@@ -736,8 +823,9 @@ def unrenderable(root: Path, drivers: Sequence[Driver]) -> list[str]:
     return out
 
 
-def card_problems(root: Path, policy: Policy, drivers: Sequence[Driver],
-                  outcomes: Sequence[Outcome]) -> list[Problem]:
+def card_problems(
+    root: Path, policy: Policy, drivers: Sequence[Driver], outcomes: Sequence[Outcome]
+) -> list[Problem]:
     """The cards part of `driver-policy check`: one Problem per file of cards/ that is not
     what `driver-policy render` would write (rule "cards").
 
@@ -756,5 +844,6 @@ def card_problems(root: Path, policy: Policy, drivers: Sequence[Driver],
     if ignore:
         del wanted[INDEX_FILE]
         ignore.append(INDEX_FILE)
-    return [Problem(d.path, 1, 1, "", d.message, rule="cards")
-            for d in compare(root, wanted, ignore)]
+    return [
+        Problem(d.path, 1, 1, "", d.message, rule="cards") for d in compare(root, wanted, ignore)
+    ]

@@ -1,4 +1,4 @@
-"""`driver-policy render`: write cards/ from the evidence; `--check` fails when it is not current."""
+"""`driver-policy render`: write cards/ from the evidence; `--check` fails when it is stale."""
 
 from __future__ import annotations
 
@@ -28,8 +28,11 @@ def register(sub: Any) -> None:
         "templates\n  driver-policy render --check    # in CI: fail if cards/ is not current",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 listing every card that is not current")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="write nothing; exit 1 listing every card that is not current",
+    )
     parser.set_defaults(func=run)
 
 
@@ -42,19 +45,20 @@ def planned(root: Path) -> dict[str, bytes]:
     workspace = load_workspace(root)
     if workspace.policy is None:
         bad = [str(p) for p in workspace.problems if p.path.startswith("policies/")]
-        raise CheckerError("cannot render cards: the default policy is invalid:\n"
-                           + "\n".join(bad))
+        raise CheckerError("cannot render cards: the default policy is invalid:\n" + "\n".join(bad))
     lost = unrenderable(root, workspace.drivers)
     if lost:
-        files = {"drivers/" + path.removeprefix("cards/").removesuffix(".md") + ".yaml"
-                 for path in lost}
+        files = {
+            "drivers/" + path.removeprefix("cards/").removesuffix(".md") + ".yaml" for path in lost
+        }
         bad = [str(p) for p in workspace.problems if p.path in files]
-        raise CheckerError("cannot render cards while driver files are invalid (their cards "
-                           "would be removed); fix these first:\n" + "\n".join(bad))
+        raise CheckerError(
+            "cannot render cards while driver files are invalid (their cards "
+            "would be removed); fix these first:\n" + "\n".join(bad)
+        )
     # The override's expiry (the only use of a date in check_driver) does not change what
     # a card shows; its problems are reported by `driver-policy check`, not here.
-    outcomes = [check_driver(d, workspace.policy, date.min, _nowhere)[0]
-                for d in workspace.drivers]
+    outcomes = [check_driver(d, workspace.policy, date.min, _nowhere)[0] for d in workspace.drivers]
     return plan(root / TEMPLATES_DIR, outcomes, workspace.policy)
 
 
@@ -74,8 +78,11 @@ def run(args: argparse.Namespace) -> int:
             if difference.diff:
                 sys.stdout.write(difference.diff)
         if differences:
-            print(f"{len(differences)} of the files in cards/ are not current; "
-                  "run: driver-policy render", file=sys.stderr)
+            print(
+                f"{len(differences)} of the files in cards/ are not current; "
+                "run: driver-policy render",
+                file=sys.stderr,
+            )
             return 1
         print(f"ok: cards/ is current ({len(files)} files)")
         return 0

@@ -48,10 +48,9 @@ def user_reports(driver: Driver, config: Mapping[str, Any], as_of: date) -> Find
         r for r in driver.users_reported if months_between(r.date.first_day(), as_of) <= within
     ]
     count = len(recent)
-    if not count:
-        return Finding(
-            "user_reports", 0, 0.0, f"no credible user report from the last {within} months"
-        )
+    if not count:  # absence of a report is not evidence of absence: counts as unknown
+        reason = f"no credible user report from the last {within} months cited"
+        return Finding("user_reports", 0, 0.0, reason, known=False)
     who = "; ".join(r.who for r in recent[:2])
     return Finding(
         "user_reports",

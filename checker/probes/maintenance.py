@@ -75,8 +75,9 @@ def feature_work(driver: Driver, config: Mapping[str, Any], as_of: date) -> Find
         for u in driver.upstream
         if u.action == "feature-work" and months_between(u.date.first_day(), as_of) <= within
     ]
-    if not recent:
-        return Finding("feature_work", 0, 0.0, f"no feature work cited in the last {within} months")
+    if not recent:  # signals do not tell fixes from features: absence is unknown, not zero
+        reason = f"no feature work cited in the last {within} months"
+        return Finding("feature_work", 0, 0.0, reason, known=False)
     latest = max(u.date for u in recent)
     return Finding(
         "feature_work",
