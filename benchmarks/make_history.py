@@ -203,7 +203,7 @@ class Generator:
             sub = SUBSYSTEMS[i % len(SUBSYSTEMS)]
             per_sub[sub] = per_sub.get(sub, 0) + 1
             short = sub.split("/")[-1].replace("-", "")
-            name = f"{short}{per_sub[sub]:04d}"
+            name = f"{short}{i:05d}"
             symbol = f"{sub.replace('/', '_').upper()}_{name.upper()}"
             weight = rng.paretovariate(1.2) if rng.random() > 0.2 else 0.02
             born = START if rng.random() > 0.1 else rng.randrange(START, END - 86400 * 200)

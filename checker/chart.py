@@ -86,7 +86,7 @@ def xml_comment(text: str) -> str:
     body = " ".join(text.split())
     while "--" in body:
         body = body.replace("--", "- -")
-    return f"<!-- {body.rstrip('-')} -->"
+    return f"<!-- {body.rstrip('- ')} -->"
 
 
 def year_starts(months: Sequence[Month], min_gap: int = 3) -> list[int]:

@@ -57,10 +57,11 @@ def driver_files(root: Path) -> list[Path]:
 
 
 def expand(root: Path, paths: Sequence[str]) -> list[Path]:
-    """Files named on the command line; directories are walked. Missing paths are usage errors."""
+    """Files named on the command line, relative to the repository (as `git -C` does);
+    directories are walked. Missing paths are usage errors."""
     out: list[Path] = []
     for name in paths:
-        path = Path(name) if Path(name).is_absolute() else Path.cwd() / name
+        path = Path(name) if Path(name).is_absolute() else root / name
         if not path.exists():
             raise UsageError(f"no such file or directory: {name}")
         if path.is_dir():

@@ -228,6 +228,8 @@ def _message(error: Any, validator: EvidenceValidator, schema: dict[str, Any]) -
         return f"must have at most {constraint} {unit} (found {len(value)})"
     if code == cerrors.EMPTY_NOT_ALLOWED.code:
         return "must not be empty"
+    if code == cerrors.EXCLUDES_FIELD.code:
+        return f"cannot be given together with {' or '.join(map(str, constraint))}"
     if code == cerrors.NOT_NULLABLE.code:
         return "must not be null"
     if code == cerrors.REGEX_MISMATCH.code:

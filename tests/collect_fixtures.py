@@ -9,7 +9,6 @@ matching, to check the implementation against.
 from __future__ import annotations
 
 import calendar
-import fnmatch
 import re
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
@@ -108,14 +107,31 @@ def pattern_regex(pattern: str) -> re.Pattern[str]:
     trailing = pattern.endswith("/")
     parts = [p for p in pattern.strip("/").split("/") if p]
     globbing = any(ch in pattern for ch in "*?[")
-    body = "/".join(fnmatch.translate(p).removeprefix("(?s:").removesuffix(")\\Z")
-                    .replace(".*", "[^/]*").replace(".", "[^/]") if any(c in p for c in "*?[")
-                    else re.escape(p) for p in parts)
+    body = "/".join(_glob_regex(p) for p in parts)
     if trailing:
         return re.compile(f"^{body}/.+$")
     if globbing:
         return re.compile(f"^{body}$")
     return re.compile(f"^{body}(/.+)?$")
+
+
+def _glob_regex(part: str) -> str:
+    out, i = [], 0
+    while i < len(part):
+        char = part[i]
+        if char == "*":
+            out.append("[^/]*")
+        elif char == "?":
+            out.append("[^/]")
+        elif char == "[" and "]" in part[i + 2:]:
+            end = part.index("]", i + 2)
+            inner = part[i + 1:end]
+            out.append("[" + ("^" + inner[1:] if inner.startswith("!") else inner) + "]")
+            i = end
+        else:
+            out.append(re.escape(char))
+        i += 1
+    return "".join(out)
 
 
 def claims(include: Iterable[str], exclude: Iterable[str], path: str) -> bool:
@@ -175,14 +191,7 @@ def oracle(repo: Path, rev: str, include: Sequence[str], exclude: Sequence[str],
         if not mine or ct >= hi:
             continue
         day = datetime.fromtimestamp(ct, UTC).date()
-        count = len(git(repo, "diff-tree", "--no-commit-id", "-r", "-M", "--name-only",
-                        sha).split("\n")) - 1
-        raw_name, raw_email, subject = git(repo, "show", "-s", "--format=%an%x00%ae%x00%s",
-                                           sha).rstrip("\n").split("\0")
-        mapped = git(repo, "check-mailmap", f"{raw_name} <{raw_email}>").strip()
-        name, email = mapped.rsplit(" <", 1)
-        email = email.rstrip(">")
-        mechanical = rules.mechanical_reason(subject, name, email, count) is not None
+        mechanical, email = _commit_facts(repo, sha, rules)
         result.first = day if result.first is None else min(result.first, day)
         result.last = day if result.last is None else max(result.last, day)
         if not mechanical:
@@ -209,6 +218,24 @@ def oracle(repo: Path, rev: str, include: Sequence[str], exclude: Sequence[str],
                 text = git(repo, "show", f"{rev}:{path}")
                 result.source_lines += len(text.splitlines())
     return result
+
+
+_FACTS: dict[tuple[str, str], tuple[bool, str]] = {}
+
+
+def _commit_facts(repo: Path, sha: str, rules: Any) -> tuple[bool, str]:
+    """(mechanical?, mailmapped e-mail) from diff-tree, show and check-mailmap."""
+    key = (str(repo), sha)
+    if key not in _FACTS:
+        count = len(git(repo, "diff-tree", "--root", "--no-commit-id", "-r", "-M", "--name-only",
+                        sha).splitlines())
+        raw_name, raw_email, subject = git(repo, "show", "-s", "--format=%an%x00%ae%x00%s",
+                                           sha).rstrip("\n").split("\0")
+        mapped = git(repo, "check-mailmap", f"{raw_name} <{raw_email}>").strip()
+        name, email = mapped.rsplit(" <", 1)
+        email = email.rstrip(">")
+        _FACTS[key] = (rules.mechanical_reason(subject, name, email, count) is not None, email)
+    return _FACTS[key]
 
 
 def _rename_sides(name: str) -> list[str]:

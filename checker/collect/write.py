@@ -295,19 +295,24 @@ def render(doc: DriverFile, signals: Mapping[str, Any] | None,
     if signals is not None:
         segment = by_key.get("signals")
         body = segment.body if segment else ["signals:\n"]
-        if current("signals") != _plain_signals(signals):
-            key_indent, dash_indent = _indents(body)
-            if segment is not None and _has_comment(body):
-                text = render_signals_roundtrip("".join(body), signals, key_indent, dash_indent)
-            else:
-                text = render_signals(signals, key_indent, dash_indent)
+        key_indent, dash_indent = _indents(body)
+        if segment is not None and _has_comment(body):
+            text = render_signals_roundtrip("".join(body), signals, key_indent, dash_indent)
+        else:
+            text = render_signals(signals, key_indent, dash_indent)
+        if segment is None or text != "".join(body):
             replacements["signals"] = text.splitlines(keepends=True)
-    if kconfig is not None and current("kconfig") != list(kconfig):
-        rendered = "[" + ", ".join(scalar(s) for s in kconfig) + "]"
-        replacements["kconfig"] = _one_line(by_key.get("kconfig"), "kconfig", rendered)
-    if status is not None and current("maintainers_status") != status:
-        replacements["maintainers_status"] = _one_line(
-            by_key.get("maintainers_status"), "maintainers_status", scalar(status))
+    for key, value, rendered in (
+        ("kconfig", list(kconfig or ()), "[" + ", ".join(scalar(s) for s in kconfig or ()) + "]"),
+        ("maintainers_status", status, scalar(status)),
+    ):
+        if (key == "kconfig" and kconfig is None) or (key != "kconfig" and status is None):
+            continue
+        lines = _one_line(by_key.get(key), key, rendered)
+        segment = by_key.get(key)
+        if segment is not None and (lines == segment.body or current(key) == value):
+            continue
+        replacements[key] = lines
     if not replacements:
         return doc.text
 
@@ -335,11 +340,6 @@ def _one_line(segment: Segment | None, key: str, rendered: str) -> list[str]:
     if segment is not None and len(segment.body) == 1:
         return [_replace_scalar_line(segment.body[0], key, rendered)]
     return [f"{key}: {rendered}\n"]
-
-
-def _plain_signals(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The values as a safe YAML load would give them back."""
-    return {key: values[key] for key in SIGNAL_KEYS}
 
 
 def write_if_changed(path: Path, text: str) -> bool:

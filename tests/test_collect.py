@@ -1,0 +1,287 @@
+"""collect's numbers against an independent computation with plain git (collect_fixtures).
+
+The repositories are real, built with `git fast-import`: renames (within, into and
+out of a driver), a merged topic branch, excluded paths, a .mailmap, tree-wide and
+bot commits, an author date that differs from the committer date, binary files.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from checker.collect.rules import CollectRules, month_keys, months_before
+from checker.collect.run import DriverPaths, collect
+from tests.collect_fixtures import POLICY, History, OracleSignals, lines, oracle
+
+RULES = CollectRules.from_policy(POLICY)
+
+DRIVERS = [
+    DriverPaths("d/foo", ("drivers/foo/",), ("drivers/foo/sub/",)),
+    DriverPaths("d/foosub", ("drivers/foo/sub/",)),
+    DriverPaths("d/bar", ("drivers/bar.c",)),
+    DriverPaths("d/glob", ("drivers/baz/*.c",)),
+    DriverPaths("d/moved", ("drivers/new",)),
+    DriverPaths("d/none", ("drivers/nothing/",)),
+]
+
+MAILMAP = "Ann Author <ann@example.org> <ann@old.example>\n"
+MAINTAINERS = """\
+List of maintainers
+-------------------
+
+FOO DRIVER
+M:\tAnn Author <ann@example.org>
+S:\tOdd fixes
+F:\tdrivers/foo/
+X:\tdrivers/foo/sub/
+
+DRIVERS
+M:\tSomeone <s@example.org>
+S:\tSupported
+F:\tdrivers/
+"""
+
+
+def build_history(path: Path) -> str:
+    h = History(path)
+    h.commit("2023-01-01", "initial import", {
+        ".mailmap": MAILMAP,
+        "MAINTAINERS": MAINTAINERS,
+        "drivers/foo/a.c": lines(40, "a"),
+        "drivers/foo/b.c": lines(30, "b"),
+        "drivers/foo/sub/x.c": lines(10, "x"),
+        "drivers/bar.c": lines(20, "bar"),
+        "drivers/baz/one.c": lines(5, "one"),
+        "drivers/baz/two.c": lines(5, "two"),
+        "drivers/baz/three.h": lines(5, "three"),
+        "drivers/baz/deep/four.c": lines(5, "four"),
+        "drivers/staging/old/x.c": lines(50, "old"),
+        "kernel/core.c": lines(10, "core"),
+    })
+    h.commit("2024-03-01", "foo: fix before the window", {"drivers/foo/a.c": lines(41, "a")})
+    h.commit("2024-05-01", "foo: author date before, committer date inside",
+             {"drivers/foo/a.c": lines(42, "a")}, committed="2024-06-20")
+    h.commit("2024-07-01", "foo: touch foo and its sub-driver",
+             {"drivers/foo/a.c": lines(43, "a") + "extra\n", "drivers/foo/sub/x.c": lines(12, "x")},
+             author=("Cy Coder", "cy@example.org"))
+    h.commit("2024-08-01", "foo: fix b", {"drivers/foo/b.c": lines(28, "b") + "new b\n"},
+             author=("Ann A.", "ann@old.example"))
+    h.commit("2024-09-10", "treewide: rename an API", {
+        "drivers/foo/a.c": lines(43, "a") + "api\n",
+        "drivers/bar.c": lines(20, "bar") + "api\n",
+        "drivers/baz/one.c": lines(5, "one") + "api\n",
+        "drivers/baz/two.c": lines(5, "two") + "api\n",
+        "drivers/baz/deep/four.c": lines(5, "four") + "api\n",
+        "kernel/core.c": lines(10, "core") + "api\n",
+    }, author=("Dee Dev", "dee@example.org"))
+    h.commit("2024-10-01", "bar: fix spelling in comments", {"drivers/bar.c": lines(21, "bar")})
+    h.commit("2024-11-01", "bar: update", {"drivers/bar.c": lines(22, "bar")},
+             author=("ci bot", "ci@example.org"))
+    h.commit("2024-12-01", "baz: topic work", {"drivers/baz/one.c": lines(9, "one")},
+             branch="topic", start_from="main", author=("Eve Topic", "eve@example.org"))
+    h.commit("2024-12-05", "foo: mainline work", {"drivers/foo/a.c": lines(30, "a")})
+    h.commit("2025-01-10", "Merge branch 'topic'", {"drivers/baz/one.c": lines(9, "one")},
+             merge="topic", author=("Max Merger", "max@example.org"))
+    h.commit("2025-02-01", "foo: rename b.c to c.c", {"drivers/foo/c.c": lines(28, "b") + "c\n"},
+             renames=[("drivers/foo/b.c", "drivers/foo/c.c")])
+    h.commit("2025-03-01", "staging: move old out of staging", {},
+             renames=[("drivers/staging/old/x.c", "drivers/new/x.c")])
+    h.commit("2025-03-15", "foo: move c.c out of the driver", {},
+             renames=[("drivers/foo/c.c", "drivers/other/c.c")])
+    h.commit("2025-04-01", "foo: add firmware blob", {"drivers/foo/fw.bin": b"\0\1\2\3" * 10})
+    h.commit("2025-05-01", "baz: drop two, touch header", {
+        "drivers/baz/two.c": None, "drivers/baz/three.h": lines(6, "three")})
+    h.commit("2025-06-15", "bar: last fix", {"drivers/bar.c": lines(25, "bar")})
+    return h.build()
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("kernel") / "linux"
+    return path, build_history(path)
+
+
+def as_oracle(signals: dict[str, Any]) -> OracleSignals:
+    return OracleSignals(
+        commits=signals["commits"],
+        substantive=signals["substantive_commits"],
+        mechanical=signals["mechanical_commits"],
+        added=signals["lines_added"],
+        removed=signals["lines_removed"],
+        authors=set(),
+        monthly={m["month"]: [m["commits"], m["added"], m["removed"]]
+                 for m in signals["monthly"] if m["commits"]},
+        first=signals["first_commit"],
+        last=signals["last_commit"],
+        last_substantive=signals["last_substantive_commit"],
+        files=signals["files"],
+        source_lines=signals["source_lines"],
+    )
+
+
+def expected(repo: Path, sha: str, driver: DriverPaths, start: date, end: date) -> OracleSignals:
+    found = oracle(repo, sha, driver.include, driver.exclude, start, end, RULES)
+    authors = len(found.authors)
+    found.authors = set()
+    found.__dict__["_authors"] = authors
+    return found
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_signals_match_plain_git(kernel: tuple[Path, str], jobs: int) -> None:
+    repo, sha = kernel
+    result = collect(repo, DRIVERS, RULES, jobs=jobs)
+    assert result.sha == sha
+    assert (result.start, result.end) == (date(2024, 6, 15), date(2025, 6, 15))
+    for driver in DRIVERS:
+        signals = result.signals[driver.id]
+        want = oracle(repo, sha, driver.include, driver.exclude, result.start, result.end, RULES)
+        assert signals["authors"] == len(want.authors), driver.id
+        want.authors = set()
+        assert as_oracle(signals) == want, driver.id
+        assert [m["month"] for m in signals["monthly"]] == month_keys(result.start, result.end)
+        assert len(signals["monthly"]) == 13
+        assert signals["active_months"] == len(want.monthly)
+
+
+def test_specific_numbers(kernel: tuple[Path, str]) -> None:
+    """The scenario read by a person, so that the oracle itself is checked too."""
+    repo, _ = kernel
+    result = collect(repo, DRIVERS, RULES, jobs=1)
+    foo = result.signals["d/foo"]
+    # in the window: author-date commit, foo+sub, fix b (mailmap), treewide, mainline
+    # work, rename within, move out, firmware blob; merges never count
+    assert foo["commits"] == 8
+    assert foo["mechanical_commits"] == 1  # treewide (subject; it also touches 6 files)
+    assert foo["authors"] == 3  # Ann (two addresses: one person after .mailmap), Cy, Dee
+    assert foo["first_commit"] == date(2023, 1, 1)
+    assert foo["last_commit"] == date(2025, 4, 1)
+    assert foo["files"] == 2  # a.c and fw.bin; sub/ is excluded, c.c moved away
+    assert foo["maintainers_entry"] == "FOO DRIVER"
+    assert result.maintainers_status["d/foo"] == "Odd Fixes"
+    bar = result.signals["d/bar"]
+    assert (bar["commits"], bar["substantive_commits"], bar["mechanical_commits"]) == (4, 1, 3)
+    assert bar["last_substantive_commit"] == date(2025, 6, 15)
+    assert result.signals["d/foosub"]["commits"] == 1
+    assert result.signals["d/foosub"]["maintainers_entry"] == "DRIVERS"
+    moved = result.signals["d/moved"]
+    assert (moved["commits"], moved["lines_added"], moved["lines_removed"]) == (1, 0, 0)
+    assert moved["first_commit"] == date(2025, 3, 1)  # history under the old path is not its
+    glob = result.signals["d/glob"]
+    assert glob["files"] == 1  # one.c; deep/four.c is one level too deep, three.h not *.c
+    assert glob["commits"] == 3  # treewide, topic work (merged), deletion of two.c
+    none = result.signals["d/none"]
+    assert (none["commits"], none["files"], none["first_commit"]) == (0, 0, None)
+    assert none["maintainers_entry"] == "DRIVERS"
+
+
+def test_window_end_excludes_later_commits(kernel: tuple[Path, str]) -> None:
+    repo, sha = kernel
+    end = date(2025, 3, 1)
+    result = collect(repo, DRIVERS, RULES, window_end=end, jobs=2)
+    assert (result.start, result.end) == (date(2024, 3, 1), end)
+    for driver in DRIVERS:
+        signals = result.signals[driver.id]
+        want = oracle(repo, sha, driver.include, driver.exclude, result.start, end, RULES)
+        assert signals["authors"] == len(want.authors)
+        want.authors = set()
+        got = as_oracle(signals)
+        # files and lines are read at REV, whatever the window
+        got.files, got.source_lines = want.files, want.source_lines
+        assert got == want, driver.id
+    # the move out of staging happened on the window's last day: included
+    assert result.signals["d/moved"]["commits"] == 1
+
+
+def test_rev_selects_the_tree_and_default_window(kernel: tuple[Path, str]) -> None:
+    repo, _ = kernel
+    result = collect(repo, DRIVERS, RULES, rev="HEAD~4", jobs=1)
+    assert result.end == date(2025, 3, 1)
+    assert result.signals["d/foo"]["files"] == 2  # a.c, c.c (not yet moved out), no blob
+    assert result.signals["d/moved"]["files"] == 1
+
+
+# ---------------------------------------------------------------------------------
+# A random history, checked the same way.
+
+
+def random_history(path: Path, seed: int) -> str:
+    rng = random.Random(seed)
+    h = History(path)
+    names = [f"drivers/{d}/{f}" for d in ("a", "b", "a/x", "c") for f in ("p.c", "q.c", "r.h")]
+    content = {name: lines(rng.randrange(5, 30), name) for name in names}
+    h.commit("2022-01-01", "initial", {".mailmap": MAILMAP, **content})
+    day = 0
+    authors = [("Ann", "ann@example.org"), ("Ann", "ann@old.example"), ("Bob", "bob@x.org"),
+               ("a bot", "bot@x.org")]
+    for i in range(60):
+        day += rng.randrange(3, 20)
+        when = date.fromordinal(date(2022, 1, 2).toordinal() + day).isoformat()
+        chosen = rng.sample(names, rng.choice([1, 1, 2, 3, 7]))
+        changes: dict[str, str | bytes | None] = {}
+        for name in chosen:
+            if name in content:
+                content[name] = content[name] + f"change {i}\n" if rng.random() < 0.7 else \
+                    lines(rng.randrange(3, 30), f"{name}{i}")
+                changes[name] = content[name]
+            else:
+                content[name] = lines(4, name)
+                changes[name] = content[name]
+        renames = []
+        if rng.random() < 0.15:
+            old = rng.choice(sorted(content))
+            new = rng.choice([n for n in names if n not in content] or [old + ".moved"])
+            if new != old and new not in content and old not in changes:
+                renames.append((old, new))
+                content[new] = content.pop(old)
+        subject = rng.choice(["fix", "treewide: sweep", "cleanup", "fix spelling"])
+        h.commit(when, f"{subject} {i}", changes, renames=renames, author=rng.choice(authors))
+    return h.build()
+
+
+RANDOM_DRIVERS = [
+    DriverPaths("r/a", ("drivers/a/",), ("drivers/a/x/",)),
+    DriverPaths("r/ax", ("drivers/a/x",)),
+    DriverPaths("r/b", ("drivers/b/*.c",)),
+    DriverPaths("r/c", ("drivers/c/p.c", "drivers/c/r.h")),
+    DriverPaths("r/all-h", ("drivers/*/*.h",)),
+]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_history_matches_plain_git(tmp_path: Path, seed: int) -> None:
+    sha = random_history(tmp_path / "k", seed)
+    result = collect(tmp_path / "k", RANDOM_DRIVERS, RULES, jobs=2)
+    for driver in RANDOM_DRIVERS:
+        signals = result.signals[driver.id]
+        want = oracle(tmp_path / "k", sha, driver.include, driver.exclude, result.start,
+                      result.end, RULES)
+        assert signals["authors"] == len(want.authors), driver.id
+        want.authors = set()
+        assert as_oracle(signals) == want, driver.id
+
+
+# ---------------------------------------------------------------------------------
+# The window arithmetic.
+
+
+@pytest.mark.parametrize(("end", "months", "start"), [
+    (date(2026, 4, 21), 60, date(2021, 4, 21)),
+    (date(2026, 3, 31), 1, date(2026, 2, 28)),
+    (date(2024, 3, 31), 1, date(2024, 2, 29)),
+    (date(2025, 1, 15), 13, date(2023, 12, 15)),
+])
+def test_window_start(end: date, months: int, start: date) -> None:
+    assert months_before(end, months) == start
+
+
+def test_sixty_months_touch_sixty_one_calendar_months() -> None:
+    keys = month_keys(date(2021, 4, 21), date(2026, 4, 21))
+    assert len(keys) == 61
+    assert keys[0] == "2021-04"
+    assert keys[-1] == "2026-04"
