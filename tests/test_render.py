@@ -254,11 +254,14 @@ def test_ipoib_card_shows_everything_the_seed_shows(rendered: dict[str, bytes]) 
     outcome = outcome_of(ROOT, "infiniband/ipoib")
     driver, verdict = outcome.driver, outcome.computed
     text = rendered["cards/infiniband/ipoib.md"].decode()
-    visible = text_of(MD.parse(text))
+    visible = text_of(MD.parse(text))  # code spans' backticks are gone: compare without them
+
+    def shown(value: str) -> bool:
+        return " ".join(value.replace("`", "").split()) in visible
+
     signals = driver.signals
     assert signals is not None and driver.verdict is not None
-    assert driver.path in visible and driver.name in visible
-    assert " ".join(driver.summary.split()) in visible
+    assert shown(driver.path) and shown(driver.name) and shown(driver.summary)
     for label, value in [
         ("Files", f"{signals.files:,}"),
         ("Source lines", f"{signals.source_lines:,}"),
@@ -280,16 +283,16 @@ def test_ipoib_card_shows_everything_the_seed_shows(rendered: dict[str, bytes]) 
     for number, source in enumerate(driver.sources, start=1):
         assert (f"{number}. [{source.domain}]({source.url}) · {source.date} · "
                 "(only the domain was recorded)") in text
-        assert " ".join(source.claim.split()) in visible
+        assert shown(source.claim)
     assert driver.verdict.notes is not None
-    assert " ".join(driver.verdict.notes.split()) in visible
-    assert " ".join(driver.verdict.recommendation.split()) in visible
+    assert shown(driver.verdict.notes) and shown(driver.verdict.recommendation)
     assert (f"`{verdict.value} conf={verdict.confidence:.2f} deploy=medium replacement=none "
             "subsystem=infiniband category=networking-other`") in text
     assert f"## Verdict: {verdict.value} ({pct(verdict.confidence)} confidence)" in text
     assert "with the auditor's own confidence of 90% (recorded, not computed" in text
     for finding in verdict.findings:  # every probe with its contribution and reason
-        assert f"{finding.probe} | " in text and f"| {finding.reason} |" in text
+        assert f"| {finding.probe} | " in text or f"| **{finding.probe}** | " in text
+        assert f"| {finding.reason} |" in text
     assert f"| total | | **{'+' if verdict.score > 0 else ''}{num(verdict.score)}** | |" in text
     assert "![Monthly commits to drivers/infiniband/ulp/ipoib, " in text
 
@@ -506,7 +509,7 @@ def test_untrusted_text_cannot_inject(repo: Path, payload: str) -> None:
     short = payload.replace("\n", " ")  # short text fields (name, by) are one line
     edit_driver(repo, "infiniband/ipoib",
                 **{f: short if f in ("name", "replacement__by") else payload for f in FIELDS},
-                sources__1__url="https://x.example/a)b|c")
+                sources__1__url="https://x.example/a)b|c", sources__1__domain_only=False)
     files = planned(repo)
     driver = driver_of(repo, "infiniband/ipoib")
     text = files["cards/infiniband/ipoib.md"].decode()
@@ -514,7 +517,7 @@ def test_untrusted_text_cannot_inject(repo: Path, payload: str) -> None:
     assert set(links(tokens)) == {"../../drivers/infiniband/ipoib.yaml", "../README.md",
                                   "https://lore.kernel.org/", "https://x.example/a%29b%7Cc",
                                   "https://docs.nvidia.com/"}
-    visible = text_of(tokens).replace("`", "")
+    visible = " ".join(text_of(tokens).replace("`", "").split())
     expected = " ".join(payload.replace("`", "").split())
     assert visible.count(expected) >= len(FIELDS) - 2  # name and by are one line already
     index = MD.parse(files[INDEX_FILE].decode())
@@ -532,7 +535,7 @@ def test_untrusted_override_and_user_report(repo: Path) -> None:
                                    "until": date(2027, 1, 1)})
     text = planned(repo)["cards/infiniband/siw.md"].decode()
     tokens = assert_well_formed_card(text, driver_of(repo, "infiniband/siw"))
-    assert text_of(tokens).count("<b>x</b> [y](javascript:z) | q") == 4
+    assert text_of(tokens).count("<b>x</b> [y](javascript:z) | `q") >= 4
 
 
 # -- overrides -----------------------------------------------------------------------

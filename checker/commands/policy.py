@@ -50,7 +50,8 @@ def run_test(args: argparse.Namespace) -> int:
     files = sorted(fixture_dir.glob("*.y*ml")) if fixture_dir.is_dir() else []
     if not files:
         raise UsageError(f"no fixtures in {relative(root, fixture_dir)}/")
-    workspace = load_workspace(root, files)
+    rels = [relative(root, path) for path in files]
+    workspace = load_workspace(root, rels)
     problems = [p for p in workspace.problems if p.path.startswith("policies/tests/")]
     policy: Policy | None
     if args.policy:
