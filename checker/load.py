@@ -17,6 +17,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from checker.errors import Problem
+from checker.fastyaml import Declined, fast_load
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 24
@@ -126,17 +127,11 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
     if deep is not None:
         return fail(f"document is nested more than {MAX_DEPTH} levels deep", *deep)
     try:
-        data = _safe_yaml().load(text)
-    except MarkedYAMLError as exc:
-        line, col = _mark(exc)
-        return fail(_yaml_message(exc, text, line, col), line, col)
-    except RecursionError:
-        return fail(f"document is nested more than {MAX_DEPTH} levels deep")
-    except YAMLError as exc:
-        position = getattr(exc, "position", None)
-        line, col = _index_to_line_col(text, position) if isinstance(position, int) else (1, 1)
-        reason = getattr(exc, "reason", None) or _first_line(str(exc))
-        return fail(f"YAML error: {reason}", line, col)
+        data = fast_load(text)
+    except Declined:
+        data, problems = _reference_load(text, display)
+        if problems:
+            return None, problems
     if data is None:
         return fail("file holds no YAML document")
     if not isinstance(data, dict):
@@ -147,6 +142,28 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
     if shape_problem:
         return fail(shape_problem, *_first_alias(text, shape_problem))
     return Document(display, text, data), []
+
+
+def _reference_load(text: str, display: str) -> tuple[Any, list[Problem]]:
+    """ruamel.yaml's load: the reference semantics, and every error with its location."""
+
+    def fail(message: str, line: int = 1, col: int = 1) -> tuple[None, list[Problem]]:
+        return None, [Problem(display, line, col, "", message, rule="yaml")]
+
+    try:
+        return _safe_yaml().load(text), []
+    except MarkedYAMLError as exc:
+        line, col = _mark(exc)
+        return fail(_yaml_message(exc, text, line, col), line, col)
+    except RecursionError:
+        return fail(f"document is nested more than {MAX_DEPTH} levels deep")
+    except (ValueError, TypeError, OverflowError) as exc:  # the loader's own converters
+        return fail(f"YAML error: a value cannot be read ({_first_line(str(exc))})")
+    except YAMLError as exc:
+        position = getattr(exc, "position", None)
+        line, col = _index_to_line_col(text, position) if isinstance(position, int) else (1, 1)
+        reason = getattr(exc, "reason", None) or _first_line(str(exc))
+        return fail(f"YAML error: {reason}", line, col)
 
 
 def _too_deep(text: str, *, force: bool) -> tuple[int, int] | None:

@@ -506,8 +506,8 @@ def decided(outcome: Outcome, policy: Policy) -> dict[str, Any]:
     verdict = outcome.computed
     rules = {rule.id: rule for rule in policy.rules}
     thresholds = policy.thresholds
-    bands = "; ".join(f"{name} ≥ {thresholds[name]:g}" for name in VERDICTS[:-1])
-    bands += f"; remove below {thresholds[VERDICTS[-2]]:g}"
+    bands = "; ".join(f"{name} ≥ {score(thresholds[name])}" for name in VERDICTS[:-1])
+    bands += f"; remove below {score(thresholds[VERDICTS[-2]])}"
     rule = rules.get(verdict.rule) if verdict.rule != "score" else None
     held = []
     for rule_id in verdict.rules_held:

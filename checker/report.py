@@ -72,7 +72,12 @@ def _github(problems: Sequence[Problem], out: TextIO, checked: int, summary: str
 
 
 def _sarif(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+    """SARIF 2.1.0 for code-scanning upload: one result per problem, at its file, line
+    and column; paths are URI references relative to the repository (%SRCROOT%)."""
+    from urllib.parse import quote
+
     rules = sorted({p.rule for p in problems})
+    index = {rule: position for position, rule in enumerate(rules)}
     payload = {
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
@@ -82,23 +87,30 @@ def _sarif(problems: Sequence[Problem], out: TextIO, checked: int, summary: str)
                     "driver": {
                         "name": "driver-policy",
                         "version": __version__,
-                        "informationUri": "https://github.com/",
                         "rules": [
                             {"id": r, "shortDescription": {"text": f"driver-policy {r} check"}}
                             for r in rules
                         ],
                     }
                 },
+                "columnKind": "unicodeCodePoints",
                 "results": [
                     {
                         "ruleId": p.rule,
+                        "ruleIndex": index[p.rule],
                         "level": "error" if p.severity == "error" else "warning",
                         "message": {"text": f"{p.field}: {p.message}" if p.field else p.message},
                         "locations": [
                             {
                                 "physicalLocation": {
-                                    "artifactLocation": {"uri": p.path},
-                                    "region": {"startLine": p.line, "startColumn": p.col},
+                                    "artifactLocation": {
+                                        "uri": quote(p.path, safe="/"),
+                                        "uriBaseId": "%SRCROOT%",
+                                    },
+                                    "region": {
+                                        "startLine": max(1, p.line),
+                                        "startColumn": max(1, p.col),
+                                    },
                                 }
                             }
                         ],

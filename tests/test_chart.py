@@ -141,10 +141,10 @@ def test_svg_has_no_script_link_or_event_and_only_integer_coordinates() -> None:
 
 
 def test_svg_escapes_its_text() -> None:
-    caption = "<script>alert(1)</script> & ]]> --> \"quoted\""
+    caption = '<script>alert(1)</script> & ]]> --> "quoted"'
     root = ET.fromstring(chart([1, 2], caption=caption))
     assert root.findtext(f"{SVG}title") == caption
-    assert [t.text for t in root.iter(f"{SVG}text")][0] == caption
+    assert next(t.text for t in root.iter(f"{SVG}text")) == caption
     assert "<script>" not in chart([1, 2], caption=caption)
 
 

@@ -22,10 +22,12 @@ once more, with `--name-status` (no line counts), for first/last commit dates.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from checker.collect.rules import CollectRules
 from checker.paths import PathIndex, PathSpec
@@ -98,16 +100,69 @@ class Task:
     specs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
     rules: CollectRules
     mailmap_blob: str | None
+    # counting slices: exactly these commits (`--no-walk`); the history before the
+    # window: everything reachable from these starting points (older than the window)
+    revs: tuple[str, ...]
 
 
-def plan_slices(start: int, end: int, pieces: int) -> list[Slice]:
-    """The window [start, end) in `pieces` equal time slices, newest first, plus the
-    history before it (uncounted)."""
-    bounds = [start + (end - start) * i // pieces for i in range(pieces + 1)]
-    slices = [Slice(bounds[i], bounds[i + 1], True) for i in range(pieces)]
-    slices.reverse()
-    slices.append(Slice(None, start, False))
-    return slices
+@dataclass(frozen=True)
+class Listing:
+    """The window's non-merge commits, newest first, and where older history starts."""
+
+    window: list[str]
+    before: list[str]
+    total: int
+
+
+def list_window(repo: Any, sha: str, start: int, end: int) -> Listing:
+    """One cheap walk (no diffs): `git rev-list --parents --timestamp --since=START REV`.
+
+    The commits it lists with committer time in [start, end) and one parent are the
+    window's; their parents that it does not list are where history before the
+    window starts. The same commits as `git log --since=START --no-merges` would
+    show, found once, so that slices can be walked at once without overlap.
+    """
+    from checker.collect.gitrepo import Stream
+
+    stream = Stream(repo, "rev-list", ["--parents", "--timestamp", f"--since=@{start}", sha])
+    listed: set[bytes] = set()
+    parents: set[bytes] = set()
+    window: list[str] = []
+    try:
+        data = b"".join(stream.chunks())
+        stream.finish()
+    except BaseException:
+        stream.kill()
+        raise
+    lines = data.split(b"\n")
+    for line in lines:
+        fields = line.split()
+        if len(fields) < 2:
+            continue
+        stamp, commit = int(fields[0]), fields[1]
+        listed.add(commit)
+        parents.update(fields[2:])
+        if len(fields) <= 3 and start <= stamp < end:  # one parent, or a root commit
+            window.append(commit.decode())
+    before = sorted(p.decode() for p in parents - listed)
+    return Listing(window, before, len(listed))
+
+
+def plan_tasks(listing: Listing, start: int, end: int, pieces: int,
+               make: Callable[[Slice, tuple[str, ...]], Task]) -> list[Task]:
+    """The history before the window first (one walk), then the window's commits in
+    `pieces` runs of about equal size. Every commit is in exactly one task, so the
+    sums do not depend on how the window is cut."""
+    tasks = []
+    if listing.before:
+        tasks.append(make(Slice(None, start, False), tuple(listing.before)))
+    count = len(listing.window)
+    pieces = max(1, min(pieces, count))
+    for i in range(pieces):
+        chunk = listing.window[count * i // pieces: count * (i + 1) // pieces]
+        if chunk:
+            tasks.append(make(Slice(start, end, True), tuple(chunk)))
+    return tasks
 
 
 def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tuple[str, ...]:
@@ -147,6 +202,7 @@ def _drop_nested(prefixes: set[tuple[str, ...]]) -> list[tuple[str, ...]]:
 def log_args(task: Task) -> list[str]:
     window = task.slice
     args = [
+        "--stdin",
         "--no-merges",
         "--full-diff",
         "-M",
@@ -161,11 +217,11 @@ def log_args(task: Task) -> list[str]:
         "--no-follow",
         "--numstat" if window.counting else "--name-status",
         "--format=%x01%H%x1f%ct%x1f%aN%x1f%aE%x1f%s",
-        f"--until=@{window.until - 1}",
     ]
-    if window.since is not None:
-        args.append(f"--since=@{window.since}")
-    args.append(task.sha)
+    if window.counting:
+        args.append("--no-walk=unsorted")  # exactly the listed commits, in that order
+    else:
+        args.append(f"--until=@{window.until - 1}")
     args.append("--")
     args.extend(task.pathspecs)
     return args
@@ -222,27 +278,45 @@ def iter_commits(chunks: Iterable[bytes], counting: bool
         yield header, files
 
 
+class Owners:
+    """path (bytes, as git prints it) -> the ids of the drivers that claim it, cached."""
+
+    def __init__(self, specs: Sequence[tuple[str, PathSpec]]) -> None:
+        self.index = PathIndex(specs)
+        self.cache: dict[bytes, tuple[str, ...]] = {}
+
+    def __call__(self, path: bytes) -> tuple[str, ...]:
+        found = self.cache.get(path)
+        if found is None:
+            if len(self.cache) > CACHE_LIMIT:
+                self.cache.clear()
+            found = tuple(self.index.owners(path.decode("utf-8", "surrogateescape")))
+            self.cache[path] = found
+        return found
+
+
+# A worker process runs several tasks with the same drivers: build the index once.
+_OWNERS: tuple[int, Owners] | None = None
+
+
+def owners_for(specs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> Owners:
+    global _OWNERS
+    key = hash(specs)
+    if _OWNERS is None or _OWNERS[0] != key:
+        _OWNERS = (key, Owners([(owner, PathSpec(inc, exc)) for owner, inc, exc in specs]))
+    return _OWNERS[1]
+
+
 class Walker:
     """Accumulates commits into per-driver Activity for one slice."""
 
-    def __init__(self, specs: Sequence[tuple[str, PathSpec]], rules: CollectRules,
-                 window: Slice) -> None:
-        self.index = PathIndex(specs)
+    def __init__(self, owners: Owners, rules: CollectRules, window: Slice) -> None:
+        self.owners = owners
         self.rules = rules
         self.window = window
         self.activity: dict[str, Activity] = {}
         self.commits_seen = 0
-        self._owners: dict[bytes, tuple[str, ...]] = {}
         self._months: dict[int, str] = {}
-
-    def owners(self, path: bytes) -> tuple[str, ...]:
-        found = self._owners.get(path)
-        if found is None:
-            if len(self._owners) > CACHE_LIMIT:
-                self._owners.clear()
-            found = tuple(self.index.owners(path.decode("utf-8", "surrogateescape")))
-            self._owners[path] = found
-        return found
 
     def month(self, stamp: int) -> str:
         day = stamp // 86400
@@ -282,7 +356,7 @@ class Walker:
         name = name_b.decode("utf-8", "replace")
         email = email_b.decode("utf-8", "replace")
         subject = subject_b.decode("utf-8", "replace")
-        mechanical = self.rules.mechanical_reason(subject, name, email, len(files)) is not None
+        mechanical = self.rules.is_mechanical(subject, name, email, len(files))
         author = email.lower() or name
         month = self.month(stamp) if window.counting else ""
         for owner, (added, removed) in touched.items():
@@ -314,15 +388,30 @@ class Walker:
                 bucket[2] += removed
 
 
+def feed_lines(stream: Any, lines: Sequence[str]) -> threading.Thread:
+    """Write revisions to git's stdin from a thread (git reads them before it writes)."""
+
+    def feed() -> None:
+        try:
+            stream.stdin.write("".join(f"{line}\n" for line in lines).encode())
+            stream.stdin.close()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
+
+    thread = threading.Thread(target=feed, daemon=True)
+    thread.start()
+    return thread
+
+
 def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Activity], int]:
     """Walk one slice; return per-driver activity and the number of commits read."""
     from checker.collect.gitrepo import Stream, open_repo
 
-    specs = [(owner, PathSpec(inc, exc)) for owner, inc, exc in task.specs]
-    walker = Walker(specs, task.rules, task.slice)
+    walker = Walker(owners_for(task.specs), task.rules, task.slice)
     repo = open_repo(Path(task.repo))
     options = [f"mailmap.blob={task.mailmap_blob}"] if task.mailmap_blob else []
-    stream = Stream(repo, "log", log_args(task), config=options)
+    stream = Stream(repo, "log", log_args(task), stdin=True, config=options)
+    feeder = feed_lines(stream, task.revs)
     reported = 0
     try:
         for header, files in iter_commits(stream.chunks(), task.slice.counting):
@@ -330,6 +419,7 @@ def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Ac
             if progress is not None and walker.commits_seen - reported >= PROGRESS_EVERY:
                 progress(walker.commits_seen - reported)
                 reported = walker.commits_seen
+        feeder.join()
         stream.finish()
     except BaseException:
         stream.kill()

@@ -33,6 +33,8 @@ class CollectRules:
     source_extensions: tuple[str, ...]
     _subjects: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _bots: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    _any_subject: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _any_bot: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.window_months < 1:
@@ -45,6 +47,8 @@ class CollectRules:
             )
         object.__setattr__(self, "_subjects", _compile(self.subject_patterns, "subject_patterns"))
         object.__setattr__(self, "_bots", _compile(self.bot_authors, "bot_authors"))
+        object.__setattr__(self, "_any_subject", _combine(self.subject_patterns))
+        object.__setattr__(self, "_any_bot", _combine(self.bot_authors))
 
     @classmethod
     def from_policy(cls, mapping: Mapping[str, Any]) -> CollectRules:
@@ -77,6 +81,17 @@ class CollectRules:
             if regex.search(author_name) or regex.search(author_email):
                 return f"author matches {regex.pattern!r}"
         return None
+
+    def is_mechanical(self, subject: str, author_name: str, author_email: str,
+                      files_touched: int) -> bool:
+        """mechanical_reason(...) is not None, with one regex search per field."""
+        if files_touched > self.max_files:
+            return True
+        if self._any_subject is None or self._any_bot is None:
+            return self.mechanical_reason(subject, author_name, author_email,
+                                          files_touched) is not None
+        return bool(self._any_subject.search(subject) or self._any_bot.search(author_name)
+                    or self._any_bot.search(author_email))
 
     def is_source(self, path: str) -> bool:
         """Whether a file's lines count as source lines (every file if no extensions)."""
@@ -129,6 +144,29 @@ def _strings(mapping: Mapping[str, Any], keypath: tuple[str, ...]) -> tuple[str,
     if isinstance(value, str) or not all(isinstance(item, str) for item in value):
         raise CheckerError(f"policy: {'.'.join(keypath)} must be a list of strings")
     return tuple(value)
+
+
+_LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
+
+
+def _combine(patterns: Sequence[str]) -> re.Pattern[str] | None:
+    """One alternation of all patterns, each in its own group with its own flags
+    (`(?i)x` becomes `(?i:x)`); None when that cannot be built (then each is tried)."""
+    if not patterns:
+        return re.compile(r"(?!)")
+    parts = []
+    for pattern in patterns:
+        if re.search(r"\\[1-9]|\(\?P=", pattern):  # a back-reference: numbering would move
+            return None
+        match = _LEADING_FLAGS.match(pattern)
+        if match:
+            parts.append(f"(?{match.group(1)}:{pattern[match.end():]})")
+        else:
+            parts.append(f"(?:{pattern})")
+    try:
+        return re.compile("|".join(parts))
+    except re.error:
+        return None
 
 
 def _compile(patterns: Sequence[str], name: str) -> tuple[re.Pattern[str], ...]:

@@ -15,7 +15,13 @@ import queue
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -30,16 +36,24 @@ from checker.collect.gitrepo import (
     resolve,
     shallow_boundary,
 )
-from checker.collect.history import Activity, Task, pathspecs_for, plan_slices, run_task
+from checker.collect.history import (
+    Activity,
+    Slice,
+    Task,
+    list_window,
+    pathspecs_for,
+    plan_tasks,
+    run_task,
+)
 from checker.collect.rules import CollectRules, month_keys
 from checker.collect.tree import TreeFacts, read_tree
 from checker.errors import CheckerError
 from checker.paths import PathSpec
 
-# The window is always walked in this many time slices, however many processes run
-# them, so that results never depend on --jobs (git's --since stops a walk at the
-# first older commit; fixed slice bounds keep that effect the same on every run).
-WINDOW_SLICES = 4
+# The window's commits are cut into this many runs per process, so that a process
+# that finishes early takes another run. Every commit is in exactly one run: the
+# result does not depend on how many runs or processes there are.
+SLICES_PER_JOB = 3
 
 SIGNAL_KEYS = (
     "computed_by",
@@ -89,6 +103,7 @@ class Collected:
     maintainers_status: dict[str, str]
     commits_read: int
     warnings: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
 
 
 def computed_by() -> str:
@@ -114,6 +129,11 @@ def collect(
     progress: Callable[[int], None] | None = None,
 ) -> Collected:
     """Signals for every driver in `drivers`, from the checkout at `kernel`."""
+    timings: dict[str, float] = {}
+    clock = time.monotonic()
+    specs = {d.id: d.spec for d in drivers}
+    if len(specs) != len(drivers):
+        raise CheckerError("collect: the same driver id was given twice")
     repo = open_repo(kernel)
     try:
         revision = resolve(repo, rev)
@@ -123,29 +143,32 @@ def collect(
         warnings: list[str] = []
         complete = _check_depth(repo, kernel, start, start_ts, warnings)
         mailmap = _mailmap_blob(repo, revision)
-        specs = {d.id: d.spec for d in drivers}
-        if len(specs) != len(drivers):
-            raise CheckerError("collect: the same driver id was given twice")
-        facts = read_tree(repo, revision.sha, specs, rules)
+        listing = list_window(repo, revision.sha, start_ts, end_ts)
+        timings["list"] = time.monotonic() - clock
+
+        pathspecs = pathspecs_for(specs.values())
+        spec_data = tuple((d.id, d.include, d.exclude) for d in drivers)
+
+        def make(window: Slice, revs: tuple[str, ...]) -> Task:
+            return Task(str(kernel), revision.sha, window, pathspecs, spec_data, rules,
+                        mailmap, revs)
+
+        jobs = jobs or default_jobs()
+        pieces = jobs * SLICES_PER_JOB if jobs > 1 else 1
+        tasks = plan_tasks(listing, start_ts, end_ts, pieces, make)
+        # The tree at REV is read by a thread of this process while the history
+        # workers run: this process would otherwise only wait for them.
+        with ThreadPoolExecutor(max_workers=1) as side:
+            tree_job = side.submit(_timed, read_tree, repo, revision.sha, specs, rules)
+            clock = time.monotonic()
+            totals, commits_read = _run_tasks(tasks, jobs, progress)
+            timings["history"] = time.monotonic() - clock
+            facts, timings["tree"] = tree_job.result()
     finally:
         repo.close()
 
-    tasks = [
-        Task(
-            repo=str(kernel),
-            sha=revision.sha,
-            slice=window,
-            pathspecs=pathspecs_for(specs.values()),
-            specs=tuple((d.id, d.include, d.exclude) for d in drivers),
-            rules=rules,
-            mailmap_blob=mailmap,
-        )
-        for window in plan_slices(start_ts, end_ts, WINDOW_SLICES)
-    ]
-    totals, commits_read = _run_tasks(tasks, jobs, progress)
-
     months = month_keys(start, end)
-    result = Collected(revision.sha, start, end, {}, {}, {}, commits_read, warnings)
+    result = Collected(revision.sha, start, end, {}, {}, {}, commits_read, warnings, timings)
     for driver in drivers:
         act = totals.get(driver.id) or Activity()
         tree = facts[driver.id]
@@ -155,6 +178,11 @@ def collect(
         if tree.maintainers_status is not None:
             result.maintainers_status[driver.id] = tree.maintainers_status
     return result
+
+
+def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
+    clock = time.monotonic()
+    return function(*args), time.monotonic() - clock
 
 
 def _signals(revision: Revision, start: date, end: date, months: list[str], act: Activity,

@@ -322,6 +322,7 @@ def parse_makefile(directory: str, text: str) -> Makefile:
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _TABLE = re.compile(r"\bMODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
 _SENTINEL = re.compile(r"^[\s,0{}]*$")
+_ARRAY = re.compile(r"\b(\w+)\s*\[[^\]]*\]\s*(?:\w+\s*)*=\s*\{")
 
 
 def device_ids(text: str) -> int:
@@ -329,16 +330,14 @@ def device_ids(text: str) -> int:
     if "MODULE_DEVICE_TABLE" not in text:
         return 0
     code = _COMMENTS.sub(" ", text)
+    arrays = {m.group(1): m.end() for m in _ARRAY.finditer(code)}
     total = 0
     for match in _TABLE.finditer(code):
         name = match.group(2)
         if name == "name":  # the macro's own definition
             continue
-        definition = re.search(rf"\b{re.escape(name)}\s*\[[^\]]*\]\s*(?:\w+\s*)*=\s*\{{", code)
-        if definition is None:
-            total += 1
-            continue
-        total += max(1, _count_entries(code, definition.end()))
+        start = arrays.get(name)
+        total += 1 if start is None else max(1, _count_entries(code, start))
     return total
 
 

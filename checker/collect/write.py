@@ -106,7 +106,6 @@ def find_driver_files(root: Path) -> list[Path]:
 
 def read_driver(root: Path, path: Path) -> tuple[DriverFile | None, DriverPaths | None, str]:
     """(file, its paths, "") or (None, None, problem)."""
-    from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
 
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
@@ -119,7 +118,7 @@ def read_driver(root: Path, path: Path) -> tuple[DriverFile | None, DriverPaths 
     if segment is None:
         return None, None, f"{shown}: no `paths:` mapping (collect needs paths.include)"
     try:
-        data = YAML(typ="safe", pure=False).load("".join(segment.lines))
+        data = _safe_loader().load("".join(segment.lines))
     except YAMLError as exc:
         return None, None, f"{shown}: paths: not valid YAML ({str(exc).splitlines()[0]})"
     value = data.get("paths") if isinstance(data, dict) else None
@@ -154,9 +153,24 @@ def scalar(value: Any, quote: bool = False) -> str:
         return value.isoformat()
     if isinstance(value, str):
         if quote or not needs_no_quotes(value):
-            return json.dumps(value, ensure_ascii=False)
+            return double_quoted(value)
         return value
     raise TypeError(f"cannot write {type(value).__name__} {value!r}")
+
+
+def double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's escapes, plus YAML's for non-printables."""
+    out = []
+    for char in json.dumps(text, ensure_ascii=False):
+        code = ord(char)
+        if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+                or code >= 0x10000:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
 
 
 def needs_no_quotes(text: str) -> bool:
@@ -230,6 +244,19 @@ def render_signals_roundtrip(old_block: str, values: Mapping[str, Any], key_inde
     return buffer.getvalue()
 
 
+_LOADER: Any = None
+
+
+def _safe_loader() -> Any:
+    """One C-based safe loader, made once (making one costs more than a small load)."""
+    global _LOADER
+    if _LOADER is None:
+        from ruamel.yaml import YAML
+
+        _LOADER = YAML(typ="safe", pure=False)
+    return _LOADER
+
+
 def _roundtrip_yaml(key_indent: int, dash_indent: int) -> Any:
     from ruamel.yaml import YAML
 
@@ -278,11 +305,9 @@ def _replace_scalar_line(line: str, key: str, rendered: str) -> str:
 def render(doc: DriverFile, signals: Mapping[str, Any] | None,
            kconfig: Sequence[str] | None = None, status: str | None = None) -> str:
     """The file's new text: only the segments whose values change are rewritten."""
-    from ruamel.yaml import YAML
-
     segments = split_segments(doc.text)
     by_key = {s.key: s for s in segments if s.key is not None}
-    loader = YAML(typ="safe", pure=False)
+    loader = _safe_loader()
 
     def current(key: str) -> Any:
         segment = by_key.get(key)

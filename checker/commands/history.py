@@ -1,0 +1,339 @@
+"""`driver-policy history ID` and `driver-policy stale [--today DATE]`.
+
+history walks the commits that touched one driver's file or the default policy (the only
+commits at which its verdict can change) and evaluates it at each, reading git objects
+(no checkout). stale lists evidence that has aged past the policy's `stale` limits;
+its engine, stale_findings, is pure and takes the date as an argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import calendar
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from checker.commands.common import add_format, parse_date, repo_root
+from checker.errors import CheckerError, Problem, UsageError
+
+if TYPE_CHECKING:
+    from checker.gitsource import GitRepository
+    from checker.model import Driver
+    from checker.policy import Policy
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_.+-]*/[a-z0-9][a-z0-9_.+-]*$")
+FIELD_SEP = "\x1f"
+
+HISTORY_EPILOG = """\
+examples:
+  driver-policy history infiniband/ipoib
+  driver-policy history drivers/net/smc-tcp-ulp.yaml --rev origin/main
+  driver-policy history infiniband/ipoib --changes --format json
+"""
+
+STALE_EPILOG = """\
+examples:
+  driver-policy stale
+  driver-policy stale --today 2027-06-01 --format github
+"""
+
+
+def register(sub: Any) -> None:
+    history = sub.add_parser(
+        "history",
+        help="the verdict timeline of one driver, from git history",
+        description="Evaluate one driver at every commit that changed its evidence file "
+        "or the default policy (the commits at which its verdict can change), oldest "
+        "first: commit, date, author, the recorded and computed verdict and the "
+        "confidence at that commit, and the commit subject. Commits are read from git "
+        "objects; the working tree is not touched. The timeline follows the file path: a "
+        "renamed driver's earlier history is under its old id.",
+        epilog=HISTORY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    history.add_argument("id", metavar="ID", help="driver id <subsystem>/<name>, or its file path")
+    history.add_argument(
+        "--rev", default="HEAD", metavar="REV", help="history up to this revision (default: HEAD)"
+    )
+    history.add_argument(
+        "--changes",
+        action="store_true",
+        help="only the commits where the computed verdict, confidence or recorded verdict changed",
+    )
+    history.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+    history.set_defaults(func=run_history)
+
+    stale = sub.add_parser(
+        "stale",
+        help="evidence that has aged past the policy's limits",
+        description="List evidence older than the policy's `stale` limits: sources whose "
+        "date is more than stale.source_months before today (a partial date counts from "
+        "the last day it may stand for; undated sources cannot age), signals whose window "
+        "ended more than stale.signals_months before today, and overrides whose `until` "
+        "has passed. Each is a finding at its line; the exit code is 1 when there is one.",
+        epilog=STALE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    stale.add_argument(
+        "--today",
+        type=parse_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the date evidence is aged against (default: today's date)",
+    )
+    add_format(stale)
+    stale.set_defaults(func=run_stale)
+
+
+# -- history --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Point:
+    """The driver at one commit."""
+
+    commit: str
+    date: str  # author date, ISO 8601
+    author: str
+    subject: str
+    touched: str  # "evidence", "policy" or "evidence+policy"
+    state: str  # "valid", "invalid" (the file or the policy), "absent" (no file)
+    recorded: str | None
+    computed: str | None
+    override: str | None
+    confidence: float | None
+    score: float | None
+    rule: str | None
+    problems: tuple[str, ...]
+
+
+def driver_id_of(text: str) -> str:
+    ident = text.removeprefix("./").removeprefix("drivers/").removesuffix(".yaml")
+    if ident.startswith("-") or not ID_RE.match(ident):
+        raise UsageError(
+            f"{text!r} is not a driver id: ids are <subsystem>/<name> in lower-case letters, "
+            "digits and . _ + - (for example infiniband/ipoib)"
+        )
+    return ident
+
+
+def commits_touching(opened: GitRepository, sha: str, paths: Sequence[str]) -> list[list[str]]:
+    """[sha, author date, author, subject, touched paths...] per commit, oldest first."""
+    prefix = f"{opened.prefix}/" if opened.prefix else ""
+    out = opened.repo.git(literal_pathspecs=True).log(
+        "--reverse",
+        "--no-renames",
+        f"--format=%x1e%H{FIELD_SEP}%aI{FIELD_SEP}%an{FIELD_SEP}%s",
+        "--name-only",
+        "--end-of-options",
+        sha,
+        "--",
+        *(prefix + p for p in paths),
+    )
+    commits = []
+    for record in str(out).split("\x1e"):
+        if not record.strip():
+            continue
+        head, _, names = record.partition("\n")
+        fields = head.split(FIELD_SEP, 3)
+        touched = [n.removeprefix(prefix) for n in names.splitlines() if n.strip()]
+        commits.append([*fields, *touched])
+    return commits
+
+
+def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
+    from checker.compare import state_of
+    from checker.repository import DEFAULT_POLICY, build_workspace
+
+    rel = f"drivers/{ident}.yaml"
+    points: list[Point] = []
+    cache: dict[tuple[str | None, str | None], Point] = {}
+    for sha_, when, author, subject, *touched in commits_touching(
+        opened, sha, [rel, DEFAULT_POLICY]
+    ):
+        kinds = [k for k, p in (("evidence", rel), ("policy", DEFAULT_POLICY)) if p in touched]
+        source = opened.source(sha_, only=[rel, DEFAULT_POLICY])
+        key = (source.blob_id(rel), source.blob_id(DEFAULT_POLICY))
+        meta = {
+            "commit": sha_,
+            "date": when,
+            "author": author,
+            "subject": subject,
+            "touched": "+".join(kinds) or "merge",
+        }
+        if key in cache:
+            points.append(Point(**{**asdict(cache[key]), **meta}))
+            continue
+        if key[0] is None:
+            point = Point(**meta, state="absent", recorded=None, computed=None, override=None,
+                          confidence=None, score=None, rule=None, problems=())
+        else:
+            workspace = build_workspace(source, opened.root, [rel])
+            problems = tuple(str(p) for p in workspace.problems)
+            if workspace.policy is None or not workspace.drivers:
+                point = Point(**meta, state="invalid", recorded=None, computed=None,
+                              override=None, confidence=None, score=None, rule=None,
+                              problems=problems)
+            else:
+                state, _ = state_of(workspace.drivers[0], workspace.policy)
+                point = Point(**meta, state="valid", recorded=state.recorded,
+                              computed=state.computed, override=state.override,
+                              confidence=state.confidence, score=state.score, rule=state.rule,
+                              problems=problems)
+        cache[key] = point
+        points.append(point)
+    while points and points[0].state == "absent":  # policy commits before the driver existed
+        points.pop(0)
+    return points
+
+
+def _changes(points: Sequence[Point]) -> list[Point]:
+    out: list[Point] = []
+    for point in points:
+        keys = ("state", "recorded", "computed", "override", "confidence")
+        if not out or any(getattr(out[-1], k) != getattr(point, k) for k in keys):
+            out.append(point)
+    return out
+
+
+def run_history(args: argparse.Namespace) -> int:
+    from checker.gitsource import open_repository, resolve_revision
+
+    ident = driver_id_of(args.id)
+    opened = open_repository(repo_root(args))
+    sha = resolve_revision(opened.repo, args.rev)
+    points = timeline(opened, sha, ident)
+    if not points:
+        hint = _suggest(opened, sha, ident)
+        raise UsageError(f"no driver {ident!r} in the history of {args.rev}{hint}")
+    if args.changes:
+        points = _changes(points)
+    if args.format == "json":
+        json.dump([asdict(p) for p in points], sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{ident}: verdict at each commit that changed drivers/{ident}.yaml or the policy")
+    print(f"{'COMMIT':<12}  {'DATE':<10}  {'RECORDED':<13}  {'COMPUTED':<13}  CONF  "
+          f"{'CHANGED':<15}  AUTHOR: SUBJECT")
+    previous: Point | None = None
+    for p in points:
+        if p.state == "valid":
+            computed = p.computed or "-"
+            if p.override:
+                computed = f"{p.override}*"
+            conf = f"{p.confidence:.2f}"
+        else:
+            computed, conf = f"({p.state})", "   -"
+        flip = "!" if previous and previous.computed != p.computed and p.state == "valid" else " "
+        print(f"{p.commit[:12]}  {p.date[:10]}  {p.recorded or '-':<13} {flip}{computed:<13}  "
+              f"{conf}  {p.touched:<15}  {p.author}: {p.subject}")
+        previous = p
+    print("(* an override; ! the computed verdict changed at that commit)")
+    return 0
+
+
+def _suggest(opened: GitRepository, sha: str, ident: str) -> str:
+    import difflib
+
+    from checker.validate import driver_id
+
+    known = [i for i in map(driver_id, opened.source(sha).paths()) if i is not None]
+    close = difflib.get_close_matches(ident, known, n=3)
+    if close:
+        return f"; did you mean {', '.join(close)}?"
+    return f" (ids look like {', '.join(known[:4])})" if known else ""
+
+
+# -- stale ----------------------------------------------------------------------------
+
+
+def months_before(day: date, months: int) -> date:
+    """The same day `months` calendar months earlier (clamped to the month's end)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(day.day, last))
+
+
+Locate = Callable[[str, tuple[str | int, ...]], tuple[int, int]]
+
+
+def stale_findings(
+    drivers: Sequence[Driver], policy: Policy, today: date, locate: Locate
+) -> list[Problem]:
+    """Evidence older than the policy's limits on `today`, one finding per item."""
+    source_limit = policy.stale["source_months"]
+    signals_limit = policy.stale["signals_months"]
+    source_cutoff = months_before(today, source_limit)
+    signals_cutoff = months_before(today, signals_limit)
+    out: list[Problem] = []
+
+    def finding(driver: Driver, keypath: tuple[str | int, ...], field: str, text: str) -> None:
+        line, col = locate(driver.file, keypath)
+        out.append(Problem(driver.file, line, col, field, text, severity="warning", rule="stale"))
+
+    for driver in drivers:
+        for index, source in enumerate(driver.sources):
+            if source.date is not None and source.date.last_day() < source_cutoff:
+                finding(
+                    driver,
+                    ("sources", index, "date"),
+                    f"sources[{index}].date",
+                    f"{driver.id}: source {index + 1} ({source.domain}) is dated {source.date}, "
+                    f"more than {source_limit} months before {today} (stale.source_months); "
+                    "check that its claim still holds and update the claim and its date",
+                )
+        signals = driver.signals
+        if signals is not None and signals.window_end < signals_cutoff:
+            finding(
+                driver,
+                ("signals", "window", "end"),
+                "signals.window.end",
+                f"{driver.id}: signals end on {signals.window_end}, more than {signals_limit} "
+                f"months before {today} (stale.signals_months); recompute them with "
+                "driver-policy collect",
+            )
+        override = driver.verdict.override if driver.verdict else None
+        if override is not None and override.until < today:
+            finding(
+                driver,
+                ("verdict", "override", "until"),
+                "verdict.override.until",
+                f"{driver.id}: override to {override.verdict} expired on {override.until}; "
+                "renew it with a reason or remove it",
+            )
+    return sorted(out)
+
+
+def run_stale(args: argparse.Namespace) -> int:
+    from checker.report import report
+    from checker.repository import load_workspace
+
+    workspace = load_workspace(repo_root(args))
+    if workspace.policy is None:
+        bad = [str(p) for p in workspace.problems if p.path.startswith("policies/")]
+        raise CheckerError("the default policy is invalid:\n" + "\n".join(bad))
+
+    def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+        doc = workspace.documents.get(file)
+        return doc.locate(keypath) if doc is not None else (1, 1)
+
+    today = args.today or date.today()
+    findings = stale_findings(workspace.drivers, workspace.policy, today, locate)
+    summary = (
+        f"{len(workspace.drivers)} driver(s) checked on {today} against stale.source_months="
+        f"{workspace.policy.stale['source_months']}, stale.signals_months="
+        f"{workspace.policy.stale['signals_months']}"
+    )
+    report(findings, args.format, sys.stdout, checked=workspace.files, summary=summary)
+    invalid = [p for p in workspace.problems if p.path.startswith("drivers/")]
+    for problem in invalid:
+        print(f"skipped (invalid): {problem}", file=sys.stderr)
+    return 1 if findings or invalid else 0

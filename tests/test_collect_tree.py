@@ -1,0 +1,257 @@
+"""What collect reads from the tree at REV: MAINTAINERS, Kconfig, Makefiles, device tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from checker.collect.rules import CollectRules
+from checker.collect.tree import (
+    broken_symbols,
+    device_ids,
+    match_maintainers,
+    normalise_status,
+    parse_maintainers,
+    parse_makefile,
+)
+from checker.errors import CheckerError
+from checker.paths import PathSpec
+from tests.collect_fixtures import POLICY
+
+MAINTAINERS = """\
+List of maintainers and how to submit kernel changes
+====================================================
+
+Descriptions of section entries and preferred order
+\tM: *Mail* patches to: FullName <address@domain>
+\tF: *Files* and directories wildcard patterns.
+
+Maintainers List
+----------------
+
+3WARE SAS/SATA-RAID SCSI DRIVERS (3W-XXXX, 3W-9XXX, 3W-SAS)
+M:\tAdam Radford <aradford@gmail.com>
+L:\tlinux-scsi@vger.kernel.org
+S:\tSupported
+W:\thttp://www.lsi.com
+F:\tdrivers/scsi/3w-*
+
+INFINIBAND SUBSYSTEM
+M:\tJason Gunthorpe <jgg@nvidia.com>
+S:\tSupported
+F:\tdrivers/infiniband/
+X:\tdrivers/infiniband/hw/
+
+IPOIB DRIVER
+M:\tSomeone <s@example.org>
+S:\tOdd fixes
+F:\tdrivers/infiniband/ulp/ipoib/
+
+SCSI SUBSYSTEM
+S:\tMaintained
+F:\tdrivers/scsi/
+
+THE REST
+S:\tBuried alive in reporters
+F:\t*
+F:\t*/
+"""
+
+
+def test_parse_maintainers_skips_the_preamble() -> None:
+    sections = parse_maintainers(MAINTAINERS)
+    assert [s.title for s in sections] == [
+        "3WARE SAS/SATA-RAID SCSI DRIVERS (3W-XXXX, 3W-9XXX, 3W-SAS)",
+        "INFINIBAND SUBSYSTEM",
+        "IPOIB DRIVER",
+        "SCSI SUBSYSTEM",
+        "THE REST",
+    ]
+    assert sections[1].exclude == ["drivers/infiniband/hw/"]
+    assert sections[2].status == "Odd fixes"
+
+
+@pytest.mark.parametrize(("text", "status"), [
+    ("Supported", "Supported"),
+    ("Maintained", "Maintained"),
+    ("Odd Fixes", "Odd Fixes"),
+    ("Odd fixes", "Odd Fixes"),
+    ("odd fixes (e.g., new signatures)", "Odd Fixes"),
+    ("Orphan", "Orphan"),
+    ("Orphan / Obsolete", "Obsolete"),
+    ("Obsolete", "Obsolete"),
+    ("Buried alive in reporters", "Maintained"),
+    ("", "unknown"),
+    (None, "unknown"),
+    ("Something new", "unknown"),
+])
+def test_normalise_status(text: str | None, status: str) -> None:
+    assert normalise_status(text) == status
+
+
+def test_most_specific_maintainers_entry() -> None:
+    sections = parse_maintainers(MAINTAINERS)
+    drivers = {
+        "infiniband/ipoib": PathSpec(["drivers/infiniband/ulp/ipoib/"]),
+        "scsi/3w-9xxx": PathSpec(["drivers/scsi/3w-9xxx.c"]),
+        "scsi/other": PathSpec(["drivers/scsi/other.c"]),
+        "infiniband/hw": PathSpec(["drivers/infiniband/hw/mlx4/"]),
+        "gone/driver": PathSpec(["drivers/infiniband/ulp/gone/"]),
+    }
+    files = {
+        "infiniband/ipoib": ["drivers/infiniband/ulp/ipoib/ipoib_main.c",
+                             "drivers/infiniband/ulp/ipoib/Kconfig"],
+        "scsi/3w-9xxx": ["drivers/scsi/3w-9xxx.c"],
+        "scsi/other": ["drivers/scsi/other.c"],
+        "infiniband/hw": ["drivers/infiniband/hw/mlx4/main.c"],
+    }
+    chosen = {d: s.title for d, s in match_maintainers(sections, drivers, files).items()}
+    assert chosen == {
+        "infiniband/ipoib": "IPOIB DRIVER",  # deeper than INFINIBAND SUBSYSTEM
+        "scsi/3w-9xxx": "3WARE SAS/SATA-RAID SCSI DRIVERS (3W-XXXX, 3W-9XXX, 3W-SAS)",
+        "scsi/other": "SCSI SUBSYSTEM",
+        "infiniband/hw": "THE REST",  # excluded from INFINIBAND SUBSYSTEM by X:
+        "gone/driver": "INFINIBAND SUBSYSTEM",  # no files at REV: by pattern coverage
+    }
+
+
+KCONFIG = """\
+menuconfig INFINIBAND
+\ttristate "InfiniBand support"
+\tdepends on HAS_IOMEM && HAS_DMA
+
+if INFINIBAND
+
+config INFINIBAND_IPOIB
+\ttristate "IP-over-InfiniBand"
+\tdepends on NETDEVICES && INET && (IPV6 || IPV6=n)
+\thelp
+\t  Support for the IP-over-InfiniBand protocol. depends on BROKEN is only help text.
+
+config INFINIBAND_OLD
+\ttristate "An old driver"
+\tdepends on PCI && BROKEN
+
+config INFINIBAND_NOT_BROKEN
+\tbool "Negated"
+\tdepends on !BROKEN
+
+endif
+
+menu "Old stuff"
+\tdepends on BROKEN
+
+config OLD_IN_MENU
+\ttristate "in a broken menu"
+
+endmenu
+
+if BROKEN
+config OLD_IN_IF
+\tbool "in a broken if"
+endif
+
+config AFTER_ALL
+\tbool "after the blocks"
+"""
+
+
+def test_broken_symbols() -> None:
+    assert broken_symbols(KCONFIG) == {
+        "INFINIBAND": False,
+        "INFINIBAND_IPOIB": False,
+        "INFINIBAND_OLD": True,
+        "INFINIBAND_NOT_BROKEN": False,
+        "OLD_IN_MENU": True,
+        "OLD_IN_IF": True,
+        "AFTER_ALL": False,
+    }
+
+
+def test_parse_makefile() -> None:
+    makefile = parse_makefile("drivers/scsi", """\
+# SPDX-License-Identifier: GPL-2.0
+obj-$(CONFIG_SCSI_3W_9XXX)\t+= 3w-9xxx.o
+obj-$(CONFIG_SCSI_AIC7XXX) += aic7xxx/ \\
+\t\t\t\t   other/
+obj-y += common.o
+aha152x-objs := aha152x_core.o aha152x_io.o
+obj-$(CONFIG_SCSI_AHA152X) += aha152x.o
+""")
+    assert dict(makefile.gates) == {
+        "drivers/scsi/3w-9xxx.o": {"SCSI_3W_9XXX"},
+        "drivers/scsi/aic7xxx/": {"SCSI_AIC7XXX"},
+        "drivers/scsi/other/": {"SCSI_AIC7XXX"},
+        "drivers/scsi/aha152x.o": {"SCSI_AHA152X"},
+    }
+    assert dict(makefile.members) == {
+        "drivers/scsi/aha152x.o": {"drivers/scsi/aha152x_core.o", "drivers/scsi/aha152x_io.o"},
+    }
+
+
+def test_device_ids_count_table_entries() -> None:
+    source = """\
+/* MODULE_DEVICE_TABLE(pci, commented_out); */
+static const struct pci_device_id foo_ids[] = {
+\t{ PCI_VDEVICE(INTEL, 0x1234), 0 },
+\t{ PCI_DEVICE(0x8086, 0x5678) }, /* a comment { } */
+\t{ .vendor = 1, .device = 2 },
+\t{ 0, }
+};
+MODULE_DEVICE_TABLE(pci, foo_ids);
+
+static const struct of_device_id foo_of[] = {
+\t{ .compatible = "acme,foo" },
+\t{ /* sentinel */ }
+};
+MODULE_DEVICE_TABLE(of, foo_of);
+MODULE_DEVICE_TABLE(usb, defined_elsewhere);
+"""
+    assert device_ids(source) == 3 + 1 + 1
+    assert device_ids("static int x;\n") == 0
+
+
+def test_error_policy_lacks_collect_keys() -> None:
+    with pytest.raises(CheckerError) as info:
+        CollectRules.from_policy({"window": {"months": 60}})
+    assert str(info.value) == "policy: collect is missing (collect needs it)"
+
+
+def test_error_policy_bad_regex() -> None:
+    policy = {**POLICY, "collect": {**POLICY["collect"], "mechanical": {
+        **POLICY["collect"]["mechanical"], "subject_patterns": ["(unclosed"]}}}
+    with pytest.raises(CheckerError) as info:
+        CollectRules.from_policy(policy)
+    assert str(info.value).startswith(
+        "policy: collect.mechanical.subject_patterns: '(unclosed' is not a valid regex")
+
+
+def test_default_policy_has_the_collect_keys() -> None:
+    from ruamel.yaml import YAML
+
+    root = Path(__file__).resolve().parent.parent
+    policy = YAML(typ="safe").load((root / "policies" / "default.yaml").read_text())
+    rules = CollectRules.from_policy(policy)
+    assert rules.window_months == 60
+    assert rules.mechanical_reason("treewide: convert foo", "A", "a@b", 1) is not None
+    assert rules.mechanical_reason("net: fix a leak", "A", "a@b", 3) is None
+    assert rules.mechanical_reason("net: fix a leak", "A", "a@b", rules.max_files + 1)
+
+
+@pytest.mark.parametrize("subject", [
+    "treewide: convert foo", "net: fix a leak", "GLOBAL: thing", "fix typo in comment",
+    "Merge tag 'x'", "scripts/coccinelle: add rule", "drm: switch to the new fb API",
+    "drivers: convert all users of foo", "remove unnecessary casts",
+])
+@pytest.mark.parametrize("author", [("A B", "a@b.org"), ("syzbot", "syzbot+1@x.com"),
+                                    ("dependabot[bot]", "1+dependabot[bot]@users.noreply.x")])
+def test_fast_mechanical_check_agrees(subject: str, author: tuple[str, str]) -> None:
+    from ruamel.yaml import YAML
+
+    root = Path(__file__).resolve().parent.parent
+    rules = CollectRules.from_policy(
+        YAML(typ="safe").load((root / "policies" / "default.yaml").read_text()))
+    for files in (1, rules.max_files + 1):
+        slow = rules.mechanical_reason(subject, *author, files) is not None
+        assert rules.is_mechanical(subject, *author, files) is slow

@@ -1,0 +1,67 @@
+"""The fast loader agrees with the reference loader (ruamel.yaml) or declines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ruamel.yaml import YAML
+
+from checker.fastyaml import Declined, fast_load
+from conftest import ROOT
+
+FILES = sorted([*ROOT.glob("drivers/*/*.yaml"), *ROOT.glob("policies/**/*.yaml"),
+                *ROOT.glob("tests/examples/valid/*.yaml")])
+REFERENCE = YAML(typ="safe", pure=False)
+
+
+def reference(text: str) -> object:
+    return REFERENCE.load(text)
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_repository_files_take_the_fast_path_and_agree(path: Path) -> None:
+    text = path.read_text()
+    assert repr(fast_load(text)) == repr(reference(text))
+
+
+@pytest.mark.parametrize(
+    "scalar",
+    ["yes", "No", "on", "OFF", "y", "012", "0o17", "0x1F", "0b101", "1_000", "1:20", "1e3",
+     ".5", "-.inf", ".NaN", "2021-04-21 10:00:00", "2021-4-2", "<<", "="],
+)
+def test_scalars_where_yaml_versions_differ_decline(scalar: str) -> None:
+    with pytest.raises(Declined):
+        fast_load(f"a: {scalar}\n")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a: 1\na: 2\n", "a: &x 1\nb: *x\n", "a: !!binary aGk=\n", "a: !local x\n",
+     "? [1, 2]\n: x\n", "a: [1, 2\n", "- 1\n---\n- 2\n"],
+)
+def test_duplicates_aliases_tags_complex_keys_and_errors_decline(text: str) -> None:
+    with pytest.raises(Declined):
+        fast_load(text)
+
+
+plain = st.text(alphabet="0123456789abcdefxXoOeE+-._:TtyYnN ~", min_size=1, max_size=12)
+
+
+@settings(max_examples=400, deadline=None)
+@given(plain)
+def test_plain_scalars_agree_or_decline(value: str) -> None:
+    text = f"a: {value}\n"
+    try:
+        expected = reference(text)
+    except Exception:  # the reference refuses: the fast path must not accept silently
+        with pytest.raises(Declined):
+            fast_load(text)
+        return
+    try:
+        got = fast_load(text)
+    except Declined:
+        return
+    assert repr(got) == repr(expected)
