@@ -54,7 +54,8 @@ VENDORS = ["intel", "amd", "broadcom", "realtek", "marvell", "nvidia", "qualcomm
 STATUSES = ["Maintained"] * 8 + ["Supported"] * 5 + ["Odd Fixes"] * 3 + [
     "Odd fixes", "Orphan", "Orphan", "Obsolete", "Orphan / Obsolete"]
 OTHER_AREAS = ["kernel/sched", "kernel/time", "fs/ext4", "fs/btrfs", "fs/nfs", "net/core",
-               "net/ipv4", "mm", "include/linux", "Documentation/admin-guide", "lib", "arch/x86/kernel"]
+               "net/ipv4", "mm", "include/linux", "Documentation/admin-guide", "lib",
+               "arch/x86/kernel"]
 SWEEP_SUBJECTS = [
     "treewide: replace {a} with {b}",
     "treewide: use {b}() instead of open-coded {a}",
@@ -73,6 +74,7 @@ FIX_SUBJECTS = [
     "{sub}: {name}: fix spelling mistake in {fn}",
     "{sub}: {name}: refactor {fn} locking",
 ]
+PARTS = ["hw", "phy", "dma", "irq", "sysfs", "debugfs", "ethtool"]
 BOTS = [("syzbot", "syzbot+{n:x}@syzkaller.appspotmail.com"),
         ("dependabot[bot]", "{n}+dependabot[bot]@users.noreply.github.com")]
 
@@ -108,6 +110,7 @@ class Generator:
         self.drivers: list[Driver] = []
         self.other_files: list[str] = []
         self.serial = 0
+        self.locked: set[str] = set()
 
     # --- content ------------------------------------------------------------------
     def line(self, tag: str) -> bytes:
@@ -118,7 +121,7 @@ class Generator:
         return b"".join(self.line(tag) for _ in range(count))
 
     def c_file(self, tag: str, driver: Driver | None, table: bool) -> bytes:
-        head = f"// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\n\n".encode()
+        head = b"// SPDX-License-Identifier: GPL-2.0\n#include <linux/module.h>\n\n"
         code = b"static int " + tag.encode() + b"_probe(void)\n{\n" + self.body(
             tag, self.rng.randrange(20, 90)) + b"\treturn 0;\n}\n"
         if table and driver is not None:
@@ -221,7 +224,7 @@ class Generator:
                 count = rng.randrange(2, 7)
                 driver.files = [f"{base}/{name}_main.c"] + [
                     f"{base}/{name}_{part}.c" for part in
-                    rng.sample(["hw", "phy", "dma", "irq", "sysfs", "debugfs", "ethtool"], count - 1)
+                    rng.sample(PARTS, count - 1)
                 ] + [f"{base}/{name}.h", f"{base}/Makefile"]
                 driver.pattern = f"{base}/"
                 if rng.random() < 0.02 and born == START:
@@ -232,7 +235,8 @@ class Generator:
         for parent in self.drivers[singles:singles + 60]:
             child_dir = parent.pattern + "fw/"
             child = Driver(parent.id + "-fw", parent.sub, parent.name + "-fw",
-                           parent.symbol + "_FW", [child_dir + "fw_loader.c", child_dir + "Makefile"],
+                           parent.symbol + "_FW",
+                           [child_dir + "fw_loader.c", child_dir + "Makefile"],
                            child_dir, weight=parent.weight / 2, born=parent.born,
                            hardware=False, staging_from=None)
             if parent.staging_from:
@@ -241,7 +245,8 @@ class Generator:
             self.drivers.append(child)
         for area in OTHER_AREAS:
             for j in range(rng.randrange(30, 90)):
-                suffix = ".h" if area == "include/linux" else ".rst" if area.startswith("Doc") else ".c"
+                suffix = (".h" if area == "include/linux"
+                          else ".rst" if area.startswith("Doc") else ".c")
                 self.other_files.append(f"{area}/file{j}{suffix}")
 
     def location(self, driver: Driver, path: str, when: int) -> str:
@@ -259,13 +264,14 @@ class Generator:
                 return f"obj-$(CONFIG_{driver.symbol}) += fw_loader.o\n".encode()
             objs = " ".join(p.rsplit("/", 1)[-1].replace(".c", ".o")
                             for p in driver.files if p.endswith(".c"))
-            return f"obj-$(CONFIG_{driver.symbol}) += {driver.name}.o\n{driver.name}-y := {objs}\n".encode()
+            return (f"obj-$(CONFIG_{driver.symbol}) += {driver.name}.o\n"
+                    f"{driver.name}-y := {objs}\n").encode()
         if leaf.endswith(".h"):
             return f"/* {driver.name} */\n#ifndef _{driver.name.upper()}_H\n".encode() + self.body(
                 driver.name, self.rng.randrange(10, 40)) + b"#endif\n"
         tag = leaf.split(".")[0].replace("-", "_")
-        return self.c_file(tag, driver, driver.hardware and leaf.endswith(("_main.c",)) or (
-            driver.hardware and path == driver.files[0] and len(driver.files) == 1))
+        table = driver.hardware and (leaf.endswith("_main.c") or len(driver.files) == 1)
+        return self.c_file(tag, driver, table)
 
     def subsystem_files(self, when: int) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -276,9 +282,11 @@ class Generator:
         for sub, members in by_sub.items():
             kconfig, make = [], []
             for driver in members:
-                broken = "\tdepends on BROKEN\n" if driver.weight < 0.05 and hash_of(driver.id) % 4 == 0 else ""
+                dormant = driver.weight < 0.05 and hash_of(driver.id) % 4 == 0
+                broken = "\tdepends on BROKEN\n" if dormant else ""
                 kconfig.append(f"config {driver.symbol}\n\ttristate \"{driver.name} support\"\n"
-                               f"\tdepends on PCI\n{broken}\thelp\n\t  The {driver.name} driver.\n\n")
+                               f"\tdepends on PCI\n{broken}\thelp\n"
+                               f"\t  The {driver.name} driver.\n\n")
                 if len(driver.files) == 1:
                     make.append(f"obj-$(CONFIG_{driver.symbol}) += {driver.name}.o\n")
                 elif not (driver.staging_from and when < driver.moved):
@@ -293,7 +301,8 @@ class Generator:
         sections = []
         for sub in SUBSYSTEMS:
             sections.append((f"{sub.upper().replace('/', ' ')} SUBSYSTEM",
-                             f"M:\tSub Maintainer <sub@example.org>\nS:\tMaintained\nF:\tdrivers/{sub}/\n"))
+                             "M:\tSub Maintainer <sub@example.org>\nS:\tMaintained\n"
+                             f"F:\tdrivers/{sub}/\n"))
         for driver in self.drivers:
             if not driver.born <= when < driver.dies or rng.random() < 0.12:
                 continue
@@ -451,8 +460,6 @@ class Generator:
     def locked_path(self, path: str) -> bool:
         return any(path.startswith(prefix) for prefix in self.locked)
 
-    locked: set[str] = set()
-
     def rename_within(self, when: int, driver: Driver, present: list[str]) -> None:
         if driver.staging_from:
             return
@@ -472,7 +479,8 @@ class Generator:
         self.emit(when, f"{driver.sub.split('/')[-1]}: {driver.name}: rename "
                   f"{old.rsplit('/', 1)[-1]}", changes, renames=[(old, new)])
 
-    def start_topic(self, when: int, cumulative: list[float], topics: list[dict[str, object]]) -> None:
+    def start_topic(self, when: int, cumulative: list[float],
+                    topics: list[dict[str, object]]) -> None:
         driver = self.pick(cumulative, when)
         if driver is None or driver.staging_from:
             return

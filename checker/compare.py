@@ -18,9 +18,10 @@ from typing import Any
 
 from checker.consistency import deciding_text
 from checker.evaluate import evaluate
+from checker.layout import kind_of
 from checker.model import Driver, Finding, Override, Verdict
 from checker.policy import Policy
-from checker.repository import Workspace, kind_of
+from checker.repository import Workspace
 from checker.schemas import VERDICTS
 
 RETAIN = ("keep", "keep-annotate")

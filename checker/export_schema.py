@@ -6,10 +6,11 @@ import json
 from typing import Any
 
 from checker import __version__, schemas
+from checker.layout import SCHEMA_FILES
 from checker.validate import PARTIAL_DATE_RE
 
 KINDS = {"driver": schemas.DRIVER_SCHEMA, "policy": schemas.POLICY_SCHEMA}
-FILES = {"driver": "schema/driver.schema.json", "policy": "schema/policy.schema.json"}
+FILES = SCHEMA_FILES
 
 _SIMPLE = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 _CONDITION_REF = {"$ref": "#/$defs/condition"}

@@ -23,12 +23,12 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from checker.errors import UsageError
+from checker.layout import DRIVERS_DIR, POLICIES_DIR, YAML_SUFFIXES
 from checker.load import MAX_BYTES
-from checker.repository import DRIVERS_DIR, POLICIES_DIR, YAML_SUFFIXES, Workspace, build_workspace
+from checker.repository import Workspace, build_workspace
 
 if TYPE_CHECKING:
     import git
-    from git.objects import Blob, Commit
 
 REGULAR_MODES = frozenset({0o100644, 0o100755})
 TOPS = (DRIVERS_DIR, POLICIES_DIR)
@@ -42,13 +42,24 @@ def safe_path(rel: str) -> bool:
     return all(part not in ("", ".", "..") for part in parts) and rel == "/".join(parts)
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One file of a commit's tree, as `git ls-tree` lists it."""
+
+    mode: int
+    kind: str  # "blob", "tree" or "commit" (a submodule)
+    sha: str
+    size: int | None
+
+
 class GitTreeSource:
     """FileSource over the tree of one commit.
 
-    `prefix` is where the policy repository sits inside the git work tree ("" when it is
-    the top); paths are reported relative to it. `only` restricts the source to a few
-    repository-relative paths, looked up directly instead of listing the whole tree
-    (`history` reads one driver and the policy at hundreds of commits).
+    The tree is listed with one `git ls-tree` and blobs are read through gitpython's
+    object database (one persistent `git cat-file`). `prefix` is where the policy
+    repository sits inside the git work tree ("" at the top); paths are reported
+    relative to it. `only` restricts the source to a few repository-relative paths
+    (`history` reads one driver and the policy at every commit that touched them).
     """
 
     def __init__(
@@ -58,77 +69,55 @@ class GitTreeSource:
         prefix: str = "",
         only: Iterable[str] | None = None,
     ) -> None:
-        self.commit: Commit = repo.commit(commit)
+        self.repo = repo
+        self.commit = commit
         self.prefix = prefix.strip("/")
-        self._blobs: dict[str, Blob] = {}
-        root = self._subtree(self.prefix) if self.prefix else self.commit.tree
-        if root is None:
+        self._entries: dict[str, Entry] = {}
+        if self.prefix and not safe_path(self.prefix):
             return
+        base = f"{self.prefix}/" if self.prefix else ""
         if only is not None:
-            for rel in only:
-                if safe_path(rel) and rel.split("/")[0] in TOPS:
-                    blob = _lookup(root, rel)
-                    if blob is not None:
-                        self._blobs[rel] = blob
-            return
-        from git.objects import Blob
-
-        for top in TOPS:
-            tree = _lookup_tree(root, top)
-            if tree is None:
+            wanted = [rel for rel in only if safe_path(rel) and rel.split("/")[0] in TOPS]
+            if not wanted:
+                return
+            specs, recursive = [base + rel for rel in wanted], []
+        else:
+            specs, recursive = [base + top for top in TOPS], ["-r"]
+        out = repo.git(literal_pathspecs=True).ls_tree(
+            "-z", "-l", "--full-tree", *recursive, "--end-of-options", commit, "--", *specs
+        )
+        for record in str(out).split("\0"):
+            meta, tab, path = record.partition("\t")
+            if not tab or not path.startswith(base):
                 continue
-            for item in tree.traverse():
-                if not isinstance(item, Blob) or item.mode not in REGULAR_MODES:
-                    continue  # trees are walked; links (120000) and submodules are not read
-                rel = f"{top}/{_relative(str(item.path), str(tree.path))}"
-                if safe_path(rel) and rel.endswith(YAML_SUFFIXES):
-                    self._blobs[rel] = item
-
-    def _subtree(self, prefix: str) -> git.Tree | None:
-        return _lookup_tree(self.commit.tree, prefix) if safe_path(prefix) else None
+            mode, kind, sha, size = meta.split()
+            rel = path[len(base) :]
+            if only is None and not rel.endswith(YAML_SUFFIXES):
+                continue
+            entry = Entry(int(mode, 8), kind, sha, None if size == "-" else int(size))
+            # Links (120000) and submodules (160000) are never read; neither is a path
+            # that could leave the repository.
+            if entry.kind == "blob" and entry.mode in REGULAR_MODES and safe_path(rel):
+                self._entries[rel] = entry
 
     def paths(self) -> list[str]:
-        return sorted(self._blobs)
+        return sorted(self._entries)
 
     def read(self, rel: str) -> bytes:
-        blob = self._blobs.get(rel)
-        if blob is None:
-            raise FileNotFoundError(errno.ENOENT, f"not in commit {self.commit.hexsha[:12]}", rel)
-        if blob.size > MAX_BYTES:  # refused by the loader anyway: do not read it into memory
-            raise OSError(errno.EFBIG, f"file is {blob.size} bytes; the limit is {MAX_BYTES} bytes")
-        data: bytes = blob.data_stream.read()
+        entry = self._entries.get(rel)
+        if entry is None:
+            raise FileNotFoundError(errno.ENOENT, f"not in commit {self.commit[:12]}", rel)
+        if entry.size is not None and entry.size > MAX_BYTES:
+            # the loader refuses it anyway: do not read it into memory
+            message = f"file is {entry.size} bytes; the limit is {MAX_BYTES} bytes"
+            raise OSError(errno.EFBIG, message)
+        data: bytes = self.repo.odb.stream(bytes.fromhex(entry.sha)).read()
         return data
 
     def blob_id(self, rel: str) -> str | None:
         """The blob's object id (equal ids: equal contents), or None when absent."""
-        blob = self._blobs.get(rel)
-        return blob.hexsha if blob is not None else None
-
-
-def _relative(path: str, base: str) -> str:
-    return path[len(base) + 1 :] if path.startswith(base + "/") else path
-
-
-def _lookup_tree(tree: git.Tree, rel: str) -> git.Tree | None:
-    from git.objects import Tree
-
-    try:
-        item = tree / rel
-    except KeyError:
-        return None
-    return item if isinstance(item, Tree) else None
-
-
-def _lookup(tree: git.Tree, rel: str) -> Blob | None:
-    from git.objects import Blob
-
-    try:
-        item = tree / rel
-    except KeyError:
-        return None
-    if not isinstance(item, Blob) or item.mode not in REGULAR_MODES:
-        return None
-    return item
+        entry = self._entries.get(rel)
+        return entry.sha if entry is not None else None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit
 
 from checker.chart import month_title, monthly_svg, quarterly, sparkline
 from checker.errors import CheckerError, Problem
+from checker.layout import managed_files
 from checker.model import Driver, Finding, Month, Signals, Source
 from checker.schemas import VERDICTS
 
@@ -41,7 +42,6 @@ TEMPLATES_DIR = "templates"
 CARD_TEMPLATE = "card.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
 INDEX_FILE = f"{CARDS_DIR}/README.md"
-MANAGED_SUFFIXES = (".md", ".svg")  # files under cards/ that `render` owns
 REGENERATE = "driver-policy render"
 RETAIN = ("keep", "keep-annotate")
 MINUS = "−"  # U+2212, as the seed cards write removed lines
@@ -60,16 +60,22 @@ class Markdown(str):
 # bidirectional overrides and isolates that can make a reviewer read text in an order
 # other than the one the parser sees ("trojan source").
 _INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # What makes a line start a block: an ATX heading, a list item, a thematic break or a
 # setext underline ('>', '*', '_', '`', '~', '<' and '|' are escaped everywhere anyway).
 _LINE_START = re.compile(
     r"^(#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)]([ \t]|$))"
     r"|=+[ \t]*$|-[- \t]*$)"
 )
-# Always escaped outside code spans: emphasis, links and images, raw HTML and autolinks,
-# tables, strikethrough, GitHub's math, and the escape character itself.
-_ALWAYS = frozenset("\\*[]<>|~$")
+# What is backslash-escaped outside code spans: the characters of emphasis, links and
+# images, raw HTML and autolinks, tables, strikethrough, GitHub's math, code spans and
+# the escape character itself; '&' where it would start an entity; '_' unless it is
+# inside a word (snake_case cannot open or close emphasis). The string's ends, and the
+# backticks of a neighbouring code span, count as outside a word.
+_SPECIAL = re.compile(
+    r"[\\*\[\]<>|~$`]"
+    r"|&(?=#[0-9]{1,7};|#[xX][0-9a-fA-F]{1,6};|[A-Za-z][A-Za-z0-9]{1,31};)"
+    r"|(?<![^\W_])_|_(?![^\W_])"
+)
 
 
 def _one_line(text: str) -> str:
@@ -77,33 +83,16 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
-def _escape_plain(text: str, before: str, after: str) -> str:
-    """Backslash-escape the characters of text that Markdown would interpret.
-
-    `before` and `after` are the characters next to text in the whole string, so that an
-    underscore inside a word (snake_case), which cannot open or close emphasis, is left
-    as it is.
-    """
-    out = []
-    for index, ch in enumerate(text):
-        if ch in _ALWAYS:
-            out.append("\\" + ch)
-        elif ch == "_":
-            left = text[index - 1] if index else before
-            right = text[index + 1] if index + 1 < len(text) else after
-            out.append("_" if left.isalnum() and right.isalnum() else "\\_")
-        elif ch == "`":
-            out.append("\\`")
-        elif ch == "&" and _ENTITY.match(text, index):
-            out.append("\\&")
-        else:
-            out.append(ch)
-    return "".join(out)
+def _escape_plain(text: str) -> str:
+    """Backslash-escape the characters of text that Markdown would interpret."""
+    return _SPECIAL.sub(lambda match: "\\" + match.group(), text)
 
 
 def _code_spans(text: str) -> list[tuple[bool, str]]:
     """Split text into (is_code, part): a run of n backticks closed by the next run of
     exactly n backticks is a code span, as CommonMark reads it; an unclosed run is text."""
+    if "`" not in text:
+        return [(False, text)] if text else []
     parts: list[tuple[bool, str]] = []
     runs = list(re.finditer(r"`+", text))
     position, index = 0, 0
@@ -125,6 +114,7 @@ def _code_spans(text: str) -> list[tuple[bool, str]]:
     return parts
 
 
+@functools.lru_cache(maxsize=16384)  # labels, figures and "unknown" recur on every card
 def escape_inline(text: str, *, line_start: bool) -> str:
     """One line of untrusted text as Markdown that renders as exactly that text.
 
@@ -135,13 +125,8 @@ def escape_inline(text: str, *, line_start: bool) -> str:
     text = _one_line(text)
     out = []
     parts = _code_spans(text)
-    for number, (is_code, part) in enumerate(parts):
-        if is_code and "|" not in part:
-            out.append(part)
-            continue
-        before = parts[number - 1][1][-1:] if number else ""
-        after = parts[number + 1][1][:1] if number + 1 < len(parts) else ""
-        out.append(_escape_plain(part, before, after))
+    for is_code, part in parts:
+        out.append(part if is_code and "|" not in part else _escape_plain(part))
     result = "".join(out)
     if line_start:
         result = _LINE_START.sub(_escape_line_start, result, count=1)
@@ -662,30 +647,31 @@ def render_chart(outcome: Outcome) -> str | None:
     )
 
 
-def index_context(outcomes: Sequence[Outcome], policy: Policy) -> dict[str, Any]:
-    ordered = sorted(outcomes, key=lambda o: o.driver.id)
-    counts = Counter(o.effective for o in ordered)
+def index_row(outcome: Outcome) -> dict[str, Any]:
+    """What the index shows of one driver: plain data (picklable), so that a pipeline can
+    compute rows in worker processes and render the index from them."""
+    driver = outcome.driver
+    signals = driver.signals
+    return {
+        "id": driver.id,
+        "subsystem": driver.subsystem,
+        "name": driver.name,
+        "effective": outcome.effective,
+        "computed": outcome.computed.value,
+        "overridden": outcome.overridden,
+        "confidence": outcome.computed.confidence,
+        "deployment": driver.deployment,
+        "sparkline": sparkline(quarterly(signals.monthly)) if signals else None,
+        "commits": signals.commits if signals else None,
+    }
+
+
+def index_context(rows: Sequence[Mapping[str, Any]], policy: Policy) -> dict[str, Any]:
+    ordered = sorted(rows, key=lambda r: str(r["id"]))
+    counts = Counter(str(r["effective"]) for r in ordered)
     subsystems: dict[str, Counter[str]] = {}
-    for outcome in ordered:
-        subsystems.setdefault(outcome.driver.subsystem, Counter())[outcome.effective] += 1
-    rows = []
-    for outcome in ordered:
-        driver = outcome.driver
-        signals = driver.signals
-        rows.append(
-            {
-                "id": driver.id,
-                "link": f"{driver.id}.md",
-                "name": driver.name,
-                "effective": outcome.effective,
-                "computed": outcome.computed.value,
-                "overridden": outcome.overridden,
-                "confidence": outcome.computed.confidence,
-                "deployment": driver.deployment,
-                "sparkline": sparkline(quarterly(signals.monthly)) if signals else None,
-                "commits": signals.commits if signals else None,
-            }
-        )
+    for row in ordered:
+        subsystems.setdefault(str(row["subsystem"]), Counter())[str(row["effective"])] += 1
     return {
         "header": generated_header(
             [
@@ -697,19 +683,24 @@ def index_context(outcomes: Sequence[Outcome], policy: Policy) -> dict[str, Any]
         "policy_label": policy.label,
         "verdicts": [(v, counts.get(v, 0)) for v in VERDICTS],
         "total": len(ordered),
-        "overrides": sum(1 for o in ordered if o.overridden),
+        "overrides": sum(1 for r in ordered if r["overridden"]),
         "subsystems": [
             (name, sum(c.values()), [c.get(v, 0) for v in VERDICTS])
             for name, c in sorted(subsystems.items())
         ],
         "verdict_names": VERDICTS,
-        "rows": rows,
+        "rows": [{**r, "link": f"{r['id']}.md"} for r in ordered],
     }
 
 
-def render_index(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> str:
+def render_index_rows(templates: Path, rows: Sequence[Mapping[str, Any]], policy: Policy) -> str:
+    """cards/README.md from index rows (see index_row)."""
     template = environment(templates).get_template(INDEX_TEMPLATE)
-    return template.render(index_context(outcomes, policy))
+    return template.render(index_context(rows, policy))
+
+
+def render_index(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> str:
+    return render_index_rows(templates, [index_row(o) for o in outcomes], policy)
 
 
 # -- planning, comparing, writing ---------------------------------------------------
@@ -747,18 +738,6 @@ class Difference:
 
     def __str__(self) -> str:
         return f"{self.path}:1:1: {self.message}"
-
-
-def managed_files(root: Path) -> list[str]:
-    """The files under cards/ that `render` owns (Markdown and SVG), relative to root."""
-    base = root / CARDS_DIR
-    if not base.is_dir():
-        return []
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in base.rglob("*")
-        if p.suffix in MANAGED_SUFFIXES and p.is_file()
-    )
 
 
 def unified_diff(path: str, current: bytes, wanted: bytes) -> str:
@@ -811,7 +790,8 @@ def _remove_empty_dirs(directory: Path, stop: Path) -> None:
 
 def unrenderable(root: Path, drivers: Sequence[Driver]) -> list[str]:
     """Card paths of driver files on disk that did not validate (their cards are kept)."""
-    from checker.repository import driver_files, relative
+    from checker.layout import relative
+    from checker.repository import driver_files
     from checker.validate import driver_id
 
     valid = {d.id for d in drivers}

@@ -7,55 +7,25 @@ without a checkout. Loading gathers every problem of every file instead of stopp
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from checker.errors import Problem, UsageError
+from checker.layout import DEFAULT_POLICY as DEFAULT_POLICY
+from checker.layout import DRIVERS_DIR as DRIVERS_DIR
+from checker.layout import POLICIES_DIR as POLICIES_DIR
+from checker.layout import YAML_SUFFIXES as YAML_SUFFIXES
+from checker.layout import DiskSource as DiskSource
+from checker.layout import FileSource as FileSource
+from checker.layout import expand as expand
+from checker.layout import kind_of as kind_of
+from checker.layout import relative as relative
 from checker.load import Document, parse_document
 from checker.model import Driver
 from checker.policy import Fixture, Policy, validate_fixture, validate_policy
 from checker.validate import field_name, validate_driver
-
-DRIVERS_DIR = "drivers"
-POLICIES_DIR = "policies"
-DEFAULT_POLICY = "policies/default.yaml"
-YAML_SUFFIXES = (".yaml", ".yml")
-
-
-class FileSource(Protocol):
-    """Where repository files come from."""
-
-    def paths(self) -> list[str]:
-        """Sorted repository-relative paths of every file under drivers/ and policies/."""
-        ...
-
-    def read(self, rel: str) -> bytes:
-        """The file's bytes; OSError when it cannot be read."""
-        ...
-
-
-class DiskSource:
-    """The working tree. Symbolic links that leave the repository are not followed."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root.resolve()
-
-    def paths(self) -> list[str]:
-        out = []
-        for top in (DRIVERS_DIR, POLICIES_DIR):
-            base = self.root / top
-            if base.is_dir():
-                out += [relative(self.root, p) for p in base.rglob("*")
-                        if p.suffix in YAML_SUFFIXES and (p.is_file() or p.is_symlink())]
-        return sorted(out)
-
-    def read(self, rel: str) -> bytes:
-        path = self.root / rel
-        if not path.resolve().is_relative_to(self.root):
-            raise OSError(f"{rel} is a link that leaves the repository; not followed")
-        return path.read_bytes()
 
 
 @dataclass
@@ -69,49 +39,6 @@ class Workspace:
     problems: list[Problem]
     files: int
     documents: dict[str, Document]
-
-
-def relative(root: Path, path: Path) -> str:
-    absolute = path if path.is_absolute() else Path.cwd() / path
-    try:
-        return absolute.relative_to(root).as_posix()
-    except ValueError:
-        try:
-            return absolute.resolve().relative_to(root.resolve()).as_posix()
-        except ValueError:
-            return path.as_posix()
-
-
-def kind_of(relpath: str) -> str | None:
-    """What a repository-relative path holds: driver, policy, fixture, or None."""
-    parts = relpath.split("/")
-    if not relpath.endswith(YAML_SUFFIXES):
-        return None
-    if parts[0] == DRIVERS_DIR and len(parts) >= 2:
-        return "driver"
-    if parts[0] == POLICIES_DIR and len(parts) == 2:
-        return "policy"
-    if parts[0] == POLICIES_DIR and len(parts) == 3 and parts[1] == "tests":
-        return "fixture"
-    return None
-
-
-def expand(root: Path, paths: Sequence[str]) -> list[str]:
-    """Command-line paths, relative to the repository (as `git -C` does), as repository-
-    relative paths; directories are walked. Missing or outside paths are usage errors."""
-    out: list[str] = []
-    for name in paths:
-        path = Path(name) if Path(name).is_absolute() else root / name
-        if not path.exists():
-            raise UsageError(f"no such file or directory: {name}")
-        found = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES) \
-            if path.is_dir() else [path]
-        for item in found:
-            rel = relative(root, item)
-            if rel.startswith("../") or Path(rel).is_absolute():
-                raise UsageError(f"{name}: outside the repository {root}")
-            out.append(rel)
-    return out
 
 
 def _read(source: FileSource, rel: str) -> tuple[Document | None, list[Problem]]:
@@ -197,7 +124,11 @@ def build_workspace(source: FileSource, root: Path,
             focus = set(by_kind["driver"])
             others = [rel for rel in every_path if kind_of(rel) == "driver" and rel not in focus]
             every = drivers + [d for d in _valid_drivers(source, others)]
-        problems += cross_file_problems(every, documents, focus)
+        def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+            doc = documents.get(file)
+            return doc.locate(keypath) if doc is not None else (1, 1)
+
+        problems += cross_file_problems(every, locate, focus)
     return Workspace(root, drivers, policy, fixtures, sorted(set(problems)), read, documents)
 
 
@@ -212,26 +143,44 @@ def _valid_drivers(source: FileSource, rels: Sequence[str]) -> list[Driver]:
     return out
 
 
-def cross_file_problems(drivers: Sequence[Driver], documents: dict[str, Document],
+class Claimant(Protocol):
+    """What cross-file rules need of a driver (a Driver, or a cached claim)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def file(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def include(self) -> tuple[str, ...]: ...
+    @property
+    def exclude(self) -> tuple[str, ...]: ...
+
+
+Locate = Callable[[str, tuple[str | int, ...]], tuple[int, int]]
+
+
+def cross_file_problems(drivers: Sequence[Claimant], locate: Locate,
                         focus: set[str] | None = None) -> list[Problem]:
     """Ids and paths unique; no two drivers claim overlapping patterns without an exclude.
 
-    `focus` limits the report to problems involving these files (pre-commit passes a few).
+    `focus` limits the report to problems involving these files (pre-commit passes a few);
+    `locate(file, keypath)` is asked only for the places reported.
     """
     from checker.paths import patterns_overlap
 
     problems: list[Problem] = []
 
-    def at(driver: Driver, keypath: tuple[str | int, ...], message: str) -> None:
+    def at(driver: Claimant, keypath: tuple[str | int, ...], message: str) -> None:
         if focus is not None and driver.file not in focus:
             return
-        doc = documents.get(driver.file)
-        line, col = doc.locate(keypath) if doc else (1, 1)
+        line, col = locate(driver.file, keypath)
         problems.append(Problem(driver.file, line, col, field_name(keypath), message,
                                 rule="cross-file"))
 
-    by_id: dict[str, Driver] = {}
-    by_path: dict[str, Driver] = {}
+    by_id: dict[str, Claimant] = {}
+    by_path: dict[str, Claimant] = {}
     for driver in drivers:
         key = driver.id.lower()
         if key in by_id:
@@ -247,7 +196,7 @@ def cross_file_problems(drivers: Sequence[Driver], documents: dict[str, Document
 
     # Overlap: a pattern can only overlap patterns whose fixed prefix is one of its own
     # ancestors (or equal), so look those up instead of comparing every pair.
-    index: dict[str, list[tuple[Driver, int, str]]] = {}
+    index: dict[str, list[tuple[Claimant, int, str]]] = {}
     for driver in drivers:
         for position, pattern in enumerate(driver.include):
             index.setdefault(_fixed_prefix(pattern), []).append((driver, position, pattern))
@@ -279,7 +228,7 @@ def _fixed_prefix(pattern: str) -> str:
     return "/".join(parts)
 
 
-def _excluded(driver: Driver, pattern: str) -> bool:
+def _excluded(driver: Claimant, pattern: str) -> bool:
     from checker.paths import pattern_covers
 
     return any(pattern_covers(ex, pattern) for ex in driver.exclude)

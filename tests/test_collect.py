@@ -285,3 +285,15 @@ def test_sixty_months_touch_sixty_one_calendar_months() -> None:
     assert len(keys) == 61
     assert keys[0] == "2021-04"
     assert keys[-1] == "2026-04"
+
+
+def test_pathspecs_cover_every_driver_with_few_prefixes() -> None:
+    from checker.collect.history import pathspecs_for
+    from checker.paths import PathSpec
+
+    specs = [PathSpec(["drivers/net/a/", "drivers/net/a/b.c"]), PathSpec(["drivers/net/*.c"]),
+             PathSpec(["drivers/scsi/3w-9xxx.c"]), PathSpec(["sound/pci/"])]
+    assert pathspecs_for(specs) == (
+        ":(literal)drivers/net", ":(literal)drivers/scsi/3w-9xxx.c", ":(literal)sound/pci")
+    assert pathspecs_for(specs, limit=2) == (":(literal)drivers", ":(literal)sound")
+    assert pathspecs_for([*specs, PathSpec(["*/foo/"])]) == ()  # the whole tree

@@ -76,6 +76,7 @@ def test_override_and_expiry(repo: Path, cli: Callable[..., Run]) -> None:
         "    by: Example Maintainer <m@example.org>\n    until: 2026-12-31\n"
     )
     path.write_text(text)
+    assert cli("-C", str(repo), "render").code == 0
     ok = cli("-C", str(repo), "check", "--today", "2026-11-21")
     assert ok.code == 0, ok.out
     assert "1 override(s)" in ok.out

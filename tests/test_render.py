@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -37,12 +38,14 @@ from checker.render import (
     Markdown,
     card_context,
     environment,
+    index_row,
     md_cell,
     md_code,
     md_link,
     md_paragraphs,
     md_text,
     plan,
+    render_index_rows,
     safe_url,
 )
 from checker.repository import Workspace, load_workspace
@@ -674,8 +677,8 @@ def test_recorded_verdict_that_differs_is_flagged(repo: Path) -> None:
     edit_driver(repo, "infiniband/ipoib", verdict__value="remove")
     text = render_at(repo).text("infiniband/ipoib")
     assert (
-        "> **⚠ The recorded verdict differs.** The driver file records **remove** but the policy computes "
-        f"**{verdict.value}**."
+        "> **⚠ The recorded verdict differs.** The driver file records **remove** but the "
+        f"policy computes **{verdict.value}**."
     ) in text
     assert f"## Verdict: {verdict.value} ({pct(verdict.confidence)} confidence)" in text
 
@@ -792,3 +795,12 @@ def test_card_context_is_built_from_the_computed_verdict() -> None:
     )
     assert context["signals"] is None
     assert context["evidence_link"] == "../../drivers/infiniband/siw.yaml"
+
+
+def test_index_rows_are_plain_data_for_worker_processes() -> None:
+    rendered = here()
+    outcomes = list(rendered.outcomes.values())
+    rows = [index_row(o) for o in outcomes]
+    assert pickle.loads(pickle.dumps(rows)) == rows
+    text = render_index_rows(TEMPLATES, list(reversed(rows)), rendered.policy)
+    assert text.encode() == rendered.files[INDEX_FILE]

@@ -1,12 +1,16 @@
 """One pass over git history for every driver at once.
 
-For a time slice, one `git log` streams every non-merge commit that touches any
-driver's paths (a few literal path prefixes keep git's own filter cheap), with the
-whole commit's file list (`--full-diff`) so that sweeps can be recognised by size.
-Each changed file is matched to the drivers that claim it with a `PathIndex` (a trie:
-cost by path depth, not by number of drivers), and per-driver counters are updated.
-Nothing per commit is kept: memory is bounded by drivers x months plus distinct
-authors and a cache of path -> owners.
+A cheap `git rev-list` (no diffs) lists the window's commits once. They are cut into
+runs; each run is one `git log --no-walk --stdin` over exactly its commits, with a
+few literal path prefixes (so that git skips commits no driver can claim) and the
+whole commit's file list (`--full-diff`, so that sweeps can be recognised by size),
+streamed and parsed as it arrives. Each changed file is matched to the drivers that
+claim it with a `PathIndex` (a trie: cost by path depth, not by number of drivers),
+and per-driver counters are updated. Nothing per commit is kept: memory is bounded
+by drivers x months plus distinct authors and a cache of path -> owners. Every
+commit is in exactly one run, so the sums do not depend on how many runs or
+processes there are. History before the window is walked once, from where the
+listing stopped, with `--name-status` (no line counts), for first/last commit dates.
 
 Semantics (documented in docs/collect.md):
 - dates are committer dates (what `--since`/`--until` filter on), bucketed in UTC;
@@ -14,10 +18,6 @@ Semantics (documented in docs/collect.md):
   whole commit, so a file moved into a driver counts as a rename, not as additions;
   both sides of a rename count as touched;
 - binary files count as touched with 0 lines.
-
-The window is walked as fixed time slices (independent of how many processes run
-them, so the result never depends on --jobs); history before the window is walked
-once more, with `--name-status` (no line counts), for first/last commit dates.
 """
 
 from __future__ import annotations
@@ -192,11 +192,12 @@ def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tupl
 
 
 def _drop_nested(prefixes: set[tuple[str, ...]]) -> list[tuple[str, ...]]:
-    kept: list[tuple[str, ...]] = []
-    for prefix in sorted(prefixes, key=lambda p: (len(p), p)):
-        if not any(prefix[: len(other)] == other for other in kept):
-            kept.append(prefix)
-    return kept
+    """The prefixes that are not below another one."""
+    kept: set[tuple[str, ...]] = set()
+    for prefix in sorted(prefixes, key=len):
+        if not any(prefix[:size] in kept for size in range(1, len(prefix))):
+            kept.add(prefix)
+    return sorted(kept)
 
 
 def log_args(task: Task) -> list[str]:

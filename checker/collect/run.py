@@ -159,11 +159,16 @@ def collect(
         # The tree at REV is read by a thread of this process while the history
         # workers run: this process would otherwise only wait for them.
         with ThreadPoolExecutor(max_workers=1) as side:
-            tree_job = side.submit(_timed, read_tree, repo, revision.sha, specs, rules)
+            jobs_started: list[Future[Any]] = []
+
+            def read_tree_meanwhile() -> None:
+                jobs_started.append(
+                    side.submit(_timed, read_tree, repo, revision.sha, specs, rules))
+
             clock = time.monotonic()
-            totals, commits_read = _run_tasks(tasks, jobs, progress)
+            totals, commits_read = _run_tasks(tasks, jobs, progress, read_tree_meanwhile)
             timings["history"] = time.monotonic() - clock
-            facts, timings["tree"] = tree_job.result()
+            facts, timings["tree"] = jobs_started[0].result()
     finally:
         repo.close()
 
@@ -271,8 +276,11 @@ def default_jobs() -> int:
     return max(1, cores)
 
 
-def _run_tasks(tasks: list[Task], jobs: int, progress: Callable[[int], None] | None
-               ) -> tuple[dict[str, Activity], int]:
+def _run_tasks(tasks: list[Task], jobs: int, progress: Callable[[int], None] | None,
+               meanwhile: Callable[[], None]) -> tuple[dict[str, Activity], int]:
+    """Run the tasks (in worker processes when jobs > 1); call `meanwhile` once they
+    are under way (after the workers are forked, so that no thread of ours is running
+    while they are)."""
     jobs = min(jobs or default_jobs(), len(tasks))
     totals: dict[str, Activity] = {}
     read = 0
@@ -287,6 +295,7 @@ def _run_tasks(tasks: list[Task], jobs: int, progress: Callable[[int], None] | N
                 totals[driver] = act
 
     if jobs <= 1:
+        meanwhile()
         for task in tasks:
             absorb(*run_task(task, progress))
         return totals, read
@@ -299,6 +308,7 @@ def _run_tasks(tasks: list[Task], jobs: int, progress: Callable[[int], None] | N
         pending: set[Future[tuple[dict[str, Activity], int]]] = {
             pool.submit(_worker, task) for task in tasks
         }
+        meanwhile()
         try:
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)

@@ -39,17 +39,31 @@ def register(sub: Any) -> None:
         metavar="YYYY-MM-DD",
         help="the date overrides expire against (default: today's date; used for nothing else)",
     )
+    parser.add_argument("--no-cache", action="store_true",
+                        help="neither read nor write the result cache (.driver-policy-cache/)")
+    parser.add_argument("--jobs", "-j", type=int, default=None, metavar="N",
+                        help="worker processes for a cold run (default: the number of cores)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from checker.layout import expand
     from checker.report import report
-    from checker.repository import expand
 
     root = repo_root(args)
     today = args.today or date.today()
     files = expand(root, args.paths) if args.paths else None
-    problems, checked, summary = gather(root, today, files)
+    if args.jobs is not None and args.jobs < 1:
+        from checker.errors import UsageError
+
+        raise UsageError("--jobs must be at least 1")
+    if files is None:
+        from checker.pipeline import run_check
+
+        result = run_check(root, today, use_cache=not args.no_cache, jobs=args.jobs)
+        problems, checked, summary = result.problems, result.files, result.summary
+    else:
+        problems, checked, summary = gather(root, today, files)
     report(problems, args.format, sys.stdout, checked=checked, summary=summary)
     return 1 if problems else 0
 

@@ -142,8 +142,9 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_impact(args: argparse.Namespace) -> int:
     from checker.compare import compare
+    from checker.layout import DEFAULT_POLICY
     from checker.policy import load_policy
-    from checker.repository import DEFAULT_POLICY, load_workspace
+    from checker.repository import load_workspace
 
     root = repo_root(args)
     path = Path(args.policy)
@@ -257,7 +258,11 @@ def text(comparison: Comparison, *, mode: str = "diff") -> str:
         f"policy: {_arrow(c.policy_before or 'invalid', c.policy_after or 'invalid')}",
         "",
     ]
-    lines.append(f"verdict changes ({len(c.flips)}):" if c.flips else "no verdict changes")
+    if not c.flips:
+        lines.append("no verdict would change" if mode == "impact" else "no verdict changes")
+    else:
+        title = "verdicts that would change" if mode == "impact" else "verdict changes"
+        lines.append(f"{title} ({len(c.flips)}):")
     for change in c.flips:
         lines += _change_lines(change, mode)
     if c.confidence_only:

@@ -150,7 +150,8 @@ def commits_touching(opened: GitRepository, sha: str, paths: Sequence[str]) -> l
 
 def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
     from checker.compare import state_of
-    from checker.repository import DEFAULT_POLICY, build_workspace
+    from checker.layout import DEFAULT_POLICY
+    from checker.repository import build_workspace
 
     rel = f"drivers/{ident}.yaml"
     points: list[Point] = []

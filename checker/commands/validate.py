@@ -32,7 +32,8 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from checker.report import report
-    from checker.repository import expand, load_workspace
+    from checker.layout import expand
+    from checker.repository import load_workspace
 
     root = repo_root(args)
     files = expand(root, args.paths) if args.paths else None

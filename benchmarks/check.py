@@ -1,0 +1,153 @@
+"""Time `driver-policy check` against baselines on generated corpora, in one run.
+
+    python benchmarks/check.py [--sizes 500 5000 20000] [--repeat 3] [--write]
+
+For each size N it builds a corpus (benchmarks/make_corpus.py, fixed seed), renders its
+cards, and times as whole processes, best of --repeat:
+  - check, cold (no cache), warm (nothing changed), and after one driver file changed;
+  - validate of one file (the pre-commit case);
+  - check-jsonschema validating the same driver files against the exported JSON Schema
+    (schema only: no verdicts, no cards);
+  - the straightforward pipeline (benchmarks/straightforward.py).
+It also records the peak resident memory of the cold check (largest single process).
+Ratios are computed against the baselines measured in the same run. --write replaces
+the results table in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+OUT = ROOT / "benchmarks" / "out"
+BEGIN, END = "<!-- check-benchmark:begin -->", "<!-- check-benchmark:end -->"
+
+
+def run(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
+    """Wall time, exit code, peak RSS (KiB) of the largest process it started."""
+    wrapper = (
+        "import resource, subprocess, sys, time\n"
+        "t = time.perf_counter()\n"
+        "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, "
+        "stderr=subprocess.DEVNULL).returncode\n"
+        "t = time.perf_counter() - t\n"
+        "print(t, code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", wrapper, *argv], capture_output=True,
+                          text=True, cwd=cwd, check=True)
+    seconds, code, rss = done.stdout.split()
+    return float(seconds), int(code), int(rss)
+
+
+def best(argv: list[str], repeat: int, cwd: Path | None = None,
+         before: object = None) -> tuple[float, int]:
+    times, peak = [], 0
+    for _ in range(repeat):
+        if callable(before):
+            before()
+        seconds, _code, rss = run(argv, cwd)
+        times.append(seconds)
+        peak = max(peak, rss)
+    return min(times), peak
+
+
+def measure(n: int, repeat: int) -> dict[str, float]:
+    corpus = OUT / f"corpus-{n}"
+    subprocess.run([sys.executable, str(ROOT / "benchmarks/make_corpus.py"), str(n),
+                    "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
+    dp = str(BIN / "driver-policy")
+    subprocess.run([dp, "-C", str(corpus), "render"], check=False,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cache = corpus / ".driver-policy-cache"
+    check = [dp, "-C", str(corpus), "check", "--today", "2026-11-21"]
+    drop_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731
+    result: dict[str, float] = {"n": n}
+    result["cold"], result["cold_rss"] = best(check, repeat, before=drop_cache)
+    run(check)  # fill the cache
+    result["warm"], _ = best(check, repeat)
+    files = sorted((corpus / "drivers").rglob("*.yaml"))
+    victim = files[len(files) // 2]
+    original = victim.read_bytes()
+    counter = iter(range(1000))
+
+    def touch() -> None:
+        victim.write_bytes(original + f"# edit {next(counter)}\n".encode())
+
+    result["one_changed"], _ = best(check, repeat, before=touch)
+    victim.write_bytes(original)
+    rel = victim.relative_to(corpus).as_posix()
+    result["validate_one"], _ = best([dp, "-C", str(corpus), "validate", rel], repeat)
+    schema = ROOT / "schema" / "driver.schema.json"
+    result["jsonschema"], _ = best(
+        [str(BIN / "check-jsonschema"), "--schemafile", str(schema), *map(str, files)],
+        1 if n > 5000 else repeat)
+    result["jsonschema_one"], _ = best(
+        [str(BIN / "check-jsonschema"), "--schemafile", str(schema), str(victim)], repeat)
+    result["straightforward"], _ = best(
+        [sys.executable, str(ROOT / "benchmarks/straightforward.py"), str(corpus)],
+        1 if n > 500 else repeat)
+    return result
+
+
+def table(results: list[dict[str, float]]) -> str:
+    head = ("| N | check cold | warm | one file changed | validate one file | peak RSS "
+            "| check-jsonschema | straightforward | cold vs check-jsonschema "
+            "| cold vs straightforward | cold per file |\n"
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    rows = []
+    for r in results:
+        rows.append(
+            f"| {int(r['n']):,} | {r['cold']:.2f} s | {r['warm']:.2f} s "
+            f"| {r['one_changed']:.2f} s | {r['validate_one']:.2f} s "
+            f"| {r['cold_rss'] / 1024:.0f} MB | {r['jsonschema']:.1f} s "
+            f"| {r['straightforward']:.1f} s | {r['jsonschema'] / r['cold']:.1f}x faster "
+            f"| {r['straightforward'] / r['cold']:.1f}x faster "
+            f"| {r['cold'] / r['n'] * 1000:.2f} ms |")
+    one = results[0]
+    rows.append("")
+    rows.append(f"validate of one file vs check-jsonschema on one file: "
+                f"{one['validate_one']:.2f} s vs {one['jsonschema_one']:.2f} s.")
+    return head + "\n".join(rows) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    results = []
+    for n in args.sizes:
+        started = time.perf_counter()
+        results.append(measure(n, args.repeat))
+        print(f"N={n} measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
+    text = table(results)
+    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
+               f"{platform.python_version()}, load average at the end "
+               f"{os.getloadavg()[0]:.2f}")
+    block = f"{BEGIN}\nMeasured on {machine}; best of {args.repeat}.\n\n{text}{END}"
+    print(block)
+    if args.write:
+        doc = ROOT / "docs" / "benchmarks.md"
+        current = doc.read_text() if doc.exists() else "# Benchmarks\n"
+        if BEGIN in current:
+            start, stop = current.index(BEGIN), current.index(END) + len(END)
+            current = current[:start] + block + current[stop:]
+        else:
+            current = current.rstrip("\n") + "\n\n## check\n\n" + block + "\n"
+        doc.write_text(current)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

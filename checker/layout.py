@@ -1,0 +1,112 @@
+"""Where things live in a policy repository, and reading its files from the working tree.
+
+Kept free of heavy imports: a warm `check` needs only this to find what changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Protocol
+
+from checker.errors import UsageError
+
+DRIVERS_DIR = "drivers"
+POLICIES_DIR = "policies"
+DEFAULT_POLICY = "policies/default.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+class FileSource(Protocol):
+    """Where repository files come from."""
+
+    def paths(self) -> list[str]:
+        """Sorted repository-relative paths of every file under drivers/ and policies/."""
+        ...
+
+    def read(self, rel: str) -> bytes:
+        """The file's bytes; OSError when it cannot be read."""
+        ...
+
+
+class DiskSource:
+    """The working tree. Symbolic links that leave the repository are not followed."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+
+    def paths(self) -> list[str]:
+        out = []
+        for top in (DRIVERS_DIR, POLICIES_DIR):
+            base = self.root / top
+            if base.is_dir():
+                out += [relative(self.root, p) for p in base.rglob("*")
+                        if p.suffix in YAML_SUFFIXES and (p.is_file() or p.is_symlink())]
+        return sorted(out)
+
+    def read(self, rel: str) -> bytes:
+        path = self.root / rel
+        if not path.resolve().is_relative_to(self.root):
+            raise OSError(f"{rel} is a link that leaves the repository; not followed")
+        return path.read_bytes()
+
+
+
+CARDS_DIR = "cards"
+MANAGED_SUFFIXES = (".md", ".svg")  # files under cards/ that `render` owns
+SCHEMA_FILES = {"driver": "schema/driver.schema.json", "policy": "schema/policy.schema.json"}
+
+
+def relative(root: Path, path: Path) -> str:
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    try:
+        return absolute.relative_to(root).as_posix()
+    except ValueError:
+        try:
+            return absolute.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+
+def kind_of(relpath: str) -> str | None:
+    """What a repository-relative path holds: driver, policy, fixture, or None."""
+    parts = relpath.split("/")
+    if not relpath.endswith(YAML_SUFFIXES):
+        return None
+    if parts[0] == DRIVERS_DIR and len(parts) >= 2:
+        return "driver"
+    if parts[0] == POLICIES_DIR and len(parts) == 2:
+        return "policy"
+    if parts[0] == POLICIES_DIR and len(parts) == 3 and parts[1] == "tests":
+        return "fixture"
+    return None
+
+
+def managed_files(root: Path) -> list[str]:
+    """The files under cards/ that `render` owns (Markdown and SVG), relative to root."""
+    base = root / CARDS_DIR
+    if not base.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in base.rglob("*")
+        if p.suffix in MANAGED_SUFFIXES and p.is_file()
+    )
+
+
+def expand(root: Path, paths: Sequence[str]) -> list[str]:
+    """Command-line paths, relative to the repository (as `git -C` does), as repository-
+    relative paths; directories are walked. Missing or outside paths are usage errors."""
+    out: list[str] = []
+    for name in paths:
+        path = Path(name) if Path(name).is_absolute() else root / name
+        if not path.exists():
+            raise UsageError(f"no such file or directory: {name}")
+        found = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES) \
+            if path.is_dir() else [path]
+        for item in found:
+            rel = relative(root, item)
+            if rel.startswith("../") or Path(rel).is_absolute():
+                raise UsageError(f"{name}: outside the repository {root}")
+            out.append(rel)
+    return out

@@ -1,0 +1,318 @@
+"""The check pipeline: driver files -> per-driver results -> one report.
+
+Each driver file is taken from bytes to a small picklable DriverResult in one function
+(`process_driver`): load, validate, evaluate, compare with the recorded verdict, render
+its card and chart. Results are cached by content (checker.cache) and, on a cold run,
+computed in worker processes. The main process then does what needs every driver:
+cross-file rules, the card index, the comparison with cards/ on disk, the summary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checker.cache import Cache, digest_bytes
+from checker.errors import Problem
+from checker.layout import (
+    DEFAULT_POLICY,
+    SCHEMA_FILES,
+    DiskSource,
+    kind_of,
+    managed_files,
+)
+
+if TYPE_CHECKING:
+    from checker.policy import Fixture, Policy
+
+PARALLEL_FROM = 64  # fewer files than this are not worth starting workers for
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What cross-file rules need of a driver."""
+
+    id: str
+    file: str
+    path: str
+    include: tuple[str, ...]
+    exclude: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DriverResult:
+    rel: str
+    problems: tuple[Problem, ...] = ()
+    claim: Claim | None = None
+    effective: str | None = None
+    overridden: bool = False
+    override_until: date | None = None
+    override_verdict: str | None = None
+    computed: str | None = None
+    index_row: dict[str, Any] | None = None
+    wanted: tuple[tuple[str, str], ...] = ()  # (file under cards/, digest of its bytes)
+
+
+@dataclass
+class CheckResult:
+    problems: list[Problem] = field(default_factory=list)
+    summary: str = ""
+    files: int = 0
+
+
+@dataclass(frozen=True)
+class _Context:
+    root: Path
+    policy: Policy
+
+
+_CONTEXT: _Context | None = None  # set before workers fork; read by process_driver
+
+
+def process_driver(rel: str) -> DriverResult:
+    """One driver file, from bytes to result. Pure apart from reading the file."""
+    from checker.consistency import check_driver
+    from checker.load import read_document
+    from checker.render import card_path, chart_path, index_row, render_card, render_chart
+    from checker.validate import validate_driver
+
+    assert _CONTEXT is not None
+    root, policy = _CONTEXT.root, _CONTEXT.policy
+    doc, problems = read_document(root / rel, rel)
+    if doc is None:
+        return DriverResult(rel, tuple(problems))
+    driver, problems = validate_driver(doc)
+    if driver is None:
+        return DriverResult(rel, tuple(problems))
+    claim = Claim(driver.id, driver.file, driver.path, driver.include, driver.exclude)
+    outcome, problems = check_driver(driver, policy, date.min, lambda _f, k: doc.locate(k))
+    templates = root / "templates"
+    wanted = [(card_path(driver), digest_bytes(render_card(templates, outcome, policy).encode()))]
+    chart = render_chart(outcome)
+    if chart is not None:
+        wanted.append((chart_path(driver), digest_bytes(chart.encode())))
+    override = driver.verdict.override if driver.verdict else None
+    return DriverResult(
+        rel, tuple(problems), claim, outcome.effective, outcome.overridden,
+        override.until if override else None, override.verdict if override else None,
+        outcome.computed.value, index_row(outcome), tuple(wanted),
+    )
+
+
+def _process_chunk(rels: Sequence[str]) -> list[DriverResult]:
+    return [process_driver(rel) for rel in rels]
+
+
+def compute(rels: Sequence[str], jobs: int) -> list[DriverResult]:
+    """Results for `rels`, in worker processes when there are enough of them."""
+    if jobs <= 1 or len(rels) < PARALLEL_FROM:
+        return [process_driver(rel) for rel in rels]
+    import multiprocessing
+
+    chunk = max(16, len(rels) // (jobs * 8))
+    chunks = [rels[i:i + chunk] for i in range(0, len(rels), chunk)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(jobs) as pool:
+        return [r for part in pool.imap(_process_chunk, chunks) for r in part]
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """A whole run's result, reused when no input changed (override expiry aside)."""
+
+    results: list[DriverResult]
+    problems: list[Problem]  # everything but expired overrides
+    summary: str
+
+
+def run_check(root: Path, today: date, *, use_cache: bool = True,
+              jobs: int | None = None) -> CheckResult:
+    """Everything `driver-policy check` reports, for the working tree at `root`."""
+    root = root.resolve()
+    source = DiskSource(root)
+    paths = source.paths()
+    drivers = [rel for rel in paths if kind_of(rel) == "driver"]
+    others = [rel for rel in paths if kind_of(rel) != "driver"]
+    templates = sorted(p for p in (root / "templates").glob("*") if p.is_file()) \
+        if (root / "templates").is_dir() else []
+    policy_file = root / DEFAULT_POLICY
+    policy_bytes = policy_file.read_bytes() if policy_file.is_file() else b""
+    cache = Cache(root, [policy_bytes, *(p.name.encode() + b"\0" + p.read_bytes()
+                                         for p in templates)], enabled=use_cache)
+    digests = {rel: cache.digest(root / rel, rel) for rel in drivers}
+    cards = managed_files(root)
+    card_digests = {rel: cache.digest(root / rel, rel) for rel in cards}
+    generated = {rel: cache.digest(root / rel, rel) for rel in _schema_files(root)}
+    other_digests = {rel: cache.digest(root / rel, rel) for rel in others}
+    run_key = _run_key(cache.salt, digests, card_digests, generated, other_digests)
+    stored = cache.get_run(run_key)
+    if not isinstance(stored, _Stored):
+        stored = _full_run(root, source, drivers, others, digests, card_digests, cache, jobs)
+        cache.put_run(run_key, stored)
+    problems = stored.problems + _expired_overrides(root, stored.results, today)
+    cache.save(live=set(paths) | set(cards) | set(generated))
+    return CheckResult(sorted(set(problems)), stored.summary, len(paths))
+
+
+def _full_run(root: Path, source: DiskSource, drivers: list[str], others: list[str],
+              digests: dict[str, str | None], card_digests: dict[str, str | None],
+              cache: Cache, jobs: int | None) -> _Stored:
+    from checker.repository import build_workspace
+
+    global _CONTEXT
+    # Policies and fixtures are few: they take the ordinary path.
+    base = build_workspace(source, root, others) if others else None
+    problems = list(base.problems) if base else []
+    policy = base.policy if base else None
+    if base is None:
+        problems.append(Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
+                                rule="policy"))
+    results: list[DriverResult] = []
+    todo = []
+    for rel in drivers:
+        digest = digests[rel]
+        cached = cache.get(rel, digest) if digest and policy is not None else None
+        if cached is not None:
+            results.append(cached)
+        else:
+            todo.append(rel)
+    if policy is None:
+        from checker.load import read_document
+        from checker.validate import validate_driver
+
+        for rel in todo:  # without a valid policy: validation only
+            doc, found = read_document(root / rel, rel)
+            if doc is not None:
+                found += validate_driver(doc)[1]
+            results.append(DriverResult(rel, tuple(found)))
+    else:
+        _CONTEXT = _Context(root, policy)
+        fresh = compute(todo, jobs or os.cpu_count() or 1)
+        for result in fresh:
+            digest = digests.get(result.rel)
+            if digest:
+                cache.put(result.rel, digest, result)
+        results += fresh
+    results.sort(key=lambda r: r.rel)
+    for result in results:
+        problems += result.problems
+    problems += _cross_file(root, results)
+    if policy is not None:
+        problems += _fixture_problems(root, base.fixtures if base else [], policy)
+        problems += _card_problems(root, policy, results, card_digests)
+    problems += _schema_problems(root)
+    counts = Counter(r.effective for r in results if r.effective)
+    overrides = sum(1 for r in results if r.overridden)
+    evaluated = sum(1 for r in results if r.effective)
+    label = policy.label if policy else "an invalid policy"
+    order = ("keep", "keep-annotate", "deprecate", "remove")
+    summary = (f"{evaluated} driver(s) evaluated under {label}: "
+               + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
+               + f"; {overrides} override(s); {len(base.fixtures) if base else 0} fixture(s)")
+    return _Stored(results, problems, summary)
+
+
+def _run_key(salt: str, *groups: dict[str, str | None]) -> str:
+    hasher = hashlib.blake2b(digest_size=16)
+    hasher.update(salt.encode())
+    for number, group in enumerate(groups):
+        for rel, digest in sorted(group.items()):
+            hasher.update(f"{number}\0{rel}\0{digest}\n".encode())
+    return hasher.hexdigest()
+
+
+def _schema_files(root: Path) -> list[str]:
+    return sorted(SCHEMA_FILES.values())
+
+
+def _locate(root: Path, rel: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+    from checker.load import read_document
+
+    doc, _ = read_document(root / rel, rel)
+    return doc.locate(keypath) if doc is not None else (1, 1)
+
+
+def _expired_overrides(root: Path, results: Sequence[DriverResult], today: date) -> list[Problem]:
+    problems = []
+    for r in results:
+        if r.override_until is not None and r.override_until < today and r.claim:
+            line, col = _locate(root, r.rel, ("verdict", "override", "until"))
+            problems.append(Problem(
+                r.rel, line, col, "verdict.override.until",
+                f"{r.claim.id}: override to {r.override_verdict} expired on {r.override_until}; "
+                f"renew it with a reason or record the computed {r.computed}", rule="verdict"))
+    return problems
+
+
+def _cross_file(root: Path, results: Sequence[DriverResult]) -> list[Problem]:
+    from checker.repository import cross_file_problems
+
+    claims = [r.claim for r in results if r.claim is not None]
+    # Locations are found only for the (rare) files with a cross-file problem.
+    return cross_file_problems(claims, lambda file, keypath: _locate(root, file, keypath))
+
+
+def _fixture_problems(root: Path, fixtures: Sequence[Fixture], policy: Policy) -> list[Problem]:
+    from checker.consistency import check_fixture
+
+    problems = []
+    for fixture in fixtures:
+        problems += check_fixture(fixture, policy, lambda f, k: _locate(root, f, k))[1]
+    return problems
+
+
+def _card_problems(root: Path, policy: Policy, results: Sequence[DriverResult],
+                   on_disk: dict[str, str | None]) -> list[Problem]:
+    """Cards of valid drivers must match; an invalid driver's card is left alone (render
+    refuses to run until it is fixed) and the index is then not checked either."""
+    from checker.render import CARDS_DIR, INDEX_FILE, render_index_rows
+    from checker.validate import driver_id
+
+    if not (root / "templates").is_dir() and not (root / CARDS_DIR).is_dir():
+        return []
+    wanted = {path: digest for r in results for path, digest in r.wanted}
+    invalid = {f"{CARDS_DIR}/{driver_id(r.rel)}" for r in results if r.claim is None}
+    if not invalid:
+        rows = [r.index_row for r in results if r.index_row is not None]
+        wanted[INDEX_FILE] = digest_bytes(render_index_rows(root / "templates", rows, policy)
+                                          .encode())
+    else:
+        on_disk = {path: d for path, d in on_disk.items() if path != INDEX_FILE}
+    on_disk = {path: d for path, d in on_disk.items()
+               if path.rsplit(".", 1)[0] not in invalid}
+    problems = []
+    for path, digest in sorted(wanted.items()):
+        current = on_disk.get(path)
+        if current != digest:
+            state = "missing" if current is None else "stale"
+            problems.append(_card_problem(path, state))
+    for path in sorted(set(on_disk) - set(wanted)):
+        problems.append(_card_problem(path, "orphaned"))
+    return problems
+
+
+def _card_problem(path: str, state: str) -> Problem:
+    from checker.render import Difference
+
+    difference = Difference(path, state)
+    return Problem(path, 1, 1, "", difference.message, rule="cards")
+
+
+def _schema_problems(root: Path) -> list[Problem]:
+    from checker.export_schema import FILES, render
+
+    problems = []
+    for kind, rel in FILES.items():
+        path = root / rel
+        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        if current != render(kind):
+            state = "missing" if current is None else "stale"
+            problems.append(Problem(rel, 1, 1, "", f"generated schema is {state}; run: "
+                                    "driver-policy schema --write", rule="generated"))
+    return problems

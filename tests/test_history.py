@@ -1,0 +1,278 @@
+"""`driver-policy history ID` (a verdict timeline from git) and `driver-policy stale`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import Run
+from test_gitsource import commit, edit, git, init_repo
+
+from checker.commands.history import months_before, stale_findings
+from checker.repository import load_workspace
+
+IPOIB = "drivers/infiniband/ipoib.yaml"
+BOB = ("Bob Builder", "bob@example.org")
+
+
+@pytest.fixture
+def history(tmp_path: Path) -> tuple[Path, dict[str, str]]:
+    """A repository whose history moves ipoib's verdict; the commits by name."""
+    repo = init_repo(tmp_path / "history")
+    shas = {"seed": commit(repo, "seed", when="2026-05-01T10:00:00+00:00")}
+    edit(repo / IPOIB, "deployment: medium", "deployment: low")
+    shas["low"] = commit(repo, "ipoib: deployment is low now", when="2026-05-02T10:00:00+00:00")
+    edit(repo / IPOIB, "verdict:\n  value: keep\n", "verdict:\n  value: keep-annotate\n")
+    shas["record"] = commit(repo, "ipoib: record keep-annotate", author=BOB,
+                            when="2026-05-03T10:00:00+00:00")
+    edit(repo / "drivers/infiniband/iser.yaml", "deployment: low", "deployment: low  # sure")
+    shas["iser"] = commit(repo, "iser: a comment", when="2026-05-04T10:00:00+00:00")
+    edit(repo / IPOIB, "deployment: low", "deployment: low  # since May")
+    shas["comment"] = commit(repo, "ipoib: a comment", when="2026-05-05T10:00:00+00:00")
+    edit(repo / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 5\n")
+    shas["policy"] = commit(repo, "policy: keep at 5", when="2026-05-06T10:00:00+00:00")
+    (repo / IPOIB).unlink()
+    shas["gone"] = commit(repo, "ipoib: removed", author=BOB, when="2026-05-07T10:00:00+00:00")
+    return repo, shas
+
+
+def test_history_json_timeline(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run]
+) -> None:
+    repo, shas = history
+    result = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    assert [r["commit"] for r in rows] == [
+        shas[k] for k in ("seed", "low", "record", "comment", "policy", "gone")
+    ]  # iser's commit did not touch ipoib or the policy
+    assert [(r["recorded"], r["computed"], r["confidence"], r["score"], r["state"])
+            for r in rows] == [
+        ("keep", "keep", 0.64, 7, "valid"),
+        ("keep", "keep-annotate", 0.64, 5, "valid"),
+        ("keep-annotate", "keep-annotate", 0.64, 5, "valid"),
+        ("keep-annotate", "keep-annotate", 0.64, 5, "valid"),
+        ("keep-annotate", "keep", 0.54, 5, "valid"),
+        (None, None, None, None, "absent"),
+    ]
+    assert [r["touched"] for r in rows] == [
+        "evidence+policy", "evidence", "evidence", "evidence", "policy", "evidence"
+    ]
+    assert rows[2]["author"] == "Bob Builder"
+    assert rows[2]["date"] == "2026-05-03T10:00:00+00:00"
+    assert rows[2]["subject"] == "ipoib: record keep-annotate"
+
+
+def test_history_text(history: tuple[Path, dict[str, str]], cli: Callable[..., Run]) -> None:
+    repo, shas = history
+    result = cli("-C", str(repo), "history", "drivers/infiniband/ipoib.yaml")
+    assert result.code == 0
+    short = {k: v[:12] for k, v in shas.items()}
+    assert result.out == (
+        "infiniband/ipoib: verdict at each commit that changed drivers/infiniband/ipoib.yaml "
+        "or the policy\n"
+        "COMMIT        DATE        RECORDED       COMPUTED       CONF  CHANGED          "
+        "AUTHOR: SUBJECT\n"
+        f"{short['seed']}  2026-05-01  keep           keep           0.64  evidence+policy  "
+        "Ann Author: seed\n"
+        f"{short['low']}  2026-05-02  keep          !keep-annotate  0.64  evidence         "
+        "Ann Author: ipoib: deployment is low now\n"
+        f"{short['record']}  2026-05-03  keep-annotate  keep-annotate  0.64  evidence         "
+        "Bob Builder: ipoib: record keep-annotate\n"
+        f"{short['comment']}  2026-05-05  keep-annotate  keep-annotate  0.64  evidence         "
+        "Ann Author: ipoib: a comment\n"
+        f"{short['policy']}  2026-05-06  keep-annotate !keep           0.54  policy           "
+        "Ann Author: policy: keep at 5\n"
+        f"{short['gone']}  2026-05-07  -              (absent)          -  evidence         "
+        "Bob Builder: ipoib: removed\n"
+        "(* an override; ! the computed verdict changed at that commit)\n"
+    )
+
+
+def test_history_changes_only(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run]
+) -> None:
+    repo, shas = history
+    result = cli("-C", str(repo), "history", "infiniband/ipoib", "--changes", "--format", "json")
+    assert [r["commit"] for r in json.loads(result.out)] == [
+        shas[k] for k in ("seed", "low", "record", "policy", "gone")
+    ]
+
+
+def test_history_up_to_a_revision(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run]
+) -> None:
+    repo, shas = history
+    result = cli("-C", str(repo), "history", "infiniband/ipoib", "--rev", shas["record"],
+                 "--format", "json")
+    assert [r["commit"] for r in json.loads(result.out)] == [
+        shas[k] for k in ("seed", "low", "record")
+    ]
+
+
+def test_history_shows_an_invalid_commit(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    repo = init_repo(tmp_path / "h")
+    commit(repo, "seed")
+    edit(repo / IPOIB, "deployment: medium", "deployment: sometimes")
+    commit(repo, "oops")
+    rows = json.loads(cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json").out)
+    assert rows[-1]["state"] == "invalid"
+    assert rows[-1]["computed"] is None
+    assert len(rows[-1]["problems"]) == 1
+    assert rows[-1]["problems"][0].startswith("drivers/infiniband/ipoib.yaml:")
+    assert "deployment: must be one of" in rows[-1]["problems"][0]
+
+
+def test_history_leaves_the_working_tree_alone(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run]
+) -> None:
+    repo, _ = history
+    edit(repo / "drivers/infiniband/iser.yaml", "deployment: low", "deployment: high")
+    status = git(repo, "status", "--porcelain")
+    assert cli("-C", str(repo), "history", "infiniband/iser").code == 0
+    assert git(repo, "status", "--porcelain") == status
+
+
+def test_error_history_unknown_driver(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run]
+) -> None:
+    repo, _ = history
+    result = cli("-C", str(repo), "history", "infiniband/ipob")
+    assert result.code == 2
+    assert result.err == (
+        "driver-policy history: usage error: no driver 'infiniband/ipob' in the history of "
+        "HEAD; did you mean infiniband/siw, infiniband/srpt, infiniband/iser?\n"
+    )
+
+
+@pytest.mark.parametrize("ident", ["-x", "../etc/passwd", "infiniband", "drivers/*/ipoib",
+                                   ":(glob)**", "Infiniband/IPOIB"])
+def test_error_history_not_an_id(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run], ident: str
+) -> None:
+    repo, _ = history
+    result = cli("-C", str(repo), "history", "--", ident)
+    assert result.code == 2
+    assert result.err == (
+        f"driver-policy history: usage error: {ident!r} is not a driver id: ids are "
+        "<subsystem>/<name> in lower-case letters, digits and . _ + - (for example "
+        "infiniband/ipoib)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("rev", "message"),
+    [
+        ("-p", "revision '-p': a revision cannot begin with '-'"),
+        ("nope", "revision 'nope' does not name a commit in {repo}"),
+    ],
+)
+def test_error_history_bad_revision(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run], rev: str, message: str
+) -> None:
+    repo, _ = history
+    result = cli("-C", str(repo), "history", "infiniband/ipoib", f"--rev={rev}")
+    assert result.code == 2
+    assert result.err == f"driver-policy history: usage error: {message.format(repo=repo)}\n"
+
+
+# -- stale ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2026, 11, 21), 24, date(2024, 11, 21)),
+        (date(2026, 3, 31), 1, date(2026, 2, 28)),
+        (date(2024, 3, 31), 1, date(2024, 2, 29)),
+        (date(2026, 1, 15), 13, date(2024, 12, 15)),
+        (date(2026, 5, 1), 0, date(2026, 5, 1)),
+    ],
+)
+def test_months_before(day: date, months: int, expected: date) -> None:
+    assert months_before(day, months) == expected
+
+
+def test_stale_on_this_repository(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(repo), "stale", "--today", "2026-11-21")
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        "drivers/net/smc-tcp-ulp.yaml:78:11: sources[1].date: net/smc-tcp-ulp: source 2 "
+        "(www.phoronix.com) is dated 2022, more than 24 months before 2026-11-21 "
+        "(stale.source_months); check that its claim still holds and update the claim and "
+        "its date"
+    )
+    assert result.out.splitlines()[-1] == (
+        "5 driver(s) checked on 2026-11-21 against stale.source_months=24, "
+        "stale.signals_months=12"
+    )
+
+
+def test_stale_signals_and_overrides(repo: Path, cli: Callable[..., Run]) -> None:
+    srpt = repo / "drivers/infiniband/srpt.yaml"
+    edit(srpt, "verdict:\n  value: keep-annotate\n", "verdict:\n  value: deprecate\n")
+    srpt.write_text(srpt.read_text() + (
+        "  override:\n    verdict: deprecate\n    reason: A deprecation cycle first.\n"
+        "    by: Ann Author\n    until: 2027-01-31\n"))
+    lines = srpt.read_text().splitlines()
+    until_line = next(i for i, line in enumerate(lines, 1) if "until: 2027-01-31" in line)
+    result = cli("-C", str(repo), "stale", "--today", "2027-05-01", "--format", "json")
+    assert result.code == 1
+    found = {(p["path"], p["field"]): p for p in json.loads(result.out)["problems"]}
+    assert found[("drivers/infiniband/ipoib.yaml", "signals.window.end")]["message"] == (
+        "infiniband/ipoib: signals end on 2026-04-21, more than 12 months before 2027-05-01 "
+        "(stale.signals_months); recompute them with driver-policy collect"
+    )
+    override = found[("drivers/infiniband/srpt.yaml", "verdict.override.until")]
+    assert (override["line"], override["col"]) == (until_line, 12)
+    assert override["message"] == (
+        "infiniband/srpt: override to deprecate expired on 2027-01-31; renew it with a "
+        "reason or remove it"
+    )
+    assert override["severity"] == "warning" and override["rule"] == "stale"
+    # the day before expiry the override is not stale; a partial date counts from its end
+    early = json.loads(cli("-C", str(repo), "stale", "--today", "2027-01-31", "--format",
+                           "json").out)
+    assert not [p for p in early["problems"] if p["field"] == "verdict.override.until"]
+
+
+def test_stale_findings_is_pure(repo: Path) -> None:
+    workspace = load_workspace(repo)
+    assert workspace.policy is not None
+
+    def nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+        return 1, 1
+
+    # smc-tcp-ulp cites a source dated "2022": it may stand for 2022-12-31, so it is
+    # stale only once that day is more than 24 months back
+    early = stale_findings(workspace.drivers, workspace.policy, date(2024, 12, 31), nowhere)
+    assert early == []
+    boundary = stale_findings(workspace.drivers, workspace.policy, date(2025, 1, 1), nowhere)
+    assert [(p.path, p.field) for p in boundary] == [
+        ("drivers/net/smc-tcp-ulp.yaml", "sources[1].date")
+    ]
+    late = stale_findings(workspace.drivers, workspace.policy, date(2030, 1, 1), nowhere)
+    assert {p.path for p in late} == {d.file for d in workspace.drivers}
+    assert late == sorted(late)
+
+
+def test_stale_github_format(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(repo), "stale", "--today", "2026-11-21", "--format", "github")
+    assert result.out.startswith(
+        "::warning file=drivers/net/smc-tcp-ulp.yaml,line=78,col=11,title=sources[1].date::"
+    )
+
+
+def test_stale_clean(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(repo), "stale", "--today", "2024-12-31")
+    assert result.code == 0
+    assert result.out.startswith("ok: ")
+
+
+def test_error_stale_bad_date(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(repo), "stale", "--today", "tomorrow")
+    assert result.code == 2
+    assert "argument --today: 'tomorrow' is not a date YYYY-MM-DD" in result.err

@@ -1,0 +1,129 @@
+"""The cached, parallel check pipeline: same answers as the plain path, never stale."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import checker.cache
+import checker.pipeline
+import checker.render
+from checker.commands.check import gather
+from checker.pipeline import run_check
+from conftest import ROOT, Run
+
+TODAY = date(2026, 11, 21)
+
+
+def damage(repo: Path) -> None:
+    """A repository with one problem of each kind a check reports."""
+    ipoib = repo / "drivers/infiniband/ipoib.yaml"
+    ipoib.write_text(ipoib.read_text().replace("deployment: medium", "deployment: low"))
+    iser = repo / "drivers/infiniband/iser.yaml"
+    iser.write_text(iser.read_text().replace("  files: 7", "  files: -7"))
+    clash = repo / "drivers/infiniband/ipoib-copy.yaml"
+    clash.write_text((repo / "drivers/infiniband/srpt.yaml").read_text())
+    srpt = repo / "drivers/infiniband/srpt.yaml"
+    srpt.write_text(srpt.read_text() + (
+        "  override:\n    verdict: keep-annotate\n    reason: Test.\n"
+        "    by: T <t@example.org>\n    until: 2026-01-01\n"))
+
+
+def test_full_check_reports_what_the_per_file_check_reports(repo: Path) -> None:
+    damage(repo)
+    full = run_check(repo, TODAY, use_cache=False).problems
+    files = [p.relative_to(repo).as_posix() for p in sorted(repo.glob("drivers/*/*.yaml"))]
+    files += [p.relative_to(repo).as_posix() for p in sorted(repo.glob("policies/**/*.yaml"))]
+    per_file, _, _ = gather(repo, TODAY, files)
+    generated = {"cards", "generated"}
+    assert [p for p in full if p.rule not in generated] == per_file
+    rules = {p.rule for p in full}
+    assert {"schema", "verdict", "cross-file", "cards"} <= rules
+
+
+def test_parallel_equals_serial(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    damage(repo)
+    serial = run_check(repo, TODAY, use_cache=False, jobs=1)
+    monkeypatch.setattr(checker.pipeline, "PARALLEL_FROM", 1)
+    parallel = run_check(repo, TODAY, use_cache=False, jobs=2)
+    assert parallel == serial
+
+
+def test_warm_run_equals_cold_run(repo: Path) -> None:
+    damage(repo)
+    cold = run_check(repo, TODAY)
+    assert (repo / ".driver-policy-cache").is_dir()
+    assert run_check(repo, TODAY) == cold
+    # override expiry is re-judged on every run, even when nothing else changed
+    later = run_check(repo, date(2025, 1, 1))
+    assert len(later.problems) == len(cold.problems) - 1
+
+
+def _verdict_problem(repo: Path) -> list[str]:
+    return [p.message for p in run_check(repo, TODAY).problems if p.rule == "verdict"]
+
+
+def test_cache_sees_a_changed_file_of_the_same_size_and_time(repo: Path) -> None:
+    path = repo / "drivers/infiniband/ipoib.yaml"
+    assert _verdict_problem(repo) == []
+    before = path.stat()
+    path.write_text(path.read_text().replace("deployment: medium", "deployment: low   "))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert any("recorded keep but the policy computes keep-annotate" in m
+               for m in _verdict_problem(repo))
+
+
+def test_cache_sees_a_policy_change(repo: Path) -> None:
+    assert _verdict_problem(repo) == []
+    policy = repo / "policies/default.yaml"
+    policy.write_text(policy.read_text().replace("  keep: 6\n", "  keep: 8\n"))
+    assert any("infiniband/ipoib: recorded keep but the policy computes keep-annotate" in m
+               for m in _verdict_problem(repo))
+
+
+def test_cache_sees_a_template_change(repo: Path) -> None:
+    assert run_check(repo, TODAY).problems == []
+    template = repo / "templates/card.md.j2"
+    template.write_text(template.read_text() + "Changed.\n")
+    checker.render.environment.cache_clear()  # as a new process would start
+    assert {p.rule for p in run_check(repo, TODAY).problems} == {"cards"}
+
+
+def test_cache_sees_a_new_package_version(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    run_check(repo, TODAY)
+    old = checker.cache.Cache(repo, []).salt
+    monkeypatch.setattr(checker.cache, "__version__", "99.0")
+    assert checker.cache.Cache(repo, []).salt != old
+
+
+def test_no_cache_writes_nothing(repo: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(repo), "check", "--no-cache", "--today", "2026-11-21")
+    assert result.code == 0, result.out
+    assert not (repo / ".driver-policy-cache").exists()
+
+
+def test_a_corrupt_cache_is_ignored(repo: Path) -> None:
+    run_check(repo, TODAY)
+    for state in (repo / ".driver-policy-cache").glob("state-*.pickle"):
+        state.write_bytes(b"not a pickle")
+    assert run_check(repo, TODAY).problems == []
+
+
+def test_two_checks_at_once_share_the_cache(repo: Path) -> None:
+    damage(repo)
+    argv = [sys.executable, "-m", "checker", "-C", str(repo), "check", "--today", "2026-11-21",
+            "--jobs", "1"]
+    runs = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True, cwd=ROOT)
+            for _ in range(3)]
+    outputs = [run.communicate()[0] for run in runs]
+    assert [run.returncode for run in runs] == [1, 1, 1]
+    assert outputs[0] == outputs[1] == outputs[2]
+    again = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert again.stdout == outputs[0]
