@@ -86,7 +86,7 @@ def driver_text(rng: random.Random, subsystem: str, name: str, index: int) -> st
     deployment = rng.choice(["none", "low", "low", "medium", "high", "unknown"])
     kind = rng.choice(["hardware", "hardware", "protocol", "software"])
     sold = rng.choice(["true", "false", "unknown"]) if kind != "software" else "unknown"
-    last_sold = rng.randint(1995, 2025) if sold == "false" else None
+    last_sold = rng.randint(1995, 2018) if sold == "false" else None
     status = rng.choice(["Supported", "Maintained", "Odd Fixes", "Orphan", "unknown"])
     replacement = rng.choice(["none", "partial", "full", "unknown"])
     n_sources = rng.randint(2, 6)

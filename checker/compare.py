@@ -18,7 +18,7 @@ from typing import Any
 
 from checker.consistency import deciding_text
 from checker.evaluate import evaluate
-from checker.layout import kind_of
+from checker.layout import DEFAULT_POLICY, kind_of
 from checker.model import Driver, Finding, Override, Verdict
 from checker.policy import Policy
 from checker.repository import Workspace
@@ -128,8 +128,8 @@ class Comparison:
     changed: tuple[DriverChange, ...]  # verdict, confidence or score changes, by id
     overrides: tuple[OverrideChange, ...]
     policy: tuple[PolicyChange, ...]
-    distribution_before: dict[str, int]
-    distribution_after: dict[str, int]
+    distribution_before: dict[str, int] | None  # None: that side has no valid policy
+    distribution_after: dict[str, int] | None
     invalid_before: tuple[str, ...]  # problems of files that fail validation, as text
     invalid_after: tuple[str, ...]
     inconsistent_after: tuple[str, ...] = field(default=())  # ids whose recorded verdict
@@ -276,10 +276,9 @@ def compare(
             )
         )
     overrides = _override_changes(base_drivers, head_drivers, today)
+    old_data, new_data = _policy_data(base), _policy_data(head)
     policy = (
-        policy_changes(base.policy.raw, head.policy.raw)
-        if base.policy is not None and head.policy is not None
-        else ()
+        policy_changes(old_data, new_data) if old_data is not None and new_data is not None else ()
     )
     inconsistent = tuple(i for i, (s, _) in head_states.items() if not s.consistent)
     return Comparison(
@@ -292,13 +291,25 @@ def compare(
         changed=tuple(changed),
         overrides=overrides,
         policy=policy,
-        distribution_before=distribution(s for s, _ in base_states.values()),
-        distribution_after=distribution(s for s, _ in head_states.values()),
+        distribution_before=(
+            distribution(s for s, _ in base_states.values()) if base.policy else None
+        ),
+        distribution_after=(
+            distribution(s for s, _ in head_states.values()) if head.policy else None
+        ),
         invalid_before=_invalid(base),
         invalid_after=_invalid(head),
         inconsistent_after=inconsistent,
         today=today,
     )
+
+
+def _policy_data(workspace: Workspace) -> Mapping[str, Any] | None:
+    """The default policy's data, valid or not (a change may be what broke it)."""
+    if workspace.policy is not None:
+        return workspace.policy.raw
+    doc = workspace.documents.get(DEFAULT_POLICY)
+    return doc.data if doc is not None and isinstance(doc.data, Mapping) else None
 
 
 def _evidence(driver: Driver) -> Driver:

@@ -11,6 +11,7 @@ result for any file it accepts equals ruamel's (tests/test_fastyaml.py checks th
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import yaml
@@ -44,7 +45,9 @@ class Declined(Exception):
     """This file needs the reference loader."""
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+class _Composer(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+    """libyaml scans, parses and composes; only tag resolution runs in Python."""
+
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
             if not implicit[0]:  # quoted: always a string
@@ -64,41 +67,81 @@ class _Loader(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
             return STR
         return SEQ if kind is yaml.SequenceNode else MAP
 
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        keys = [key.value for key, _ in node.value if isinstance(key, yaml.ScalarNode)]
-        if len(keys) != len(node.value) or len(set(keys)) != len(keys):
-            raise Declined("duplicate or non-scalar key")
-        return super().construct_mapping(node, deep)
 
-    def construct_undefined(self, node: Any) -> Any:
-        raise Declined(node.tag)
-
-
-# Only the core tags: anything else (explicit !!binary, !!set, local tags) declines.
-_Loader.yaml_constructors = {
-    tag: yaml.SafeLoader.yaml_constructors[tag] for tag in (STR, INT, FLOAT, NULL_TAG, DATE)
-}
-_Loader.yaml_constructors[BOOL_TAG] = lambda loader, node: BOOL[node.value]
-_Loader.yaml_constructors[SEQ] = yaml.SafeLoader.yaml_constructors[SEQ]
-_Loader.yaml_constructors[MAP] = yaml.SafeLoader.yaml_constructors[MAP]
-_Loader.yaml_constructors[None] = _Loader.construct_undefined
-
-
-def fast_load(text: str) -> Any:
-    """Plain data for `text`, or Declined when the reference loader must decide."""
-    if "&" in text or "*" in text or "!" in text:
-        # Anchors, aliases and tags are rare in evidence and handled by the reference path.
-        if _has_node_property(text):
-            raise Declined("anchor, alias or tag")
-    loader = _Loader(text)
+def compose(text: str) -> Any:
+    """The node tree of `text` (marks give 0-based line/column), or Declined."""
+    loader = _Composer(text)
     try:
-        return loader.get_single_data()
+        return loader.get_single_node()
     except Declined:
         raise
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise Declined(str(exc)) from None
     finally:
         loader.dispose()
+
+
+def fast_load(text: str, max_depth: int = 64) -> Any:
+    """Plain data for `text`, or Declined when the reference loader must decide."""
+    if ("&" in text or "*" in text or "!" in text) and _has_node_property(text):
+        raise Declined("anchor, alias or tag")  # rare in evidence: the reference path decides
+    node = compose(text)
+    return None if node is None else _construct(node, max_depth)
+
+
+_SCALARS: dict[str, Any] = {
+    STR: lambda v: v,
+    INT: int,
+    FLOAT: float,
+    NULL_TAG: lambda v: None,
+    BOOL_TAG: BOOL.__getitem__,
+    DATE: date.fromisoformat,
+}
+
+
+def _construct(root: Any, max_depth: int) -> Any:
+    """Nodes -> dicts, lists and scalars, without recursion; declines on any node seen
+    twice (an alias), a non-scalar or duplicate key, an unusual tag or deep nesting."""
+    seen: set[int] = set()
+
+    def leaf(node: Any) -> Any:
+        convert = _SCALARS.get(node.tag)
+        if convert is None:
+            raise Declined(node.tag)
+        try:
+            return convert(node.value)
+        except ValueError as exc:  # e.g. 2021-02-30
+            raise Declined(str(exc)) from None
+
+    if isinstance(root, yaml.ScalarNode):
+        return leaf(root)
+    result: Any = {} if isinstance(root, yaml.MappingNode) else []
+    stack = [(root, result, 1)]
+    while stack:
+        node, target, depth = stack.pop()
+        if id(node) in seen or depth > max_depth or node.tag not in (SEQ, MAP):
+            raise Declined("alias, deep nesting or tag")
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise Declined("non-scalar key")
+                key = leaf(key_node)
+                if key in target:
+                    raise Declined("duplicate key")
+                target[key] = _child(value_node, stack, depth, leaf)
+        else:
+            for item in node.value:
+                target.append(_child(item, stack, depth, leaf))
+    return result
+
+
+def _child(node: Any, stack: list[Any], depth: int, leaf: Any) -> Any:
+    if isinstance(node, yaml.ScalarNode):
+        return leaf(node)
+    container: Any = {} if isinstance(node, yaml.MappingNode) else []
+    stack.append((node, container, depth + 1))
+    return container
 
 
 _PROPERTY_RE = re.compile(r"(^|[\s\[{,:-])[&*!][^\s,\]}]")

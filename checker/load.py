@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
@@ -46,47 +47,41 @@ class Document:
         """1-based (line, col) of the node at `keypath`, or of its deepest existing parent.
 
         `at_key` points at a mapping key instead of its value (for unknown fields).
+        Positions come from libyaml's node marks, composed only when a problem is
+        reported, so a clean file never pays for them.
         """
         if self._tree is None:
             try:
-                self._tree = _rt_yaml().load(self.text)
-            except (YAMLError, RecursionError):
-                self._tree = {}
+                self._tree = yaml.compose(self.text, Loader=yaml.CBaseLoader)
+            except (yaml.YAMLError, RecursionError):
+                self._tree = False
         node = self._tree
-        line, col = _node_start(node)
+        if not node:
+            return 1, 1
+        line, col = _mark_of(node)
         keys = [*self.prefix, *keypath]
         for index, key in enumerate(keys):
             last = index == len(keys) - 1
-            lc = getattr(node, "lc", None)
-            if isinstance(node, dict) and key in node and lc is not None:
-                pos = lc.key(key) if (last and at_key) else lc.value(key)
-                if not last and not isinstance(node[key], (dict, list)):
-                    pos = lc.key(key)
-                line, col = pos[0] + 1, pos[1] + 1
-                node = node[key]
-            elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
-                if lc is not None:
-                    pos = lc.item(key)
-                    line, col = pos[0] + 1, pos[1] + 1
-                node = node[key]
+            if isinstance(node, yaml.MappingNode):
+                pair = next(((k, v) for k, v in node.value
+                             if isinstance(k, yaml.ScalarNode) and k.value == str(key)), None)
+                if pair is None:
+                    break
+                key_node, node = pair
+                pointed = key_node if (last and at_key) or (
+                    not last and isinstance(node, yaml.ScalarNode)) else node
+                line, col = _mark_of(pointed)
+            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
+                    and 0 <= key < len(node.value):
+                node = node.value[key]
+                line, col = _mark_of(node)
             else:
                 break
-            if isinstance(node, (dict, list)) and not (last and at_key):
-                inner = _node_start(node)
-                if inner != (1, 1):
-                    line, col = inner
         return line, col
 
 
-def _node_start(node: Any) -> tuple[int, int]:
-    lc = getattr(node, "lc", None)
-    if lc is None or lc.line is None:
-        return 1, 1
-    return lc.line + 1, lc.col + 1
-
-
-def _rt_yaml() -> YAML:
-    return YAML(typ="rt")
+def _mark_of(node: Any) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
 
 
 def _safe_yaml() -> YAML:
@@ -122,12 +117,13 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
         return fail(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col)
     if not text.strip():
         return fail("file is empty")
-    first = _first_content_line(text)
     deep = _too_deep(text, force=False)
     if deep is not None:
         return fail(f"document is nested more than {MAX_DEPTH} levels deep", *deep)
     try:
-        data = fast_load(text)
+        data = fast_load(text, MAX_DEPTH)  # refuses aliases and deep nesting itself
+        if isinstance(data, dict):
+            return Document(display, text, data), []
     except Declined:
         data, problems = _reference_load(text, display)
         if problems:
@@ -135,6 +131,7 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
     if data is None:
         return fail("file holds no YAML document")
     if not isinstance(data, dict):
+        first = _first_content_line(text)
         return fail(f"document must be a mapping, not a {_yaml_type(data)}", first, 1)
     shape_problem = _check_shape(data)
     if shape_problem and "nested" in shape_problem:

@@ -284,6 +284,30 @@ def test_diff_reports_problems_at_head(scratch: Path, cli: Callable[..., Run]) -
     assert "drivers removed" not in result.out
 
 
+def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., Run]) -> None:
+    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 0\n")
+    commit(scratch, "break the policy")
+    lines = (scratch / "policies/default.yaml").read_text().splitlines()
+    line = lines.index("  keep-annotate: 1") + 1
+    result = cli("-C", str(scratch), "diff", "HEAD~1")
+    assert result.code == 0
+    assert result.out.splitlines()[1:] == [
+        "policy: default v1 -> invalid",
+        "",
+        "no verdict changes",
+        "policy changes (1):",
+        "  thresholds.keep: 6 -> 0",
+        "verdicts: not computed (no valid policy on one side)",
+        "problems at head (1; run driver-policy check):",
+        f"  policies/default.yaml:{line}:18: thresholds.keep-annotate: must be below "
+        "thresholds.keep (0); found 1",
+    ]
+    data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
+    assert data["policy_after"] is None and data["distribution_after"] is None
+    page = html(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "markdown").out)
+    assert "Verdicts were not computed: there is no valid policy on one side." in page
+
+
 def test_markdown_escapes_text_from_evidence(tmp_path: Path) -> None:
     hostile = "<img src=x onerror=alert(1)> | [link](javascript:alert(1)) **bold** `code`"
     state = State("keep", "keep", "keep", None, 6, 0.7, "score", "d", (f"report by {hostile}",))

@@ -288,13 +288,14 @@ def text(comparison: Comparison, *, mode: str = "diff") -> str:
         lines += [_policy_line(p) for p in c.policy]
     elif mode == "diff":
         lines.append("policy unchanged")
-    lines.append(
-        "verdicts: "
-        + ", ".join(
-            f"{name} {_arrow(c.distribution_before[name], c.distribution_after[name])}"
-            for name in c.distribution_after
+    before, after = c.distribution_before, c.distribution_after
+    if before is not None and after is not None:
+        lines.append(
+            "verdicts: "
+            + ", ".join(f"{name} {_arrow(before[name], after[name])}" for name in after)
         )
-    )
+    else:
+        lines.append("verdicts: not computed (no valid policy on one side)")
     if c.invalid_after:
         side = "candidate" if mode == "impact" else "head"
         lines.append(f"problems at {side} ({len(c.invalid_after)}; run driver-policy check):")
