@@ -65,8 +65,6 @@ def measure(n: int, repeat: int) -> dict[str, float]:
     subprocess.run([sys.executable, str(ROOT / "benchmarks/make_corpus.py"), str(n),
                     "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
     dp = str(BIN / "driver-policy")
-    subprocess.run([dp, "-C", str(corpus), "render"], check=False,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cache = corpus / ".driver-policy-cache"
     check = [dp, "-C", str(corpus), "check", "--today", "2026-11-21"]
     drop_cache = lambda: shutil.rmtree(cache, ignore_errors=True)  # noqa: E731

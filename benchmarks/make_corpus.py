@@ -199,6 +199,7 @@ def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
     assert policy is not None
     rng = random.Random(seed)
     names = list(SUBSYSTEMS)
+    planted: list[tuple[Path, str]] = []
     for index in range(n):
         subsystem = names[index % len(names)]
         name = f"{rng.choice(WORDS)}-{rng.choice(WORDS)}-{index:05d}"
@@ -216,10 +217,18 @@ def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
             text = text.replace(f"  value: {verdict}", f"  value: {other}")
             text += (f"  override:\n    verdict: {other}\n    reason: {sentence(rng, 10)}\n"
                      f"    by: Example Maintainer <m@example.org>\n    until: {until}\n")
-        if rng.random() < problem_rate:
-            text = plant_problem(rng, text)
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        if rng.random() < problem_rate:
+            planted.append((path, plant_problem(rng, text)))
+    # Cards are rendered while every file is valid (render refuses otherwise), then the
+    # problems are planted: the state of a repository receiving a bad change.
+    from checker.cli import main as driver_policy
+
+    if driver_policy(["-C", str(out), "render"]) != 0:
+        raise SystemExit("rendering the corpus's cards failed")
+    for path, text in planted:
         path.write_text(text, encoding="utf-8")
 
 

@@ -7,13 +7,17 @@ any change to its inputs changes its key. Digests of unchanged files are remembe
 their stat signature, as git's index does; a file modified within the timestamp
 granularity of the last save ("racy") is always hashed again.
 
-The state is one pickle file per salt, replaced atomically (temporary file + rename):
-two runs at once each read a complete state and the last to finish wins; at worst a
-result is computed twice. `--no-cache` (or DRIVER_POLICY_NO_CACHE=1) bypasses it all.
+Each map (stat memo, results) is stored as a base file plus a small delta file of
+recent changes, so changing one file rewrites a few entries, not thousands; the delta is
+merged into the base once it grows. The last run's result is a third, small file.
+Every file is replaced atomically (temporary file + rename): runs at once each read
+complete files and the last to finish wins; at worst a result is computed twice.
+`--no-cache` (or DRIVER_POLICY_NO_CACHE=1) bypasses it all.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
@@ -25,16 +29,13 @@ from checker import __version__
 from checker.fsutil import write_atomic
 
 CACHE_DIR = ".driver-policy-cache"
-FORMAT = 1
-RACY_NS = 2_000_000_000  # file times this close to the save are not trusted
+FORMAT = 2
+RACY_NS = 2_000_000_000  # file times this close to the last save are not trusted
+MERGE_AT = 256  # delta entries before the delta is folded into the base
 
 
 def digest_bytes(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def _signature(st: os.stat_result) -> tuple[int, int, int, int]:
-    return (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
 
 
 def code_signature() -> str:
@@ -49,6 +50,69 @@ def code_signature() -> str:
     return digest_bytes("\n".join(parts).encode())
 
 
+def _read(path: Path) -> dict[Any, Any] | None:
+    try:
+        with path.open("rb") as handle:
+            state = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
+            ValueError, TypeError, IndexError, KeyError):
+        return None  # none yet, or from an incompatible version: start afresh
+    if isinstance(state, dict) and state.get("format") == FORMAT:
+        data = state.get("data")
+        return data if isinstance(data, dict) else None
+    return None
+
+
+def _write(path: Path, data: dict[Any, Any]) -> None:
+    blob = pickle.dumps({"format": FORMAT, "data": data}, protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic(path, blob, durable=False)
+
+
+class _Store:
+    """One persistent map: a base file and a delta file of recent changes."""
+
+    def __init__(self, base: Path, delta: Path, enabled: bool) -> None:
+        self.base_path, self.delta_path = base, delta
+        self.enabled = enabled
+        self._data: dict[Any, Any] | None = None
+        self._delta: dict[Any, Any] = {}
+        self.loaded_ns = 0
+
+    @property
+    def data(self) -> dict[Any, Any]:
+        if self._data is None:
+            self._data = {}
+            if self.enabled:
+                for path in (self.base_path, self.delta_path):
+                    found = _read(path)
+                    if found is not None:
+                        self._data.update(found)
+                        with contextlib.suppress(OSError):
+                            self.loaded_ns = max(self.loaded_ns, path.stat().st_mtime_ns)
+        return self._data
+
+    def put(self, key: Any, value: Any) -> None:
+        self.data[key] = value
+        self._delta[key] = value
+
+    def replace(self, data: dict[Any, Any]) -> None:
+        """Drop entries (files that no longer exist): the next save rewrites the base."""
+        self._data = data
+        self._delta = {None: None}  # forces a merge
+
+    def save(self) -> None:
+        if not self._delta:
+            return
+        previous = _read(self.delta_path) or {} if self.enabled else {}
+        if len(previous) + len(self._delta) >= MERGE_AT or None in self._delta:
+            _write(self.base_path, self.data)
+            with contextlib.suppress(FileNotFoundError):
+                self.delta_path.unlink()
+        else:
+            _write(self.delta_path, {**previous, **self._delta})
+        self._delta = {}
+
+
 class Cache:
     """Digests of files and results keyed by (path, digest), for one salt."""
 
@@ -60,85 +124,82 @@ class Cache:
             hasher.update(len(item).to_bytes(8, "little"))
             hasher.update(item)
         self.salt = hasher.hexdigest()
-        base = Path(os.environ.get("DRIVER_POLICY_CACHE_DIR") or root / CACHE_DIR)
-        self.path = base / f"state-{self.salt}.pickle"
-        self.stats: dict[str, tuple[tuple[int, int, int, int], str]] = {}
-        self.results: dict[tuple[str, str], Any] = {}
-        self.runs: dict[str, Any] = {}
-        self._saved_ns = 0
-        self._dirty = False
-        if self.enabled:
-            self._load()
+        self.root = str(root)
+        self.directory = Path(os.environ.get("DRIVER_POLICY_CACHE_DIR") or root / CACHE_DIR)
+        name = self.directory / self.salt
+        self._stats = _Store(Path(f"{name}.stats"), Path(f"{name}.stats-delta"), self.enabled)
+        self._results = _Store(Path(f"{name}.results"), Path(f"{name}.results-delta"),
+                               self.enabled)
+        self.run_path = Path(f"{name}.run")
+        self._run = _read(self.run_path) if self.enabled else None
+        self._run_dirty = False
 
-    def _load(self) -> None:
-        try:
-            with self.path.open("rb") as handle:
-                state = pickle.load(handle)
-            self._saved_ns = self.path.stat().st_mtime_ns
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-                ValueError, TypeError):
-            return  # no cache, or one from an incompatible version: start afresh
-        if isinstance(state, dict) and state.get("format") == FORMAT:
-            self.stats = state.get("stats", {})
-            self.results = state.get("results", {})
-            self.runs = state.get("runs", {})
-
-    def digest(self, path: Path, rel: str) -> str | None:
+    def digest(self, rel: str) -> str | None:
         """The digest of a file's bytes; None when it cannot be read."""
+        path = os.path.join(self.root, rel)
         try:
-            st = path.stat()
+            st = os.stat(path)
         except OSError:
             return None
-        signature = _signature(st)
-        known = self.stats.get(rel)
+        signature = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        stats = self._stats.data
+        known = stats.get(rel)
         if known is not None and known[0] == signature and \
-                st.st_mtime_ns < self._saved_ns - RACY_NS:
-            return known[1]
+                st.st_mtime_ns < self._stats.loaded_ns - RACY_NS:
+            return str(known[1])
         try:
-            digest = digest_bytes(path.read_bytes())
+            with open(path, "rb") as handle:
+                digest = digest_bytes(handle.read())
         except OSError:
             return None
-        if self.enabled:
-            self.stats[rel] = (signature, digest)
-            self._dirty = True
+        if self.enabled and known != (signature, digest):
+            self._stats.put(rel, (signature, digest))
         return digest
 
     def get(self, rel: str, digest: str) -> Any:
-        return self.results.get((rel, digest)) if self.enabled else None
+        return self._results.data.get((rel, digest)) if self.enabled else None
 
     def put(self, rel: str, digest: str, result: Any) -> None:
         if self.enabled:
-            self.results[(rel, digest)] = result
-            self._dirty = True
+            self._results.put((rel, digest), result)
 
     def get_run(self, key: str) -> Any:
-        return self.runs.get(key) if self.enabled else None
+        if self._run is not None and self._run.get("key") == key:
+            return self._run.get("value")
+        return None
 
     def put_run(self, key: str, result: Any) -> None:
         if self.enabled:
-            self.runs = {key: result}  # only the latest run is worth keeping
-            self._dirty = True
+            self._run = {"key": key, "value": result}
+            self._run_dirty = True
 
     def save(self, live: set[str] | None = None) -> None:
-        """Write the state atomically, dropping entries of files that no longer exist."""
-        if not self.enabled or not self._dirty:
+        """Write what changed, dropping entries of files that no longer exist.
+
+        Keys that are not file paths (they start with "<") are kept.
+        """
+        if not self.enabled:
             return
-        if live is not None:
-            self.stats = {rel: v for rel, v in self.stats.items() if rel in live}
-            self.results = {k: v for k, v in self.results.items()
-                            if k[0] in live and self.stats.get(k[0], (None, None))[1] == k[1]}
-        state = {"format": FORMAT, "stats": self.stats, "results": self.results,
-                 "runs": self.runs}
         try:
-            write_atomic(self.path, pickle.dumps(state, protocol=pickle.HIGHEST_PROTOCOL))
-            self._prune_other_salts()
+            if live is not None and self._stats._data is not None and \
+                    set(self._stats.data) - live:
+                self._stats.replace({k: v for k, v in self._stats.data.items() if k in live})
+            if live is not None and self._results._data is not None and \
+                    any(k[0] not in live and not k[0].startswith("<")
+                        for k in self._results.data):
+                self._results.replace({k: v for k, v in self._results.data.items()
+                                       if k[0] in live or k[0].startswith("<")})
+            self._stats.save()
+            self._results.save()
+            if self._run_dirty and self._run is not None:
+                _write(self.run_path, self._run)
+                self._run_dirty = False
+                self._prune_other_salts()
         except OSError:
             pass  # a cache that cannot be written only costs time
 
     def _prune_other_salts(self) -> None:
-        for other in self.path.parent.glob("state-*.pickle"):
-            if other != self.path:
-                try:
+        for other in self.directory.glob("*.*"):
+            if other.is_file() and not other.name.startswith(self.salt):
+                with contextlib.suppress(OSError):
                     other.unlink()
-                except OSError:
-                    pass

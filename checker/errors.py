@@ -26,6 +26,9 @@ class Problem:
     severity: str = dataclasses.field(default="error", compare=False)
     rule: str = dataclasses.field(default="schema", compare=False)
 
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.col, self.field, self.message)
+
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}"
         return (

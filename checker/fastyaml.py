@@ -45,6 +45,10 @@ class Declined(Exception):
     """This file needs the reference loader."""
 
 
+DECLINE = "decline"
+_MEMO: dict[str, str] = {}  # plain scalar -> tag; evidence repeats the same small values
+
+
 class _Composer(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
     """libyaml scans, parses and composes; only tag resolution runs in Python."""
 
@@ -52,20 +56,32 @@ class _Composer(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
         if kind is yaml.ScalarNode:
             if not implicit[0]:  # quoted: always a string
                 return STR
-            if value in NULL:
-                return NULL_TAG
-            if value in BOOL:
-                return BOOL_TAG
-            if INT_RE.match(value):
-                return INT
-            if FLOAT_RE.match(value):
-                return FLOAT
-            if DATE_RE.match(value):
-                return DATE
-            if SUSPECT_RE.match(value):
+            tag = _MEMO.get(value)
+            if tag is None:
+                tag = _resolve_plain(value)
+                if len(value) <= 16 and len(_MEMO) < 4096:
+                    _MEMO[value] = tag
+            if tag is DECLINE:
                 raise Declined(value)
-            return STR
+            return tag
         return SEQ if kind is yaml.SequenceNode else MAP
+
+
+def _resolve_plain(value: str) -> str:
+    """The tag both YAML versions give a plain scalar, or DECLINE where they may differ."""
+    if value in NULL:
+        return NULL_TAG
+    if value in BOOL:
+        return BOOL_TAG
+    if INT_RE.match(value):
+        return INT
+    if FLOAT_RE.match(value):
+        return FLOAT
+    if DATE_RE.match(value):
+        return DATE
+    if SUSPECT_RE.match(value):
+        return DECLINE
+    return STR
 
 
 def compose(text: str) -> Any:

@@ -5,6 +5,7 @@ Kept free of heavy imports: a warm `check` needs only this to find what changed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -36,13 +37,7 @@ class DiskSource:
         self.root = root.resolve()
 
     def paths(self) -> list[str]:
-        out = []
-        for top in (DRIVERS_DIR, POLICIES_DIR):
-            base = self.root / top
-            if base.is_dir():
-                out += [relative(self.root, p) for p in base.rglob("*")
-                        if p.suffix in YAML_SUFFIXES and (p.is_file() or p.is_symlink())]
-        return sorted(out)
+        return walk(self.root, (DRIVERS_DIR, POLICIES_DIR), YAML_SUFFIXES)
 
     def read(self, rel: str) -> bytes:
         path = self.root / rel
@@ -84,15 +79,21 @@ def kind_of(relpath: str) -> str | None:
 
 def managed_files(root: Path) -> list[str]:
     """The files under cards/ that `render` owns (Markdown and SVG), relative to root."""
-    base = root / CARDS_DIR
-    if not base.is_dir():
-        return []
-    return sorted(
-        p.relative_to(root).as_posix()
-        for p in base.rglob("*")
-        if p.suffix in MANAGED_SUFFIXES and p.is_file()
-    )
+    return walk(root, (CARDS_DIR,), MANAGED_SUFFIXES)
 
+
+def walk(root: Path, tops: Sequence[str], suffixes: tuple[str, ...]) -> list[str]:
+    """Sorted repository-relative paths of the files (or links) under `tops` with one of
+    `suffixes`. Plain os.walk and string paths: it runs over every file on every check."""
+    base = str(root)
+    skip = len(base) + 1
+    out = []
+    for top in tops:
+        for directory, dirs, files in os.walk(os.path.join(base, top)):
+            dirs.sort()
+            prefix = directory[skip:].replace(os.sep, "/")
+            out += [f"{prefix}/{name}" for name in files if name.endswith(suffixes)]
+    return sorted(out)
 
 def expand(root: Path, paths: Sequence[str]) -> list[str]:
     """Command-line paths, relative to the repository (as `git -C` does), as repository-

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from checker.cache import Cache, digest_bytes
 from checker.errors import Problem
@@ -34,9 +34,8 @@ if TYPE_CHECKING:
 PARALLEL_FROM = 64  # fewer files than this are not worth starting workers for
 
 
-@dataclass(frozen=True)
-class Claim:
-    """What cross-file rules need of a driver."""
+class Claim(NamedTuple):
+    """What cross-file rules need of a driver. (Named tuples: they unpickle fast.)"""
 
     id: str
     file: str
@@ -45,8 +44,9 @@ class Claim:
     exclude: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class DriverResult:
+class DriverResult(NamedTuple):
+    """Everything `check` needs of one driver file, small enough to cache by the thousand."""
+
     rel: str
     problems: tuple[Problem, ...] = ()
     claim: Claim | None = None
@@ -122,11 +122,18 @@ def compute(rels: Sequence[str], jobs: int) -> list[DriverResult]:
         return [r for part in pool.imap(_process_chunk, chunks) for r in part]
 
 
-@dataclass(frozen=True)
-class _Stored:
+class Override(NamedTuple):
+    rel: str
+    id: str
+    until: date
+    verdict: str
+    computed: str
+
+
+class _Stored(NamedTuple):
     """A whole run's result, reused when no input changed (override expiry aside)."""
 
-    results: list[DriverResult]
+    overrides: list[Override]
     problems: list[Problem]  # everything but expired overrides
     summary: str
 
@@ -139,50 +146,99 @@ def run_check(root: Path, today: date, *, use_cache: bool = True,
     paths = source.paths()
     drivers = [rel for rel in paths if kind_of(rel) == "driver"]
     others = [rel for rel in paths if kind_of(rel) != "driver"]
+    cache = open_cache(root, use_cache)
+    digests = {rel: cache.digest(rel) for rel in drivers}
+    cards = managed_files(root)
+    card_digests = {rel: cache.digest(rel) for rel in cards}
+    generated = {rel: cache.digest(rel) for rel in _schema_files(root)}
+    other_digests = {rel: cache.digest(rel) for rel in others}
+    run_key = _run_key(cache.salt, digests, card_digests, generated, other_digests)
+    stored = cache.get_run(run_key)
+    if not isinstance(stored, _Stored):
+        stored = _full_run(root, source, drivers, others, digests, card_digests,
+                           _run_key(cache.salt, other_digests), cache, jobs)
+        cache.put_run(run_key, stored)
+    problems = stored.problems + _expired_overrides(root, stored.overrides, today)
+    cache.save(live=set(paths) | set(cards) | set(generated))
+    return CheckResult(sorted(set(problems), key=Problem.sort_key), stored.summary, len(paths))
+
+
+def open_cache(root: Path, enabled: bool = True) -> Cache:
+    """The cache for this repository's policy and templates."""
     templates = sorted(p for p in (root / "templates").glob("*") if p.is_file()) \
         if (root / "templates").is_dir() else []
     policy_file = root / DEFAULT_POLICY
     policy_bytes = policy_file.read_bytes() if policy_file.is_file() else b""
-    cache = Cache(root, [policy_bytes, *(p.name.encode() + b"\0" + p.read_bytes()
-                                         for p in templates)], enabled=use_cache)
-    digests = {rel: cache.digest(root / rel, rel) for rel in drivers}
-    cards = managed_files(root)
-    card_digests = {rel: cache.digest(root / rel, rel) for rel in cards}
-    generated = {rel: cache.digest(root / rel, rel) for rel in _schema_files(root)}
-    other_digests = {rel: cache.digest(root / rel, rel) for rel in others}
-    run_key = _run_key(cache.salt, digests, card_digests, generated, other_digests)
-    stored = cache.get_run(run_key)
-    if not isinstance(stored, _Stored):
-        stored = _full_run(root, source, drivers, others, digests, card_digests, cache, jobs)
-        cache.put_run(run_key, stored)
-    problems = stored.problems + _expired_overrides(root, stored.results, today)
-    cache.save(live=set(paths) | set(cards) | set(generated))
-    return CheckResult(sorted(set(problems)), stored.summary, len(paths))
+    return Cache(root, [policy_bytes, *(p.name.encode() + b"\0" + p.read_bytes()
+                                        for p in templates)], enabled=enabled)
 
 
-def _full_run(root: Path, source: DiskSource, drivers: list[str], others: list[str],
-              digests: dict[str, str | None], card_digests: dict[str, str | None],
-              cache: Cache, jobs: int | None) -> _Stored:
+def cached_claims(root: Path, rels: Sequence[str]) -> tuple[list[Claim], list[str]]:
+    """Cross-file claims of drivers whose results are cached, and the files that are not."""
+    cache = open_cache(root)
+    claims, missing = [], []
+    for rel in rels:
+        digest = cache.digest(rel)
+        result = cache.get(rel, digest) if digest else None
+        if isinstance(result, DriverResult):
+            if result.claim is not None:
+                claims.append(result.claim)
+        else:
+            missing.append(rel)
+    return claims, missing
+
+
+class _Base(NamedTuple):
+    """The policies' and fixtures' own problems (fixture verdicts included)."""
+
+    problems: list[Problem]
+    fixtures: int
+    policy_valid: bool
+
+
+def _base(root: Path, source: DiskSource, others: list[str], key: str,
+          cache: Cache) -> tuple[_Base, Policy | None]:
+    """Policies and fixtures are few: they take the ordinary path, cached as a whole."""
     from checker.repository import build_workspace
 
-    global _CONTEXT
-    # Policies and fixtures are few: they take the ordinary path.
+    cached = cache.get("<policies>", key)
+    if isinstance(cached, _Base):
+        return cached, None  # the policy itself is parsed only if a driver needs it
     base = build_workspace(source, root, others) if others else None
     problems = list(base.problems) if base else []
     policy = base.policy if base else None
     if base is None:
         problems.append(Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
                                 rule="policy"))
+    elif policy is not None:
+        problems += _fixture_problems(root, base.fixtures, policy)
+    result = _Base(problems, len(base.fixtures) if base else 0, policy is not None)
+    cache.put("<policies>", key, result)
+    return result, policy
+
+
+def _load_policy(root: Path) -> Policy:
+    from checker.policy import load_policy
+
+    return load_policy(root / DEFAULT_POLICY, DEFAULT_POLICY)
+
+
+def _full_run(root: Path, source: DiskSource, drivers: list[str], others: list[str],
+              digests: dict[str, str | None], card_digests: dict[str, str | None],
+              others_key: str, cache: Cache, jobs: int | None) -> _Stored:
+    global _CONTEXT
+    base, policy = _base(root, source, others, others_key, cache)
+    problems = list(base.problems)
     results: list[DriverResult] = []
     todo = []
     for rel in drivers:
         digest = digests[rel]
-        cached = cache.get(rel, digest) if digest and policy is not None else None
+        cached = cache.get(rel, digest) if digest and base.policy_valid else None
         if cached is not None:
             results.append(cached)
         else:
             todo.append(rel)
-    if policy is None:
+    if not base.policy_valid:
         from checker.load import read_document
         from checker.validate import validate_driver
 
@@ -191,7 +247,8 @@ def _full_run(root: Path, source: DiskSource, drivers: list[str], others: list[s
             if doc is not None:
                 found += validate_driver(doc)[1]
             results.append(DriverResult(rel, tuple(found)))
-    else:
+    elif todo:
+        policy = policy or _load_policy(root)
         _CONTEXT = _Context(root, policy)
         fresh = compute(todo, jobs or os.cpu_count() or 1)
         for result in fresh:
@@ -203,19 +260,22 @@ def _full_run(root: Path, source: DiskSource, drivers: list[str], others: list[s
     for result in results:
         problems += result.problems
     problems += _cross_file(root, results)
-    if policy is not None:
-        problems += _fixture_problems(root, base.fixtures if base else [], policy)
+    if base.policy_valid:
+        policy = policy or _load_policy(root)
         problems += _card_problems(root, policy, results, card_digests)
     problems += _schema_problems(root)
     counts = Counter(r.effective for r in results if r.effective)
     overrides = sum(1 for r in results if r.overridden)
     evaluated = sum(1 for r in results if r.effective)
-    label = policy.label if policy else "an invalid policy"
+    label = policy.label if policy is not None else "an invalid policy"
     order = ("keep", "keep-annotate", "deprecate", "remove")
     summary = (f"{evaluated} driver(s) evaluated under {label}: "
                + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
-               + f"; {overrides} override(s); {len(base.fixtures) if base else 0} fixture(s)")
-    return _Stored(results, problems, summary)
+               + f"; {overrides} override(s); {base.fixtures} fixture(s)")
+    overrides = [Override(r.rel, r.claim.id, r.override_until, r.override_verdict or "",
+                          r.computed or "")
+                 for r in results if r.override_until is not None and r.claim is not None]
+    return _Stored(overrides, problems, summary)
 
 
 def _run_key(salt: str, *groups: dict[str, str | None]) -> str:
@@ -238,15 +298,15 @@ def _locate(root: Path, rel: str, keypath: tuple[str | int, ...]) -> tuple[int, 
     return doc.locate(keypath) if doc is not None else (1, 1)
 
 
-def _expired_overrides(root: Path, results: Sequence[DriverResult], today: date) -> list[Problem]:
+def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -> list[Problem]:
     problems = []
-    for r in results:
-        if r.override_until is not None and r.override_until < today and r.claim:
-            line, col = _locate(root, r.rel, ("verdict", "override", "until"))
+    for o in overrides:
+        if o.until < today:
+            line, col = _locate(root, o.rel, ("verdict", "override", "until"))
             problems.append(Problem(
-                r.rel, line, col, "verdict.override.until",
-                f"{r.claim.id}: override to {r.override_verdict} expired on {r.override_until}; "
-                f"renew it with a reason or record the computed {r.computed}", rule="verdict"))
+                o.rel, line, col, "verdict.override.until",
+                f"{o.id}: override to {o.verdict} expired on {o.until}; "
+                f"renew it with a reason or record the computed {o.computed}", rule="verdict"))
     return problems
 
 

@@ -282,9 +282,29 @@ def environment(templates: Path) -> jinja2.Environment:
         lstrip_blocks=True,
         finalize=_finalize,
         auto_reload=False,
+        bytecode_cache=_bytecode_cache(templates.parent),
     )
     env.filters.update(FILTERS)
     return env
+
+
+def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
+    """Compiled templates kept beside the check cache (keyed by their source checksum by
+    jinja2 itself), so a short run does not compile the card template again."""
+    import os
+
+    import jinja2
+
+    from checker.cache import CACHE_DIR
+
+    if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
+        return None
+    directory = Path(os.environ.get("DRIVER_POLICY_CACHE_DIR") or root / CACHE_DIR) / "jinja"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 # -- what a card shows ---------------------------------------------------------------

@@ -15,7 +15,7 @@ FORMATS = ("text", "json", "github", "sarif")
 def report(
     problems: Sequence[Problem], fmt: str, out: TextIO, *, checked: int, summary: str = ""
 ) -> None:
-    REPORTERS[fmt](sorted(problems), out, checked, summary)
+    REPORTERS[fmt](sorted(problems, key=Problem.sort_key), out, checked, summary)
 
 
 def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:

@@ -51,16 +51,30 @@ def _read(source: FileSource, rel: str) -> tuple[Document | None, list[Problem]]
 
 
 def load_workspace(root: Path, files: Sequence[str] | None = None) -> Workspace:
-    """Load the working tree at `root` (see build_workspace)."""
+    """Load the working tree at `root` (see build_workspace).
+
+    When only some files are asked about, the other drivers' claims for the cross-file
+    rules come from the check cache where it has them (the pre-commit case).
+    """
     root = root.resolve()
     if not (root / DRIVERS_DIR).is_dir() and not (root / POLICIES_DIR).is_dir():
         raise UsageError(f"{root} has no drivers/ or policies/ directory; "
                          "run inside a policy repository or pass -C DIR")
-    return build_workspace(DiskSource(root), root, files)
+
+    def claims(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
+        from checker.pipeline import cached_claims
+
+        known, missing = cached_claims(root, rels)
+        return [*known, *_valid_drivers(source, missing)]
+
+    return build_workspace(DiskSource(root), root, files, claims)
 
 
-def build_workspace(source: FileSource, root: Path,
-                    files: Sequence[str] | None = None) -> Workspace:
+ClaimsOf = Callable[[FileSource, Sequence[str]], "list[Claimant]"]
+
+
+def build_workspace(source: FileSource, root: Path, files: Sequence[str] | None = None,
+                    claims_of: ClaimsOf | None = None) -> Workspace:
     """Load and validate `files` (default: every file of the source).
 
     The default policy is always loaded, since verdicts need it; cross-file rules are
@@ -118,12 +132,12 @@ def build_workspace(source: FileSource, root: Path,
         problems += found
 
     if files is None or by_kind["driver"]:
-        every = drivers
+        every: list[Claimant] = list(drivers)
         focus: set[str] | None = None
         if files is not None:
             focus = set(by_kind["driver"])
             others = [rel for rel in every_path if kind_of(rel) == "driver" and rel not in focus]
-            every = drivers + [d for d in _valid_drivers(source, others)]
+            every += (claims_of or _valid_drivers)(source, others)
         def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
             doc = documents.get(file)
             return doc.locate(keypath) if doc is not None else (1, 1)
@@ -132,7 +146,7 @@ def build_workspace(source: FileSource, root: Path,
     return Workspace(root, drivers, policy, fixtures, sorted(set(problems)), read, documents)
 
 
-def _valid_drivers(source: FileSource, rels: Sequence[str]) -> list[Driver]:
+def _valid_drivers(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
     out = []
     for rel in rels:
         doc, found = _read(source, rel)

@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from collect_fixtures import POLICY, History, OracleSignals, lines, oracle
 
 from checker.collect.rules import CollectRules, month_keys, months_before
 from checker.collect.run import DriverPaths, collect
-from tests.collect_fixtures import POLICY, History, OracleSignals, lines, oracle
 
 RULES = CollectRules.from_policy(POLICY)
 

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from collect_fixtures import GIT_ENV, POLICY, History, git, lines
 from ruamel.yaml import YAML
 
 from checker.collect.run import ProgressLine
 from checker.collect.write import split_segments
-from tests.collect_fixtures import GIT_ENV, POLICY, History, git, lines
 
 DEVICE_C = """\
 static const struct pci_device_id foo_ids[] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from collect_fixtures import POLICY
 
 from checker.collect.rules import CollectRules
 from checker.collect.tree import (
@@ -17,7 +18,6 @@ from checker.collect.tree import (
 )
 from checker.errors import CheckerError
 from checker.paths import PathSpec
-from tests.collect_fixtures import POLICY
 
 MAINTAINERS = """\
 List of maintainers and how to submit kernel changes

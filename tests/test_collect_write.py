@@ -168,3 +168,13 @@ def test_error_driver_with_bad_pattern(tmp_path: Path) -> None:
     _, _, problem = read_driver(tmp_path, path)
     assert problem == ("drivers/x/y.yaml: paths: path pattern '../etc/' must name files "
                        "inside the tree")
+
+
+def test_quick_segment_agrees_with_split_segments() -> None:
+    from checker.collect.write import _quick_segment
+
+    text = SEED.read_text()
+    for segment in split_segments(text):
+        if segment.key and segment.key != "schema":
+            quick = _quick_segment(text, segment.key)
+            assert quick is not None and quick.lines == segment.lines, segment.key

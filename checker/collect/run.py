@@ -15,13 +15,7 @@ import queue
 import sys
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import (
-    FIRST_COMPLETED,
-    Future,
-    ProcessPoolExecutor,
-    ThreadPoolExecutor,
-    wait,
-)
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -32,12 +26,12 @@ from checker.collect.gitrepo import (
     Revision,
     commit_times,
     open_repo,
-    repo_path,
     resolve,
     shallow_boundary,
 )
 from checker.collect.history import (
     Activity,
+    Listing,
     Slice,
     Task,
     list_window,
@@ -128,12 +122,16 @@ def collect(
     jobs: int = 0,
     progress: Callable[[int], None] | None = None,
 ) -> Collected:
-    """Signals for every driver in `drivers`, from the checkout at `kernel`."""
+    """Signals for every driver in `drivers`, from the checkout at `kernel`.
+
+    With several processes, the tree at REV is read by one of them while this one
+    lists the window's commits; then the history runs are shared out among them.
+    """
     timings: dict[str, float] = {}
-    clock = time.monotonic()
     specs = {d.id: d.spec for d in drivers}
     if len(specs) != len(drivers):
         raise CheckerError("collect: the same driver id was given twice")
+    spec_data = tuple((d.id, d.include, d.exclude) for d in drivers)
     repo = open_repo(kernel)
     try:
         revision = resolve(repo, rev)
@@ -143,34 +141,25 @@ def collect(
         warnings: list[str] = []
         complete = _check_depth(repo, kernel, start, start_ts, warnings)
         mailmap = _mailmap_blob(repo, revision)
-        listing = list_window(repo, revision.sha, start_ts, end_ts)
-        timings["list"] = time.monotonic() - clock
-
-        pathspecs = pathspecs_for(specs.values())
-        spec_data = tuple((d.id, d.include, d.exclude) for d in drivers)
-
-        def make(window: Slice, revs: tuple[str, ...]) -> Task:
-            return Task(str(kernel), revision.sha, window, pathspecs, spec_data, rules,
-                        mailmap, revs)
-
-        jobs = jobs or default_jobs()
-        pieces = jobs * SLICES_PER_JOB if jobs > 1 else 1
-        tasks = plan_tasks(listing, start_ts, end_ts, pieces, make)
-        # The tree at REV is read by a thread of this process while the history
-        # workers run: this process would otherwise only wait for them.
-        with ThreadPoolExecutor(max_workers=1) as side:
-            jobs_started: list[Future[Any]] = []
-
-            def read_tree_meanwhile() -> None:
-                jobs_started.append(
-                    side.submit(_timed, read_tree, repo, revision.sha, specs, rules))
-
-            clock = time.monotonic()
-            totals, commits_read = _run_tasks(tasks, jobs, progress, read_tree_meanwhile)
-            timings["history"] = time.monotonic() - clock
-            facts, timings["tree"] = jobs_started[0].result()
     finally:
         repo.close()
+    pathspecs = pathspecs_for(specs.values())
+
+    def make(window: Slice, revs: tuple[str, ...]) -> Task:
+        return Task(str(kernel), revision.sha, window, pathspecs, spec_data, rules, mailmap,
+                    revs)
+
+    jobs = jobs or default_jobs()
+    with Runner(jobs, progress) as runner:
+        tree_job = runner.call(_read_tree_task, str(kernel), revision.sha, spec_data, rules)
+        clock = time.monotonic()
+        listing = _list(str(kernel), revision.sha, start_ts, end_ts)
+        timings["list"] = time.monotonic() - clock
+        pieces = jobs * SLICES_PER_JOB if jobs > 1 else 1
+        tasks = plan_tasks(listing, start_ts, end_ts, pieces, make)
+        totals, commits_read = runner.walk(tasks)
+        timings["history"] = time.monotonic() - clock
+        facts, timings["tree"] = tree_job()
 
     months = month_keys(start, end)
     result = Collected(revision.sha, start, end, {}, {}, {}, commits_read, warnings, timings)
@@ -183,11 +172,6 @@ def collect(
         if tree.maintainers_status is not None:
             result.maintainers_status[driver.id] = tree.maintainers_status
     return result
-
-
-def _timed(function: Callable[..., Any], *args: Any) -> tuple[Any, float]:
-    clock = time.monotonic()
-    return function(*args), time.monotonic() - clock
 
 
 def _signals(revision: Revision, start: date, end: date, months: list[str], act: Activity,
@@ -276,51 +260,94 @@ def default_jobs() -> int:
     return max(1, cores)
 
 
-def _run_tasks(tasks: list[Task], jobs: int, progress: Callable[[int], None] | None,
-               meanwhile: Callable[[], None]) -> tuple[dict[str, Activity], int]:
-    """Run the tasks (in worker processes when jobs > 1); call `meanwhile` once they
-    are under way (after the workers are forked, so that no thread of ours is running
-    while they are)."""
-    jobs = min(jobs or default_jobs(), len(tasks))
-    totals: dict[str, Activity] = {}
-    read = 0
+def _read_tree_task(kernel: str, sha: str,
+                    spec_data: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...],
+                    rules: CollectRules) -> tuple[dict[str, TreeFacts], float]:
+    clock = time.monotonic()
+    repo = open_repo(Path(kernel))
+    try:
+        specs = {owner: PathSpec(inc, exc) for owner, inc, exc in spec_data}
+        return read_tree(repo, sha, specs, rules), time.monotonic() - clock
+    finally:
+        repo.close()
 
-    def absorb(found: dict[str, Activity], count: int) -> None:
-        nonlocal read
-        read += count
-        for driver, act in found.items():
-            if driver in totals:
-                totals[driver].merge(act)
-            else:
-                totals[driver] = act
 
-    if jobs <= 1:
-        meanwhile()
-        for task in tasks:
-            absorb(*run_task(task, progress))
-        return totals, read
+def _list(kernel: str, sha: str, start: int, end: int) -> Listing:
+    repo = open_repo(Path(kernel))
+    try:
+        return list_window(repo, sha, start, end)
+    finally:
+        repo.close()
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    channel = context.Queue() if progress is not None else None
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
-                             initializer=_init_worker, initargs=(channel,)) as pool:
+
+class Runner:
+    """Runs work in this process (jobs == 1) or in a pool of worker processes.
+
+    The pool is started (its workers forked) before this process starts any thread
+    or git command of its own; work is then handed out as it is planned.
+    """
+
+    def __init__(self, jobs: int, progress: Callable[[int], None] | None) -> None:
+        self.jobs = max(1, jobs)
+        self.progress = progress
+        self.pool: ProcessPoolExecutor | None = None
+        self.channel: Any = None
+
+    def __enter__(self) -> Runner:
+        if self.jobs > 1:
+            method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+            context = multiprocessing.get_context(method)
+            self.channel = context.Queue() if self.progress is not None else None
+            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                            initializer=_init_worker,
+                                            initargs=(self.channel,))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def call(self, function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
+        """Start function(*args); the returned callable waits for its result."""
+        if self.pool is None:
+            value = function(*args)
+            return lambda: value
+        future = self.pool.submit(function, *args)
+        return future.result
+
+    def walk(self, tasks: list[Task]) -> tuple[dict[str, Activity], int]:
+        """Run the history tasks; per-driver activity summed, and commits read."""
+        totals: dict[str, Activity] = {}
+        read = 0
+
+        def absorb(found: dict[str, Activity], count: int) -> None:
+            nonlocal read
+            read += count
+            for driver, act in found.items():
+                if driver in totals:
+                    totals[driver].merge(act)
+                else:
+                    totals[driver] = act
+
+        if self.pool is None:
+            for task in tasks:
+                absorb(*run_task(task, self.progress))
+            return totals, read
         pending: set[Future[tuple[dict[str, Activity], int]]] = {
-            pool.submit(_worker, task) for task in tasks
+            self.pool.submit(_worker, task) for task in tasks
         }
-        meanwhile()
         try:
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
-                _drain(channel, progress)
+                _drain(self.channel, self.progress)
                 for future in done:
                     absorb(*future.result())
         except BaseException:
             for future in pending:
                 future.cancel()
             raise
-    _drain(channel, progress)
-    return totals, read
+        _drain(self.channel, self.progress)
+        return totals, read
 
 
 def _drain(channel: Any, progress: Callable[[int], None] | None) -> None:
@@ -366,11 +393,3 @@ class ProgressLine:
             self._draw(time.monotonic())
             self.stream.write("\n")
             self.stream.flush()
-
-
-def describe(kernel: Path) -> str:
-    repo = open_repo(kernel)
-    try:
-        return repo_path(repo)
-    finally:
-        repo.close()

@@ -36,6 +36,7 @@ from typing import Any
 from checker.collect.run import SIGNAL_KEYS, DriverPaths
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
+_TOP_KEY_AT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t\r\n]|$)")
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9 _./()+,-]*[A-Za-z0-9_./)+-]$|^[A-Za-z_]$")
 _RESERVED = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}
 
@@ -92,6 +93,25 @@ class DriverFile:
         return None
 
 
+def _quick_segment(text: str, key: str) -> Segment | None:
+    """The segment of a top-level `key`, without splitting the whole file (None: use
+    split_segments)."""
+    start = text.find(f"\n{key}:")
+    if start < 0:
+        return None
+    start += 1
+    end = start
+    while True:
+        end = text.find("\n", end)
+        if end < 0 or end + 1 >= len(text):
+            end = len(text)
+            break
+        end += 1
+        if _TOP_KEY_AT.match(text, end):
+            break
+    return Segment(key, text[start:end].splitlines(keepends=True))
+
+
 def driver_id(root: Path, path: Path) -> str:
     relative = path.relative_to(root / "drivers").with_suffix("")
     return relative.as_posix()
@@ -114,7 +134,7 @@ def read_driver(root: Path, path: Path) -> tuple[DriverFile | None, DriverPaths 
     except (OSError, UnicodeDecodeError) as exc:
         return None, None, f"{shown}: cannot read: {exc}"
     doc = DriverFile(path, driver_id(root, path), text)
-    segment = doc.segment("paths")
+    segment = _quick_segment(text, "paths") or doc.segment("paths")
     if segment is None:
         return None, None, f"{shown}: no `paths:` mapping (collect needs paths.include)"
     try:
@@ -310,10 +330,16 @@ def render(doc: DriverFile, signals: Mapping[str, Any] | None,
     loader = _safe_loader()
 
     def current(key: str) -> Any:
+        """The key's value now (Ellipsis when absent or unreadable: rewrite it)."""
+        from ruamel.yaml.error import YAMLError
+
         segment = by_key.get(key)
         if segment is None:
             return ...
-        data = loader.load("".join(segment.body))
+        try:
+            data = loader.load("".join(segment.body))
+        except YAMLError:
+            return ...
         return data.get(key) if isinstance(data, dict) else ...
 
     replacements: dict[str, list[str]] = {}

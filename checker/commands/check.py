@@ -57,6 +57,10 @@ def run(args: argparse.Namespace) -> int:
         from checker.errors import UsageError
 
         raise UsageError("--jobs must be at least 1")
+    if args.no_cache:  # one switch that every part (and worker process) honours
+        import os
+
+        os.environ["DRIVER_POLICY_NO_CACHE"] = "1"
     if files is None:
         from checker.pipeline import run_check
 

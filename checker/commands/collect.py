@@ -137,6 +137,14 @@ def _rules(args: argparse.Namespace, root: Path) -> Any:
     return CollectRules.from_policy(data)
 
 
+def _need_git() -> None:
+    """Import gitpython (and so find git) here, with a clean message if it fails."""
+    try:
+        import git  # noqa: F401
+    except ImportError as exc:
+        raise CheckerError(f"collect needs git and gitpython: {exc}") from None
+
+
 def _check_rev(rev: str) -> None:
     if not rev or rev.startswith("-"):
         raise UsageError(f"--rev {rev!r}: a revision cannot be empty or begin with '-'")
@@ -146,8 +154,10 @@ def run_collect(args: argparse.Namespace) -> int:
     """Collect signals for every driver (or the IDs given) and write them back."""
     _check_rev(args.rev)
     root = _root(args)
+    _need_git()
     from checker.collect.run import ProgressLine, collect
     from checker.collect.write import (
+        driver_id,
         find_driver_files,
         read_driver,
         render,
@@ -156,16 +166,9 @@ def run_collect(args: argparse.Namespace) -> int:
 
     rules = _rules(args, root)
     load_clock = time.monotonic()
-    problems: list[str] = []
-    loaded = []
-    for path in find_driver_files(root):
-        doc, paths, problem = read_driver(root, path)
-        if doc is None or paths is None:
-            problems.append(problem)
-        else:
-            loaded.append((doc, paths))
+    files = find_driver_files(root)
     if args.ids:
-        known = {doc.id for doc, _ in loaded}
+        known = {driver_id(root, path) for path in files}
         unknown = [i for i in args.ids if i not in known]
         if unknown:
             raise UsageError(
@@ -173,7 +176,15 @@ def run_collect(args: argparse.Namespace) -> int:
                 "drivers/SUBSYSTEM/NAME.yaml)"
             )
         wanted = set(args.ids)
-        loaded = [(doc, paths) for doc, paths in loaded if doc.id in wanted]
+        files = [path for path in files if driver_id(root, path) in wanted]
+    problems: list[str] = []
+    loaded = []
+    for path in files:
+        doc, paths, problem = read_driver(root, path)
+        if doc is None or paths is None:
+            problems.append(problem)
+        else:
+            loaded.append((doc, paths))
     if not loaded:
         for problem in problems:
             print(problem, file=sys.stderr)
@@ -303,6 +314,7 @@ def run_new(args: argparse.Namespace) -> int:
         raise CheckerError(f"{target.relative_to(root).as_posix()} already exists; "
                            "refusing to overwrite it (edit it, or run collect)")
 
+    _need_git()
     from checker.collect.gitrepo import open_repo, resolve
     from checker.collect.run import DriverPaths, ProgressLine, collect
     from checker.collect.write import render_signals, scalar, write_if_changed
