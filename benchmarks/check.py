@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -42,14 +41,16 @@ def run(argv: list[str], cwd: Path | None = None) -> tuple[float, int, int]:
         "t = time.perf_counter() - t\n"
         "print(t, code, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
-    done = subprocess.run([sys.executable, "-c", wrapper, *argv], capture_output=True,
-                          text=True, cwd=cwd, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", wrapper, *argv], capture_output=True, text=True, cwd=cwd, check=True
+    )
     seconds, code, rss = done.stdout.split()
     return float(seconds), int(code), int(rss)
 
 
-def best(argv: list[str], repeat: int, cwd: Path | None = None,
-         before: object = None) -> tuple[float, int]:
+def best(
+    argv: list[str], repeat: int, cwd: Path | None = None, before: object = None
+) -> tuple[float, int]:
     times, peak = [], 0
     for _ in range(repeat):
         if callable(before):
@@ -62,8 +63,11 @@ def best(argv: list[str], repeat: int, cwd: Path | None = None,
 
 def measure(n: int, repeat: int) -> dict[str, float]:
     corpus = OUT / f"corpus-{n}"
-    subprocess.run([sys.executable, str(ROOT / "benchmarks/make_corpus.py"), str(n),
-                    "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks/make_corpus.py"), str(n), "--out", str(corpus)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     dp = str(BIN / "driver-policy")
     cache = corpus / ".driver-policy-cache"
     check = [dp, "-C", str(corpus), "check", "--today", "2026-11-21"]
@@ -87,20 +91,25 @@ def measure(n: int, repeat: int) -> dict[str, float]:
     schema = ROOT / "schema" / "driver.schema.json"
     result["jsonschema"], _ = best(
         [str(BIN / "check-jsonschema"), "--schemafile", str(schema), *map(str, files)],
-        1 if n > 5000 else repeat)
+        1 if n > 5000 else repeat,
+    )
     result["jsonschema_one"], _ = best(
-        [str(BIN / "check-jsonschema"), "--schemafile", str(schema), str(victim)], repeat)
+        [str(BIN / "check-jsonschema"), "--schemafile", str(schema), str(victim)], repeat
+    )
     result["straightforward"], _ = best(
         [sys.executable, str(ROOT / "benchmarks/straightforward.py"), str(corpus)],
-        1 if n > 500 else repeat)
+        1 if n > 500 else repeat,
+    )
     return result
 
 
 def table(results: list[dict[str, float]]) -> str:
-    head = ("| N | check cold | warm | one file changed | validate one file | peak RSS "
-            "| check-jsonschema | straightforward | cold vs check-jsonschema "
-            "| cold vs straightforward | cold per file |\n"
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+    head = (
+        "| N | check cold | warm | one file changed | validate one file | peak RSS "
+        "| check-jsonschema | straightforward | cold vs check-jsonschema "
+        "| cold vs straightforward | cold per file |\n"
+        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+    )
     rows = []
     for r in results:
         rows.append(
@@ -109,17 +118,21 @@ def table(results: list[dict[str, float]]) -> str:
             f"| {r['cold_rss'] / 1024:.0f} MB | {r['jsonschema']:.1f} s "
             f"| {r['straightforward']:.1f} s | {r['jsonschema'] / r['cold']:.1f}x faster "
             f"| {r['straightforward'] / r['cold']:.1f}x faster "
-            f"| {r['cold'] / r['n'] * 1000:.2f} ms |")
+            f"| {r['cold'] / r['n'] * 1000:.2f} ms |"
+        )
     one = results[0]
     rows.append("")
-    rows.append(f"validate of one file vs check-jsonschema on one file: "
-                f"{one['validate_one']:.2f} s vs {one['jsonschema_one']:.2f} s.")
+    rows.append(
+        f"validate of one file vs check-jsonschema on one file: "
+        f"{one['validate_one']:.2f} s vs {one['jsonschema_one']:.2f} s."
+    )
     return head + "\n".join(rows) + "\n"
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
@@ -130,9 +143,11 @@ def main() -> int:
         results.append(measure(n, args.repeat))
         print(f"N={n} measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     text = table(results)
-    machine = (f"{platform.machine()}, {os.cpu_count()} cores, Python "
-               f"{platform.python_version()}, load average at the end "
-               f"{os.getloadavg()[0]:.2f}")
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load average at the end "
+        f"{os.getloadavg()[0]:.2f}"
+    )
     block = f"{BEGIN}\nMeasured on {machine}; best of {args.repeat}.\n\n{text}{END}"
     print(block)
     if args.write:

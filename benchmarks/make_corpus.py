@@ -39,11 +39,50 @@ SUBSYSTEMS = {
     "platform": ("platform", "drivers/platform/x86"),
     "crypto": ("crypto", "drivers/crypto"),
 }
-WORDS = ("controller adapter bridge interface legacy serial parallel gigabit wireless "
-         "sensor codec tuner host port fabric offload firmware queue ring buffer dma "
-         "interrupt register link phy mac transport protocol vendor board chip card").split()
-DOMAINS = ("lore.kernel.org", "docs.kernel.org", "cateee.net", "www.phoronix.com",
-           "lwn.net", "bugzilla.kernel.org", "github.com", "docs.nvidia.com")
+WORDS = [
+    "controller",
+    "adapter",
+    "bridge",
+    "interface",
+    "legacy",
+    "serial",
+    "parallel",
+    "gigabit",
+    "wireless",
+    "sensor",
+    "codec",
+    "tuner",
+    "host",
+    "port",
+    "fabric",
+    "offload",
+    "firmware",
+    "queue",
+    "ring",
+    "buffer",
+    "dma",
+    "interrupt",
+    "register",
+    "link",
+    "phy",
+    "mac",
+    "transport",
+    "protocol",
+    "vendor",
+    "board",
+    "chip",
+    "card",
+]
+DOMAINS = (
+    "lore.kernel.org",
+    "docs.kernel.org",
+    "cateee.net",
+    "www.phoronix.com",
+    "lwn.net",
+    "bugzilla.kernel.org",
+    "github.com",
+    "docs.nvidia.com",
+)
 
 
 def sentence(rng: random.Random, words: int) -> str:
@@ -125,11 +164,20 @@ def driver_text(rng: random.Random, subsystem: str, name: str, index: int) -> st
         upstream.append(("removal-proposed", f"2026-{rng.randint(1, 3):02d}", 1))
     lines.append("upstream:" if upstream else "upstream: []")
     for action, when, ref in upstream:
-        lines += [f"  - action: {action}", f'    date: "{when}"',
-                  f"    summary: {sentence(rng, 10)}", f"    sources: [{ref}]"]
+        lines += [
+            f"  - action: {action}",
+            f'    date: "{when}"',
+            f"    summary: {sentence(rng, 10)}",
+            f"    sources: [{ref}]",
+        ]
     if rng.random() < 0.1:
-        lines += ["users_reported:", "  - who: An illustrative user",
-                  f"    claim: {sentence(rng, 12)}", '    date: "2025-10"', "    sources: [2]"]
+        lines += [
+            "users_reported:",
+            "  - who: An illustrative user",
+            f"    claim: {sentence(rng, 12)}",
+            '    date: "2025-10"',
+            "    sources: [2]",
+        ]
     else:
         lines.append("users_reported: []")
     if rng.random() < 0.9:
@@ -152,20 +200,34 @@ def driver_text(rng: random.Random, subsystem: str, name: str, index: int) -> st
             f"  active_months: {sum(1 for r in rows if r[1])}",
             "  monthly:",
         ]
-        lines += [f'    - {{month: "{m}", commits: {c}, added: {a}, removed: {r}}}'
-                  for m, c, a, r in rows]
-        lines += ["  first_commit: 2008-06-01", "  last_commit: null",
-                  "  last_substantive_commit: null"]
+        lines += [
+            f'    - {{month: "{m}", commits: {c}, added: {a}, removed: {r}}}' for m, c, a, r in rows
+        ]
+        lines += [
+            "  first_commit: 2008-06-01",
+            "  last_commit: null",
+            "  last_substantive_commit: null",
+        ]
     else:
         lines.append("signals: null")
     lines.append("sources:")
     for number in range(n_sources):
         domain = rng.choice(DOMAINS)
-        lines += [f"  - url: https://{domain}/example/{index}/{number}",
-                  "    claim: >-", folded(paragraph(rng, 1), 6),
-                  f'    date: "{rng.randint(2019, 2026)}-{rng.randint(1, 12):02d}"']
-    lines += ["verdict:", "  value: VERDICT", "  confidence: null", "  recommendation: >-",
-              folded(paragraph(rng, 2), 4), "  notes: >-", folded(paragraph(rng, 4), 4)]
+        lines += [
+            f"  - url: https://{domain}/example/{index}/{number}",
+            "    claim: >-",
+            folded(paragraph(rng, 1), 6),
+            f'    date: "{rng.randint(2019, 2026)}-{rng.randint(1, 12):02d}"',
+        ]
+    lines += [
+        "verdict:",
+        "  value: VERDICT",
+        "  confidence: null",
+        "  recommendation: >-",
+        folded(paragraph(rng, 2), 4),
+        "  notes: >-",
+        folded(paragraph(rng, 4), 4),
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -174,8 +236,11 @@ def plant_problem(rng: random.Random, text: str) -> str:
     if choice == 0:
         return text.replace("deployment: ", "deployment: wide", 1)
     if choice == 1:
-        return text.replace("  files: ", "  files: -", 1) if "  files: " in text \
+        return (
+            text.replace("  files: ", "  files: -", 1)
+            if "  files: " in text
             else text.replace("schema: 1", "schema: one", 1)
+        )
     if choice == 2:
         return text.replace("granularity: directory", "granularity: directory\n\tbad: tab", 1)
     return text.replace("summary: >-", "summry: >-", 1)
@@ -192,8 +257,9 @@ def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
     out.mkdir(parents=True)
     for part in ("policies", "schema", "templates"):
         shutil.copytree(ROOT / part, out / part)
-    policy_doc, _ = parse_document((ROOT / "policies/default.yaml").read_bytes(),
-                                   "policies/default.yaml")
+    policy_doc, _ = parse_document(
+        (ROOT / "policies/default.yaml").read_bytes(), "policies/default.yaml"
+    )
     assert policy_doc is not None
     policy, _ = validate_policy(policy_doc)
     assert policy is not None
@@ -215,8 +281,10 @@ def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
             until = date(2027, rng.randint(1, 12), 1)
             other = "keep" if verdict != "keep" else "keep-annotate"
             text = text.replace(f"  value: {verdict}", f"  value: {other}")
-            text += (f"  override:\n    verdict: {other}\n    reason: {sentence(rng, 10)}\n"
-                     f"    by: Example Maintainer <m@example.org>\n    until: {until}\n")
+            text += (
+                f"  override:\n    verdict: {other}\n    reason: {sentence(rng, 10)}\n"
+                f"    by: Example Maintainer <m@example.org>\n    until: {until}\n"
+            )
         path = out / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -233,14 +301,20 @@ def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("n", type=int, help="number of driver files")
-    parser.add_argument("--out", type=Path, default=None,
-                        help="output directory (default: benchmarks/out/corpus-N)")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output directory (default: benchmarks/out/corpus-N)"
+    )
     parser.add_argument("--seed", type=int, default=2026)
-    parser.add_argument("--problems", type=float, default=0.02,
-                        help="share of files with a planted problem (default 0.02)")
+    parser.add_argument(
+        "--problems",
+        type=float,
+        default=0.02,
+        help="share of files with a planted problem (default 0.02)",
+    )
     args = parser.parse_args()
     out = args.out or ROOT / "benchmarks" / "out" / f"corpus-{args.n}"
     build(args.n, out, args.seed, args.problems)

@@ -47,8 +47,12 @@ def main() -> int:
             problems += len(found)
             continue
         driver = to_driver(doc)
-        outcome, found = check_driver(driver, policy, __import__("datetime").date(2026, 11, 21),
-                                      lambda f, k: doc.locate(k))
+        outcome, found = check_driver(
+            driver,
+            policy,
+            __import__("datetime").date(2026, 11, 21),
+            lambda f, k, doc=doc: doc.locate(k),
+        )
         problems += len(found)
         render_card(repo / "templates", outcome, policy)
     print(f"{problems} problem(s)")

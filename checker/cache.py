@@ -54,8 +54,17 @@ def _read(path: Path) -> dict[Any, Any] | None:
     try:
         with path.open("rb") as handle:
             state = pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            ValueError, TypeError, IndexError, KeyError):
+    except (
+        OSError,
+        EOFError,
+        pickle.UnpicklingError,
+        AttributeError,
+        ImportError,
+        ValueError,
+        TypeError,
+        IndexError,
+        KeyError,
+    ):
         return None  # none yet, or from an incompatible version: start afresh
     if isinstance(state, dict) and state.get("format") == FORMAT:
         data = state.get("data")
@@ -128,8 +137,7 @@ class Cache:
         self.directory = Path(os.environ.get("DRIVER_POLICY_CACHE_DIR") or root / CACHE_DIR)
         name = self.directory / self.salt
         self._stats = _Store(Path(f"{name}.stats"), Path(f"{name}.stats-delta"), self.enabled)
-        self._results = _Store(Path(f"{name}.results"), Path(f"{name}.results-delta"),
-                               self.enabled)
+        self._results = _Store(Path(f"{name}.results"), Path(f"{name}.results-delta"), self.enabled)
         self.run_path = Path(f"{name}.run")
         self._run = _read(self.run_path) if self.enabled else None
         self._run_dirty = False
@@ -144,8 +152,11 @@ class Cache:
         signature = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
         stats = self._stats.data
         known = stats.get(rel)
-        if known is not None and known[0] == signature and \
-                st.st_mtime_ns < self._stats.loaded_ns - RACY_NS:
+        if (
+            known is not None
+            and known[0] == signature
+            and st.st_mtime_ns < self._stats.loaded_ns - RACY_NS
+        ):
             return str(known[1])
         try:
             with open(path, "rb") as handle:
@@ -181,14 +192,20 @@ class Cache:
         if not self.enabled:
             return
         try:
-            if live is not None and self._stats._data is not None and \
-                    set(self._stats.data) - live:
+            if live is not None and self._stats._data is not None and set(self._stats.data) - live:
                 self._stats.replace({k: v for k, v in self._stats.data.items() if k in live})
-            if live is not None and self._results._data is not None and \
-                    any(k[0] not in live and not k[0].startswith("<")
-                        for k in self._results.data):
-                self._results.replace({k: v for k, v in self._results.data.items()
-                                       if k[0] in live or k[0].startswith("<")})
+            if (
+                live is not None
+                and self._results._data is not None
+                and any(k[0] not in live and not k[0].startswith("<") for k in self._results.data)
+            ):
+                self._results.replace(
+                    {
+                        k: v
+                        for k, v in self._results.data.items()
+                        if k[0] in live or k[0].startswith("<")
+                    }
+                )
             self._stats.save()
             self._results.save()
             if self._run_dirty and self._run is not None:

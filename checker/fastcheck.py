@@ -26,12 +26,27 @@ _TYPES: dict[str, Check] = {
     "list": lambda v: isinstance(v, list),
     "dict": lambda v: isinstance(v, dict),
 }
-_KNOWN_RULES = {"type", "required", "nullable", "allowed", "regex", "min", "max", "minlength",
-                "maxlength", "empty", "schema", "excludes", "condition", "regex_pattern"}
+_KNOWN_RULES = {
+    "type",
+    "required",
+    "nullable",
+    "allowed",
+    "regex",
+    "min",
+    "max",
+    "minlength",
+    "maxlength",
+    "empty",
+    "schema",
+    "excludes",
+    "condition",
+    "regex_pattern",
+}
 
 
-def compile_schema(schema: dict[str, Any], custom_types: dict[str, Check],
-                   custom_rules: dict[str, Check]) -> Check:
+def compile_schema(
+    schema: dict[str, Any], custom_types: dict[str, Check], custom_rules: dict[str, Check]
+) -> Check:
     """Compile a cerberus mapping schema; unknown rules are a programming error."""
     return _mapping(schema, {**_TYPES, **custom_types}, custom_rules)
 
@@ -39,8 +54,9 @@ def compile_schema(schema: dict[str, Any], custom_types: dict[str, Check],
 def _mapping(schema: dict[str, Any], types: dict[str, Check], rules: dict[str, Check]) -> Check:
     fields = {key: _field(rule, types, rules) for key, rule in schema.items()}
     required = frozenset(key for key, rule in schema.items() if rule.get("required"))
-    excludes = [(key, tuple(rule["excludes"])) for key, rule in schema.items()
-                if "excludes" in rule]
+    excludes = [
+        (key, tuple(rule["excludes"])) for key, rule in schema.items() if "excludes" in rule
+    ]
 
     def check(value: Any) -> bool:
         if not isinstance(value, dict) or not required <= value.keys():
@@ -49,8 +65,9 @@ def _mapping(schema: dict[str, Any], types: dict[str, Check], rules: dict[str, C
             inner = fields.get(key)
             if inner is None or not inner(item):
                 return False
-        return all(not (key in value and any(e in value for e in excluded))
-                   for key, excluded in excludes)
+        return all(
+            not (key in value and any(e in value for e in excluded)) for key, excluded in excludes
+        )
 
     return check
 
@@ -65,8 +82,11 @@ def _field(rule: dict[str, Any], types: dict[str, Check], rules: dict[str, Check
     if kind is not None:
         names = kind if isinstance(kind, (list, tuple)) else [kind]
         alternatives = [types[name] for name in names]
-        checks.append(alternatives[0] if len(alternatives) == 1
-                      else lambda v: any(alt(v) for alt in alternatives))
+        checks.append(
+            alternatives[0]
+            if len(alternatives) == 1
+            else lambda v: any(alt(v) for alt in alternatives)
+        )
     if rule.get("empty") is False:
         checks.append(lambda v: not (isinstance(v, Sized) and len(v) == 0))
     if "allowed" in rule:

@@ -17,8 +17,7 @@ from typing import Any
 import yaml
 
 NULL = frozenset(("", "~", "null", "Null", "NULL"))
-BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False,
-        "FALSE": False}
+BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
 # Both versions read these the same way.
 INT_RE = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
 FLOAT_RE = re.compile(r"[-+]?(0|[1-9][0-9]*)\.[0-9]+\Z")
@@ -49,7 +48,7 @@ DECLINE = "decline"
 _MEMO: dict[str, str] = {}  # plain scalar -> tag; evidence repeats the same small values
 
 
-class _Composer(yaml.CSafeLoader):  # type: ignore[misc,name-defined]
+class _Composer(yaml.CSafeLoader):  # type: ignore[misc]
     """libyaml scans, parses and composes; only tag resolution runs in Python."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:

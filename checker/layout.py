@@ -46,7 +46,6 @@ class DiskSource:
         return path.read_bytes()
 
 
-
 CARDS_DIR = "cards"
 MANAGED_SUFFIXES = (".md", ".svg")  # files under cards/ that `render` owns
 SCHEMA_FILES = {"driver": "schema/driver.schema.json", "policy": "schema/policy.schema.json"}
@@ -95,6 +94,7 @@ def walk(root: Path, tops: Sequence[str], suffixes: tuple[str, ...]) -> list[str
             out += [f"{prefix}/{name}" for name in files if name.endswith(suffixes)]
     return sorted(out)
 
+
 def expand(root: Path, paths: Sequence[str]) -> list[str]:
     """Command-line paths, relative to the repository (as `git -C` does), as repository-
     relative paths; directories are walked. Missing or outside paths are usage errors."""
@@ -103,8 +103,11 @@ def expand(root: Path, paths: Sequence[str]) -> list[str]:
         path = Path(name) if Path(name).is_absolute() else root / name
         if not path.exists():
             raise UsageError(f"no such file or directory: {name}")
-        found = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES) \
-            if path.is_dir() else [path]
+        found = (
+            sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES)
+            if path.is_dir()
+            else [path]
+        )
         for item in found:
             rel = relative(root, item)
             if rel.startswith("../") or Path(rel).is_absolute():

@@ -63,16 +63,28 @@ class Document:
         for index, key in enumerate(keys):
             last = index == len(keys) - 1
             if isinstance(node, yaml.MappingNode):
-                pair = next(((k, v) for k, v in node.value
-                             if isinstance(k, yaml.ScalarNode) and k.value == str(key)), None)
+                pair = next(
+                    (
+                        (k, v)
+                        for k, v in node.value
+                        if isinstance(k, yaml.ScalarNode) and k.value == str(key)
+                    ),
+                    None,
+                )
                 if pair is None:
                     break
                 key_node, node = pair
-                pointed = key_node if (last and at_key) or (
-                    not last and isinstance(node, yaml.ScalarNode)) else node
+                pointed = (
+                    key_node
+                    if (last and at_key) or (not last and isinstance(node, yaml.ScalarNode))
+                    else node
+                )
                 line, col = _mark_of(pointed)
-            elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) \
-                    and 0 <= key < len(node.value):
+            elif (
+                isinstance(node, yaml.SequenceNode)
+                and isinstance(key, int)
+                and 0 <= key < len(node.value)
+            ):
                 node = node.value[key]
                 line, col = _mark_of(node)
             else:

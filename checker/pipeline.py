@@ -99,9 +99,16 @@ def process_driver(rel: str) -> DriverResult:
         wanted.append((chart_path(driver), digest_bytes(chart.encode())))
     override = driver.verdict.override if driver.verdict else None
     return DriverResult(
-        rel, tuple(problems), claim, outcome.effective, outcome.overridden,
-        override.until if override else None, override.verdict if override else None,
-        outcome.computed.value, index_row(outcome), tuple(wanted),
+        rel,
+        tuple(problems),
+        claim,
+        outcome.effective,
+        outcome.overridden,
+        override.until if override else None,
+        override.verdict if override else None,
+        outcome.computed.value,
+        index_row(outcome),
+        tuple(wanted),
     )
 
 
@@ -116,7 +123,7 @@ def compute(rels: Sequence[str], jobs: int) -> list[DriverResult]:
     import multiprocessing
 
     chunk = max(16, len(rels) // (jobs * 8))
-    chunks = [rels[i:i + chunk] for i in range(0, len(rels), chunk)]
+    chunks = [rels[i : i + chunk] for i in range(0, len(rels), chunk)]
     context = multiprocessing.get_context("fork")
     with context.Pool(jobs) as pool:
         return [r for part in pool.imap(_process_chunk, chunks) for r in part]
@@ -138,8 +145,9 @@ class _Stored(NamedTuple):
     summary: str
 
 
-def run_check(root: Path, today: date, *, use_cache: bool = True,
-              jobs: int | None = None) -> CheckResult:
+def run_check(
+    root: Path, today: date, *, use_cache: bool = True, jobs: int | None = None
+) -> CheckResult:
     """Everything `driver-policy check` reports, for the working tree at `root`."""
     root = root.resolve()
     source = DiskSource(root)
@@ -155,8 +163,17 @@ def run_check(root: Path, today: date, *, use_cache: bool = True,
     run_key = _run_key(cache.salt, digests, card_digests, generated, other_digests)
     stored = cache.get_run(run_key)
     if not isinstance(stored, _Stored):
-        stored = _full_run(root, source, drivers, others, digests, card_digests,
-                           _run_key(cache.salt, other_digests), cache, jobs)
+        stored = _full_run(
+            root,
+            source,
+            drivers,
+            others,
+            digests,
+            card_digests,
+            _run_key(cache.salt, other_digests),
+            cache,
+            jobs,
+        )
         cache.put_run(run_key, stored)
     problems = stored.problems + _expired_overrides(root, stored.overrides, today)
     cache.save(live=set(paths) | set(cards) | set(generated))
@@ -165,12 +182,18 @@ def run_check(root: Path, today: date, *, use_cache: bool = True,
 
 def open_cache(root: Path, enabled: bool = True) -> Cache:
     """The cache for this repository's policy and templates."""
-    templates = sorted(p for p in (root / "templates").glob("*") if p.is_file()) \
-        if (root / "templates").is_dir() else []
+    templates = (
+        sorted(p for p in (root / "templates").glob("*") if p.is_file())
+        if (root / "templates").is_dir()
+        else []
+    )
     policy_file = root / DEFAULT_POLICY
     policy_bytes = policy_file.read_bytes() if policy_file.is_file() else b""
-    return Cache(root, [policy_bytes, *(p.name.encode() + b"\0" + p.read_bytes()
-                                        for p in templates)], enabled=enabled)
+    return Cache(
+        root,
+        [policy_bytes, *(p.name.encode() + b"\0" + p.read_bytes() for p in templates)],
+        enabled=enabled,
+    )
 
 
 def cached_claims(root: Path, rels: Sequence[str]) -> tuple[list[Claim], list[str]]:
@@ -196,8 +219,9 @@ class _Base(NamedTuple):
     policy_valid: bool
 
 
-def _base(root: Path, source: DiskSource, others: list[str], key: str,
-          cache: Cache) -> tuple[_Base, Policy | None]:
+def _base(
+    root: Path, source: DiskSource, others: list[str], key: str, cache: Cache
+) -> tuple[_Base, Policy | None]:
     """Policies and fixtures are few: they take the ordinary path, cached as a whole."""
     from checker.repository import build_workspace
 
@@ -208,8 +232,9 @@ def _base(root: Path, source: DiskSource, others: list[str], key: str,
     problems = list(base.problems) if base else []
     policy = base.policy if base else None
     if base is None:
-        problems.append(Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
-                                rule="policy"))
+        problems.append(
+            Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing", rule="policy")
+        )
     elif policy is not None:
         problems += _fixture_problems(root, base.fixtures, policy)
     result = _Base(problems, len(base.fixtures) if base else 0, policy is not None)
@@ -223,9 +248,17 @@ def _load_policy(root: Path) -> Policy:
     return load_policy(root / DEFAULT_POLICY, DEFAULT_POLICY)
 
 
-def _full_run(root: Path, source: DiskSource, drivers: list[str], others: list[str],
-              digests: dict[str, str | None], card_digests: dict[str, str | None],
-              others_key: str, cache: Cache, jobs: int | None) -> _Stored:
+def _full_run(
+    root: Path,
+    source: DiskSource,
+    drivers: list[str],
+    others: list[str],
+    digests: dict[str, str | None],
+    card_digests: dict[str, str | None],
+    others_key: str,
+    cache: Cache,
+    jobs: int | None,
+) -> _Stored:
     global _CONTEXT
     base, policy = _base(root, source, others, others_key, cache)
     problems = list(base.problems)
@@ -265,16 +298,20 @@ def _full_run(root: Path, source: DiskSource, drivers: list[str], others: list[s
         problems += _card_problems(root, policy, results, card_digests)
     problems += _schema_problems(root)
     counts = Counter(r.effective for r in results if r.effective)
-    overrides = sum(1 for r in results if r.overridden)
+    overridden = sum(1 for r in results if r.overridden)
     evaluated = sum(1 for r in results if r.effective)
     label = policy.label if policy is not None else "an invalid policy"
     order = ("keep", "keep-annotate", "deprecate", "remove")
-    summary = (f"{evaluated} driver(s) evaluated under {label}: "
-               + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
-               + f"; {overrides} override(s); {base.fixtures} fixture(s)")
-    overrides = [Override(r.rel, r.claim.id, r.override_until, r.override_verdict or "",
-                          r.computed or "")
-                 for r in results if r.override_until is not None and r.claim is not None]
+    summary = (
+        f"{evaluated} driver(s) evaluated under {label}: "
+        + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
+        + f"; {overridden} override(s); {base.fixtures} fixture(s)"
+    )
+    overrides = [
+        Override(r.rel, r.claim.id, r.override_until, r.override_verdict or "", r.computed or "")
+        for r in results
+        if r.override_until is not None and r.claim is not None
+    ]
     return _Stored(overrides, problems, summary)
 
 
@@ -303,10 +340,17 @@ def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -
     for o in overrides:
         if o.until < today:
             line, col = _locate(root, o.rel, ("verdict", "override", "until"))
-            problems.append(Problem(
-                o.rel, line, col, "verdict.override.until",
-                f"{o.id}: override to {o.verdict} expired on {o.until}; "
-                f"renew it with a reason or record the computed {o.computed}", rule="verdict"))
+            problems.append(
+                Problem(
+                    o.rel,
+                    line,
+                    col,
+                    "verdict.override.until",
+                    f"{o.id}: override to {o.verdict} expired on {o.until}; "
+                    f"renew it with a reason or record the computed {o.computed}",
+                    rule="verdict",
+                )
+            )
     return problems
 
 
@@ -327,8 +371,9 @@ def _fixture_problems(root: Path, fixtures: Sequence[Fixture], policy: Policy) -
     return problems
 
 
-def _card_problems(root: Path, policy: Policy, results: Sequence[DriverResult],
-                   on_disk: dict[str, str | None]) -> list[Problem]:
+def _card_problems(
+    root: Path, policy: Policy, results: Sequence[DriverResult], on_disk: dict[str, str | None]
+) -> list[Problem]:
     """Cards of valid drivers must match; an invalid driver's card is left alone (render
     refuses to run until it is fixed) and the index is then not checked either."""
     from checker.render import CARDS_DIR, INDEX_FILE, render_index_rows
@@ -340,12 +385,12 @@ def _card_problems(root: Path, policy: Policy, results: Sequence[DriverResult],
     invalid = {f"{CARDS_DIR}/{driver_id(r.rel)}" for r in results if r.claim is None}
     if not invalid:
         rows = [r.index_row for r in results if r.index_row is not None]
-        wanted[INDEX_FILE] = digest_bytes(render_index_rows(root / "templates", rows, policy)
-                                          .encode())
+        wanted[INDEX_FILE] = digest_bytes(
+            render_index_rows(root / "templates", rows, policy).encode()
+        )
     else:
         on_disk = {path: d for path, d in on_disk.items() if path != INDEX_FILE}
-    on_disk = {path: d for path, d in on_disk.items()
-               if path.rsplit(".", 1)[0] not in invalid}
+    on_disk = {path: d for path, d in on_disk.items() if path.rsplit(".", 1)[0] not in invalid}
     problems = []
     for path, digest in sorted(wanted.items()):
         current = on_disk.get(path)
@@ -373,6 +418,14 @@ def _schema_problems(root: Path) -> list[Problem]:
         current = path.read_text(encoding="utf-8") if path.is_file() else None
         if current != render(kind):
             state = "missing" if current is None else "stale"
-            problems.append(Problem(rel, 1, 1, "", f"generated schema is {state}; run: "
-                                    "driver-policy schema --write", rule="generated"))
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    1,
+                    "",
+                    f"generated schema is {state}; run: driver-policy schema --write",
+                    rule="generated",
+                )
+            )
     return problems

@@ -45,8 +45,7 @@ def _read(source: FileSource, rel: str) -> tuple[Document | None, list[Problem]]
     try:
         raw = source.read(rel)
     except OSError as exc:
-        return None, [Problem(rel, 1, 1, "", f"cannot read file: {exc.strerror or exc}",
-                              rule="io")]
+        return None, [Problem(rel, 1, 1, "", f"cannot read file: {exc.strerror or exc}", rule="io")]
     return parse_document(raw, rel)
 
 
@@ -58,8 +57,10 @@ def load_workspace(root: Path, files: Sequence[str] | None = None) -> Workspace:
     """
     root = root.resolve()
     if not (root / DRIVERS_DIR).is_dir() and not (root / POLICIES_DIR).is_dir():
-        raise UsageError(f"{root} has no drivers/ or policies/ directory; "
-                         "run inside a policy repository or pass -C DIR")
+        raise UsageError(
+            f"{root} has no drivers/ or policies/ directory; "
+            "run inside a policy repository or pass -C DIR"
+        )
 
     def claims(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
         from checker.pipeline import cached_claims
@@ -73,8 +74,12 @@ def load_workspace(root: Path, files: Sequence[str] | None = None) -> Workspace:
 ClaimsOf = Callable[[FileSource, Sequence[str]], "list[Claimant]"]
 
 
-def build_workspace(source: FileSource, root: Path, files: Sequence[str] | None = None,
-                    claims_of: ClaimsOf | None = None) -> Workspace:
+def build_workspace(
+    source: FileSource,
+    root: Path,
+    files: Sequence[str] | None = None,
+    claims_of: ClaimsOf | None = None,
+) -> Workspace:
     """Load and validate `files` (default: every file of the source).
 
     The default policy is always loaded, since verdicts need it; cross-file rules are
@@ -86,8 +91,10 @@ def build_workspace(source: FileSource, root: Path, files: Sequence[str] | None 
     for rel in targets:
         kind = kind_of(rel)
         if kind is None:
-            raise UsageError(f"{rel}: not a driver (drivers/**/*.yaml), policy "
-                             "(policies/*.yaml) or policy fixture (policies/tests/*.yaml)")
+            raise UsageError(
+                f"{rel}: not a driver (drivers/**/*.yaml), policy "
+                "(policies/*.yaml) or policy fixture (policies/tests/*.yaml)"
+            )
         by_kind[kind].append(rel)
     problems: list[Problem] = []
     documents: dict[str, Document] = {}
@@ -110,8 +117,11 @@ def build_workspace(source: FileSource, root: Path, files: Sequence[str] | None 
             policy_paths = [DEFAULT_POLICY, *policy_paths]
             read += 1
         else:
-            problems.append(Problem(DEFAULT_POLICY, 1, 1, "",
-                                    "the default policy file is missing", rule="policy"))
+            problems.append(
+                Problem(
+                    DEFAULT_POLICY, 1, 1, "", "the default policy file is missing", rule="policy"
+                )
+            )
     for rel in policy_paths:
         doc, found = _read(source, rel)
         if doc is not None:
@@ -138,6 +148,7 @@ def build_workspace(source: FileSource, root: Path, files: Sequence[str] | None 
             focus = set(by_kind["driver"])
             others = [rel for rel in every_path if kind_of(rel) == "driver" and rel not in focus]
             every += (claims_of or _valid_drivers)(source, others)
+
         def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
             doc = documents.get(file)
             return doc.locate(keypath) if doc is not None else (1, 1)
@@ -147,7 +158,7 @@ def build_workspace(source: FileSource, root: Path, files: Sequence[str] | None 
 
 
 def _valid_drivers(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
-    out = []
+    out: list[Claimant] = []
     for rel in rels:
         doc, found = _read(source, rel)
         if doc is not None and not found:
@@ -175,8 +186,9 @@ class Claimant(Protocol):
 Locate = Callable[[str, tuple[str | int, ...]], tuple[int, int]]
 
 
-def cross_file_problems(drivers: Sequence[Claimant], locate: Locate,
-                        focus: set[str] | None = None) -> list[Problem]:
+def cross_file_problems(
+    drivers: Sequence[Claimant], locate: Locate, focus: set[str] | None = None
+) -> list[Problem]:
     """Ids and paths unique; no two drivers claim overlapping patterns without an exclude.
 
     `focus` limits the report to problems involving these files (pre-commit passes a few);
@@ -190,16 +202,20 @@ def cross_file_problems(drivers: Sequence[Claimant], locate: Locate,
         if focus is not None and driver.file not in focus:
             return
         line, col = locate(driver.file, keypath)
-        problems.append(Problem(driver.file, line, col, field_name(keypath), message,
-                                rule="cross-file"))
+        problems.append(
+            Problem(driver.file, line, col, field_name(keypath), message, rule="cross-file")
+        )
 
     by_id: dict[str, Claimant] = {}
     by_path: dict[str, Claimant] = {}
     for driver in drivers:
         key = driver.id.lower()
         if key in by_id:
-            at(driver, ("name",), f"driver id {driver.id!r} differs only in case from "
-               f"{by_id[key].file}")
+            at(
+                driver,
+                ("name",),
+                f"driver id {driver.id!r} differs only in case from {by_id[key].file}",
+            )
         by_id.setdefault(key, driver)
         path_key = driver.path.rstrip("/")
         if path_key in by_path:
@@ -225,10 +241,16 @@ def cross_file_problems(drivers: Sequence[Claimant], locate: Locate,
                     continue
                 if _excluded(a, pb) or _excluded(b, pa):
                     continue
-                at(a, ("paths", "include", ai),
-                   f"{pa!r} overlaps {pb!r} claimed by {b.id}; exclude one from the other")
-                at(b, ("paths", "include", bi),
-                   f"{pb!r} overlaps {pa!r} claimed by {a.id}; exclude one from the other")
+                at(
+                    a,
+                    ("paths", "include", ai),
+                    f"{pa!r} overlaps {pb!r} claimed by {b.id}; exclude one from the other",
+                )
+                at(
+                    b,
+                    ("paths", "include", bi),
+                    f"{pb!r} overlaps {pa!r} claimed by {a.id}; exclude one from the other",
+                )
     return problems
 
 

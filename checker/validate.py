@@ -10,7 +10,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 import cerberus
@@ -64,7 +64,7 @@ class EvidenceValidator(cerberus.Validator):  # type: ignore[misc]
     time of day; evidence means neither, so both are narrowed here.
     """
 
-    types_mapping = {
+    types_mapping: ClassVar[dict[str, Any]] = {
         **cerberus.Validator.types_mapping,
         "integer": cerberus.TypeDefinition("integer", (int,), (bool,)),
         "date": cerberus.TypeDefinition("date", (date,), (datetime,)),
@@ -154,8 +154,11 @@ def is_partial_date(value: Any) -> bool:
         return False
     parts = value.split("-")
     try:
-        date(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1,
-             int(parts[2]) if len(parts) > 2 else 1)
+        date(
+            int(parts[0]),
+            int(parts[1]) if len(parts) > 1 else 1,
+            int(parts[2]) if len(parts) > 2 else 1,
+        )
     except ValueError:
         return False
     return True
@@ -193,10 +196,11 @@ def precheck_for(schema: dict[str, Any]) -> Callable[[Any], bool]:
 
         _PRECHECKS[key] = compile_schema(
             schema,
-            {"partial_date": is_partial_date, "http_url": lambda v: isinstance(v, str)
-             and is_http_url(v)},
-            {"condition": lambda v: not any(condition_problems(v, "")),
-             "regex_pattern": _compiles},
+            {
+                "partial_date": is_partial_date,
+                "http_url": lambda v: isinstance(v, str) and is_http_url(v),
+            },
+            {"condition": lambda v: not any(condition_problems(v, "")), "regex_pattern": _compiles},
         )
     return _PRECHECKS[key]
 

@@ -8,13 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from checker import schemas
 from checker.validate import precheck_for, validator_for
-from conftest import ROOT
 
 YAML_SAFE = YAML(typ="safe", pure=False)
 DRIVERS = sorted(ROOT.glob("drivers/*/*.yaml")) + sorted(ROOT.glob("tests/examples/valid/*"))

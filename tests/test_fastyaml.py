@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from checker.fastyaml import Declined, fast_load
-from conftest import ROOT
 
 FILES = sorted([*ROOT.glob("drivers/*/*.yaml"), *ROOT.glob("policies/**/*.yaml"),
                 *ROOT.glob("tests/examples/valid/*.yaml")])

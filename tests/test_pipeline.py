@@ -10,13 +10,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, Run
 
 import checker.cache
 import checker.pipeline
 import checker.render
 from checker.commands.check import gather
 from checker.pipeline import run_check
-from conftest import ROOT, Run
 
 TODAY = date(2026, 11, 21)
 

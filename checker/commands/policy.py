@@ -42,8 +42,8 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 
 def run_test(args: argparse.Namespace) -> int:
     from checker.consistency import check_fixture
-    from checker.policy import Policy, load_policy
     from checker.layout import relative
+    from checker.policy import Policy, load_policy
     from checker.repository import load_workspace
 
     root = repo_root(args)

@@ -31,8 +31,8 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.report import report
     from checker.layout import expand
+    from checker.report import report
     from checker.repository import load_workspace
 
     root = repo_root(args)
