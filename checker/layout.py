@@ -114,3 +114,12 @@ def expand(root: Path, paths: Sequence[str]) -> list[str]:
                 raise UsageError(f"{name}: outside the repository {root}")
             out.append(rel)
     return out
+
+
+def require_repository(root: Path) -> None:
+    """A usage error unless `root` looks like a policy repository."""
+    if not (root / DRIVERS_DIR).is_dir() and not (root / POLICIES_DIR).is_dir():
+        raise UsageError(
+            f"{root} has no drivers/ or policies/ directory; "
+            "run inside a policy repository or pass -C DIR"
+        )

@@ -26,6 +26,7 @@ from checker.layout import (
     DiskSource,
     kind_of,
     managed_files,
+    require_repository,
 )
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ def run_check(
 ) -> CheckResult:
     """Everything `driver-policy check` reports, for the working tree at `root`."""
     root = root.resolve()
+    require_repository(root)
     source = DiskSource(root)
     paths = source.paths()
     drivers = [rel for rel in paths if kind_of(rel) == "driver"]

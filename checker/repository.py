@@ -22,6 +22,7 @@ from checker.layout import FileSource as FileSource
 from checker.layout import expand as expand
 from checker.layout import kind_of as kind_of
 from checker.layout import relative as relative
+from checker.layout import require_repository
 from checker.load import Document, parse_document
 from checker.model import Driver
 from checker.policy import Fixture, Policy, validate_fixture, validate_policy
@@ -56,11 +57,7 @@ def load_workspace(root: Path, files: Sequence[str] | None = None) -> Workspace:
     rules come from the check cache where it has them (the pre-commit case).
     """
     root = root.resolve()
-    if not (root / DRIVERS_DIR).is_dir() and not (root / POLICIES_DIR).is_dir():
-        raise UsageError(
-            f"{root} has no drivers/ or policies/ directory; "
-            "run inside a policy repository or pass -C DIR"
-        )
+    require_repository(root)
 
     def claims(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
         from checker.pipeline import cached_claims

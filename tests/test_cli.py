@@ -123,3 +123,12 @@ def test_readme_commands_are_what_ci_runs() -> None:
     assert len(commands) == 2
     for command in commands:
         assert command in readme
+
+
+@pytest.mark.parametrize("command", ["check", "validate", "verdicts"])
+def test_usage_error_not_a_policy_repository(tmp_path: Path, command: str,
+                                             cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(tmp_path), command)
+    assert result.code == 2
+    assert result.err == (f"driver-policy {command}: usage error: {tmp_path} has no drivers/ "
+                          "or policies/ directory; run inside a policy repository or pass -C DIR\n")
