@@ -183,8 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         f"time ({per_all.cpu / c_cpu:.0f}x in CPU time). `collect` does more than the floor: "
         "whole-commit diffs (`--full-diff`, to tell sweeps by size), rename detection, "
         "history before the window (first commit dates), the tree at REV (source lines, "
-        "device tables, Kconfig, MAINTAINERS) and the writes; it runs the window's "
-        "commits in parallel runs (one process per core) and reads the tree meanwhile.",
+        "device tables, Kconfig, MAINTAINERS) and the writes. It lists every commit once "
+        "(`git rev-list`, no diffs) and walks runs of them on one process per core while "
+        "the listing goes on; one of those processes reads the tree meanwhile, so its wall "
+        "time depends on getting both cores: on a shared machine the figures move with "
+        "the load (see the load averages above). Per-phase times: "
+        "`DRIVER_POLICY_TIMINGS=1 driver-policy collect ...`.",
     ]
     if build is not None:
         lines += ["", f"Building the repository took {build.wall:.0f} s."]

@@ -22,6 +22,10 @@ from checker.fastyaml import Declined, fast_load
 
 MAX_BYTES = 256 * 1024
 MAX_DEPTH = 24
+# Keys, values and list items in one document (the root mapping aside). The largest real
+# files hold under 1,000 and a full 600-month signals window about 6,000; 256 KiB of
+# tiny values would hold 100,000, and every later stage pays per value.
+MAX_VALUES = 10_000
 BOM = b"\xef\xbb\xbf"
 
 KeyPath = tuple[str | int, ...]
@@ -36,11 +40,15 @@ class Document:
     data: dict[str, Any]
     _tree: Any = field(default=None, repr=False)
     prefix: KeyPath = ()  # where `data` sits inside the file (a fixture's `driver:`)
+    # key -> (key node, value node) of each mapping node looked into, by id(node): a file
+    # with thousands of keys is located in linear time, not quadratic
+    _pairs: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
 
     def sub(self, key: str) -> Document:
         """A view of one mapping inside this document, locating in the same file."""
         view = Document(self.path, self.text, self.data[key], prefix=(*self.prefix, key))
         view._tree = self._tree
+        view._pairs = self._pairs
         return view
 
     def locate(self, keypath: Iterable[str | int], *, at_key: bool = False) -> tuple[int, int]:
@@ -63,14 +71,7 @@ class Document:
         for index, key in enumerate(keys):
             last = index == len(keys) - 1
             if isinstance(node, yaml.MappingNode):
-                pair = next(
-                    (
-                        (k, v)
-                        for k, v in node.value
-                        if isinstance(k, yaml.ScalarNode) and k.value == str(key)
-                    ),
-                    None,
-                )
+                pair = self._pairs_of(node).get(str(key))
                 if pair is None:
                     break
                 key_node, node = pair
@@ -90,6 +91,16 @@ class Document:
             else:
                 break
         return line, col
+
+    def _pairs_of(self, node: Any) -> dict[str, tuple[Any, Any]]:
+        pairs = self._pairs.get(id(node))
+        if pairs is None:
+            pairs = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    pairs.setdefault(k.value, (k, v))
+            self._pairs[id(node)] = pairs
+        return pairs
 
 
 def _mark_of(node: Any) -> tuple[int, int]:
@@ -129,9 +140,9 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
         return fail(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col)
     if not text.strip():
         return fail("file is empty")
-    deep = _too_deep(text, force=False)
-    if deep is not None:
-        return fail(f"document is nested more than {MAX_DEPTH} levels deep", *deep)
+    too_large = _too_large(text)
+    if too_large is not None:
+        return fail(*too_large)
     try:
         data = fast_load(text, MAX_DEPTH)  # refuses aliases and deep nesting itself
         if isinstance(data, dict):
@@ -147,7 +158,7 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
         return fail(f"document must be a mapping, not a {_yaml_type(data)}", first, 1)
     shape_problem = _check_shape(data)
     if shape_problem and "nested" in shape_problem:
-        return fail(shape_problem, *(_too_deep(text, force=True) or (1, 1)))
+        return fail(*(_too_large(text, force=True) or (shape_problem, 1, 1)))
     if shape_problem:
         return fail(shape_problem, *_first_alias(text, shape_problem))
     return Document(display, text, data), []
@@ -175,29 +186,54 @@ def _reference_load(text: str, display: str) -> tuple[Any, list[Problem]]:
         return fail(f"YAML error: {reason}", line, col)
 
 
-def _too_deep(text: str, *, force: bool) -> tuple[int, int] | None:
-    """Where nesting first exceeds MAX_DEPTH, found from parser events.
+TOO_DEEP = f"document is nested more than {MAX_DEPTH} levels deep"
+TOO_MANY = (f"document holds more than {MAX_VALUES:,} values (keys, values and list items); "
+            "a driver file holds far fewer")
+_NODES = ("ScalarEvent", "AliasEvent", "SequenceStartEvent", "MappingStartEvent")
 
-    The C composer recurses per level and crashes the process on very deep input, so
-    deep documents must be refused before composing. libyaml's event parser does not
-    recurse; it only runs when the text holds enough nesting characters to be deep.
+
+def _too_large(text: str, *, force: bool = False) -> tuple[str, int, int] | None:
+    """The first limit the document breaks (nesting deeper than MAX_DEPTH, more than
+    MAX_VALUES values) and where, found from parser events.
+
+    The C composer recurses per level and crashes the process on very deep input, and
+    composing, validating and locating cost time per value, so such documents are
+    refused before composing. libyaml's event parser does not recurse, and it stops at
+    the first value over a limit; it runs only when the text holds enough nesting
+    characters to be deep, or enough characters that introduce values to hold too many.
     """
-    if not force and text.count("[") + text.count("{") + text.count("- ") < 1000:
+    deep = text.count("[") + text.count("{") + text.count("- ") >= 1000
+    if not (force or deep or (len(text) > MAX_VALUES and _values_bound(text) > MAX_VALUES)):
         return None
-    depth = 0
+    depth = values = 0
     try:
         for event in _safe_yaml().parse(text):
             kind = type(event).__name__
+            if kind in _NODES:
+                values += 1
+                if values > MAX_VALUES + 1:  # +1: the document's own mapping
+                    return (TOO_MANY, *_event_mark(event))
             if kind in ("SequenceStartEvent", "MappingStartEvent"):
                 depth += 1
-                if depth > MAX_DEPTH + 1:  # +1: the document's own mapping
-                    mark = event.start_mark
-                    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+                if depth > MAX_DEPTH + 1:
+                    return (TOO_DEEP, *_event_mark(event))
             elif kind in ("SequenceEndEvent", "MappingEndEvent"):
                 depth -= 1
     except YAMLError:
         return None  # the real parse reports the syntax error with its location
     return None
+
+
+def _values_bound(text: str) -> int:
+    """At least the number of values `text` can hold: every value but the root is a
+    key or value introduced by `:`, `?`, `{` or `,`, or an item introduced by `-`, `[`
+    or `,`, and each of those introduces at most two."""
+    return 2 * sum(text.count(char) for char in ":?,-[{") + 1
+
+
+def _event_mark(event: Any) -> tuple[int, int]:
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
 
 
 def _first_content_line(text: str) -> int:

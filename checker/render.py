@@ -266,14 +266,20 @@ FILTERS: dict[str, Any] = {
 
 @functools.lru_cache(maxsize=8)
 def environment(templates: Path) -> jinja2.Environment:
-    """One environment per templates directory and process (templates are cached in it)."""
+    """One environment per templates directory and process (templates are cached in it).
+
+    Templates come from the repository, so a pull request can change them: they run in
+    jinja2's sandbox, which refuses access to Python internals (`__class__`, function
+    globals, ...) and to anything that would modify the values they are given.
+    """
     import jinja2
+    from jinja2 import sandbox
 
     if not (templates / CARD_TEMPLATE).is_file() or not (templates / INDEX_TEMPLATE).is_file():
         raise CheckerError(
             f"{TEMPLATES_DIR}/: the templates {CARD_TEMPLATE} and {INDEX_TEMPLATE} are missing"
         )
-    env = jinja2.Environment(
+    env = sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
@@ -289,22 +295,53 @@ def environment(templates: Path) -> jinja2.Environment:
 
 
 def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
-    """Compiled templates kept beside the check cache (keyed by their source checksum by
-    jinja2 itself), so a short run does not compile the card template again."""
+    """Compiled templates kept beside the check cache, so a short run does not compile
+    the card template again.
+
+    A cache file is code that jinja2 runs (and unpickles), and the cache directory sits
+    in the repository, where a pull request could add files. So the files are named by
+    a keyed hash whose key is the installed checker's own signature (its version and the
+    sizes and nanosecond modification times of its sources), which nobody outside this
+    installation can know: a planted file never has the name of one this process reads.
+    A cache directory that is a symbolic link is not used.
+    """
     import os
 
-    import jinja2
-
-    from checker.cache import CACHE_DIR
+    from checker.cache import CACHE_DIR, code_signature
 
     if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
         return None
-    directory = Path(os.environ.get("DRIVER_POLICY_CACHE_DIR") or root / CACHE_DIR) / "jinja"
+    configured = os.environ.get("DRIVER_POLICY_CACHE_DIR")
+    base = Path(configured) if configured else root / CACHE_DIR
+    directory = base / "jinja"
+    if (not configured and base.is_symlink()) or directory.is_symlink():
+        return None
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return jinja2.FileSystemBytecodeCache(str(directory))
+    return _keyed_bytecode_cache()(str(directory), bytes.fromhex(code_signature()))
+
+
+@functools.cache
+def _keyed_bytecode_cache() -> type[jinja2.FileSystemBytecodeCache]:
+    import hashlib
+
+    import jinja2
+
+    class KeyedBytecodeCache(jinja2.FileSystemBytecodeCache):
+        """jinja2's file cache with file names that only this installation can compute."""
+
+        def __init__(self, directory: str, key: bytes) -> None:
+            super().__init__(directory, "t-%s.cache")
+            self._key = key
+
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            digest = hashlib.blake2b(key=self._key, digest_size=20)
+            digest.update(f"{name}|{filename}".encode())
+            return digest.hexdigest()
+
+    return KeyedBytecodeCache
 
 
 # -- what a card shows ---------------------------------------------------------------
@@ -638,8 +675,60 @@ def generated_header(sources: Sequence[str]) -> str:
 
 
 def render_card(templates: Path, outcome: Outcome, policy: Policy) -> str:
-    template = environment(templates).get_template(CARD_TEMPLATE)
-    return template.render(card_context(outcome, policy))
+    return render_template(environment(templates), templates, CARD_TEMPLATE,
+                           card_context(outcome, policy))
+
+
+class TemplateError(CheckerError):
+    """A template that cannot be rendered, with where and why (a Problem)."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem)
+        self.problem = problem
+
+
+def render_template(env: jinja2.Environment, templates: Path, name: str,
+                    context: Mapping[str, Any]) -> str:
+    """Render templates/`name`; a template that does not compile or fails while
+    rendering (a syntax error, an undefined name, an unescaped value, something the
+    sandbox refuses, an error in its own expressions) is a TemplateError at its line."""
+    import jinja2
+
+    try:
+        result: str = env.get_template(name).render(context)
+    except CheckerError:
+        raise
+    except (jinja2.TemplateError, ArithmeticError, AttributeError, LookupError,
+            RecursionError, TypeError, ValueError) as exc:
+        raise TemplateError(template_problem(templates, name, exc)) from None
+    return result
+
+
+def template_problem(templates: Path, name: str, exc: BaseException) -> Problem:
+    """Where in which template `exc` happened (the innermost template frame), and what."""
+    import traceback
+
+    import jinja2
+
+    where, line = name, 1
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where, line = exc.name or name, exc.lineno or 1
+    else:  # jinja2 rewrites the traceback: template frames carry the template's lines
+        bases = {str(templates) + "/", str(templates.resolve()) + "/"}
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            filename = frame.f_code.co_filename
+            base = next((b for b in bases if filename.startswith(b)), None)
+            if base is not None:
+                where, line = filename[len(base):], lineno
+    if isinstance(exc, jinja2.TemplateNotFound):
+        reason = f"template {exc.name!r} not found in {TEMPLATES_DIR}/"
+    elif isinstance(exc, RecursionError):
+        reason = "templates include or call each other without end"
+    else:
+        text = str(getattr(exc, "message", None) or exc).strip()
+        reason = text.splitlines()[0] if text else type(exc).__name__
+    return Problem(f"{TEMPLATES_DIR}/{where}", max(line, 1), 1, "",
+                   f"cannot render the template: {reason}", rule="template")
 
 
 def render_chart(outcome: Outcome) -> str | None:
@@ -715,8 +804,8 @@ def index_context(rows: Sequence[Mapping[str, Any]], policy: Policy) -> dict[str
 
 def render_index_rows(templates: Path, rows: Sequence[Mapping[str, Any]], policy: Policy) -> str:
     """cards/README.md from index rows (see index_row)."""
-    template = environment(templates).get_template(INDEX_TEMPLATE)
-    return template.render(index_context(rows, policy))
+    return render_template(environment(templates), templates, INDEX_TEMPLATE,
+                           index_context(rows, policy))
 
 
 def render_index(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> str:
@@ -772,11 +861,22 @@ def unified_diff(path: str, current: bytes, wanted: bytes) -> str:
 def compare(
     root: Path, wanted: Mapping[str, bytes], ignore: Iterable[str] = ()
 ) -> list[Difference]:
-    """What differs between cards/ on disk and `wanted`; paths in `ignore` are not judged."""
+    """What differs between cards/ on disk and `wanted`; paths in `ignore` are not judged.
+
+    cards/ and the directories in it must be real directories (a CheckerError says which
+    is not): a symbolic link there would make `render` read, write and remove files
+    outside the repository. A card that is itself a symbolic link is stale and is not
+    read (its target could be any file); `render` replaces the link with the card.
+    """
+    _refuse_linked_dirs(root, f"{CARDS_DIR}/")
     skip = set(ignore)
     out = []
     for rel, data in wanted.items():
         path = root / rel
+        _refuse_linked_dirs(root, rel)
+        if path.is_symlink():
+            out.append(Difference(rel, "stale"))
+            continue
         if not path.is_file():
             out.append(Difference(rel, "missing"))
             continue
@@ -795,11 +895,25 @@ def write(root: Path, differences: Iterable[Difference], wanted: Mapping[str, by
 
     for difference in differences:
         path = root / difference.path
+        _refuse_linked_dirs(root, difference.path)
         if difference.state == "orphaned":
             path.unlink()
             _remove_empty_dirs(path.parent, root / CARDS_DIR)
         else:
             write_atomic(path, wanted[difference.path])
+
+
+def _refuse_linked_dirs(root: Path, rel: str) -> None:
+    """A CheckerError when a directory on the way from `root` to `rel` is a symbolic link
+    (cards/ itself included)."""
+    path = root
+    for part in rel.split("/")[:-1]:
+        path = path / part
+        if path.is_symlink():
+            raise CheckerError(
+                f"{path.relative_to(root).as_posix()} is a symbolic link; {CARDS_DIR}/ must "
+                "hold real directories only (render would write outside the repository): "
+                "remove the link, then run: driver-policy render")
 
 
 def _remove_empty_dirs(directory: Path, stop: Path) -> None:
@@ -838,6 +952,8 @@ def card_problems(
         return []
     try:
         wanted = plan(templates, outcomes, policy)
+    except TemplateError as exc:
+        return [exc.problem]
     except CheckerError as exc:
         return [Problem(f"{TEMPLATES_DIR}/{CARD_TEMPLATE}", 1, 1, "", str(exc), rule="cards")]
     ignore = unrenderable(root, drivers)

@@ -6,7 +6,9 @@ and the caller gathers them for every file.
 
 from __future__ import annotations
 
+import contextvars
 import difflib
+import math
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
@@ -47,7 +49,7 @@ REGEX_WORDS = {
 TYPE_WORDS = {
     "string": "a string",
     "integer": "an integer",
-    "number": "a number",
+    "number": "a finite number",
     "boolean": "true or false",
     "list": "a list",
     "dict": "a mapping",
@@ -61,14 +63,37 @@ class EvidenceValidator(cerberus.Validator):  # type: ignore[misc]
     """Cerberus with the project's own types.
 
     Cerberus's own `integer` accepts booleans and its `date` accepts timestamps with a
-    time of day; evidence means neither, so both are narrowed here.
+    time of day; evidence means neither, so both are narrowed here. Its `number` accepts
+    YAML's `.nan` and `.inf`, which no bound can refuse (every comparison with NaN is
+    false) and which break arithmetic later: `number` is finite here.
     """
 
     types_mapping: ClassVar[dict[str, Any]] = {
-        **cerberus.Validator.types_mapping,
+        **{k: v for k, v in cerberus.Validator.types_mapping.items() if k != "number"},
         "integer": cerberus.TypeDefinition("integer", (int,), (bool,)),
         "date": cerberus.TypeDefinition("date", (date,), (datetime,)),
     }
+
+    def _error(self, *args: Any) -> None:
+        """Record an error, within the budget of the validation in progress.
+
+        Cerberus re-sorts its error list on every error it adds, so a file with many
+        thousands of problems would take minutes; past the budget, new errors are only
+        counted. Group errors (a child validator's errors, added to its parent) always
+        pass, so a document with an error is never taken for valid.
+        """
+        if len(args) >= 2 and not isinstance(args[1], str) \
+                and not args[1].code & cerrors.ERROR_GROUP.code:
+            budget = _BUDGET.get()
+            if budget is not None:
+                if budget.left <= 0:
+                    budget.dropped += 1
+                    return
+                budget.left -= 1
+        super()._error(*args)
+
+    def _validate_type_number(self, value: Any) -> bool:
+        return is_finite_number(value)
 
     def _validate_type_partial_date(self, value: Any) -> bool:
         return is_partial_date(value)
@@ -141,10 +166,15 @@ def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[
         yield where, f"op {op!r} needs a value"
     elif op in ("in", "not_in") and not isinstance(cond["value"], list):
         yield where, f"op {op!r} needs a list value"
-    elif op in ("lt", "le", "gt", "ge") and (
-        isinstance(cond["value"], bool) or not isinstance(cond["value"], (int, float))
-    ):
+    elif op in ("lt", "le", "gt", "ge") and not is_finite_number(cond["value"]):
         yield where, f"op {op!r} needs a number"
+
+
+def is_finite_number(value: Any) -> bool:
+    """An int or a float other than NaN and the infinities (booleans are not numbers)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return not isinstance(value, float) or math.isfinite(value)
 
 
 def is_partial_date(value: Any) -> bool:
@@ -197,6 +227,7 @@ def precheck_for(schema: dict[str, Any]) -> Callable[[Any], bool]:
         _PRECHECKS[key] = compile_schema(
             schema,
             {
+                "number": is_finite_number,
                 "partial_date": is_partial_date,
                 "http_url": lambda v: isinstance(v, str) and is_http_url(v),
             },
@@ -215,11 +246,29 @@ def _compiles(value: Any) -> bool:
     return True
 
 
+MAX_PROBLEMS = 100  # schema problems reported per document; the rest are counted
+
+
+class _Budget:
+    def __init__(self, left: int) -> None:
+        self.left = left
+        self.dropped = 0
+
+
+_BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("budget", default=None)
+
+
 def schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
     if precheck_for(schema)(doc.data):
         return []  # certainly valid: cerberus would report nothing
     validator = validator_for(schema)
-    if validator.validate(doc.data):
+    budget = _Budget(MAX_PROBLEMS)
+    token = _BUDGET.set(budget)
+    try:
+        valid = validator.validate(doc.data)
+    finally:
+        _BUDGET.reset(token)
+    if valid:
         return []
     problems = []
     for error in _leaf_errors(validator._errors):
@@ -231,6 +280,10 @@ def schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
             line, col = doc.locate(keypath, at_key=at_key)
         message = _message(error, validator, schema)
         problems.append(Problem(doc.path, line, col, field_name((*doc.prefix, *keypath)), message))
+    if budget.dropped:
+        problems.append(Problem(
+            doc.path, 1, 1, "", f"too many problems: {budget.dropped} more are not reported "
+            f"(at most {MAX_PROBLEMS} schema problems per file)"))
     return sorted(set(problems))
 
 

@@ -297,3 +297,16 @@ def test_pathspecs_cover_every_driver_with_few_prefixes() -> None:
         ":(literal)drivers/net", ":(literal)drivers/scsi/3w-9xxx.c", ":(literal)sound/pci")
     assert pathspecs_for(specs, limit=2) == (":(literal)drivers", ":(literal)sound")
     assert pathspecs_for([*specs, PathSpec(["*/foo/"])]) == ()  # the whole tree
+
+
+def test_result_does_not_depend_on_runs_or_processes(kernel: tuple[Path, str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import checker.collect.run as run
+
+    repo, _ = kernel
+    serial = collect(repo, DRIVERS, RULES, jobs=1)
+    monkeypatch.setattr(run, "RUN_SIZE", 2)  # many small runs, handed out while listing
+    for jobs in (1, 2):
+        runs = collect(repo, DRIVERS, RULES, jobs=jobs)
+        assert runs.signals == serial.signals
+        assert runs.commits_read == serial.commits_read

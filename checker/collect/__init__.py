@@ -4,7 +4,7 @@ The only package that imports gitpython. Stages, each with one input and one out
 
 - rules.py    the policy mapping -> CollectRules (window length, mechanical rules)
 - gitrepo.py  open the checkout, resolve REV, stream git's output
-- history.py  one `git log` pass per time slice, all drivers at once -> Activity
+- history.py  every commit listed once, walked in runs, all drivers at once -> Activity
 - tree.py     the tree at REV -> files, source lines, device IDs, Kconfig, MAINTAINERS
 - run.py      collect(): the above, in parallel, -> signal mappings per driver
 - write.py    signal mappings -> driver files (only their own bytes change)

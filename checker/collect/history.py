@@ -1,6 +1,6 @@
 """One pass over git history for every driver at once.
 
-A cheap `git rev-list` (no diffs) lists the window's commits once. They are cut into
+A cheap `git rev-list` (no diffs) lists the commits once. They are cut into
 runs; each run is one `git log --no-walk --stdin` over exactly its commits, with a
 few literal path prefixes (so that git skips commits no driver can claim) and the
 whole commit's file list (`--full-diff`, so that sweeps can be recognised by size),
@@ -9,8 +9,8 @@ claim it with a `PathIndex` (a trie: cost by path depth, not by number of driver
 and per-driver counters are updated. Nothing per commit is kept: memory is bounded
 by drivers x months plus distinct authors and a cache of path -> owners. Every
 commit is in exactly one run, so the sums do not depend on how many runs or
-processes there are. History before the window is walked once, from where the
-listing stopped, with `--name-status` (no line counts), for first/last commit dates.
+processes there are. Commits before the window are walked the same way, with
+`--name-status` (no line counts), for first/last commit dates.
 
 Semantics (documented in docs/collect.md):
 - dates are committer dates (what `--since`/`--until` filter on), bucketed in UTC;
@@ -42,7 +42,7 @@ Progress = Callable[[int], None]
 
 @dataclass
 class Activity:
-    """What one driver's history looks like in one or more slices."""
+    """What one driver's history looks like in one or more runs."""
 
     commits: int = 0
     substantive: int = 0
@@ -100,69 +100,59 @@ class Task:
     specs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
     rules: CollectRules
     mailmap_blob: str | None
-    # counting slices: exactly these commits (`--no-walk`); the history before the
-    # window: everything reachable from these starting points (older than the window)
-    revs: tuple[str, ...]
+    revs: tuple[str, ...]  # exactly these commits are walked (`--no-walk`)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Listing:
-    """The window's non-merge commits, newest first, and where older history starts."""
+    """Non-merge commits reachable from REV, newest first: the window's, and those before
+    it (the ones not yet handed out in runs)."""
 
-    window: list[str]
-    before: list[str]
-    total: int
+    window: list[str] = field(default_factory=list)
+    before: list[str] = field(default_factory=list)
+    total: int = 0
 
 
-def list_window(repo: Any, sha: str, start: int, end: int) -> Listing:
-    """One cheap walk (no diffs): `git rev-list --parents --timestamp --since=START REV`.
+def list_history(repo: Any, sha: str, start: int, end: int, chunk: int = 0,
+                 on_run: Callable[[bool, list[str]], None] | None = None) -> Listing:
+    """One cheap walk (no diffs): `git rev-list --no-merges --timestamp REV`.
 
-    The commits it lists with committer time in [start, end) and one parent are the
-    window's; their parents that it does not list are where history before the
-    window starts. The same commits as `git log --since=START --no-merges` would
-    show, found once, so that slices can be walked at once without overlap.
+    Commits with committer time in [start, end) are the window's, older ones are the
+    history before it (for first/last commit dates), newer ones are ignored. Every
+    commit is listed once, so that runs of them can be walked at once without overlap.
+    With `on_run`, every `chunk` commits of one kind are handed over as soon as they
+    are listed, as on_run(in_window, commits), so that walking them starts at once.
     """
     from checker.collect.gitrepo import Stream
 
-    stream = Stream(repo, "rev-list", ["--parents", "--timestamp", f"--since=@{start}", sha])
-    listed: set[bytes] = set()
-    parents: set[bytes] = set()
-    window: list[str] = []
+    stream = Stream(repo, "rev-list", ["--no-merges", "--timestamp", sha])
+    listing = Listing()
+    leftover = b""
     try:
-        data = b"".join(stream.chunks())
+        for data in stream.chunks():
+            lines = (leftover + data).split(b"\n")
+            leftover = lines.pop()
+            for line in lines:
+                stamp_text, _, commit = line.partition(b" ")
+                if not commit:
+                    continue
+                listing.total += 1
+                stamp = int(stamp_text)
+                if stamp >= end:
+                    continue
+                in_window = stamp >= start
+                batch = listing.window if in_window else listing.before
+                batch.append(commit.decode())
+                if on_run is not None and chunk and len(batch) >= chunk:
+                    on_run(in_window, batch[:])
+                    batch.clear()
         stream.finish()
     except BaseException:
         stream.kill()
         raise
-    lines = data.split(b"\n")
-    for line in lines:
-        fields = line.split()
-        if len(fields) < 2:
-            continue
-        stamp, commit = int(fields[0]), fields[1]
-        listed.add(commit)
-        parents.update(fields[2:])
-        if len(fields) <= 3 and start <= stamp < end:  # one parent, or a root commit
-            window.append(commit.decode())
-    before = sorted(p.decode() for p in parents - listed)
-    return Listing(window, before, len(listed))
-
-
-def plan_tasks(listing: Listing, start: int, end: int, pieces: int,
-               make: Callable[[Slice, tuple[str, ...]], Task]) -> list[Task]:
-    """The history before the window first (one walk), then the window's commits in
-    `pieces` runs of about equal size. Every commit is in exactly one task, so the
-    sums do not depend on how the window is cut."""
-    tasks = []
-    if listing.before:
-        tasks.append(make(Slice(None, start, False), tuple(listing.before)))
-    count = len(listing.window)
-    pieces = max(1, min(pieces, count))
-    for i in range(pieces):
-        chunk = listing.window[count * i // pieces: count * (i + 1) // pieces]
-        if chunk:
-            tasks.append(make(Slice(start, end, True), tuple(chunk)))
-    return tasks
+    if leftover.strip():
+        raise ValueError("git rev-list output ended in the middle of a line")
+    return listing
 
 
 def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tuple[str, ...]:
@@ -219,10 +209,7 @@ def log_args(task: Task) -> list[str]:
         "--numstat" if window.counting else "--name-status",
         "--format=%x01%H%x1f%ct%x1f%aN%x1f%aE%x1f%s",
     ]
-    if window.counting:
-        args.append("--no-walk=unsorted")  # exactly the listed commits, in that order
-    else:
-        args.append(f"--until=@{window.until - 1}")
+    args.append("--no-walk=unsorted")  # exactly the listed commits, in that order
     args.append("--")
     args.extend(task.pathspecs)
     return args

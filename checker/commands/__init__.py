@@ -1,13 +1,24 @@
-"""One module per subcommand; each exposes `register(subparsers)`."""
+"""One module per subcommand; each exposes `register(subparsers)`.
+
+The order here is the order of `driver-policy --help`: the main job first.
+"""
 
 from __future__ import annotations
 
 from types import ModuleType
 
-from checker.commands import check, policy, schema, validate, verdicts
+from checker.commands import (
+    check,
+    collect,
+    diff,
+    history,
+    policy,
+    render,
+    schema,
+    validate,
+    verdicts,
+)
 
-COMMAND_MODULES: list[ModuleType] = [check, validate, verdicts, policy, schema]
-COMMAND_MODULES.append(__import__("checker.commands.collect", fromlist=["register"]))
-COMMAND_MODULES.append(__import__("checker.commands.render", fromlist=["register"]))
-COMMAND_MODULES.append(__import__("checker.commands.diff", fromlist=["register"]))
-COMMAND_MODULES.append(__import__("checker.commands.history", fromlist=["register"]))
+COMMAND_MODULES: list[ModuleType] = [
+    check, validate, verdicts, render, policy, diff, history, collect, schema,
+]

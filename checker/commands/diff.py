@@ -307,16 +307,18 @@ def text(comparison: Comparison, *, mode: str = "diff") -> str:
 
 
 def markdown(comparison: Comparison, templates: Path, *, mode: str = "diff") -> str:
+    from checker.render import render_template
+
     env = _environment(templates)
-    template = env.get_template(TEMPLATE)
-    result: str = template.render(
-        c=comparison, mode=mode, marker=MARKER, value=_value
-    )
-    return result
+    return render_template(env, templates, TEMPLATE,
+                           {"c": comparison, "mode": mode, "marker": MARKER, "value": _value})
 
 
 def _environment(templates: Path) -> jinja2.Environment:
+    """The report's environment: sandboxed, like the cards' (checker.render.environment),
+    since a pull request can change the template."""
     import jinja2
+    from jinja2 import sandbox
 
     from checker.render import FILTERS, Markdown
 
@@ -328,7 +330,7 @@ def _environment(templates: Path) -> jinja2.Environment:
             return value
         raise TypeError(f"{TEMPLATE} printed {value!r} without an escaping filter")
 
-    env = jinja2.Environment(
+    env = sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,

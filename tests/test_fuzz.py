@@ -1,0 +1,195 @@
+"""Property-based tests: generated and mutated driver documents through the whole pipeline.
+
+Every document, valid or broken, goes load -> validate -> evaluate -> render as one driver
+file goes through `driver-policy check` (strategies.run_pipeline), and:
+
+- no exception escapes;
+- every problem has a location: the file, line >= 1 (and within the file), col >= 1;
+- a valid document has no problem but the recorded-verdict check, renders a card that
+  parses (markdown-it-py, CommonMark with GFM tables) with no HTML but the generated-file
+  comment, links only to http(s) sources and the repository's own files, table rows as
+  wide as their headers, and every untrusted string shown literally; and a chart that is
+  well-formed SVG with no script, link or event attribute;
+- reordering a mapping's keys changes nothing.
+
+The default run keeps each property small (CI time); `pytest -m fuzz` runs the same
+properties with FUZZ_EXAMPLES examples each (default 2,500: 12,500 cases in all).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from strategies import (
+    REL,
+    check_card,
+    check_chart,
+    check_index,
+    check_problems,
+    driver_yaml,
+    hostile_text,
+    mutated_data,
+    mutated_documents,
+    mutated_text,
+    run_pipeline,
+    text_of,
+    to_yaml,
+    untrusted_strings,
+    visible,
+)
+
+QUICK = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2500")),
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+# -- the properties ---------------------------------------------------------------------
+
+
+def valid_document_renders_safely(data: dict[str, Any], raw: bytes) -> None:
+    result = run_pipeline(raw)
+    assert result.driver is not None, [str(p) for p in result.problems]
+    assert all(p.rule == "verdict" for p in result.problems), [str(p) for p in result.problems]
+    check_problems(result.problems, raw)
+    assert result.card is not None and result.index is not None
+    tokens = check_card(result.card, result.driver)
+    shown = visible(text_of(tokens))
+    for text in untrusted_strings(result.driver):
+        assert visible(text) in shown, text
+    check_index(result.index)
+    if result.chart is not None:
+        check_chart(result.chart)
+
+
+def broken_document_is_reported(raw: bytes) -> None:
+    result = run_pipeline(raw)
+    check_problems(result.problems, raw)
+    if result.card is not None:  # the mutation happened to keep the document valid
+        check_card(result.card, result.driver)
+        check_chart(result.chart) if result.chart else None
+
+
+def reordering_changes_nothing(data: dict[str, Any], seed: int) -> None:
+    import random
+
+    def shuffled(value: Any, rng: random.Random) -> Any:
+        if isinstance(value, dict):
+            keys = list(value)
+            rng.shuffle(keys)
+            return {k: shuffled(value[k], rng) for k in keys}
+        if isinstance(value, list):
+            return [shuffled(v, rng) for v in value]
+        return value
+
+    first = run_pipeline(to_yaml(data).encode())
+    second = run_pipeline(to_yaml(shuffled(data, random.Random(seed))).encode())
+    assert first.driver == second.driver
+    assert first.card == second.card
+
+
+def text_field_is_escaped(payload: str, data: dict[str, Any]) -> None:
+    """One hostile payload in every free-text field of a valid document."""
+    short = payload[:500]
+    data["name"] = short
+    data["summary"] = payload
+    data["sources"][0]["claim"] = payload
+    data["replacement"]["by"] = short
+    data["replacement"]["note"] = payload
+    data["provenance"] = payload
+    data["granularity_note"] = payload
+    data["users_reported"] = [{"who": short, "claim": payload, "date": "2025",
+                               "sources": [1]}]
+    data["verdict"] = {"value": "keep", "recommendation": payload, "notes": payload,
+                       "override": {"verdict": "remove", "reason": payload, "by": short,
+                                    "until": date(2030, 1, 1)}}
+    raw = to_yaml(data).encode()
+    valid_document_renders_safely(data, raw)
+
+
+# -- quick runs (every `pytest`) --------------------------------------------------------
+
+
+@QUICK
+@given(driver_yaml())
+def test_valid_documents_render_safe_cards(drawn: tuple[dict[str, Any], bytes]) -> None:
+    valid_document_renders_safely(*drawn)
+
+
+@QUICK
+@given(mutated_documents())
+def test_broken_documents_are_reported_with_locations(raw: bytes) -> None:
+    broken_document_is_reported(raw)
+
+
+@QUICK
+@given(driver_yaml(hostile=False), st.integers(0, 2**32))
+def test_key_order_does_not_matter(drawn: tuple[dict[str, Any], bytes], seed: int) -> None:
+    reordering_changes_nothing(drawn[0], seed)
+
+
+@QUICK
+@given(hostile_text(1, 30), driver_yaml(hostile=False))
+def test_hostile_text_in_every_field_stays_text(
+    payload: str, drawn: tuple[dict[str, Any], bytes]
+) -> None:
+    text_field_is_escaped(payload, drawn[0])
+
+
+@QUICK
+@given(st.binary(max_size=400))
+def test_arbitrary_bytes(raw: bytes) -> None:
+    broken_document_is_reported(raw)
+
+
+# -- the fuzzing run (pytest -m fuzz) ---------------------------------------------------
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(driver_yaml())
+def test_fuzz_valid_documents(drawn: tuple[dict[str, Any], bytes]) -> None:
+    valid_document_renders_safely(*drawn)
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(mutated_data().map(lambda d: to_yaml(d).encode()))
+def test_fuzz_data_mutations(raw: bytes) -> None:
+    broken_document_is_reported(raw)
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(mutated_text())
+def test_fuzz_text_mutations(raw: bytes) -> None:
+    broken_document_is_reported(raw)
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(hostile_text(1, 40), driver_yaml(hostile=False))
+def test_fuzz_hostile_text(payload: str, drawn: tuple[dict[str, Any], bytes]) -> None:
+    text_field_is_escaped(payload, drawn[0])
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(st.binary(max_size=2000))
+def test_fuzz_arbitrary_bytes(raw: bytes) -> None:
+    broken_document_is_reported(raw)
+
+
+def test_the_fuzzed_file_is_a_driver_file() -> None:
+    """The generated documents are loaded where the location rule accepts them."""
+    from checker.validate import driver_id
+
+    assert driver_id(REL) == "infiniband/fuzzed"
