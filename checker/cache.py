@@ -13,14 +13,22 @@ merged into the base once it grows. The last run's result is a third, small file
 Every file is replaced atomically (temporary file + rename): runs at once each read
 complete files and the last to finish wins; at worst a result is computed twice.
 `--no-cache` (or DRIVER_POLICY_NO_CACHE=1) bypasses it all.
+
+The cache directory sits in the repository, where a pull request could plant files,
+and unpickling runs code. So every file carries an HMAC under a secret key kept outside
+the repository (created once per user, mode 0600); a file that does not verify is
+ignored and never unpickled.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
+import hmac
 import os
 import pickle
+import secrets
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -50,12 +58,48 @@ def code_signature() -> str:
     return digest_bytes("\n".join(parts).encode())
 
 
+TAG_BYTES = 32
+
+
+@functools.cache
+def _secret() -> bytes:
+    """The per-user key that authenticates cache files (never inside a repository)."""
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    path = Path(home) / "driver-policy" / "cache-key"
+    try:
+        key = path.read_bytes()
+        if len(key) >= 32:
+            return key
+    except OSError:
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(key)
+    except FileExistsError:  # another process made it first: use theirs
+        return path.read_bytes()
+    except OSError:
+        pass  # no writable home: this process's key still protects what it writes
+    return key
+
+
+def _tag(payload: bytes) -> bytes:
+    return hmac.new(_secret(), payload, hashlib.sha256).digest()
+
+
 def _read(path: Path) -> dict[Any, Any] | None:
     try:
-        with path.open("rb") as handle:
-            state = pickle.load(handle)
+        blob = path.read_bytes()
+    except OSError:
+        return None
+    payload = blob[TAG_BYTES:]
+    if len(blob) < TAG_BYTES or not hmac.compare_digest(blob[:TAG_BYTES], _tag(payload)):
+        return None  # not written by this user's driver-policy: never unpickle it
+    try:
+        state = pickle.loads(payload)
     except (
-        OSError,
         EOFError,
         pickle.UnpicklingError,
         AttributeError,
@@ -65,7 +109,7 @@ def _read(path: Path) -> dict[Any, Any] | None:
         IndexError,
         KeyError,
     ):
-        return None  # none yet, or from an incompatible version: start afresh
+        return None  # from an incompatible version: start afresh
     if isinstance(state, dict) and state.get("format") == FORMAT:
         data = state.get("data")
         return data if isinstance(data, dict) else None
@@ -73,8 +117,8 @@ def _read(path: Path) -> dict[Any, Any] | None:
 
 
 def _write(path: Path, data: dict[Any, Any]) -> None:
-    blob = pickle.dumps({"format": FORMAT, "data": data}, protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomic(path, blob, durable=False)
+    payload = pickle.dumps({"format": FORMAT, "data": data}, protocol=pickle.HIGHEST_PROTOCOL)
+    write_atomic(path, _tag(payload) + payload, durable=False)
 
 
 class _Store:

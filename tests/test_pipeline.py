@@ -127,3 +127,23 @@ def test_two_checks_at_once_share_the_cache(repo: Path) -> None:
     assert outputs[0] == outputs[1] == outputs[2]
     again = subprocess.run(argv, capture_output=True, text=True, cwd=ROOT, check=False)
     assert again.stdout == outputs[0]
+
+
+def test_a_planted_cache_file_is_never_unpickled(repo: Path) -> None:
+    """A pull request can add files under .driver-policy-cache/: without this user's key
+    they are ignored, so a malicious pickle never runs."""
+    import pickle
+
+    run_check(repo, TODAY)
+    marker = repo / "pwned"
+
+    class Exploit:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (marker.touch, ())  # type: ignore[return-value]
+
+    for path in (repo / ".driver-policy-cache").glob("*.*"):
+        if path.is_file():
+            payload = pickle.dumps({"format": checker.cache.FORMAT, "data": Exploit()})
+            path.write_bytes(b"\0" * checker.cache.TAG_BYTES + payload)
+    assert run_check(repo, TODAY).problems == []
+    assert not marker.exists()
