@@ -71,7 +71,7 @@ def _typed(kind: str | None, rule: dict[str, Any]) -> dict[str, Any]:
     elif kind == "partial_date":
         out.update(type="string", pattern=PARTIAL_DATE_RE.pattern)
     elif kind == "http_url":
-        out.update(type="string", pattern=r"^https?://[^\s<>\"`]+$")
+        out.update(type="string", pattern=r'^https?://[^\s<>"`]+$')  # ECMA-262: no \"
     elif kind == "list":
         out["type"] = "array"
         if "schema" in rule:
