@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import random
 import shutil
-import sys
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 SUBSYSTEMS = {
     "net": ("networking-ethernet", "drivers/net/ethernet"),

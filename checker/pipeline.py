@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import os
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from checker.cache import Cache, digest_bytes
 from checker.errors import Problem
@@ -32,6 +32,7 @@ from checker.layout import (
 if TYPE_CHECKING:
     from checker.policy import Fixture, Policy
 
+T = TypeVar("T")
 PARALLEL_FROM = 64  # fewer files than this are not worth starting workers for
 
 
@@ -294,10 +295,11 @@ def _full_run(
     results.sort(key=lambda r: r.rel)
     for result in results:
         problems += result.problems
-    problems += _cross_file(root, results)
+    problems += _memo(cache, "<cross-file>", [r.claim for r in results],
+                      lambda: _cross_file(root, results))
     if base.policy_valid:
         policy = policy or _load_policy(root)
-        problems += _card_problems(root, policy, results, card_digests)
+        problems += _card_problems(root, policy, results, card_digests, cache)
     problems += _schema_problems(root)
     counts = Counter(r.effective for r in results if r.effective)
     overridden = sum(1 for r in results if r.overridden)
@@ -356,6 +358,19 @@ def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -
     return problems
 
 
+def _memo(cache: Cache, name: str, inputs: object, compute: Callable[[], T]) -> T:
+    """A whole-repository step, reused while its inputs are unchanged (most edits change
+    no driver's claim or index row)."""
+    import pickle
+
+    key = digest_bytes(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))
+    found = cache.get(name, key)
+    if found is None:
+        found = compute()
+        cache.put(name, key, found)
+    return found  # type: ignore[no-any-return]
+
+
 def _cross_file(root: Path, results: Sequence[DriverResult]) -> list[Problem]:
     from checker.repository import cross_file_problems
 
@@ -374,7 +389,11 @@ def _fixture_problems(root: Path, fixtures: Sequence[Fixture], policy: Policy) -
 
 
 def _card_problems(
-    root: Path, policy: Policy, results: Sequence[DriverResult], on_disk: dict[str, str | None]
+    root: Path,
+    policy: Policy,
+    results: Sequence[DriverResult],
+    on_disk: dict[str, str | None],
+    cache: Cache,
 ) -> list[Problem]:
     """Cards of valid drivers must match; an invalid driver's card is left alone (render
     refuses to run until it is fixed) and the index is then not checked either."""
@@ -387,9 +406,9 @@ def _card_problems(
     invalid = {f"{CARDS_DIR}/{driver_id(r.rel)}" for r in results if r.claim is None}
     if not invalid:
         rows = [r.index_row for r in results if r.index_row is not None]
-        wanted[INDEX_FILE] = digest_bytes(
-            render_index_rows(root / "templates", rows, policy).encode()
-        )
+        wanted[INDEX_FILE] = _memo(
+            cache, "<index>", rows,
+            lambda: digest_bytes(render_index_rows(root / "templates", rows, policy).encode()))
     else:
         on_disk = {path: d for path, d in on_disk.items() if path != INDEX_FILE}
     on_disk = {path: d for path, d in on_disk.items() if path.rsplit(".", 1)[0] not in invalid}
