@@ -12,11 +12,12 @@ import contextlib
 import os
 import stat
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 PAUSE_ENV = "DRIVER_POLICY_TEST_PAUSE_WRITE"
-_CREATE_MODE: int | None = None
+_UMASK_LOCK = threading.Lock()
 
 
 def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
@@ -54,15 +55,13 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
 def _mode_for(path: Path) -> int:
     """The mode of the file being replaced (not followed if it is a link), or the mode a
     new file gets from open() under the process's umask."""
-    global _CREATE_MODE
     try:
         st = path.lstat()
         if stat.S_ISREG(st.st_mode):
             return stat.S_IMODE(st.st_mode)
     except FileNotFoundError:
         pass
-    if _CREATE_MODE is None:
+    with _UMASK_LOCK:  # the umask can only be read by setting it
         mask = os.umask(0o022)
         os.umask(mask)
-        _CREATE_MODE = 0o666 & ~mask
-    return _CREATE_MODE
+    return 0o666 & ~mask

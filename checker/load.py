@@ -148,6 +148,11 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
         if isinstance(data, dict):
             return Document(display, text, data), []
     except Declined:
+        if "&" in text or "*" in text:
+            # before constructing: aliases (in merge keys too) can expand exponentially
+            where = _anchor_or_alias(text)
+            if where is not None:
+                return fail(ALIASES, *where)
         data, problems = _reference_load(text, display)
         if problems:
             return None, problems
@@ -249,8 +254,6 @@ def _check_shape(data: Any) -> str | None:
     stack: list[tuple[Any, int]] = [(data, 1)]
     while stack:
         node, depth = stack.pop()
-        if depth > MAX_DEPTH:
-            return f"document is nested more than {MAX_DEPTH} levels deep"
         if isinstance(node, dict):
             children: Iterable[Any] = node.values()
         elif isinstance(node, list):
@@ -258,10 +261,31 @@ def _check_shape(data: Any) -> str | None:
         else:
             continue
         if id(node) in seen:
-            return "YAML anchors and aliases are not allowed in evidence files"
+            return ALIASES
+        if depth > MAX_DEPTH:
+            return f"document is nested more than {MAX_DEPTH} levels deep"
         seen.add(id(node))
         stack.extend((child, depth + 1) for child in children)
     return None
+
+
+ALIASES = "YAML anchors and aliases are not allowed in evidence files"
+
+
+def _anchor_or_alias(text: str) -> tuple[int, int] | None:
+    """Where the first alias is, or else the first anchor, from parser events (which do
+    not expand aliases); None when there is neither, or when a syntax error comes first
+    (the reference loader reports it)."""
+    anchor = None
+    try:
+        for event in _safe_yaml().parse(text):
+            if type(event).__name__ == "AliasEvent":
+                return _event_mark(event)
+            if anchor is None and getattr(event, "anchor", None) is not None:
+                anchor = _event_mark(event)
+    except YAMLError:
+        return anchor
+    return anchor
 
 
 def _first_alias(text: str, problem: str) -> tuple[int, int]:

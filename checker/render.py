@@ -19,7 +19,7 @@ import functools
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -300,14 +300,13 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
 
     A cache file is code that jinja2 runs (and unpickles), and the cache directory sits
     in the repository, where a pull request could add files. So the files are named by
-    a keyed hash whose key is the installed checker's own signature (its version and the
-    sizes and nanosecond modification times of its sources), which nobody outside this
-    installation can know: a planted file never has the name of one this process reads.
-    A cache directory that is a symbolic link is not used.
+    a hash keyed with the check cache's per-user secret (checker.cache, kept outside any
+    repository): a planted file never has the name of one this process reads. A cache
+    directory that is a symbolic link is not used.
     """
     import os
 
-    from checker.cache import CACHE_DIR, code_signature
+    from checker.cache import CACHE_DIR, _secret, code_signature
 
     if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
         return None
@@ -320,26 +319,36 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return _keyed_bytecode_cache()(str(directory), bytes.fromhex(code_signature()))
+    return _keyed_bytecode_cache()(str(directory), _secret(), code_signature())
 
 
 @functools.cache
-def _keyed_bytecode_cache() -> type[jinja2.FileSystemBytecodeCache]:
+def _keyed_bytecode_cache() -> Callable[[str, bytes, str], jinja2.BytecodeCache]:
     import hashlib
 
     import jinja2
 
     class KeyedBytecodeCache(jinja2.FileSystemBytecodeCache):
-        """jinja2's file cache with file names that only this installation can compute."""
+        """jinja2's file cache with file names that only this user can compute (a keyed
+        hash under the cache's per-user secret), which change with the checker's code
+        (compiled templates depend on the environment's options, not only on their
+        source, which is all jinja2 checks)."""
 
-        def __init__(self, directory: str, key: bytes) -> None:
+        def __init__(self, directory: str, key: bytes, code: str) -> None:
             super().__init__(directory, "t-%s.cache")
-            self._key = key
+            self._key, self._code = key[:64], code
 
         def get_cache_key(self, name: str, filename: str | None = None) -> str:
             digest = hashlib.blake2b(key=self._key, digest_size=20)
-            digest.update(f"{name}|{filename}".encode())
+            digest.update(f"{self._code}|{name}|{filename}".encode())
             return digest.hexdigest()
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            """A damaged file (jinja2 only catches some damage) is a cache miss."""
+            try:
+                super().load_bytecode(bucket)
+            except Exception:  # truncated or garbled: compile the template again
+                bucket.reset()
 
     return KeyedBytecodeCache
 

@@ -261,16 +261,20 @@ _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("budget
 def schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
     if precheck_for(schema)(doc.data):
         return []  # certainly valid: cerberus would report nothing
+    # Keys that are not strings (null, numbers, dates, lists) name no field, and cerberus
+    # fails sorting errors on some of them: they are reported here, and the rest of the
+    # document is validated without them.
+    problems = [_odd_key_problem(doc, parent, key) for parent, key in _odd_keys(doc.data)]
+    data = _without_odd_keys(doc.data) if problems else doc.data
     validator = validator_for(schema)
     budget = _Budget(MAX_PROBLEMS)
     token = _BUDGET.set(budget)
     try:
-        valid = validator.validate(doc.data)
+        valid = validator.validate(data)
     finally:
         _BUDGET.reset(token)
     if valid:
-        return []
-    problems = []
+        return sorted(set(problems))
     for error in _leaf_errors(validator._errors):
         keypath = tuple(error.document_path)
         at_key = error.code == cerrors.UNKNOWN_FIELD.code
@@ -285,6 +289,36 @@ def schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
             doc.path, 1, 1, "", f"too many problems: {budget.dropped} more are not reported "
             f"(at most {MAX_PROBLEMS} schema problems per file)"))
     return sorted(set(problems))
+
+
+def _odd_keys(data: Any, parent: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    """(path of the mapping, key) for every key that is not a string."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(key, str):
+                yield from _odd_keys(value, (*parent, key))
+            else:
+                yield parent, key
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _odd_keys(value, (*parent, index))
+
+
+def _without_odd_keys(data: Any) -> Any:
+    if isinstance(data, dict):
+        return {k: _without_odd_keys(v) for k, v in data.items() if isinstance(k, str)}
+    if isinstance(data, list):
+        return [_without_odd_keys(v) for v in data]
+    return data
+
+
+def _odd_key_problem(doc: Document, parent: KeyPath, key: Any) -> Problem:
+    line, col = doc.locate(parent)
+    shown = "null" if key is None else str(key).lower() if isinstance(key, bool) \
+        else key.isoformat() if isinstance(key, date) \
+        else "[" + ", ".join(map(str, key)) + "]" if isinstance(key, tuple) else _show(key)
+    return Problem(doc.path, line, col, field_name((*doc.prefix, *parent)),
+                   f"key {shown} is not a string; field names are strings")
 
 
 def _leaf_errors(errors: Any) -> Iterator[Any]:

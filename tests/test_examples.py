@@ -3,6 +3,10 @@
 Each invalid file starts with `# expect: LINE:COL: FIELD: MESSAGE` lines (locations in
 the file itself); the test mounts it at drivers/infiniband/<name>.yaml in a copy of
 the repository and asserts exactly those problems, exit code 1 and no traceback.
+
+A case about a cross-file rule names its other files in `# also: SUBSYSTEM/NAME.yaml`
+lines: each is taken from invalid/also/SUBSYSTEM/NAME.yaml (a companion, not a case of
+its own) and mounted beside the case at drivers/SUBSYSTEM/NAME.yaml.
 """
 
 from __future__ import annotations
@@ -23,14 +27,23 @@ def expectations(raw: bytes) -> list[str]:
     return [line.removeprefix("# expect: ") for line in lines if line.startswith("# expect: ")]
 
 
+def companions(raw: bytes) -> list[str]:
+    lines = raw.removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace").splitlines()
+    return [line.removeprefix("# also: ") for line in lines if line.startswith("# also: ")]
+
+
 def mount(repo: Path, example: Path) -> str:
     rel = f"drivers/infiniband/{example.stem}.yaml"
     (repo / rel).write_bytes(example.read_bytes())
+    for other in companions(example.read_bytes()):
+        target = repo / "drivers" / other
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes((example.parent / "also" / other).read_bytes())
     return rel
 
 
 def test_corpus_is_large_enough() -> None:
-    assert len(INVALID) >= 30
+    assert len(INVALID) >= 80
     assert len(VALID) >= 2
 
 

@@ -12,8 +12,11 @@ file goes through `driver-policy check` (strategies.run_pipeline), and:
   well-formed SVG with no script, link or event attribute;
 - reordering a mapping's keys changes nothing.
 
+Policy candidates (the default policy, mutated) go through load and validate and, when
+still valid, evaluate and render every seed driver.
+
 The default run keeps each property small (CI time); `pytest -m fuzz` runs the same
-properties with FUZZ_EXAMPLES examples each (default 2,500: 12,500 cases in all).
+properties with FUZZ_EXAMPLES examples each (default 2,500: 15,000 cases in all).
 """
 
 from __future__ import annotations
@@ -25,7 +28,6 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from strategies import (
     REL,
     check_card,
@@ -36,8 +38,10 @@ from strategies import (
     hostile_text,
     mutated_data,
     mutated_documents,
+    mutated_policies,
     mutated_text,
     run_pipeline,
+    run_policy,
     text_of,
     to_yaml,
     untrusted_strings,
@@ -150,6 +154,12 @@ def test_arbitrary_bytes(raw: bytes) -> None:
     broken_document_is_reported(raw)
 
 
+@QUICK
+@given(mutated_policies())
+def test_policy_candidates(raw: bytes) -> None:
+    check_problems(run_policy(raw), raw, "policies/candidate.yaml")
+
+
 # -- the fuzzing run (pytest -m fuzz) ---------------------------------------------------
 
 
@@ -186,6 +196,13 @@ def test_fuzz_hostile_text(payload: str, drawn: tuple[dict[str, Any], bytes]) ->
 @given(st.binary(max_size=2000))
 def test_fuzz_arbitrary_bytes(raw: bytes) -> None:
     broken_document_is_reported(raw)
+
+
+@pytest.mark.fuzz
+@FUZZ
+@given(mutated_policies())
+def test_fuzz_policy_candidates(raw: bytes) -> None:
+    check_problems(run_policy(raw), raw, "policies/candidate.yaml")
 
 
 def test_the_fuzzed_file_is_a_driver_file() -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -57,19 +60,34 @@ def run(args: argparse.Namespace) -> int:
         from checker.errors import UsageError
 
         raise UsageError("--jobs must be at least 1")
-    if args.no_cache:  # one switch that every part (and worker process) honours
-        import os
+    with _no_cache(args.no_cache):
+        if files is None:
+            from checker.pipeline import run_check
 
-        os.environ["DRIVER_POLICY_NO_CACHE"] = "1"
-    if files is None:
-        from checker.pipeline import run_check
-
-        result = run_check(root, today, use_cache=not args.no_cache, jobs=args.jobs)
-        problems, checked, summary = result.problems, result.files, result.summary
-    else:
-        problems, checked, summary = gather(root, today, files)
+            result = run_check(root, today, use_cache=not args.no_cache, jobs=args.jobs)
+            problems, checked, summary = result.problems, result.files, result.summary
+        else:
+            problems, checked, summary = gather(root, today, files)
     report(problems, args.format, sys.stdout, checked=checked, summary=summary)
     return 1 if problems else 0
+
+
+@contextlib.contextmanager
+def _no_cache(enabled: bool) -> Iterator[None]:
+    """--no-cache: one switch that every part (and worker process) honours, for this
+    command only (main() may run in a process that goes on, as the tests do)."""
+    if not enabled:
+        yield
+        return
+    previous = os.environ.get("DRIVER_POLICY_NO_CACHE")
+    os.environ["DRIVER_POLICY_NO_CACHE"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["DRIVER_POLICY_NO_CACHE"]
+        else:
+            os.environ["DRIVER_POLICY_NO_CACHE"] = previous
 
 
 def gather(root: Any, today: date, files: list[str] | None = None) -> tuple[list[Any], int, str]:

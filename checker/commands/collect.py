@@ -166,7 +166,14 @@ def run_collect(args: argparse.Namespace) -> int:
 
     rules = _rules(args, root)
     load_clock = time.monotonic()
-    files = find_driver_files(root)
+    problems: list[str] = []
+    files = []
+    for path in find_driver_files(root):
+        if path.resolve().is_relative_to(root):
+            files.append(path)
+        else:  # read or replaced, it would bring another file's bytes into the repository
+            problems.append(f"{path.relative_to(root).as_posix()}: a link that leaves the "
+                            "repository; not followed")
     if args.ids:
         known = {driver_id(root, path) for path in files}
         unknown = [i for i in args.ids if i not in known]
@@ -177,7 +184,6 @@ def run_collect(args: argparse.Namespace) -> int:
             )
         wanted = set(args.ids)
         files = [path for path in files if driver_id(root, path) in wanted]
-    problems: list[str] = []
     loaded = []
     for path in files:
         doc, paths, problem = read_driver(root, path)
@@ -310,6 +316,9 @@ def run_new(args: argparse.Namespace) -> int:
     if not re.fullmatch(r"[a-z0-9][a-z0-9_.+-]*/[a-z0-9][a-z0-9_.+-]*", driver):
         raise UsageError(f"--id {driver!r}: must be SUBSYSTEM/NAME in lower case")
     target = root / "drivers" / f"{driver}.yaml"
+    if not target.parent.resolve().is_relative_to(root) or target.is_symlink():
+        raise CheckerError(f"{target.relative_to(root).as_posix()}: a link leaves the "
+                           "repository; refusing to write through it")
     if target.exists():
         raise CheckerError(f"{target.relative_to(root).as_posix()} already exists; "
                            "refusing to overwrite it (edit it, or run collect)")
