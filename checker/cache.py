@@ -28,6 +28,7 @@ import hashlib
 import hmac
 import os
 import pickle
+import re
 import secrets
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,6 +39,8 @@ from checker.fsutil import write_atomic
 
 CACHE_DIR = ".driver-policy-cache"
 FORMAT = 2
+_SUFFIXES = ("stats", "stats-delta", "results", "results-delta", "run")
+_SALT_RE = re.compile(r"[0-9a-f]{32}")
 RACY_NS = 2_000_000_000  # file times this close to the last save are not trusted
 MERGE_AT = 256  # delta entries before the delta is folded into the base
 
@@ -178,7 +181,10 @@ class Cache:
             hasher.update(item)
         self.salt = hasher.hexdigest()
         self.root = str(root)
-        self.directory = Path(os.environ.get("DRIVER_POLICY_CACHE_DIR") or root / CACHE_DIR)
+        configured = os.environ.get("DRIVER_POLICY_CACHE_DIR")
+        self.directory = Path(configured or root / CACHE_DIR)
+        if not configured and self.directory.is_symlink():
+            self.enabled = False  # a link planted in the repository is not followed
         name = self.directory / self.salt
         self._stats = _Store(Path(f"{name}.stats"), Path(f"{name}.stats-delta"), self.enabled)
         self._results = _Store(Path(f"{name}.results"), Path(f"{name}.results-delta"), self.enabled)
@@ -260,7 +266,10 @@ class Cache:
             pass  # a cache that cannot be written only costs time
 
     def _prune_other_salts(self) -> None:
+        """Remove this cache's own files of other salts (never anything else)."""
         for other in self.directory.glob("*.*"):
-            if other.is_file() and not other.name.startswith(self.salt):
+            salt, _, suffix = other.name.partition(".")
+            if suffix in _SUFFIXES and _SALT_RE.fullmatch(salt) and salt != self.salt \
+                    and other.is_file() and not other.is_symlink():
                 with contextlib.suppress(OSError):
                     other.unlink()

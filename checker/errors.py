@@ -30,7 +30,21 @@ class Problem:
         return (self.path, self.line, self.col, self.field, self.message)
 
     def __str__(self) -> str:
+        """One line: line breaks and other control characters in the (untrusted) field or
+        message are shown escaped, so no text can forge a second problem line."""
+        return _one_line(self._plain())
+
+    def _plain(self) -> str:
         where = f"{self.path}:{self.line}:{self.col}"
         return (
             f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
         )
+
+
+_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)}
+_CONTROL.update({ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"})
+_CONTROL.update({0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\x85"})
+
+
+def _one_line(text: str) -> str:
+    return text.translate(_CONTROL)

@@ -505,8 +505,6 @@ def test_a_linked_cache_directory_is_not_used_for_templates(
     assert not (outside / "jinja").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="reported: checker/cache.py follows a linked cache "
-                   "directory and prunes every '*.*' file in it")
 def test_a_linked_cache_directory_loses_no_file(repo: Path, tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -521,8 +519,6 @@ def test_a_linked_cache_directory_loses_no_file(repo: Path, tmp_path: Path) -> N
     assert (outside / "notes.txt").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="reported: the text reporter prints a probe reason "
-                   "holding a user report's `who` with its line breaks")
 def test_a_text_report_line_is_one_problem(repo: Path, cli: Callable[..., Run]) -> None:
     siw = repo / "drivers/infiniband/siw.yaml"
     text = re.sub(r"(?m)^  - who: .*$", lambda _: '  - who: "x\\ndrivers/net/fake.yaml:1:1: fake"',
