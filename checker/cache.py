@@ -65,7 +65,7 @@ TAG_BYTES = 32
 
 
 @functools.cache
-def _secret() -> bytes:
+def secret_key() -> bytes:
     """The per-user key that authenticates cache files (never inside a repository)."""
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(home) / "driver-policy" / "cache-key"
@@ -89,7 +89,7 @@ def _secret() -> bytes:
 
 
 def _tag(payload: bytes) -> bytes:
-    return hmac.new(_secret(), payload, hashlib.sha256).digest()
+    return hmac.new(secret_key(), payload, hashlib.sha256).digest()
 
 
 def _read(path: Path) -> dict[Any, Any] | None:

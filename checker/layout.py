@@ -88,7 +88,10 @@ def walk(root: Path, tops: Sequence[str], suffixes: tuple[str, ...]) -> list[str
     skip = len(base) + 1
     out = []
     for top in tops:
-        for directory, dirs, files in os.walk(os.path.join(base, top)):
+        start = os.path.join(base, top)
+        if os.path.islink(start):
+            continue  # a linked cards/ or drivers/ is not followed out of the repository
+        for directory, dirs, files in os.walk(start):
             dirs.sort()
             prefix = directory[skip:].replace(os.sep, "/")
             out += [f"{prefix}/{name}" for name in files if name.endswith(suffixes)]

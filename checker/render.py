@@ -306,7 +306,7 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
     """
     import os
 
-    from checker.cache import CACHE_DIR, _secret, code_signature
+    from checker.cache import CACHE_DIR, code_signature, secret_key
 
     if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
         return None
@@ -319,7 +319,7 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError:
         return None
-    return _keyed_bytecode_cache()(str(directory), _secret(), code_signature())
+    return _keyed_bytecode_cache()(str(directory), secret_key(), code_signature())
 
 
 @functools.cache
@@ -946,29 +946,3 @@ def unrenderable(root: Path, drivers: Sequence[Driver]) -> list[str]:
     return out
 
 
-def card_problems(
-    root: Path, policy: Policy, drivers: Sequence[Driver], outcomes: Sequence[Outcome]
-) -> list[Problem]:
-    """The cards part of `driver-policy check`: one Problem per file of cards/ that is not
-    what `driver-policy render` would write (rule "cards").
-
-    Cards of driver files that failed validation are not judged (those files' problems
-    are reported already), nor is the index then. A repository with neither templates/
-    nor cards/ is not set up for cards and is not checked.
-    """
-    templates = root / TEMPLATES_DIR
-    if not templates.is_dir() and not (root / CARDS_DIR).is_dir():
-        return []
-    try:
-        wanted = plan(templates, outcomes, policy)
-    except TemplateError as exc:
-        return [exc.problem]
-    except CheckerError as exc:
-        return [Problem(f"{TEMPLATES_DIR}/{CARD_TEMPLATE}", 1, 1, "", str(exc), rule="cards")]
-    ignore = unrenderable(root, drivers)
-    if ignore:
-        del wanted[INDEX_FILE]
-        ignore.append(INDEX_FILE)
-    return [
-        Problem(d.path, 1, 1, "", d.message, rule="cards") for d in compare(root, wanted, ignore)
-    ]

@@ -412,6 +412,18 @@ def test_error_cards_directory_is_a_link(
         "keep.md", "sub", "sub/keep.svg"]
 
 
+def test_check_does_not_follow_a_linked_cards_directory(
+    repo: Path, tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    outside = tmp_path / "outside"
+    (outside / "private").mkdir(parents=True)
+    (outside / "private/notes.md").write_text("mine\n")
+    shutil.rmtree(repo / "cards")
+    (repo / "cards").symlink_to(outside)
+    result = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    assert "private/notes.md" not in result.out
+
+
 def test_error_a_directory_in_cards_is_a_link(
     repo: Path, tmp_path: Path, cli: Callable[..., Run]
 ) -> None:

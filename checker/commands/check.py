@@ -90,13 +90,14 @@ def _no_cache(enabled: bool) -> Iterator[None]:
             os.environ["DRIVER_POLICY_NO_CACHE"] = previous
 
 
-def gather(root: Any, today: date, files: list[str] | None = None) -> tuple[list[Any], int, str]:
-    from checker.commands.generated import stale_generated
+def gather(root: Any, today: date, files: list[str]) -> tuple[list[Any], int, str]:
+    """`check FILE...`: those files and the verdicts they decide (generated files are the
+    whole repository's business: a full `check` compares them)."""
     from checker.consistency import check_driver, check_fixture
     from checker.repository import DEFAULT_POLICY, load_workspace
 
     # A changed default policy can change every verdict: then everything is checked.
-    workspace = load_workspace(root, None if files is None or DEFAULT_POLICY in files else files)
+    workspace = load_workspace(root, None if DEFAULT_POLICY in files else files)
     problems = list(workspace.problems)
     locate = _locator(workspace)
     outcomes = []
@@ -107,8 +108,6 @@ def gather(root: Any, today: date, files: list[str] | None = None) -> tuple[list
             problems += found
         for fixture in workspace.fixtures:
             problems += check_fixture(fixture, workspace.policy, locate)[1]
-    if files is None:
-        problems += stale_generated(root, workspace, outcomes)
     counts = Counter(o.effective for o in outcomes)
     overrides = sum(1 for o in outcomes if o.overridden)
     policy = workspace.policy.label if workspace.policy else "invalid policy"
