@@ -272,13 +272,23 @@ def environment(templates: Path) -> jinja2.Environment:
     jinja2's sandbox, which refuses access to Python internals (`__class__`, function
     globals, ...) and to anything that would modify the values they are given.
     """
-    import jinja2
-    from jinja2 import sandbox
 
     if not (templates / CARD_TEMPLATE).is_file() or not (templates / INDEX_TEMPLATE).is_file():
         raise CheckerError(
             f"{TEMPLATES_DIR}/: the templates {CARD_TEMPLATE} and {INDEX_TEMPLATE} are missing"
         )
+    return sandboxed_environment(templates, _finalize, auto_reload=False,
+                                 bytecode_cache=_bytecode_cache(templates.parent))
+
+
+def sandboxed_environment(templates: Path, finalize: Callable[[object], object],
+                          **options: Any) -> jinja2.Environment:
+    """The settings every project template renders with: jinja2's immutable sandbox,
+    strict undefined values, no autoescape (the escaping filters do it, and `finalize`
+    refuses anything printed without one) and the project's filters."""
+    import jinja2
+    from jinja2 import sandbox
+
     env = sandbox.ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(str(templates)),
         undefined=jinja2.StrictUndefined,
@@ -286,9 +296,8 @@ def environment(templates: Path) -> jinja2.Environment:
         autoescape=False,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=_finalize,
-        auto_reload=False,
-        bytecode_cache=_bytecode_cache(templates.parent),
+        finalize=finalize,
+        **options,
     )
     env.filters.update(FILTERS)
     return env

@@ -27,6 +27,7 @@ from conftest import ROOT, Run
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from ruamel.yaml import YAML
+from strategies import tables
 
 from checker.commands.render import planned
 from checker.consistency import Outcome, check_driver
@@ -140,22 +141,6 @@ def links(tokens: list[Token]) -> list[str]:
 
 def images(tokens: list[Token]) -> list[str]:
     return [str(t.attrs["src"]) for t in flat(tokens) if t.type == "image"]
-
-
-def tables(tokens: list[Token]) -> list[list[int]]:
-    """For each table, the number of cells of each row (header first)."""
-    out: list[list[int]] = []
-    cells = 0
-    for token in tokens:
-        if token.type == "table_open":
-            out.append([])
-        elif token.type == "tr_open":
-            cells = 0
-        elif token.type in ("th_open", "td_open"):
-            cells += 1
-        elif token.type == "tr_close":
-            out[-1].append(cells)
-    return out
 
 
 def headings(tokens: list[Token], level: str) -> list[str]:

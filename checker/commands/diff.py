@@ -317,10 +317,8 @@ def markdown(comparison: Comparison, templates: Path, *, mode: str = "diff") -> 
 def _environment(templates: Path) -> jinja2.Environment:
     """The report's environment: sandboxed, like the cards' (checker.render.environment),
     since a pull request can change the template."""
-    import jinja2
-    from jinja2 import sandbox
 
-    from checker.render import FILTERS, Markdown
+    from checker.render import Markdown, sandboxed_environment
 
     if not (templates / TEMPLATE).is_file():
         raise CheckerError(f"templates/{TEMPLATE} is missing: the Markdown report needs it")
@@ -330,16 +328,7 @@ def _environment(templates: Path) -> jinja2.Environment:
             return value
         raise TypeError(f"{TEMPLATE} printed {value!r} without an escaping filter")
 
-    env = sandbox.ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        finalize=finalize,
-    )
-    env.filters.update(FILTERS)
+    env = sandboxed_environment(templates, finalize)
     env.filters["conf"] = lambda v: Markdown(f"{v:.2f}")
     env.filters["plural"] = lambda n: Markdown("" if n == 1 else "s")
     return env
