@@ -12,8 +12,8 @@ import pytest
 from collect_fixtures import GIT_ENV, POLICY, History, git, lines
 from ruamel.yaml import YAML
 
-from checker.collect.run import ProgressLine
 from checker.collect.write import split_segments
+from checker.progress import Progress
 
 DEVICE_C = """\
 static const struct pci_device_id foo_ids[] = {
@@ -214,11 +214,12 @@ def test_progress_is_drawn_only_on_a_terminal() -> None:
 
     quiet, loud = io.StringIO(), Terminal()
     for stream in (quiet, loud):
-        progress = ProgressLine(stream)
+        progress = Progress("collect", unit="commit", stream=stream)
         progress(1500)
+        assert progress.count == 1500
         progress.close()
     assert quiet.getvalue() == ""
-    assert "collect: 1,500 commits read" in loud.getvalue()
+    assert "collect: " in loud.getvalue() and "1500 commit" in loud.getvalue()
 
 
 def test_new_scaffolds_from_the_kernel(kernel: tuple[Path, str], policy: Path,

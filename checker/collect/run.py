@@ -12,14 +12,13 @@ import calendar
 import multiprocessing
 import os
 import queue
-import sys
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from checker import __version__
 from checker.collect.gitrepo import (
@@ -371,38 +370,3 @@ def _drain(channel: Any, progress: Callable[[int], None] | None) -> None:
             progress(channel.get_nowait())
         except queue.Empty:
             return
-
-
-class ProgressLine:
-    """`collect: 12,345 commits read` on a terminal (stderr); silent otherwise."""
-
-    def __init__(self, stream: IO[str] | None = None, label: str = "collect") -> None:
-        self.stream = stream if stream is not None else sys.stderr
-        self.enabled = bool(getattr(self.stream, "isatty", lambda: False)())
-        self.label = label
-        self.count = 0
-        self.started = time.monotonic()
-        self._shown = 0.0
-
-    def __call__(self, commits: int) -> None:
-        self.count += commits
-        if not self.enabled:
-            return
-        moment = time.monotonic()
-        if moment - self._shown >= 0.2:
-            self._shown = moment
-            self._draw(moment)
-
-    def _draw(self, moment: float) -> None:
-        elapsed = max(moment - self.started, 1e-6)
-        self.stream.write(
-            f"\r{self.label}: {self.count:,} commits read "
-            f"({self.count / elapsed:,.0f}/s, {elapsed:.0f} s)\x1b[K"
-        )
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self._draw(time.monotonic())
-            self.stream.write("\n")
-            self.stream.flush()

@@ -155,7 +155,7 @@ def run_collect(args: argparse.Namespace) -> int:
     _check_rev(args.rev)
     root = _root(args)
     _need_git()
-    from checker.collect.run import ProgressLine, collect
+    from checker.collect.run import collect
     from checker.collect.write import (
         driver_id,
         find_driver_files,
@@ -163,6 +163,7 @@ def run_collect(args: argparse.Namespace) -> int:
         render,
         write_if_changed,
     )
+    from checker.progress import Progress
 
     rules = _rules(args, root)
     load_clock = time.monotonic()
@@ -197,7 +198,7 @@ def run_collect(args: argparse.Namespace) -> int:
         raise CheckerError(f"no driver files with paths under {root / 'drivers'}")
 
     started = time.monotonic()
-    progress = ProgressLine(sys.stderr)
+    progress = Progress("collect", unit="commit", stream=sys.stderr)
     try:
         result = collect(Path(args.kernel), [paths for _, paths in loaded], rules,
                          rev=args.rev, window_end=args.window_end, jobs=args.jobs,
@@ -325,8 +326,9 @@ def run_new(args: argparse.Namespace) -> int:
 
     _need_git()
     from checker.collect.gitrepo import open_repo, resolve
-    from checker.collect.run import DriverPaths, ProgressLine, collect
+    from checker.collect.run import DriverPaths, collect
     from checker.collect.write import render_signals, scalar, write_if_changed
+    from checker.progress import Progress
 
     rules = _rules(args, root)
     repo = open_repo(Path(args.kernel))
@@ -339,7 +341,7 @@ def run_new(args: argparse.Namespace) -> int:
         raise CheckerError(f"{kernel_path}: no such file or directory in the kernel at "
                            f"{revision.sha[:12]}")
     pattern = f"{kernel_path}/" if kind == "tree" else kernel_path
-    progress = ProgressLine(sys.stderr, label="new")
+    progress = Progress("new", unit="commit", stream=sys.stderr)
     try:
         result = collect(Path(args.kernel), [DriverPaths(driver, (pattern,))], rules,
                          rev=revision.sha, window_end=args.window_end, jobs=args.jobs,
