@@ -30,6 +30,7 @@ import os
 import pickle
 import re
 import secrets
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -78,9 +79,15 @@ def secret_key() -> bytes:
     key = secrets.token_bytes(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(key)
+        # Written whole to a private temporary file, then linked into place: a process
+        # starting at the same moment sees no key or the complete key, never a part.
+        fd, tmp = tempfile.mkstemp(prefix=".cache-key.", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(key)
+            os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
     except FileExistsError:  # another process made it first: use theirs
         return path.read_bytes()
     except OSError:

@@ -953,5 +953,3 @@ def unrenderable(root: Path, drivers: Sequence[Driver]) -> list[str]:
         if ident is not None and ident not in valid:
             out += [f"{CARDS_DIR}/{ident}.md", f"{CARDS_DIR}/{ident}.svg"]
     return out
-
-

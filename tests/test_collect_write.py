@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -145,6 +146,7 @@ def test_write_is_atomic_keeps_mode_and_skips_same_bytes(tmp_path: Path) -> None
     assert [p.name for p in tmp_path.iterdir()] == ["x.yaml"]  # no temporary file left
 
 
+@pytest.mark.slow  # 200 examples, each a render and a parse: `pytest -m slow`
 @settings(max_examples=200, deadline=None)
 @given(st.text(min_size=1, max_size=60).filter(lambda t: t.strip() == t and "\x85" not in t))
 def test_any_maintainers_title_reads_back(title: str) -> None:

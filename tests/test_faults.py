@@ -36,7 +36,9 @@ from strategies import driver_documents, to_yaml
 from checker.fsutil import PAUSE_ENV, write_atomic
 
 PYTHON = [sys.executable, "-m", "checker"]
-LOOPS = int(os.environ.get("FAULT_LOOPS", "1"))  # `pytest -m fuzz` runs more rounds
+LOOPS = int(os.environ.get("FAULT_LOOPS", "1"))  # more rounds (docs/security.md)
+# Tests that start, kill and race real processes: `pytest -m slow` (CI runs them).
+slow = pytest.mark.slow
 
 
 def env(**extra: str) -> dict[str, str]:
@@ -131,6 +133,7 @@ def assert_old_or_new(root: Path, before: dict[str, bytes], after: dict[str, byt
     return sum(1 for rel, data in now.items() if data == after[rel] != before[rel])
 
 
+@slow
 def test_render_killed_while_writing_each_card_leaves_old_or_new(
     repo: Path, changed_cards: tuple[dict[str, bytes], dict[str, bytes]]
 ) -> None:
@@ -160,6 +163,7 @@ def test_render_killed_while_writing_each_card_leaves_old_or_new(
     assert check.returncode == 0, check.stdout  # the leftover temporary is not a card
 
 
+@slow
 def test_render_killed_after_varying_delays_leaves_old_or_new(
     repo: Path, changed_cards: tuple[dict[str, bytes], dict[str, bytes]]
 ) -> None:
@@ -198,6 +202,7 @@ def driver_texts(policy: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((policy / "drivers").rglob("*.yaml"))}
 
 
+@slow
 def test_collect_killed_after_varying_delays_leaves_old_or_new(tmp_path: Path) -> None:
     kernel, policy = collect_repos(tmp_path, 40)
     before = driver_texts(policy)
@@ -254,6 +259,7 @@ def run_check(repo: Path, *extra: str) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, env=env(), capture_output=True, text=True)
 
 
+@slow
 def test_checks_at_once_agree_with_an_uncached_check(repo: Path) -> None:
     rng = random.Random(3)
     for _ in range(2 * LOOPS):
@@ -294,7 +300,11 @@ CORRUPTIONS = {
 }
 
 
-@pytest.mark.parametrize("corruption", list(CORRUPTIONS))
+# One corruption runs by default (a flipped byte: the HMAC must catch it); the others
+# with the slow tests.
+@pytest.mark.parametrize("corruption", [
+    pytest.param(name, marks=() if name == "flipped byte" else slow) for name in CORRUPTIONS
+])
 def test_a_damaged_cache_is_ignored(repo: Path, corruption: str) -> None:
     rng = random.Random(5)
     damage(repo, rng)
@@ -308,6 +318,24 @@ def test_a_damaged_cache_is_ignored(repo: Path, corruption: str) -> None:
     assert (damaged.returncode, damaged.stdout, damaged.stderr) == (
         expected.returncode, expected.stdout, expected.stderr)
     assert run_check(repo).stdout == expected.stdout  # and rewritten whole
+
+
+def test_processes_started_at_once_share_one_complete_cache_key(tmp_path: Path) -> None:
+    """The per-user key is made by whichever process comes first; the others read it
+    whole (never a partly written file) and every process uses the same key."""
+    code = "from checker.cache import secret_key; print(secret_key().hex())"
+    for round_ in range(3 * LOOPS):
+        home = tmp_path / f"cache-home-{round_}"
+        runs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
+                                 env=env(XDG_CACHE_HOME=str(home)), stdout=subprocess.PIPE,
+                                 text=True) for _ in range(6)]
+        keys = {process.communicate()[0].strip() for process in runs}
+        assert all(process.returncode == 0 for process in runs)
+        key_file = home / "driver-policy/cache-key"
+        assert keys == {key_file.read_bytes().hex()}
+        assert len(key_file.read_bytes()) == 32
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        assert [p.name for p in key_file.parent.iterdir()] == ["cache-key"]
 
 
 # -- collect's writer: every byte that is not its own is kept ------------------------------

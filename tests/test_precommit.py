@@ -28,8 +28,10 @@ from conftest import ROOT
 from test_gitsource import commit, edit, git, git_env, init_repo
 
 # Builds the hooks' environment with pip (once per session, and once for try-repo):
-# about 30 to 60 seconds in all. Runs by default; `pytest -m "not slow"` skips it.
-slow = pytest.mark.slow
+# about 30 to 60 seconds in all. Deselected by default; `pytest -m slow` runs these (CI
+# does). They share one test process (xdist group), so the environment is built once.
+def slow(test: Any) -> Any:
+    return pytest.mark.slow(pytest.mark.xdist_group("pre-commit")(test))
 
 HOOK_IDS = ["driver-policy-validate", "driver-policy-verdicts", "driver-policy-cards"]
 IPOIB = "drivers/infiniband/ipoib.yaml"

@@ -169,4 +169,3 @@ def _stderr(exc: GitCommandError) -> str:
     text = exc.stderr if isinstance(exc.stderr, str) else str(exc)
     text = text.strip().removeprefix("stderr:").strip().strip("'").strip()
     return explain_git_error(text)
-

@@ -417,4 +417,3 @@ def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Ac
     if progress is not None and walker.commits_seen > reported:
         progress(walker.commits_seen - reported)
     return walker.activity, walker.commits_seen
-
