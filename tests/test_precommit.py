@@ -13,7 +13,9 @@ checked too: .pre-commit-config.yaml, .pre-commit-hooks.yaml and the GitHub work
 from __future__ import annotations
 
 import ast
+import fcntl
 import importlib.metadata
+import os
 import re
 import shutil
 import subprocess
@@ -27,11 +29,9 @@ import yaml
 from conftest import ROOT
 from test_gitsource import commit, edit, git, git_env, init_repo
 
-# Builds the hooks' environment with pip (once per session, and once for try-repo):
-# about 30 to 60 seconds in all. Deselected by default; `pytest -m slow` runs these (CI
-# does). They share one test process (xdist group), so the environment is built once.
-def slow(test: Any) -> Any:
-    return pytest.mark.slow(pytest.mark.xdist_group("pre-commit")(test))
+# Builds the hooks' environment with pip (once per run, and once for try-repo): about
+# 30 to 60 seconds in all. Deselected by default; `pytest -m slow` runs these (CI does).
+slow = pytest.mark.slow
 
 HOOK_IDS = ["driver-policy-validate", "driver-policy-verdicts", "driver-policy-cards"]
 IPOIB = "drivers/infiniband/ipoib.yaml"
@@ -81,7 +81,25 @@ def snapshot_project(dest: Path) -> None:
 
 @pytest.fixture(scope="session")
 def hooks(tmp_path_factory: pytest.TempPathFactory) -> Hooks:
-    base = tmp_path_factory.mktemp("pre-commit")
+    """Built once per run: with pytest-xdist the first worker builds it under a lock in
+    the run's shared temporary directory and the others reuse it (pre-commit's store
+    takes its own lock too)."""
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's directory, above each worker's own
+    base = shared / "pre-commit"
+    with open(shared / "pre-commit.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        built = base / "built"
+        if not built.exists():
+            shutil.rmtree(base, ignore_errors=True)
+            base.mkdir()
+            hooks = build_hooks(base)
+            built.write_text(hooks.rev)
+        return Hooks(base / "hook-repo", built.read_text(), base / "home", base / "template")
+
+
+def build_hooks(base: Path) -> Hooks:
     home = base / "home"
     hook_repo = base / "hook-repo"
     snapshot_project(hook_repo)
