@@ -30,6 +30,8 @@ from checker.layout import (
 )
 
 if TYPE_CHECKING:
+    from checker.load import Document, KeyPath
+    from checker.model import Driver
     from checker.policy import Fixture, Policy
 
 T = TypeVar("T")
@@ -44,6 +46,9 @@ class Claim(NamedTuple):
     path: str
     include: tuple[str, ...]
     exclude: tuple[str, ...]
+    # (keypath, line, col) of name, path and each include item, from the first parse:
+    # a cross-file problem is located without parsing the file again
+    marks: tuple[tuple[tuple[str | int, ...], int, int], ...] = ()
 
 
 class DriverResult(NamedTuple):
@@ -92,7 +97,8 @@ def process_driver(rel: str) -> DriverResult:
     driver, problems = validate_driver(doc)
     if driver is None:
         return DriverResult(rel, tuple(problems))
-    claim = Claim(driver.id, driver.file, driver.path, driver.include, driver.exclude)
+    claim = Claim(driver.id, driver.file, driver.path, driver.include, driver.exclude,
+                  _claim_marks(doc, driver))
     outcome, problems = check_driver(driver, policy, date.min, lambda _f, k: doc.locate(k))
     templates = root / "templates"
     wanted = [(card_path(driver), digest_bytes(render_card(templates, outcome, policy).encode()))]
@@ -112,6 +118,17 @@ def process_driver(rel: str) -> DriverResult:
         index_row(outcome),
         tuple(wanted),
     )
+
+
+def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int], ...]:
+    from checker.marks import claim_marks
+
+    found = claim_marks(doc.text, doc.data.get("name"), driver.path, driver.include)
+    if found is not None:
+        return found
+    keys: list[KeyPath] = [("name",), ("path",)]
+    keys += [("paths", "include", n) for n in range(len(driver.include))]
+    return tuple((key, *doc.locate(key)) for key in keys)
 
 
 def _process_chunk(rels: Sequence[str]) -> list[DriverResult]:
@@ -375,8 +392,13 @@ def _cross_file(root: Path, results: Sequence[DriverResult]) -> list[Problem]:
     from checker.repository import cross_file_problems
 
     claims = [r.claim for r in results if r.claim is not None]
-    # Locations are found only for the (rare) files with a cross-file problem.
-    return cross_file_problems(claims, lambda file, keypath: _locate(root, file, keypath))
+    marks = {(c.file, key): (line, col) for c in claims for key, line, col in c.marks}
+
+    def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+        found = marks.get((file, keypath))
+        return found if found is not None else _locate(root, file, keypath)
+
+    return cross_file_problems(claims, locate)
 
 
 def _fixture_problems(root: Path, fixtures: Sequence[Fixture], policy: Policy) -> list[Problem]:

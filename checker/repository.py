@@ -188,7 +188,9 @@ def cross_file_problems(
 ) -> list[Problem]:
     """Ids and paths unique; no two drivers claim overlapping patterns without an exclude.
 
-    `focus` limits the report to problems involving these files (pre-commit passes a few);
+    Each file gets at most one problem per rule, naming the files it conflicts with (the
+    first few, sorted, and how many more), so N copies of one file give N problems, not
+    N squared. `focus` limits the report to these files (pre-commit passes a few);
     `locate(file, keypath)` is asked only for the places reported.
     """
     from checker.paths import patterns_overlap
@@ -204,7 +206,7 @@ def cross_file_problems(
         )
 
     by_id: dict[str, Claimant] = {}
-    by_path: dict[str, Claimant] = {}
+    by_path: dict[str, list[Claimant]] = {}
     for driver in drivers:
         key = driver.id.lower()
         if key in by_id:
@@ -214,41 +216,106 @@ def cross_file_problems(
                 f"driver id {driver.id!r} differs only in case from {by_id[key].file}",
             )
         by_id.setdefault(key, driver)
-        path_key = driver.path.rstrip("/")
-        if path_key in by_path:
-            other = by_path[path_key]
-            at(driver, ("path",), f"{driver.path!r} is also the path of {other.id} ({other.file})")
-            at(other, ("path",), f"{other.path!r} is also the path of {driver.id} ({driver.file})")
-        by_path.setdefault(path_key, driver)
+        by_path.setdefault(driver.path.rstrip("/"), []).append(driver)
+    for group in by_path.values():
+        if len(group) < 2:
+            continue
+        ordered = sorted(group, key=_by_file)
+        for driver in group:
+            if len(group) == 2:
+                other = ordered[0] if ordered[1] is driver else ordered[1]
+                message = f"{driver.path!r} is also the path of {other.id} ({other.file})"
+            else:
+                named = _first_others(
+                    driver, [ordered], lambda o: f"{o.id} ({o.file})", len(group) - 1
+                )
+                message = (f"{driver.path!r} is also the path of {len(group) - 1} other "
+                           f"drivers: {named}")
+            at(driver, ("path",), message)
+
+    # Drivers with the same include and exclude lists behave alike: compare those
+    # classes, not drivers, so that copies of one file cost one comparison.
+    classes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Claimant]] = {}
+    for driver in drivers:
+        classes.setdefault((tuple(driver.include), tuple(driver.exclude)), []).append(driver)
+    members = [sorted(group, key=_by_file) for group in classes.values()]
+    class_of = {id(driver): c for c, group in enumerate(members) for driver in group}
+    # conflicts[c][d] = (position, pattern of c, pattern of d): c's first include that
+    # overlaps one of d's
+    conflicts: list[dict[int, tuple[int, str, str]]] = [{} for _ in members]
+
+    def note(c: int, ai: int, pa: str, d: int, pb: str) -> None:
+        known = conflicts[c].get(d)
+        if known is None or ai < known[0]:
+            conflicts[c][d] = (ai, pa, pb)
 
     # Overlap: a pattern can only overlap patterns whose fixed prefix is one of its own
     # ancestors (or equal), so look those up instead of comparing every pair.
-    index: dict[str, list[tuple[Claimant, int, str]]] = {}
-    for driver in drivers:
-        for position, pattern in enumerate(driver.include):
-            index.setdefault(_fixed_prefix(pattern), []).append((driver, position, pattern))
+    index: dict[str, list[tuple[int, int, str]]] = {}
+    for c, group in enumerate(members):
+        for position, pattern in enumerate(group[0].include):
+            index.setdefault(_fixed_prefix(pattern), []).append((c, position, pattern))
     for prefix, entries in index.items():
         parts = prefix.split("/") if prefix else []
-        ancestors = ["/".join(parts[:n]) for n in range(len(parts))]
-        for a, ai, pa in entries:
-            candidates = [e for anc in ancestors for e in index.get(anc, [])]
-            candidates += [e for e in entries if (e[0].id, e[1]) > (a.id, ai)]
-            for b, bi, pb in candidates:
-                if a.id == b.id or not patterns_overlap(pa, pb):
+        above = [e for n in range(len(parts)) for e in index.get("/".join(parts[:n]), [])]
+        for number, (c, ai, pa) in enumerate(entries):
+            for d, bi, pb in [*above, *entries[number + 1 :]]:
+                if c == d or not patterns_overlap(pa, pb):
                     continue
-                if _excluded(a, pb) or _excluded(b, pa):
+                if _excluded(members[c][0], pb) or _excluded(members[d][0], pa):
                     continue
-                at(
-                    a,
-                    ("paths", "include", ai),
-                    f"{pa!r} overlaps {pb!r} claimed by {b.id}; exclude one from the other",
-                )
-                at(
-                    b,
-                    ("paths", "include", bi),
-                    f"{pb!r} overlaps {pa!r} claimed by {a.id}; exclude one from the other",
-                )
+                note(c, ai, pa, d, pb)
+                note(d, bi, pb, c, pa)
+    for c, group in enumerate(members):  # copies overlap each other
+        if len(group) > 1:
+            for ai, pa in enumerate(group[0].include):
+                if not _excluded(group[0], pa):
+                    note(c, ai, pa, c, pa)
+                    break
+
+    for c, found in enumerate(conflicts):
+        if not found:
+            continue
+        count = sum(len(members[d]) for d in found) - (1 if c in found else 0)
+        ai, pa, _ = min(found.values())
+        lists = [members[d] for d in sorted(found)]
+
+        def show(other: Claimant, found: dict[int, tuple[int, str, str]] = found) -> str:
+            return f"{other.file} ({found[class_of[id(other)]][2]!r})"
+
+        for driver in members[c]:
+            if count == 1:
+                other = next(o for group in lists for o in group if o is not driver)
+                ai, pa, pb = found[class_of[id(other)]]
+                message = f"{pa!r} overlaps {pb!r} claimed by {other.id}"
+            else:
+                named = _first_others(driver, lists, show, count)
+                message = f"{pa!r} overlaps the claims of {count} other drivers: {named}"
+            at(driver, ("paths", "include", ai), message + "; exclude one from the other")
     return problems
+
+
+NAMED = 5  # files named in one cross-file problem; the rest are counted
+
+
+def _by_file(driver: Claimant) -> str:
+    return driver.file
+
+
+def _first_others(
+    driver: Claimant,
+    groups: Sequence[Sequence[Claimant]],
+    show: Callable[[Claimant], str],
+    count: int,
+) -> str:
+    """The first NAMED of `count` drivers other than `driver`, from groups sorted by
+    file, and how many more there are."""
+    import heapq
+    from itertools import islice
+
+    others = (o for o in heapq.merge(*groups, key=_by_file) if o is not driver)
+    named = ", ".join(show(o) for o in islice(others, NAMED))
+    return named + (f" and {count - NAMED} more" if count > NAMED else "")
 
 
 def _fixed_prefix(pattern: str) -> str:

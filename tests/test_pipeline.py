@@ -149,3 +149,79 @@ def test_a_planted_cache_file_is_never_unpickled(repo: Path) -> None:
             path.write_bytes(b"\0" * checker.cache.TAG_BYTES + payload)
     assert run_check(repo, TODAY).problems == []
     assert not marker.exists()
+
+
+def copies(repo: Path, n: int) -> list[str]:
+    """N copies of srpt.yaml with their own `path` but the same include (one bad merge)."""
+    text = (repo / "drivers/infiniband/srpt.yaml").read_text()
+    rels = []
+    for number in range(n):
+        rel = f"drivers/infiniband/srpt-copy-{number:02d}.yaml"
+        (repo / rel).write_text(
+            text.replace("path: drivers/infiniband/ulp/srpt\n",
+                         f"path: drivers/infiniband/ulp/srpt-{number:02d}\n"))
+        rels.append(rel)
+    return rels
+
+
+def test_copies_give_one_problem_per_file_naming_the_others(repo: Path) -> None:
+    rels = copies(repo, 7)
+    found = [p for p in run_check(repo, TODAY, use_cache=False).problems
+             if p.rule == "cross-file"]
+    assert [p.path for p in found] == sorted([*rels, "drivers/infiniband/srpt.yaml"])
+    first = found[0]
+    assert (first.line, first.col, first.field) == (9, 7, "paths.include[0]")
+    pattern = "'drivers/infiniband/ulp/srpt/'"
+    assert first.message == (
+        f"{pattern} overlaps the claims of 7 other drivers: "
+        + ", ".join(f"drivers/infiniband/srpt-copy-{n:02d}.yaml ({pattern})" for n in range(1, 6))
+        + " and 2 more; exclude one from the other"
+    )
+    last = found[-1]
+    assert last.path == "drivers/infiniband/srpt.yaml"
+    assert last.message.startswith(
+        f"{pattern} overlaps the claims of 7 other drivers: "
+        f"drivers/infiniband/srpt-copy-00.yaml ({pattern}), ")
+
+
+def test_two_copies_keep_the_one_to_one_message(repo: Path) -> None:
+    copies(repo, 1)
+    found = [p for p in run_check(repo, TODAY, use_cache=False).problems
+             if p.rule == "cross-file"]
+    assert [(p.path, p.message) for p in found] == [
+        ("drivers/infiniband/srpt-copy-00.yaml",
+         "'drivers/infiniband/ulp/srpt/' overlaps 'drivers/infiniband/ulp/srpt/' claimed by "
+         "infiniband/srpt; exclude one from the other"),
+        ("drivers/infiniband/srpt.yaml",
+         "'drivers/infiniband/ulp/srpt/' overlaps 'drivers/infiniband/ulp/srpt/' claimed by "
+         "infiniband/srpt-copy-00; exclude one from the other"),
+    ]
+
+
+def test_copies_are_located_without_parsing_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    copies(repo, 3)
+    expected = run_check(repo, TODAY, use_cache=False).problems
+
+    def no_second_parse(*_args: object) -> tuple[int, int]:
+        raise AssertionError("a cross-file problem was located by parsing its file again")
+
+    monkeypatch.setattr(checker.pipeline, "_locate", no_second_parse)
+    assert run_check(repo, TODAY, use_cache=False).problems == expected
+
+
+def test_duplicate_paths_give_one_problem_per_file(repo: Path) -> None:
+    text = (repo / "drivers/infiniband/srpt.yaml").read_text()
+    for number in range(3):
+        (repo / f"drivers/infiniband/srpt-twin-{number}.yaml").write_text(
+            text.replace("drivers/infiniband/ulp/srpt/", f"drivers/infiniband/ulp/twin{number}/"))
+    found = [p for p in run_check(repo, TODAY, use_cache=False).problems
+             if p.rule == "cross-file" and p.field == "path"]
+    assert len(found) == 4
+    assert found[0].message == (
+        "'drivers/infiniband/ulp/srpt' is also the path of 3 other drivers: "
+        "infiniband/srpt-twin-1 (drivers/infiniband/srpt-twin-1.yaml), "
+        "infiniband/srpt-twin-2 (drivers/infiniband/srpt-twin-2.yaml), "
+        "infiniband/srpt (drivers/infiniband/srpt.yaml)"
+    )
