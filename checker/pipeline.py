@@ -77,6 +77,7 @@ class CheckResult:
 class _Context:
     root: Path
     policy: Policy
+    inputs_key: str  # what every card depends on besides its driver file
 
 
 _CONTEXT: _Context | None = None  # set before workers fork; read by process_driver
@@ -85,13 +86,24 @@ _CONTEXT: _Context | None = None  # set before workers fork; read by process_dri
 def process_driver(rel: str) -> DriverResult:
     """One driver file, from bytes to result. Pure apart from reading the file."""
     from checker.consistency import check_driver
-    from checker.load import read_document
-    from checker.render import card_path, chart_path, index_row, render_card, render_chart
+    from checker.load import parse_document, read_document
+    from checker.render import (
+        card_path,
+        chart_path,
+        index_row,
+        inputs_digest,
+        render_card,
+        render_chart,
+    )
     from checker.validate import validate_driver
 
     assert _CONTEXT is not None
     root, policy = _CONTEXT.root, _CONTEXT.policy
-    doc, problems = read_document(root / rel, rel)
+    try:
+        raw = (root / rel).read_bytes()
+    except OSError:
+        return DriverResult(rel, tuple(read_document(root / rel, rel)[1]))
+    doc, problems = parse_document(raw, rel)
     if doc is None:
         return DriverResult(rel, tuple(problems))
     driver, problems = validate_driver(doc)
@@ -101,10 +113,19 @@ def process_driver(rel: str) -> DriverResult:
                   _claim_marks(doc, driver))
     outcome, problems = check_driver(driver, policy, date.min, lambda _f, k: doc.locate(k))
     templates = root / "templates"
-    wanted = [(card_path(driver), digest_bytes(render_card(templates, outcome, policy).encode()))]
-    chart = render_chart(outcome)
-    if chart is not None:
-        wanted.append((chart_path(driver), digest_bytes(chart.encode())))
+    # A card or chart that carries a valid seal for these inputs is current as it is.
+    inputs = inputs_digest(_CONTEXT.inputs_key, rel, raw)
+    card = card_path(driver)
+    wanted = [(card, _sealed_digest(root / card, inputs) or digest_bytes(
+        render_card(templates, outcome, policy, inputs).encode()))]
+    if driver.signals is not None:
+        chart = chart_path(driver)
+        current = _sealed_digest(root / chart, inputs)
+        if current is None:
+            svg = render_chart(outcome, inputs)
+            current = digest_bytes(svg.encode()) if svg is not None else None
+        if current is not None:
+            wanted.append((chart, current))
     override = driver.verdict.override if driver.verdict else None
     return DriverResult(
         rel,
@@ -118,6 +139,17 @@ def process_driver(rel: str) -> DriverResult:
         index_row(outcome),
         tuple(wanted),
     )
+
+
+def _sealed_digest(path: Path, inputs: str) -> str | None:
+    """The digest of a generated file that is current for `inputs`, or None."""
+    from checker.render import sealed
+
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    return digest_bytes(data) if sealed(data, inputs) else None
 
 
 def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int], ...]:
@@ -301,8 +333,11 @@ def _full_run(
                 found += validate_driver(doc)[1]
             results.append(DriverResult(rel, tuple(found)))
     elif todo:
+        from checker.render import inputs_key
+
         policy = policy or _load_policy(root)
-        _CONTEXT = _Context(root, policy)
+        policy_file = root / DEFAULT_POLICY
+        _CONTEXT = _Context(root, policy, inputs_key(root / "templates", policy_file.read_bytes()))
         fresh = compute(todo, jobs or os.cpu_count() or 1)
         for result in fresh:
             digest = digests.get(result.rel)

@@ -612,14 +612,15 @@ def confidence_rows(outcome: Outcome) -> list[dict[str, Any]]:
     ]
 
 
-def card_context(outcome: Outcome, policy: Policy) -> dict[str, Any]:
+def card_context(outcome: Outcome, policy: Policy, *, sealed: bool = False) -> dict[str, Any]:
     driver, verdict = outcome.driver, outcome.computed
     signals = driver.signals
     name = driver.id.rsplit("/", 1)[-1]
     recorded = driver.verdict
     override = recorded.override if recorded else None
+    header = generated_header([driver.file, policy.file, f"{TEMPLATES_DIR}/{CARD_TEMPLATE}"])
     context: dict[str, Any] = {
-        "header": generated_header([driver.file, policy.file, f"{TEMPLATES_DIR}/{CARD_TEMPLATE}"]),
+        "header": header + (f" {SEAL_MARK}{UNSEALED}" if sealed else ""),
         "driver": driver,
         "name": name,
         "verdict": verdict,
@@ -692,9 +693,85 @@ def generated_header(sources: Sequence[str]) -> str:
     )
 
 
-def render_card(templates: Path, outcome: Outcome, policy: Policy) -> str:
-    return render_template(environment(templates), templates, CARD_TEMPLATE,
-                           card_context(outcome, policy))
+def render_card(
+    templates: Path, outcome: Outcome, policy: Policy, inputs: str | None = None
+) -> str:
+    """The card; with `inputs` (see inputs_digest) it is sealed: its header records a
+    digest of its inputs and of itself, so `check` can trust it without rendering it."""
+    text = render_template(environment(templates), templates, CARD_TEMPLATE,
+                           card_context(outcome, policy, sealed=inputs is not None))
+    return text if inputs is None else seal(text, inputs)
+
+
+# -- seals: a generated file that proves it is current -------------------------------
+#
+# `check` must tell whether every card is what `render` would write. Rendering all of
+# them to compare costs more than the rest of a check, so a card (and a chart) records
+# in its header comment one digest: of the digest of its inputs (the driver file's path
+# and bytes, the policy, the templates, the package version and RENDER_FORMAT) and of
+# its own bytes with that digest blanked. A card whose seal verifies for the current
+# inputs is current unless someone forged the seal; a hand-edited card fails it and is
+# rendered to be compared. `render --check` always renders everything.
+
+RENDER_FORMAT = "1"  # raise when the rendering code changes what a card says
+SEAL_MARK = "Seal: "
+UNSEALED = "0" * 32
+_SEAL_RE = re.compile(rb"Seal: ([0-9a-f]{32})")
+
+
+def inputs_key(templates: Path, policy_bytes: bytes) -> str:
+    """What every card depends on besides its driver file."""
+    import hashlib
+
+    from checker import __version__
+
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in (__version__.encode(), RENDER_FORMAT.encode(), policy_bytes):
+        hasher.update(len(part).to_bytes(8, "big") + part)
+    if templates.is_dir():
+        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
+            for part in (path.relative_to(templates).as_posix().encode(), path.read_bytes()):
+                hasher.update(len(part).to_bytes(8, "big") + part)
+    return hasher.hexdigest()
+
+
+def inputs_digest(key: str, rel: str, raw: bytes) -> str:
+    """The inputs of one driver's card and chart: `key` (inputs_key), its path, its bytes."""
+    import hashlib
+
+    hasher = hashlib.blake2b(digest_size=16)
+    for part in (key.encode(), rel.encode(), raw):
+        hasher.update(len(part).to_bytes(8, "big") + part)
+    return hasher.hexdigest()
+
+
+def inputs_of(templates: Path, policy_bytes: bytes, drivers: Mapping[str, bytes]) -> dict[str, str]:
+    """inputs_digest of each driver file (path -> bytes), for plan()."""
+    key = inputs_key(templates, policy_bytes)
+    return {rel: inputs_digest(key, rel, raw) for rel, raw in drivers.items()}
+
+
+def _seal_of(inputs: str, blanked: bytes) -> str:
+    import hashlib
+
+    return hashlib.blake2b(inputs.encode() + b"\0" + blanked, digest_size=16).hexdigest()
+
+
+def seal(text: str, inputs: str) -> str:
+    """`text` with its seal filled in (text without a blank seal is returned as it is)."""
+    blank = SEAL_MARK + UNSEALED
+    if blank not in text:
+        return text
+    return text.replace(blank, SEAL_MARK + _seal_of(inputs, text.encode()), 1)
+
+
+def sealed(data: bytes, inputs: str) -> bool:
+    """Whether `data` carries a valid seal for `inputs`: it is what render would write."""
+    match = _SEAL_RE.search(data)
+    if match is None:
+        return False
+    blanked = data[: match.start(1)] + UNSEALED.encode() + data[match.end(1) :]
+    return _seal_of(inputs, blanked) == match.group(1).decode()
 
 
 class TemplateError(CheckerError):
@@ -749,7 +826,7 @@ def template_problem(templates: Path, name: str, exc: BaseException) -> Problem:
                    f"cannot render the template: {reason}", rule="template")
 
 
-def render_chart(outcome: Outcome) -> str | None:
+def render_chart(outcome: Outcome, inputs: str | None = None) -> str | None:
     driver = outcome.driver
     signals = driver.signals
     if signals is None:
@@ -765,13 +842,15 @@ def render_chart(outcome: Outcome) -> str | None:
     comment = (
         f"Generated by {REGENERATE} from {driver.file} (signals.monthly). Do not edit "
         f"by hand: change that file and run {REGENERATE}."
+        + (f" {SEAL_MARK}{UNSEALED}" if inputs is not None else "")
     )
-    return monthly_svg(
+    svg = monthly_svg(
         signals.monthly,
         caption=f"Monthly commits · {activity_line(signals)}",
         description=description,
         comment=comment,
     )
+    return svg if inputs is None else seal(svg, inputs)
 
 
 def index_row(outcome: Outcome) -> dict[str, Any]:
@@ -833,12 +912,16 @@ def render_index(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -
 # -- planning, comparing, writing ---------------------------------------------------
 
 
-def plan(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> dict[str, bytes]:
-    """Every file `render` writes under cards/, by repository-relative path."""
+def plan(
+    templates: Path, outcomes: Sequence[Outcome], policy: Policy, inputs: Mapping[str, str]
+) -> dict[str, bytes]:
+    """Every file `render` writes under cards/, by repository-relative path; `inputs`
+    maps each driver file to its inputs_digest (the seal of its card and chart)."""
     files: dict[str, bytes] = {}
     for outcome in outcomes:
-        files[card_path(outcome.driver)] = render_card(templates, outcome, policy).encode()
-        chart = render_chart(outcome)
+        digest = inputs[outcome.driver.file]
+        files[card_path(outcome.driver)] = render_card(templates, outcome, policy, digest).encode()
+        chart = render_chart(outcome, digest)
         if chart is not None:
             files[chart_path(outcome.driver)] = chart.encode()
     files[INDEX_FILE] = render_index(templates, outcomes, policy).encode()

@@ -225,3 +225,47 @@ def test_duplicate_paths_give_one_problem_per_file(repo: Path) -> None:
         "infiniband/srpt-twin-2 (drivers/infiniband/srpt-twin-2.yaml), "
         "infiniband/srpt (drivers/infiniband/srpt.yaml)"
     )
+
+
+def card_problems(repo: Path) -> list[tuple[str, str]]:
+    return [(p.path, p.message) for p in run_check(repo, TODAY, use_cache=False).problems
+            if p.rule == "cards"]
+
+
+def test_sealed_cards_are_not_rendered_again(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_args: object) -> str:
+        raise AssertionError("a card with a valid seal was rendered")
+
+    monkeypatch.setattr(checker.render, "render_card", refuse)
+    monkeypatch.setattr(checker.render, "render_chart", refuse)
+    assert card_problems(repo) == []
+
+
+def test_a_hand_edited_card_breaks_its_seal(repo: Path) -> None:
+    card = repo / "cards/infiniband/iser.md"
+    card.write_text(card.read_text().replace("iSER", "iSER (edited)", 1))
+    chart = repo / "cards/infiniband/iser.svg"
+    chart.write_bytes(chart.read_bytes().replace(b"</svg>", b"<g/></svg>"))
+    assert card_problems(repo) == [
+        ("cards/infiniband/iser.md", "card is stale; run: driver-policy render"),
+        ("cards/infiniband/iser.svg", "chart is stale; run: driver-policy render"),
+    ]
+
+
+def test_a_seal_covers_the_templates_and_the_policy(repo: Path) -> None:
+    generated = sorted(p.relative_to(repo).as_posix() for p in repo.glob("cards/*/*.*"))
+    everything_stale = [
+        (rel, f"{'card' if rel.endswith('.md') else 'chart'} is stale; run: driver-policy render")
+        for rel in generated
+    ]
+    template = repo / "templates/card.md.j2"
+    original = template.read_text()
+    template.write_text(original + "{# a comment: no card changes but its seal #}\n")
+    assert card_problems(repo) == everything_stale
+    template.write_text(original)
+    assert card_problems(repo) == []
+    policy = repo / "policies/default.yaml"
+    policy.write_text(policy.read_text() + "# a comment\n")
+    assert card_problems(repo) == everything_stale

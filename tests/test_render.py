@@ -40,6 +40,7 @@ from checker.render import (
     card_context,
     environment,
     index_row,
+    inputs_of,
     md_cell,
     md_code,
     md_link,
@@ -93,7 +94,13 @@ def render_at(root: Path) -> Rendered:
     workspace = load_workspace(root)
     assert workspace.policy is not None
     outcomes = outcomes_of(workspace)
-    files = plan(TEMPLATES, outcomes, workspace.policy)
+    documents = workspace.documents
+    inputs = inputs_of(
+        TEMPLATES,
+        documents["policies/default.yaml"].text.encode(),
+        {o.driver.file: documents[o.driver.file].text.encode() for o in outcomes},
+    )
+    files = plan(TEMPLATES, outcomes, workspace.policy, inputs)
     return Rendered(files, {o.driver.id: o for o in outcomes}, workspace.policy)
 
 
@@ -709,7 +716,8 @@ def test_render_check_fails_after_an_evidence_change(repo: Path, cli: Callable[.
     assert lines[1:3] == ["--- a/cards/infiniband/ipoib.md", "+++ b/cards/infiniband/ipoib.md"]
     assert "+   A changed claim." in lines
     assert any(line.startswith("-   `ipoib_main.c` was still receiving") for line in lines)
-    assert result.err == "1 of the files in cards/ are not current; run: driver-policy render\n"
+    # the chart too: its seal covers the whole driver file
+    assert result.err == "2 of the files in cards/ are not current; run: driver-policy render\n"
     assert (repo / "cards/infiniband/ipoib.md").read_bytes() == before  # --check writes nothing
 
 
@@ -722,6 +730,8 @@ def test_check_includes_the_cards(repo: Path, cli: Callable[..., Run]) -> None:
     assert [(p["path"], p["message"]) for p in cards] == [
         ("cards/README.md", "card index is stale; run: driver-policy render"),
         ("cards/infiniband/ipoib.md", "card is stale; run: driver-policy render"),
+        # its seal covers the whole driver file
+        ("cards/infiniband/ipoib.svg", "chart is stale; run: driver-policy render"),
         ("cards/infiniband/iser.svg", "chart is missing; run: driver-policy render"),
         ("cards/net/gone.md", "card is orphaned; run: driver-policy render"),
     ]

@@ -39,8 +39,8 @@ def register(sub: Any) -> None:
 def planned(root: Path) -> dict[str, bytes]:
     """What cards/ should hold; refuses while the policy or a driver file is invalid."""
     from checker.consistency import check_driver
-    from checker.render import TEMPLATES_DIR, plan, unrenderable
-    from checker.repository import load_workspace
+    from checker.render import TEMPLATES_DIR, inputs_of, plan, unrenderable
+    from checker.repository import DEFAULT_POLICY, load_workspace
 
     workspace = load_workspace(root)
     if workspace.policy is None:
@@ -59,7 +59,13 @@ def planned(root: Path) -> dict[str, bytes]:
     # The override's expiry (the only use of a date in check_driver) does not change what
     # a card shows; its problems are reported by `driver-policy check`, not here.
     outcomes = [check_driver(d, workspace.policy, date.min, _nowhere)[0] for d in workspace.drivers]
-    return plan(root / TEMPLATES_DIR, outcomes, workspace.policy)
+    documents = workspace.documents
+    inputs = inputs_of(
+        root / TEMPLATES_DIR,
+        documents[DEFAULT_POLICY].text.encode(),
+        {d.file: documents[d.file].text.encode() for d in workspace.drivers},
+    )
+    return plan(root / TEMPLATES_DIR, outcomes, workspace.policy, inputs)
 
 
 def _nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
