@@ -11,6 +11,7 @@ result for any file it accepts equals ruamel's (tests/test_fastyaml.py checks th
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import date
 from typing import Any
 
@@ -100,8 +101,76 @@ def fast_load(text: str, max_depth: int = 64) -> Any:
     """Plain data for `text`, or Declined when the reference loader must decide."""
     if ("&" in text or "*" in text or "!" in text) and _has_node_property(text):
         raise Declined("anchor, alias or tag")  # rare in evidence: the reference path decides
+    split = _split_monthly(text)
+    if split is not None:
+        data = _load(split[0], max_depth)
+        signals = data.get("signals") if isinstance(data, dict) else None
+        if isinstance(signals, dict) and signals.get("monthly") == _PLACEHOLDER:
+            if max_depth < 4:
+                raise Declined("deep nesting")
+            signals["monthly"] = split[1]
+            return data
+    return _load(text, max_depth)
+
+
+def _load(text: str, max_depth: int) -> Any:
     node = compose(text)
     return None if node is None else _construct(node, max_depth)
+
+
+# `signals.monthly` is most of a driver file's values (61 months of four), written by
+# `collect` one month a line in one layout. Lines in exactly that layout are read with
+# one regular expression instead of going through the parser value by value: the rest
+# of the file is parsed with a placeholder in their place (a string no file can
+# predict), and the months are put back where that placeholder is. Anything else (a
+# comment between months, another layout, a second `monthly:` line, a placeholder
+# that does not land in `signals`) parses the whole file as before. The values read
+# here are those the parser gives these lines: a double-quoted string and three plain
+# decimal integers (no sign, no leading zero).
+_MONTHLY_KEY = re.compile(r"^( *)monthly:[ \t]*\n", re.M)
+_MONTH_LINE = re.compile(
+    r'( *)- \{month: "([0-9]{4}-[0-9]{2})", commits: (0|[1-9][0-9]{0,17}), '
+    r"added: (0|[1-9][0-9]{0,17}), removed: (0|[1-9][0-9]{0,17})\}[ \t]*(?:\n|\Z)"
+)
+_PLACEHOLDER = f"months-{secrets.token_hex(16)}"
+_NEXT_CONTENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)(\S?)")
+
+
+def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
+    """`text` with its month lines replaced by `monthly: []`, and those months; or None."""
+    if "monthly:" not in text:
+        return None
+    heads = _MONTHLY_KEY.findall(text)
+    if len(heads) != 1:
+        return None
+    head = _MONTHLY_KEY.search(text)
+    assert head is not None
+    indent = len(head.group(1))
+    position = head.end()
+    months: list[dict[str, Any]] = []
+    item_indent = -1
+    match = _MONTH_LINE.match(text, position)
+    while match is not None:
+        width = len(match.group(1))
+        if item_indent < 0:
+            item_indent = width
+        if width != item_indent or width < indent:
+            return None
+        _, month, commits, added, removed = match.groups()
+        months.append(
+            {"month": month, "commits": int(commits), "added": int(added), "removed": int(removed)}
+        )
+        position = match.end()
+        match = _MONTH_LINE.match(text, position)
+    if not months:
+        return None
+    after = _NEXT_CONTENT.match(text, position)
+    if after is not None and after.group(2):
+        width = len(after.group(1))
+        if width > indent or (width == indent == item_indent and after.group(2) == "-"):
+            return None  # the sequence (or something odd) goes on: let the parser read it all
+    replaced = f'{head.group(1)}monthly: "{_PLACEHOLDER}"\n'
+    return text[: head.start()] + replaced + text[position:], months
 
 
 _SCALARS: dict[str, Any] = {

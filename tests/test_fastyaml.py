@@ -65,3 +65,51 @@ def test_plain_scalars_agree_or_decline(value: str) -> None:
     except Declined:
         return
     assert repr(got) == repr(expected)
+
+
+MONTHS = (
+    '    - {month: "2021-04", commits: 0, added: 0, removed: 0}\n'
+    '    - {month: "2021-05", commits: 3, added: 52, removed: 46}\n'
+)
+MONTHLY_LAYOUTS = [
+    f"signals:\n  files: 2\n  monthly:\n{MONTHS}  commits: 3\nnext: 1\n",
+    f"signals:\n  monthly:\n{MONTHS}",
+    f"signals:\n  monthly:\n{MONTHS.replace('    -', '  -')}  commits: 3\n",  # compact
+    f"signals:\n  monthly:\n{MONTHS}\n# a comment\n\nnext: 1\n",
+]
+
+
+@pytest.mark.parametrize("text", MONTHLY_LAYOUTS)
+def test_month_lines_read_without_the_parser_agree(text: str) -> None:
+    from checker.fastyaml import _split_monthly
+
+    assert _split_monthly(text) is not None
+    assert repr(fast_load(text)) == repr(reference(text))
+
+
+MONTHLY_ODD = [
+    # a comment between months, another layout, more months in another form
+    f"signals:\n  monthly:\n{MONTHS}    # gap\n{MONTHS}",
+    f"signals:\n  monthly:\n{MONTHS}    - {{month: '2021-06', commits: 0, added: 0, removed: 0}}\n",
+    f"signals:\n  monthly:\n{MONTHS}    - month: '2021-06'\n      commits: 0\n",
+    # months somewhere else than signals, while signals has its own
+    f"signals:\n  monthly: []\nextra:\n  monthly:\n{MONTHS}",
+    f"extra:\n  monthly:\n{MONTHS}signals: {{monthly: []}}\n",
+    # inside a block scalar, and a second monthly key
+    f"notes: |\n  monthly:\n{MONTHS}signals:\n  monthly: []\n",
+    f"signals:\n  monthly:\n{MONTHS}  monthly:\n{MONTHS}",
+    f"signals:\n  monthly:\n{MONTHS}      commits: 1\n",  # a deeper line after them
+]
+
+
+@pytest.mark.parametrize("text", MONTHLY_ODD)
+def test_other_month_layouts_parse_the_whole_file(text: str) -> None:
+    try:
+        fast = repr(fast_load(text))
+    except Declined:
+        return
+    try:
+        expected = repr(reference(text))
+    except Exception:  # the fast path must then have declined
+        pytest.fail("the fast path accepted a file the reference loader refuses")
+    assert fast == expected
