@@ -2,9 +2,10 @@
 
     python benchmarks/stages.py CORPUS [--files N]
 
-Times load, validate, evaluate + compare, card render, chart render and index row for
-the first N driver files of CORPUS (built by make_corpus.py), and prints milliseconds
-per driver for each stage.
+Times (CPU time of this process) load, validate, evaluate + compare, the card and chart
+(a seal check when the card is current, else a render), claim positions and the index
+row for the first N driver files of CORPUS (built by make_corpus.py, cards rendered),
+and prints milliseconds per driver for each stage.
 """
 
 from __future__ import annotations
@@ -17,10 +18,20 @@ from pathlib import Path
 
 
 def main() -> int:
+    from checker.cache import digest_bytes
     from checker.consistency import check_driver
-    from checker.load import read_document
+    from checker.load import parse_document
+    from checker.pipeline import _claim_marks, _sealed_digest
     from checker.policy import load_policy
-    from checker.render import index_row, render_card, render_chart
+    from checker.render import (
+        card_path,
+        chart_path,
+        index_row,
+        inputs_digest,
+        inputs_key,
+        render_card,
+        render_chart,
+    )
     from checker.validate import validate_driver
 
     parser = argparse.ArgumentParser(description=__doc__,
@@ -29,39 +40,52 @@ def main() -> int:
     parser.add_argument("--files", type=int, default=600)
     args = parser.parse_args()
     root = args.corpus.resolve()
-    policy = load_policy(root / "policies/default.yaml", "policies/default.yaml")
+    policy_file = root / "policies/default.yaml"
+    policy = load_policy(policy_file, "policies/default.yaml")
+    key = inputs_key(root / "templates", policy_file.read_bytes())
     rels = sorted(p.relative_to(root).as_posix() for p in root.glob("drivers/*/*.yaml"))
-    totals = dict.fromkeys(("load", "validate", "evaluate", "card", "chart", "index row"), 0.0)
-    done = 0
+    names = ("read", "load", "validate", "evaluate", "card", "chart", "claim", "index row")
+    totals = dict.fromkeys(names, 0.0)
+    rendered = done = 0
+    clock = time.process_time
     for rel in rels[: args.files]:
-        t0 = time.perf_counter()
-        doc, _ = read_document(root / rel, rel)
-        t1 = time.perf_counter()
-        totals["load"] += t1 - t0
+        t0 = clock()
+        raw = (root / rel).read_bytes()
+        t1 = clock()
+        doc, _ = parse_document(raw, rel)
+        t2 = clock()
+        totals["read"] += t1 - t0
+        totals["load"] += t2 - t1
         if doc is None:
             continue
         driver, _ = validate_driver(doc)
-        t2 = time.perf_counter()
-        totals["validate"] += t2 - t1
+        t3 = clock()
+        totals["validate"] += t3 - t2
         if driver is None:
             continue
         outcome, _ = check_driver(driver, policy, date.min, lambda _f, k, d=doc: d.locate(k))
-        t3 = time.perf_counter()
-        render_card(root / "templates", outcome, policy)
-        t4 = time.perf_counter()
-        render_chart(outcome)
-        t5 = time.perf_counter()
+        t4 = clock()
+        inputs = inputs_digest(key, rel, raw)
+        if _sealed_digest(root / card_path(driver), inputs) is None:
+            digest_bytes(render_card(root / "templates", outcome, policy, inputs).encode())
+            rendered += 1
+        t5 = clock()
+        if _sealed_digest(root / chart_path(driver), inputs) is None:
+            render_chart(outcome, inputs)
+        t6 = clock()
+        _claim_marks(doc, driver)
+        t7 = clock()
         index_row(outcome)
-        t6 = time.perf_counter()
-        totals["evaluate"] += t3 - t2
-        totals["card"] += t4 - t3
-        totals["chart"] += t5 - t4
-        totals["index row"] += t6 - t5
+        t8 = clock()
+        for name, seconds in zip(names[3:], (t4 - t3, t5 - t4, t6 - t5, t7 - t6, t8 - t7),
+                                 strict=True):
+            totals[name] += seconds
         done += 1
     for name, seconds in totals.items():
         print(f"{name:10s} {seconds / max(done, 1) * 1000:6.3f} ms per driver")
     print(f"{'total':10s} {sum(totals.values()) / max(done, 1) * 1000:6.3f} ms per driver "
-          f"({done} drivers; load average {os.getloadavg()[0]:.2f})")
+          f"({done} drivers, {rendered} cards rendered; load average "
+          f"{os.getloadavg()[0]:.2f})")
     return 0
 
 
