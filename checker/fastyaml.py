@@ -132,12 +132,13 @@ _MONTH_LINE = re.compile(
     r'( *)- \{month: "([0-9]{4}-[0-9]{2})", commits: (0|[1-9][0-9]{0,17}), '
     r"added: (0|[1-9][0-9]{0,17}), removed: (0|[1-9][0-9]{0,17})\}[ \t]*(?:\n|\Z)"
 )
+_MONTH_BLOCK = re.compile(f"(?:{_MONTH_LINE.pattern})+")
 _PLACEHOLDER = f"months-{secrets.token_hex(16)}"
 _NEXT_CONTENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)(\S?)")
 
 
 def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
-    """`text` with its month lines replaced by `monthly: []`, and those months; or None."""
+    """`text` with its month lines replaced by a placeholder, and those months; or None."""
     if "monthly:" not in text:
         return None
     heads = _MONTHLY_KEY.findall(text)
@@ -146,24 +147,18 @@ def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     head = _MONTHLY_KEY.search(text)
     assert head is not None
     indent = len(head.group(1))
-    position = head.end()
-    months: list[dict[str, Any]] = []
-    item_indent = -1
-    match = _MONTH_LINE.match(text, position)
-    while match is not None:
-        width = len(match.group(1))
-        if item_indent < 0:
-            item_indent = width
-        if width != item_indent or width < indent:
-            return None
-        _, month, commits, added, removed = match.groups()
-        months.append(
-            {"month": month, "commits": int(commits), "added": int(added), "removed": int(removed)}
-        )
-        position = match.end()
-        match = _MONTH_LINE.match(text, position)
-    if not months:
+    block = _MONTH_BLOCK.match(text, head.end())
+    if block is None:
         return None
+    found = _MONTH_LINE.findall(block.group(0))
+    item_indent = len(found[0][0])
+    if item_indent < indent or any(len(line[0]) != item_indent for line in found):
+        return None
+    months = [
+        {"month": month, "commits": int(commits), "added": int(added), "removed": int(removed)}
+        for _, month, commits, added, removed in found
+    ]
+    position = block.end()
     after = _NEXT_CONTENT.match(text, position)
     if after is not None and after.group(2):
         width = len(after.group(1))

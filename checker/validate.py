@@ -194,7 +194,17 @@ def is_partial_date(value: Any) -> bool:
     return True
 
 
+# The common form, accepted without urlsplit: a lowercase http(s) scheme, an ASCII host
+# name, an optional port, and a rest of printable ASCII without the characters refused
+# below. Anything else takes the general test.
+_PLAIN_HTTP_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!#-;=?-_a-~]*)?\Z"
+)
+
+
 def is_http_url(value: str) -> bool:
+    if _PLAIN_HTTP_URL.match(value):
+        return True
     if any(ch.isspace() or ord(ch) < 32 or ch in '<>"`' for ch in value):
         return False
     try:
