@@ -228,22 +228,65 @@ def validator_for(schema: dict[str, Any]) -> EvidenceValidator:
 _PRECHECKS: dict[int, Callable[[Any], bool]] = {}
 
 
+def _custom_checks() -> tuple[dict[str, Callable[[Any], bool]], dict[str, Callable[[Any], bool]]]:
+    return (
+        {
+            "number": is_finite_number,
+            "partial_date": is_partial_date,
+            "http_url": lambda v: isinstance(v, str) and is_http_url(v),
+        },
+        {"condition": lambda v: not any(condition_problems(v, "")), "regex_pattern": _compiles},
+    )
+
+
 def precheck_for(schema: dict[str, Any]) -> Callable[[Any], bool]:
     """The compiled pre-check of `schema` (see checker.fastcheck), built once."""
     key = id(schema)
     if key not in _PRECHECKS:
         from checker.fastcheck import compile_schema
 
-        _PRECHECKS[key] = compile_schema(
-            schema,
-            {
-                "number": is_finite_number,
-                "partial_date": is_partial_date,
-                "http_url": lambda v: isinstance(v, str) and is_http_url(v),
-            },
-            {"condition": lambda v: not any(condition_problems(v, "")), "regex_pattern": _compiles},
-        )
+        _PRECHECKS[key] = compile_schema(schema, *_custom_checks())
     return _PRECHECKS[key]
+
+
+_FIELD_CHECKS: dict[int, dict[str, Callable[[Any], bool]]] = {}
+_FIELD_VALIDATORS: dict[tuple[int, frozenset[str]], EvidenceValidator] = {}
+
+
+def _failing_fields(schema: dict[str, Any], data: Any) -> frozenset[str] | None:
+    """The top-level fields the pre-check refuses, when the document's only problems are
+    inside those fields (none missing, unknown or excluding another); else None.
+
+    Cerberus then validates just those fields, with a validator for just their rules:
+    its messages for a field depend on nothing else, and validating a whole driver
+    file (its hundreds of months) is what makes an invalid file slow.
+    """
+    if not isinstance(data, dict) or not data.keys() <= schema.keys():
+        return None
+    if any(rule.get("required") and key not in data for key, rule in schema.items()):
+        return None
+    for key, rule in schema.items():
+        if key in data and any(other in data for other in rule.get("excludes", ())):
+            return None
+    checks = _FIELD_CHECKS.get(id(schema))
+    if checks is None:
+        from checker.fastcheck import compile_fields
+
+        checks = _FIELD_CHECKS[id(schema)] = compile_fields(schema, *_custom_checks())
+    failing = frozenset(key for key, value in data.items() if not checks[key](value))
+    return failing or None
+
+
+def _field_validator(schema: dict[str, Any], fields: frozenset[str]) -> EvidenceValidator:
+    key = (id(schema), fields)
+    validator = _FIELD_VALIDATORS.get(key)
+    if validator is None:
+        if len(_FIELD_VALIDATORS) >= 64:
+            _FIELD_VALIDATORS.clear()
+        validator = _FIELD_VALIDATORS[key] = EvidenceValidator(
+            {name: rule for name, rule in schema.items() if name in fields}
+        )
+    return validator
 
 
 def _compiles(value: Any) -> bool:
@@ -276,7 +319,12 @@ def schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
     # document is validated without them.
     problems = [_odd_key_problem(doc, parent, key) for parent, key in _odd_keys(doc.data)]
     data = _without_odd_keys(doc.data) if problems else doc.data
-    validator = validator_for(schema)
+    failing = _failing_fields(schema, data)
+    if failing is None:
+        validator = validator_for(schema)
+    else:
+        validator = _field_validator(schema, failing)
+        data = {key: value for key, value in data.items() if key in failing}
     budget = _Budget(MAX_PROBLEMS)
     token = _BUDGET.set(budget)
     try:
