@@ -10,8 +10,10 @@ cards, and times as whole processes, best of --repeat:
     (schema only: no verdicts, no cards);
   - the straightforward pipeline (benchmarks/straightforward.py).
 It also records the peak resident memory of the cold check (largest single process).
-Ratios are computed against the baselines measured in the same run. --write replaces
-the results table in docs/benchmarks.md.
+Ratios are computed against the baselines measured in the same run. With --conflicts M
+it also times a cold check of M copies of one driver file (make_corpus.py --copies: every
+file conflicts with every other) against a cold check of M clean drivers. --write
+replaces the results table in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -103,6 +105,28 @@ def measure(n: int, repeat: int) -> dict[str, float]:
     return result
 
 
+def corpus(n: int, *extra: str) -> Path:
+    kind = "copies" if "--copies" in extra else "clean"
+    out = OUT / f"{kind}-{n}"
+    subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks/make_corpus.py"), str(n), "--out", str(out),
+         *extra],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return out
+
+
+def measure_conflicts(n: int, repeat: int) -> dict[str, float]:
+    """Cold check of N copies of one file (N problems) vs N clean drivers."""
+    result: dict[str, float] = {"n": n}
+    for name, root in (("clean", corpus(n, "--problems", "0")), ("copies", corpus(n, "--copies"))):
+        cache = root / ".driver-policy-cache"
+        check = [str(BIN / "driver-policy"), "-C", str(root), "check", "--today", "2026-11-21"]
+        result[name], _ = best(check, repeat, before=lambda c=cache: shutil.rmtree(c, True))
+    return result
+
+
 def table(results: list[dict[str, float]]) -> str:
     head = (
         "| N | check cold | warm | one file changed | validate one file | peak RSS "
@@ -136,13 +160,23 @@ def main() -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000, 20000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--conflicts", type=int, default=2000, metavar="M",
+                        help="copies of one driver file to check (0: skip)")
     args = parser.parse_args()
+    conflicts = measure_conflicts(args.conflicts, args.repeat) if args.conflicts else None
     results = []
     for n in args.sizes:
         started = time.perf_counter()
         results.append(measure(n, args.repeat))
         print(f"N={n} measured in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     text = table(results)
+    if conflicts is not None:
+        text += (
+            f"\nConflicting claims: {int(conflicts['n']):,} copies of one driver file (each "
+            f"conflicts with all others) checked cold in {conflicts['copies']:.2f} s, "
+            f"{int(conflicts['n']):,} clean drivers in {conflicts['clean']:.2f} s: "
+            f"{conflicts['copies'] / conflicts['clean']:.2f}x.\n"
+        )
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores, Python "
         f"{platform.python_version()}, load average at the end "

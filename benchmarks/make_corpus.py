@@ -298,6 +298,27 @@ def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+def build_copies(n: int, out: Path, seed: int) -> None:
+    """N copies of one driver file under drivers/infiniband/, each with its own `path`
+    but the same `paths.include` and `kconfig` (one bad merge, or a file copied to start
+    a new one): every file conflicts with every other. Cards rendered."""
+    build(list(SUBSYSTEMS).index("infiniband") + 1, out, seed, 0.0)
+    (original,) = (out / "drivers" / "infiniband").glob("*.yaml")
+    text = original.read_text(encoding="utf-8")
+    shutil.rmtree(out / "drivers")
+    path_line = next(line for line in text.splitlines() if line.startswith("path: "))
+    for index in range(n):
+        copy = text.replace(path_line + "\n", f"path: drivers/infiniband/hw/copy-{index:05d}\n")
+        target = out / "drivers" / "infiniband" / f"copy-{index:05d}.yaml"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(copy, encoding="utf-8")
+    from checker.cli import main as driver_policy
+
+    shutil.rmtree(out / "cards", ignore_errors=True)
+    if driver_policy(["-C", str(out), "render"]) != 0:
+        raise SystemExit("rendering the corpus's cards failed")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -313,9 +334,18 @@ def main() -> int:
         default=0.02,
         help="share of files with a planted problem (default 0.02)",
     )
+    parser.add_argument(
+        "--copies",
+        action="store_true",
+        help="N copies of one driver file that all claim the same sources (conflicts)",
+    )
     args = parser.parse_args()
-    out = args.out or ROOT / "benchmarks" / "out" / f"corpus-{args.n}"
-    build(args.n, out, args.seed, args.problems)
+    kind = "copies" if args.copies else "corpus"
+    out = args.out or ROOT / "benchmarks" / "out" / f"{kind}-{args.n}"
+    if args.copies:
+        build_copies(args.n, out, args.seed)
+    else:
+        build(args.n, out, args.seed, args.problems)
     print(f"wrote {args.n} driver files to {out}")
     return 0
 

@@ -280,8 +280,11 @@ def cross_file_problems(
         ai, pa, _ = min(found.values())
         lists = [members[d] for d in sorted(found)]
 
-        def show(other: Claimant, found: dict[int, tuple[int, str, str]] = found) -> str:
-            return f"{other.file} ({found[class_of[id(other)]][2]!r})"
+        def show(
+            other: Claimant, found: dict[int, tuple[int, str, str]] = found, pa: str = pa
+        ) -> str:
+            pb = found[class_of[id(other)]][2]
+            return other.file if pb == pa else f"{other.file} ({pb!r})"
 
         for driver in members[c]:
             if count == 1:
