@@ -23,6 +23,7 @@ from checker.errors import CheckerError, Problem, UsageError
 
 if TYPE_CHECKING:
     from checker.gitsource import GitRepository
+    from checker.layout import FileSource
     from checker.model import Driver
     from checker.policy import Policy
 
@@ -150,17 +151,21 @@ def commits_touching(opened: GitRepository, sha: str, paths: Sequence[str]) -> l
 
 def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
     from checker.compare import state_of
+    from checker.gitsource import files_at
     from checker.layout import DEFAULT_POLICY
-    from checker.repository import build_workspace
+    from checker.repository import _read, build_workspace
+    from checker.validate import validate_driver
 
     rel = f"drivers/{ident}.yaml"
     points: list[Point] = []
     cache: dict[tuple[str | None, str | None], Point] = {}
-    for sha_, when, author, subject, *touched in commits_touching(
-        opened, sha, [rel, DEFAULT_POLICY]
-    ):
+    # The policy changes far less often than the driver: each version is loaded once.
+    policies: dict[str | None, tuple[Policy | None, list[Problem]]] = {}
+    commits = commits_touching(opened, sha, [rel, DEFAULT_POLICY])
+    sources = files_at(opened.repo, [c[0] for c in commits], opened.prefix,
+                       [rel, DEFAULT_POLICY])
+    for (sha_, when, author, subject, *touched), source in zip(commits, sources, strict=True):
         kinds = [k for k, p in (("evidence", rel), ("policy", DEFAULT_POLICY)) if p in touched]
-        source = opened.source(sha_, only=[rel, DEFAULT_POLICY])
         key = (source.blob_id(rel), source.blob_id(DEFAULT_POLICY))
         meta = {
             "commit": sha_,
@@ -176,14 +181,26 @@ def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
             point = Point(**meta, state="absent", recorded=None, computed=None, override=None,
                           confidence=None, score=None, rule=None, problems=())
         else:
-            workspace = build_workspace(source, opened.root, [rel])
-            problems = tuple(str(p) for p in workspace.problems)
-            if workspace.policy is None or not workspace.drivers:
+            if key[1] not in policies:  # what build_workspace reports of the policy
+                policy_source = BatchView(source, [DEFAULT_POLICY])
+                loaded = build_workspace(policy_source, opened.root, [DEFAULT_POLICY]) \
+                    if key[1] is not None else None
+                policies[key[1]] = (loaded.policy, loaded.problems) if loaded else (None, [
+                    Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
+                            rule="policy")])
+            policy, found = policies[key[1]]
+            doc, driver_problems = _read(source, rel)
+            driver = None
+            if doc is not None:
+                driver, more = validate_driver(doc)
+                driver_problems += more
+            problems = tuple(str(p) for p in sorted({*driver_problems, *found}))
+            if policy is None or driver is None:
                 point = Point(**meta, state="invalid", recorded=None, computed=None,
                               override=None, confidence=None, score=None, rule=None,
                               problems=problems)
             else:
-                state, _ = state_of(workspace.drivers[0], workspace.policy)
+                state, _ = state_of(driver, policy)
                 point = Point(**meta, state="valid", recorded=state.recorded,
                               computed=state.computed, override=state.override,
                               confidence=state.confidence, score=state.score, rule=state.rule,
@@ -193,6 +210,19 @@ def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
     while points and points[0].state == "absent":  # policy commits before the driver existed
         points.pop(0)
     return points
+
+
+class BatchView:
+    """A source limited to some of another source's paths."""
+
+    def __init__(self, source: FileSource, rels: Sequence[str]) -> None:
+        self.source, self.rels = source, [r for r in rels if r in source.paths()]
+
+    def paths(self) -> list[str]:
+        return list(self.rels)
+
+    def read(self, rel: str) -> bytes:
+        return self.source.read(rel)
 
 
 def _changes(points: Sequence[Point]) -> list[Point]:
