@@ -276,3 +276,17 @@ def test_error_stale_bad_date(repo: Path, cli: Callable[..., Run]) -> None:
     result = cli("-C", str(repo), "stale", "--today", "tomorrow")
     assert result.code == 2
     assert "argument --today: 'tomorrow' is not a date YYYY-MM-DD" in result.err
+
+
+def test_history_in_worker_processes_equals_one_process(
+    history: tuple[Path, dict[str, str]], cli: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import checker.commands.history
+
+    repo, _ = history
+    serial = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
+    monkeypatch.setattr(checker.commands.history, "PARALLEL_FROM", 1)
+    parallel = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
+    assert (parallel.code, parallel.out) == (serial.code, serial.out)
+    assert len(json.loads(serial.out)) == 6

@@ -150,66 +150,94 @@ def commits_touching(opened: GitRepository, sha: str, paths: Sequence[str]) -> l
 
 
 def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
-    from checker.compare import state_of
     from checker.gitsource import files_at
     from checker.layout import DEFAULT_POLICY
-    from checker.repository import _read, build_workspace
-    from checker.validate import validate_driver
+    from checker.repository import build_workspace
 
+    global _WORK
     rel = f"drivers/{ident}.yaml"
-    points: list[Point] = []
-    cache: dict[tuple[str | None, str | None], Point] = {}
-    # The policy changes far less often than the driver: each version is loaded once.
-    policies: dict[str | None, tuple[Policy | None, list[Problem]]] = {}
     commits = commits_touching(opened, sha, [rel, DEFAULT_POLICY])
     sources = files_at(opened.repo, [c[0] for c in commits], opened.prefix,
                        [rel, DEFAULT_POLICY])
-    for (sha_, when, author, subject, *touched), source in zip(commits, sources, strict=True):
-        kinds = [k for k, p in (("evidence", rel), ("policy", DEFAULT_POLICY)) if p in touched]
-        key = (source.blob_id(rel), source.blob_id(DEFAULT_POLICY))
-        meta = {
-            "commit": sha_,
-            "date": when,
-            "author": author,
-            "subject": subject,
-            "touched": "+".join(kinds) or "merge",
-        }
-        if key in cache:
-            points.append(Point(**{**asdict(cache[key]), **meta}))
-            continue
-        if key[0] is None:
-            point = Point(**meta, state="absent", recorded=None, computed=None, override=None,
-                          confidence=None, score=None, rule=None, problems=())
-        else:
-            if key[1] not in policies:  # what build_workspace reports of the policy
-                policy_source = BatchView(source, [DEFAULT_POLICY])
-                loaded = build_workspace(policy_source, opened.root, [DEFAULT_POLICY]) \
-                    if key[1] is not None else None
-                policies[key[1]] = (loaded.policy, loaded.problems) if loaded else (None, [
-                    Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
-                            rule="policy")])
-            policy, found = policies[key[1]]
-            doc, driver_problems = _read(source, rel)
-            driver = None
-            if doc is not None:
-                driver, more = validate_driver(doc)
-                driver_problems += more
-            problems = tuple(str(p) for p in sorted({*driver_problems, *found}))
-            if policy is None or driver is None:
-                point = Point(**meta, state="invalid", recorded=None, computed=None,
-                              override=None, confidence=None, score=None, rule=None,
-                              problems=problems)
+    keys = [(s.blob_id(rel), s.blob_id(DEFAULT_POLICY)) for s in sources]
+    # The policy changes far less often than the driver: each version is loaded once.
+    policies: dict[str | None, tuple[Policy | None, list[Problem]]] = {}
+    for key, source in zip(keys, sources, strict=True):
+        if key[0] is not None and key[1] not in policies:  # as build_workspace reports it
+            if key[1] is None:
+                missing = Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
+                                  rule="policy")
+                policies[None] = (None, [missing])
             else:
-                state, _ = state_of(driver, policy)
-                point = Point(**meta, state="valid", recorded=state.recorded,
-                              computed=state.computed, override=state.override,
-                              confidence=state.confidence, score=state.score, rule=state.rule,
-                              problems=problems)
-        cache[key] = point
-        points.append(point)
+                loaded = build_workspace(BatchView(source, [DEFAULT_POLICY]), opened.root,
+                                         [DEFAULT_POLICY])
+                policies[key[1]] = (loaded.policy, loaded.problems)
+    # Each distinct (driver, policy) pair is evaluated once, in worker processes when
+    # there are many.
+    todo = list(dict.fromkeys(k for k in keys if k[0] is not None))
+    first = {key: source for key, source in zip(keys, sources, strict=True)}
+    _WORK = _Work(rel, [(first[k], policies[k[1]]) for k in todo])
+    try:
+        states = dict(zip(todo, _map(_state_at, range(len(todo))), strict=True))
+    finally:
+        _WORK = None
+    points: list[Point] = []
+    absent = ("absent", None, None, None, None, None, None, ())
+    for (sha_, when, author, subject, *touched), key in zip(commits, keys, strict=True):
+        kinds = [k for k, p in (("evidence", rel), ("policy", DEFAULT_POLICY)) if p in touched]
+        state = states[key] if key[0] is not None else absent
+        points.append(Point(sha_, when, author, subject, "+".join(kinds) or "merge", *state))
     while points and points[0].state == "absent":  # policy commits before the driver existed
         points.pop(0)
     return points
+
+
+StateRow = tuple[str, str | None, str | None, str | None, float | None, float | None,
+                 str | None, tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class _Work:
+    rel: str
+    items: list[tuple[FileSource, tuple[Policy | None, list[Problem]]]]
+
+
+_WORK: _Work | None = None  # set before workers fork
+
+
+def _state_at(index: int) -> StateRow:
+    """The state fields of a Point for one (driver, policy) pair of _WORK."""
+    from checker.compare import state_of
+    from checker.repository import _read
+    from checker.validate import validate_driver
+
+    assert _WORK is not None
+    source, (policy, found) = _WORK.items[index]
+    doc, driver_problems = _read(source, _WORK.rel)
+    driver = None
+    if doc is not None:
+        driver, more = validate_driver(doc)
+        driver_problems += more
+    problems = tuple(str(p) for p in sorted({*driver_problems, *found}))
+    if policy is None or driver is None:
+        return ("invalid", None, None, None, None, None, None, problems)
+    state, _ = state_of(driver, policy)
+    return ("valid", state.recorded, state.computed, state.override, state.confidence,
+            state.score, state.rule, problems)
+
+
+PARALLEL_FROM = 200  # distinct versions below which workers are not worth starting
+
+
+def _map(function: Callable[[int], StateRow], items: range) -> list[StateRow]:
+    import multiprocessing
+    import os
+
+    jobs = os.cpu_count() or 1
+    if jobs <= 1 or len(items) < PARALLEL_FROM:
+        return [function(i) for i in items]
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        return pool.map(function, items, chunksize=max(16, len(items) // (jobs * 8)))
 
 
 class BatchView:
