@@ -54,7 +54,8 @@ KERNEL_FILES: dict[str, str] = {
 def build_kbuild_kernel(path: Path) -> str:
     h = History(path)
     h.commit("2023-01-10", "initial", KERNEL_FILES)
-    h.commit("2023-06-01", "ne: fix", {"drivers/net/8390/ne.c": lines(11) + "module_init(ne_init);\n"})
+    h.commit("2023-06-01", "ne: fix",
+             {"drivers/net/8390/ne.c": lines(11) + "module_init(ne_init);\n"})
     h.commit("2024-02-01", "acme: fix", {"drivers/net/acme/a/y.c": lines(5)})
     h.commit("2024-09-01", "foo: feature", {"drivers/net/foo_hw.c": lines(9)})
     return h.build()

@@ -260,20 +260,20 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     sources: dict[str, list[str]] = defaultdict(list)
     for candidate in candidates:
         for path in candidate.files:
-            entry = by_path.get(path)
-            if entry is not None and entry.mode != "120000" and rules.is_source(path):
-                sources[entry.sha].append(path)
+            blob_entry = by_path.get(path)
+            if blob_entry is not None and blob_entry.mode != "120000" and rules.is_source(path):
+                sources[blob_entry.sha].append(path)
     has_entry: set[str] = set()
     found_name: dict[str, str] = {}
     for blob, data in read_blobs(repo, sorted(sources)):
         text = data[:MAX_SCAN].decode("utf-8", "replace")
         entry_point = rules.has_entry_point(text)
-        name = rules.name_in(text)
+        described = rules.name_in(text)
         for path in sources[blob]:
             if entry_point:
                 has_entry.add(path)
-            if name:
-                found_name[path] = name
+            if described:
+                found_name[path] = described
 
     covered = PathIndex((existing or {}).items())
     kept: list[_Candidate] = []
