@@ -40,7 +40,7 @@ PARTIAL_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[0
 # What each regex in the schemas asks for, in words a contributor understands.
 REGEX_WORDS = {
     schemas.NAME_RE: "lower-case letters, digits and . _ + - (starting with a letter or digit)",
-    schemas.KCONFIG_RE: "a Kconfig symbol in upper case, without the CONFIG_ prefix",
+    schemas.KCONFIG_RE: "a Kconfig symbol (letters, digits, _), without the CONFIG_ prefix",
     schemas.KERNEL_PATH_RE: "a relative kernel path (no leading '/', no '..')",
     schemas.SHA_RE: "a hexadecimal commit id of 7 to 40 lower-case characters",
     schemas.MONTH_RE: 'a month written "YYYY-MM"',

@@ -165,6 +165,7 @@ class _Candidate:
     granularity: str
     stem: str  # the name part of the default id
     files: list[str] = field(default_factory=list)
+    explicit: bool = False
 
 
 class _Tree:
@@ -205,13 +206,16 @@ def _name(path: str) -> str:
 
 
 def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
-             existing: Mapping[str, PathSpec] | None = None,
-             ) -> tuple[list[Unit], list[Skipped]]:
+             existing: Mapping[str, PathSpec] | None = None, paths: Sequence[str] = (),
+             taken: Iterable[str] = ()) -> tuple[list[Unit], list[Skipped]]:
     """The driver units below `dirs` in the tree at commit `sha`, and what was skipped.
 
+    `paths` are kernel paths asked for one by one: each is one unit (a directory or a
+    file), named and gated the same way, and kept even without an entry point.
     `existing` maps the ids of driver files already in the policy repository to their
     paths: a unit whose files they already claim is skipped as `already-covered`, and
-    their ids are taken for the clash rule.
+    their ids (and `taken`) are taken for the clash rule. A file that two units would claim (a
+    member shared by two composite objects) stays with the first found.
     """
     from checker.collect.tree import list_tree, parse_maintainers, read_blobs
 
@@ -225,6 +229,18 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
             raise CheckerError(f"--discover {directory}: no such directory in the tree at "
                                f"{sha[:12]}")
         roots.append(clean)
+    asked = []
+    for given in paths:
+        clean = given.strip().strip("/")
+        if not clean or not (tree.is_dir(clean) or clean in tree.all):
+            raise CheckerError(f"{given}: no such file or directory in the kernel at "
+                               f"{sha[:12]}")
+        asked.append(clean)
+    ancestors = {_parent(p) for p in asked}
+    for path in list(ancestors):
+        while path:
+            path = _parent(path)
+            ancestors.add(path)
 
     # Pass 1: build files, Kconfig files (anywhere: a prompt may sit above the unit),
     # markers and MAINTAINERS.
@@ -234,7 +250,8 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
         name = _name(entry.path)
         if entry.mode == "120000":
             continue
-        if (name in rules.makefiles and any(_under(entry.path, r) for r in roots)) \
+        if (name in rules.makefiles and (any(_under(entry.path, r) for r in roots)
+                                         or _parent(entry.path) in ancestors)) \
                 or name in marker_names or name.startswith("Kconfig") \
                 or entry.path == "MAINTAINERS":
             wanted[entry.sha].append(entry.path)
@@ -252,9 +269,21 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     prompts = _kconfig_prompts(t for p, t in texts.items() if _name(p).startswith("Kconfig"))
 
     finder = _Finder(tree, makefiles, texts, rules)
+    for path in asked:
+        finder.explicit(path)
     for root in sorted(set(roots)):
         finder.walk(root)
     candidates, skipped = finder.candidates, finder.skipped
+    owner: dict[str, str] = {}
+    for candidate in candidates:
+        mine = []
+        for path in candidate.files:
+            if owner.setdefault(path, candidate.path) == candidate.path:
+                mine.append(path)
+        if len(mine) < len(candidate.files):
+            candidate.files = mine
+            candidate.include = [p for p in candidate.include
+                                 if p.endswith("/") or p in set(mine)]
 
     # Pass 2: the candidates' sources, for entry points and names.
     sources: dict[str, list[str]] = defaultdict(list)
@@ -278,10 +307,11 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     covered = PathIndex((existing or {}).items())
     kept: list[_Candidate] = []
     for candidate in candidates:
-        if not candidate.files:
-            skipped.append(Skipped(candidate.path, NO_SOURCES, "no file of it is in the tree"))
+        if not candidate.files or not candidate.include:
+            skipped.append(Skipped(candidate.path, NO_SOURCES,
+                                   "no file of it is in the tree (or another unit has them)"))
             continue
-        if not any(path in has_entry for path in candidate.files):
+        if not candidate.explicit and not any(path in has_entry for path in candidate.files):
             skipped.append(Skipped(candidate.path, NOT_A_DRIVER, "no entry point in its sources"))
             continue
         owners = sorted({o for path in candidate.files for o in covered.owners(path)})
@@ -305,7 +335,7 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
             granularity=candidate.granularity,
             files=tuple(sorted(candidate.files)),
         ))
-    units = resolve_ids(units, set(existing or ()))
+    units = resolve_ids(units, set(existing or ()) | set(taken))
     skipped.sort(key=lambda s: (s.path, s.reason))
     return sorted(units, key=lambda u: u.id), skipped
 
@@ -347,6 +377,28 @@ class _Finder:
     def add_dir(self, directory: str, kconfig: list[str]) -> None:
         self.add(directory, [f"{directory}/"], kconfig, "directory", _name(directory),
                  self.tree.below(directory))
+
+    def explicit(self, path: str) -> None:
+        """One unit for a path asked for by name: its directory, or its one file."""
+        if path in self.seen:
+            return
+        parent = self.makefiles.get(_parent(path))
+        symbols: set[str] = set()
+        if self.tree.is_dir(path):
+            if parent is not None:
+                symbols = set(parent.gates.get(f"{path}/", ()))
+            self.add_dir(path, sorted(symbols))
+        else:
+            if parent is not None:
+                stem = path.rsplit(".", 1)[0] + ".o"
+                for target, gate in parent.gates.items():
+                    if target == stem or stem in self.objects(parent, target):
+                        symbols |= gate
+                    elif path in self.objects(parent, target):
+                        symbols |= gate
+            name = _name(path).rsplit(".", 1)[0] if "." in _name(path) else _name(path)
+            self.add(path, [path], sorted(symbols), "files", name, [path])
+        self.candidates[-1].explicit = True
 
     def walk(self, directory: str) -> None:
         if self.marked(directory):

@@ -47,8 +47,11 @@ def open_repo(path: Path) -> git.Repo:
         raise CheckerError(f"--kernel {path}: no such directory")
     if not path.is_dir():
         raise CheckerError(f"--kernel {path}: not a directory")
+    probe = git.Git(str(path))
+    # Only `path` itself: not a repository that happens to contain it.
+    probe.update_environment(GIT_CEILING_DIRECTORIES=str(path.resolve().parent))
     try:
-        out = git.Git(str(path)).rev_parse("--absolute-git-dir", "--is-bare-repository")
+        out = probe.rev_parse("--absolute-git-dir", "--is-bare-repository")
     except GitCommandError as exc:
         raise CheckerError(f"--kernel {path}: not a git repository ({_stderr(exc)})") from None
     lines = out.splitlines()
@@ -59,7 +62,7 @@ def open_repo(path: Path) -> git.Repo:
             repo.git = git.Git(git_dir)  # run git inside the repository itself
             repo._kernel_path = str(path)  # type: ignore[attr-defined]
         else:
-            repo = git.Repo(path, search_parent_directories=True)
+            repo = git.Repo(path, search_parent_directories=False)
     except (InvalidGitRepositoryError, NoSuchPathError) as exc:
         raise CheckerError(f"--kernel {path}: not a git repository ({exc})") from None
     return repo

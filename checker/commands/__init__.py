@@ -12,6 +12,7 @@ from checker.commands import (
     collect,
     diff,
     history,
+    new,
     policy,
     render,
     schema,
@@ -20,5 +21,5 @@ from checker.commands import (
 )
 
 COMMAND_MODULES: list[ModuleType] = [
-    check, validate, verdicts, render, policy, diff, history, collect, schema,
+    check, validate, verdicts, render, policy, diff, history, collect, new, schema,
 ]
