@@ -392,9 +392,8 @@ class _Finder:
             if parent is not None:
                 stem = path.rsplit(".", 1)[0] + ".o"
                 for target, gate in parent.gates.items():
-                    if target == stem or stem in self.objects(parent, target):
-                        symbols |= gate
-                    elif path in self.objects(parent, target):
+                    members = self.objects(parent, target)
+                    if target == stem or stem in members or path in members:
                         symbols |= gate
             name = _name(path).rsplit(".", 1)[0] if "." in _name(path) else _name(path)
             self.add(path, [path], sorted(symbols), "files", name, [path])

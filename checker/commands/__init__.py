@@ -12,6 +12,7 @@ from checker.commands import (
     collect,
     diff,
     history,
+    init,
     new,
     policy,
     render,
@@ -21,5 +22,5 @@ from checker.commands import (
 )
 
 COMMAND_MODULES: list[ModuleType] = [
-    check, validate, verdicts, render, policy, diff, history, collect, new, schema,
+    check, validate, verdicts, render, policy, diff, history, init, collect, new, schema,
 ]
