@@ -71,8 +71,7 @@ def detect_profile(kernel: Path) -> str:
         return "rdma-core"
     if "meson.build" in drivers:
         return "dpdk"
-    if "barebox_default_env" in names or "pbl" in names or "Documentation" in names and \
-            "images" in names:
+    if "pbl" in names or "defaultenv" in names:  # barebox's pre-bootloader, default env
         return "barebox"
     return "linux"
 
@@ -107,7 +106,8 @@ evidence file per driver in `drivers/`, the policy in `policies/default.yaml` (i
 Install driver-policy and check this repository (the CI workflow runs the same):
 
 ```sh
-python3 -m venv .venv && .venv/bin/pip install -q kernel-driver-policy && .venv/bin/driver-policy check
+python3 -m venv .venv && .venv/bin/pip install -q kernel-driver-policy \
+  && .venv/bin/driver-policy check
 ```
 
 Scaffold one evidence file per driver of the tree, with its history read once:

@@ -188,12 +188,15 @@ def run_new(args: argparse.Namespace) -> int:
         unit = units[0]
         units = [Unit(args.id, unit.name, unit.name_from, unit.path, unit.include,
                       unit.kconfig, unit.granularity, unit.files)]
-    for path in paths:
+    for given in paths:
         for skip in skipped:
-            if skip.path == path:
-                raise CheckerError(f"{path}: {skip.reason}: already claimed by "
+            if skip.path != given:
+                continue
+            if skip.reason == "already-covered":
+                raise CheckerError(f"{given}: already-covered: already claimed by "
                                    f"drivers/{skip.detail.split(', ')[0]}.yaml; refusing to "
                                    "scaffold it again (edit that file, or run collect)")
+            raise CheckerError(f"{given}: {skip.reason}: {skip.detail}")
     found_in = time.monotonic() - clock
     renamed = [u for u in units if u.renamed_from]
 
