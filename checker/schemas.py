@@ -136,6 +136,16 @@ SIGNALS = _mapping(
         "device_ids": OPTIONAL_COUNT,
         "depends_on_broken": {"type": "boolean", "nullable": True},
         "maintainers_entry": {**SHORT_TEXT, "nullable": True},
+        # written only when no file of the driver's paths is in the tree at kernel_rev:
+        # the code is gone (the upstream-removal probe reads it as a merged removal)
+        "present": {"type": "boolean"},
+        "removed_in": _mapping(
+            {
+                "commit": {"type": "string", "regex": SHA_RE, "required": True},
+                "date": {"type": "date", "required": True},
+            },
+            nullable=True,
+        ),
     },
     nullable=True,
 )

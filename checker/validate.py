@@ -676,4 +676,7 @@ def _signals(s: dict[str, Any]) -> Signals:
         device_ids=s.get("device_ids"),
         depends_on_broken=s.get("depends_on_broken"),
         maintainers_entry=s.get("maintainers_entry"),
+        present=s.get("present", True),
+        removed_commit=(s.get("removed_in") or {}).get("commit"),
+        removed_date=(s.get("removed_in") or {}).get("date"),
     )

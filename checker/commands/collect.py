@@ -183,6 +183,13 @@ def run_collect(args: argparse.Namespace) -> int:
         progress.close()
     for warning in result.warnings:
         print(f"driver-policy collect: warning: {warning}", file=sys.stderr)
+    gone = sorted(i for i, values in result.signals.items() if values.get("present") is False)
+    if gone and len(gone) == len(result.signals) and not args.ids:
+        raise CheckerError(
+            f"--kernel {args.kernel}: the tree at {result.sha[:12]} holds none of the "
+            f"{len(gone)} drivers' paths: is it the tree this repository rules on? Nothing "
+            "was written. (To record that drivers are gone from this tree, name them: "
+            "collect --kernel PATH ID...)")
     clock = time.monotonic()
 
     changed: list[tuple[Path, str]] = []
@@ -206,11 +213,12 @@ def run_collect(args: argparse.Namespace) -> int:
         print("collect timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()),
               file=sys.stderr)
     verb = "would change" if args.dry_run else "updated"
+    absent = f"; {len(gone)} not in the tree (present: false)" if gone else ""
     print(
         f"collect: {len(loaded)} drivers at {result.sha[:12]} (window "
         f"{result.start.isoformat()}..{result.end.isoformat()}): {len(changed)} {verb}, "
-        f"{len(loaded) - len(changed)} unchanged; {result.commits_read:,} commits read "
-        f"in {elapsed:.1f} s"
+        f"{len(loaded) - len(changed)} unchanged{absent}; {result.commits_read:,} commits "
+        f"read in {elapsed:.1f} s"
     )
     for problem in problems:
         print(problem, file=sys.stderr)
