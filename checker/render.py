@@ -823,7 +823,7 @@ def index_context(rows: Sequence[Mapping[str, Any]], policy: Policy,
         "total": len(ordered),
         "overrides": sum(1 for r in ordered if r["overridden"]),
         "subsystems": [
-            (name, sum(c.values()), [c.get(v, 0) for v in VERDICTS], f"{name}/README.md")
+            (name, sum(c.values()), [c.get(v, 0) for v in VERDICTS])
             for name, c in sorted(subsystems.items())
         ],
         "verdict_names": VERDICTS,
