@@ -82,14 +82,18 @@ def _discover_section(profile: str) -> str:
 
 
 def policy_text(profile: str) -> str:
-    """The default policy with the profile's `discover:` section (and its comment)."""
+    """The default policy with the profile's `discover:` section (and its comment) in
+    place of the default one."""
     base = (SKELETON / "policies" / "default.yaml").read_text(encoding="utf-8")
-    head, marker, _ = base.partition("\ndiscover:\n")
-    if not marker:
+    at = base.find("\ndiscover:\n")
+    if at < 0:
         raise CheckerError("the packaged policy has no discover: section (a bug)")
-    head = head.rstrip("\n").rsplit("\n\n", 1)[0]  # the comment above `discover:` goes too
-    return f"{head}\n\n# `driver-policy new --discover` rules for a {profile} tree " \
+    start = base.rfind("\n\n", 0, at) + 2  # the comment paragraph above `discover:`
+    end = base.find("\n\n", at)
+    end = len(base) if end < 0 else end + 1
+    section = f"# `driver-policy new --discover` rules for a {profile} tree " \
         f"(docs/collect.md).\n{_discover_section(profile)}"
+    return base[:start] + section + base[end:]
 
 
 def readme(profile: str, kernel: str | None) -> str:
