@@ -99,6 +99,9 @@ class Signals:
     device_ids: int | None = None
     depends_on_broken: bool | None = None
     maintainers_entry: str | None = None
+    present: bool = True  # False: no file of its paths is in the tree at kernel_rev
+    removed_commit: str | None = None  # the commit that deleted its last file, if known
+    removed_date: date | None = None
 
     @property
     def months(self) -> int:

@@ -454,7 +454,7 @@ def _card_problems(
 ) -> list[Problem]:
     """Cards of valid drivers must match; an invalid driver's card is left alone (render
     refuses to run until it is fixed) and the index is then not checked either."""
-    from checker.render import CARDS_DIR, INDEX_FILE, render_index_rows
+    from checker.render import CARDS_DIR, is_index, render_index_rows
     from checker.validate import driver_id
 
     if not (root / "templates").is_dir() and not (root / CARDS_DIR).is_dir():
@@ -463,11 +463,12 @@ def _card_problems(
     invalid = {f"{CARDS_DIR}/{driver_id(r.rel)}" for r in results if r.claim is None}
     if not invalid:
         rows = [r.index_row for r in results if r.index_row is not None]
-        wanted[INDEX_FILE] = _memo(
-            cache, "<index>", rows,
-            lambda: digest_bytes(render_index_rows(root / "templates", rows, policy).encode()))
+        wanted.update(_memo(
+            cache, "<indexes>", rows,
+            lambda: {path: digest_bytes(text.encode()) for path, text in
+                     render_index_rows(root / "templates", rows, policy).items()}))
     else:
-        on_disk = {path: d for path, d in on_disk.items() if path != INDEX_FILE}
+        on_disk = {path: d for path, d in on_disk.items() if not is_index(path)}
     on_disk = {path: d for path, d in on_disk.items() if path.rsplit(".", 1)[0] not in invalid}
     problems = []
     for path, digest in sorted(wanted.items()):

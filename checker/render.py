@@ -869,24 +869,35 @@ def index_row(outcome: Outcome) -> dict[str, Any]:
         "deployment": driver.deployment,
         "sparkline": sparkline(quarterly(signals.monthly)) if signals else None,
         "commits": signals.commits if signals else None,
+        "draft": driver.verdict is None,  # no recorded verdict yet: a scaffold to finish
     }
 
 
-def index_context(rows: Sequence[Mapping[str, Any]], policy: Policy) -> dict[str, Any]:
+def index_context(rows: Sequence[Mapping[str, Any]], policy: Policy,
+                  subsystem: str | None = None) -> dict[str, Any]:
+    """The summary (cards/README.md, `subsystem` None) or one subsystem's index
+    (cards/<subsystem>/README.md): no page lists every driver of a large tree."""
     ordered = sorted(rows, key=lambda r: str(r["id"]))
+    every = ordered
+    if subsystem is not None:
+        ordered = [r for r in ordered if r["subsystem"] == subsystem]
     counts = Counter(str(r["effective"]) for r in ordered)
     subsystems: dict[str, Counter[str]] = {}
-    for row in ordered:
+    for row in every:
         subsystems.setdefault(str(row["subsystem"]), Counter())[str(row["effective"])] += 1
+    prefix = "" if subsystem is None else "../"
+    linked = [{**r, "link": f"{prefix}{r['id']}.md" if subsystem is None
+               else f"{str(r['id']).split('/', 1)[1]}.md"} for r in ordered]
     return {
         "header": generated_header(
             [
-                f"drivers/*/*.yaml ({len(ordered)} files)",
+                f"drivers/{subsystem or '*'}/*.yaml ({len(ordered)} files)",
                 policy.file,
                 f"{TEMPLATES_DIR}/{INDEX_TEMPLATE}",
             ]
         ),
         "policy_label": policy.label,
+        "subsystem": subsystem,
         "verdicts": [(v, counts.get(v, 0)) for v in VERDICTS],
         "total": len(ordered),
         "overrides": sum(1 for r in ordered if r["overridden"]),
@@ -895,18 +906,33 @@ def index_context(rows: Sequence[Mapping[str, Any]], policy: Policy) -> dict[str
             for name, c in sorted(subsystems.items())
         ],
         "verdict_names": VERDICTS,
-        "rows": [{**r, "link": f"{r['id']}.md"} for r in ordered],
+        "rows": linked,
+        "leaving": [r for r in linked if r["computed"] in ("deprecate", "remove")],
+        "drafts": sum(1 for r in ordered if r.get("draft")),
+        "draft_subsystems": sorted(Counter(str(r["subsystem"]) for r in ordered
+                                           if r.get("draft")).items()),
     }
 
 
-def render_index_rows(templates: Path, rows: Sequence[Mapping[str, Any]], policy: Policy) -> str:
-    """cards/README.md from index rows (see index_row)."""
-    return render_template(environment(templates), templates, INDEX_TEMPLATE,
-                           index_context(rows, policy))
+def render_index_rows(templates: Path, rows: Sequence[Mapping[str, Any]], policy: Policy,
+                      ) -> dict[str, str]:
+    """cards/README.md and cards/<subsystem>/README.md from index rows (see index_row)."""
+    env = environment(templates)
+    pages = {INDEX_FILE: render_template(env, templates, INDEX_TEMPLATE,
+                                         index_context(rows, policy))}
+    for subsystem in sorted({str(r["subsystem"]) for r in rows}):
+        pages[f"{CARDS_DIR}/{subsystem}/README.md"] = render_template(
+            env, templates, INDEX_TEMPLATE, index_context(rows, policy, subsystem))
+    return pages
 
 
 def render_index(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> str:
-    return render_index_rows(templates, [index_row(o) for o in outcomes], policy)
+    """cards/README.md alone (the summary)."""
+    return render_index_rows(templates, [index_row(o) for o in outcomes], policy)[INDEX_FILE]
+
+
+def is_index(path: str) -> bool:
+    return path == INDEX_FILE or (path.startswith(f"{CARDS_DIR}/") and path.endswith("/README.md"))
 
 
 # -- planning, comparing, writing ---------------------------------------------------
@@ -924,7 +950,9 @@ def plan(
         chart = render_chart(outcome, digest)
         if chart is not None:
             files[chart_path(outcome.driver)] = chart.encode()
-    files[INDEX_FILE] = render_index(templates, outcomes, policy).encode()
+    for path, text in render_index_rows(templates, [index_row(o) for o in outcomes],
+                                        policy).items():
+        files[path] = text.encode()
     return dict(sorted(files.items()))
 
 
@@ -938,7 +966,7 @@ class Difference:
 
     @property
     def kind(self) -> str:
-        if self.path == INDEX_FILE:
+        if is_index(self.path):
             return "card index"
         return "chart" if self.path.endswith(".svg") else "card"
 

@@ -47,7 +47,7 @@ CATEGORIES = (
 )
 
 NAME_RE = r"^[a-z0-9][a-z0-9_.+-]*$"
-KCONFIG_RE = r"^(?!CONFIG_)[A-Z0-9_]+$"
+KCONFIG_RE = r"^(?!CONFIG_)[A-Za-z0-9_]+$"  # as in the tree: mixed case exists (I2C_MUX_PCA954x)
 KERNEL_PATH_RE = r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9_.,+*?\[\]/-]+$"
 SHA_RE = r"^[0-9a-f]{7,40}$"
 MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
@@ -136,6 +136,16 @@ SIGNALS = _mapping(
         "device_ids": OPTIONAL_COUNT,
         "depends_on_broken": {"type": "boolean", "nullable": True},
         "maintainers_entry": {**SHORT_TEXT, "nullable": True},
+        # written only when no file of the driver's paths is in the tree at kernel_rev:
+        # the code is gone (the upstream-removal probe reads it as a merged removal)
+        "present": {"type": "boolean"},
+        "removed_in": _mapping(
+            {
+                "commit": {"type": "string", "regex": SHA_RE, "required": True},
+                "date": {"type": "date", "required": True},
+            },
+            nullable=True,
+        ),
     },
     nullable=True,
 )
@@ -311,6 +321,28 @@ POLICY_SCHEMA: dict[str, Any] = {
             ),
         },
         required=True,
+    ),
+    # `new --discover`: how driver units are found (checker/collect/discover.py)
+    "discover": _mapping(
+        {
+            "makefiles": _list_of(
+                {"type": "string", "regex": r"^[A-Za-z0-9_.+-]+$"}, required=True
+            ),
+            "unit_markers": _list_of(
+                _mapping(
+                    {
+                        "file": {"type": "string", "regex": r"^[A-Za-z0-9_.+-]+$",
+                                 "required": True},
+                        "contains": {"type": "string", "regex_pattern": True},
+                    }
+                ),
+                required=True,
+            ),
+            "entry_points": _list_of(
+                {"type": "string", "regex_pattern": True}, required=True, minlength=1
+            ),
+            "names": _list_of({"type": "string", "regex_pattern": True}, required=True),
+        }
     ),
     "stale": _mapping(
         {

@@ -40,7 +40,7 @@ PARTIAL_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[0
 # What each regex in the schemas asks for, in words a contributor understands.
 REGEX_WORDS = {
     schemas.NAME_RE: "lower-case letters, digits and . _ + - (starting with a letter or digit)",
-    schemas.KCONFIG_RE: "a Kconfig symbol in upper case, without the CONFIG_ prefix",
+    schemas.KCONFIG_RE: "a Kconfig symbol (letters, digits, _), without the CONFIG_ prefix",
     schemas.KERNEL_PATH_RE: "a relative kernel path (no leading '/', no '..')",
     schemas.SHA_RE: "a hexadecimal commit id of 7 to 40 lower-case characters",
     schemas.MONTH_RE: 'a month written "YYYY-MM"',
@@ -734,4 +734,7 @@ def _signals(s: dict[str, Any]) -> Signals:
         device_ids=s.get("device_ids"),
         depends_on_broken=s.get("depends_on_broken"),
         maintainers_entry=s.get("maintainers_entry"),
+        present=s.get("present", True),
+        removed_commit=(s.get("removed_in") or {}).get("commit"),
+        removed_date=(s.get("removed_in") or {}).get("date"),
     )

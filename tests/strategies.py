@@ -525,7 +525,7 @@ class Outcome:
     card: str | None = None
     chart: str | None = None
     driver: Any = None
-    index: str | None = None
+    index: dict[str, str] | None = None  # cards/README.md and the subsystem's index
 
 
 @functools.cache

@@ -125,7 +125,9 @@ def test_dry_run_writes_nothing(kernel: tuple[Path, str], policy: Path,
 def test_error_not_a_repository(tmp_path: Path, policy: Path, cli: Callable[..., Any]) -> None:
     run = cli("-C", str(policy), "collect", "--kernel", str(tmp_path))
     assert run.code == 1
-    assert run.err == f"driver-policy collect: --kernel {tmp_path}: not a git repository\n"
+    assert run.err == (f"driver-policy collect: --kernel {tmp_path}: not a git repository "
+                       "(fatal: not a git repository (or any of the parent directories): "
+                       ".git)\n")
 
 
 def test_error_rev_does_not_resolve(kernel: tuple[Path, str], policy: Path,
@@ -133,7 +135,7 @@ def test_error_rev_does_not_resolve(kernel: tuple[Path, str], policy: Path,
     run = cli("-C", str(policy), "collect", "--kernel", str(kernel[0]), "--rev", "v9.9")
     assert run.code == 1
     assert run.err == (f"driver-policy collect: --rev v9.9: does not name a commit in "
-                       f"{kernel[0]}\n")
+                       f"{kernel[0]} (git: fatal: Needed a single revision)\n")
 
 
 @pytest.mark.parametrize("command", ["collect", "new"])
@@ -225,6 +227,12 @@ def test_progress_is_drawn_only_on_a_terminal() -> None:
 def test_new_scaffolds_from_the_kernel(kernel: tuple[Path, str], policy: Path,
                                        cli: Callable[..., Any]) -> None:
     path, sha = kernel
+    covered = cli("-C", str(policy), "new", "--kernel", str(path), "drivers/misc/foo/")
+    assert (covered.code, covered.err) == (
+        1, "driver-policy new: drivers/misc/foo: already-covered: already claimed by "
+        "drivers/misc/foo.yaml; refusing to scaffold it again (edit that file, or run "
+        "collect)\n")
+    (policy / "drivers" / "misc" / "foo.yaml").unlink()
     run = cli("-C", str(policy), "new", "--kernel", str(path), "drivers/misc/foo/",
               "--id", "misc/foo2")
     assert run.code == 0, run.err

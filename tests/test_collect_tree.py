@@ -255,3 +255,28 @@ def test_fast_mechanical_check_agrees(subject: str, author: tuple[str, str]) -> 
     for files in (1, rules.max_files + 1):
         slow = rules.mechanical_reason(subject, *author, files) is not None
         assert rules.is_mechanical(subject, *author, files) is slow
+
+
+def test_makefile_gates_with_build_phase_prefixes() -> None:
+    made = parse_makefile("drivers/x", (
+        "obj-$(CONFIG_$(PHASE_)FOO) += foo.o\n"
+        "obj-$(CONFIG_$(SPL_)BAR) += bar/\n"
+        "obj-$(CONFIG_$(SPL_TPL_)BAZ) += baz.o\n"
+        "obj-$(CONFIG_$(XPL_)I2C_MUX_PCA954x) += mux.o\n"
+        "obj-y += always.o\n"))
+    assert dict(made.gates) == {"drivers/x/foo.o": {"FOO"}, "drivers/x/bar/": {"BAR"},
+                                "drivers/x/baz.o": {"BAZ"},
+                                "drivers/x/mux.o": {"I2C_MUX_PCA954x"}}
+    assert made.always == {"drivers/x/always.o"}
+
+
+def test_maintainers_commented_line_and_catch_all_section() -> None:
+    sections = parse_maintainers(
+        "FOO DRIVER\nM:\tA <a@example.org>\n#M:\tGone <gone@example.org>\n# note\n"
+        "S:\tOrphaned\nF:\tdrivers/foo/\n\n"
+        "THE REST\nM:\tL <l@example.org>\nS:\tBuried alive in reporters\nF:\t*\nF:\t*/\n")
+    assert [(s.title, s.status, s.include, s.catch_all) for s in sections] == [
+        ("FOO DRIVER", "Orphaned", ["drivers/foo/"], False),
+        ("THE REST", "Buried alive in reporters", ["*", "*/"], True),
+    ]
+    assert normalise_status("Orphaned") == "Orphan"

@@ -263,30 +263,27 @@ def test_index_structure(rendered: dict[str, bytes]) -> None:
     )
     assert [t for t in flat(tokens) if t.type.startswith("html")] == [tokens[0]]
     assert headings(tokens, "h1") == ["Driver cards"]
-    assert headings(tokens, "h2") == ["Verdicts", "Subsystems", "Drivers"]
-    assert [sorted(set(rows)) for rows in tables(tokens)] == [[2], [6], [6]]
-    verdicts, _, rows = tables(tokens)
+    assert headings(tokens, "h2") == ["Verdicts", "Subsystems", "Computed deprecate or remove",
+                                      "Drafts to finish"]
+    assert [sorted(set(rows)) for rows in tables(tokens)] == [[2], [6], [4]]
+    verdicts, subsystems, leaving = tables(tokens)
     assert len(verdicts) == 1 + 4 + 1  # header, four verdicts, total
-    assert len(rows) == 1 + len(drivers)
-    assert links(tokens) == [f"{d.id}.md" for d in sorted(drivers, key=lambda d: d.id)]
+    names = sorted({d.subsystem for d in drivers})
+    assert len(subsystems) == 1 + len(names)
+    removed = sorted(o.driver.id for o in here().outcomes.values()
+                     if o.computed.value in ("deprecate", "remove"))
+    assert len(leaving) == 1 + len(removed)
+    assert links(tokens) == [f"{n}/README.md" for n in names] + [f"{i}.md" for i in removed]
     for link in links(tokens):
         assert f"cards/{link}" in rendered
-
-
-def test_index_rows(rendered: dict[str, bytes]) -> None:
-    text = rendered[INDEX_FILE].decode()
-    siw, ipoib = outcome_of("infiniband/siw"), outcome_of("infiniband/ipoib")
-    row = next(line for line in text.splitlines() if line.startswith("| [infiniband/siw]"))
-    assert row == (
-        "| [infiniband/siw](infiniband/siw.md): SoftiWARP Software RDMA-over-TCP "
-        f"Driver | {siw.effective} | {pct(siw.computed.confidence)} | low | "
-        "not collected | not collected |"
-    )
-    row = next(line for line in text.splitlines() if line.startswith("| [infiniband/ipoib]"))
-    assert row.endswith(
-        f"| {ipoib.effective} | {pct(ipoib.computed.confidence)} | medium | "
-        "46 | `▇▄▄▃▄█▄▄▁▃█▄▆▃▄▄▇▃▃▇▁` |"
-    )
+    # the summary lists no driver that is not leaving: one index per subsystem does
+    for name in names:
+        page = MD.parse(rendered[f"cards/{name}/README.md"].decode())
+        assert headings(page, "h1") == [f"Driver cards: {name}"]
+        assert headings(page, "h2") == ["Verdicts", "Drivers"]
+        mine = sorted(d.id for d in drivers if d.subsystem == name)
+        assert links(page) == ["../README.md"] + [f"{i.split('/', 1)[1]}.md" for i in mine]
+        assert len(tables(page)[1]) == 1 + len(mine)
 
 
 def test_ipoib_card_shows_everything_the_seed_shows(rendered: dict[str, bytes]) -> None:
@@ -596,14 +593,12 @@ def test_untrusted_text_cannot_inject(repo: Path, payload: str) -> None:
     assert visible.count(expected) >= len(FIELDS) - 2  # name and by are one line already
     index = MD.parse(files[INDEX_FILE].decode())
     assert [t for t in flat(index) if t.type.startswith("html")] == [index[0]]
-    assert [sorted(set(rows)) for rows in tables(index)] == [[2], [6], [6]]
-    assert links(index) == [
-        "infiniband/ipoib.md",
-        "infiniband/iser.md",
-        "infiniband/siw.md",
-        "infiniband/srpt.md",
-        "net/smc-tcp-ulp.md",
-    ]
+    assert [sorted(set(rows)) for rows in tables(index)] == [[2], [6], [4]]
+    assert links(index) == ["infiniband/README.md", "net/README.md", "net/smc-tcp-ulp.md"]
+    page = MD.parse(files["cards/infiniband/README.md"].decode())
+    assert [t for t in flat(page) if t.type.startswith("html")] == [page[0]]
+    assert [sorted(set(rows)) for rows in tables(page)] == [[2], [6]]
+    assert links(page) == ["../README.md", "ipoib.md", "iser.md", "siw.md", "srpt.md"]
 
 
 def test_untrusted_override_and_user_report(repo: Path) -> None:
@@ -659,9 +654,10 @@ def test_override_box_shows_reason_by_until_and_the_computed_verdict(repo: Path)
         "> - **By:** A Maintainer \\<maintainer@example.org\\>\n"
         "> - **Until:** 2027-06-30\n"
     ) in text
-    index = files[INDEX_FILE].decode()
+    index = files["cards/infiniband/README.md"].decode()
     assert f"| {target} *override* (computed {computed.value}) | {conf} |" in index
     assert "1 verdict is set by an override." in index
+    assert "1 verdict is set by an override." in files[INDEX_FILE].decode()
 
 
 def test_recorded_verdict_that_differs_is_flagged(repo: Path) -> None:
@@ -728,7 +724,7 @@ def test_check_includes_the_cards(repo: Path, cli: Callable[..., Run]) -> None:
     result = cli("-C", str(repo), "check", "--format", "json")
     cards = [p for p in json.loads(result.out)["problems"] if p["rule"] == "cards"]
     assert [(p["path"], p["message"]) for p in cards] == [
-        ("cards/README.md", "card index is stale; run: driver-policy render"),
+        ("cards/infiniband/README.md", "card index is stale; run: driver-policy render"),
         ("cards/infiniband/ipoib.md", "card is stale; run: driver-policy render"),
         # its seal covers the whole driver file
         ("cards/infiniband/ipoib.svg", "chart is stale; run: driver-policy render"),
@@ -797,5 +793,7 @@ def test_index_rows_are_plain_data_for_worker_processes() -> None:
     outcomes = list(rendered.outcomes.values())
     rows = [index_row(o) for o in outcomes]
     assert pickle.loads(pickle.dumps(rows)) == rows
-    text = render_index_rows(TEMPLATES, list(reversed(rows)), rendered.policy)
-    assert text.encode() == rendered.files[INDEX_FILE]
+    pages = render_index_rows(TEMPLATES, list(reversed(rows)), rendered.policy)
+    assert sorted(pages) == [INDEX_FILE, "cards/infiniband/README.md", "cards/net/README.md"]
+    for path, text in pages.items():
+        assert text.encode() == rendered.files[path]

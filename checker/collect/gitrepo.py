@@ -36,13 +36,35 @@ class Revision:
 
 
 def open_repo(path: Path) -> git.Repo:
-    """Open a kernel checkout, or fail with a message that says what is wrong."""
+    """Open a kernel checkout, a worktree or a bare repository, or fail with a message
+    that says what is wrong (git's own words, and the path given).
+
+    git itself says what `path` is (`rev-parse --absolute-git-dir --is-bare-repository`):
+    gitpython alone takes a bare repository without a `config` file for a work tree
+    whose parent is the checkout, and then every command runs in the wrong directory.
+    """
     if not path.exists():
         raise CheckerError(f"--kernel {path}: no such directory")
+    if not path.is_dir():
+        raise CheckerError(f"--kernel {path}: not a directory")
+    probe = git.Git(str(path))
+    # Only `path` itself: not a repository that happens to contain it.
+    probe.update_environment(GIT_CEILING_DIRECTORIES=str(path.resolve().parent))
     try:
-        repo = git.Repo(path, search_parent_directories=False)
-    except (InvalidGitRepositoryError, NoSuchPathError):
-        raise CheckerError(f"--kernel {path}: not a git repository") from None
+        out = probe.rev_parse("--absolute-git-dir", "--is-bare-repository")
+    except GitCommandError as exc:
+        raise CheckerError(f"--kernel {path}: not a git repository ({_stderr(exc)})") from None
+    lines = out.splitlines()
+    git_dir, bare = lines[0].strip(), lines[-1].strip() == "true"
+    try:
+        if bare:
+            repo = git.Repo(git_dir, search_parent_directories=False)
+            repo.git = git.Git(git_dir)  # run git inside the repository itself
+            repo._kernel_path = str(path)  # type: ignore[attr-defined]
+        else:
+            repo = git.Repo(path, search_parent_directories=False)
+    except (InvalidGitRepositoryError, NoSuchPathError) as exc:
+        raise CheckerError(f"--kernel {path}: not a git repository ({exc})") from None
     return repo
 
 
@@ -57,9 +79,10 @@ def resolve(repo: git.Repo, rev: str) -> Revision:
     """The commit `rev` names; `rev` never reaches git as an option."""
     check_rev_syntax(rev)
     try:
-        out = repo.git.rev_parse("--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
-    except GitCommandError:
-        raise CheckerError(f"--rev {rev}: does not name a commit in {repo_path(repo)}") from None
+        out = repo.git.rev_parse("--verify", "--end-of-options", f"{rev}^{{commit}}")
+    except GitCommandError as exc:
+        raise CheckerError(f"--rev {rev}: does not name a commit in {repo_path(repo)} "
+                           f"(git: {_stderr(exc)})") from None
     sha = out.strip()
     try:
         stamp = repo.git.show("-s", "--no-show-signature", "--format=%ct", sha, "--")
@@ -69,7 +92,11 @@ def resolve(repo: git.Repo, rev: str) -> Revision:
 
 
 def repo_path(repo: git.Repo) -> str:
-    return str(repo.working_tree_dir or repo.git_dir)
+    """The path to show for a repository: the one given for a bare repository."""
+    given = getattr(repo, "_kernel_path", None)
+    if given:
+        return str(given)
+    return str(repo.working_tree_dir if not repo.bare else repo.git_dir)
 
 
 def shallow_boundary(repo: git.Repo) -> list[str]:

@@ -40,7 +40,7 @@ from checker.collect.history import (
 from checker.collect.rules import CollectRules, month_keys
 from checker.collect.tree import TreeFacts, read_tree
 from checker.errors import CheckerError
-from checker.paths import PathSpec
+from checker.paths import PathIndex, PathSpec
 
 # Commits are walked in runs of this many, handed to the worker processes as soon as
 # they are listed (a process that finishes early takes the next run). Each run is a
@@ -70,6 +70,8 @@ SIGNAL_KEYS = (
     "depends_on_broken",
     "maintainers_entry",
 )
+# Written after those only for a driver none of whose files is in the tree at REV.
+ABSENT_KEYS = ("present", "removed_in")
 
 
 @dataclass(frozen=True)
@@ -173,10 +175,17 @@ def collect(
 
     months = month_keys(start, end)
     result = Collected(revision.sha, start, end, {}, {}, {}, commits_read, warnings, timings)
+    absent = {d.id: d.spec for d in drivers if not facts[d.id].files}
+    removals = find_removals(kernel, revision.sha, absent) if absent else {}
     for driver in drivers:
         act = totals.get(driver.id) or Activity()
         tree = facts[driver.id]
         result.signals[driver.id] = _signals(revision, start, end, months, act, tree, complete)
+        if driver.id in absent:
+            result.signals[driver.id]["present"] = False
+            removal = removals.get(driver.id)
+            result.signals[driver.id]["removed_in"] = None if removal is None else {
+                "commit": removal[0], "date": to_day(removal[1])}
         if tree.kconfig:
             result.kconfig[driver.id] = tree.kconfig
         if tree.maintainers_status is not None:
@@ -213,6 +222,50 @@ def _signals(revision: Revision, start: date, end: date, months: list[str], act:
     }
     assert tuple(values) == SIGNAL_KEYS
     return values
+
+
+def find_removals(kernel: Path, sha: str, drivers: dict[str, PathSpec]
+                  ) -> dict[str, tuple[str, int]]:
+    """For drivers with no file at `sha`: the newest commit (reachable from `sha`) that
+    deleted a file of theirs, as (sha, committer time); one `git log --diff-filter=D`
+    for all of them. A file moved out of a driver's paths counts as deleted there."""
+    from checker.collect.gitrepo import Stream
+
+    pathspecs = []
+    for spec in drivers.values():
+        for pattern in spec.include_patterns:
+            text = "/".join(pattern.parts)
+            if pattern.is_glob:
+                pathspecs.append(f":(glob){text}" + ("/**" if pattern.text.endswith("/")
+                                                     else ""))
+            else:
+                pathspecs.append(f":(literal){text}")
+    index = PathIndex(drivers.items())
+    found: dict[str, tuple[str, int]] = {}
+    repo = open_repo(kernel)
+    try:
+        stream = Stream(repo, "log", ["--no-merges", "--diff-filter=D", "--no-renames",
+                                      "--name-only", "-z", "--format=%x01%H %ct", sha, "--",
+                                      *sorted(set(pathspecs))])
+        try:
+            data = b"".join(stream.chunks())
+            stream.finish()
+        except BaseException:
+            stream.kill()
+            raise
+    finally:
+        repo.close()
+    for record in data.split(b"\x01")[1:]:
+        header, _, names = record.partition(b"\0")
+        commit, _, stamp = header.decode().partition(" ")
+        for name in names.lstrip(b"\n").split(b"\0"):
+            if not name:
+                continue
+            for owner in index.owners(name.decode("utf-8", "surrogateescape")):
+                found.setdefault(owner, (commit, int(stamp)))
+        if len(found) == len(drivers):
+            break
+    return found
 
 
 def _check_depth(repo: Any, kernel: Path, start: date, start_ts: int,

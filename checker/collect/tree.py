@@ -17,7 +17,9 @@ Heuristics (documented in docs/collect.md):
   empty terminator; a table defined elsewhere counts as one.
 - The *MAINTAINERS entry* is the section whose `F:` (minus `X:`) patterns cover the
   most of the driver's files, the most specific pattern breaking ties (deeper, then
-  longer), then the title; its `S:` status is normalised.
+  longer), then the title; its `S:` status is normalised (`Orphaned` is Orphan). A
+  catch-all section (an `F:` pattern claiming the whole tree, such as Linux's "THE
+  REST") gives the status `unknown`: the entry still names it.
 """
 
 from __future__ import annotations
@@ -128,16 +130,27 @@ class Section:
     include: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
 
+    @property
+    def catch_all(self) -> bool:
+        """Whether the section claims the whole tree (`F: *`, `F: */`, as Linux's "THE
+        REST" does): matching it says nothing about who maintains a driver."""
+        return any(all(char in "*?" for char in parse_pattern(p).parts[0]) for p in self.include)
+
 
 _FIELD = re.compile(r"^([A-Z]):\s*(.*?)\s*$")
 
 
 def parse_maintainers(text: str) -> list[Section]:
-    """Sections: a title line followed by `X:` field lines; anything else is skipped."""
+    """Sections: a title line followed by `X:` field lines; anything else is skipped.
+
+    A commented-out line inside a section (`#M: ...`, `# F: ...`) is ignored, not taken
+    as the end of the section."""
     sections: list[Section] = []
     block: list[str] = []
     for line in [*text.splitlines(), ""]:
         if line.strip():
+            if block and line.lstrip().startswith("#"):
+                continue
             block.append(line)
             continue
         if len(block) >= 2 and not _FIELD.match(block[0]) and not block[0][:1].isspace():
@@ -283,8 +296,12 @@ def _join_continuations(text: str) -> str:
     return re.sub(r"\\\n", " ", text)
 
 
+# `obj-$(CONFIG_X)`, also with a build-phase prefix inside the reference, as trees that
+# build one driver for several boot phases write it: `obj-$(CONFIG_$(PHASE_)X)`,
+# `$(SPL_)`, `$(SPL_TPL_)`, `$(XPL_)`; the symbol is X.
 _ASSIGN = re.compile(
-    r"^\s*([A-Za-z0-9_.-]+?)-(\$\(CONFIG_([A-Za-z0-9_]+)\)|y|m|objs)\s*[:+]?=\s*(.*)$"
+    r"^\s*([A-Za-z0-9_.-]+?)-(\$\(CONFIG_(?:\$\([A-Za-z0-9_]+\))?([A-Za-z0-9_]+)\)|y|m|objs)"
+    r"\s*[:+]?=\s*(.*)$"
 )
 
 
@@ -292,13 +309,16 @@ _ASSIGN = re.compile(
 class Makefile:
     gates: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    always: set[str] = field(default_factory=set)  # `obj-y`/`obj-m` targets (no symbol)
+    order: dict[str, int] = field(default_factory=dict)  # target -> first line naming it
 
 
 def parse_makefile(directory: str, text: str) -> Makefile:
-    """`obj-$(CONFIG_X) += a.o b/` -> gates; `foo-y := a.o` -> members of foo.o."""
+    """`obj-$(CONFIG_X) += a.o b/` -> gates; `foo-y := a.o` -> members of foo.o;
+    `obj-y += c.o d/` -> always."""
     result = Makefile()
     base = f"{directory}/" if directory else ""
-    for raw in _join_continuations(text).splitlines():
+    for number, raw in enumerate(_join_continuations(text).splitlines()):
         line = raw.split("#", 1)[0]
         match = _ASSIGN.match(line)
         if not match:
@@ -306,9 +326,12 @@ def parse_makefile(directory: str, text: str) -> Makefile:
         target, _, symbol, values = match.groups()
         items = [item for item in values.split() if not item.startswith("$")]
         if target == "obj":
-            if symbol:
-                for item in items:
+            for item in items:
+                result.order.setdefault(base + item, number)
+                if symbol:
                     result.gates[base + item].add(symbol)
+                else:
+                    result.always.add(base + item)
         else:
             for item in items:
                 if item.endswith(".o"):
@@ -448,7 +471,8 @@ def read_tree(repo: git.Repo, sha: str, drivers: dict[str, PathSpec],
             kconfig=tuple(found),
             depends_on_broken=any(known) if known else None,
             maintainers_entry=section.title if section else None,
-            maintainers_status=normalise_status(section.status) if section else None,
+            maintainers_status=(None if section is None else "unknown" if section.catch_all
+                                else normalise_status(section.status)),
         )
     return facts
 

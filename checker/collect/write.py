@@ -33,7 +33,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from checker.collect.run import SIGNAL_KEYS, DriverPaths
+from checker.collect.run import ABSENT_KEYS, SIGNAL_KEYS, DriverPaths
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
 _TOP_KEY_AT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t\r\n]|$)")
@@ -204,9 +204,13 @@ def render_signals(values: Mapping[str, Any], key_indent: int = 2, dash_indent: 
     """The `signals:` block for collected values, in the seed files' style."""
     pad, dash = " " * key_indent, " " * dash_indent
     out = ["signals:\n"]
-    for key in SIGNAL_KEYS:
+    for key in _keys(values):
         value = values[key]
-        if key == "window":
+        if key == "removed_in":
+            out.append(f"{pad}removed_in: " + ("null\n" if value is None else
+                       f"{{commit: {scalar(value['commit'], True)}, "
+                       f"date: {scalar(value['date'])}}}\n"))
+        elif key == "window":
             out.append(f"{pad}window: {{start: {scalar(value['start'])}, "
                        f"end: {scalar(value['end'])}}}\n")
         elif key == "monthly":
@@ -234,9 +238,13 @@ def render_signals_roundtrip(old_block: str, values: Mapping[str, Any], key_inde
     loaded = yaml.load(old_block)
     old = loaded.get("signals") if isinstance(loaded, CommentedMap) else None
     new = CommentedMap()
-    for key in SIGNAL_KEYS:
+    for key in _keys(values):
         value = values[key]
-        if key == "window":
+        if key == "removed_in" and value is not None:
+            value = CommentedMap([("commit", DoubleQuotedScalarString(value["commit"])),
+                                  ("date", value["date"])])
+            value.fa.set_flow_style()
+        elif key == "window":
             value = CommentedMap([("start", value["start"]), ("end", value["end"])])
             value.fa.set_flow_style()
         elif key == "monthly":
@@ -262,6 +270,11 @@ def render_signals_roundtrip(old_block: str, values: Mapping[str, Any], key_inde
     buffer = io.StringIO()
     yaml.dump(document, buffer)
     return buffer.getvalue()
+
+
+def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys written, in order: the absent-driver keys only when collect gave them."""
+    return (*SIGNAL_KEYS, *(key for key in ABSENT_KEYS if key in values))
 
 
 _LOADER: Any = None

@@ -12,6 +12,8 @@ from checker.commands import (
     collect,
     diff,
     history,
+    init,
+    new,
     policy,
     render,
     schema,
@@ -20,5 +22,5 @@ from checker.commands import (
 )
 
 COMMAND_MODULES: list[ModuleType] = [
-    check, validate, verdicts, render, policy, diff, history, collect, schema,
+    check, validate, verdicts, render, policy, diff, history, init, collect, new, schema,
 ]

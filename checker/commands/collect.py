@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 import time
 from datetime import date
@@ -35,20 +34,6 @@ examples:
   driver-policy collect --kernel ~/src/linux --dry-run     list files that would change
 """
 
-NEW_EPILOG = """\
-The new file gets paths, kconfig, maintainers_status and signals from the kernel;
-assessment fields are left `unknown` (deployment, hardware.sold_new, replacement)
-and hardware.kind is `hardware` when the code has MODULE_DEVICE_TABLE entries,
-else `unknown`. No verdict is written: `driver-policy check` then says what the
-policy computes. An existing file is never overwritten.
-
-examples:
-  driver-policy new --kernel ~/src/linux drivers/infiniband/ulp/ipoib
-  driver-policy new --kernel ~/src/linux drivers/scsi/3w-9xxx.c
-  driver-policy new --kernel ~/src/linux --id net/plip drivers/net/plip/
-"""
-
-
 def register(subparsers: Any) -> None:
     collect = subparsers.add_parser(
         "collect",
@@ -65,20 +50,6 @@ def register(subparsers: Any) -> None:
                          help="drivers to collect, as SUBSYSTEM/NAME (default: every driver)")
     collect.set_defaults(func=run_collect)
 
-    new = subparsers.add_parser(
-        "new",
-        help="scaffold a driver file for a kernel path, pre-filled from the kernel",
-        description="Create drivers/SUBSYSTEM/NAME.yaml for a kernel path, with paths, "
-        "Kconfig symbols, MAINTAINERS status and signals filled in.",
-        epilog=NEW_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    _common(new)
-    new.add_argument("--id", metavar="SUBSYSTEM/NAME",
-                     help="the driver's id (default: from the path, e.g. infiniband/ipoib)")
-    new.add_argument("kernel_path", metavar="KERNEL_PATH",
-                     help="a directory or file in the kernel tree, e.g. drivers/scsi/3w-9xxx.c")
-    new.set_defaults(func=run_new)
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -120,10 +91,15 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 def _rules(args: argparse.Namespace, root: Path) -> Any:
+    from checker.collect.rules import CollectRules
+
+    return CollectRules.from_policy(policy_mapping(args, root))
+
+
+def policy_mapping(args: argparse.Namespace, root: Path) -> dict[str, Any]:
+    """The policy file as a plain mapping (--policy, else policies/default.yaml)."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import YAMLError
-
-    from checker.collect.rules import CollectRules
 
     path = Path(args.policy) if args.policy else root / "policies" / "default.yaml"
     try:
@@ -134,7 +110,7 @@ def _rules(args: argparse.Namespace, root: Path) -> Any:
         raise CheckerError(f"{path}: cannot read the policy: {exc}") from None
     if not isinstance(data, dict):
         raise CheckerError(f"{path}: the policy must be a mapping")
-    return CollectRules.from_policy(data)
+    return data
 
 
 def _need_git() -> None:
@@ -207,6 +183,13 @@ def run_collect(args: argparse.Namespace) -> int:
         progress.close()
     for warning in result.warnings:
         print(f"driver-policy collect: warning: {warning}", file=sys.stderr)
+    gone = sorted(i for i, values in result.signals.items() if values.get("present") is False)
+    if gone and len(gone) == len(result.signals) and not args.ids:
+        raise CheckerError(
+            f"--kernel {args.kernel}: the tree at {result.sha[:12]} holds none of the "
+            f"{len(gone)} drivers' paths: is it the tree this repository rules on? Nothing "
+            "was written. (To record that drivers are gone from this tree, name them: "
+            "collect --kernel PATH ID...)")
     clock = time.monotonic()
 
     changed: list[tuple[Path, str]] = []
@@ -230,187 +213,13 @@ def run_collect(args: argparse.Namespace) -> int:
         print("collect timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()),
               file=sys.stderr)
     verb = "would change" if args.dry_run else "updated"
+    absent = f"; {len(gone)} not in the tree (present: false)" if gone else ""
     print(
         f"collect: {len(loaded)} drivers at {result.sha[:12]} (window "
         f"{result.start.isoformat()}..{result.end.isoformat()}): {len(changed)} {verb}, "
-        f"{len(loaded) - len(changed)} unchanged; {result.commits_read:,} commits read "
-        f"in {elapsed:.1f} s"
+        f"{len(loaded) - len(changed)} unchanged{absent}; {result.commits_read:,} commits "
+        f"read in {elapsed:.1f} s"
     )
     for problem in problems:
         print(problem, file=sys.stderr)
     return 1 if problems else 0
-
-
-# ---------------------------------------------------------------------------------
-# new
-
-_CATEGORIES = (  # path prefix -> category, most specific first
-    ("drivers/net/ethernet/", "networking-ethernet"),
-    ("drivers/net/wireless/", "networking-wireless"),
-    ("drivers/net/", "networking-other"),
-    ("net/", "networking-other"),
-    ("drivers/infiniband/", "rdma"),
-    ("drivers/nvme/", "storage-nvme"),
-    ("drivers/scsi/", "storage-scsi-ata"),
-    ("drivers/ata/", "storage-scsi-ata"),
-    ("drivers/block/", "storage-other"),
-    ("drivers/md/", "storage-other"),
-    ("drivers/mtd/", "storage-other"),
-    ("drivers/gpu/", "gpu-display"),
-    ("drivers/video/", "gpu-display"),
-    ("drivers/input/", "input-hid"),
-    ("drivers/hid/", "input-hid"),
-    ("drivers/media/", "media"),
-    ("drivers/usb/", "usb"),
-    ("sound/", "sound"),
-    ("drivers/hwmon/", "sensors-hwmon"),
-    ("drivers/iio/", "sensors-hwmon"),
-    ("drivers/crypto/", "crypto"),
-    ("crypto/", "crypto"),
-    ("drivers/virtio/", "virtualization"),
-    ("drivers/vfio/", "virtualization"),
-    ("drivers/xen/", "virtualization"),
-    ("drivers/vhost/", "virtualization"),
-    ("drivers/platform/", "platform"),
-    ("drivers/power/", "power-thermal"),
-    ("drivers/thermal/", "power-thermal"),
-    ("drivers/pci/", "bus"),
-    ("drivers/i2c/", "bus"),
-    ("drivers/spi/", "bus"),
-)
-
-
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9_.+-]+", "-", text.lower()).strip("-.")
-    return slug if slug and slug[0].isalnum() else f"x{slug}"
-
-
-def default_id(kernel_path: str) -> str:
-    parts = [p for p in kernel_path.strip("/").split("/") if p]
-    if not parts:
-        raise UsageError("KERNEL_PATH is empty")
-    subsystem = parts[1] if parts[0] == "drivers" and len(parts) > 2 else parts[0]
-    name = parts[-1]
-    for suffix in (".c", ".h", ".rs", ".S"):
-        name = name.removesuffix(suffix)
-    return f"{_slug(subsystem)}/{_slug(name)}"
-
-
-def guess_category(kernel_path: str) -> str:
-    probe = kernel_path.strip("/") + "/"
-    for prefix, category in _CATEGORIES:
-        if probe.startswith(prefix):
-            return category
-    return "misc"
-
-
-def run_new(args: argparse.Namespace) -> int:
-    """Scaffold drivers/SUBSYSTEM/NAME.yaml for KERNEL_PATH, refusing to overwrite."""
-    _check_rev(args.rev)
-    root = _root(args)
-    kernel_path = args.kernel_path.strip()
-    if kernel_path.startswith(("/", "-")) or ".." in kernel_path.split("/") or not kernel_path:
-        raise UsageError(f"KERNEL_PATH {args.kernel_path!r}: give a path inside the kernel "
-                         "tree, such as drivers/scsi/3w-9xxx.c")
-    kernel_path = kernel_path.rstrip("/")
-    driver = args.id or default_id(kernel_path)
-    if not re.fullmatch(r"[a-z0-9][a-z0-9_.+-]*/[a-z0-9][a-z0-9_.+-]*", driver):
-        raise UsageError(f"--id {driver!r}: must be SUBSYSTEM/NAME in lower case")
-    target = root / "drivers" / f"{driver}.yaml"
-    if not target.parent.resolve().is_relative_to(root) or target.is_symlink():
-        raise CheckerError(f"{target.relative_to(root).as_posix()}: a link leaves the "
-                           "repository; refusing to write through it")
-    if target.exists():
-        raise CheckerError(f"{target.relative_to(root).as_posix()} already exists; "
-                           "refusing to overwrite it (edit it, or run collect)")
-
-    _need_git()
-    from checker.collect.gitrepo import open_repo, resolve
-    from checker.collect.run import DriverPaths, collect
-    from checker.collect.write import render_signals, scalar, write_if_changed
-    from checker.progress import Progress
-
-    rules = _rules(args, root)
-    repo = open_repo(Path(args.kernel))
-    try:
-        revision = resolve(repo, args.rev)
-        kind = _path_kind(repo, revision.sha, kernel_path)
-    finally:
-        repo.close()
-    if kind is None:
-        raise CheckerError(f"{kernel_path}: no such file or directory in the kernel at "
-                           f"{revision.sha[:12]}")
-    pattern = f"{kernel_path}/" if kind == "tree" else kernel_path
-    progress = Progress("new", unit="commit", stream=sys.stderr)
-    try:
-        result = collect(Path(args.kernel), [DriverPaths(driver, (pattern,))], rules,
-                         rev=revision.sha, window_end=args.window_end, jobs=args.jobs,
-                         progress=progress)
-    finally:
-        progress.close()
-    signals = result.signals[driver]
-    subsystem = driver.split("/", 1)[0]
-    title = signals["maintainers_entry"] or kernel_path.rsplit("/", 1)[-1]
-    kconfig = ", ".join(scalar(s) for s in result.kconfig.get(driver, ()))
-    hardware = "hardware" if signals["device_ids"] else "unknown"
-    status = result.maintainers_status.get(driver, "unknown")
-    text = f"""\
-# Scaffolded by `driver-policy new` from {kernel_path} at kernel {revision.sha[:12]}.
-# Fields left `unknown` or TODO are for a person to fill from evidence (docs/evidence.md).
-# No verdict yet: `driver-policy check` says what the policy computes.
-schema: 1
-name: {scalar(title)}
-subsystem: {scalar(subsystem)}
-category: {guess_category(kernel_path)}   # guessed from the path; check it
-path: {scalar(kernel_path)}
-paths:
-  include:
-    - {scalar(pattern)}
-  exclude: []
-granularity: {"directory" if kind == "tree" else "files"}
-kconfig: [{kconfig}]
-summary: >-
-  TODO: what this driver is for, which hardware or protocol it serves, and who uses it.
-provenance: {scalar(f"Scaffolded by driver-policy new from kernel {revision.sha}.")}
-
-# Assessment inputs.
-deployment: unknown
-hardware:
-  kind: {hardware}
-  sold_new: unknown
-  last_sold: null
-replacement:
-  status: unknown
-  by: null
-  note: null
-maintainers_status: {status}
-upstream: []
-users_reported: []
-
-{render_signals(signals)}
-sources: []
-"""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists():  # appeared while collecting
-        raise CheckerError(f"{target.relative_to(root).as_posix()} already exists; "
-                           "refusing to overwrite it")
-    write_if_changed(target, text)
-    print(f"new: wrote {target.relative_to(root).as_posix()} ({signals['files']} files, "
-          f"{signals['commits']} commits in the window); fill in the `unknown` fields")
-    return 0
-
-
-def _path_kind(repo: Any, sha: str, path: str) -> str | None:
-    """"tree", "blob", or None when the path is not in the tree at `sha`."""
-    from git.exc import GitCommandError
-
-    try:
-        out = repo.git.ls_tree("-z", "--full-tree", sha, "--", path)
-    except GitCommandError:
-        return None
-    for record in out.split("\0"):
-        if "\t" in record:
-            meta, name = record.split("\t", 1)
-            if name == path:
-                return str(meta.split(" ")[1])
-    return None

@@ -23,6 +23,23 @@ STATE_OF = {
 def upstream_removal(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """Has upstream proposed, marked or merged the code's removal?"""
     decisive = [u for u in driver.upstream if u.action in STATE_OF]
+    signals = driver.signals
+    if signals is not None and not signals.present:
+        withdrawn = [u for u in decisive if u.action == "removal-withdrawn"]
+        # a withdrawal dated after the deletion undoes it (the tree at REV disagrees,
+        # but the evidence is newer than what the tree says about it)
+        later = any(signals.removed_date is None
+                    or u.date.last_day() > signals.removed_date for u in withdrawn)
+        if not (withdrawn and later):
+            by = (f" (deleted by commit {signals.removed_commit[:12]} on "
+                  f"{signals.removed_date})" if signals.removed_commit else "")
+            rev = f" {signals.kernel_rev[:12]}" if signals.kernel_rev else ""
+            return Finding(
+                "upstream_removal",
+                "merged",
+                float(config["points"]["merged"]),
+                f"no file of its paths is in the kernel tree at{rev}{by}",
+            )
     if not decisive:
         return Finding(
             "upstream_removal",

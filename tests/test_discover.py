@@ -1,0 +1,111 @@
+"""Discovery of driver units in a Kbuild-shaped tree (checker/collect/discover.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from discover_fixtures import build_kbuild_kernel
+
+from checker.collect.discover import DiscoverRules, Skipped, Unit, discover, resolve_ids
+from checker.collect.gitrepo import open_repo
+from checker.errors import CheckerError
+from checker.paths import PathSpec
+
+RULES = DiscoverRules.from_policy({
+    "collect": {"source_extensions": [".c", ".h", ".S", ".rs"]},
+    "discover": {
+        "makefiles": ["Makefile", "Kbuild"],
+        "unit_markers": [],
+        "entry_points": [r"^\s*module_init\s*\(", r"^\s*module_[a-z0-9_]+_driver\s*\("],
+        "names": [r'MODULE_DESCRIPTION\(\s*"((?:[^"\\\n]|\\.)+)"'],
+    },
+})
+
+
+@pytest.fixture(scope="module")
+def kernel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("kbuild") / "linux"
+    return path, build_kbuild_kernel(path)
+
+
+def run(kernel: tuple[Path, str], dirs: list[str], existing: dict[str, PathSpec] | None = None,
+        ) -> tuple[list[Unit], list[Skipped]]:
+    repo = open_repo(kernel[0])
+    try:
+        return discover(repo, kernel[1], dirs, RULES, existing)
+    finally:
+        repo.close()
+
+
+def test_units_of_a_kbuild_tree(kernel: tuple[Path, str]) -> None:
+    units, skipped = run(kernel, ["drivers/net"])
+    got = {u.id: (u.name, u.name_from, u.include, u.kconfig, u.granularity) for u in units}
+    assert got == {
+        # the same default id net/ne: the clash rule prefixes the parent directory
+        "net/8390-ne": ("NE2000 ISA support", "kconfig", ("drivers/net/8390/ne.c",),
+                        ("NE2000",), "files"),
+        "net/isa-ne": ("Old ISA NE clone", "kconfig", ("drivers/net/isa/ne.c",),
+                       ("ISA_NE",), "files"),
+        # a directory whose every gate names ACME_A is one unit; no prompt, no
+        # MODULE_DESCRIPTION: the specific MAINTAINERS section names it
+        "net/a": ("ACME A DRIVER", "maintainers", ("drivers/net/acme/a/",), ("ACME_A",),
+                  "directory"),
+        # only the broad NETWORKING DRIVERS section claims it (not specific): the path
+        "net/b": ("b (drivers/net/acme/b.c)", "path", ("drivers/net/acme/b.c",),
+                  ("ACME_B",), "files"),
+        # composite object with a build-phase prefix in the gate
+        "net/foo": ("Foo network adapter", "source",
+                    ("drivers/net/foo_hw.c", "drivers/net/foo_main.c"), ("FOO",), "files"),
+        # mixed-case symbol kept as the tree spells it
+        "net/mux": ("PCA954x muxes", "kconfig", ("drivers/net/mux.c",), ("I2C_MUX_PCA954x",),
+                    "files"),
+    }
+    assert {u.id: u.renamed_from for u in units if u.renamed_from} == {
+        "net/8390-ne": "net/ne", "net/isa-ne": "net/ne"}
+    assert skipped == [Skipped("drivers/net/8390/lib8390.c", "not-a-driver",
+                               "no entry point in its sources")]
+
+
+def test_fallback_without_makefile(kernel: tuple[Path, str]) -> None:
+    units, skipped = run(kernel, ["drivers/misc"])
+    assert [(u.id, u.include, u.granularity) for u in units] == [
+        ("misc/plain", ("drivers/misc/plain/",), "directory")]
+    assert skipped == [Skipped("drivers/misc/helpers", "not-a-driver",
+                               "no entry point in its sources")]
+
+
+def test_existing_files_cover_and_take_ids(kernel: tuple[Path, str]) -> None:
+    units, skipped = run(kernel, ["drivers/net"], {
+        "net/mux": PathSpec(["drivers/net/mux.c"]),
+        "net/foo": PathSpec(["drivers/other/"]),
+    })
+    ids = {u.id for u in units}
+    assert "net/mux" not in ids
+    assert Skipped("drivers/net/mux.c", "already-covered", "net/mux") in skipped
+    # net/foo is taken by a file for other paths: no parent directory to add, so the
+    # Kconfig symbol is appended
+    assert "net/foo-foo" in ids
+
+
+def test_error_no_such_directory(kernel: tuple[Path, str]) -> None:
+    with pytest.raises(CheckerError) as info:
+        run(kernel, ["drivers/nope"])
+    assert str(info.value) == (f"--discover drivers/nope: no such directory in the tree at "
+                               f"{kernel[1][:12]}")
+
+
+def test_clash_rule_is_deterministic() -> None:
+    def unit(path: str) -> Unit:
+        return Unit("net/ne", "x", "path", path, (path,), (), "files")
+
+    one = resolve_ids([unit("drivers/net/a/ne.c"), unit("drivers/net/b/ne.c")], set())
+    two = resolve_ids([unit("drivers/net/b/ne.c"), unit("drivers/net/a/ne.c")], set())
+    assert sorted(u.id for u in one) == sorted(u.id for u in two) == ["net/a-ne", "net/b-ne"]
+    same = resolve_ids([unit("drivers/net/ne.c"), unit("drivers/net/ne.c")], set())
+    assert sorted(u.id for u in same) == ["net/ne", "net/ne-2"]
+
+
+def test_error_policy_without_discover_section() -> None:
+    with pytest.raises(CheckerError, match="no `discover:` section"):
+        DiscoverRules.from_policy({"collect": {}})
