@@ -255,7 +255,10 @@ def test_a_hand_edited_card_breaks_its_seal(repo: Path) -> None:
 
 
 def test_a_seal_covers_the_templates_and_the_policy(repo: Path) -> None:
-    generated = sorted(p.relative_to(repo).as_posix() for p in repo.glob("cards/*/*.*"))
+    # driver cards and charts carry seals; the subsystem indexes (README.md) are compared
+    # whole and do not depend on the card template
+    generated = sorted(p.relative_to(repo).as_posix() for p in repo.glob("cards/*/*.*")
+                       if p.name != "README.md")
     everything_stale = [
         (rel, f"{'card' if rel.endswith('.md') else 'chart'} is stale; run: driver-policy render")
         for rel in generated
