@@ -110,7 +110,8 @@ def validate_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
                     line,
                     col,
                     field_name(("rules", index, "id")),
-                    f"duplicate rule id {rule['id']!r} (first at rules[{seen[rule['id']]}])",
+                    f"duplicate rule id {rule['id']!r} "
+                    f"(first at {field_name(('rules', seen[rule['id']]))})",
                     rule="cross-field",
                 )
             )

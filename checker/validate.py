@@ -138,7 +138,7 @@ def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[
         else:
             for index, item in enumerate(inner):
                 yield from condition_problems(
-                    item, f"{where}.{key}[{index}]".lstrip("."), depth + 1
+                    item, f"{where}.{key}[{index + 1}]".lstrip("."), depth + 1
                 )
         return
     unknown = sorted(set(cond) - {"field", "op", "value"})
@@ -390,7 +390,8 @@ def _leaf_errors(errors: Any) -> Iterator[Any]:
 def field_name(keypath: KeyPath) -> str:
     out = ""
     for key in keypath:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+        # list positions count from 1, as people count (and as `sources: [1]` refers)
+        out += f"[{key + 1}]" if isinstance(key, int) else (f".{key}" if out else str(key))
     return out
 
 
@@ -636,7 +637,7 @@ def _month_mismatch(expected: list[str], found: list[str]) -> str:
     head = f"must list one entry per month from {expected[0]} to {expected[-1]} ({len(expected)})"
     for index, (want, got) in enumerate(zip(expected, found, strict=False)):
         if want != got:
-            return f"{head}; entry {index} is {got}, expected {want}"
+            return f"{head}; entry {index + 1} is {got}, expected {want}"
     return f"{head}; found {len(found)}"
 
 

@@ -200,7 +200,7 @@ def test_stale_on_this_repository(repo: Path, cli: Callable[..., Run]) -> None:
     result = cli("-C", str(repo), "stale", "--today", "2026-11-21")
     assert result.code == 1
     assert result.out.splitlines()[0] == (
-        "drivers/net/smc-tcp-ulp.yaml:78:11: sources[1].date: net/smc-tcp-ulp: source 2 "
+        "drivers/net/smc-tcp-ulp.yaml:78:11: sources[2].date: net/smc-tcp-ulp: source 2 "
         "(www.phoronix.com) is dated 2022, more than 24 months before 2026-11-21 "
         "(stale.source_months); check that its claim still holds and update the claim and "
         "its date"
@@ -252,7 +252,7 @@ def test_stale_findings_is_pure(repo: Path) -> None:
     assert early == []
     boundary = stale_findings(workspace.drivers, workspace.policy, date(2025, 1, 1), nowhere)
     assert [(p.path, p.field) for p in boundary] == [
-        ("drivers/net/smc-tcp-ulp.yaml", "sources[1].date")
+        ("drivers/net/smc-tcp-ulp.yaml", "sources[2].date")
     ]
     late = stale_findings(workspace.drivers, workspace.policy, date(2030, 1, 1), nowhere)
     assert {p.path for p in late} == {d.file for d in workspace.drivers}
@@ -262,7 +262,7 @@ def test_stale_findings_is_pure(repo: Path) -> None:
 def test_stale_github_format(repo: Path, cli: Callable[..., Run]) -> None:
     result = cli("-C", str(repo), "stale", "--today", "2026-11-21", "--format", "github")
     assert result.out.startswith(
-        "::warning file=drivers/net/smc-tcp-ulp.yaml,line=78,col=11,title=sources[1].date::"
+        "::warning file=drivers/net/smc-tcp-ulp.yaml,line=78,col=11,title=sources[2].date::"
     )
 
 

@@ -344,7 +344,7 @@ def stale_findings(
                 finding(
                     driver,
                     ("sources", index, "date"),
-                    f"sources[{index}].date",
+                    f"sources[{index + 1}].date",
                     f"{driver.id}: source {index + 1} ({source.domain}) is dated {source.date}, "
                     f"more than {source_limit} months before {today} (stale.source_months); "
                     "check that its claim still holds and update the claim and its date",
