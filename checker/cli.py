@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from collections.abc import Sequence
 
 from checker import __version__
@@ -59,6 +60,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "today", None) is None:
+        args.today = date.today()  # the one reading of the clock; commands take args.today
     try:
         return int(args.func(args))
     except UsageError as exc:

@@ -64,6 +64,9 @@ class DriverResult(NamedTuple):
     computed: str | None = None
     index_row: dict[str, Any] | None = None
     wanted: tuple[tuple[str, str], ...] = ()  # (file under cards/, digest of its bytes)
+    # every date the evidence states: (first day, line, col, field, as written); compared
+    # with today outside the cache (checker.dates)
+    dated: tuple[tuple[date, int, int, str, str], ...] = ()
 
 
 @dataclass
@@ -95,7 +98,8 @@ def process_driver(rel: str) -> DriverResult:
         render_card,
         render_chart,
     )
-    from checker.validate import validate_driver
+    from checker.dates import dated_values
+    from checker.validate import field_name, validate_driver
 
     assert _CONTEXT is not None
     root, policy = _CONTEXT.root, _CONTEXT.policy
@@ -127,6 +131,10 @@ def process_driver(rel: str) -> DriverResult:
         if current is not None:
             wanted.append((chart, current))
     override = driver.verdict.override if driver.verdict else None
+    dated = tuple(
+        (value.first_day, *doc.locate(value.keypath), field_name(value.keypath), value.shown)
+        for value in dated_values(driver)
+    )
     return DriverResult(
         rel,
         tuple(problems),
@@ -138,6 +146,7 @@ def process_driver(rel: str) -> DriverResult:
         outcome.computed.value,
         index_row(outcome),
         tuple(wanted),
+        dated,
     )
 
 
@@ -192,8 +201,12 @@ class _Stored(NamedTuple):
     """A whole run's result, reused when no input changed (override expiry aside)."""
 
     overrides: list[Override]
-    problems: list[Problem]  # everything but expired overrides
+    problems: list[Problem]  # everything but expired overrides and dates after today
     summary: str
+    # Dates after the day the run was made for, (file, first day, line, col, field, as
+    # written): a later day can only shorten the list, an earlier one reruns.
+    as_of: date = date.min
+    future: list[tuple[str, date, int, int, str, str]] = []  # noqa: RUF012
 
 
 def run_check(
@@ -214,7 +227,7 @@ def run_check(
     other_digests = {rel: cache.digest(rel) for rel in others}
     run_key = _run_key(cache.salt, digests, card_digests, generated, other_digests)
     stored = cache.get_run(run_key)
-    if not isinstance(stored, _Stored):
+    if not isinstance(stored, _Stored) or stored.as_of > today:
         stored = _full_run(
             root,
             source,
@@ -225,9 +238,11 @@ def run_check(
             _run_key(cache.salt, other_digests),
             cache,
             jobs,
+            today,
         )
         cache.put_run(run_key, stored)
     problems = stored.problems + _expired_overrides(root, stored.overrides, today)
+    problems += _future_dates(stored.future, today)
     cache.save(live=set(paths) | set(cards) | set(generated))
     return CheckResult(sorted(set(problems), key=Problem.sort_key), stored.summary, len(paths))
 
@@ -310,6 +325,7 @@ def _full_run(
     others_key: str,
     cache: Cache,
     jobs: int | None,
+    today: date,
 ) -> _Stored:
     global _CONTEXT
     base, policy = _base(root, source, others, others_key, cache)
@@ -368,7 +384,8 @@ def _full_run(
         for r in results
         if r.override_until is not None and r.claim is not None
     ]
-    return _Stored(overrides, problems, summary)
+    future = [(r.rel, *d) for r in results for d in r.dated if d[0] > today]
+    return _Stored(overrides, problems, summary, today, future)
 
 
 def _run_key(salt: str, *groups: dict[str, str | None]) -> str:
@@ -408,6 +425,18 @@ def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -
                 )
             )
     return problems
+
+
+def _future_dates(
+    future: Sequence[tuple[str, date, int, int, str, str]], today: date
+) -> list[Problem]:
+    from checker.dates import future_message
+
+    return [
+        Problem(rel, line, col, field, future_message(shown, today), rule="date")
+        for rel, first_day, line, col, field, shown in future
+        if first_day > today
+    ]
 
 
 def _memo(cache: Cache, name: str, inputs: object, compute: Callable[[], T]) -> T:

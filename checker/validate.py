@@ -538,6 +538,7 @@ def _cross_field_problems(doc: Document) -> Iterator[Problem]:
                         f"refers to source {ref} but the file lists {count} source(s)",
                     )
     yield from _signals_problems(data, at)
+    yield from _after_evidence_date(data, at)
     if not data.get("signals") and not any(
         item["date"] is not None
         for section in ("sources", "upstream", "users_reported")
@@ -555,6 +556,26 @@ def _cross_field_problems(doc: Document) -> Iterator[Problem]:
                 ("hardware", "last_sold"),
                 f"must be a year from 1970 to {upper} (the evidence's year), found {last_sold}",
             )
+
+
+def _after_evidence_date(
+    data: dict[str, Any], at: Callable[[KeyPath, str], Problem]
+) -> Iterator[Problem]:
+    """With signals, the evidence speaks for their window's end: a claim dated later is
+    a typo, or evidence the signals (and so the verdict's time measures) do not cover."""
+    signals = data.get("signals")
+    if not signals or not isinstance(signals["window"]["end"], date):
+        return
+    end = signals["window"]["end"]
+    for section in ("sources", "upstream", "users_reported"):
+        for index, item in enumerate(data[section]):
+            value = item["date"]
+            if value is not None and PartialDate.parse(value).first_day() > end:
+                yield at(
+                    (section, index, "date"),
+                    f"{PartialDate.parse(value)} is after the evidence date {end} "
+                    "(signals.window.end); correct the date, or collect the signals again",
+                )
 
 
 def _evidence_year(data: dict[str, Any]) -> int:

@@ -40,7 +40,8 @@ def register(sub: Any) -> None:
         type=parse_date,
         default=None,
         metavar="YYYY-MM-DD",
-        help="the date overrides expire against (default: today's date; used for nothing else)",
+        help="the day to check as of: overrides expire against it and no evidence may be "
+        "dated after it (default: today's date, read once)",
     )
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write the result cache (.driver-policy-cache/)")
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.report import report
 
     root = repo_root(args)
-    today = args.today or date.today()
+    today: date = args.today
     files = expand(root, args.paths) if args.paths else None
     if args.jobs is not None and args.jobs < 1:
         from checker.errors import UsageError
@@ -94,18 +95,20 @@ def gather(root: Any, today: date, files: list[str]) -> tuple[list[Any], int, st
     """`check FILE...`: those files and the verdicts they decide (generated files are the
     whole repository's business: a full `check` compares them)."""
     from checker.consistency import check_driver, check_fixture
-    from checker.repository import DEFAULT_POLICY, load_workspace
+    from checker.dates import future_problems
+    from checker.repository import DEFAULT_POLICY, document_locator, load_workspace
 
     # A changed default policy can change every verdict: then everything is checked.
     workspace = load_workspace(root, None if DEFAULT_POLICY in files else files)
     problems = list(workspace.problems)
-    locate = _locator(workspace)
+    locate = document_locator(workspace)
     outcomes = []
     if workspace.policy is not None:
         for driver in workspace.drivers:
             outcome, found = check_driver(driver, workspace.policy, today, locate)
             outcomes.append(outcome)
             problems += found
+            problems += future_problems(driver, today, locate)
         for fixture in workspace.fixtures:
             problems += check_fixture(fixture, workspace.policy, locate)[1]
     counts = Counter(o.effective for o in outcomes)
@@ -118,21 +121,3 @@ def gather(root: Any, today: date, files: list[str]) -> tuple[list[Any], int, st
         + f"; {overrides} override(s); {len(workspace.fixtures)} fixture(s)"
     )
     return sorted(set(problems)), workspace.files, summary
-
-
-def _locator(workspace: Any) -> Any:
-    from pathlib import Path
-
-    from checker.load import read_document
-
-    def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
-        doc = workspace.documents.get(file)
-        if doc is None:
-            doc, _ = read_document(Path(workspace.root) / file, file)
-            if doc is None:
-                return 1, 1
-            workspace.documents[file] = doc
-        position: tuple[int, int] = doc.locate(keypath)
-        return position
-
-    return locate

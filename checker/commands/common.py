@@ -32,3 +32,14 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+
+
+def add_today(parser: argparse.ArgumentParser, what: str = "") -> None:
+    parser.add_argument(
+        "--today",
+        type=parse_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="the day to work as of (default: today's date, read once): no evidence may be "
+        "dated after it" + (f"; {what}" if what else ""),
+    )
