@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
 from collections.abc import Sequence
+from datetime import date
 
 from checker import __version__
 from checker.commands import COMMAND_MODULES

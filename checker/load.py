@@ -186,8 +186,9 @@ def _reference_load(text: str, display: str) -> tuple[Any, list[Problem]]:
         bad = _unreadable_value(text)
         if bad is not None:
             line, col, where, value = bad
+            reason = _first_line(str(exc))
             return None, [Problem(display, line, col, where,
-                                  f"{value!r} is not a date on the calendar ({_first_line(str(exc))})",
+                                  f"{value!r} is not a date on the calendar ({reason})",
                                   rule="yaml")]
         return fail(f"YAML error: a value cannot be read ({_first_line(str(exc))})")
     except YAMLError as exc:

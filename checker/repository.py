@@ -154,7 +154,7 @@ def build_workspace(
     return Workspace(root, drivers, policy, fixtures, sorted(set(problems)), read, documents)
 
 
-def document_locator(workspace: Workspace) -> Callable[[str, "KeyPathArg"], tuple[int, int]]:
+def document_locator(workspace: Workspace) -> Callable[[str, KeyPathArg], tuple[int, int]]:
     """(file, keypath) -> (line, col) for the files of `workspace`, reading any other."""
     from checker.load import read_document
 

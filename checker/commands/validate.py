@@ -34,9 +34,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from checker.dates import future_problems
     from checker.layout import expand
-    from checker.repository import document_locator
     from checker.report import report
-    from checker.repository import load_workspace
+    from checker.repository import document_locator, load_workspace
 
     root = repo_root(args)
     files = expand(root, args.paths) if args.paths else None
