@@ -369,7 +369,9 @@ def _full_run(
         policy = policy or _load_policy(root)
         problems += _card_problems(root, policy, results, card_digests, cache)
     problems += _schema_problems(root)
-    counts = Counter(r.effective for r in results if r.effective)
+    drafts = sum(1 for r in results if r.index_row is not None and r.index_row.get("draft"))
+    counts = Counter(r.effective for r in results
+                     if r.effective and not (r.index_row and r.index_row.get("draft")))
     overridden = sum(1 for r in results if r.overridden)
     evaluated = sum(1 for r in results if r.effective)
     label = policy.label if policy is not None else "an invalid policy"
@@ -377,7 +379,7 @@ def _full_run(
     summary = (
         f"{evaluated} driver(s) evaluated under {label}: "
         + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
-        + f"; {overridden} override(s); {base.fixtures} fixture(s)"
+        + f"; {overridden} override(s); {drafts} draft(s); {base.fixtures} fixture(s)"
     )
     overrides = [
         Override(r.rel, r.claim.id, r.override_until, r.override_verdict or "", r.computed or "")

@@ -629,8 +629,12 @@ def card_context(outcome: Outcome, policy: Policy, *, sealed: bool = False) -> d
         "override": override,
         "recorded": recorded,
         "mismatch": recorded is not None
+        and not driver.draft
         and not outcome.overridden
         and recorded.value != verdict.value,
+        "draft": driver.draft,
+        "unfinished": list(driver.unfinished),
+        "needs_review": recorded is not None and recorded.needs_review,
         "policy_label": policy.label,
         "policy_file": policy.file,
         "verdict_line": verdict_line(driver, outcome.effective, verdict.confidence),
@@ -869,7 +873,8 @@ def index_row(outcome: Outcome) -> dict[str, Any]:
         "deployment": driver.deployment,
         "sparkline": sparkline(quarterly(signals.monthly)) if signals else None,
         "commits": signals.commits if signals else None,
-        "draft": driver.verdict is None,  # no recorded verdict yet: a scaffold to finish
+        # a draft (status: draft) or no recorded verdict yet: a scaffold to finish
+        "draft": driver.draft or driver.verdict is None,
     }
 
 

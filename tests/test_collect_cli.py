@@ -247,6 +247,16 @@ def test_new_scaffolds_from_the_kernel(kernel: tuple[Path, str], policy: Path,
     assert data["granularity"] == "directory"
     assert data["signals"]["kernel_rev"] == sha
     assert "verdict" not in data
+    assert data["status"] == "draft"
+    # a scaffold is a draft: `check` lists what is left and does not fail on it
+    (policy / "policies" / "default.yaml").write_bytes(
+        (Path(__file__).parent.parent / "policies" / "default.yaml").read_bytes())
+    check = cli("-C", str(policy), "check", "drivers/misc/foo2.yaml")
+    assert check.code == 0, check.out
+    assert "drivers/misc/foo2.yaml:6:9: status: misc/foo2: draft, no verdict published" \
+        in check.out
+    assert ("to finish: summary: TODO; sources: none; category: guessed; "
+            "verdict: not recorded\n") in check.out
     again = cli("-C", str(policy), "new", "--kernel", str(path), "drivers/misc/foo",
                 "--id", "misc/foo2")
     assert again.code == 1

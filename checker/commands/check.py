@@ -52,7 +52,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from checker.layout import expand
-    from checker.report import report
+    from checker.report import errors, report
 
     root = repo_root(args)
     today: date = args.today
@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             problems, checked, summary = gather(root, today, files)
     report(problems, args.format, sys.stdout, checked=checked, summary=summary)
-    return 1 if problems else 0
+    return 1 if errors(problems) else 0
 
 
 @contextlib.contextmanager
@@ -111,13 +111,14 @@ def gather(root: Any, today: date, files: list[str]) -> tuple[list[Any], int, st
             problems += future_problems(driver, today, locate)
         for fixture in workspace.fixtures:
             problems += check_fixture(fixture, workspace.policy, locate)[1]
-    counts = Counter(o.effective for o in outcomes)
+    counts = Counter(o.effective for o in outcomes if not o.driver.draft)
+    drafts = sum(1 for o in outcomes if o.driver.draft)
     overrides = sum(1 for o in outcomes if o.overridden)
     policy = workspace.policy.label if workspace.policy else "invalid policy"
     order = ("keep", "keep-annotate", "deprecate", "remove")
     summary = (
         f"{len(outcomes)} driver(s) evaluated under {policy}: "
         + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
-        + f"; {overrides} override(s); {len(workspace.fixtures)} fixture(s)"
+        + f"; {overrides} override(s); {drafts} draft(s); {len(workspace.fixtures)} fixture(s)"
     )
     return sorted(set(problems)), workspace.files, summary

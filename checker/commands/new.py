@@ -296,8 +296,10 @@ def scaffold_text(unit: Any, sha: str, signals: dict[str, Any], kconfig: Any,
     return f"""\
 # Scaffolded by `driver-policy new` from {unit.path} at kernel {sha[:12]}.
 # Fields left `unknown` or TODO are for a person to fill from evidence (docs/evidence.md).
-# No verdict yet: `driver-policy check` says what the policy computes.
+# A draft publishes no verdict: `driver-policy check` lists what is left to finish
+# (TODO text, sources, `# guessed` fields, the verdict); then remove `status: draft`.
 schema: 1
+status: draft
 name: {scalar(unit.name)}{comment}
 subsystem: {scalar(subsystem)}
 category: {guess_category(unit.path)}   # guessed from the path; check it
