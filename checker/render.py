@@ -559,6 +559,16 @@ def input_rows(driver: Driver) -> list[tuple[str, str]]:
     if driver.exclude:
         paths += " (excluding " + ", ".join(driver.exclude) + ")"
     rows.append(("Paths", paths))
+    facts = driver.kernel_facts
+    if facts is not None:  # recorded by hand, with sources (no signals needed)
+        cited = f" ({refs(facts.sources)})"
+        if facts.depends_on_broken is not None:
+            rows.append(("Depends on BROKEN", ("yes" if facts.depends_on_broken else "no")
+                         + cited))
+        if facts.device_ids is not None:
+            rows.append(("Device ids", f"{facts.device_ids}{cited}"))
+        if facts.maintainers_entry is not None:
+            rows.append(("MAINTAINERS entry", f"{facts.maintainers_entry}{cited}"))
     return rows
 
 

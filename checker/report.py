@@ -30,15 +30,25 @@ def _notes(problems: Sequence[Problem]) -> str:
 
 
 def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+    from checker.output import paint, quiet
+
     for problem in problems:
-        out.write(f"{problem}\n")
+        line = str(problem)
+        where = f"{problem.path}:{problem.line}:{problem.col}:"
+        style = "cyan" if problem.severity == "note" else "bold"
+        if line.startswith(where):  # (an escaped path is printed plain)
+            line = paint(where, style, out) + line[len(where):]
+        out.write(line + "\n")
+    if quiet():
+        return
     failing = errors(problems)
     files = len({p.path for p in failing})
     if failing:
-        out.write(f"{len(failing)} problem(s) in {files} file(s); {checked} file(s) checked"
-                  f"{_notes(problems)}\n")
+        out.write(paint(f"{len(failing)} problem(s) in {files} file(s)", "red", out)
+                  + f"; {checked} file(s) checked{_notes(problems)}\n")
     else:
-        out.write(f"ok: {checked} file(s) checked, no problems{_notes(problems)}\n")
+        out.write(paint("ok:", "green", out)
+                  + f" {checked} file(s) checked, no problems{_notes(problems)}\n")
     if summary:
         out.write(summary.rstrip("\n") + "\n")
 

@@ -84,10 +84,9 @@ def _jobs(text: str) -> int:
 
 
 def _root(args: argparse.Namespace) -> Path:
-    root = Path(args.repo)
-    if not root.is_dir():
-        raise UsageError(f"-C {args.repo}: not a directory")
-    return root.resolve()
+    from checker.commands.common import repo_root
+
+    return repo_root(args)
 
 
 def _rules(args: argparse.Namespace, root: Path) -> Any:
