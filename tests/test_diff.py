@@ -47,6 +47,7 @@ def lower_ipoib_deployment(repo: Path, cli: Callable[..., Run], *, record: bool)
     edit(repo / IPOIB, "deployment: medium", "deployment: low")
     if record:
         edit(repo / IPOIB, "verdict:\n  value: keep\n", "verdict:\n  value: keep-annotate\n")
+        edit(repo / IPOIB, "recommendation_for: keep ", "recommendation_for: keep-annotate ")
     assert cli("-C", str(repo), "render").code == 0
     return commit(repo, "ipoib: deployment is low now", when="2026-05-02T12:00:00+00:00")
 
@@ -211,6 +212,7 @@ def test_diff_lists_drivers_added_and_removed(scratch: Path, cli: Callable[..., 
 
 def test_diff_reports_overrides_added_and_expired(scratch: Path, cli: Callable[..., Run]) -> None:
     edit(scratch / SRPT, "verdict:\n  value: keep-annotate\n", "verdict:\n  value: deprecate\n")
+    edit(scratch / SRPT, "recommendation_for: keep-annotate ", "recommendation_for: deprecate ")
     (scratch / SRPT).write_text((scratch / SRPT).read_text() + OVERRIDE)
     commit(scratch, "srpt: override to deprecate")
     before_expiry = cli("-C", str(scratch), "diff", "HEAD~1", "--today", "2026-06-01")

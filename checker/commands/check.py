@@ -15,6 +15,10 @@ from checker.commands.common import add_format, parse_date, repo_root
 from checker.report import FORMATS
 
 
+# What `check FILE... --verdicts-only` reports: the rest is `validate`'s.
+VERDICT_RULES = frozenset({"verdict", "fixture", "draft"})
+
+
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "check",
@@ -35,6 +39,13 @@ def register(sub: Any) -> None:
         "every driver and fixture); generated files are then not checked",
     )
     add_format(parser, FORMATS)
+    parser.add_argument(
+        "--verdicts-only",
+        action="store_true",
+        help="with PATH...: report only verdict findings (recorded against computed, "
+        "drafts, fixtures); a file that fails validation is left to `validate` (the "
+        "pre-commit hooks run both: one finding, one message)",
+    )
     parser.add_argument(
         "--today",
         type=parse_date,
@@ -69,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
             problems, checked, summary = result.problems, result.files, result.summary
         else:
             problems, checked, summary = gather(root, today, files)
+            if args.verdicts_only:
+                problems = [p for p in problems if p.rule in VERDICT_RULES]
     report(problems, args.format, sys.stdout, checked=checked, summary=summary)
     return 1 if errors(problems) else 0
 
@@ -121,4 +134,4 @@ def gather(root: Any, today: date, files: list[str]) -> tuple[list[Any], int, st
         + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
         + f"; {overrides} override(s); {drafts} draft(s); {len(workspace.fixtures)} fixture(s)"
     )
-    return sorted(set(problems)), workspace.files, summary
+    return sorted(set(problems)), len(files), summary

@@ -43,5 +43,6 @@ def run(args: argparse.Namespace) -> int:
     problems = list(workspace.problems)
     for driver in workspace.drivers:
         problems += future_problems(driver, args.today, document_locator(workspace))
-    report(problems, args.format, sys.stdout, checked=workspace.files)
+    report(problems, args.format, sys.stdout,
+           checked=len(files) if files is not None else workspace.files)
     return 1 if problems else 0
