@@ -14,7 +14,6 @@ from typing import Any
 from checker.commands.common import add_format, parse_date, repo_root
 from checker.report import FORMATS
 
-
 # What `check FILE... --verdicts-only` reports: the rest is `validate`'s.
 VERDICT_RULES = frozenset({"verdict", "fixture", "draft"})
 
