@@ -66,10 +66,13 @@ def find_drivers(workspace: Any, names: Sequence[str]) -> list[Any]:
         if invalid:
             raise CheckerError(f"{wanted} is invalid and cannot be evaluated:\n"
                                + "\n".join(invalid))
-        close = difflib.get_close_matches(wanted, list(by_id), n=3, cutoff=0.5)
-        names_of = {d.id.rsplit("/", 1)[-1]: d.id for d in workspace.drivers}
-        close += [names_of[n] for n in difflib.get_close_matches(
-            wanted.rsplit("/", 1)[-1], list(names_of), n=3, cutoff=0.6) if names_of[n] not in close]
+        subsystem, _, bare = wanted.rpartition("/")
+        names_of = {d.id.rsplit("/", 1)[-1]: d.id for d in workspace.drivers
+                    if not subsystem or d.id.startswith(subsystem + "/")}
+        close = [names_of[n] for n in difflib.get_close_matches(bare, list(names_of), n=3,
+                                                                  cutoff=0.7)]
+        if not close:  # a typo in the subsystem
+            close = difflib.get_close_matches(wanted, list(by_id), n=3, cutoff=0.85)
         hint = f"; did you mean {' or '.join(close[:3])}?" if close else \
             f" (ids look like {', '.join(list(by_id)[:4]) or 'subsystem/name'})"
         raise UsageError(f"no driver {name!r}{hint}")

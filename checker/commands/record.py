@@ -87,10 +87,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(changes: list[Change], dry_run: bool) -> None:
+    from checker.output import quiet
+
     verb = "would record" if dry_run else "recorded"
     for c in changes:
         if not c.changed:
-            if not args_quiet():
+            if not quiet():
                 print(f"unchanged {c.id}: {c.after} ({c.confidence_after:.2f})")
             continue
         before = c.before or "(none)"
@@ -108,8 +110,3 @@ def _text(changes: list[Change], dry_run: bool) -> None:
     if changed and not dry_run:
         print("next: driver-policy render (the cards show the recorded verdicts)")
 
-
-def args_quiet() -> bool:
-    from checker.output import quiet
-
-    return quiet()
