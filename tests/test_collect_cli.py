@@ -281,3 +281,24 @@ def test_error_new_path_not_in_the_tree(kernel: tuple[Path, str], policy: Path,
     assert run.code == 1
     assert run.err.startswith("driver-policy new: drivers/misc/nope: no such file or directory "
                               "in the kernel at ")
+
+
+def test_collect_and_new_json(kernel: tuple[Path, str], policy: Path,
+                              cli: Callable[..., Any]) -> None:
+    import json
+
+    path, sha = kernel
+    run = cli("-C", str(policy), "collect", "--kernel", str(path), "--dry-run",
+              "--format", "json")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    assert data["kernel_rev"] == sha and data["dry_run"] is True
+    assert data["changed"] == ["drivers/misc/foo.yaml"] and data["unchanged"] == 0
+    assert data["window"] == {"start": "2024-01-05", "end": "2025-01-05"}
+    new = cli("-C", str(policy), "new", "--kernel", str(path), "drivers/misc/bar.c",
+              "--format", "json")
+    assert new.code == 0, new.err
+    assert json.loads(new.out) | {"files": 0, "commits": 0} == {
+        "id": "misc/bar", "file": "drivers/misc/bar.yaml", "status": "draft",
+        "kernel_rev": sha, "files": 0, "commits": 0,
+    }

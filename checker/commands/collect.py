@@ -207,7 +207,7 @@ def run_collect(args: argparse.Namespace) -> int:
         if text != doc.text:
             changed.append((doc.path, text))
     if args.dry_run:
-        for path, _ in changed:
+        for path, _ in changed if args.format == "text" else ():
             print(f"would update {path.relative_to(root).as_posix()}")
     else:
         from concurrent.futures import ThreadPoolExecutor
