@@ -954,10 +954,15 @@ def is_index(path: str) -> bool:
 
 
 def plan(
-    templates: Path, outcomes: Sequence[Outcome], policy: Policy, inputs: Mapping[str, str]
+    templates: Path,
+    outcomes: Sequence[Outcome],
+    policy: Policy,
+    inputs: Mapping[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, bytes]:
     """Every file `render` writes under cards/, by repository-relative path; `inputs`
-    maps each driver file to its inputs_digest (the seal of its card and chart)."""
+    maps each driver file to its inputs_digest (the seal of its card and chart);
+    `progress` is told of each card rendered (a bar on long runs)."""
     files: dict[str, bytes] = {}
     for outcome in outcomes:
         digest = inputs[outcome.driver.file]
@@ -965,6 +970,8 @@ def plan(
         chart = render_chart(outcome, digest)
         if chart is not None:
             files[chart_path(outcome.driver)] = chart.encode()
+        if progress is not None:
+            progress(1)
     for path, text in render_index_rows(templates, [index_row(o) for o in outcomes],
                                         policy).items():
         files[path] = text.encode()

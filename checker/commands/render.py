@@ -77,7 +77,10 @@ def planned(root: Path, *, checking: bool = False) -> dict[str, bytes]:
         documents[DEFAULT_POLICY].text.encode(),
         {d.file: documents[d.file].text.encode() for d in workspace.drivers},
     )
-    return plan(root / TEMPLATES_DIR, outcomes, workspace.policy, inputs)
+    from checker.progress import Progress
+
+    with Progress("render", unit="card", total=len(outcomes)) as progress:
+        return plan(root / TEMPLATES_DIR, outcomes, workspace.policy, inputs, progress)
 
 
 def _nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:

@@ -66,6 +66,7 @@ def rows(workspace: Any) -> list[dict[str, Any]]:
                 "path": driver.path,
                 "file": driver.file,
                 "recorded": recorded.value if recorded else None,
+                "draft": driver.draft,
                 "computed": verdict.value,
                 "override": recorded.override.verdict if recorded and recorded.override else None,
                 "score": verdict.score,
@@ -87,9 +88,10 @@ def run_verdicts(args: argparse.Namespace) -> int:
         width = max([len(r["id"]) for r in table] + [2])
         print(f"{'ID':<{width}}  {'RECORDED':<13}  {'COMPUTED':<13}  {'SCORE':>5}  CONF  RULE")
         for r in table:
-            mark = " " if r["recorded"] in (r["computed"], r["override"]) else "!"
+            mark = " " if r["draft"] or r["recorded"] in (r["computed"], r["override"]) else "!"
+            shown = "(draft)" if r["draft"] else r["recorded"] or "-"
             print(
-                f"{r['id']:<{width}}  {r['recorded'] or '-':<13} {mark}{r['computed']:<13}  "
+                f"{r['id']:<{width}}  {shown:<13} {mark}{r['computed']:<13}  "
                 f"{r['score']:>5g}  {r['confidence']:.2f}  {r['rule']}"
             )
     problems = [p for p in workspace.problems if p.path.startswith("drivers/")]
