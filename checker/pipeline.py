@@ -64,9 +64,9 @@ class DriverResult(NamedTuple):
     computed: str | None = None
     index_row: dict[str, Any] | None = None
     wanted: tuple[tuple[str, str], ...] = ()  # (file under cards/, digest of its bytes)
-    # every date the evidence states: (first day, line, col, field, as written); compared
-    # with today outside the cache (checker.dates)
-    dated: tuple[tuple[date, int, int, str, str], ...] = ()
+    # every date the evidence states: (first day, key path, as written); compared with
+    # today outside the cache (checker.dates), located only when one is after it
+    dated: tuple[tuple[date, tuple[str | int, ...], str], ...] = ()
 
 
 @dataclass
@@ -99,7 +99,7 @@ def process_driver(rel: str) -> DriverResult:
         render_chart,
     )
     from checker.dates import dated_values
-    from checker.validate import field_name, validate_driver
+    from checker.validate import validate_driver
 
     assert _CONTEXT is not None
     root, policy = _CONTEXT.root, _CONTEXT.policy
@@ -131,10 +131,7 @@ def process_driver(rel: str) -> DriverResult:
         if current is not None:
             wanted.append((chart, current))
     override = driver.verdict.override if driver.verdict else None
-    dated = tuple(
-        (value.first_day, *doc.locate(value.keypath), field_name(value.keypath), value.shown)
-        for value in dated_values(driver)
-    )
+    dated = tuple((value.first_day, value.keypath, value.shown) for value in dated_values(driver))
     return DriverResult(
         rel,
         tuple(problems),
@@ -206,7 +203,7 @@ class _Stored(NamedTuple):
     # Dates after the day the run was made for, (file, first day, line, col, field, as
     # written): a later day can only shorten the list, an earlier one reruns.
     as_of: date = date.min
-    future: list[tuple[str, date, int, int, str, str]] = []  # noqa: RUF012
+    future: list[tuple[str, date, tuple[str | int, ...], str]] = []  # noqa: RUF012
 
 
 def run_check(
@@ -242,7 +239,7 @@ def run_check(
         )
         cache.put_run(run_key, stored)
     problems = stored.problems + _expired_overrides(root, stored.overrides, today)
-    problems += _future_dates(stored.future, today)
+    problems += _future_dates(root, stored.future, today)
     cache.save(live=set(paths) | set(cards) | set(generated))
     return CheckResult(sorted(set(problems), key=Problem.sort_key), stored.summary, len(paths))
 
@@ -430,13 +427,15 @@ def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -
 
 
 def _future_dates(
-    future: Sequence[tuple[str, date, int, int, str, str]], today: date
+    root: Path, future: Sequence[tuple[str, date, tuple[str | int, ...], str]], today: date
 ) -> list[Problem]:
     from checker.dates import future_message
+    from checker.validate import field_name
 
     return [
-        Problem(rel, line, col, field, future_message(shown, today), rule="date")
-        for rel, first_day, line, col, field, shown in future
+        Problem(rel, *_locate(root, rel, keypath), field_name(keypath),
+                future_message(shown, today), rule="date")
+        for rel, first_day, keypath, shown in future
         if first_day > today
     ]
 
