@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    for command in sub.choices.values():  # `driver-policy render -q` as well as `-q render`
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                             help="print only problems and results")
     completion.set_defaults(func=lambda args: _completion(parser, args.shell))
     return parser
 

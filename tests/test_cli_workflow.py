@@ -98,6 +98,7 @@ def test_policy_help_has_examples(cli: Callable[..., Run]) -> None:
 
 def test_quiet_prints_problems_only(repo: Path, cli: Callable[..., Run]) -> None:
     assert cli("-C", str(repo), "-q", "check", "--today", "2026-11-21").out == ""
+    assert cli("-C", str(repo), "render", "--check", "-q").out == ""  # after the command too
     text = (repo / IPOIB).read_text()
     (repo / IPOIB).write_text(text.replace("  files: 12", "  files: -1"))
     result = cli("-C", str(repo), "--quiet", "validate")
