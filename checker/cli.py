@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
     for command in sub.choices.values():  # `driver-policy render -q` as well as `-q render`
+        if "--quiet" in command._option_string_actions:
+            continue  # the command has its own (new)
         command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
                              help="print only problems and results")
     completion.set_defaults(func=lambda args: _completion(parser, args.shell))

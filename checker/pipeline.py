@@ -89,6 +89,7 @@ _CONTEXT: _Context | None = None  # set before workers fork; read by process_dri
 def process_driver(rel: str) -> DriverResult:
     """One driver file, from bytes to result. Pure apart from reading the file."""
     from checker.consistency import check_driver
+    from checker.dates import dated_values
     from checker.load import parse_document, read_document
     from checker.render import (
         card_path,
@@ -98,7 +99,6 @@ def process_driver(rel: str) -> DriverResult:
         render_card,
         render_chart,
     )
-    from checker.dates import dated_values
     from checker.validate import validate_driver
 
     assert _CONTEXT is not None

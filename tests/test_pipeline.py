@@ -172,7 +172,7 @@ def test_copies_give_one_problem_per_file_naming_the_others(repo: Path) -> None:
              if p.rule == "cross-file"]
     assert [p.path for p in found] == sorted([*rels, "drivers/infiniband/srpt.yaml"])
     first = found[0]
-    assert (first.line, first.col, first.field) == (9, 7, "paths.include[0]")
+    assert (first.line, first.col, first.field) == (9, 7, "paths.include[1]")
     pattern = "'drivers/infiniband/ulp/srpt/'"
     assert first.message == (
         f"{pattern} overlaps the claims of 7 other drivers: "
