@@ -83,6 +83,13 @@ DOMAINS = (
 )
 
 
+def claim_month(rng: random.Random) -> str:
+    """A month no later than the signals' window end (2026-04): a claim may not be
+    dated after the evidence date."""
+    year = rng.randint(2019, 2026)
+    return f"{year}-{rng.randint(1, 4 if year == 2026 else 12):02d}"
+
+
 def sentence(rng: random.Random, words: int) -> str:
     text = " ".join(rng.choice(WORDS) for _ in range(words))
     return text[0].upper() + text[1:] + "."
@@ -215,7 +222,7 @@ def driver_text(rng: random.Random, subsystem: str, name: str, index: int) -> st
             f"  - url: https://{domain}/example/{index}/{number}",
             "    claim: >-",
             folded(paragraph(rng, 1), 6),
-            f'    date: "{rng.randint(2019, 2026)}-{rng.randint(1, 12):02d}"',
+            f'    date: "{claim_month(rng)}"',
         ]
     lines += [
         "verdict:",

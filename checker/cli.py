@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from checker import __version__
 from checker.commands import COMMAND_MODULES
@@ -44,21 +45,80 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="the policy repository to work on (default: the current directory)",
     )
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only problems and results: no summaries, notes or progress bars",
+    )
+    parser.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour output: auto (default) uses it on a terminal unless NO_COLOR is set",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
+    completion = sub.add_parser(
+        "completion",
+        help="print a shell completion script (bash, zsh or tcsh)",
+        description="Print a completion script for every command and option, generated "
+        "from this command line's own parser (by shtab), so it never falls behind.",
+        epilog="examples:\n"
+        "  driver-policy completion bash > ~/.local/share/bash-completion/completions/"
+        "driver-policy\n"
+        "  driver-policy completion zsh > \"${fpath[1]}/_driver-policy\"",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    completion.add_argument("shell", choices=("bash", "zsh", "tcsh"))
+    for command in sub.choices.values():  # `driver-policy render -q` as well as `-q render`
+        if "--quiet" in command._option_string_actions:
+            continue  # the command has its own (new)
+        command.add_argument("-q", "--quiet", action="store_true", default=argparse.SUPPRESS,
+                             help="print only problems and results")
+    completion.set_defaults(func=lambda args: _completion(parser, args.shell))
     return parser
+
+
+def _completion(parser: argparse.ArgumentParser, shell: str) -> int:
+    import shtab
+
+    sys.stdout.write(shtab.complete(parser, shell=shell))
+    return EXIT_OK
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The (sub)command's own parser, so that its usage errors show its usage."""
+    current = parser
+    while True:
+        actions = [a for a in current._actions if isinstance(a, argparse._SubParsersAction)]
+        if not actions:
+            return current
+        chosen = getattr(args, actions[0].dest, None)
+        if chosen not in actions[0].choices:
+            return current
+        current = actions[0].choices[chosen]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # reported by the command's own parser, with its usage
+            _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse reports usage errors itself, with code 2
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    from checker import output
+
+    output.configure(quiet=args.quiet, color=args.color)
     if getattr(args, "func", None) is None:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    if getattr(args, "today", None) is None:
+        args.today = date.today()  # the one reading of the clock; commands take args.today
     try:
         return int(args.func(args))
     except UsageError as exc:

@@ -368,7 +368,7 @@ def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
                     out[f"rules.{rule['id']}.{key}"] = item
     elif isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
         for index, item in enumerate(value):
-            out.update(flatten(item, f"{prefix}[{index}]"))
+            out.update(flatten(item, f"{prefix}[{index + 1}]"))
     else:
         out[prefix] = value
     return out

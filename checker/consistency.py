@@ -48,6 +48,20 @@ def check_driver(
         line, col = locate(driver.file, keypath)
         problems.append(Problem(driver.file, line, col, field, message, rule="verdict"))
 
+    if driver.draft:  # reported, never published: no recorded verdict is compared
+        line, col = locate(driver.file, ("status",))
+        todo = (
+            f"to finish: {'; '.join(driver.unfinished)}"
+            if driver.unfinished
+            else "nothing left to finish: remove `status: draft` to publish it"
+        )
+        problems.append(Problem(
+            driver.file, line, col, "status",
+            f"{driver.id}: draft, no verdict published (the policy computes "
+            f"{computed.value}); {todo}",
+            severity="note", rule="draft",
+        ))
+        return Outcome(driver, computed, computed.value, False), problems
     recorded = driver.verdict
     if recorded is None:
         problem(
@@ -57,6 +71,14 @@ def check_driver(
             f"{computed.value} ({deciding_text(computed)}); record it",
         )
         return Outcome(driver, computed, computed.value, False), problems
+    if recorded.needs_review:
+        problem(
+            ("verdict", "recommendation_for"),
+            "verdict.recommendation_for",
+            f"{driver.id}: the recommendation was written for {recorded.recommendation_for} "
+            f"but the recorded verdict is now {recorded.value}; review the recommendation "
+            f"(and notes), then set recommendation_for: {recorded.value}",
+        )
     override = recorded.override
     if override is not None:
         if override.until < today:

@@ -104,6 +104,10 @@ def expand(root: Path, paths: Sequence[str]) -> list[str]:
     out: list[str] = []
     for name in paths:
         path = Path(name) if Path(name).is_absolute() else root / name
+        here = Path.cwd() / name  # run in a subdirectory, a path is relative to it (as git)
+        if not Path(name).is_absolute() and here.exists() and Path.cwd().resolve() != root \
+                and Path.cwd().resolve().is_relative_to(root):
+            path = here
         if not path.exists():
             raise UsageError(f"no such file or directory: {name}")
         found = (

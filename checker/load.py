@@ -183,12 +183,55 @@ def _reference_load(text: str, display: str) -> tuple[Any, list[Problem]]:
     except RecursionError:
         return fail(f"document is nested more than {MAX_DEPTH} levels deep")
     except (ValueError, TypeError, OverflowError) as exc:  # the loader's own converters
+        bad = _unreadable_value(text)
+        if bad is not None:
+            line, col, where, value = bad
+            reason = _first_line(str(exc))
+            return None, [Problem(display, line, col, where,
+                                  f"{value!r} is not a date on the calendar ({reason})",
+                                  rule="yaml")]
         return fail(f"YAML error: a value cannot be read ({_first_line(str(exc))})")
     except YAMLError as exc:
         position = getattr(exc, "position", None)
         line, col = _index_to_line_col(text, position) if isinstance(position, int) else (1, 1)
         reason = getattr(exc, "reason", None) or _first_line(str(exc))
         return fail(f"YAML error: {reason}", line, col)
+
+
+_DATE_LIKE = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt ]|$)")
+
+
+def _unreadable_value(text: str) -> tuple[int, int, str, str] | None:
+    """Where the first scalar that YAML reads as a date but no calendar holds is
+    (2021-04-31): line, column, field path and the text, from composed nodes."""
+    from datetime import date
+
+    try:
+        root = _safe_yaml().compose(text)
+    except YAMLError:
+        return None
+    stack: list[tuple[Any, tuple[str | int, ...]]] = [(root, ())]
+    while stack:
+        node, keypath = stack.pop()
+        kind = type(node).__name__
+        if kind == "MappingNode":
+            stack.extend((value, (*keypath, str(key.value))) for key, value in
+                         reversed(node.value))
+        elif kind == "SequenceNode":
+            stack.extend((item, (*keypath, index)) for index, item in
+                         reversed(list(enumerate(node.value))))
+        elif kind == "ScalarNode" and str(node.tag).endswith(":timestamp"):
+            match = _DATE_LIKE.match(str(node.value))
+            if match is None:
+                continue
+            try:
+                date(*(int(part) for part in match.groups()))
+            except ValueError:
+                from checker.validate import field_name
+
+                mark = node.start_mark
+                return mark.line + 1, mark.column + 1, field_name(keypath), str(node.value)
+    return None
 
 
 TOO_DEEP = f"document is nested more than {MAX_DEPTH} levels deep"

@@ -61,6 +61,7 @@ class Source:
     date: PartialDate | None
     domain_only: bool = False
     retrieved: PartialDate | None = None
+    historical: bool = False
 
     @property
     def domain(self) -> str:
@@ -161,6 +162,22 @@ class RecordedVerdict:
     confidence: float | None = None
     notes: str | None = None
     override: Override | None = None
+    recommendation_for: str | None = None  # None: not recorded (taken as `value`)
+
+    @property
+    def needs_review(self) -> bool:
+        """The recommendation was written for another verdict than the recorded one."""
+        return self.recommendation_for is not None and self.recommendation_for != self.value
+
+
+@dataclass(frozen=True)
+class KernelFacts:
+    """Kernel-tree facts recorded by hand (no signals needed), with their sources."""
+
+    sources: tuple[int, ...]
+    depends_on_broken: bool | None = None
+    device_ids: int | None = None
+    maintainers_entry: str | None = None
 
 
 @dataclass(frozen=True)
@@ -187,6 +204,16 @@ class Driver:
     verdict: RecordedVerdict | None
     granularity_note: str | None = None
     provenance: str | None = None
+    draft: bool = False
+    kernel_facts: KernelFacts | None = None
+    # what is unfinished in a draft (TODO text, no sources, `# guessed` fields, no verdict)
+    unfinished: tuple[str, ...] = ()
+
+    def depends_on_broken(self) -> bool | None:
+        """From the collected signals, else from the recorded kernel facts; None: unknown."""
+        if self.signals is not None and self.signals.depends_on_broken is not None:
+            return self.signals.depends_on_broken
+        return self.kernel_facts.depends_on_broken if self.kernel_facts else None
 
     def evidence_date(self) -> date | None:
         """The date the evidence speaks for: the signals' window end, else the first day of

@@ -64,6 +64,9 @@ class DriverResult(NamedTuple):
     computed: str | None = None
     index_row: dict[str, Any] | None = None
     wanted: tuple[tuple[str, str], ...] = ()  # (file under cards/, digest of its bytes)
+    # every date the evidence states: (first day, key path, as written); compared with
+    # today outside the cache (checker.dates), located only when one is after it
+    dated: tuple[tuple[date, tuple[str | int, ...], str], ...] = ()
 
 
 @dataclass
@@ -86,6 +89,7 @@ _CONTEXT: _Context | None = None  # set before workers fork; read by process_dri
 def process_driver(rel: str) -> DriverResult:
     """One driver file, from bytes to result. Pure apart from reading the file."""
     from checker.consistency import check_driver
+    from checker.dates import dated_values
     from checker.load import parse_document, read_document
     from checker.render import (
         card_path,
@@ -127,6 +131,7 @@ def process_driver(rel: str) -> DriverResult:
         if current is not None:
             wanted.append((chart, current))
     override = driver.verdict.override if driver.verdict else None
+    dated = tuple((value.first_day, value.keypath, value.shown) for value in dated_values(driver))
     return DriverResult(
         rel,
         tuple(problems),
@@ -138,6 +143,7 @@ def process_driver(rel: str) -> DriverResult:
         outcome.computed.value,
         index_row(outcome),
         tuple(wanted),
+        dated,
     )
 
 
@@ -192,8 +198,12 @@ class _Stored(NamedTuple):
     """A whole run's result, reused when no input changed (override expiry aside)."""
 
     overrides: list[Override]
-    problems: list[Problem]  # everything but expired overrides
+    problems: list[Problem]  # everything but expired overrides and dates after today
     summary: str
+    # Dates after the day the run was made for, (file, first day, line, col, field, as
+    # written): a later day can only shorten the list, an earlier one reruns.
+    as_of: date = date.min
+    future: list[tuple[str, date, tuple[str | int, ...], str]] = []  # noqa: RUF012
 
 
 def run_check(
@@ -214,7 +224,7 @@ def run_check(
     other_digests = {rel: cache.digest(rel) for rel in others}
     run_key = _run_key(cache.salt, digests, card_digests, generated, other_digests)
     stored = cache.get_run(run_key)
-    if not isinstance(stored, _Stored):
+    if not isinstance(stored, _Stored) or stored.as_of > today:
         stored = _full_run(
             root,
             source,
@@ -225,9 +235,11 @@ def run_check(
             _run_key(cache.salt, other_digests),
             cache,
             jobs,
+            today,
         )
         cache.put_run(run_key, stored)
     problems = stored.problems + _expired_overrides(root, stored.overrides, today)
+    problems += _future_dates(root, stored.future, today)
     cache.save(live=set(paths) | set(cards) | set(generated))
     return CheckResult(sorted(set(problems), key=Problem.sort_key), stored.summary, len(paths))
 
@@ -310,6 +322,7 @@ def _full_run(
     others_key: str,
     cache: Cache,
     jobs: int | None,
+    today: date,
 ) -> _Stored:
     global _CONTEXT
     base, policy = _base(root, source, others, others_key, cache)
@@ -353,7 +366,9 @@ def _full_run(
         policy = policy or _load_policy(root)
         problems += _card_problems(root, policy, results, card_digests, cache)
     problems += _schema_problems(root)
-    counts = Counter(r.effective for r in results if r.effective)
+    drafts = sum(1 for r in results if r.index_row is not None and r.index_row.get("draft"))
+    counts = Counter(r.effective for r in results
+                     if r.effective and not (r.index_row and r.index_row.get("draft")))
     overridden = sum(1 for r in results if r.overridden)
     evaluated = sum(1 for r in results if r.effective)
     label = policy.label if policy is not None else "an invalid policy"
@@ -361,14 +376,15 @@ def _full_run(
     summary = (
         f"{evaluated} driver(s) evaluated under {label}: "
         + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
-        + f"; {overridden} override(s); {base.fixtures} fixture(s)"
+        + f"; {overridden} override(s); {drafts} draft(s); {base.fixtures} fixture(s)"
     )
     overrides = [
         Override(r.rel, r.claim.id, r.override_until, r.override_verdict or "", r.computed or "")
         for r in results
         if r.override_until is not None and r.claim is not None
     ]
-    return _Stored(overrides, problems, summary)
+    future = [(r.rel, *d) for r in results for d in r.dated if d[0] > today]
+    return _Stored(overrides, problems, summary, today, future)
 
 
 def _run_key(salt: str, *groups: dict[str, str | None]) -> str:
@@ -408,6 +424,20 @@ def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -
                 )
             )
     return problems
+
+
+def _future_dates(
+    root: Path, future: Sequence[tuple[str, date, tuple[str | int, ...], str]], today: date
+) -> list[Problem]:
+    from checker.dates import future_message
+    from checker.validate import field_name
+
+    return [
+        Problem(rel, *_locate(root, rel, keypath), field_name(keypath),
+                future_message(shown, today), rule="date")
+        for rel, first_day, keypath, shown in future
+        if first_day > today
+    ]
 
 
 def _memo(cache: Cache, name: str, inputs: object, compute: Callable[[], T]) -> T:

@@ -40,8 +40,26 @@ class Policy:
     raw: dict[str, Any]
 
     @property
+    def digest(self) -> str:
+        """The policy's identity beside its version: a digest of everything in it but
+        `version` and `description` (comments and layout do not count), so two policies
+        with the same label and different content cannot look alike."""
+        return policy_digest(self.raw)
+
+    @property
     def label(self) -> str:
-        return f"{self.name} v{self.version}"
+        return f"{self.name} v{self.version} ({self.digest})"
+
+
+def policy_digest(data: Any) -> str:
+    import hashlib
+    import json
+
+    content = {k: v for k, v in data.items() if k not in ("version", "description")} \
+        if isinstance(data, dict) else data
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str,
+                      separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 @dataclass(frozen=True)
@@ -110,7 +128,8 @@ def validate_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
                     line,
                     col,
                     field_name(("rules", index, "id")),
-                    f"duplicate rule id {rule['id']!r} (first at rules[{seen[rule['id']]}])",
+                    f"duplicate rule id {rule['id']!r} "
+                    f"(first at {field_name(('rules', seen[rule['id']]))})",
                     rule="cross-field",
                 )
             )

@@ -15,7 +15,9 @@ from typing import IO, Any
 
 def progress_enabled(stream: IO[str] | None = None, quiet: bool = False) -> bool:
     """True when a progress bar should be drawn on `stream` (default: stderr)."""
-    if quiet or os.environ.get("DRIVER_POLICY_NO_PROGRESS"):
+    from checker.output import quiet as quiet_mode
+
+    if quiet or quiet_mode() or os.environ.get("DRIVER_POLICY_NO_PROGRESS"):
         return False
     target = stream if stream is not None else sys.stderr
     isatty = getattr(target, "isatty", None)

@@ -559,6 +559,16 @@ def input_rows(driver: Driver) -> list[tuple[str, str]]:
     if driver.exclude:
         paths += " (excluding " + ", ".join(driver.exclude) + ")"
     rows.append(("Paths", paths))
+    facts = driver.kernel_facts
+    if facts is not None:  # recorded by hand, with sources (no signals needed)
+        cited = f" ({refs(facts.sources)})"
+        if facts.depends_on_broken is not None:
+            rows.append(("Depends on BROKEN", ("yes" if facts.depends_on_broken else "no")
+                         + cited))
+        if facts.device_ids is not None:
+            rows.append(("Device ids", f"{facts.device_ids}{cited}"))
+        if facts.maintainers_entry is not None:
+            rows.append(("MAINTAINERS entry", f"{facts.maintainers_entry}{cited}"))
     return rows
 
 
@@ -629,8 +639,12 @@ def card_context(outcome: Outcome, policy: Policy, *, sealed: bool = False) -> d
         "override": override,
         "recorded": recorded,
         "mismatch": recorded is not None
+        and not driver.draft
         and not outcome.overridden
         and recorded.value != verdict.value,
+        "draft": driver.draft,
+        "unfinished": list(driver.unfinished),
+        "needs_review": recorded is not None and recorded.needs_review,
         "policy_label": policy.label,
         "policy_file": policy.file,
         "verdict_line": verdict_line(driver, outcome.effective, verdict.confidence),
@@ -869,7 +883,8 @@ def index_row(outcome: Outcome) -> dict[str, Any]:
         "deployment": driver.deployment,
         "sparkline": sparkline(quarterly(signals.monthly)) if signals else None,
         "commits": signals.commits if signals else None,
-        "draft": driver.verdict is None,  # no recorded verdict yet: a scaffold to finish
+        # a draft (status: draft) or no recorded verdict yet: a scaffold to finish
+        "draft": driver.draft or driver.verdict is None,
     }
 
 
@@ -939,10 +954,15 @@ def is_index(path: str) -> bool:
 
 
 def plan(
-    templates: Path, outcomes: Sequence[Outcome], policy: Policy, inputs: Mapping[str, str]
+    templates: Path,
+    outcomes: Sequence[Outcome],
+    policy: Policy,
+    inputs: Mapping[str, str],
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, bytes]:
     """Every file `render` writes under cards/, by repository-relative path; `inputs`
-    maps each driver file to its inputs_digest (the seal of its card and chart)."""
+    maps each driver file to its inputs_digest (the seal of its card and chart);
+    `progress` is told of each card rendered (a bar on long runs)."""
     files: dict[str, bytes] = {}
     for outcome in outcomes:
         digest = inputs[outcome.driver.file]
@@ -950,6 +970,8 @@ def plan(
         chart = render_chart(outcome, digest)
         if chart is not None:
             files[chart_path(outcome.driver)] = chart.encode()
+        if progress is not None:
+            progress(1)
     for path, text in render_index_rows(templates, [index_row(o) for o in outcomes],
                                         policy).items():
         files[path] = text.encode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any, TextIO
 
@@ -18,14 +19,36 @@ def report(
     REPORTERS[fmt](sorted(problems, key=Problem.sort_key), out, checked, summary)
 
 
+def errors(problems: Sequence[Problem]) -> list[Problem]:
+    """The problems that fail a command: all but notes (a draft is a note)."""
+    return [p for p in problems if p.severity != "note"]
+
+
+def _notes(problems: Sequence[Problem]) -> str:
+    counts = Counter(p.severity for p in problems if p.severity == "note")
+    return "".join(f"; {n} {kind}(s)" for kind, n in sorted(counts.items()))
+
+
 def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+    from checker.output import paint, quiet
+
     for problem in problems:
-        out.write(f"{problem}\n")
-    files = len({p.path for p in problems})
-    if problems:
-        out.write(f"{len(problems)} problem(s) in {files} file(s); {checked} file(s) checked\n")
+        line = str(problem)
+        where = f"{problem.path}:{problem.line}:{problem.col}:"
+        style = "cyan" if problem.severity == "note" else "bold"
+        if line.startswith(where):  # (an escaped path is printed plain)
+            line = paint(where, style, out) + line[len(where):]
+        out.write(line + "\n")
+    if quiet():
+        return
+    failing = errors(problems)
+    files = len({p.path for p in failing})
+    if failing:
+        out.write(paint(f"{len(failing)} problem(s) in {files} file(s)", "red", out)
+                  + f"; {checked} file(s) checked{_notes(problems)}\n")
     else:
-        out.write(f"ok: {checked} file(s) checked, no problems\n")
+        out.write(paint("ok:", "green", out)
+                  + f" {checked} file(s) checked, no problems{_notes(problems)}\n")
     if summary:
         out.write(summary.rstrip("\n") + "\n")
 
@@ -60,14 +83,15 @@ def _escape_property(text: str) -> str:
 
 def _github(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
     for p in problems:
-        level = "error" if p.severity == "error" else "warning"
+        level = {"error": "error", "note": "notice"}.get(p.severity, "warning")
         title = _escape_property(p.field or p.rule)
         out.write(
             f"::{level} file={_escape_property(p.path)},line={p.line},col={p.col},"
             f"title={title}::{_escape_data(p.message)}\n"
         )
-    _text([], out, checked, summary) if not problems else out.write(
-        f"{len(problems)} problem(s); {checked} file(s) checked\n"
+    failing = errors(problems)
+    _text([], out, checked, summary) if not failing else out.write(
+        f"{len(failing)} problem(s); {checked} file(s) checked\n"
     )
 
 
@@ -98,7 +122,7 @@ def _sarif(problems: Sequence[Problem], out: TextIO, checked: int, summary: str)
                     {
                         "ruleId": p.rule,
                         "ruleIndex": index[p.rule],
-                        "level": "error" if p.severity == "error" else "warning",
+                        "level": {"error": "error", "note": "note"}.get(p.severity, "warning"),
                         "message": {"text": f"{p.field}: {p.message}" if p.field else p.message},
                         "locations": [
                             {

@@ -154,6 +154,25 @@ def build_workspace(
     return Workspace(root, drivers, policy, fixtures, sorted(set(problems)), read, documents)
 
 
+def document_locator(workspace: Workspace) -> Callable[[str, KeyPathArg], tuple[int, int]]:
+    """(file, keypath) -> (line, col) for the files of `workspace`, reading any other."""
+    from checker.load import read_document
+
+    def locate(file: str, keypath: KeyPathArg) -> tuple[int, int]:
+        doc = workspace.documents.get(file)
+        if doc is None:
+            doc, _ = read_document(Path(workspace.root) / file, file)
+            if doc is None:
+                return 1, 1
+            workspace.documents[file] = doc
+        return doc.locate(keypath)
+
+    return locate
+
+
+KeyPathArg = tuple[str | int, ...]
+
+
 def _valid_drivers(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
     out: list[Claimant] = []
     for rel in rels:

@@ -75,6 +75,9 @@ SOURCE = _mapping(
         # null: the evidence gives no date for the claim (said on the card, never guessed)
         "date": {"type": "partial_date", "required": True, "nullable": True},
         "retrieved": {"type": "partial_date"},
+        # true: the claim is about an event (a commit, a release, a removal) that stays
+        # true however old it is; `stale` does not ask for it to be checked again
+        "historical": {"type": "boolean"},
     }
 )
 
@@ -150,6 +153,20 @@ SIGNALS = _mapping(
     nullable=True,
 )
 
+# Facts read from the kernel tree (Kconfig, device tables, MAINTAINERS) recorded by hand,
+# with their sources, for a driver whose signals were not collected.
+KERNEL_FACTS = _mapping(
+    {
+        "depends_on_broken": {"type": "boolean", "nullable": True},
+        "device_ids": OPTIONAL_COUNT,
+        "maintainers_entry": {**SHORT_TEXT, "nullable": True},
+        "sources": _list_of(SOURCE_REF, required=True, minlength=1),
+    },
+    nullable=True,
+)
+
+STATUSES = ("draft",)
+
 OVERRIDE = _mapping(
     {
         "verdict": {"type": "string", "allowed": VERDICTS, "required": True},
@@ -162,6 +179,8 @@ OVERRIDE = _mapping(
 
 DRIVER_SCHEMA: dict[str, Any] = {
     "schema": {"type": "integer", "allowed": (1,), "required": True},
+    # draft: unfinished (as `driver-policy new` writes it); no verdict is published
+    "status": {"type": "string", "allowed": STATUSES},
     "name": {**SHORT_TEXT, "required": True},
     "subsystem": {"type": "string", "regex": NAME_RE, "required": True},
     "category": {"type": "string", "allowed": CATEGORIES, "required": True},
@@ -205,12 +224,17 @@ DRIVER_SCHEMA: dict[str, Any] = {
     "upstream": _list_of(UPSTREAM_ACTION, required=True),
     "users_reported": _list_of(USER_REPORT, required=True),
     "signals": SIGNALS,
+    "kernel_facts": KERNEL_FACTS,
     "sources": _list_of(SOURCE, required=True),
     "verdict": _mapping(
         {
             "value": {"type": "string", "allowed": VERDICTS, "required": True},
             "confidence": {"type": "number", "min": 0, "max": 1, "nullable": True},
             "recommendation": {**TEXT, "required": True},
+            # the verdict the recommendation was written for; `driver-policy record`
+            # leaves it behind when it changes `value`, and `check` fails until a person
+            # has reviewed the recommendation and set it to `value`
+            "recommendation_for": {"type": "string", "allowed": VERDICTS},
             "notes": {**TEXT, "nullable": True},
             "override": OVERRIDE,
         },

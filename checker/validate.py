@@ -24,6 +24,7 @@ from checker.load import Document, KeyPath
 from checker.model import (
     Driver,
     Hardware,
+    KernelFacts,
     Month,
     Override,
     PartialDate,
@@ -138,7 +139,7 @@ def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[
         else:
             for index, item in enumerate(inner):
                 yield from condition_problems(
-                    item, f"{where}.{key}[{index}]".lstrip("."), depth + 1
+                    item, f"{where}.{key}[{index + 1}]".lstrip("."), depth + 1
                 )
         return
     unknown = sorted(set(cond) - {"field", "op", "value"})
@@ -390,7 +391,8 @@ def _leaf_errors(errors: Any) -> Iterator[Any]:
 def field_name(keypath: KeyPath) -> str:
     out = ""
     for key in keypath:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+        # list positions count from 1, as people count (and as `sources: [1]` refers)
+        out += f"[{key + 1}]" if isinstance(key, int) else (f".{key}" if out else str(key))
     return out
 
 
@@ -479,9 +481,79 @@ def validate_driver(
     if problems:
         return None, sorted(set(problems))
     problems = list(_cross_field_problems(doc))
+    unfinished = [] if ident is not None else unfinished_items(doc)
+    if doc.data.get("status") == "draft":
+        if problems:
+            return None, sorted(set(problems))
+        return to_driver(doc, ident, tuple(describe for _, describe, _ in unfinished)), []
+    problems += [
+        Problem(doc.path, *doc.locate(keypath), field_name((*doc.prefix, *keypath)),
+                f"{message}; finish it, or mark the file `status: draft`", rule="unfinished")
+        for keypath, _, message in unfinished
+        if keypath != ("verdict",)  # check says what to record, with the computed verdict
+    ]
     if problems:
         return None, sorted(set(problems))
     return to_driver(doc, ident), []
+
+
+TODO_RE = re.compile(r"\bTODO\b")
+GUESSED_RE = re.compile(r"#[^\n]*\bguess(?:ed)?\b", re.IGNORECASE)
+
+
+def unfinished_items(doc: Document) -> list[tuple[KeyPath, str, str]]:
+    """What is unfinished in a driver file: (where, a short name, the message).
+
+    TODO text, no sources, a field a `# guessed` comment marks, no recorded verdict. A
+    draft lists them (its card and `check` say what remains); any other file fails.
+    """
+    items: list[tuple[KeyPath, str, str]] = []
+    strings = _strings(doc.data) if "TODO" in doc.text else ()  # the common case: none
+    for keypath, value in strings:
+        if TODO_RE.search(value):
+            name = field_name(keypath)
+            items.append((keypath, f"{name}: TODO", "holds TODO text"))
+    if not doc.data.get("sources"):
+        items.append((("sources",), "sources: none", "cites no source"))
+    if GUESSED_RE.search(doc.text):
+        lines = doc.text.splitlines()
+        for number, line in enumerate(lines, start=1):
+            if GUESSED_RE.search(line) and not line.lstrip().startswith("#"):
+                keypath = _keypath_at_line(doc, number)
+                name = field_name(keypath) if keypath else f"line {number}"
+                items.append((keypath, f"{name}: guessed",
+                              "is marked as guessed (a `# guessed` comment)"))
+    if not doc.data.get("verdict"):
+        items.append((("verdict",), "verdict: not recorded", "no recorded verdict"))
+    return items
+
+
+def _strings(data: Any, keypath: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(data, str):
+        yield keypath, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*keypath, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*keypath, index))
+
+
+def _keypath_at_line(doc: Document, line: int) -> KeyPath:
+    """The deepest field whose value starts on `line` (for comments that mark a field)."""
+    found: KeyPath = ()
+
+    def walk(data: Any, keypath: KeyPath) -> None:
+        nonlocal found
+        if keypath and doc.locate(keypath)[0] == line and len(keypath) >= len(found):
+            found = keypath
+        children = data.items() if isinstance(data, dict) else \
+            enumerate(data) if isinstance(data, list) else ()
+        for key, value in children:
+            walk(value, (*keypath, key))
+
+    walk(doc.data, ())
+    return found
 
 
 def _location_problems(doc: Document) -> list[Problem]:
@@ -536,7 +608,25 @@ def _cross_field_problems(doc: Document) -> Iterator[Problem]:
                         (section, index, "sources", ref_index),
                         f"refers to source {ref} but the file lists {count} source(s)",
                     )
+    facts = data.get("kernel_facts")
+    if facts:
+        for ref_index, ref in enumerate(facts["sources"]):
+            if ref > count:
+                yield at(
+                    ("kernel_facts", "sources", ref_index),
+                    f"refers to source {ref} but the file lists {count} source(s)",
+                )
+        signals = data.get("signals") or {}
+        for key in ("depends_on_broken", "device_ids", "maintainers_entry"):
+            mine, collected = facts.get(key), signals.get(key)
+            if mine is not None and collected is not None and mine != collected:
+                yield at(
+                    ("kernel_facts", key),
+                    f"is {_show(mine)} but the collected signals say {_show(collected)}; "
+                    "keep one (the signals are recomputed by collect)",
+                )
     yield from _signals_problems(data, at)
+    yield from _after_evidence_date(data, at)
     if not data.get("signals") and not any(
         item["date"] is not None
         for section in ("sources", "upstream", "users_reported")
@@ -554,6 +644,28 @@ def _cross_field_problems(doc: Document) -> Iterator[Problem]:
                 ("hardware", "last_sold"),
                 f"must be a year from 1970 to {upper} (the evidence's year), found {last_sold}",
             )
+
+
+def _after_evidence_date(
+    data: dict[str, Any], at: Callable[[KeyPath, str], Problem]
+) -> Iterator[Problem]:
+    """With signals, the evidence speaks for their window's end: a claim dated later is
+    a typo, or evidence the signals (and so the verdict's time measures) do not cover."""
+    signals = data.get("signals")
+    if not signals or not isinstance(signals["window"]["end"], date):
+        return
+    end = signals["window"]["end"]
+    if signals["window"]["start"] >= end:
+        return  # reported as a window problem
+    for section in ("sources", "upstream", "users_reported"):
+        for index, item in enumerate(data[section]):
+            value = item["date"]
+            if value is not None and PartialDate.parse(value).first_day() > end:
+                yield at(
+                    (section, index, "date"),
+                    f"{PartialDate.parse(value)} is after the evidence date {end} "
+                    "(signals.window.end); correct the date, or collect the signals again",
+                )
 
 
 def _evidence_year(data: dict[str, Any]) -> int:
@@ -636,7 +748,7 @@ def _month_mismatch(expected: list[str], found: list[str]) -> str:
     head = f"must list one entry per month from {expected[0]} to {expected[-1]} ({len(expected)})"
     for index, (want, got) in enumerate(zip(expected, found, strict=False)):
         if want != got:
-            return f"{head}; entry {index} is {got}, expected {want}"
+            return f"{head}; entry {index + 1} is {got}, expected {want}"
     return f"{head}; found {len(found)}"
 
 
@@ -647,8 +759,11 @@ def _pdate(value: Any) -> PartialDate | None:
     return None if value is None else PartialDate.parse(value)
 
 
-def to_driver(doc: Document, ident: str | None = None) -> Driver:
+def to_driver(
+    doc: Document, ident: str | None = None, unfinished: tuple[str, ...] = ()
+) -> Driver:
     d = doc.data
+    facts = d.get("kernel_facts")
     ident = ident or driver_id(doc.path) or doc.path
     hw = d["hardware"]
     sold = hw["sold_new"]
@@ -697,6 +812,7 @@ def to_driver(doc: Document, ident: str | None = None) -> Driver:
                 _pdate(s["date"]),
                 bool(s.get("domain_only")),
                 _pdate(s.get("retrieved")),
+                bool(s.get("historical")),
             )
             for s in d["sources"]
         ),
@@ -706,9 +822,20 @@ def to_driver(doc: Document, ident: str | None = None) -> Driver:
             confidence=verdict.get("confidence"),
             notes=verdict.get("notes"),
             override=Override(**verdict["override"]) if verdict.get("override") else None,
+            recommendation_for=verdict.get("recommendation_for"),
         )
         if verdict
         else None,
+        draft=d.get("status") == "draft",
+        kernel_facts=KernelFacts(
+            sources=tuple(facts["sources"]),
+            depends_on_broken=facts.get("depends_on_broken"),
+            device_ids=facts.get("device_ids"),
+            maintainers_entry=facts.get("maintainers_entry"),
+        )
+        if facts
+        else None,
+        unfinished=unfinished,
     )
 
 

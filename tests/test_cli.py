@@ -97,9 +97,9 @@ class _FixedParser:
     def __init__(self, args: object, func: Callable[[object], int]) -> None:
         self.args, self.func = args, func
 
-    def parse_args(self, argv: object) -> object:
+    def parse_known_args(self, argv: object) -> tuple[object, list[str]]:
         self.args.func = self.func  # type: ignore[attr-defined]
-        return self.args
+        return self.args, []
 
 
 def test_console_script_and_module_entry_points() -> None:

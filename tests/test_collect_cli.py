@@ -247,6 +247,16 @@ def test_new_scaffolds_from_the_kernel(kernel: tuple[Path, str], policy: Path,
     assert data["granularity"] == "directory"
     assert data["signals"]["kernel_rev"] == sha
     assert "verdict" not in data
+    assert data["status"] == "draft"
+    # a scaffold is a draft: `check` lists what is left and does not fail on it
+    (policy / "policies" / "default.yaml").write_bytes(
+        (Path(__file__).parent.parent / "policies" / "default.yaml").read_bytes())
+    check = cli("-C", str(policy), "check", "drivers/misc/foo2.yaml")
+    assert check.code == 0, check.out
+    assert "drivers/misc/foo2.yaml:6:9: status: misc/foo2: draft, no verdict published" \
+        in check.out
+    assert ("to finish: summary: TODO; sources: none; category: guessed; "
+            "verdict: not recorded\n") in check.out
     again = cli("-C", str(policy), "new", "--kernel", str(path), "drivers/misc/foo",
                 "--id", "misc/foo2")
     assert again.code == 1
@@ -271,3 +281,26 @@ def test_error_new_path_not_in_the_tree(kernel: tuple[Path, str], policy: Path,
     assert run.code == 1
     assert run.err.startswith("driver-policy new: drivers/misc/nope: no such file or directory "
                               "in the kernel at ")
+
+
+def test_collect_and_new_json(kernel: tuple[Path, str], policy: Path,
+                              cli: Callable[..., Any]) -> None:
+    import json
+
+    path, sha = kernel
+    run = cli("-C", str(policy), "collect", "--kernel", str(path), "--dry-run",
+              "--format", "json")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    assert data["kernel_rev"] == sha and data["dry_run"] is True
+    assert data["changed"] == ["drivers/misc/foo.yaml"] and data["unchanged"] == 0
+    assert data["window"] == {"start": "2024-01-05", "end": "2025-01-05"}
+    new = cli("-C", str(policy), "new", "--kernel", str(path), "drivers/misc/bar.c",
+              "--format", "json")
+    assert new.code == 0, new.err
+    data = json.loads(new.out)
+    assert (data["dry_run"], data["kernel_rev"], data["problems"]) == (False, sha, [])
+    assert [w | {"files": 0, "commits": 0} for w in data["written"]] == [{
+        "id": "misc/bar", "file": "drivers/misc/bar.yaml", "status": "draft",
+        "files": 0, "commits": 0,
+    }]

@@ -47,6 +47,7 @@ def lower_ipoib_deployment(repo: Path, cli: Callable[..., Run], *, record: bool)
     edit(repo / IPOIB, "deployment: medium", "deployment: low")
     if record:
         edit(repo / IPOIB, "verdict:\n  value: keep\n", "verdict:\n  value: keep-annotate\n")
+        edit(repo / IPOIB, "recommendation_for: keep ", "recommendation_for: keep-annotate ")
     assert cli("-C", str(repo), "render").code == 0
     return commit(repo, "ipoib: deployment is low now", when="2026-05-02T12:00:00+00:00")
 
@@ -66,7 +67,7 @@ def test_diff_says_ipoib_went_keep_to_keep_annotate_and_why(
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("driver-policy diff: HEAD~1 (")
-    assert lines[1] == "policy: default v1"
+    assert re.fullmatch(r"policy: default v1 \(sha256:[0-9a-f]{12}\)", lines[1])
     assert lines[3] == "verdict changes (1):"
     assert lines[4] == "  infiniband/ipoib: keep -> keep-annotate (score 7 -> 5, confidence 0.64)"
     assert lines[5] == "    deployment: medium (+2) -> low (+0): deployment is low"
@@ -211,6 +212,7 @@ def test_diff_lists_drivers_added_and_removed(scratch: Path, cli: Callable[..., 
 
 def test_diff_reports_overrides_added_and_expired(scratch: Path, cli: Callable[..., Run]) -> None:
     edit(scratch / SRPT, "verdict:\n  value: keep-annotate\n", "verdict:\n  value: deprecate\n")
+    edit(scratch / SRPT, "recommendation_for: keep-annotate ", "recommendation_for: deprecate ")
     (scratch / SRPT).write_text((scratch / SRPT).read_text() + OVERRIDE)
     commit(scratch, "srpt: override to deprecate")
     before_expiry = cli("-C", str(scratch), "diff", "HEAD~1", "--today", "2026-06-01")
@@ -242,6 +244,45 @@ def test_fail_on_change(scratch: Path, cli: Callable[..., Run]) -> None:
     assert cli("-C", str(scratch), "diff", "HEAD~1", "--fail-on-change").code == 1
 
 
+def test_diff_without_head_compares_with_the_working_tree(
+    scratch: Path, cli: Callable[..., Run]
+) -> None:
+    lower_ipoib_deployment(scratch, cli, record=True)
+    edit(scratch / SRPT, "deployment: low", "deployment: high")  # uncommitted
+    result = cli("-C", str(scratch), "diff", "HEAD~1")
+    assert result.out.splitlines()[0].endswith(
+        " -> working tree (uncommitted changes included)")
+    data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
+    assert [c["id"] for c in data["changed"]] == ["infiniband/ipoib", "infiniband/srpt"]
+    assert data["head"] == "working tree (uncommitted changes included)"
+
+
+def test_error_diff_range_gives_a_hint(scratch: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(scratch), "diff", "main..HEAD")
+    assert result.code == 2
+    assert result.err == (
+        "driver-policy diff: usage error: 'main..HEAD': diff takes two revisions, not a "
+        "range: driver-policy diff main HEAD (or --merge-base BASE HEAD for what a pull "
+        "request changes)\n"
+    )
+
+
+def test_error_policy_content_changed_without_a_version_bump(
+    scratch: Path, cli: Callable[..., Run]
+) -> None:
+    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 7\n")
+    result = cli("-C", str(scratch), "diff", "HEAD")
+    assert result.code == 1
+    assert re.fullmatch(
+        r"driver-policy diff: policies/default.yaml: the policy's content changed "
+        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 1; set "
+        r"version: 2 \(docs/policy.md says when\)\n", result.err)
+    edit(scratch / "policies/default.yaml", "\nversion: 1\n", "\nversion: 2\n")
+    bumped = cli("-C", str(scratch), "diff", "HEAD")
+    assert bumped.code == 0, bumped.err
+    assert "policy: default v1 (sha256:" in bumped.out and " -> default v2 (sha256:" in bumped.out
+
+
 def test_merge_base_shows_only_what_the_branch_changes(
     scratch: Path, cli: Callable[..., Run]
 ) -> None:
@@ -266,7 +307,7 @@ def test_diff_leaves_the_working_tree_alone(scratch: Path, cli: Callable[..., Ru
     status = git(scratch, "status", "--porcelain")
     head = git(scratch, "rev-parse", "HEAD")
     stamps = {p: p.stat().st_mtime_ns for p in scratch.rglob("*") if ".git" not in p.parts}
-    result = cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json")
+    result = cli("-C", str(scratch), "diff", "HEAD~1", "HEAD", "--format", "json")
     assert [c["id"] for c in json.loads(result.out)["changed"]] == ["infiniband/ipoib"]
     assert git(scratch, "status", "--porcelain") == status
     assert git(scratch, "rev-parse", "HEAD") == head
@@ -291,8 +332,10 @@ def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., 
     line = lines.index("  keep-annotate: 1") + 1
     result = cli("-C", str(scratch), "diff", "HEAD~1")
     assert result.code == 0
+    data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
+    digest = data["policy_before"].removeprefix("default v1 ")
     assert result.out.splitlines()[1:] == [
-        "policy: default v1 -> invalid",
+        f"policy: default v1 {digest} -> invalid",
         "",
         "no verdict changes",
         "policy changes (1):",

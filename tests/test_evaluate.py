@@ -71,6 +71,7 @@ def test_unknown_signals_are_unknown_not_zero() -> None:
 def test_override_and_expiry(repo: Path, cli: Callable[..., Run]) -> None:
     path = repo / "drivers/infiniband/iser.yaml"
     text = path.read_text().replace("  value: keep-annotate", "  value: keep")
+    text = text.replace("recommendation_for: keep-annotate", "recommendation_for: keep")
     text += (
         "  override:\n    verdict: keep\n    reason: Distribution kernels still ship it.\n"
         "    by: Example Maintainer <m@example.org>\n    until: 2026-12-31\n"
@@ -119,3 +120,54 @@ def test_override_and_expiry(repo: Path, cli: Callable[..., Run]) -> None:
 def test_condition_form(cond: dict[str, object], expected: bool) -> None:
     facts = {"deployment": "low", "activity": None, "user_reports": 1}
     assert holds(cond, facts) is expected
+
+
+def _siw(repo: Path) -> Path:
+    return repo / "drivers/infiniband/siw.yaml"
+
+
+def test_user_reports_count_distinct_reporters(repo: Path) -> None:
+    """Two reports by one reporter (spelled with other case or spacing) are one user."""
+    path = _siw(repo)
+    text = path.read_text()
+    start = text.index("  - who: Samba SMB Direct community")
+    end = text.index("\nsignals:")
+    report = text[start:end].rstrip("\n") + "\n"
+    again = report.replace("who: Samba SMB Direct community", "who: samba  SMB Direct community")
+    path.write_text(text[:start] + report + again + text[end:])
+    workspace = load_workspace(repo)
+    assert workspace.policy is not None, workspace.problems
+    siw = next(d for d in workspace.drivers if d.id == "infiniband/siw")
+    assert len(siw.users_reported) == 2
+    finding = next(f for f in evaluate(siw, workspace.policy).findings
+                   if f.probe == "user_reports")
+    assert finding.value == 1
+    assert finding.reason == "credible current reports from 1 user(s) (Samba SMB Direct community)"
+
+
+def test_broken_recordable_without_signals(repo: Path, cli: Callable[..., Run]) -> None:
+    """A Kconfig `depends on BROKEN` read from the tree, cited, with no signals block."""
+    path = _siw(repo)
+    text = path.read_text()
+    path.write_text(text.replace("\nsignals: null", "\nsignals: null\nkernel_facts:\n"
+                                 "  depends_on_broken: true\n  sources: [3]"))
+    workspace = load_workspace(repo)
+    assert workspace.policy is not None, workspace.problems
+    siw = next(d for d in workspace.drivers if d.id == "infiniband/siw")
+    assert siw.signals is None and siw.depends_on_broken() is True
+    broken = next(f for f in evaluate(siw, workspace.policy).findings if f.probe == "broken")
+    assert (broken.known, broken.value, broken.reason) == (True, True, "Kconfig depends on BROKEN")
+    assert cli("-C", str(repo), "render").code == 0
+    card = (repo / "cards/infiniband/siw.md").read_text()
+    assert "| Depends on BROKEN | yes (source 3) |" in card
+
+
+def test_error_kernel_facts_cite_sources_that_exist(repo: Path, cli: Callable[..., Run]) -> None:
+    path = _siw(repo)
+    text = path.read_text()
+    path.write_text(text.replace("\nsignals: null", "\nsignals: null\nkernel_facts:\n"
+                                 "  depends_on_broken: true\n  sources: [9]"))
+    result = cli("-C", str(repo), "validate", "drivers/infiniband/siw.yaml")
+    assert result.code == 1
+    assert ": kernel_facts.sources[1]: refers to source 9 but the file lists 4 source(s)" \
+        in result.out

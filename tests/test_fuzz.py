@@ -103,6 +103,7 @@ def reordering_changes_nothing(data: dict[str, Any], seed: int) -> None:
 
 def text_field_is_escaped(payload: str, data: dict[str, Any]) -> None:
     """One hostile payload in every free-text field of a valid document."""
+    payload = payload.replace("TODO", "T0DO")  # a finished file holds no TODO text
     short = payload[:500]
     data["name"] = short
     data["summary"] = payload
@@ -111,7 +112,8 @@ def text_field_is_escaped(payload: str, data: dict[str, Any]) -> None:
     data["replacement"]["note"] = payload
     data["provenance"] = payload
     data["granularity_note"] = payload
-    data["users_reported"] = [{"who": short, "claim": payload, "date": "2025",
+    # "2000": not after the evidence date (signals windows end in 2000 at the earliest)
+    data["users_reported"] = [{"who": short, "claim": payload, "date": "2000",
                                "sources": [1]}]
     data["verdict"] = {"value": "keep", "recommendation": payload, "notes": payload,
                        "override": {"verdict": "remove", "reason": payload, "by": short,

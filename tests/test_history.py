@@ -26,6 +26,7 @@ def history(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     edit(repo / IPOIB, "deployment: medium", "deployment: low")
     shas["low"] = commit(repo, "ipoib: deployment is low now", when="2026-05-02T10:00:00+00:00")
     edit(repo / IPOIB, "verdict:\n  value: keep\n", "verdict:\n  value: keep-annotate\n")
+    edit(repo / IPOIB, "recommendation_for: keep ", "recommendation_for: keep-annotate ")
     shas["record"] = commit(repo, "ipoib: record keep-annotate", author=BOB,
                             when="2026-05-03T10:00:00+00:00")
     edit(repo / "drivers/infiniband/iser.yaml", "deployment: low", "deployment: low  # sure")
@@ -197,10 +198,14 @@ def test_months_before(day: date, months: int, expected: date) -> None:
 
 
 def test_stale_on_this_repository(repo: Path, cli: Callable[..., Run]) -> None:
+    """The one old source is a historical claim (the commit that added the code): exempt."""
+    exempt = cli("-C", str(repo), "stale", "--today", "2026-11-21")
+    assert exempt.code == 0, exempt.out
+    _not_historical(repo)
     result = cli("-C", str(repo), "stale", "--today", "2026-11-21")
     assert result.code == 1
     assert result.out.splitlines()[0] == (
-        "drivers/net/smc-tcp-ulp.yaml:78:11: sources[1].date: net/smc-tcp-ulp: source 2 "
+        "drivers/net/smc-tcp-ulp.yaml:78:11: sources[2].date: net/smc-tcp-ulp: source 2 "
         "(www.phoronix.com) is dated 2022, more than 24 months before 2026-11-21 "
         "(stale.source_months); check that its claim still holds and update the claim and "
         "its date"
@@ -214,6 +219,7 @@ def test_stale_on_this_repository(repo: Path, cli: Callable[..., Run]) -> None:
 def test_stale_signals_and_overrides(repo: Path, cli: Callable[..., Run]) -> None:
     srpt = repo / "drivers/infiniband/srpt.yaml"
     edit(srpt, "verdict:\n  value: keep-annotate\n", "verdict:\n  value: deprecate\n")
+    edit(srpt, "recommendation_for: keep-annotate ", "recommendation_for: deprecate ")
     srpt.write_text(srpt.read_text() + (
         "  override:\n    verdict: deprecate\n    reason: A deprecation cycle first.\n"
         "    by: Ann Author\n    until: 2027-01-31\n"))
@@ -239,7 +245,14 @@ def test_stale_signals_and_overrides(repo: Path, cli: Callable[..., Run]) -> Non
     assert not [p for p in early["problems"] if p["field"] == "verdict.override.until"]
 
 
+def _not_historical(repo: Path) -> None:
+    """smc-tcp-ulp's 2022 source as an ordinary claim (the file marks it historical)."""
+    smc = repo / "drivers/net/smc-tcp-ulp.yaml"
+    smc.write_text(smc.read_text().replace("    historical: true ", "    # historical "))
+
+
 def test_stale_findings_is_pure(repo: Path) -> None:
+    _not_historical(repo)
     workspace = load_workspace(repo)
     assert workspace.policy is not None
 
@@ -252,7 +265,7 @@ def test_stale_findings_is_pure(repo: Path) -> None:
     assert early == []
     boundary = stale_findings(workspace.drivers, workspace.policy, date(2025, 1, 1), nowhere)
     assert [(p.path, p.field) for p in boundary] == [
-        ("drivers/net/smc-tcp-ulp.yaml", "sources[1].date")
+        ("drivers/net/smc-tcp-ulp.yaml", "sources[2].date")
     ]
     late = stale_findings(workspace.drivers, workspace.policy, date(2030, 1, 1), nowhere)
     assert {p.path for p in late} == {d.file for d in workspace.drivers}
@@ -260,9 +273,10 @@ def test_stale_findings_is_pure(repo: Path) -> None:
 
 
 def test_stale_github_format(repo: Path, cli: Callable[..., Run]) -> None:
+    _not_historical(repo)
     result = cli("-C", str(repo), "stale", "--today", "2026-11-21", "--format", "github")
     assert result.out.startswith(
-        "::warning file=drivers/net/smc-tcp-ulp.yaml,line=78,col=11,title=sources[1].date::"
+        "::warning file=drivers/net/smc-tcp-ulp.yaml,line=78,col=11,title=sources[2].date::"
     )
 
 

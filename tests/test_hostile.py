@@ -296,7 +296,8 @@ def history_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
          "revision 'HEAD^{tree}' does not name a commit in REPO"),
         (["diff", "HEAD@{99}"], "revision 'HEAD@{99}' does not name a commit in REPO"),
         (["diff", "--merge-base", "main", "HEAD..main"],
-         "revision 'HEAD..main' does not name a commit in REPO"),
+         "'HEAD..main': diff takes two revisions, not a range: driver-policy diff HEAD main "
+         "(or --merge-base BASE HEAD for what a pull request changes)"),
         (["diff", "HEAD\n--all"], "revision 'HEAD\\n--all': not a revision"),
         (["history", "infiniband/ipoib", "--rev=nope"],
          "revision 'nope' does not name a commit in REPO"),
@@ -381,7 +382,7 @@ def test_diff_and_history_over_a_crafted_tree(
     """The commands read a crafted commit without a traceback and without following any
     link out of the repository."""
     repo, sha = crafted
-    for args in (["diff", sha, sha], ["diff", "--format", "json", sha],
+    for args in (["diff", sha, sha], ["diff", "--format", "json", sha, "HEAD"],
                  ["history", "infiniband/ipoib", f"--rev={sha}"]):
         result = cli("-C", str(repo), *args)
         assert result.code in (0, 1), result.err

@@ -198,9 +198,26 @@ def test_a_commit_changing_evidence_without_the_recorded_verdict_is_refused(
 
 
 @slow
+def test_one_finding_is_one_message_across_the_hooks(data: Path, hooks: Hooks) -> None:
+    edit(data / IPOIB, "\ndeployment: medium", "\ndeploymnet: medium")
+    done = try_commit(data, hooks, "a misspelled field")
+    assert done.returncode == 1, done.stdout
+    assert hook_states(done.stdout) == {
+        "driver-policy validate": "Failed",
+        "driver-policy verdicts": "Passed",
+        "driver-policy cards": "Failed",
+    }
+    assert done.stdout.count("deploymnet") == 1, done.stdout
+    assert done.stdout.count(": deployment: is required") == 1, done.stdout
+    assert "cards not checked while drivers/infiniband/ipoib.yaml is invalid " \
+        "(driver-policy validate says why)" in done.stdout
+
+
+@slow
 def test_a_commit_with_stale_cards_is_refused(data: Path, hooks: Hooks) -> None:
     edit(data / IPOIB, "deployment: medium", "deployment: low")
     edit(data / IPOIB, "verdict:\n  value: keep\n", "verdict:\n  value: keep-annotate\n")
+    edit(data / IPOIB, "recommendation_for: keep ", "recommendation_for: keep-annotate ")
     done = try_commit(data, hooks, "ipoib: deployment is low, not rendered")
     assert done.returncode == 1, done.stdout
     assert hook_states(done.stdout) == {
@@ -210,7 +227,8 @@ def test_a_commit_with_stale_cards_is_refused(data: Path, hooks: Hooks) -> None:
     }
     assert "cards/infiniband/ipoib.md:1:1: card is stale; run: driver-policy render\n" in (
         done.stdout)
-    assert "+++ b/cards/infiniband/ipoib.md" in done.stdout  # the diff of what would change
+    assert "+++ b/cards/infiniband/ipoib.md" not in done.stdout  # a list; --diff shows more
+    assert "(--diff shows the changes); run: driver-policy render" in done.stdout
 
 
 @slow
@@ -233,6 +251,7 @@ def test_a_consistent_change_is_accepted(data: Path, hooks: Hooks) -> None:
     seed = git(data, "rev-parse", "HEAD").strip()
     edit(data / IPOIB, "deployment: medium", "deployment: low")
     edit(data / IPOIB, "verdict:\n  value: keep\n", "verdict:\n  value: keep-annotate\n")
+    edit(data / IPOIB, "recommendation_for: keep ", "recommendation_for: keep-annotate ")
     assert driver_policy(data, "render").returncode == 0
     done = try_commit(data, hooks, "ipoib: deployment is low")
     assert done.returncode == 0, done.stdout

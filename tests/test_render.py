@@ -705,7 +705,13 @@ def test_render_writes_then_check_passes(repo: Path, cli: Callable[..., Run]) ->
 def test_render_check_fails_after_an_evidence_change(repo: Path, cli: Callable[..., Run]) -> None:
     edit_driver(repo, "infiniband/ipoib", sources__0__claim="A changed claim.")
     before = (repo / "cards/infiniband/ipoib.md").read_bytes()
-    result = cli("-C", str(repo), "render", "--check")
+    listed = cli("-C", str(repo), "render", "--check")
+    assert (listed.code, listed.out.splitlines()[0]) == (
+        1, "cards/infiniband/ipoib.md:1:1: card is stale; run: driver-policy render")
+    assert "---" not in listed.out  # a list: the diff is behind --diff
+    assert listed.err.endswith(" of the files in cards/ are not current (--diff shows the "
+                               "changes); run: driver-policy render\n")
+    result = cli("-C", str(repo), "render", "--check", "--diff")
     assert result.code == 1
     lines = result.out.splitlines()
     assert lines[0] == "cards/infiniband/ipoib.md:1:1: card is stale; run: driver-policy render"

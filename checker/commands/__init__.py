@@ -15,6 +15,7 @@ from checker.commands import (
     init,
     new,
     policy,
+    record,
     render,
     schema,
     validate,
@@ -22,5 +23,6 @@ from checker.commands import (
 )
 
 COMMAND_MODULES: list[ModuleType] = [
-    check, validate, verdicts, render, policy, diff, history, init, collect, new, schema,
+    check, validate, verdicts, record, render, policy, diff, history, init, collect, new,
+    schema,
 ]

@@ -14,6 +14,9 @@ from typing import Any
 from checker.commands.common import add_format, parse_date, repo_root
 from checker.report import FORMATS
 
+# What `check FILE... --verdicts-only` reports: the rest is `validate`'s.
+VERDICT_RULES = frozenset({"verdict", "fixture", "draft"})
+
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
@@ -36,11 +39,19 @@ def register(sub: Any) -> None:
     )
     add_format(parser, FORMATS)
     parser.add_argument(
+        "--verdicts-only",
+        action="store_true",
+        help="with PATH...: report only verdict findings (recorded against computed, "
+        "drafts, fixtures); a file that fails validation is left to `validate` (the "
+        "pre-commit hooks run both: one finding, one message)",
+    )
+    parser.add_argument(
         "--today",
         type=parse_date,
         default=None,
         metavar="YYYY-MM-DD",
-        help="the date overrides expire against (default: today's date; used for nothing else)",
+        help="the day to check as of: overrides expire against it and no evidence may be "
+        "dated after it (default: today's date, read once)",
     )
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write the result cache (.driver-policy-cache/)")
@@ -51,10 +62,10 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from checker.layout import expand
-    from checker.report import report
+    from checker.report import errors, report
 
     root = repo_root(args)
-    today = args.today or date.today()
+    today: date = args.today
     files = expand(root, args.paths) if args.paths else None
     if args.jobs is not None and args.jobs < 1:
         from checker.errors import UsageError
@@ -68,8 +79,10 @@ def run(args: argparse.Namespace) -> int:
             problems, checked, summary = result.problems, result.files, result.summary
         else:
             problems, checked, summary = gather(root, today, files)
+            if args.verdicts_only:
+                problems = [p for p in problems if p.rule in VERDICT_RULES]
     report(problems, args.format, sys.stdout, checked=checked, summary=summary)
-    return 1 if problems else 0
+    return 1 if errors(problems) else 0
 
 
 @contextlib.contextmanager
@@ -94,45 +107,30 @@ def gather(root: Any, today: date, files: list[str]) -> tuple[list[Any], int, st
     """`check FILE...`: those files and the verdicts they decide (generated files are the
     whole repository's business: a full `check` compares them)."""
     from checker.consistency import check_driver, check_fixture
-    from checker.repository import DEFAULT_POLICY, load_workspace
+    from checker.dates import future_problems
+    from checker.repository import DEFAULT_POLICY, document_locator, load_workspace
 
     # A changed default policy can change every verdict: then everything is checked.
     workspace = load_workspace(root, None if DEFAULT_POLICY in files else files)
     problems = list(workspace.problems)
-    locate = _locator(workspace)
+    locate = document_locator(workspace)
     outcomes = []
     if workspace.policy is not None:
         for driver in workspace.drivers:
             outcome, found = check_driver(driver, workspace.policy, today, locate)
             outcomes.append(outcome)
             problems += found
+            problems += future_problems(driver, today, locate)
         for fixture in workspace.fixtures:
             problems += check_fixture(fixture, workspace.policy, locate)[1]
-    counts = Counter(o.effective for o in outcomes)
+    counts = Counter(o.effective for o in outcomes if not o.driver.draft)
+    drafts = sum(1 for o in outcomes if o.driver.draft)
     overrides = sum(1 for o in outcomes if o.overridden)
     policy = workspace.policy.label if workspace.policy else "invalid policy"
     order = ("keep", "keep-annotate", "deprecate", "remove")
     summary = (
         f"{len(outcomes)} driver(s) evaluated under {policy}: "
         + ", ".join(f"{counts.get(v, 0)} {v}" for v in order)
-        + f"; {overrides} override(s); {len(workspace.fixtures)} fixture(s)"
+        + f"; {overrides} override(s); {drafts} draft(s); {len(workspace.fixtures)} fixture(s)"
     )
-    return sorted(set(problems)), workspace.files, summary
-
-
-def _locator(workspace: Any) -> Any:
-    from pathlib import Path
-
-    from checker.load import read_document
-
-    def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
-        doc = workspace.documents.get(file)
-        if doc is None:
-            doc, _ = read_document(Path(workspace.root) / file, file)
-            if doc is None:
-                return 1, 1
-            workspace.documents[file] = doc
-        position: tuple[int, int] = doc.locate(keypath)
-        return position
-
-    return locate
+    return sorted(set(problems)), len(files), summary

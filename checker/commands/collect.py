@@ -52,7 +52,16 @@ def register(subparsers: Any) -> None:
 
 
 
+def _json(payload: dict[str, Any]) -> None:
+    import json
+
+    json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
     parser.add_argument("--kernel", required=True, metavar="PATH",
                         help="a git checkout of the kernel (full history for the window)")
     parser.add_argument("--rev", default="HEAD", metavar="REV",
@@ -84,10 +93,9 @@ def _jobs(text: str) -> int:
 
 
 def _root(args: argparse.Namespace) -> Path:
-    root = Path(args.repo)
-    if not root.is_dir():
-        raise UsageError(f"-C {args.repo}: not a directory")
-    return root.resolve()
+    from checker.commands.common import repo_root
+
+    return repo_root(args)
 
 
 def _rules(args: argparse.Namespace, root: Path) -> Any:
@@ -199,7 +207,7 @@ def run_collect(args: argparse.Namespace) -> int:
         if text != doc.text:
             changed.append((doc.path, text))
     if args.dry_run:
-        for path, _ in changed:
+        for path, _ in changed if args.format == "text" else ():
             print(f"would update {path.relative_to(root).as_posix()}")
     else:
         from concurrent.futures import ThreadPoolExecutor
@@ -213,6 +221,20 @@ def run_collect(args: argparse.Namespace) -> int:
         print("collect timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()),
               file=sys.stderr)
     verb = "would change" if args.dry_run else "updated"
+    if args.format == "json":
+        _json({
+            "kernel_rev": result.sha,
+            "window": {"start": result.start.isoformat(), "end": result.end.isoformat()},
+            "dry_run": args.dry_run,
+            "drivers": len(loaded),
+            "changed": [path.relative_to(root).as_posix() for path, _ in changed],
+            "unchanged": len(loaded) - len(changed),
+            "commits_read": result.commits_read,
+            "warnings": list(result.warnings),
+            "absent": gone,
+            "problems": problems,
+        })
+        return 1 if problems else 0
     absent = f"; {len(gone)} not in the tree (present: false)" if gone else ""
     print(
         f"collect: {len(loaded)} drivers at {result.sha[:12]} (window "

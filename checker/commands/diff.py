@@ -13,11 +13,10 @@ import argparse
 import dataclasses
 import json
 import sys
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from checker.commands.common import parse_date, repo_root
+from checker.commands.common import add_today, repo_root
 from checker.errors import CheckerError, UsageError
 
 if TYPE_CHECKING:
@@ -31,13 +30,15 @@ MARKER = "driver-policy-diff"  # the Markdown's first line names it: CI updates 
 
 DIFF_EPILOG = """\
 examples:
-  driver-policy diff main                       # main -> HEAD
+  driver-policy diff main                       # main -> the working tree (uncommitted too)
+  driver-policy diff main HEAD                  # main -> the last commit
   driver-policy diff --merge-base origin/main HEAD --format markdown > comment.md
   driver-policy diff v1.0 v1.1 --format json
   driver-policy diff HEAD~1 --fail-on-change    # exit 1 when a verdict changed
 
 exit codes: 0 (whatever changed), 1 with --fail-on-change when a verdict flipped or a
-driver was added or removed, 2 for a revision that does not name a commit.
+driver was added or removed, 1 when the policy's content changed but its `version` did
+not (docs/policy.md), 2 for a revision that does not name a commit.
 """
 
 IMPACT_EPILOG = """\
@@ -53,7 +54,9 @@ def register(sub: Any) -> None:
         "diff",
         help="what a change does to verdicts, between two git revisions",
         description="Load the repository at BASE and at HEAD straight from git objects "
-        "(no checkout; the working tree is not touched) and report: drivers added and "
+        "(no checkout; the working tree is not touched), or, without HEAD, compare BASE "
+        "with the working tree (uncommitted changes included; the header says which), "
+        "and report: drivers added and "
         "removed, every verdict or confidence change with the probes that changed and "
         "what decides the verdict now, overrides added, changed, removed or expired, and "
         "the policy constants and thresholds that changed. --format markdown prints a "
@@ -63,7 +66,8 @@ def register(sub: Any) -> None:
     )
     diff.add_argument("base", metavar="BASE", help="the revision before the change")
     diff.add_argument(
-        "head", metavar="HEAD", nargs="?", default="HEAD", help="the revision after (default: HEAD)"
+        "head", metavar="HEAD", nargs="?", default=None,
+        help="the revision after (default: the working tree, uncommitted changes included)"
     )
     diff.add_argument(
         "--merge-base",
@@ -71,13 +75,7 @@ def register(sub: Any) -> None:
         help="compare HEAD with the merge base of BASE and HEAD (what a pull request changes)",
     )
     _common(diff)
-    diff.add_argument(
-        "--today",
-        type=parse_date,
-        default=None,
-        metavar="YYYY-MM-DD",
-        help="the date overrides expire against (default: today's date)",
-    )
+    add_today(diff, "overrides expire against it")
     diff.set_defaults(func=run_diff)
 
     impact = sub.add_parser(
@@ -117,27 +115,55 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def run_diff(args: argparse.Namespace) -> int:
     from checker.compare import compare
     from checker.gitsource import open_repository, resolve_revision
+    from checker.repository import load_workspace
 
+    for given in (args.base, args.head):
+        if given and ".." in given:
+            raise UsageError(
+                f"{given!r}: diff takes two revisions, not a range: driver-policy diff "
+                + " ".join(part or "HEAD" for part in given.replace("...", "..").split("..", 1))
+                + " (or --merge-base BASE HEAD for what a pull request changes)"
+            )
     root = repo_root(args)
     opened = open_repository(root)
-    head = resolve_revision(opened.repo, args.head)
+    head_rev = args.head or "HEAD"
+    head = resolve_revision(opened.repo, head_rev)
     base = resolve_revision(opened.repo, args.base)
     base_label = _label(args.base, base)
     if args.merge_base:
         bases = opened.repo.merge_base(base, head)
         if not bases:
-            raise UsageError(f"{args.base} and {args.head} have no common ancestor")
+            raise UsageError(f"{args.base} and {head_rev} have no common ancestor")
         base = bases[0].hexsha
-        base_label = f"merge base of {args.base} and {args.head} ({base[:12]})"
-    comparison = compare(
-        opened.workspace(base),
-        opened.workspace(head),
-        base_label=base_label,
-        head_label=_label(args.head, head),
-        today=args.today or date.today(),
-    )
+        base_label = f"merge base of {args.base} and {head_rev} ({base[:12]})"
+    before = opened.workspace(base)
+    if args.head is None:
+        after = load_workspace(root)
+        head_label = "working tree (uncommitted changes included)"
+    else:
+        after = opened.workspace(head)
+        head_label = _label(args.head, head)
+    comparison = compare(before, after, base_label=base_label, head_label=head_label,
+                         today=args.today)
     emit(comparison, args.format, sys.stdout, root, mode="diff")
+    unbumped = version_problem(before.policy, after.policy)
+    if unbumped:
+        print(f"driver-policy diff: {unbumped}", file=sys.stderr)
+        return 1
     return 1 if args.fail_on_change and comparison.verdicts_changed else 0
+
+
+def version_problem(before: Any, after: Any) -> str | None:
+    """A policy whose content changed must change its version (docs/policy.md)."""
+    if before is None or after is None or before.digest == after.digest:
+        return None
+    if after.version > before.version or before.name != after.name:
+        return None
+    return (
+        f"{after.file}: the policy's content changed ({before.digest} -> {after.digest}) "
+        f"but its version is still {after.version}; set version: {before.version + 1} "
+        "(docs/policy.md says when)"
+    )
 
 
 def run_impact(args: argparse.Namespace) -> int:

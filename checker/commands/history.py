@@ -340,11 +340,13 @@ def stale_findings(
 
     for driver in drivers:
         for index, source in enumerate(driver.sources):
+            if source.historical:
+                continue  # an event stays true however old it is (docs/evidence.md)
             if source.date is not None and source.date.last_day() < source_cutoff:
                 finding(
                     driver,
                     ("sources", index, "date"),
-                    f"sources[{index}].date",
+                    f"sources[{index + 1}].date",
                     f"{driver.id}: source {index + 1} ({source.domain}) is dated {source.date}, "
                     f"more than {source_limit} months before {today} (stale.source_months); "
                     "check that its claim still holds and update the claim and its date",
@@ -384,7 +386,7 @@ def run_stale(args: argparse.Namespace) -> int:
         doc = workspace.documents.get(file)
         return doc.locate(keypath) if doc is not None else (1, 1)
 
-    today = args.today or date.today()
+    today: date = args.today
     findings = stale_findings(workspace.drivers, workspace.policy, today, locate)
     summary = (
         f"{len(workspace.drivers)} driver(s) checked on {today} against stale.source_months="

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from checker.commands.collect import _common, _need_git, _root, policy_mapping
+from checker.commands.collect import _common, _json, _need_git, _root, policy_mapping
 from checker.errors import CheckerError, UsageError
 
 NEW_EPILOG = """\
@@ -200,6 +200,16 @@ def run_new(args: argparse.Namespace) -> int:
     found_in = time.monotonic() - clock
     renamed = [u for u in units if u.renamed_from]
 
+    if args.dry_run and args.format == "json":
+        _json({
+            "dry_run": True,
+            "units": [{"id": u.id, "path": u.path, "kconfig": list(u.kconfig), "name": u.name,
+                       "name_from": u.name_from, "renamed_from": u.renamed_from}
+                      for u in units],
+            "skipped": [{"path": k.path, "reason": k.reason, "detail": k.detail}
+                        for k in skipped],
+        })
+        return 0
     if args.dry_run:
         for unit in units:
             kconfig = ",".join(unit.kconfig) or "-"
@@ -248,6 +258,7 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     drivers_dir = root / "drivers"
     problems = []
     written = 0
+    files: list[dict[str, Any]] = []
     for unit in units:
         target = drivers_dir / f"{unit.id}.yaml"
         shown = target.relative_to(root).as_posix()
@@ -264,7 +275,16 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
                              result.maintainers_status.get(unit.id, "unknown"))
         write_if_changed(target, text)
         written += 1
+        files.append({"id": unit.id, "file": shown, "status": "draft",
+                      "files": result.signals[unit.id]["files"],
+                      "commits": result.signals[unit.id]["commits"]})
     elapsed = time.monotonic() - started
+    if args.format == "json":
+        _json({"dry_run": False, "kernel_rev": revision.sha, "written": files,
+               "skipped": [{"path": k.path, "reason": k.reason, "detail": k.detail}
+                           for k in skipped],
+               "problems": problems})
+        return 1 if problems else 0
     if len(units) == 1 and not problems:
         unit = units[0]
         signals = result.signals[unit.id]
@@ -296,8 +316,10 @@ def scaffold_text(unit: Any, sha: str, signals: dict[str, Any], kconfig: Any,
     return f"""\
 # Scaffolded by `driver-policy new` from {unit.path} at kernel {sha[:12]}.
 # Fields left `unknown` or TODO are for a person to fill from evidence (docs/evidence.md).
-# No verdict yet: `driver-policy check` says what the policy computes.
+# A draft publishes no verdict: `driver-policy check` lists what is left to finish
+# (TODO text, sources, `# guessed` fields, the verdict); then remove `status: draft`.
 schema: 1
+status: draft
 name: {scalar(unit.name)}{comment}
 subsystem: {scalar(subsystem)}
 category: {guess_category(unit.path)}   # guessed from the path; check it

@@ -12,7 +12,19 @@ from checker.errors import UsageError
 
 
 def register(sub: Any) -> None:
-    parser = sub.add_parser("policy", help="work with the policy itself (policy test)")
+    parser = sub.add_parser(
+        "policy",
+        help="work with the policy itself (policy test)",
+        description="Commands about the policy in policies/default.yaml rather than the "
+        "drivers: `policy test` runs its fixtures. To see what a policy change would do to "
+        "verdicts, use `driver-policy impact --policy CANDIDATE.yaml`; docs/policy.md says "
+        "when to bump the policy's `version`.",
+        epilog="examples:\n"
+        "  driver-policy policy test                          # the fixtures in policies/tests/\n"
+        "  driver-policy policy test --policy candidate.yaml  # a candidate, before adopting it\n"
+        "  driver-policy impact --policy candidate.yaml       # the verdicts it would flip",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     inner = parser.add_subparsers(dest="policy_command", metavar="ACTION")
     test = inner.add_parser(
         "test",
@@ -31,6 +43,8 @@ def register(sub: Any) -> None:
         default=None,
         help="a candidate policy file (default: policies/default.yaml)",
     )
+    test.add_argument("--format", choices=("text", "json"), default="text",
+                      help="output format (default: text)")
     test.set_defaults(func=run_test)
     parser.set_defaults(func=lambda args: _missing_action(parser))
 
@@ -41,6 +55,23 @@ def _missing_action(parser: argparse.ArgumentParser) -> int:
 
 
 def run_test(args: argparse.Namespace) -> int:
+
+    import contextlib
+    import io
+    import json
+
+    buffer = io.StringIO()
+    results: list[dict[str, Any]] = []
+    with contextlib.redirect_stdout(buffer if args.format == "json" else sys.stdout):
+        code = _run_test(args, results)
+    if args.format == "json":
+        json.dump({"ok": code == 0, "fixtures": results, "report": buffer.getvalue()},
+                  sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    return code
+
+
+def _run_test(args: argparse.Namespace, results: list[dict[str, Any]]) -> int:
     from checker.consistency import check_fixture
     from checker.layout import relative
     from checker.policy import Policy, load_policy
@@ -84,6 +115,9 @@ def run_test(args: argparse.Namespace) -> int:
             decided[verdict.rule] += 1
         reached[verdict.score_verdict] += 1
         status = "FAIL" if found else "ok"
+        results.append({"file": fixture.file, "ok": not found, "computed": verdict.value,
+                        "expected": fixture.expect_verdict, "score": verdict.score,
+                        "rule": verdict.rule, "problems": [str(p) for p in found]})
         failures += bool(found)
         print(
             f"{status:<4} {fixture.file}: {verdict.value} (score {verdict.score:g}, {verdict.rule})"

@@ -21,11 +21,13 @@ def register(sub: Any) -> None:
         "(cards/<subsystem>/<name>.svg), and the index cards/README.md, from the driver "
         "files, the default policy and the templates in templates/. Cards of drivers "
         "that no longer exist are removed. Output is deterministic and writes are atomic. "
-        "With --check nothing is written: each stale, missing or orphaned file is listed "
-        "(stale ones with a unified diff) and the exit code is 1. `driver-policy check` "
-        "runs the same check. See docs/cards.md.",
+        "With --check nothing is written: each stale, missing or orphaned file is listed, "
+        "one line each (--diff adds a unified diff of each stale file), and the exit code "
+        "is 1. `driver-policy check` runs the same check. See docs/cards.md.",
         epilog="examples:\n  driver-policy render            # after changing evidence or "
-        "templates\n  driver-policy render --check    # in CI: fail if cards/ is not current",
+        "templates\n  driver-policy render --check    # in CI: fail if cards/ is not current\n"
+        "  driver-policy render --check --diff   # and show what would change\n"
+        "  driver-policy render --check --format json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -33,10 +35,14 @@ def register(sub: Any) -> None:
         action="store_true",
         help="write nothing; exit 1 listing every card that is not current",
     )
+    parser.add_argument("--diff", action="store_true",
+                        help="with --check: print a unified diff of each stale file")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
     parser.set_defaults(func=run)
 
 
-def planned(root: Path) -> dict[str, bytes]:
+def planned(root: Path, *, checking: bool = False) -> dict[str, bytes]:
     """What cards/ should hold; refuses while the policy or a driver file is invalid."""
     from checker.consistency import check_driver
     from checker.render import TEMPLATES_DIR, inputs_of, plan, unrenderable
@@ -49,9 +55,15 @@ def planned(root: Path) -> dict[str, bytes]:
     lost = unrenderable(root, workspace.drivers)
     if lost:
         files = {
-            "drivers/" + path.removeprefix("cards/").removesuffix(".md") + ".yaml" for path in lost
+            "drivers/" + path.removeprefix("cards/").rsplit(".", 1)[0] + ".yaml" for path in lost
         }
         bad = [str(p) for p in workspace.problems if p.path in files]
+        if checking:  # the problems are `validate`'s to report (one finding, one message)
+            raise CheckerError(
+                "cards not checked while " + ", ".join(sorted(files)) + " "
+                + ("is" if len(files) == 1 else "are")
+                + " invalid (driver-policy validate says why)"
+            )
         raise CheckerError(
             "cannot render cards while driver files are invalid (their cards "
             "would be removed); fix these first:\n" + "\n".join(bad)
@@ -65,7 +77,10 @@ def planned(root: Path) -> dict[str, bytes]:
         documents[DEFAULT_POLICY].text.encode(),
         {d.file: documents[d.file].text.encode() for d in workspace.drivers},
     )
-    return plan(root / TEMPLATES_DIR, outcomes, workspace.policy, inputs)
+    from checker.progress import Progress
+
+    with Progress("render", unit="card", total=len(outcomes)) as progress:
+        return plan(root / TEMPLATES_DIR, outcomes, workspace.policy, inputs, progress)
 
 
 def _nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
@@ -73,28 +88,49 @@ def _nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
 
 
 def run(args: argparse.Namespace) -> int:
+    import json
+
+    from checker.output import quiet
     from checker.render import compare, write
 
     root = repo_root(args)
-    files = planned(root)
+    files = planned(root, checking=args.check)
     differences = compare(root, files)
+    if args.format == "json":
+        payload = {
+            "check": args.check,
+            "files": len(files),
+            "differences": [
+                {"path": d.path, "kind": d.kind, "state": d.state,
+                 **({"diff": d.diff} if args.diff and d.diff else {})}
+                for d in differences
+            ],
+        }
+        if not args.check:
+            write(root, differences, files)
+        json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 1 if args.check and differences else 0
     if args.check:
         for difference in differences:
             print(difference)
-            if difference.diff:
+            if args.diff and difference.diff:
                 sys.stdout.write(difference.diff)
         if differences:
+            hint = "" if args.diff else " (--diff shows the changes)"
             print(
-                f"{len(differences)} of the files in cards/ are not current; "
+                f"{len(differences)} of the files in cards/ are not current{hint}; "
                 "run: driver-policy render",
                 file=sys.stderr,
             )
             return 1
-        print(f"ok: cards/ is current ({len(files)} files)")
+        if not quiet():
+            print(f"ok: cards/ is current ({len(files)} files)")
         return 0
     write(root, differences, files)
     for difference in differences:
         verb = "removed" if difference.state == "orphaned" else "wrote"
         print(f"{verb} {difference.path}")
-    print(f"cards/ is current ({len(files)} files, {len(differences)} changed)")
+    if not quiet():
+        print(f"cards/ is current ({len(files)} files, {len(differences)} changed)")
     return 0

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from checker.commands.common import add_format, repo_root
+from checker.commands.common import add_format, add_today, repo_root
 
 
 def register(sub: Any) -> None:
@@ -27,16 +27,22 @@ def register(sub: Any) -> None:
         help="files or directories (default: every file under drivers/ and policies/)",
     )
     add_format(parser)
+    add_today(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from checker.dates import future_problems
     from checker.layout import expand
     from checker.report import report
-    from checker.repository import load_workspace
+    from checker.repository import document_locator, load_workspace
 
     root = repo_root(args)
     files = expand(root, args.paths) if args.paths else None
     workspace = load_workspace(root, files)
-    report(workspace.problems, args.format, sys.stdout, checked=workspace.files)
-    return 1 if workspace.problems else 0
+    problems = list(workspace.problems)
+    for driver in workspace.drivers:
+        problems += future_problems(driver, args.today, document_locator(workspace))
+    report(problems, args.format, sys.stdout,
+           checked=len(files) if files is not None else workspace.files)
+    return 1 if problems else 0

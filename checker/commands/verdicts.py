@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from checker.commands.common import repo_root
-from checker.errors import CheckerError, UsageError
+from checker.errors import CheckerError
 
 
 def register(sub: Any) -> None:
@@ -33,10 +33,13 @@ def register(sub: Any) -> None:
         description="Show how the policy reaches one driver's verdict: every probe's value, "
         "contribution and reason, the score against the thresholds, the hard rules that "
         "held, and how the confidence was computed.",
-        epilog="example:\n  driver-policy explain infiniband/ipoib",
+        epilog="examples:\n  driver-policy explain infiniband/ipoib\n"
+        "  driver-policy explain drivers/net/smc-tcp-ulp.yaml --format json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     explain.add_argument("id", metavar="ID", help="driver id <subsystem>/<name>, or its file path")
+    explain.add_argument("--format", choices=("text", "json"), default="text",
+                         help="output format (default: text)")
     explain.set_defaults(func=run_explain)
 
 
@@ -63,6 +66,7 @@ def rows(workspace: Any) -> list[dict[str, Any]]:
                 "path": driver.path,
                 "file": driver.file,
                 "recorded": recorded.value if recorded else None,
+                "draft": driver.draft,
                 "computed": verdict.value,
                 "override": recorded.override.verdict if recorded and recorded.override else None,
                 "score": verdict.score,
@@ -84,9 +88,10 @@ def run_verdicts(args: argparse.Namespace) -> int:
         width = max([len(r["id"]) for r in table] + [2])
         print(f"{'ID':<{width}}  {'RECORDED':<13}  {'COMPUTED':<13}  {'SCORE':>5}  CONF  RULE")
         for r in table:
-            mark = " " if r["recorded"] in (r["computed"], r["override"]) else "!"
+            mark = " " if r["draft"] or r["recorded"] in (r["computed"], r["override"]) else "!"
+            shown = "(draft)" if r["draft"] else r["recorded"] or "-"
             print(
-                f"{r['id']:<{width}}  {r['recorded'] or '-':<13} {mark}{r['computed']:<13}  "
+                f"{r['id']:<{width}}  {shown:<13} {mark}{r['computed']:<13}  "
                 f"{r['score']:>5g}  {r['confidence']:.2f}  {r['rule']}"
             )
     problems = [p for p in workspace.problems if p.path.startswith("drivers/")]
@@ -96,27 +101,27 @@ def run_verdicts(args: argparse.Namespace) -> int:
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    from checker.commands.common import find_drivers
     from checker.evaluate import evaluate
 
     workspace = _workspace(args)
-    wanted = args.id.removeprefix("drivers/").removesuffix(".yaml")
-    matches = [d for d in workspace.drivers if d.id == wanted]
-    if not matches:
-        invalid = [str(p) for p in workspace.problems if p.path == f"drivers/{wanted}.yaml"]
-        if invalid:
-            raise CheckerError(
-                f"{wanted} is invalid and cannot be evaluated:\n" + "\n".join(invalid)
-            )
-        known = ", ".join(d.id for d in workspace.drivers[:8])
-        raise UsageError(f"no driver {args.id!r} (ids look like {known or 'subsystem/name'})")
-    driver, policy = matches[0], workspace.policy
+    driver = find_drivers(workspace, [args.id])[0]
+    policy = workspace.policy
     verdict = evaluate(driver, policy)
+    recorded = driver.verdict.value if driver.verdict else None
+    if args.format == "json":
+        json.dump(_explain_json(driver, policy, verdict), sys.stdout, indent=2,
+                  ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
     print(f"{driver.id}: {driver.name}  ({driver.file}, policy {policy.label})")
+    if driver.draft:
+        print("draft: no verdict published; to finish: "
+              + ("; ".join(driver.unfinished) or "nothing (remove `status: draft`)"))
     print(f"evidence date (as of): {driver.evidence_date()}")
-    recorded = driver.verdict.value if driver.verdict else "(none)"
     print(
-        f"recorded: {recorded}   computed: {verdict.value}   score: {verdict.score:g}   "
-        f"confidence: {verdict.confidence:.2f}   decided by: {verdict.rule}\n"
+        f"recorded: {recorded or '(none)'}   computed: {verdict.value}   score: "
+        f"{verdict.score:g}   confidence: {verdict.confidence:.2f}   decided by: {verdict.rule}\n"
     )
     print("probes:")
     width = max(len(f.probe) for f in verdict.findings)
@@ -143,3 +148,38 @@ def run_explain(args: argparse.Namespace) -> int:
     for reason in verdict.reasons:
         print(f"  - {reason}")
     return 0
+
+
+def _explain_json(driver: Any, policy: Any, verdict: Any) -> dict[str, Any]:
+    evidence_date = driver.evidence_date()
+    return {
+        "id": driver.id,
+        "name": driver.name,
+        "file": driver.file,
+        "policy": {"name": policy.name, "version": policy.version, "digest": policy.digest},
+        "draft": driver.draft,
+        "unfinished": list(driver.unfinished),
+        "evidence_date": evidence_date.isoformat() if evidence_date else None,
+        "recorded": driver.verdict.value if driver.verdict else None,
+        "computed": verdict.value,
+        "score": verdict.score,
+        "score_verdict": verdict.score_verdict,
+        "confidence": verdict.confidence,
+        "rule": verdict.rule,
+        "probes": [
+            {"probe": f.probe, "value": f.value if f.known else None, "known": f.known,
+             "points": f.contribution, "reason": f.reason}
+            for f in verdict.findings
+        ],
+        "thresholds": dict(policy.thresholds),
+        "rules": [
+            {"id": r.id, "effect": r.effect, "target": r.target,
+             "held": r.id in verdict.rules_held}
+            for r in policy.rules
+        ],
+        "confidence_parts": [
+            {"part": part, "value": value, "weight": weight}
+            for part, value, weight in verdict.confidence_parts
+        ],
+        "reasons": list(verdict.reasons),
+    }

@@ -47,14 +47,19 @@ def user_reports(driver: Driver, config: Mapping[str, Any], as_of: date) -> Find
     recent = [
         r for r in driver.users_reported if months_between(r.date.first_day(), as_of) <= within
     ]
-    count = len(recent)
+    # Two reports by one reporter are one user: counted by distinct reporter, compared
+    # without case or surrounding space, in the order first reported.
+    reporters: dict[str, str] = {}
+    for report in recent:
+        reporters.setdefault(" ".join(report.who.split()).casefold(), report.who)
+    count = len(reporters)
     if not count:  # absence of a report is not evidence of absence: counts as unknown
         reason = f"no credible user report from the last {within} months cited"
         return Finding("user_reports", 0, 0.0, reason, known=False)
-    who = "; ".join(r.who for r in recent[:2])
+    who = "; ".join(list(reporters.values())[:2])
     return Finding(
         "user_reports",
         count,
         float(config["points"]),
-        f"{count} credible current user report(s) ({who})",
+        f"credible current reports from {count} user(s) ({who})",
     )

@@ -61,9 +61,9 @@ def upstream_removal(driver: Driver, config: Mapping[str, Any], as_of: date) -> 
 
 def broken(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """Does the Kconfig entry depend on BROKEN, so nobody can build it?"""
-    signals = driver.signals
-    if signals is None or signals.depends_on_broken is None:
+    depends = driver.depends_on_broken()
+    if depends is None:
         return unknown("broken", "whether it depends on BROKEN is unknown")
-    if signals.depends_on_broken:
+    if depends:
         return Finding("broken", True, float(config["points"]), "Kconfig depends on BROKEN")
     return Finding("broken", False, 0.0, "Kconfig does not depend on BROKEN")

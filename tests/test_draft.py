@@ -1,0 +1,62 @@
+"""Drafts: unfinished driver files are listed by `check`, marked on their card and in the
+index, and publish no verdict; a finished file may not keep unfinished parts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Run
+
+SIW = "drivers/infiniband/siw.yaml"
+
+
+def _make_draft(repo: Path, *, finished: bool = False) -> None:
+    text = (repo / SIW).read_text()
+    text = text.replace("schema: 1\n", "schema: 1\nstatus: draft\n", 1)
+    if not finished:
+        text = text.replace("summary: >-\n", "summary: >-\n  TODO: say more.\n", 1)
+    (repo / SIW).write_text(text)
+
+
+def test_draft_is_listed_by_check_and_marked_on_its_card_and_the_index(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    _make_draft(repo)
+    assert cli("-C", str(repo), "render").code == 0
+    result = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    assert result.code == 0, result.out
+    assert result.out.splitlines()[0] == (
+        f"{SIW}:3:9: status: infiniband/siw: draft, no verdict published (the policy "
+        "computes keep); to finish: summary: TODO"
+    )
+    assert result.out.splitlines()[1] == "ok: 35 file(s) checked, no problems; 1 note(s)"
+    assert "1 draft(s)" in result.out
+    card = (repo / "cards/infiniband/siw.md").read_text()
+    assert "> **Draft: no verdict is published.** This driver file is unfinished " \
+        "(`status: draft`); still to do: summary: TODO." in card
+    assert "## Draft verdict: keep (" in card
+    assert "## Verdict:" not in card
+    index = (repo / "cards/README.md").read_text()
+    assert "1 driver file(s) have no recorded verdict yet" in index
+    assert "| *draft* (computed keep) |" in (repo / "cards/infiniband/README.md").read_text()
+
+
+def test_finished_draft_says_to_remove_the_marker(repo: Path, cli: Callable[..., Run]) -> None:
+    _make_draft(repo, finished=True)
+    result = cli("-C", str(repo), "check", SIW, "--today", "2026-11-21")
+    assert result.code == 0
+    assert result.out.splitlines()[0].endswith(
+        "nothing left to finish: remove `status: draft` to publish it"
+    )
+
+
+def test_error_draft_marker_removed_with_todo_left(repo: Path, cli: Callable[..., Run]) -> None:
+    _make_draft(repo)
+    text = (repo / SIW).read_text().replace("status: draft\n", "")
+    (repo / SIW).write_text(text)
+    result = cli("-C", str(repo), "check", SIW, "--today", "2026-11-21")
+    assert result.code == 1
+    assert result.out.splitlines()[0] == (
+        f"{SIW}:17:10: summary: holds TODO text; finish it, or mark the file `status: draft`"
+    )

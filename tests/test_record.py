@@ -1,0 +1,96 @@
+"""`driver-policy record`: computed verdicts into files; recommendations marked for review."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Run
+
+ISER = "drivers/infiniband/iser.yaml"
+
+
+def _flip_iser(repo: Path) -> str:
+    """Evidence that makes iser compute keep (it records keep-annotate)."""
+    text = (repo / ISER).read_text()
+    (repo / ISER).write_text(text.replace("\ndeployment: low\n", "\ndeployment: high\n"))
+    return (repo / ISER).read_text()
+
+
+def test_record_flip_marks_the_recommendation_and_check_fails_until_reviewed(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    before = _flip_iser(repo)
+    result = cli("-C", str(repo), "record", "infiniband/iser")
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[0] == (
+        "recorded infiniband/iser: keep-annotate -> keep (confidence 0.84 -> 0.64); the "
+        "recommendation was written for keep-annotate: review it, then set "
+        "verdict.recommendation_for: keep"
+    )
+    after = (repo / ISER).read_text()
+    changed = [line for line in difflib.unified_diff(before.splitlines(), after.splitlines(),
+                                                      lineterm="", n=0)
+               if line[:1] in "+-" and not line.startswith(("+++", "---"))]
+    assert changed == ["-  value: keep-annotate", "-  confidence: 0.84",
+                       "+  value: keep", "+  confidence: 0.64"]
+    assert cli("-C", str(repo), "render").code == 0
+    check = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    assert check.code == 1
+    assert check.out.splitlines()[0] == (
+        f"{ISER}:159:23: verdict.recommendation_for: infiniband/iser: the recommendation was "
+        "written for keep-annotate but the recorded verdict is now keep; review the "
+        "recommendation (and notes), then set recommendation_for: keep"
+    )
+    card = (repo / "cards/infiniband/iser.md").read_text()
+    assert "> **⚠ Awaiting review.** This recommendation was written for **keep-annotate**; " \
+        "the recorded verdict is now **keep**." in card
+    # reviewed: the person says so by naming the verdict the prose is now written for
+    (repo / ISER).write_text(after.replace("recommendation_for: keep-annotate",
+                                           "recommendation_for: keep"))
+    assert cli("-C", str(repo), "render").code == 0
+    assert cli("-C", str(repo), "check", "--today", "2026-11-21").code == 0
+
+
+def test_record_all_dry_run_json_writes_nothing(repo: Path, cli: Callable[..., Run]) -> None:
+    _flip_iser(repo)
+    snapshot = {p: p.read_bytes() for p in (repo / "drivers").rglob("*.yaml")}
+    result = cli("-C", str(repo), "record", "--all", "--dry-run", "--format", "json")
+    assert result.code == 0
+    payload = json.loads(result.out)
+    assert payload["dry_run"] is True
+    iser = next(d for d in payload["drivers"] if d["id"] == "infiniband/iser")
+    assert iser == {
+        "id": "infiniband/iser", "file": ISER, "before": "keep-annotate", "after": "keep",
+        "confidence_before": 0.84, "confidence_after": 0.64, "changed": True,
+        "needs_review": True,
+    }
+    assert {p: p.read_bytes() for p in (repo / "drivers").rglob("*.yaml")} == snapshot
+
+
+def test_record_without_a_verdict_adds_one_to_write(repo: Path, cli: Callable[..., Run]) -> None:
+    text = (repo / ISER).read_text()
+    (repo / ISER).write_text(text[: text.index("\nverdict:\n") + 1])
+    assert cli("-C", str(repo), "record", ISER).code == 0
+    written = (repo / ISER).read_text()
+    assert written.endswith(
+        "verdict:\n  value: keep-annotate\n  confidence: 0.74\n  recommendation: >-\n"
+        "    TODO: why keep-annotate, in words a maintainer can act on (see "
+        "docs/evidence.md)\n  recommendation_for: keep-annotate\n"
+    )
+    check = cli("-C", str(repo), "check", ISER, "--today", "2026-11-21")
+    assert check.code == 1
+    assert "verdict.recommendation: holds TODO text" in check.out
+
+
+def test_error_record_usage(repo: Path, cli: Callable[..., Run]) -> None:
+    neither = cli("-C", str(repo), "record")
+    assert neither.code == 2
+    assert neither.err == "driver-policy record: usage error: name driver ids, or give --all " \
+        "(not both)\n"
+    typo = cli("-C", str(repo), "record", "infiniband/isr")
+    assert typo.code == 2
+    assert typo.err.startswith("driver-policy record: usage error: no driver "
+                               "'infiniband/isr'; did you mean infiniband/iser")
