@@ -178,7 +178,9 @@ def test_bare_repository_and_worktree_as_kernel(kbuild: tuple[Path, str], tmp_pa
     git(tmp_path, "clone", "-q", "--bare", str(kbuild[0]), str(bare))
     (bare / "config").unlink()  # a mirror as some tools make it: gitpython guesses wrong
     make_policy_repo(tmp_path / "policy")
-    for kernel in (bare, kbuild[0]):
+    worktree = tmp_path / "worktree"
+    git(kbuild[0], "worktree", "add", "-q", "--detach", str(worktree), kbuild[1])
+    for kernel in (bare, worktree, kbuild[0]):
         run = cli("-C", str(tmp_path / "policy"), "new", "--kernel", str(kernel),
                   "--dry-run", "drivers/net/mux.c")
         assert run.code == 0, run.err

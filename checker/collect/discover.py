@@ -290,7 +290,9 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     for candidate in candidates:
         for path in candidate.files:
             blob_entry = by_path.get(path)
-            if blob_entry is not None and blob_entry.mode != "120000" and rules.is_source(path):
+            # headers are not read: entry points and descriptions are in the code
+            if blob_entry is not None and blob_entry.mode != "120000" \
+                    and rules.is_source(path) and not path.endswith(".h"):
                 sources[blob_entry.sha].append(path)
     has_entry: set[str] = set()
     found_name: dict[str, str] = {}

@@ -232,7 +232,7 @@ def _summary(written: int, skipped: list[Any], renamed: list[Any], would: bool) 
 def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[Any],
               skipped: list[Any], renamed: list[Any], rules: Any) -> int:
     from checker.collect.run import DriverPaths, collect
-    from checker.collect.write import write_if_changed
+    from checker.fsutil import write_atomic
     from checker.progress import Progress
 
     started = time.monotonic()
@@ -262,7 +262,7 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
         text = scaffold_text(unit, revision.sha, result.signals[unit.id],
                              result.kconfig.get(unit.id) or unit.kconfig,
                              result.maintainers_status.get(unit.id, "unknown"))
-        write_if_changed(target, text)
+        write_atomic(target, text.encode("utf-8"))
         written += 1
     elapsed = time.monotonic() - started
     if len(units) == 1 and not problems:
