@@ -251,11 +251,13 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     for unit in units:
         target = drivers_dir / f"{unit.id}.yaml"
         shown = target.relative_to(root).as_posix()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.parent.resolve().is_relative_to(root) or target.is_symlink():
+        parent = target.parent
+        if parent.is_symlink() or target.is_symlink() or (
+                parent.exists() and not parent.resolve().is_relative_to(root)):
             problems.append(f"{shown}: a link leaves the repository; refusing to write "
                             "through it")
             continue
+        parent.mkdir(parents=True, exist_ok=True)
         if target.exists():  # appeared while collecting
             problems.append(f"{shown} already exists; refusing to overwrite it")
             continue
