@@ -67,6 +67,13 @@ def test_units_of_a_kbuild_tree(kernel: tuple[Path, str]) -> None:
                                "no entry point in its sources")]
 
 
+def test_a_unit_directory_given_to_discover_is_one_unit(kernel: tuple[Path, str]) -> None:
+    units, skipped = run(kernel, ["drivers/net/acme/a"])
+    assert [(u.id, u.include, u.kconfig, u.granularity) for u in units] == [
+        ("net/a", ("drivers/net/acme/a/",), ("ACME_A",), "directory")]
+    assert skipped == []
+
+
 def test_fallback_without_makefile(kernel: tuple[Path, str]) -> None:
     units, skipped = run(kernel, ["drivers/misc"])
     assert [(u.id, u.include, u.granularity) for u in units] == [

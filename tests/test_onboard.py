@@ -180,7 +180,9 @@ def test_bare_repository_and_worktree_as_kernel(kbuild: tuple[Path, str], tmp_pa
     git(tmp_path, "clone", "-q", "--bare", str(kbuild[0]), str(bare))
     (bare / "config").unlink()  # a mirror as some tools make it: gitpython guesses wrong
     make_policy_repo(tmp_path / "policy")
-    for kernel in (bare, kbuild[0]):
+    worktree = tmp_path / "worktree"
+    git(kbuild[0], "worktree", "add", "-q", "--detach", str(worktree), kbuild[1])
+    for kernel in (bare, worktree, kbuild[0]):
         run = cli("-C", str(tmp_path / "policy"), "new", "--kernel", str(kernel),
                   "--dry-run", "drivers/net/mux.c")
         assert run.code == 0, run.err
@@ -189,3 +191,18 @@ def test_bare_repository_and_worktree_as_kernel(kbuild: tuple[Path, str], tmp_pa
                 "drivers/net/mux.c")
     assert wrong.err.startswith(f"driver-policy new: --rev v9: does not name a commit in "
                                 f"{bare} (git: fatal: ")
+
+
+def test_error_discover_does_not_write_through_a_linked_subsystem(
+        kbuild: tuple[Path, str], tmp_path: Path, cli: Callable[..., Any]) -> None:
+    root = tmp_path / "p"
+    assert cli("init", str(root)).code == 0
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / "drivers" / "net").symlink_to(outside)
+    run = cli("-C", str(root), "new", "--kernel", str(kbuild[0]), "--discover", "drivers/net")
+    assert run.code == 1
+    assert run.err.splitlines()[0] == ("driver-policy new: drivers/net/8390-ne.yaml: a link "
+                                       "leaves the repository; refusing to write through it")
+    assert len(run.err.splitlines()) == 6
+    assert list(outside.iterdir()) == []

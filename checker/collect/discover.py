@@ -272,7 +272,7 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     for path in asked:
         finder.explicit(path)
     for root in sorted(set(roots)):
-        finder.walk(root)
+        finder.root(root)
     candidates, skipped = finder.candidates, finder.skipped
     owner: dict[str, str] = {}
     for candidate in candidates:
@@ -290,7 +290,9 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     for candidate in candidates:
         for path in candidate.files:
             blob_entry = by_path.get(path)
-            if blob_entry is not None and blob_entry.mode != "120000" and rules.is_source(path):
+            # headers are not read: entry points and descriptions are in the code
+            if blob_entry is not None and blob_entry.mode != "120000" \
+                    and rules.is_source(path) and not path.endswith(".h"):
                 sources[blob_entry.sha].append(path)
     has_entry: set[str] = set()
     found_name: dict[str, str] = {}
@@ -398,6 +400,17 @@ class _Finder:
             name = _name(path).rsplit(".", 1)[0] if "." in _name(path) else _name(path)
             self.add(path, [path], sorted(symbols), "files", name, [path])
         self.candidates[-1].explicit = True
+
+    def root(self, directory: str) -> None:
+        """A directory given to --discover: one unit when its parent's Makefile would
+        make it one (every gate in it names the same symbol), else walked."""
+        makefile = self.makefiles.get(directory)
+        symbols = {s for gate in makefile.gates.values() for s in gate} if makefile else set()
+        if makefile is not None and len(symbols) == 1 and not makefile.always \
+                and self.single_symbol(directory, next(iter(symbols))):
+            self.add_dir(directory, sorted(symbols))
+        else:
+            self.walk(directory)
 
     def walk(self, directory: str) -> None:
         if self.marked(directory):

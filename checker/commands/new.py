@@ -242,7 +242,7 @@ def _summary(written: int, skipped: list[Any], renamed: list[Any], would: bool) 
 def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[Any],
               skipped: list[Any], renamed: list[Any], rules: Any) -> int:
     from checker.collect.run import DriverPaths, collect
-    from checker.collect.write import write_if_changed
+    from checker.fsutil import write_atomic
     from checker.progress import Progress
 
     started = time.monotonic()
@@ -262,18 +262,20 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     for unit in units:
         target = drivers_dir / f"{unit.id}.yaml"
         shown = target.relative_to(root).as_posix()
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if not target.parent.resolve().is_relative_to(root) or target.is_symlink():
+        parent = target.parent
+        if parent.is_symlink() or target.is_symlink() or (
+                parent.exists() and not parent.resolve().is_relative_to(root)):
             problems.append(f"{shown}: a link leaves the repository; refusing to write "
                             "through it")
             continue
+        parent.mkdir(parents=True, exist_ok=True)
         if target.exists():  # appeared while collecting
             problems.append(f"{shown} already exists; refusing to overwrite it")
             continue
         text = scaffold_text(unit, revision.sha, result.signals[unit.id],
                              result.kconfig.get(unit.id) or unit.kconfig,
                              result.maintainers_status.get(unit.id, "unknown"))
-        write_if_changed(target, text)
+        write_atomic(target, text.encode("utf-8"))
         written += 1
         files.append({"id": unit.id, "file": shown, "status": "draft",
                       "files": result.signals[unit.id]["files"],

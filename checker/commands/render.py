@@ -15,10 +15,11 @@ from checker.errors import CheckerError
 def register(sub: Any) -> None:
     parser = sub.add_parser(
         "render",
-        help="write the Markdown cards in cards/ (one per driver, plus cards/README.md)",
+        help="write the Markdown cards in cards/ (one per driver, plus the indexes)",
         description="Render every driver's computed verdict as a Markdown card, "
         "cards/<subsystem>/<name>.md, with its monthly commit chart beside it "
-        "(cards/<subsystem>/<name>.svg), and the index cards/README.md, from the driver "
+        "(cards/<subsystem>/<name>.svg), the summary cards/README.md and one index per "
+        "subsystem, cards/<subsystem>/README.md, from the driver "
         "files, the default policy and the templates in templates/. Cards of drivers "
         "that no longer exist are removed. Output is deterministic and writes are atomic. "
         "With --check nothing is written: each stale, missing or orphaned file is listed, "
