@@ -96,6 +96,11 @@ def policy_text(profile: str) -> str:
     return base[:start] + section + base[end:]
 
 
+# Where each kind of tree keeps its drivers: the directory the README and the closing hint
+# suggest for `new --discover`.
+DISCOVER_DIRS = {"rdma-core": "providers/"}
+
+
 def readme(profile: str, kernel: str | None) -> str:
     where = kernel or "PATH/TO/KERNEL"
     return f"""\
@@ -117,7 +122,7 @@ python3 -m venv .venv && .venv/bin/pip install -q kernel-driver-policy \
 Scaffold one evidence file per driver of the tree, with its history read once:
 
 ```sh
-.venv/bin/driver-policy new --kernel {where} --discover drivers/
+.venv/bin/driver-policy new --kernel {where} --discover {DISCOVER_DIRS.get(profile, "drivers/")}
 ```
 
 (`--dry-run` first lists the units, their ids and names, and what is skipped and why.)
@@ -161,5 +166,6 @@ def run(args: argparse.Namespace) -> int:
     write(root, compare(root, cards), cards)
     print(f"init: created a policy repository in {args.directory} ({len(files) + len(cards)} "
           f"files; discover rules for {profile}); next: driver-policy -C {args.directory} "
-          f"new --kernel {args.kernel or 'PATH'} --discover drivers/", file=sys.stdout)
+          f"new --kernel {args.kernel or 'PATH'} --discover "
+          f"{DISCOVER_DIRS.get(profile, 'drivers/')}", file=sys.stdout)
     return 0
