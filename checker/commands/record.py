@@ -109,4 +109,3 @@ def _text(changes: list[Change], dry_run: bool) -> None:
           f"{len(changes) - changed} unchanged; {review} recommendation(s) to review")
     if changed and not dry_run:
         print("next: driver-policy render (the cards show the recorded verdicts)")
-
