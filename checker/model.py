@@ -131,6 +131,8 @@ class UserReport:
     claim: str
     date: PartialDate
     sources: tuple[int, ...]
+    kind: str = "unknown"  # production, distribution, hobbyist, unknown
+    scale: str = "unknown"  # single, several, fleet, unknown
 
 
 @dataclass(frozen=True)

@@ -94,12 +94,19 @@ UPSTREAM_ACTION = _mapping(
     }
 )
 
+REPORT_KINDS = ("production", "distribution", "hobbyist", "unknown")
+REPORT_SCALES = ("single", "several", "fleet", "unknown")
+
 USER_REPORT = _mapping(
     {
         "who": {**SHORT_TEXT, "required": True},
         "claim": {**TEXT, "required": True},
         "date": {"type": "partial_date", "required": True},
         "sources": _list_of(SOURCE_REF, required=True, minlength=1),
+        # what kind of use the report shows, and on how many systems; the policy
+        # decides what each weighs (probes.user_reports.kinds / scales)
+        "kind": {"type": "string", "allowed": REPORT_KINDS},
+        "scale": {"type": "string", "allowed": REPORT_SCALES},
     }
 )
 
@@ -251,6 +258,9 @@ PROBE_NAMES = (
     "deployment",
     "activity",
     "recency",
+    "substantive_work",
+    "authors",
+    "churn",
     "feature_work",
     "hardware",
     "replacement",
@@ -288,6 +298,9 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "deployment": {"points": _points_for(("none", "low", "medium", "high"))},
     "activity": {"bands": _bands("at_least")},
     "recency": {"bands": _bands("at_most_months"), "older": POINTS},
+    "substantive_work": {"bands": _bands("at_least")},
+    "authors": {"bands": _bands("at_least")},
+    "churn": {"bands": _bands("at_least")},
     "feature_work": {"within_months": {**COUNT, "required": True}, "points": POINTS},
     "hardware": {
         "software": POINTS,
@@ -297,7 +310,20 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     },
     "replacement": {"points": _points_for(("none", "partial", "full"))},
     "maintainers": {"points": _points_for(MAINTAINERS_STATUS[:-1])},
-    "user_reports": {"within_months": {**COUNT, "required": True}, "points": POINTS},
+    "user_reports": {
+        "within_months": {**COUNT, "required": True},
+        "points": POINTS,
+        "max_points": POINTS,
+        "kinds": _mapping(
+            {k: {"type": "number", "min": 0, "max": 100, "required": True} for k in REPORT_KINDS},
+            required=True,
+        ),
+        "scales": _mapping(
+            {k: {"type": "number", "min": 0, "max": 100, "required": True}
+             for k in REPORT_SCALES},
+            required=True,
+        ),
+    },
     "upstream_removal": {"points": _points_for(("none", "proposed", "deprecated", "merged"))},
     "broken": {"points": POINTS},
 }
@@ -336,6 +362,12 @@ POLICY_SCHEMA: dict[str, Any] = {
                     ),
                     "bot_authors": _list_of(
                         {"type": "string", "regex_pattern": True}, required=True
+                    ),
+                    "series": _mapping(
+                        {
+                            "min_commits": {"type": "integer", "min": 2, "required": True},
+                            "within_days": {"type": "integer", "min": 1, "required": True},
+                        }
                     ),
                 },
                 required=True,
@@ -393,6 +425,13 @@ POLICY_SCHEMA: dict[str, Any] = {
         required=True,
     ),
     "rules": _list_of(HARD_RULE, required=True),
+    "backtest": _mapping(
+        {
+            "removal_patterns": _list_of(
+                {"type": "string", "regex_pattern": True}, required=True, minlength=1
+            ),
+        }
+    ),
 }
 
 FIXTURE_SCHEMA: dict[str, Any] = {

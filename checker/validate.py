@@ -801,10 +801,11 @@ def to_driver(
             for u in d["upstream"]
         ),
         users_reported=tuple(
-            UserReport(r["who"], r["claim"], PartialDate.parse(r["date"]), tuple(r["sources"]))
+            UserReport(r["who"], r["claim"], PartialDate.parse(r["date"]), tuple(r["sources"]),
+                       r.get("kind", "unknown"), r.get("scale", "unknown"))
             for r in d["users_reported"]
         ),
-        signals=_signals(signals) if signals else None,
+        signals=signals_model(signals) if signals else None,
         sources=tuple(
             Source(
                 s["url"],
@@ -839,7 +840,7 @@ def to_driver(
     )
 
 
-def _signals(s: dict[str, Any]) -> Signals:
+def signals_model(s: dict[str, Any]) -> Signals:
     return Signals(
         computed_by=s["computed_by"],
         kernel_rev=s["kernel_rev"],

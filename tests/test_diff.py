@@ -67,12 +67,12 @@ def test_diff_says_ipoib_went_keep_to_keep_annotate_and_why(
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("driver-policy diff: HEAD~1 (")
-    assert re.fullmatch(r"policy: default v1 \(sha256:[0-9a-f]{12}\)", lines[1])
+    assert re.fullmatch(r"policy: default v2 \(sha256:[0-9a-f]{12}\)", lines[1])
     assert lines[3] == "verdict changes (1):"
-    assert lines[4] == "  infiniband/ipoib: keep -> keep-annotate (score 7 -> 5, confidence 0.64)"
+    assert lines[4] == "  infiniband/ipoib: keep -> keep-annotate (score 8 -> 6, confidence 0.65)"
     assert lines[5] == "    deployment: medium (+2) -> low (+0): deployment is low"
-    assert lines[6].startswith("    before: score 7 -> keep; deciding probes: activity +2")
-    assert lines[7].startswith("    now: score 5 -> keep-annotate; deciding probes: activity +2")
+    assert lines[6].startswith("    before: score 8 -> keep; deciding probes: activity +2")
+    assert lines[7].startswith("    now: score 6 -> keep-annotate; deciding probes: activity +2")
     assert lines[8] == "    recorded verdict: keep -> keep-annotate"
     assert lines[-2:] == [
         "policy unchanged",
@@ -106,7 +106,7 @@ def test_diff_markdown_renders_as_a_readable_comment(
     assert "<h3><code>infiniband/ipoib</code>: keep → keep-annotate</h3>" in page
     assert (
         "<td><code>infiniband/ipoib</code></td>\n<td>keep → <strong>keep-annotate</strong></td>\n"
-        "<td>0.64 → 0.64</td>\n<td>7 → 5</td>\n<td><code>score</code></td>" in page
+        "<td>0.65 → 0.65</td>\n<td>8 → 6</td>\n<td><code>score</code></td>" in page
     )
     assert (
         "<td><code>deployment</code></td>\n<td>medium (+2)</td>\n<td>low (0)</td>\n"
@@ -114,7 +114,7 @@ def test_diff_markdown_renders_as_a_readable_comment(
     )
     assert "<p><strong>Why keep-annotate now:</strong></p>" in page
     assert (
-        "<li>score 5 gives keep-annotate (keep &gt;= 6; keep-annotate &gt;= 1; deprecate &gt;= -3; "
+        "<li>score 6 gives keep-annotate (keep &gt;= 7; keep-annotate &gt;= 0; deprecate &gt;= -3; "
         "remove below -3)</li>" in page
     )
     assert "<summary>Why keep before</summary>" in page
@@ -157,23 +157,23 @@ def test_diff_json(scratch: Path, cli: Callable[..., Run]) -> None:
 def test_diff_of_a_policy_change_names_the_threshold_and_the_flips(
     scratch: Path, cli: Callable[..., Run]
 ) -> None:
-    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 8\n")
-    commit(scratch, "policy: keep needs 8")
+    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: 9\n")
+    commit(scratch, "policy: keep needs 9")
     result = cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json")
     data = json.loads(result.out)
     assert data["policy"] == [
-        {"key": "thresholds.keep", "group": "thresholds", "before": 6, "after": 8}
+        {"key": "thresholds.keep", "group": "thresholds", "before": 7, "after": 9}
     ]
     assert [c["id"] for c in data["flips"]] == ["infiniband/ipoib"]
     assert data["flips"][0]["evidence_changed"] is False
     assert data["flips"][0]["probes"] == []
     text = cli("-C", str(scratch), "diff", "HEAD~1").out
-    assert "policy changes (1):\n  thresholds.keep: 6 -> 8\n" in text
+    assert "policy changes (1):\n  thresholds.keep: 7 -> 9\n" in text
     assert "    evidence unchanged: the policy change moved it\n" in text
     page = html(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "markdown").out)
     assert (
-        "<td>thresholds</td>\n<td><code>thresholds.keep</code></td>\n<td><code>6</code></td>\n"
-        "<td><code>8</code></td>" in page
+        "<td>thresholds</td>\n<td><code>thresholds.keep</code></td>\n<td><code>7</code></td>\n"
+        "<td><code>9</code></td>" in page
     )
     assert "No probe changed its value or points" in page
 
@@ -204,9 +204,9 @@ def test_diff_lists_drivers_added_and_removed(scratch: Path, cli: Callable[..., 
     (scratch / "drivers/infiniband/siw.yaml").unlink()
     commit(scratch, "add and remove")
     result = cli("-C", str(scratch), "diff", "HEAD~1")
-    assert "drivers added (1):\n  net/iser-copy: keep-annotate (score 4, confidence 0.74)\n" in (
+    assert "drivers added (1):\n  net/iser-copy: keep-annotate (score 5, confidence 0.75)\n" in (
         result.out)
-    assert "drivers removed (1):\n  infiniband/siw: keep (score 5, confidence 0.64)\n" in result.out
+    assert "drivers removed (1):\n  infiniband/siw: keep (score 5, confidence 0.68)\n" in result.out
     assert cli("-C", str(scratch), "diff", "HEAD~1", "--fail-on-change").code == 1
 
 
@@ -220,7 +220,7 @@ def test_diff_reports_overrides_added_and_expired(scratch: Path, cli: Callable[.
         "overrides (1):\n  infiniband/srpt: added: deprecate until 2026-12-31 by Ann Author\n"
         in before_expiry.out
     )
-    assert "  infiniband/srpt: keep-annotate -> deprecate (score 5, confidence 0.68)\n" in (
+    assert "  infiniband/srpt: keep-annotate -> deprecate (score 6, confidence 0.68)\n" in (
         before_expiry.out)
     assert "    override: none -> deprecate\n" in before_expiry.out
     after_expiry = cli("-C", str(scratch), "diff", "HEAD~1", "--today", "2027-01-15")
@@ -270,17 +270,17 @@ def test_error_diff_range_gives_a_hint(scratch: Path, cli: Callable[..., Run]) -
 def test_error_policy_content_changed_without_a_version_bump(
     scratch: Path, cli: Callable[..., Run]
 ) -> None:
-    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 7\n")
+    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: 8\n")
     result = cli("-C", str(scratch), "diff", "HEAD")
     assert result.code == 1
     assert re.fullmatch(
         r"driver-policy diff: policies/default.yaml: the policy's content changed "
-        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 1; set "
-        r"version: 2 \(docs/policy.md says when\)\n", result.err)
-    edit(scratch / "policies/default.yaml", "\nversion: 1\n", "\nversion: 2\n")
+        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 2; set "
+        r"version: 3 \(docs/policy.md says when\)\n", result.err)
+    edit(scratch / "policies/default.yaml", "\nversion: 2\n", "\nversion: 3\n")
     bumped = cli("-C", str(scratch), "diff", "HEAD")
     assert bumped.code == 0, bumped.err
-    assert "policy: default v1 (sha256:" in bumped.out and " -> default v2 (sha256:" in bumped.out
+    assert "policy: default v2 (sha256:" in bumped.out and " -> default v3 (sha256:" in bumped.out
 
 
 def test_merge_base_shows_only_what_the_branch_changes(
@@ -289,7 +289,7 @@ def test_merge_base_shows_only_what_the_branch_changes(
     git(scratch, "checkout", "-q", "-b", "feature")
     lower_ipoib_deployment(scratch, cli, record=True)
     git(scratch, "checkout", "-q", "main")
-    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 7\n")
+    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: 8\n")
     commit(scratch, "policy on main")
     direct = json.loads(cli("-C", str(scratch), "diff", "main", "feature", "--format", "json").out)
     assert [p["key"] for p in direct["policy"]] == ["thresholds.keep"]  # main's change, reversed
@@ -326,24 +326,24 @@ def test_diff_reports_problems_at_head(scratch: Path, cli: Callable[..., Run]) -
 
 
 def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., Run]) -> None:
-    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 0\n")
+    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: 0\n")
     commit(scratch, "break the policy")
     lines = (scratch / "policies/default.yaml").read_text().splitlines()
-    line = lines.index("  keep-annotate: 1") + 1
+    line = lines.index("  keep-annotate: 0") + 1
     result = cli("-C", str(scratch), "diff", "HEAD~1")
     assert result.code == 0
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
-    digest = data["policy_before"].removeprefix("default v1 ")
+    digest = data["policy_before"].removeprefix("default v2 ")
     assert result.out.splitlines()[1:] == [
-        f"policy: default v1 {digest} -> invalid",
+        f"policy: default v2 {digest} -> invalid",
         "",
         "no verdict changes",
         "policy changes (1):",
-        "  thresholds.keep: 6 -> 0",
+        "  thresholds.keep: 7 -> 0",
         "verdicts: not computed (no valid policy on one side)",
         "problems at head (1; run driver-policy check):",
         f"  policies/default.yaml:{line}:18: thresholds.keep-annotate: must be below "
-        "thresholds.keep (0); found 1",
+        "thresholds.keep (0); found 0",
     ]
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
     assert data["policy_after"] is None and data["distribution_after"] is None
@@ -425,11 +425,11 @@ def test_help_has_examples(cli: Callable[..., Run], command: str) -> None:
 def candidate_policy(tmp_path: Path, keep: int) -> Path:
     text = (ROOT / "policies/default.yaml").read_text()
     path = tmp_path / "candidate.yaml"
-    path.write_text(text.replace("thresholds:\n  keep: 6\n", f"thresholds:\n  keep: {keep}\n"))
+    path.write_text(text.replace("thresholds:\n  keep: 7\n", f"thresholds:\n  keep: {keep}\n"))
     return path
 
 
-@pytest.mark.parametrize("keep", [8, 9, 12])
+@pytest.mark.parametrize("keep", [9, 10, 12])
 def test_impact_lists_exactly_the_drivers_whose_verdict_changes(
     repo: Path, tmp_path: Path, cli: Callable[..., Run], keep: int
 ) -> None:
@@ -446,11 +446,11 @@ def test_impact_lists_exactly_the_drivers_whose_verdict_changes(
         before, after = evaluate(driver, workspace.policy), evaluate(driver, new)
         if before.value != after.value:
             expected[driver.id] = (before.value, after.value)
-    assert expected  # raising the keep threshold flips at least ipoib (score 7)
+    assert expected  # raising the keep threshold flips at least ipoib (score 8)
     assert {c["id"]: (c["before"]["effective"], c["after"]["effective"])
             for c in data["flips"]} == expected
     assert data["policy"] == [
-        {"key": "thresholds.keep", "group": "thresholds", "before": 6, "after": keep}
+        {"key": "thresholds.keep", "group": "thresholds", "before": 7, "after": keep}
     ]
     counts_after = {v: 0 for v in ("keep", "keep-annotate", "deprecate", "remove")}
     for driver in workspace.drivers:
@@ -459,12 +459,12 @@ def test_impact_lists_exactly_the_drivers_whose_verdict_changes(
 
 
 def test_impact_text_and_markdown(repo: Path, tmp_path: Path, cli: Callable[..., Run]) -> None:
-    candidate = candidate_policy(tmp_path, 8)
+    candidate = candidate_policy(tmp_path, 9)
     text = cli("-C", str(repo), "impact", "--policy", str(candidate)).out
     assert "verdicts that would change (1):\n  infiniband/ipoib: keep -> keep-annotate" in text
-    assert "    now: score 7 -> keep-annotate; deciding probes: " in text
-    assert "    before: score 7 -> keep; deciding probes: " in text
-    assert "policy changes (1):\n  thresholds.keep: 6 -> 8\n" in text
+    assert "    now: score 8 -> keep-annotate; deciding probes: " in text
+    assert "    before: score 8 -> keep; deciding probes: " in text
+    assert "policy changes (1):\n  thresholds.keep: 7 -> 9\n" in text
     assert "verdicts: keep 2 -> 1, keep-annotate 2 -> 3, deprecate 0, remove 1\n" in text
     page = html(cli("-C", str(repo), "impact", "--policy", str(candidate), "--format",
                     "markdown").out)

@@ -52,10 +52,11 @@ def test_error_flipped_verdict_names_driver_recorded_computed_and_probes(
     assert result.code == 1
     assert (
         "drivers/infiniband/ipoib.yaml:148:10: verdict.value: infiniband/ipoib: recorded keep "
-        "but the policy computes keep-annotate (score 5 -> keep-annotate; deciding probes: "
-        "activity +2 (active in 31/61 months (steady maintenance)), hardware +1 (protocol it "
-        "serves is still sold new), recency +1 (last month with commits 2026-02, 2 month(s) "
-        "before 2026-04-21 (recent)), replacement +1 (nothing replaces it))"
+        "but the policy computes keep-annotate (score 6 -> keep-annotate; deciding probes: "
+        "activity +2 (active in 31/61 months (steady maintenance)), churn +1 (673 lines "
+        "changed in the window (real change)), hardware +1 (protocol it serves is still "
+        "sold new), recency +1 (last month with commits 2026-02, 2 month(s) before "
+        "2026-04-21 (recent)))"
     ) in result.out.splitlines()
 
 

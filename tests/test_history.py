@@ -33,7 +33,7 @@ def history(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     shas["iser"] = commit(repo, "iser: a comment", when="2026-05-04T10:00:00+00:00")
     edit(repo / IPOIB, "deployment: low", "deployment: low  # since May")
     shas["comment"] = commit(repo, "ipoib: a comment", when="2026-05-05T10:00:00+00:00")
-    edit(repo / "policies/default.yaml", "thresholds:\n  keep: 6\n", "thresholds:\n  keep: 5\n")
+    edit(repo / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: 5\n")
     shas["policy"] = commit(repo, "policy: keep at 5", when="2026-05-06T10:00:00+00:00")
     (repo / IPOIB).unlink()
     shas["gone"] = commit(repo, "ipoib: removed", author=BOB, when="2026-05-07T10:00:00+00:00")
@@ -52,11 +52,11 @@ def test_history_json_timeline(
     ]  # iser's commit did not touch ipoib or the policy
     assert [(r["recorded"], r["computed"], r["confidence"], r["score"], r["state"])
             for r in rows] == [
-        ("keep", "keep", 0.64, 7, "valid"),
-        ("keep", "keep-annotate", 0.64, 5, "valid"),
-        ("keep-annotate", "keep-annotate", 0.64, 5, "valid"),
-        ("keep-annotate", "keep-annotate", 0.64, 5, "valid"),
-        ("keep-annotate", "keep", 0.54, 5, "valid"),
+        ("keep", "keep", 0.65, 8, "valid"),
+        ("keep", "keep-annotate", 0.65, 6, "valid"),
+        ("keep-annotate", "keep-annotate", 0.65, 6, "valid"),
+        ("keep-annotate", "keep-annotate", 0.65, 6, "valid"),
+        ("keep-annotate", "keep", 0.65, 6, "valid"),
         (None, None, None, None, "absent"),
     ]
     assert [r["touched"] for r in rows] == [
@@ -77,15 +77,15 @@ def test_history_text(history: tuple[Path, dict[str, str]], cli: Callable[..., R
         "or the policy\n"
         "COMMIT        DATE        RECORDED       COMPUTED       CONF  CHANGED          "
         "AUTHOR: SUBJECT\n"
-        f"{short['seed']}  2026-05-01  keep           keep           0.64  evidence+policy  "
+        f"{short['seed']}  2026-05-01  keep           keep           0.65  evidence+policy  "
         "Ann Author: seed\n"
-        f"{short['low']}  2026-05-02  keep          !keep-annotate  0.64  evidence         "
+        f"{short['low']}  2026-05-02  keep          !keep-annotate  0.65  evidence         "
         "Ann Author: ipoib: deployment is low now\n"
-        f"{short['record']}  2026-05-03  keep-annotate  keep-annotate  0.64  evidence         "
+        f"{short['record']}  2026-05-03  keep-annotate  keep-annotate  0.65  evidence         "
         "Bob Builder: ipoib: record keep-annotate\n"
-        f"{short['comment']}  2026-05-05  keep-annotate  keep-annotate  0.64  evidence         "
+        f"{short['comment']}  2026-05-05  keep-annotate  keep-annotate  0.65  evidence         "
         "Ann Author: ipoib: a comment\n"
-        f"{short['policy']}  2026-05-06  keep-annotate !keep           0.54  policy           "
+        f"{short['policy']}  2026-05-06  keep-annotate !keep           0.65  policy           "
         "Ann Author: policy: keep at 5\n"
         f"{short['gone']}  2026-05-07  -              (absent)          -  evidence         "
         "Bob Builder: ipoib: removed\n"

@@ -247,7 +247,7 @@ def test_hostile_text_in_the_pull_request_report_stays_text(payload: str) -> Non
         edit_driver(repo, "infiniband/siw", replacement__by=short, users_reported__0__who=short)
         candidate = Path(scratch) / "candidate.yaml"
         candidate.write_text((repo / "policies/default.yaml").read_text()
-                             .replace("  keep: 6\n", "  keep: 2\n"))
+                             .replace("  keep: 7\n", "  keep: 2\n"))
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = main(["-C", str(repo), "impact", "--policy", str(candidate),

@@ -85,7 +85,7 @@ def test_cache_sees_a_changed_file_of_the_same_size_and_time(repo: Path) -> None
 def test_cache_sees_a_policy_change(repo: Path) -> None:
     assert _verdict_problem(repo) == []
     policy = repo / "policies/default.yaml"
-    policy.write_text(policy.read_text().replace("  keep: 6\n", "  keep: 8\n"))
+    policy.write_text(policy.read_text().replace("  keep: 7\n", "  keep: 9\n"))
     assert any("infiniband/ipoib: recorded keep but the policy computes keep-annotate" in m
                for m in _verdict_problem(repo))
 

@@ -67,14 +67,14 @@ def test_error_fixture_disagreeing_with_policy(repo: Path, cli: Callable[..., Ru
     result = cli("-C", str(repo), "policy", "test")
     assert result.code == 1
     assert "FAIL policies/tests/datacenter-nic-current.yaml: keep" in result.out
-    assert re.search(r"expect.verdict: expected remove but default v1 \(sha256:[0-9a-f]{12}\) "
+    assert re.search(r"expect.verdict: expected remove but default v2 \(sha256:[0-9a-f]{12}\) "
                      r"computes keep", result.out)
 
 
 def test_candidate_policy_option(tmp_path: Path, cli: Callable[..., Run]) -> None:
     candidate = tmp_path / "candidate.yaml"
     shutil.copy(ROOT / "policies/default.yaml", candidate)
-    candidate.write_text(candidate.read_text().replace("  keep: 6\n", "  keep: 13\n"))
+    candidate.write_text(candidate.read_text().replace("  keep: 7\n", "  keep: 25\n"))
     result = cli("-C", str(ROOT), "policy", "test", "--policy", str(candidate))
     assert result.code == 1
     assert "no fixture's score reaches keep" in result.out

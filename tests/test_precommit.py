@@ -191,7 +191,7 @@ def test_a_commit_changing_evidence_without_the_recorded_verdict_is_refused(
     }
     assert (
         f"drivers/infiniband/ipoib.yaml:{line}:10: verdict.value: infiniband/ipoib: recorded "
-        "keep but the policy computes keep-annotate (score 5 -> keep-annotate; deciding "
+        "keep but the policy computes keep-annotate (score 6 -> keep-annotate; deciding "
         "probes: activity +2 (" in done.stdout
     )
     assert git(data, "rev-parse", "HEAD") == head
@@ -262,7 +262,7 @@ def test_a_consistent_change_is_accepted(data: Path, hooks: Hooks) -> None:
     }
     assert git(data, "rev-parse", "HEAD~1").strip() == seed
     report = driver_policy(data, "diff", "HEAD~1")
-    assert "  infiniband/ipoib: keep -> keep-annotate (score 7 -> 5, confidence 0.64)\n" in (
+    assert "  infiniband/ipoib: keep -> keep-annotate (score 8 -> 6, confidence 0.65)\n" in (
         report.stdout)
 
 

@@ -101,6 +101,7 @@ class Task:
     rules: CollectRules
     mailmap_blob: str | None
     revs: tuple[str, ...]  # exactly these commits are walked (`--no-walk`)
+    series: frozenset[str] = frozenset()  # those of them in a mechanical series
 
 
 @dataclass
@@ -298,8 +299,10 @@ def owners_for(specs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) 
 class Walker:
     """Accumulates commits into per-driver Activity for one slice."""
 
-    def __init__(self, owners: Owners, rules: CollectRules, window: Slice) -> None:
+    def __init__(self, owners: Owners, rules: CollectRules, window: Slice,
+                 series: frozenset[str] = frozenset()) -> None:
         self.owners = owners
+        self.series = series
         self.rules = rules
         self.window = window
         self.activity: dict[str, Activity] = {}
@@ -315,7 +318,7 @@ class Walker:
 
     def add(self, header: bytes, files: list[tuple[bytes, bytes, bytes, bytes | None]]) -> None:
         self.commits_seen += 1
-        _sha, stamp_text, name_b, email_b, subject_b = header.split(b"\x1f", 4)
+        sha_b, stamp_text, name_b, email_b, subject_b = header.split(b"\x1f", 4)
         stamp = int(stamp_text)
         window = self.window
         if stamp >= window.until or (window.since is not None and stamp < window.since):
@@ -344,7 +347,8 @@ class Walker:
         name = name_b.decode("utf-8", "replace")
         email = email_b.decode("utf-8", "replace")
         subject = subject_b.decode("utf-8", "replace")
-        mechanical = self.rules.is_mechanical(subject, name, email, len(files))
+        mechanical = self.rules.is_mechanical(subject, name, email, len(files)) or (
+            bool(self.series) and sha_b.decode() in self.series)
         author = email.lower() or name
         month = self.month(stamp) if window.counting else ""
         for owner, (added, removed) in touched.items():
@@ -395,7 +399,7 @@ def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Ac
     """Walk one slice; return per-driver activity and the number of commits read."""
     from checker.collect.gitrepo import Stream, open_repo
 
-    walker = Walker(owners_for(task.specs), task.rules, task.slice)
+    walker = Walker(owners_for(task.specs), task.rules, task.slice, task.series)
     repo = open_repo(Path(task.repo))
     options = [f"mailmap.blob={task.mailmap_blob}"] if task.mailmap_blob else []
     stream = Stream(repo, "log", log_args(task), stdin=True, config=options)

@@ -7,7 +7,9 @@ any rule holds, and *substantive* otherwise:
 - the whole commit touches more than `collect.mechanical.max_files` files (a sweep);
 - its subject matches one of `collect.mechanical.subject_patterns` (`re.search`);
 - its author's name or e-mail (after `.mailmap`) matches one of
-  `collect.mechanical.bot_authors` (`re.search`).
+  `collect.mechanical.bot_authors` (`re.search`);
+- it belongs to a series split across subsystems (`collect.mechanical.series`,
+  found by checker/collect/series.py before the walk).
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ class CollectRules:
     subject_patterns: tuple[str, ...]
     bot_authors: tuple[str, ...]
     source_extensions: tuple[str, ...]
+    series_min_commits: int = 0  # 0: no series detection (see checker/collect/series.py)
+    series_within_days: int = 0
     _subjects: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _bots: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
     _any_subject: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
@@ -61,12 +65,21 @@ class CollectRules:
         subjects = _strings(mechanical, ("collect", "mechanical", "subject_patterns"))
         bots = _strings(mechanical, ("collect", "mechanical", "bot_authors"))
         extensions = _strings(collect, ("collect", "source_extensions"))
+        series = mechanical.get("series") or {}
+        if not isinstance(series, Mapping):
+            raise CheckerError("policy: collect.mechanical.series must be a mapping")
+        series_min = _get(series, ("collect", "mechanical", "series", "min_commits"), int) \
+            if series else 0
+        series_days = _get(series, ("collect", "mechanical", "series", "within_days"), int) \
+            if series else 0
         return cls(
             window_months=months,
             max_files=max_files,
             subject_patterns=subjects,
             bot_authors=bots,
             source_extensions=tuple(e if e.startswith(".") else f".{e}" for e in extensions),
+            series_min_commits=series_min,
+            series_within_days=series_days,
         )
 
     def mechanical_reason(self, subject: str, author_name: str, author_email: str,

@@ -38,6 +38,7 @@ from checker.collect.history import (
     run_task,
 )
 from checker.collect.rules import CollectRules, month_keys
+from checker.collect.series import find_series
 from checker.collect.tree import TreeFacts, read_tree
 from checker.errors import CheckerError
 from checker.paths import PathIndex, PathSpec
@@ -143,13 +144,14 @@ def collect(
         warnings: list[str] = []
         complete = _check_depth(repo, kernel, start, start_ts, warnings)
         mailmap = _mailmap_blob(repo, revision)
+        series = find_series(repo, revision.sha, rules, mailmap)
     finally:
         repo.close()
     pathspecs = pathspecs_for(specs.values())
 
     def make(window: Slice, revs: tuple[str, ...]) -> Task:
         return Task(str(kernel), revision.sha, window, pathspecs, spec_data, rules, mailmap,
-                    revs)
+                    revs, frozenset(r for r in revs if r in series) if series else frozenset())
 
     jobs = jobs or default_jobs()
     counting, before = Slice(start_ts, end_ts, True), Slice(None, start_ts, False)

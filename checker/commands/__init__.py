@@ -8,6 +8,7 @@ from __future__ import annotations
 from types import ModuleType
 
 from checker.commands import (
+    backtest,
     check,
     collect,
     diff,
@@ -24,5 +25,6 @@ from checker.commands import (
 
 COMMAND_MODULES: list[ModuleType] = [
     check, validate, verdicts, record, render, policy, diff, history, init, collect, new,
+    backtest,
     schema,
 ]

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from checker.model import Driver, Finding
-from checker.probes.common import months_between, unknown
+from checker.model import Driver, Finding, UserReport
+from checker.probes.common import months_since, unknown
 
 
 def deployment(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
@@ -44,22 +44,26 @@ def maintainers(driver: Driver, config: Mapping[str, Any], as_of: date) -> Findi
 def user_reports(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """Does anyone credibly report using it now (within the policy's months)?"""
     within = int(config["within_months"])
-    recent = [
-        r for r in driver.users_reported if months_between(r.date.first_day(), as_of) <= within
-    ]
-    # Two reports by one reporter are one user: counted by distinct reporter, compared
-    # without case or surrounding space, in the order first reported.
-    reporters: dict[str, str] = {}
-    for report in recent:
-        reporters.setdefault(" ".join(report.who.split()).casefold(), report.who)
-    count = len(reporters)
-    if not count:  # absence of a report is not evidence of absence: counts as unknown
+    recent = [r for r in driver.users_reported if months_since(r.date, as_of) <= within]
+    if not recent:  # absence of a report is not evidence of absence: counts as unknown
         reason = f"no credible user report from the last {within} months cited"
         return Finding("user_reports", 0, 0.0, reason, known=False)
-    who = "; ".join(list(reporters.values())[:2])
+    # Each report weighs its kind times its scale (a production fleet far more than one
+    # hobbyist's test). A reporter counts once, with their weightiest report (compared
+    # without case or surrounding space); the value is the total weight over reporters,
+    # which the hard rules compare.
+    reporters: dict[str, tuple[float, UserReport]] = {}
+    for report in recent:
+        key = " ".join(report.who.split()).casefold()
+        weight = float(config["kinds"][report.kind]) * float(config["scales"][report.scale])
+        if key not in reporters or weight > reporters[key][0]:
+            reporters[key] = (weight, report)
+    total = round(sum(weight for weight, _ in reporters.values()), 6)
+    points = round(min(float(config["max_points"]), float(config["points"]) * total), 6)
+    shown = "; ".join(f"{r.who}: {r.kind}/{r.scale}" for _, r in list(reporters.values())[:2])
     return Finding(
         "user_reports",
-        count,
-        float(config["points"]),
-        f"credible current reports from {count} user(s) ({who})",
+        total,
+        points,
+        f"credible current reports from {len(reporters)} user(s) weighing {total:g} ({shown})",
     )

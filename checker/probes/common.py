@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from checker.model import Finding
+from checker.model import Finding, PartialDate
 
 
 def unknown(probe: str, reason: str) -> Finding:
@@ -27,6 +27,13 @@ def band(
 def months_between(earlier: date, later: date) -> int:
     """Whole calendar months from `earlier` to `later` (0 when in the same month)."""
     return (later.year - earlier.year) * 12 + later.month - earlier.month
+
+
+def months_since(period: PartialDate, as_of: date) -> int:
+    """Whole months from a period ("2022", "2022-05" or a day) to `as_of`, the period
+    taken as what it is: measured from its last day, so a report dated "2022" is as
+    recent as December 2022 allows (0 while `as_of` falls inside the period)."""
+    return max(0, months_between(min(period.last_day(), as_of), as_of))
 
 
 def signed(points: float) -> str:

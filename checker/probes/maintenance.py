@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from checker.model import Driver, Finding
-from checker.probes.common import band, months_between, unknown
+from checker.probes.common import band, months_between, months_since, unknown
 
 ACTIVITY_ACTIONS = ("maintenance", "feature-work")
 
@@ -17,23 +17,67 @@ def activity(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     signals = driver.signals
     if signals is None:
         return unknown("activity", "repository signals not collected")
-    share = signals.active_months / signals.months
+    months = existing_months(driver)
+    share = signals.active_months / months if months else 0.0
     hit = band(share, config["bands"], "at_least", higher_is_better=True)
     points = float(hit["points"]) if hit else 0.0
     label = hit["label"] if hit else "no band"
+    young = "" if months == signals.months else " since its first commit"
     return Finding(
         "activity",
         round(share, 3),
         points,
-        f"active in {signals.active_months}/{signals.months} months ({label})",
+        f"active in {signals.active_months}/{months} months{young} ({label})",
     )
 
 
-def _last_activity(driver: Driver) -> tuple[date | None, str]:
+def existing_months(driver: Driver) -> int:
+    """The window's months in which the code existed: all of them, or from the month of
+    its first commit when that falls inside the window (a driver added last month is
+    not "dormant" for the four years before it existed)."""
+    signals = driver.signals
+    if signals is None:
+        return 0
+    first = signals.first_commit
+    if first is None:
+        return signals.months
+    key = f"{first.year:04d}-{first.month:02d}"
+    return sum(1 for m in signals.monthly if m.month >= key) or signals.months
+
+
+def substantive_work(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How many substantive (not mechanical) commits did the code get in the window?"""
+    signals = driver.signals
+    if signals is None or signals.substantive_commits is None:
+        return unknown("substantive_work", "substantive commits not collected")
+    count = signals.substantive_commits
+    hit = band(count, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    return Finding("substantive_work", count, points,
+                   f"{count} substantive commit(s) in the window ({label})")
+
+
+def authors(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How many distinct people changed the code in the window?"""
+    signals = driver.signals
+    if signals is None:
+        return unknown("authors", "repository signals not collected")
+    count = signals.authors
+    hit = band(count, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    return Finding("authors", count, points, f"{count} author(s) in the window ({label})")
+
+
+def _last_activity(driver: Driver, as_of: date) -> tuple[date | None, str]:
     signals = driver.signals
     if signals is not None:
         if signals.last_substantive_commit is not None:
             return signals.last_substantive_commit, "last substantive commit"
+        if signals.substantive_commits is not None:
+            # The split is known: mechanical commits are not work on the driver.
+            return None, "no substantive commit in its history"
         last = signals.last_active_month()
         if last is not None:
             year, month = map(int, last.split("-"))
@@ -41,7 +85,8 @@ def _last_activity(driver: Driver) -> tuple[date | None, str]:
         if signals.last_commit is not None:
             return signals.last_commit, "last commit"
         return None, "no commit in the window"
-    events = [u.date.first_day() for u in driver.upstream if u.action in ACTIVITY_ACTIONS]
+    events = [min(u.date.last_day(), as_of) for u in driver.upstream
+              if u.action in ACTIVITY_ACTIONS]
     if events:
         return max(events), "last upstream work cited in the evidence"
     return None, ""
@@ -49,7 +94,7 @@ def _last_activity(driver: Driver) -> tuple[date | None, str]:
 
 def recency(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """How long ago did the code last receive real work?"""
-    last, what = _last_activity(driver)
+    last, what = _last_activity(driver, as_of)
     if last is None:
         if driver.signals is not None:
             points = float(config["older"])
@@ -73,7 +118,7 @@ def feature_work(driver: Driver, config: Mapping[str, Any], as_of: date) -> Find
     recent = [
         u
         for u in driver.upstream
-        if u.action == "feature-work" and months_between(u.date.first_day(), as_of) <= within
+        if u.action == "feature-work" and months_since(u.date, as_of) <= within
     ]
     if not recent:  # signals do not tell fixes from features: absence is unknown, not zero
         reason = f"no feature work cited in the last {within} months"
@@ -85,3 +130,15 @@ def feature_work(driver: Driver, config: Mapping[str, Any], as_of: date) -> Find
         float(config["points"]),
         f"feature work landed upstream ({latest})",
     )
+
+
+def churn(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How many lines changed (added plus removed) in the window?"""
+    signals = driver.signals
+    if signals is None:
+        return unknown("churn", "repository signals not collected")
+    lines = signals.lines_added + signals.lines_removed
+    hit = band(lines, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    return Finding("churn", lines, points, f"{lines:,} lines changed in the window ({label})")

@@ -1,0 +1,261 @@
+"""Run a backtest: at each OLD point, units present, signals as of OLD, verdicts, truth.
+
+Nothing after OLD reaches the signals: `collect` walks only commits reachable from
+OLD, reads the tree and `.mailmap` at OLD, and ends its window on OLD's committer
+date; the units are the ones claiming files of the tree at OLD. Only the ground
+truth reads OLD..NEW.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from checker.backtest.truth import Removal, fates, removed_units, tree_paths
+from checker.backtest.units import Unit, present
+from checker.collect.gitrepo import Revision, check_rev_syntax, open_repo, resolve
+from checker.collect.rules import CollectRules
+from checker.errors import CheckerError, UsageError
+from checker.evaluate import evaluate
+from checker.model import Driver, Hardware, Replacement
+from checker.policy import Policy
+from checker.probes.common import months_between
+
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+# Single signals measured next to the score: name -> what it is. For each, a higher
+# value is read as "more likely kept" when the AUC is computed.
+FEATURES: dict[str, str] = {
+    "age_months": "months from the first commit to OLD",
+    "commits": "commits in the window",
+    "substantive_commits": "substantive commits in the window",
+    "authors": "distinct authors in the window",
+    "active_months": "months with a commit in the window",
+    "lines_changed": "lines added + removed in the window",
+    "source_lines": "source lines at OLD",
+    "months_since_substantive": "months from the last substantive commit to OLD",
+    "months_since_commit": "months from the last commit to OLD",
+}
+
+UnitSource = Callable[[list[str]], list[Unit]]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One unit at one OLD point: what the policy said and what happened."""
+
+    at: str
+    unit: str
+    score: float
+    verdict: str
+    rule: str
+    confidence: float
+    removal: Removal | None
+    features: dict[str, float | None]
+    findings: tuple[tuple[str, str, float], ...]  # (probe, value, contribution)
+
+    @property
+    def removed(self) -> bool:
+        return self.removal is not None
+
+
+@dataclass(frozen=True)
+class Point:
+    """One OLD point of the backtest."""
+
+    label: str
+    sha: str
+    day: date
+    units: int
+    removed: int
+    commits_read: int
+    warnings: tuple[str, ...] = ()
+    outcome_sha: str = ""  # the revision whose tree is the outcome for this point
+    outcome_day: date | None = None
+
+
+@dataclass
+class Result:
+    kernel: str
+    to_label: str
+    to_sha: str
+    to_day: date
+    policy: str
+    horizon_months: int | None = None
+    points: list[Point] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
+
+
+def resolve_point(repo: Any, text: str, to: Revision, option: str) -> Revision:
+    """A revision, or a day YYYY-MM-DD: the last first-parent commit of NEW on or
+    before that day (so that --at 2021-01-01 needs no tag)."""
+    if DATE_RE.match(text):
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            raise UsageError(f"{option} {text}: not a valid date") from None
+        out = repo.git.rev_list("-1", "--first-parent", f"--before={text} 23:59:59 +0000",
+                                to.sha, "--")
+        if not out.strip():
+            raise CheckerError(f"{option} {text}: no commit of {to.sha[:12]} on or before "
+                               "that day")
+        return resolve(repo, out.strip())
+    check_rev_syntax(text)
+    return resolve(repo, text)
+
+
+def run_backtest(
+    kernel: Path,
+    ats: Sequence[str],
+    to: str,
+    policy: Policy,
+    units_for: UnitSource,
+    *,
+    jobs: int = 0,
+    horizon_months: int | None = None,
+    progress: Callable[[str], Callable[[int], None] | None] | None = None,
+) -> Result:
+    """Backtest `policy` at every OLD in `ats` against what NEW (`to`) holds, or, with
+    `horizon_months`, what the tree held that many months after OLD (at most NEW)."""
+    from checker.collect.run import DriverPaths, collect
+
+    rules = CollectRules.from_policy(policy.raw)
+    patterns = removal_patterns(policy)
+    repo = open_repo(kernel)
+    try:
+        new = resolve(repo, to) if not DATE_RE.match(to) else None
+        if new is None:
+            head = resolve(repo, "HEAD")
+            new = resolve_point(repo, to, head, "--to")
+        olds = [resolve_point(repo, text, new, "--at") for text in ats]
+        for text, old in zip(ats, olds, strict=True):
+            if not _is_ancestor(repo, old.sha, new.sha):
+                raise CheckerError(f"--at {text} ({old.sha[:12]}) is not an ancestor of "
+                                   f"--to {to} ({new.sha[:12]}): nothing to compare")
+        trees: dict[str, set[str]] = {}
+        plan = []
+        for text, old in zip(ats, olds, strict=True):
+            outcome = new
+            if horizon_months is not None:
+                end = months_after(old.day, horizon_months)
+                if end < new.day:
+                    outcome = resolve_point(repo, end.isoformat(), new, "--horizon")
+            if outcome.sha not in trees:
+                trees[outcome.sha] = set(tree_paths(repo, outcome.sha))
+            paths = tree_paths(repo, old.sha)
+            units = units_for(paths)
+            claimed = present(units, paths)
+            events = fates(repo, old.sha, outcome.sha)
+            specs = {u.id: u.spec for u in units if u.id in claimed}
+            truth = removed_units(claimed, specs, trees[outcome.sha], events, patterns)
+            plan.append((text, old, outcome, [u for u in units if u.id in claimed], truth))
+    finally:
+        repo.close()
+    result = Result(str(kernel), to, new.sha, new.day, policy.label, horizon_months)
+    for text, old, outcome, units, truth in plan:
+        if not units:
+            raise CheckerError(f"--at {text}: no unit has a file in the tree at {old.sha[:12]}")
+        tick = progress(text) if progress is not None else None
+        collected = collect(kernel, [DriverPaths(u.id, u.include, u.exclude) for u in units],
+                            rules, rev=old.sha, jobs=jobs, progress=tick)
+        for unit in units:
+            signals = collected.signals[unit.id]
+            status = collected.maintainers_status.get(unit.id, "unknown")
+            driver = unit_driver(unit, signals, status)
+            verdict = evaluate(driver, policy)
+            result.rows.append(Row(
+                at=text,
+                unit=unit.id,
+                score=verdict.score,
+                verdict=verdict.value,
+                rule=verdict.rule,
+                confidence=verdict.confidence,
+                removal=truth.get(unit.id),
+                features=features(signals, collected.end),
+                findings=tuple((f.probe, "unknown" if f.value is None else str(f.value),
+                                f.contribution) for f in verdict.findings),
+            ))
+        result.points.append(Point(text, old.sha, old.day, len(units), len(truth),
+                                   collected.commits_read, tuple(collected.warnings),
+                                   outcome.sha, outcome.day))
+    return result
+
+
+def months_after(day: date, months: int) -> date:
+    """The same day `months` calendar months later (clamped to the month's end)."""
+    import calendar
+
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _is_ancestor(repo: Any, old: str, new: str) -> bool:
+    from git.exc import GitCommandError
+
+    try:
+        repo.git.merge_base("--is-ancestor", old, new)
+    except GitCommandError:
+        return False
+    return True
+
+
+def removal_patterns(policy: Policy) -> list[re.Pattern[str]]:
+    section = policy.raw.get("backtest") or {}
+    patterns = section.get("removal_patterns") or []
+    if not patterns:
+        raise CheckerError(f"{policy.file}: backtest.removal_patterns is missing or empty "
+                           "(the subjects of commits that remove a driver)")
+    return [re.compile(p) for p in patterns]
+
+
+def unit_driver(unit: Unit, signals: dict[str, Any], status: str) -> Driver:
+    """A unit as a freshly scaffolded repository would hold it: collected signals and
+    MAINTAINERS status, every assessment field unknown."""
+    from checker.validate import signals_model
+
+    return Driver(
+        id=unit.id,
+        file=f"<backtest {unit.id}>",
+        name=unit.id,
+        subsystem=unit.id.split("/", 1)[0],
+        category="misc",
+        path=unit.include[0],
+        include=unit.include,
+        exclude=unit.exclude,
+        granularity="directory",
+        kconfig=unit.kconfig,
+        summary="",
+        deployment="unknown",
+        hardware=Hardware("unknown", None, None),
+        replacement=Replacement("unknown"),
+        maintainers_status=status,
+        upstream=(),
+        users_reported=(),
+        signals=signals_model(signals),
+        sources=(),
+        verdict=None,
+    )
+
+
+def features(signals: dict[str, Any], as_of: date) -> dict[str, float | None]:
+    first = signals["first_commit"]
+    last = signals["last_commit"]
+    last_sub = signals["last_substantive_commit"]
+    age = months_between(first, as_of) if first else None
+    return {
+        "age_months": age,
+        "commits": signals["commits"],
+        "substantive_commits": signals["substantive_commits"],
+        "authors": signals["authors"],
+        "active_months": signals["active_months"],
+        "lines_changed": signals["lines_added"] + signals["lines_removed"],
+        "source_lines": signals["source_lines"],
+        # Never a substantive commit: as long ago as the first commit.
+        "months_since_substantive": months_between(last_sub, as_of) if last_sub else age,
+        "months_since_commit": months_between(last, as_of) if last else age,
+    }

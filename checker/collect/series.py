@@ -1,0 +1,97 @@
+"""Series of mechanical commits split across subsystems, found before the walk.
+
+A tree-wide clean-up is often sent as one commit per subsystem, each small enough to
+pass the `max_files` rule: "net/foo: use new API", "net/bar: use new API", ... Such a
+*series* is recognised by its shape, with the policy's numbers
+(`collect.mechanical.series`): one author, the same subject once the subsystem tags
+are stripped ("net/foo: ", "scsi: lpfc: "), on at least `min_commits` commits with
+distinct tags within `within_days` days. Every commit of a series is mechanical.
+
+One cheap `git log` (no diffs) over the history reachable from REV lists every
+commit's author, date and subject; nothing after REV is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+from checker.collect.gitrepo import Stream
+from checker.collect.rules import CollectRules
+
+MAX_TAG = 64  # a subsystem tag is short and has no space: "net/mlx5", "ARM", "dts"
+
+
+# Leading "tag: " groups; a tag has no space and no colon, so the match is linear.
+_TAGS = re.compile(rf"(?:[^\s:]{{1,{MAX_TAG}}}: +)+")
+
+
+def split_subject(subject: str) -> tuple[str, str]:
+    """("net/foo", "use new api") from "net/foo: Use new API." (tags, normalised rest)."""
+    subject = subject.strip()
+    match = _TAGS.match(subject)
+    if match is None:
+        tags, rest = "", subject
+    else:
+        tags = ":".join(part.strip() for part in match.group().split(": ") if part.strip())
+        rest = subject[match.end():]
+    return tags, " ".join(rest.lower().split()).rstrip(".")
+
+
+def find_series(repo: Any, sha: str, rules: CollectRules,
+                mailmap_blob: str | None = None) -> frozenset[str]:
+    """The commits (full hex) reachable from `sha` that belong to a series; authors
+    after the `.mailmap` at `mailmap_blob` (as the walk sees them)."""
+    if rules.series_min_commits < 2:
+        return frozenset()
+    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
+    stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
+                                  "--no-notes", "--format=%H%x1f%ct%x1f%aE%x1f%s", sha, "--"],
+                    config=options)
+    groups: dict[tuple[str, str], list[tuple[int, str, str]]] = defaultdict(list)
+    leftover = b""
+    try:
+        for chunk in stream.chunks():
+            records = (leftover + chunk).split(b"\0")
+            leftover = records.pop()
+            for record in records:
+                _add(groups, record)
+        stream.finish()
+    except BaseException:
+        stream.kill()
+        raise
+    if leftover.strip():
+        _add(groups, leftover)
+    return frozenset(series_of(groups, rules.series_min_commits,
+                               rules.series_within_days * 86400))
+
+
+def _add(groups: dict[tuple[str, str], list[tuple[int, str, str]]], record: bytes) -> None:
+    fields = record.strip(b"\n").split(b"\x1f", 3)
+    if len(fields) != 4:
+        return
+    sha, stamp, email, subject = fields
+    tag, text = split_subject(subject.decode("utf-8", "replace"))
+    if tag and text:
+        groups[(email.decode("utf-8", "replace").lower(), text)].append(
+            (int(stamp), sha.decode(), tag))
+
+
+def series_of(groups: dict[tuple[str, str], list[tuple[int, str, str]]], min_commits: int,
+              within: int) -> set[str]:
+    """Commits of every run, within `within` seconds, of at least `min_commits` commits
+    of one group with as many distinct tags (two pointers over the sorted times)."""
+    found: set[str] = set()
+    for commits in groups.values():
+        if len(commits) < min_commits:
+            continue
+        commits.sort()
+        start = 0
+        for end in range(len(commits)):
+            while commits[end][0] - commits[start][0] > within:
+                start += 1
+            run = commits[start:end + 1]
+            if len({tag for _, _, tag in run}) >= min_commits:
+                found.update(sha for _, sha, _ in run)
+    return found

@@ -1,0 +1,174 @@
+"""`backtest`: does the policy's score predict what upstream really removed?"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from checker.commands.common import repo_root
+from checker.errors import CheckerError, UsageError
+
+EPILOG = """\
+what it does (see docs/backtest.md):
+  At each --at point OLD (a revision, or a day YYYY-MM-DD: the last first-parent
+  commit of --to on or before it), take the units present in the tree at OLD,
+  collect their signals as of OLD (only commits reachable from OLD, the tree and
+  .mailmap at OLD: nothing later leaks in), and evaluate them under the policy with
+  every assessment field unknown, as a freshly scaffolded repository would hold them.
+  Ground truth: a unit is removed when none of its files exists at --to, none left
+  by a rename out of it, and most were deleted in commits whose subject matches the
+  policy's backtest.removal_patterns.
+  Reported: ROC AUC of the score (higher = kept) with a seeded bootstrap 95% CI,
+  precision and recall of deprecate+remove, units per verdict for removed and kept,
+  the AUC of single signals, and the lowest-scoring kept and highest-scoring
+  removed units with their signals.
+
+units:
+  default         the repository's driver files (their paths.include/exclude)
+  --discover DIR  units discovered in the kernel tree at OLD: each subdirectory
+                  of DIR, and each source file with its same-stem header; DIR may
+                  be a glob (`drivers/*`); repeat for several
+
+examples:
+  driver-policy backtest --kernel ~/src/dpdk --at 2021-01-01 --at 2023-01-01 \\
+      --discover 'drivers/*'
+  driver-policy backtest --kernel ~/src/rdma-core --at v22.0 --discover providers \\
+      --format markdown --svg roc.svg
+  driver-policy backtest --kernel ~/src/linux --at v6.1 --to v6.12 --policy cand.yaml
+  driver-policy backtest --kernel ~/src/barebox --at 2019-01-01 --at 2022-01-01 \
+      --horizon 48 --discover 'drivers/*'      removals within four years of each point
+"""
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "backtest",
+        help="measure how well the policy's score predicted real removals in git history",
+        description="Score the units present at an old revision from signals as of then, "
+        "and compare with what upstream removed afterwards.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--kernel", required=True, metavar="PATH",
+                        help="a git repository of the kernel (bare or not; full history)")
+    parser.add_argument("--at", action="append", required=True, metavar="OLD",
+                        help="revision or YYYY-MM-DD to score units at (repeatable)")
+    parser.add_argument("--to", default="HEAD", metavar="NEW",
+                        help="revision or YYYY-MM-DD whose tree is the outcome (default: HEAD)")
+    parser.add_argument("--horizon", type=_count, metavar="MONTHS", default=None,
+                        help="judge each OLD by the tree this many months later (at most "
+                        "NEW), so that points compare over the same horizon")
+    parser.add_argument("--policy", metavar="FILE", default=None,
+                        help="the policy to test (default: policies/default.yaml)")
+    parser.add_argument("--discover", action="append", metavar="DIR", default=[],
+                        help="score units discovered under DIR of the kernel tree "
+                        "(repeatable; globs allowed) instead of the repository's drivers")
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
+                        help="report format (default: text)")
+    parser.add_argument("--svg", metavar="FILE", help="also write the ROC chart as SVG")
+    parser.add_argument("--top", type=_count, default=10, metavar="N",
+                        help="lowest-scoring kept and highest-scoring removed units shown "
+                        "(default: 10)")
+    parser.add_argument("--bootstrap", type=_count, default=1000, metavar="N",
+                        help="bootstrap resamples for the AUC interval (default: 1000)")
+    parser.add_argument("--seed", type=int, default=12, metavar="N",
+                        help="seed of the bootstrap (default: 12); same seed, same interval")
+    parser.add_argument("--jobs", "-j", type=_count, default=0, metavar="N",
+                        help="processes walking history at once (default: one per core)")
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.set_defaults(func=run_backtest_command)
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a non-negative number")
+    return value
+
+
+def run_backtest_command(args: argparse.Namespace) -> int:
+    root = repo_root(args)
+    try:
+        import git  # noqa: F401
+    except ImportError as exc:
+        raise CheckerError(f"backtest needs git and gitpython: {exc}") from None
+    from checker.backtest.engine import run_backtest
+    from checker.backtest.report import render, summarize, to_svg
+    from checker.backtest.units import Unit, discover_units
+    from checker.policy import load_policy
+    from checker.progress import Progress
+
+    policy_path = Path(args.policy) if args.policy else root / "policies" / "default.yaml"
+    if not policy_path.is_file():
+        raise UsageError(f"--policy {policy_path}: no such file")
+    policy = load_policy(policy_path, str(args.policy or "policies/default.yaml"))
+    for text in args.at:
+        if not text or text.startswith("-"):
+            raise UsageError(f"--at {text!r}: a revision cannot be empty or begin with '-'")
+    if args.to.startswith("-"):
+        raise UsageError(f"--to {args.to!r}: a revision cannot begin with '-'")
+
+    if args.discover:
+        directories = list(args.discover)
+        for directory in directories:
+            if directory.startswith("/") or ".." in directory.split("/"):
+                raise UsageError(f"--discover {directory!r}: give a directory inside the "
+                                 "kernel tree, such as drivers/net")
+
+        def units_for(paths: list[str]) -> list[Unit]:
+            return discover_units(paths, directories)
+    else:
+        repository_units = _repository_units(root)
+
+        def units_for(paths: list[str]) -> list[Unit]:
+            return repository_units
+
+    bars: list[Progress] = []
+
+    def progress(label: str) -> Any:
+        for bar in bars:
+            bar.close()
+        bar = Progress(f"backtest at {label}", unit="commit", stream=sys.stderr,
+                       quiet=args.quiet)
+        bars.append(bar)
+        return bar
+
+    try:
+        result = run_backtest(Path(args.kernel), args.at, args.to, policy, units_for,
+                              jobs=args.jobs, horizon_months=args.horizon,
+                              progress=progress)
+    finally:
+        for bar in bars:
+            bar.close()
+    summary = summarize(result, seed=args.seed, resamples=args.bootstrap, top=args.top)
+    sys.stdout.write(render(summary, args.format))
+    if args.svg:
+        from checker.fsutil import write_atomic
+
+        write_atomic(Path(args.svg), to_svg(summary).encode(), durable=False)
+    return 0
+
+
+def _repository_units(root: Path) -> list[Any]:
+    from checker.backtest.units import Unit
+    from checker.collect.write import find_driver_files, read_driver
+
+    units = []
+    problems = []
+    for path in find_driver_files(root):
+        doc, paths, problem = read_driver(root, path)
+        if doc is None or paths is None:
+            problems.append(problem)
+        else:
+            units.append(Unit(paths.id, paths.include, paths.exclude))
+    if problems:
+        raise CheckerError("cannot read the drivers' paths:\n" + "\n".join(problems))
+    if not units:
+        raise CheckerError(f"no driver files under {root / 'drivers'}; use --discover DIR "
+                           "to score units found in the kernel tree")
+    return units

@@ -1,0 +1,133 @@
+"""Probes added or changed by policy v2 (issue 12): each on hand-built evidence."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+from conftest import ROOT
+
+from checker.load import read_document
+from checker.model import Driver, Month, PartialDate, Signals, UserReport
+from checker.policy import load_policy, validate_fixture
+from checker.probes import PROBES
+from checker.probes.common import months_since
+
+POLICY = load_policy(ROOT / "policies/default.yaml", "policies/default.yaml")
+END = date(2026, 4, 21)
+
+
+def blank() -> Driver:
+    doc, _ = read_document(ROOT / "policies/tests/nothing-known-neutral.yaml", "fixture")
+    assert doc is not None
+    fixture, problems = validate_fixture(doc)
+    assert fixture is not None, problems
+    return fixture.driver
+
+
+def signals(active: dict[str, int], *, first: date | None, substantive: int | None = 0,
+            last_substantive: date | None = None, authors: int = 1,
+            lines: int = 0) -> Signals:
+    months = [f"{y:04d}-{m:02d}" for y in range(2021, 2027) for m in range(1, 13)]
+    months = [m for m in months if "2021-04" <= m <= "2026-04"]
+    monthly = tuple(Month(m, active.get(m, 0), 0, 0) for m in months)
+    return Signals("test", None, date(2021, 4, 21), END, 1, 100, sum(active.values()),
+                   substantive, None, lines, 0, authors, sum(1 for v in active.values() if v),
+                   monthly, first_commit=first, last_substantive_commit=last_substantive)
+
+
+def probe(name: str, driver: Driver, as_of: date = END) -> tuple[object, float]:
+    finding = PROBES[name](driver, POLICY.probes[name], as_of)
+    return finding.value, finding.contribution
+
+
+def test_activity_counts_only_the_months_the_code_existed() -> None:
+    young = dataclasses.replace(blank(), signals=signals(
+        {"2026-03": 1, "2026-04": 1}, first=date(2026, 3, 2)))
+    assert probe("activity", young) == (1.0, 2.0)  # 2 of its 2 months: steady
+    old = dataclasses.replace(blank(), signals=signals(
+        {"2026-03": 1, "2026-04": 1}, first=date(2010, 1, 1)))
+    assert probe("activity", old) == (round(2 / 61, 3), 0.0)
+
+
+def test_recency_uses_substantive_work_only() -> None:
+    mechanical_only = dataclasses.replace(blank(), signals=signals(
+        {"2026-03": 3}, first=date(2010, 1, 1), substantive=0, last_substantive=None))
+    value, points = probe("recency", mechanical_only)
+    assert value is None and points == -1.0
+    split_unknown = dataclasses.replace(blank(), signals=signals(
+        {"2026-03": 3}, first=date(2010, 1, 1), substantive=None))
+    assert probe("recency", split_unknown) == (1, 1.0)  # falls back to the active month
+
+
+@pytest.mark.parametrize(("count", "points"), [(0, -1.0), (1, -1.0), (2, 0.0), (40, 0.0)])
+def test_substantive_work_bands(count: int, points: float) -> None:
+    driver = dataclasses.replace(blank(), signals=signals({}, first=None, substantive=count))
+    assert probe("substantive_work", driver) == (count, points)
+
+
+@pytest.mark.parametrize(("lines", "points"), [(0, -1.0), (19, -1.0), (20, 0.0), (100, 1.0)])
+def test_churn_bands(lines: int, points: float) -> None:
+    driver = dataclasses.replace(blank(), signals=signals({}, first=None, lines=lines))
+    assert probe("churn", driver) == (lines, points)
+
+
+def test_unknown_signals_are_unknown_not_zero() -> None:
+    for name in ("substantive_work", "authors", "churn", "activity"):
+        finding = PROBES[name](blank(), POLICY.probes[name], END)
+        assert finding.known is False and finding.contribution == 0.0
+
+
+def report(kind: str, scale: str, when: str = "2026-01") -> UserReport:
+    return UserReport("someone", "uses it", PartialDate.parse(when), (1,), kind, scale)
+
+
+@pytest.mark.parametrize(("kind", "scale", "weight", "points"), [
+    ("hobbyist", "single", 0.25, 0.5),
+    ("production", "single", 1.5, 3.0),
+    ("production", "fleet", 3.0, 4.0),  # capped at max_points
+    ("distribution", "several", 1.5, 3.0),
+    ("unknown", "unknown", 1.0, 2.0),  # a report of unstated kind weighs as before
+])
+def test_user_reports_weigh_kind_and_scale(kind: str, scale: str, weight: float,
+                                           points: float) -> None:
+    driver = dataclasses.replace(blank(), users_reported=(report(kind, scale),))
+    assert probe("user_reports", driver) == (weight, points)
+
+
+def test_one_hobbyist_does_not_protect_but_a_production_report_does() -> None:
+    from checker.evaluate import evaluate
+
+    hobby = dataclasses.replace(blank(), users_reported=(report("hobbyist", "single"),))
+    prod = dataclasses.replace(blank(), users_reported=(report("production", "single"),))
+    assert "users-protect" not in evaluate(hobby, POLICY).rules_held
+    assert "users-protect" in evaluate(prod, POLICY).rules_held
+
+
+def test_partial_dates_are_periods() -> None:
+    # "2024" reaches to December 2024: 16 months before 2026-04-21, not 27
+    assert months_since(PartialDate.parse("2024"), END) == 16
+    assert months_since(PartialDate.parse("2024-05"), END) == 23
+    assert months_since(PartialDate.parse("2026"), END) == 0  # as_of falls inside it
+    old_year = dataclasses.replace(blank(), users_reported=(report("unknown", "unknown",
+                                                                   "2024"),))
+    assert probe("user_reports", old_year)[1] == 2.0  # within 24 months as a period
+
+
+def test_nothing_known_is_keep_annotate_with_low_confidence() -> None:
+    from checker.evaluate import evaluate
+
+    verdict = evaluate(blank(), POLICY)
+    assert (verdict.value, verdict.score, verdict.rule) == ("keep-annotate", 0.0, "score")
+    assert verdict.confidence < 0.3
+
+
+def test_a_reporter_counts_once_with_their_weightiest_report() -> None:
+    same = (report("hobbyist", "single"), dataclasses.replace(
+        report("production", "single"), who="  SOMEONE "))
+    driver = dataclasses.replace(blank(), users_reported=same)
+    assert probe("user_reports", driver) == (1.5, 3.0)
+    two = (report("hobbyist", "single"), dataclasses.replace(report("hobbyist", "single"),
+                                                             who="another"))
+    assert probe("user_reports", dataclasses.replace(blank(), users_reported=two)) == (0.5, 1.0)
