@@ -17,7 +17,7 @@ from test_collect_cli import DRIVER, make_policy_repo
 from checker.commands.init import SKELETON
 from checker.evaluate import evaluate
 from checker.repository import load_workspace
-from checker.validate import _signals
+from checker.validate import signals_model as _signals
 
 
 @pytest.fixture(scope="module")
