@@ -142,7 +142,7 @@ def policy() -> Policy:
     return load_policy(ROOT / "policies/default.yaml", "policies/default.yaml")
 
 
-def units_for(paths: list[str]) -> list[Unit]:
+def units_for(repo: object, sha: str, paths: list[str]) -> list[Unit]:
     return discover_units(paths, ["drivers/net"])
 
 
@@ -196,7 +196,7 @@ def test_at_as_a_day_and_several_points(tree: Path, policy: Policy) -> None:
 def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]) -> None:
     svg = tmp_path / "roc.svg"
     result = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
-                 "--discover", "drivers/net", "--format", "json", "--svg", str(svg), "-q",
+                 "--simple-units", "drivers/net", "--format", "json", "--svg", str(svg), "-q",
                  "--bootstrap", "50", "-j", "1")
     assert result.code == 0, result.err
     data = json.loads(result.out)
@@ -214,14 +214,14 @@ def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]
     root = ET.fromstring(svg.read_text().split("-->", 1)[1])
     assert root.tag.endswith("svg") and root.findall(".//{http://www.w3.org/2000/svg}polyline")
     again = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
-                "--discover", "drivers/net", "--format", "json", "-q", "--bootstrap", "50",
+                "--simple-units", "drivers/net", "--format", "json", "-q", "--bootstrap", "50",
                 "-j", "1")
     assert again.out == result.out  # deterministic, bootstrap included
     text = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
-               "--discover", "drivers/net", "-q", "--bootstrap", "20", "-j", "1")
+               "--simple-units", "drivers/net", "-q", "--bootstrap", "20", "-j", "1")
     assert "score ROC AUC" in text.out and "highest-scoring removed:" in text.out
     markdown = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
-                   "--discover", "drivers/net", "-q", "--format", "markdown",
+                   "--simple-units", "drivers/net", "-q", "--format", "markdown",
                    "--bootstrap", "20", "-j", "1")
     assert markdown.out.startswith("## Backtest: default v2\n")
     assert "| verdict | kept | removed |" in markdown.out
@@ -229,14 +229,14 @@ def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]
 
 def test_error_at_not_an_ancestor(tree: Path, cli: Callable[..., Run]) -> None:
     result = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "HEAD",
-                 "--to", "old", "--discover", "drivers/net", "-q")
+                 "--to", "old", "--simple-units", "drivers/net", "-q")
     assert result.code == 1
     assert "is not an ancestor of --to old" in result.err
 
 
 def test_usage_error_option_like_revision(tree: Path, cli: Callable[..., Run]) -> None:
     result = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at=-p",
-                 "--discover", "drivers/net", "-q")
+                 "--simple-units", "drivers/net", "-q")
     assert result.code == 2
     assert result.err == ("driver-policy backtest: usage error: --at '-p': a revision cannot "
                           "be empty or begin with '-'\n")
@@ -249,7 +249,7 @@ def test_error_no_removal_patterns(tree: Path, tmp_path: Path, cli: Callable[...
     candidate = tmp_path / "policy.yaml"
     candidate.write_text(text[:start] + text[end + 2:])
     result = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
-                 "--discover", "drivers/net", "-q", "--policy", str(candidate))
+                 "--simple-units", "drivers/net", "-q", "--policy", str(candidate))
     assert result.code == 1
     assert "backtest.removal_patterns is missing or empty" in result.err
 
@@ -278,7 +278,7 @@ def test_commit_subjects_are_escaped_in_every_format(tmp_path: Path,
              {"drivers/net/evil/main.c": None})
     h.build()
     args = ("-C", str(ROOT), "backtest", "--kernel", str(tmp_path / "k"), "--at", "2020-06-01",
-            "--discover", "drivers/net", "-q", "--bootstrap", "5", "-j", "1")
+            "--simple-units", "drivers/net", "-q", "--bootstrap", "5", "-j", "1")
     text = cli(*args).out
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
     assert "remove driver \N{REPLACEMENT CHARACTER}]0;owned" in text
@@ -299,3 +299,10 @@ def test_horizon_judges_each_point_by_a_later_tree(tree: Path, policy: Policy) -
     long = run_backtest(tree, ["old"], "HEAD", policy, units_for, jobs=1, horizon_months=120)
     assert long.points[0].outcome_sha == git(tree, "rev-parse", "HEAD").strip()
     assert long.points[0].removed == 2
+
+
+def test_usage_error_discover_and_simple_units(tree: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
+                 "--discover", "drivers/net", "--simple-units", "drivers/net", "-q")
+    assert (result.code, result.err) == (
+        2, "driver-policy backtest: usage error: give --discover or --simple-units, not both\n")

@@ -41,7 +41,8 @@ FEATURES: dict[str, str] = {
     "months_since_commit": "months from the last commit to OLD",
 }
 
-UnitSource = Callable[[list[str]], list[Unit]]
+# (repo, commit OLD, the files of the tree at OLD) -> the units to score
+UnitSource = Callable[[Any, str, list[str]], list[Unit]]
 
 
 @dataclass(frozen=True)
@@ -147,7 +148,7 @@ def run_backtest(
             if outcome.sha not in trees:
                 trees[outcome.sha] = set(tree_paths(repo, outcome.sha))
             paths = tree_paths(repo, old.sha)
-            units = units_for(paths)
+            units = units_for(repo, old.sha, paths)
             claimed = present(units, paths)
             events = fates(repo, old.sha, outcome.sha)
             specs = {u.id: u.spec for u in units if u.id in claimed}

@@ -10,8 +10,9 @@ in a backtest at OLD only when it claims at least one file of the tree at OLD.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from checker.paths import PathIndex, PathSpec
 
@@ -77,6 +78,17 @@ def _glob_match(directory: str, pattern: str) -> bool:
     globs = [p for p in pattern.strip("/").split("/") if p]
     return len(parts) == len(globs) and all(
         fnmatch.fnmatchcase(part, glob) for part, glob in zip(parts, globs, strict=True))
+
+
+def discovered_units(repo: Any, sha: str, directories: Sequence[str],
+                     policy_raw: Mapping[str, Any]) -> list[Unit]:
+    """The units `driver-policy new --discover` would scaffold from the tree at `sha`,
+    under the `discover:` rules in `policy_raw` (checker/collect/discover.py)."""
+    from checker.collect.discover import DiscoverRules, discover
+
+    rules = DiscoverRules.from_policy(policy_raw)
+    found, _skipped = discover(repo, sha, directories, rules)
+    return [Unit(u.id, u.include, (), u.kconfig) for u in found]
 
 
 def unit_id(root: str, name: str) -> str:

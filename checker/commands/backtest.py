@@ -26,19 +26,22 @@ what it does (see docs/backtest.md):
   removed units with their signals.
 
 units:
-  default         the repository's driver files (their paths.include/exclude)
-  --discover DIR  units discovered in the kernel tree at OLD: each subdirectory
-                  of DIR, and each source file with its same-stem header; DIR may
-                  be a glob (`drivers/*`); repeat for several
+  default             the repository's driver files (their paths.include/exclude)
+  --discover DIR      the units `driver-policy new --discover DIR` would scaffold from
+                      the tree at OLD (the policy's discover rules, or --profile's)
+  --simple-units DIR  each subdirectory of DIR, and each source file with its
+                      same-stem header, in the tree at OLD; DIR may be a glob
+                      (`drivers/*`); repeat for several
 
 examples:
   driver-policy backtest --kernel ~/src/dpdk --at 2021-01-01 --at 2023-01-01 \\
-      --discover 'drivers/*'
+      --simple-units 'drivers/*'
   driver-policy backtest --kernel ~/src/rdma-core --at v22.0 --discover providers \\
+      --profile rdma-core \\
       --format markdown --svg roc.svg
   driver-policy backtest --kernel ~/src/linux --at v6.1 --to v6.12 --policy cand.yaml
-  driver-policy backtest --kernel ~/src/barebox --at 2019-01-01 --at 2022-01-01 \
-      --horizon 48 --discover 'drivers/*'      removals within four years of each point
+  driver-policy backtest --kernel ~/src/barebox --at 2019-01-01 --at 2022-01-01 \\
+      --horizon 48 --simple-units 'drivers/*'   removals within four years of each point
 """
 
 
@@ -63,8 +66,15 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--policy", metavar="FILE", default=None,
                         help="the policy to test (default: policies/default.yaml)")
     parser.add_argument("--discover", action="append", metavar="DIR", default=[],
-                        help="score units discovered under DIR of the kernel tree "
-                        "(repeatable; globs allowed) instead of the repository's drivers")
+                        help="score the units `new --discover DIR` would scaffold from the "
+                        "tree at OLD (repeatable), under the policy's discover rules or "
+                        "--profile's, instead of the repository's drivers")
+    parser.add_argument("--profile", choices=("linux", "barebox", "dpdk", "rdma-core"),
+                        help="discover rules by name (as `init --profile`)")
+    parser.add_argument("--simple-units", action="append", metavar="DIR", default=[],
+                        help="one unit per child of DIR (a subdirectory, or a source file "
+                        "with its same-stem header); globs match whole components "
+                        "(`drivers/*`); repeatable")
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text",
                         help="report format (default: text)")
     parser.add_argument("--svg", metavar="FILE", help="also write the ROC chart as SVG")
@@ -99,7 +109,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         raise CheckerError(f"backtest needs git and gitpython: {exc}") from None
     from checker.backtest.engine import run_backtest
     from checker.backtest.report import render, summarize, to_svg
-    from checker.backtest.units import Unit, discover_units
+    from checker.backtest.units import Unit, discover_units, discovered_units
     from checker.policy import load_policy
     from checker.progress import Progress
 
@@ -113,19 +123,38 @@ def run_backtest_command(args: argparse.Namespace) -> int:
     if args.to.startswith("-"):
         raise UsageError(f"--to {args.to!r}: a revision cannot begin with '-'")
 
+    if args.discover and args.simple_units:
+        raise UsageError("give --discover or --simple-units, not both")
+    for directory in [*args.discover, *args.simple_units]:
+        if directory.startswith(("/", "-")) or ".." in directory.split("/"):
+            raise UsageError(f"{directory!r}: give a directory inside the kernel tree, such "
+                             "as drivers/net")
     if args.discover:
         directories = list(args.discover)
-        for directory in directories:
-            if directory.startswith("/") or ".." in directory.split("/"):
-                raise UsageError(f"--discover {directory!r}: give a directory inside the "
-                                 "kernel tree, such as drivers/net")
+        raw: dict[str, Any] = dict(policy.raw)
+        if args.profile:
+            from ruamel.yaml import YAML
 
-        def units_for(paths: list[str]) -> list[Unit]:
-            return discover_units(paths, directories)
+            from checker.commands.init import SKELETON
+
+            profile = YAML(typ="safe").load(
+                (SKELETON / "profiles" / f"{args.profile}.yaml").read_text(encoding="utf-8"))
+            raw["discover"] = profile["discover"]
+        if not isinstance(raw.get("discover"), dict):
+            raise CheckerError(f"{policy.file}: no `discover:` section; give --profile NAME "
+                               "or use --simple-units DIR")
+
+        def units_for(repo: Any, sha: str, paths: list[str]) -> list[Unit]:
+            return discovered_units(repo, sha, directories, raw)
+    elif args.simple_units:
+        simple = list(args.simple_units)
+
+        def units_for(repo: Any, sha: str, paths: list[str]) -> list[Unit]:
+            return discover_units(paths, simple)
     else:
         repository_units = _repository_units(root)
 
-        def units_for(paths: list[str]) -> list[Unit]:
+        def units_for(repo: Any, sha: str, paths: list[str]) -> list[Unit]:
             return repository_units
 
     bars: list[Progress] = []
