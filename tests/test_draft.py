@@ -30,7 +30,7 @@ def test_draft_is_listed_by_check_and_marked_on_its_card_and_the_index(
         f"{SIW}:3:9: status: infiniband/siw: draft, no verdict published (the policy "
         "computes keep); to finish: summary: TODO"
     )
-    assert result.out.splitlines()[1] == "ok: 35 file(s) checked, no problems; 1 note(s)"
+    assert result.out.splitlines()[1] == "ok: 37 file(s) checked, no problems; 1 note(s)"
     assert "1 draft(s)" in result.out
     card = (repo / "cards/infiniband/siw.md").read_text()
     assert "> **Draft: no verdict is published.** This driver file is unfinished " \

@@ -143,7 +143,8 @@ def test_user_reports_count_distinct_reporters(repo: Path) -> None:
     finding = next(f for f in evaluate(siw, workspace.policy).findings
                    if f.probe == "user_reports")
     assert finding.value == 1
-    assert finding.reason == "credible current reports from 1 user(s) (Samba SMB Direct community)"
+    assert finding.reason == ("credible current reports from 1 user(s) weighing 1 "
+                              "(Samba SMB Direct community: unknown/unknown)")
 
 
 def test_broken_recordable_without_signals(repo: Path, cli: Callable[..., Run]) -> None:

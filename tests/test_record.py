@@ -26,7 +26,7 @@ def test_record_flip_marks_the_recommendation_and_check_fails_until_reviewed(
     result = cli("-C", str(repo), "record", "infiniband/iser")
     assert result.code == 0, result.err
     assert result.out.splitlines()[0] == (
-        "recorded infiniband/iser: keep-annotate -> keep (confidence 0.84 -> 0.64); the "
+        "recorded infiniband/iser: keep-annotate -> keep (confidence 0.84 -> 0.65); the "
         "recommendation was written for keep-annotate: review it, then set "
         "verdict.recommendation_for: keep"
     )
@@ -35,7 +35,7 @@ def test_record_flip_marks_the_recommendation_and_check_fails_until_reviewed(
                                                       lineterm="", n=0)
                if line[:1] in "+-" and not line.startswith(("+++", "---"))]
     assert changed == ["-  value: keep-annotate", "-  confidence: 0.84",
-                       "+  value: keep", "+  confidence: 0.64"]
+                       "+  value: keep", "+  confidence: 0.65"]
     assert cli("-C", str(repo), "render").code == 0
     check = cli("-C", str(repo), "check", "--today", "2026-11-21")
     assert check.code == 1
@@ -64,7 +64,7 @@ def test_record_all_dry_run_json_writes_nothing(repo: Path, cli: Callable[..., R
     iser = next(d for d in payload["drivers"] if d["id"] == "infiniband/iser")
     assert iser == {
         "id": "infiniband/iser", "file": ISER, "before": "keep-annotate", "after": "keep",
-        "confidence_before": 0.84, "confidence_after": 0.64, "changed": True,
+        "confidence_before": 0.84, "confidence_after": 0.65, "changed": True,
         "needs_review": True,
     }
     assert {p: p.read_bytes() for p in (repo / "drivers").rglob("*.yaml")} == snapshot
@@ -76,7 +76,7 @@ def test_record_without_a_verdict_adds_one_to_write(repo: Path, cli: Callable[..
     assert cli("-C", str(repo), "record", ISER).code == 0
     written = (repo / ISER).read_text()
     assert written.endswith(
-        "verdict:\n  value: keep-annotate\n  confidence: 0.74\n  recommendation: >-\n"
+        "verdict:\n  value: keep-annotate\n  confidence: 0.75\n  recommendation: >-\n"
         "    TODO: why keep-annotate, in words a maintainer can act on (see "
         "docs/evidence.md)\n  recommendation_for: keep-annotate\n"
     )
