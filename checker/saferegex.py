@@ -28,16 +28,22 @@ class RegexError(CheckerError):
     """A policy pattern that cannot be used."""
 
 
-def compile_policy_regex(pattern: str) -> Any:
-    """A compiled RE2 pattern (with `.search`); a RegexError saying why not."""
-    import re2
-
+def check_syntax(pattern: str) -> None:
+    """A RegexError unless Python's `re` compiles the pattern (every failure caught) and
+    it is at most MAX_PATTERN characters."""
     if len(pattern) > MAX_PATTERN:
         raise RegexError(f"is {len(pattern)} characters long; the limit is {MAX_PATTERN}")
     try:
         re.compile(pattern)
     except (re.error, OverflowError, RecursionError, ValueError, MemoryError) as exc:
         raise RegexError(f"is not a valid regular expression ({_first_line(exc)})") from None
+
+
+def compile_policy_regex(pattern: str) -> Any:
+    """A compiled RE2 pattern (with `.search`); a RegexError saying why not."""
+    import re2
+
+    check_syntax(pattern)
     options = re2.Options()
     options.max_mem = MAX_MEMORY
     options.log_errors = False
@@ -50,9 +56,21 @@ def compile_policy_regex(pattern: str) -> Any:
 
 
 def regex_problem(pattern: str) -> str | None:
-    """Why `pattern` cannot be used as a policy regex, or None."""
+    """Why `pattern` cannot be used as a policy regex run by RE2, or None."""
     try:
         compile_policy_regex(pattern)
+    except RegexError as exc:
+        return str(exc)
+    return None
+
+
+def syntax_problem(pattern: str) -> str | None:
+    """Why `pattern` is not a valid regular expression (for the schema), or None: the
+    schema checks syntax for every pattern field; collect's patterns must in addition
+    run in RE2, which collect checks when it compiles them (an error naming the
+    pattern, exit 1)."""
+    try:
+        check_syntax(pattern)
     except RegexError as exc:
         return str(exc)
     return None
