@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
-from checker.fsutil import write_atomic
+from checker.errors import CheckerError
+from checker.fsutil import read_file, write_atomic
 
 CACHE_DIR = ".driver-policy-cache"
 FORMAT = 2
@@ -100,9 +101,9 @@ def _tag(payload: bytes) -> bytes:
 
 
 def _read(path: Path) -> dict[Any, Any] | None:
-    try:
-        blob = path.read_bytes()
-    except OSError:
+    try:  # not through a link, not a FIFO: a planted one is a miss, never a hang
+        blob = read_file(path)
+    except CheckerError:
         return None
     payload = blob[TAG_BYTES:]
     if len(blob) < TAG_BYTES or not hmac.compare_digest(blob[:TAG_BYTES], _tag(payload)):
@@ -215,10 +216,9 @@ class Cache:
             and st.st_mtime_ns < self._stats.loaded_ns - RACY_NS
         ):
             return str(known[1])
-        try:
-            with open(path, "rb") as handle:
-                digest = digest_bytes(handle.read())
-        except OSError:
+        try:  # the one door: a link, a FIFO or a device is never read (its reader says why)
+            digest = digest_bytes(read_file(Path(path), rel, root=Path(self.root)))
+        except CheckerError:
             return None
         if self.enabled and known != (signature, digest):
             self._stats.put(rel, (signature, digest))

@@ -14,7 +14,7 @@ from datetime import date
 
 from checker import __version__
 from checker.commands import COMMAND_MODULES
-from checker.errors import CheckerError, UsageError
+from checker.errors import CheckerError, UsageError, terminal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -122,16 +122,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except UsageError as exc:
-        print(f"driver-policy {args.command}: usage error: {exc}", file=sys.stderr)
+        print(f"driver-policy {args.command}: usage error: {terminal(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except CheckerError as exc:
-        print(f"driver-policy {args.command}: {exc}", file=sys.stderr)
+        print(f"driver-policy {args.command}: {terminal(str(exc))}", file=sys.stderr)
         return EXIT_FINDINGS
     except KeyboardInterrupt:
         print("driver-policy: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except OSError as exc:  # the environment, not a bug: disk full, read-only, permissions
+        from checker.fsutil import describe
+
+        where = exc.filename if isinstance(exc.filename, str) else "a file"
+        print(f"driver-policy {args.command}: {terminal(where)}: {describe(exc)}",
+              file=sys.stderr)
+        return EXIT_FINDINGS
     except Exception as exc:  # the one place a crash becomes a message
         import traceback
 

@@ -1,4 +1,15 @@
-"""Atomic file writes: a temporary file in the same directory, then rename.
+"""The one door for repository files: reading without following links, and atomic writes.
+
+Every read of a file that a pull request can change (driver files, policies, fixtures,
+templates, cards, generated schema files, cache files) goes through `read_file`:
+
+- the file itself must not be a symbolic link (it is opened with O_NOFOLLOW), and when
+  the repository root is given, no directory between the root and the file may be one
+  either (each is opened with O_NOFOLLOW relative to the one above): a link could lead
+  out of the repository, to `.git/config`, `/dev/zero` or another user's file;
+- it must be a regular file (`fstat`, after a non-blocking open, so a FIFO cannot block
+  the process), and no larger than the caller's limit, checked before reading;
+- every failure is a FileAccessError (a CheckerError: exit 1) naming the file.
 
 For tests only, the environment variable DRIVER_POLICY_TEST_PAUSE_WRITE (seconds) makes
 every durable write pause halfway through writing its temporary file, so that a test can
@@ -9,27 +20,254 @@ kill the process at that point and check that the target still holds its old byt
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import stat
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+from checker.errors import CheckerError
 
 PAUSE_ENV = "DRIVER_POLICY_TEST_PAUSE_WRITE"
 _UMASK_LOCK = threading.Lock()
+# The largest repository file read: evidence and policies have their own, smaller limit
+# (checker.load.MAX_BYTES); templates, cards and cache files are bounded by this one.
+MAX_FILE_BYTES = 64 * 1024 * 1024
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_DIRECTORY = getattr(os, "O_DIRECTORY", 0)
+_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
-def write_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
+class FileAccessError(CheckerError):
+    """A repository file that cannot be read or written safely; names the file."""
+
+    def __init__(self, display: str, message: str) -> None:
+        super().__init__(f"{display}: {message}")
+        self.display = display
+        self.reason = message
+
+
+def describe(exc: OSError) -> str:
+    """An OSError as a short reason (no path: the caller names the file)."""
+    if exc.errno == errno.ELOOP:
+        return "it is a symbolic link (repository files are never read through links)"
+    if exc.errno == errno.ENOSPC:
+        return "no space left on the device"
+    if exc.errno == errno.EROFS:
+        return "the file system is read-only"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "permission denied"
+    if exc.errno == errno.ENAMETOOLONG:
+        return "file name too long"
+    return exc.strerror or str(exc)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    return "not a regular file"
+
+
+def _split(rel: str) -> list[str]:
+    parts = rel.split("/")
+    if not rel or rel.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(rel)
+    return parts
+
+
+def _open_below(root: Path, rel: str) -> int:
+    """Open root/rel for reading without following a link in any component below root."""
+    parts = _split(rel)
+    directory = os.open(root, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
+    try:
+        for part in parts[:-1]:
+            try:
+                inner = os.open(part, os.O_RDONLY | _DIRECTORY | _NOFOLLOW | _CLOEXEC,
+                                dir_fd=directory)
+            except OSError as exc:
+                if exc.errno in (errno.ELOOP, errno.ENOTDIR):
+                    st = os.stat(part, dir_fd=directory, follow_symlinks=False)
+                    if stat.S_ISLNK(st.st_mode):
+                        raise OSError(errno.ELOOP, "link") from None
+                raise
+            os.close(directory)
+            directory = inner
+        return os.open(parts[-1], os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC,
+                       dir_fd=directory)
+    finally:
+        os.close(directory)
+
+
+def _relative_below(root: Path, path: Path) -> str | None:
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        return None
+    try:
+        _split(rel)
+    except ValueError:
+        return None
+    return rel
+
+
+def read_file(path: Path, display: str | None = None, *, root: Path | None = None,
+              limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file that is not a symbolic link (nor, below `root`, is any
+    directory on its way), at most `limit` bytes; a FileAccessError otherwise."""
+    shown = display if display is not None else str(path)
+    rel = _relative_below(root, path) if root is not None else None
+    try:
+        if rel is not None and root is not None:
+            fd = _open_below(root, rel)
+        else:
+            fd = os.open(path, os.O_RDONLY | _NOFOLLOW | _NONBLOCK | _CLOEXEC)
+    except OSError as exc:
+        raise FileAccessError(shown, f"cannot read file: {describe(exc)}") from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise FileAccessError(shown, f"cannot read file: it is {_kind(st.st_mode)}, "
+                                  "not a regular file")
+        if st.st_size > limit:
+            raise FileAccessError(shown, f"file is {st.st_size} bytes; the limit is {limit} "
+                                  "bytes")
+        chunks = []
+        size = 0
+        while True:  # read to the end, but never more than the limit (the file may grow)
+            chunk = os.read(fd, min(1 << 20, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > limit:
+                raise FileAccessError(shown, f"file is over {limit} bytes; the limit is "
+                                      f"{limit} bytes")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise FileAccessError(shown, f"cannot read file: {describe(exc)}") from None
+    finally:
+        os.close(fd)
+
+
+def read_text(path: Path, display: str | None = None, *, root: Path | None = None,
+              limit: int = MAX_FILE_BYTES) -> str:
+    """read_file, decoded as UTF-8 (a FileAccessError when it is not)."""
+    shown = display if display is not None else str(path)
+    data = read_file(path, shown, root=root, limit=limit)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise FileAccessError(shown, f"file is not valid UTF-8 (byte {exc.start})") from None
+
+
+def read_optional(path: Path, display: str | None = None, *, root: Path | None = None,
+                  limit: int = MAX_FILE_BYTES) -> bytes | None:
+    """read_file, or None when nothing is at `path` (a link or a FIFO there is an error)."""
+    try:
+        os.lstat(path)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        if exc.errno == errno.ENOTDIR:
+            return None
+        raise FileAccessError(display or str(path), f"cannot read file: {describe(exc)}") \
+            from None
+    return read_file(path, display, root=root, limit=limit)
+
+
+def is_regular(path: Path) -> bool:
+    """True for a regular file that is not a link (never follows one, never raises)."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def walk_files(root: Path, top: str, display: str | None = None) -> Iterator[str]:
+    """Repository-relative paths of every entry (files, links, FIFOs: not directories)
+    under root/top, sorted per directory; links to directories are not followed. A
+    directory that cannot be listed is a FileAccessError: skipping it would make a
+    command say ok about files it never saw (and `render` delete their cards)."""
+    base = str(root)
+    skip = len(base) + 1
+
+    def fail(exc: OSError) -> None:
+        where = exc.filename[skip:] if isinstance(exc.filename, str) else top
+        raise FileAccessError(where.replace(os.sep, "/"),
+                              f"cannot list directory: {describe(exc)}")
+
+    start = os.path.join(base, top)
+    if os.path.islink(start) or not os.path.isdir(start):
+        return
+    for directory, dirs, files in os.walk(start, onerror=fail):
+        dirs.sort()
+        prefix = directory[skip:].replace(os.sep, "/")
+        for name in sorted(files):
+            rel = f"{prefix}/{name}"
+            if not _is_utf8(rel):
+                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+                raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
+            yield rel
+
+
+def _is_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def write_error(display: str, exc: OSError) -> FileAccessError:
+    return FileAccessError(display, f"cannot write file: {describe(exc)}")
+
+def write_atomic(path: Path, data: bytes, *, durable: bool = True,
+                 display: str | None = None) -> None:
     """Readers see the old bytes or the new bytes, never a partial file.
+
+    With `display` (the file's name as the user knows it), a failure (disk full, a
+    read-only directory, a file where a directory should be) is a FileAccessError naming
+    it; without, the OSError is raised as it is (the cache ignores its own failures).
 
     `durable` is for files people commit: the data reaches the disk before the rename,
     and the file keeps its mode (a new one gets what an ordinary write would give it,
     not the temporary file's private 0600). A cache may skip that: a crash then leaves
     an unreadable cache, which is ignored, and its files stay private.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if display is None:
+        _write_atomic(path, data, durable)
+        return
+    try:
+        _write_atomic(path, data, durable)
+    except OSError as exc:
+        if exc.errno == errno.EEXIST or isinstance(exc, (NotADirectoryError, FileExistsError)):
+            raise FileAccessError(display, "cannot write file: a directory on its way is a "
+                                  "file") from None
+        raise write_error(display, exc) from None
+
+
+def _write_atomic(path: Path, data: bytes, durable: bool) -> None:
+    for attempt in range(3):  # another process may remove the empty directory meanwhile
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                       dir=path.parent)
+            break
+        except FileNotFoundError:
+            if attempt == 2:
+                raise
     try:
         with os.fdopen(fd, "wb") as handle:
             if durable:

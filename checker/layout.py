@@ -5,7 +5,6 @@ Kept free of heavy imports: a warm `check` needs only this to find what changed.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -40,10 +39,15 @@ class DiskSource:
         return walk(self.root, (DRIVERS_DIR, POLICIES_DIR), YAML_SUFFIXES)
 
     def read(self, rel: str) -> bytes:
-        path = self.root / rel
-        if not path.resolve().is_relative_to(self.root):
-            raise OSError(f"{rel} is a link that leaves the repository; not followed")
-        return path.read_bytes()
+        """Through the one door (checker.fsutil.read_file): no links, regular files only,
+        the evidence size limit checked before reading."""
+        from checker.fsutil import FileAccessError, read_file
+        from checker.load import MAX_BYTES
+
+        try:
+            return read_file(self.root / rel, rel, root=self.root, limit=MAX_BYTES)
+        except FileAccessError as exc:
+            raise OSError(exc.reason.removeprefix("cannot read file: ")) from None
 
 
 CARDS_DIR = "cards"
@@ -83,18 +87,12 @@ def managed_files(root: Path) -> list[str]:
 
 def walk(root: Path, tops: Sequence[str], suffixes: tuple[str, ...]) -> list[str]:
     """Sorted repository-relative paths of the files (or links) under `tops` with one of
-    `suffixes`. Plain os.walk and string paths: it runs over every file on every check."""
-    base = str(root)
-    skip = len(base) + 1
+    `suffixes`; a directory that cannot be listed is a FileAccessError."""
+    from checker.fsutil import walk_files
+
     out = []
-    for top in tops:
-        start = os.path.join(base, top)
-        if os.path.islink(start):
-            continue  # a linked cards/ or drivers/ is not followed out of the repository
-        for directory, dirs, files in os.walk(start):
-            dirs.sort()
-            prefix = directory[skip:].replace(os.sep, "/")
-            out += [f"{prefix}/{name}" for name in files if name.endswith(suffixes)]
+    for top in tops:  # a linked cards/ or drivers/ is not followed out of the repository
+        out += [rel for rel in walk_files(root, top) if rel.endswith(suffixes)]
     return sorted(out)
 
 

@@ -113,13 +113,17 @@ def _safe_yaml() -> YAML:
     return yaml
 
 
-def read_document(path: Path, display: str | None = None) -> tuple[Document | None, list[Problem]]:
-    """Read and parse one YAML file; never raises for the file's content."""
+def read_document(path: Path, display: str | None = None, *,
+                  root: Path | None = None) -> tuple[Document | None, list[Problem]]:
+    """Read (through checker.fsutil.read_file: no links, a regular file, at most
+    MAX_BYTES) and parse one YAML file; never raises for the file or its content."""
+    from checker.fsutil import FileAccessError, read_file
+
     shown = display if display is not None else str(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        return None, [Problem(shown, 1, 1, "", f"cannot read file: {exc.strerror or exc}")]
+        raw = read_file(path, shown, root=root, limit=MAX_BYTES)
+    except FileAccessError as exc:
+        return None, [Problem(shown, 1, 1, "", exc.reason, rule="io")]
     return parse_document(raw, shown)
 
 

@@ -28,7 +28,7 @@ import fnmatch
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, lru_cache
+from functools import lru_cache
 
 GLOB_CHARS = frozenset("*?[")
 
@@ -78,6 +78,9 @@ class Pattern:
         return all(_component_matcher(mine)(theirs) for mine, theirs in pairs)
 
 
+NAME_MAX = 255  # the longest file name Linux (and git on it) allows
+
+
 @lru_cache(maxsize=4096)
 def parse_pattern(text: str) -> Pattern:
     """Parse one pattern; raise ValueError for one that cannot name a kernel file."""
@@ -91,6 +94,9 @@ def parse_pattern(text: str) -> Pattern:
     parts = tuple(part for part in stripped.split("/") if part)
     if not parts or any(part in (".", "..") for part in parts):
         raise ValueError(f"path pattern {original!r} must name files inside the tree")
+    if any(len(part) > NAME_MAX for part in parts):
+        raise ValueError(f"path pattern {original[:40]!r}... has a component longer than "
+                         f"{NAME_MAX} characters, which no file name can be")
     if trailing:
         return Pattern(original, parts, exact=False, deeper=True)
     if any(_has_glob(part) for part in parts):
@@ -220,24 +226,30 @@ def _component_intersects(a: str, b: str) -> bool:
     if not _has_glob(b):
         return _component_matcher(a)(b)
     left, right = _tokens(a), _tokens(b)
-
-    @cache
-    def meet(i: int, j: int) -> bool:
-        if i == len(left) and j == len(right):
-            return True
-        if i < len(left) and left[i] == _STAR:
-            return meet(i + 1, j) or (j < len(right) and meet(i, j + 1))
-        if j < len(right) and right[j] == _STAR:
-            return meet(i, j + 1) or (i < len(left) and meet(i + 1, j))
-        if i == len(left) or j == len(right):
-            return False
-        mine, theirs = left[i], right[j]
-        assert isinstance(mine, _CharToken) and isinstance(theirs, _CharToken)
-        return mine.intersects(theirs) and meet(i + 1, j + 1)
-
+    n, m = len(left), len(right)
+    # meet[i][j]: the rest of both token lists from i and j match a common string.
+    # Filled from the ends backwards, without recursion (a pattern is data: a deep
+    # recursion on a long one crashed), in time n * m.
+    below = [False] * (m + 1)  # row i + 1
+    for i in range(n, -1, -1):
+        row = [False] * (m + 1)
+        for j in range(m, -1, -1):
+            if i == n and j == m:
+                row[j] = True
+            elif i < n and left[i] == _STAR:
+                row[j] = below[j] or (j < m and row[j + 1])
+            elif j < m and right[j] == _STAR:
+                row[j] = row[j + 1] or (i < n and below[j])
+            elif i == n or j == m:
+                row[j] = False
+            else:
+                mine, theirs = left[i], right[j]
+                assert isinstance(mine, _CharToken) and isinstance(theirs, _CharToken)
+                row[j] = below[j + 1] and mine.intersects(theirs)
+        below = row
     # Both all-star patterns meet in any non-empty name; otherwise a shared string
     # exists, and an empty one only when both can be empty, i.e. both all stars.
-    return meet(0, 0)
+    return below[0]
 
 
 def _component_within(inner: str, outer: str) -> bool:

@@ -90,7 +90,8 @@ def process_driver(rel: str) -> DriverResult:
     """One driver file, from bytes to result. Pure apart from reading the file."""
     from checker.consistency import check_driver
     from checker.dates import dated_values
-    from checker.load import parse_document, read_document
+    from checker.fsutil import FileAccessError, read_file
+    from checker.load import MAX_BYTES, parse_document
     from checker.render import (
         card_path,
         chart_path,
@@ -103,10 +104,10 @@ def process_driver(rel: str) -> DriverResult:
 
     assert _CONTEXT is not None
     root, policy = _CONTEXT.root, _CONTEXT.policy
-    try:
-        raw = (root / rel).read_bytes()
-    except OSError:
-        return DriverResult(rel, tuple(read_document(root / rel, rel)[1]))
+    try:  # the one door: no links, a regular file, at most MAX_BYTES
+        raw = read_file(root / rel, rel, root=root, limit=MAX_BYTES)
+    except FileAccessError as exc:
+        return DriverResult(rel, (Problem(rel, 1, 1, "", exc.reason, rule="io"),))
     doc, problems = parse_document(raw, rel)
     if doc is None:
         return DriverResult(rel, tuple(problems))
@@ -246,18 +247,20 @@ def run_check(
 
 def open_cache(root: Path, enabled: bool = True) -> Cache:
     """The cache for this repository's policy and templates."""
-    templates = (
-        sorted(p for p in (root / "templates").glob("*") if p.is_file())
-        if (root / "templates").is_dir()
-        else []
-    )
-    policy_file = root / DEFAULT_POLICY
-    policy_bytes = policy_file.read_bytes() if policy_file.is_file() else b""
-    return Cache(
-        root,
-        [policy_bytes, *(p.name.encode() + b"\0" + p.read_bytes() for p in templates)],
-        enabled=enabled,
-    )
+    return Cache(root, cache_inputs(root), enabled=enabled)
+
+
+def cache_inputs(root: Path) -> list[bytes]:
+    """What every cached result depends on besides its own file: the policy's bytes and
+    every file under templates/, in subdirectories too (an included part is as much the
+    card as card.md.j2), each with its path. Read through the one door: a link or a FIFO
+    there is a FileAccessError, as it is for rendering."""
+    from checker.fsutil import read_file, read_optional, walk_files
+
+    policy_bytes = read_optional(root / DEFAULT_POLICY, DEFAULT_POLICY, root=root) or b""
+    templates = sorted(walk_files(root, "templates"))
+    return [policy_bytes,
+            *(rel.encode() + b"\0" + read_file(root / rel, rel, root=root) for rel in templates)]
 
 
 def cached_claims(root: Path, rels: Sequence[str]) -> tuple[list[Claim], list[str]]:
@@ -309,7 +312,7 @@ def _base(
 def _load_policy(root: Path) -> Policy:
     from checker.policy import load_policy
 
-    return load_policy(root / DEFAULT_POLICY, DEFAULT_POLICY)
+    return load_policy(root / DEFAULT_POLICY, DEFAULT_POLICY, root=root)
 
 
 def _full_run(
@@ -341,7 +344,7 @@ def _full_run(
         from checker.validate import validate_driver
 
         for rel in todo:  # without a valid policy: validation only
-            doc, found = read_document(root / rel, rel)
+            doc, found = read_document(root / rel, rel, root=root)
             if doc is not None:
                 found += validate_driver(doc)[1]
             results.append(DriverResult(rel, tuple(found)))
@@ -403,7 +406,7 @@ def _schema_files(root: Path) -> list[str]:
 def _locate(root: Path, rel: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
     from checker.load import read_document
 
-    doc, _ = read_document(root / rel, rel)
+    doc, _ = read_document(root / rel, rel, root=root)
     return doc.locate(keypath) if doc is not None else (1, 1)
 
 
@@ -520,11 +523,13 @@ def _card_problem(path: str, state: str) -> Problem:
 
 def _schema_problems(root: Path) -> list[Problem]:
     from checker.export_schema import FILES, render
+    from checker.fsutil import read_optional
 
     problems = []
     for kind, rel in FILES.items():
         path = root / rel
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
+        raw = read_optional(path, rel, root=root)
+        current = raw.decode("utf-8", errors="replace") if raw is not None else None
         if current != render(kind):
             state = "missing" if current is None else "stale"
             problems.append(

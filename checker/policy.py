@@ -177,9 +177,9 @@ def validate_fixture(doc: Document) -> tuple[Fixture | None, list[Problem]]:
     ), []
 
 
-def load_policy(path: Path, display: str) -> Policy:
+def load_policy(path: Path, display: str, *, root: Path | None = None) -> Policy:
     """Load a policy the commands depend on; its problems are an expected failure."""
-    doc, problems = read_document(path, display)
+    doc, problems = read_document(path, display, root=root)
     if doc is not None:
         policy, problems = validate_policy(doc)
         if policy is not None:

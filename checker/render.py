@@ -14,6 +14,7 @@ path, no machine. The jinja2 environment and its templates are built once per pr
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import re
@@ -27,6 +28,7 @@ from urllib.parse import quote, urlsplit
 
 from checker.chart import month_title, monthly_svg, quarterly, sparkline
 from checker.errors import CheckerError, Problem
+from checker.fsutil import is_regular, read_file
 from checker.layout import managed_files
 from checker.model import Driver, Finding, Month, Signals, Source
 from checker.schemas import VERDICTS
@@ -59,7 +61,22 @@ class Markdown(str):
 # Characters that are never printed as they are: C0/C1 controls and the Unicode
 # bidirectional overrides and isolates that can make a reviewer read text in an order
 # other than the one the parser sees ("trojan source").
-_INVISIBLE = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Also the invisible characters that make two strings look alike or hide text from a
+# reviewer: Arabic letter mark, zero-width space, non-joiner and joiner, word joiner and
+# invisible operators, the byte-order mark, and the tag characters (U+E0000-U+E007F).
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
+)
+# What a code host turns into a notification or a link in a comment: @user and
+# @org/team mentions and e-mail addresses (an `@` before a name), issue and pull-request
+# references (#123, GH-123), and bare www. and scheme:// autolinks. In the pull-request
+# comment a zero-width space (as an entity, which no evidence can hold: `&` is escaped)
+# is put after the `@`, the `#`, `GH-`, `www` and the scheme, which keeps the text
+# readable and makes it inert.
+_LIVE = re.compile(r"@(?=[\w-])|#(?=[0-9])|\bGH-(?=[0-9])|\bwww(?=\.)|\b[A-Za-z]{2,10}(?=://)",
+                   re.IGNORECASE)
+_ZWSP = "&#8203;"
 # What makes a line start a block: an ATX heading, a list item, a thematic break or a
 # setext underline ('>', '*', '_', '`', '~', '<' and '|' are escaped everywhere anyway).
 _LINE_START = re.compile(
@@ -114,8 +131,12 @@ def _code_spans(text: str) -> list[tuple[bool, str]]:
     return parts
 
 
+def _inert(text: str) -> str:
+    return _LIVE.sub(lambda match: match.group() + _ZWSP, text)
+
+
 @functools.lru_cache(maxsize=16384)  # labels, figures and "unknown" recur on every card
-def escape_inline(text: str, *, line_start: bool) -> str:
+def escape_inline(text: str, *, line_start: bool, comment: bool = False) -> str:
     """One line of untrusted text as Markdown that renders as exactly that text.
 
     Balanced code spans (`like_this`) are kept: their content is literal in every
@@ -126,7 +147,10 @@ def escape_inline(text: str, *, line_start: bool) -> str:
     out = []
     parts = _code_spans(text)
     for is_code, part in parts:
-        out.append(part if is_code and "|" not in part else _escape_plain(part))
+        if is_code and "|" not in part:
+            out.append(part)  # literal: no mention, reference or link is made in code
+        else:
+            out.append(_inert(_escape_plain(part)) if comment else _escape_plain(part))
     result = "".join(out)
     if line_start:
         result = _LINE_START.sub(_escape_line_start, result, count=1)
@@ -150,9 +174,16 @@ def md_cell(value: object) -> Markdown:
     return Markdown(escape_inline(str(value), line_start=False))
 
 
+def _paragraphs(value: object) -> list[str]:
+    """Blank-line separated paragraphs; one holding only a control character (NEL is
+    whitespace to Python) is kept: it is shown as U+FFFD, not silently dropped."""
+    parts = re.split(r"\n[ \t]*\n", str(value))
+    return [p for p in parts if _INVISIBLE.sub("\N{REPLACEMENT CHARACTER}", p).strip()]
+
+
 def md_paragraphs(value: object) -> Markdown:
     """Untrusted text of one or more paragraphs (separated by blank lines)."""
-    paragraphs = [p for p in re.split(r"\n[ \t]*\n", str(value)) if p.strip()]
+    paragraphs = _paragraphs(value)
     return Markdown("\n\n".join(md_text(p) for p in paragraphs))
 
 
@@ -248,6 +279,43 @@ def _finalize(value: object) -> object:
     )
 
 
+def _comment_text(value: object) -> Markdown:
+    return Markdown(escape_inline(str(value), line_start=True, comment=True))
+
+
+def _comment_cell(value: object) -> Markdown:
+    return Markdown(escape_inline(str(value), line_start=False, comment=True))
+
+
+def _comment_paragraphs(value: object) -> Markdown:
+    paragraphs = _paragraphs(value)
+    return Markdown("\n\n".join(_comment_text(p) for p in paragraphs))
+
+
+def _comment_code(value: object) -> Markdown:
+    text = md_code(value)
+    return text if text.startswith("`") or not text else _comment_cell(value)
+
+
+def _comment_link(text: object, url: object) -> Markdown:
+    label = _comment_cell(text)
+    destination = safe_url(str(url))
+    if destination is None or not label:
+        return label
+    return Markdown(f"[{label}]({destination})")
+
+
+# The filters of the pull-request comment: the cards' escaping, and mentions, issue
+# references and autolinks made inert (see _LIVE).
+COMMENT_FILTERS: dict[str, Any] = {
+    "md_text": _comment_text,
+    "md_cell": _comment_cell,
+    "md_code": _comment_code,
+    "md_paragraphs": _comment_paragraphs,
+    "md_link": _comment_link,
+}
+
+
 FILTERS: dict[str, Any] = {
     "md_text": md_text,
     "md_cell": md_cell,
@@ -273,7 +341,7 @@ def environment(templates: Path) -> jinja2.Environment:
     globals, ...) and to anything that would modify the values they are given.
     """
 
-    if not (templates / CARD_TEMPLATE).is_file() or not (templates / INDEX_TEMPLATE).is_file():
+    if not (templates / CARD_TEMPLATE).exists() or not (templates / INDEX_TEMPLATE).exists():
         raise CheckerError(
             f"{TEMPLATES_DIR}/: the templates {CARD_TEMPLATE} and {INDEX_TEMPLATE} are missing"
         )
@@ -290,7 +358,7 @@ def sandboxed_environment(templates: Path, finalize: Callable[[object], object],
     from jinja2 import sandbox
 
     env = sandbox.ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader(str(templates)),
+        loader=_repository_loader()(templates),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         autoescape=False,
@@ -301,6 +369,42 @@ def sandboxed_environment(templates: Path, finalize: Callable[[object], object],
     )
     env.filters.update(FILTERS)
     return env
+
+
+MAX_TEMPLATE_BYTES = 1024 * 1024
+
+
+@functools.cache
+def _repository_loader() -> Callable[[Path], jinja2.BaseLoader]:
+    import jinja2
+
+    from checker.fsutil import FileAccessError, read_text
+
+    class RepositoryLoader(jinja2.BaseLoader):
+        """Templates read through the one door (checker.fsutil.read_file): a template,
+        or a directory on its way, that is a symbolic link is refused (a link to
+        `.git/config` would print it into a card), as is a FIFO or a file over
+        MAX_TEMPLATE_BYTES. A refusal is a TemplateError at the template."""
+
+        def __init__(self, directory: Path) -> None:
+            self.directory = directory
+
+        def get_source(self, environment: jinja2.Environment,
+                       template: str) -> tuple[str, str, Callable[[], bool]]:
+            parts = jinja2.loaders.split_template_path(template)  # refuses '..'
+            path = self.directory.joinpath(*parts)
+            shown = f"{TEMPLATES_DIR}/{'/'.join(parts)}"
+            if not path.exists() and not path.is_symlink():
+                raise jinja2.TemplateNotFound(template)
+            try:
+                source = read_text(path, shown, root=self.directory.parent,
+                                   limit=MAX_TEMPLATE_BYTES)
+            except FileAccessError as exc:
+                raise TemplateError(Problem(shown, 1, 1, "", exc.reason,
+                                            rule="template")) from None
+            return source, str(path), lambda: True
+
+    return RepositoryLoader
 
 
 def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
@@ -351,6 +455,11 @@ def _keyed_bytecode_cache() -> Callable[[str, bytes, str], jinja2.BytecodeCache]
             digest = hashlib.blake2b(key=self._key, digest_size=20)
             digest.update(f"{self._code}|{name}|{filename}".encode())
             return digest.hexdigest()
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            """A cache that cannot be written (read-only, disk full) only costs time."""
+            with contextlib.suppress(OSError):
+                super().dump_bytecode(bucket)
 
         def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
             """A damaged file (jinja2 only catches some damage) is a cache miss."""
@@ -807,8 +916,9 @@ def render_template(env: jinja2.Environment, templates: Path, name: str,
         result: str = env.get_template(name).render(context)
     except CheckerError:
         raise
-    except (jinja2.TemplateError, ArithmeticError, AttributeError, LookupError,
-            RecursionError, TypeError, ValueError) as exc:
+    except (jinja2.TemplateError, ArithmeticError, AssertionError, AttributeError,
+            LookupError, RecursionError, TypeError, ValueError) as exc:
+        # AssertionError: jinja2's own filters assert on their arguments (truncate(-5))
         raise TemplateError(template_problem(templates, name, exc)) from None
     return result
 
@@ -1025,13 +1135,13 @@ def compare(
     for rel, data in wanted.items():
         path = root / rel
         _refuse_linked_dirs(root, rel)
-        if path.is_symlink():
-            out.append(Difference(rel, "stale"))
-            continue
-        if not path.is_file():
+        if not path.exists() and not path.is_symlink():
             out.append(Difference(rel, "missing"))
             continue
-        current = path.read_bytes()
+        if not is_regular(path):  # a link, a FIFO, a directory: never read, replaced
+            out.append(Difference(rel, "stale"))
+            continue
+        current = read_file(path, rel, root=root)
         if current != data:
             out.append(Difference(rel, "stale", unified_diff(rel, current, data)))
     for rel in managed_files(root):
@@ -1042,16 +1152,24 @@ def compare(
 
 def write(root: Path, differences: Iterable[Difference], wanted: Mapping[str, bytes]) -> None:
     """Bring cards/ in line: write stale and missing files atomically, remove orphans."""
-    from checker.fsutil import write_atomic
+    from checker.fsutil import write_atomic, write_error
 
     for difference in differences:
         path = root / difference.path
         _refuse_linked_dirs(root, difference.path)
         if difference.state == "orphaned":
-            path.unlink()
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass  # another render removed it first
+            except OSError as exc:
+                raise write_error(difference.path, exc) from None
             _remove_empty_dirs(path.parent, root / CARDS_DIR)
         else:
-            write_atomic(path, wanted[difference.path])
+            if path.is_dir() and not path.is_symlink():
+                raise CheckerError(f"{difference.path}: is a directory where the card "
+                                   "belongs; remove it, then run: driver-policy render")
+            write_atomic(path, wanted[difference.path], display=difference.path)
 
 
 def _refuse_linked_dirs(root: Path, rel: str) -> None:
@@ -1065,11 +1183,27 @@ def _refuse_linked_dirs(root: Path, rel: str) -> None:
                 f"{path.relative_to(root).as_posix()} is a symbolic link; {CARDS_DIR}/ must "
                 "hold real directories only (render would write outside the repository): "
                 "remove the link, then run: driver-policy render")
+        if path.exists() and not path.is_dir():
+            raise CheckerError(
+                f"{path.relative_to(root).as_posix()}: is a file where {CARDS_DIR}/ needs a "
+                "directory; remove it, then run: driver-policy render")
 
 
 def _remove_empty_dirs(directory: Path, stop: Path) -> None:
-    while directory != stop and directory.is_dir() and not any(directory.iterdir()):
-        directory.rmdir()
+    """Remove directories left empty, up to `stop`; another render removing or filling
+    one at the same time is not an error."""
+    import contextlib
+
+    while directory != stop:
+        with contextlib.suppress(OSError):
+            if any(directory.iterdir()):
+                return
+        try:
+            directory.rmdir()
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return  # not empty any more, or not ours to remove: leave it
         directory = directory.parent
 
 

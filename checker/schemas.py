@@ -48,7 +48,9 @@ CATEGORIES = (
 
 NAME_RE = r"^[a-z0-9][a-z0-9_.+-]*$"
 KCONFIG_RE = r"^(?!CONFIG_)[A-Za-z0-9_]+$"  # as in the tree: mixed case exists (I2C_MUX_PCA954x)
-KERNEL_PATH_RE = r"^(?!/)(?!.*(^|/)\.\.(/|$))[A-Za-z0-9_.,+*?\[\]/-]+$"
+# A relative path (or glob) in the kernel tree: no `..` component, and no component
+# longer than a file name can be (255, NAME_MAX in checker/paths.py).
+KERNEL_PATH_RE = r"^(?!/)(?!.*(^|/)\.\.(/|$))(?!.*[^/]{256})[A-Za-z0-9_.,+*?\[\]/-]+$"
 SHA_RE = r"^[0-9a-f]{7,40}$"
 MONTH_RE = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
 

@@ -105,10 +105,11 @@ class EvidenceValidator(cerberus.Validator):  # type: ignore[misc]
     def _validate_regex_pattern(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
         if constraint and isinstance(value, str):
-            try:
-                re.compile(value)
-            except re.error as exc:
-                self._error(field, f"is not a valid regular expression ({exc})")
+            from checker.saferegex import syntax_problem
+
+            problem = syntax_problem(value)
+            if problem is not None:
+                self._error(field, problem)
 
     def _validate_condition(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
@@ -293,11 +294,9 @@ def _field_validator(schema: dict[str, Any], fields: frozenset[str]) -> Evidence
 def _compiles(value: Any) -> bool:
     if not isinstance(value, str):
         return True
-    try:
-        re.compile(value)
-    except re.error:
-        return False
-    return True
+    from checker.saferegex import syntax_problem
+
+    return syntax_problem(value) is None
 
 
 MAX_PROBLEMS = 100  # schema problems reported per document; the rest are counted

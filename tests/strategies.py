@@ -67,11 +67,11 @@ def hostile_text(min_size: int = 1, max_size: int = 12) -> st.SearchStrategy[str
 
 def visible(text: str) -> str:
     """What a card shows of untrusted text, for comparing with what a parser sees: NFC,
-    control and bidirectional characters as U+FFFD, and without whitespace or backticks
+    control, bidirectional and invisible characters as U+FFFD, and without whitespace or backticks
     (code spans drop their backticks and the spaces next to them)."""
     text = unicodedata.normalize("NFC", text)
-    text = re.sub("[\x00-\x08\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]",
-                  "\ufffd", text)
+    text = re.sub("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
+                  "\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]", "\ufffd", text)
     return "".join(ch for ch in text if not ch.isspace() and ch != "`")
 
 

@@ -223,8 +223,9 @@ def test_error_policy_bad_regex() -> None:
         **POLICY["collect"]["mechanical"], "subject_patterns": ["(unclosed"]}}}
     with pytest.raises(CheckerError) as info:
         CollectRules.from_policy(policy)
-    assert str(info.value).startswith(
-        "policy: collect.mechanical.subject_patterns: '(unclosed' is not a valid regex")
+    assert str(info.value) == (
+        "policy: collect.mechanical.subject_patterns: '(unclosed' is not a valid regular "
+        "expression (missing ), unterminated subpattern at position 0)")
 
 
 def test_default_policy_has_the_collect_keys() -> None:

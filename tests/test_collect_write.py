@@ -19,7 +19,6 @@ from checker.collect.write import (
     read_driver,
     render,
     render_signals,
-    render_signals_roundtrip,
     split_segments,
     write_if_changed,
 )
@@ -89,15 +88,6 @@ def test_rendering_is_idempotent(tmp_path: Path) -> None:
     once = render(doc, values())
     doc.text = once
     assert render(doc, values()) == once
-
-
-def test_fast_and_roundtrip_renderings_agree() -> None:
-    for entry in ("IPOIB DRIVER", "ARM/Allwinner sunXi SoC support", "A: B # C", "yes", None,
-                  "3WARE SAS/SATA-RAID SCSI DRIVERS (3W-XXXX, 3W-9XXX, 3W-SAS)"):
-        fast = render_signals(values(entry))
-        slow = render_signals_roundtrip("signals: null\n", values(entry))
-        assert fast == slow, entry
-        assert plain(load(fast)["signals"]) == values(entry)
 
 
 def test_comments_inside_signals_survive(tmp_path: Path) -> None:
@@ -170,13 +160,3 @@ def test_error_driver_with_bad_pattern(tmp_path: Path) -> None:
     _, _, problem = read_driver(tmp_path, path)
     assert problem == ("drivers/x/y.yaml: paths: path pattern '../etc/' must name files "
                        "inside the tree")
-
-
-def test_quick_segment_agrees_with_split_segments() -> None:
-    from checker.collect.write import _quick_segment
-
-    text = SEED.read_text()
-    for segment in split_segments(text):
-        if segment.key and segment.key != "schema":
-            quick = _quick_segment(text, segment.key)
-            assert quick is not None and quick.lines == segment.lines, segment.key

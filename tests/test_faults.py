@@ -408,8 +408,6 @@ SIGNALS_WITH_COMMENT = (ROOT / "tests/examples/valid/full.yaml").read_text().rep
     '    - {month: "2025-11"', '    # the busy month\n    - {month: "2025-11"')
 
 
-@pytest.mark.xfail(strict=True, reason="reported: collect drops comments inside "
-                   "signals.monthly and blank lines inside signals when nothing changed")
 @ROUND_TRIP
 @example(doc=None, rng=random.Random(0))
 @given(driver_documents(), st.randoms(use_true_random=False))
@@ -428,8 +426,6 @@ def test_collect_writes_identical_bytes_when_nothing_changed(
     assert write_back(text) == text
 
 
-@pytest.mark.xfail(strict=True, reason="reported: a second collect at the same revision "
-                   "drops a blank line the first one kept")
 def test_a_second_collect_changes_no_byte() -> None:
     text = SIGNALS_WITH_COMMENT.replace("  files: 3\n", "  files: 3\n\n")
     once = write_back(text)

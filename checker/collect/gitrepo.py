@@ -9,6 +9,7 @@ is kept for the error message.
 from __future__ import annotations
 
 import contextlib
+import re
 import subprocess
 import threading
 from collections.abc import Iterator, Sequence
@@ -32,7 +33,18 @@ class Revision:
 
     @property
     def day(self) -> date:
-        return datetime.fromtimestamp(self.committed, UTC).date()
+        return utc_day(self.committed)
+
+
+_FIRST = int(datetime(1, 1, 2, tzinfo=UTC).timestamp())
+_LAST = int(datetime(9999, 12, 30, tzinfo=UTC).timestamp())
+
+
+def utc_day(stamp: int) -> date:
+    """The UTC day of a git timestamp. git stores any 64-bit number: a commit dated
+    after 9999 or before year 1 is taken as the last or first day Python can hold
+    (dates before 1970 are negative numbers and work as they are)."""
+    return datetime.fromtimestamp(min(max(stamp, _FIRST), _LAST), UTC).date()
 
 
 def open_repo(path: Path) -> git.Repo:
@@ -84,11 +96,19 @@ def resolve(repo: git.Repo, rev: str) -> Revision:
         raise CheckerError(f"--rev {rev}: does not name a commit in {repo_path(repo)} "
                            f"(git: {_stderr(exc)})") from None
     sha = out.strip()
+    if not _SHA.fullmatch(sha):  # '^HEAD' and other forms that name no single commit
+        raise UsageError(f"--rev {rev}: does not name one commit")
     try:
         stamp = repo.git.show("-s", "--no-show-signature", "--format=%ct", sha, "--")
     except GitCommandError as exc:
         raise CheckerError(f"--rev {rev}: cannot read commit {sha}: {_stderr(exc)}") from None
-    return Revision(sha, int(stamp.strip()))
+    try:
+        return Revision(sha, int(stamp.strip()))
+    except ValueError:
+        raise CheckerError(f"--rev {rev}: commit {sha} has no readable date") from None
+
+
+_SHA = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 
 
 def repo_path(repo: git.Repo) -> str:

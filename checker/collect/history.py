@@ -25,10 +25,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from checker.collect.gitrepo import utc_day
 from checker.collect.rules import CollectRules
 from checker.paths import PathIndex, PathSpec
 
@@ -313,7 +313,7 @@ class Walker:
         day = stamp // 86400
         key = self._months.get(day)
         if key is None:
-            key = self._months[day] = datetime.fromtimestamp(stamp, UTC).strftime("%Y-%m")
+            key = self._months[day] = utc_day(stamp).strftime("%Y-%m")
         return key
 
     def add(self, header: bytes, files: list[tuple[bytes, bytes, bytes, bytes | None]]) -> None:

@@ -5,9 +5,10 @@ them and applies them. A commit is *mechanical* (churn, not care for a driver) w
 any rule holds, and *substantive* otherwise:
 
 - the whole commit touches more than `collect.mechanical.max_files` files (a sweep);
-- its subject matches one of `collect.mechanical.subject_patterns` (`re.search`);
+- its subject matches one of `collect.mechanical.subject_patterns` (searched by RE2,
+  in linear time: checker/saferegex.py);
 - its author's name or e-mail (after `.mailmap`) matches one of
-  `collect.mechanical.bot_authors` (`re.search`);
+  `collect.mechanical.bot_authors` (the same way);
 - it belongs to a series split across subsystems (`collect.mechanical.series`,
   found by checker/collect/series.py before the walk).
 """
@@ -35,10 +36,10 @@ class CollectRules:
     source_extensions: tuple[str, ...]
     series_min_commits: int = 0  # 0: no series detection (see checker/collect/series.py)
     series_within_days: int = 0
-    _subjects: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
-    _bots: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
-    _any_subject: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
-    _any_bot: re.Pattern[str] | None = field(init=False, repr=False, compare=False)
+    _subjects: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _bots: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _any_subject: Any = field(init=False, repr=False, compare=False)
+    _any_bot: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.window_months < 1:
@@ -162,33 +163,38 @@ def _strings(mapping: Mapping[str, Any], keypath: tuple[str, ...]) -> tuple[str,
 _LEADING_FLAGS = re.compile(r"^\(\?([aiLmsux]+)\)")
 
 
-def _combine(patterns: Sequence[str]) -> re.Pattern[str] | None:
-    """One alternation of all patterns, each in its own group with its own flags
-    (`(?i)x` becomes `(?i:x)`); None when that cannot be built (then each is tried)."""
+def _combine(patterns: Sequence[str]) -> Any:
+    """One alternation of all patterns (RE2, linear time), each in its own group with its
+    own flags (`(?i)x` becomes `(?i:x)`); None when that cannot be built (then each is
+    tried)."""
+    from checker.saferegex import RegexError, compile_policy_regex
+
     if not patterns:
-        return re.compile(r"(?!)")
+        return compile_policy_regex(r"[^\s\S]")  # matches nothing
     parts = []
     for pattern in patterns:
-        if re.search(r"\\[1-9]|\(\?P=", pattern):  # a back-reference: numbering would move
-            return None
         match = _LEADING_FLAGS.match(pattern)
         if match:
             parts.append(f"(?{match.group(1)}:{pattern[match.end():]})")
         else:
             parts.append(f"(?:{pattern})")
     try:
-        return re.compile("|".join(parts))
-    except re.error:
+        return compile_policy_regex("|".join(parts))
+    except RegexError:
         return None
 
 
-def _compile(patterns: Sequence[str], name: str) -> tuple[re.Pattern[str], ...]:
+def _compile(patterns: Sequence[str], name: str) -> tuple[Any, ...]:
+    """Each pattern compiled by RE2 (checker.saferegex): a policy's regex runs in time
+    linear in the subject, whatever the pattern."""
+    from checker.saferegex import RegexError, compile_policy_regex
+
     compiled = []
     for pattern in patterns:
         try:
-            compiled.append(re.compile(pattern))
-        except re.error as exc:
+            compiled.append(compile_policy_regex(pattern))
+        except RegexError as exc:
             raise CheckerError(
-                f"policy: collect.mechanical.{name}: {pattern!r} is not a valid regex: {exc}"
+                f"policy: collect.mechanical.{name}: {pattern!r} {exc}"
             ) from None
     return tuple(compiled)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +112,9 @@ def day_start(day: date) -> int:
 
 
 def to_day(stamp: int | None) -> date | None:
-    return None if stamp is None else datetime.fromtimestamp(stamp, UTC).date()
+    from checker.collect.gitrepo import utc_day
+
+    return None if stamp is None else utc_day(stamp)
 
 
 def collect(

@@ -345,7 +345,9 @@ def parse_makefile(directory: str, text: str) -> Makefile:
 _COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
 _TABLE = re.compile(r"\bMODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
 _SENTINEL = re.compile(r"^[\s,0{}]*$")
-_ARRAY = re.compile(r"\b(\w+)\s*\[[^\]]*\]\s*(?:\w+\s*)*=\s*\{")
+# An array definition `name[...] <words> = {`; the words after `]` are one character
+# class (no nested quantifier: `(?:\w+\s*)*` backtracked exponentially on a long word).
+_ARRAY = re.compile(r"\b(\w+)\s*\[[^\]]*\][\w\s]*=\s*\{")
 
 
 def device_ids(text: str) -> int:

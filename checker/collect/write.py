@@ -1,27 +1,24 @@
 """Put collected signals into driver files, changing no byte that is not theirs.
 
-A driver file is a YAML block mapping, so every top-level key starts a line at column
-0 and owns the lines up to the next such key: its *segment*. Collect rewrites only the
-segments of `signals`, `kconfig` and `maintainers_status`, and only when their values
-change; every other byte (comments, key order, quoting, blank lines) is kept as it
-is. Full-line comments at the end of a segment belong to whatever follows, so they
-stay too.
+Collect owns three top-level values of a driver file: `signals`, `kconfig` and
+`maintainers_status`. `render` edits them through the YAML parser's marks: each edit
+replaces exactly the span of one node (one value inside `signals` when only it
+changed, so the comments and spacing around it stay), a missing key is inserted after
+the line of the key it follows, and the file's line endings are kept. The result is
+parsed again by the checker's loader, and every other key must read back unchanged,
+or nothing is written (EditError). A file the loader refuses is never edited.
 
-The `signals` block is rendered in the files' own style (`window` and the monthly
-buckets as flow mappings, months quoted), by a small emitter for this fixed shape:
-a ruamel.yaml round-trip load costs about 50 ms per file and a dump about 16 ms, too
-slow for thousands of drivers. When the old block holds comments, it goes through a
-ruamel.yaml round trip instead, which keeps them. Tests check that both paths give
-the same bytes and that ruamel.yaml reads back exactly the collected values.
+`signals` is written in the files' own style (`window` and the monthly buckets as flow
+mappings, months quoted) by a small emitter for this fixed shape.
 
 Writes are atomic (a temporary file in the same directory, then os.replace), keep the
-file's mode, and are skipped when the bytes would not change.
+file's mode, are skipped when the bytes would not change, and are refused when the
+file no longer holds the bytes the edit was made from (someone edited it meanwhile).
 """
 
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import os
 import re
@@ -34,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.collect.run import ABSENT_KEYS, SIGNAL_KEYS, DriverPaths
+from checker.errors import CheckerError
 
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
 _TOP_KEY_AT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t\r\n]|$)")
@@ -85,6 +83,7 @@ class DriverFile:
     path: Path
     id: str
     text: str
+    raw: bytes = b""  # the bytes read: the file must still hold them when it is replaced
 
     def segment(self, key: str) -> Segment | None:
         for segment in split_segments(self.text):
@@ -93,55 +92,41 @@ class DriverFile:
         return None
 
 
-def _quick_segment(text: str, key: str) -> Segment | None:
-    """The segment of a top-level `key`, without splitting the whole file (None: use
-    split_segments)."""
-    start = text.find(f"\n{key}:")
-    if start < 0:
-        return None
-    start += 1
-    end = start
-    while True:
-        end = text.find("\n", end)
-        if end < 0 or end + 1 >= len(text):
-            end = len(text)
-            break
-        end += 1
-        if _TOP_KEY_AT.match(text, end):
-            break
-    return Segment(key, text[start:end].splitlines(keepends=True))
-
-
 def driver_id(root: Path, path: Path) -> str:
     relative = path.relative_to(root / "drivers").with_suffix("")
     return relative.as_posix()
 
 
 def find_driver_files(root: Path) -> list[Path]:
-    base = root / "drivers"
-    if not base.is_dir():
-        return []
-    return sorted(p for p in base.rglob("*.yaml") if p.is_file())
+    """Every `.yaml` entry under drivers/ (links and FIFOs too: reading refuses them
+    with a message); a directory that cannot be listed is a FileAccessError."""
+    from checker.fsutil import walk_files
+
+    return [root / rel for rel in walk_files(root, "drivers") if rel.endswith(".yaml")]
 
 
 def read_driver(root: Path, path: Path) -> tuple[DriverFile | None, DriverPaths | None, str]:
-    """(file, its paths, "") or (None, None, problem)."""
-    from ruamel.yaml.error import YAMLError
+    """(file, its paths, "") or (None, None, problem).
+
+    Read through the one door (no links, a regular file, at most MAX_BYTES) and parsed
+    by the checker's own loader: a file that does not load (a YAML error, a duplicate
+    key, an alias, a tag) is refused, never edited.
+    """
+    from checker.fsutil import FileAccessError, read_file
+    from checker.load import MAX_BYTES, parse_document
 
     shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
     try:
-        text = path.read_bytes().decode("utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, None, f"{shown}: cannot read: {exc}"
-    doc = DriverFile(path, driver_id(root, path), text)
-    segment = _quick_segment(text, "paths") or doc.segment("paths")
-    if segment is None:
+        raw = read_file(path, shown, root=root, limit=MAX_BYTES)
+    except FileAccessError as exc:
+        return None, None, str(exc)
+    document, problems = parse_document(raw, shown)
+    if document is None:
+        return None, None, f"{problems[0]} (not edited: fix the file first)"
+    doc = DriverFile(path, driver_id(root, path), document.text, raw)
+    value = document.data.get("paths")
+    if value is None:
         return None, None, f"{shown}: no `paths:` mapping (collect needs paths.include)"
-    try:
-        data = _safe_loader().load("".join(segment.lines))
-    except YAMLError as exc:
-        return None, None, f"{shown}: paths: not valid YAML ({str(exc).splitlines()[0]})"
-    value = data.get("paths") if isinstance(data, dict) else None
     include = value.get("include") if isinstance(value, dict) else None
     exclude = (value.get("exclude") or []) if isinstance(value, dict) else []
     if (not isinstance(include, list) or not include or not isinstance(exclude, list)
@@ -227,204 +212,312 @@ def render_signals(values: Mapping[str, Any], key_indent: int = 2, dash_indent: 
     return "".join(out)
 
 
-def render_signals_roundtrip(old_block: str, values: Mapping[str, Any], key_indent: int = 2,
-                             dash_indent: int = 4) -> str:
-    """Like render_signals, through a ruamel.yaml round trip that keeps the old block's
-    comments (end-of-line comments of keys, comments between keys)."""
-    from ruamel.yaml.comments import CommentedMap, CommentedSeq
-    from ruamel.yaml.scalarstring import DoubleQuotedScalarString
-
-    yaml = _roundtrip_yaml(key_indent, dash_indent)
-    loaded = yaml.load(old_block)
-    old = loaded.get("signals") if isinstance(loaded, CommentedMap) else None
-    new = CommentedMap()
-    for key in _keys(values):
-        value = values[key]
-        if key == "removed_in" and value is not None:
-            value = CommentedMap([("commit", DoubleQuotedScalarString(value["commit"])),
-                                  ("date", value["date"])])
-            value.fa.set_flow_style()
-        elif key == "window":
-            value = CommentedMap([("start", value["start"]), ("end", value["end"])])
-            value.fa.set_flow_style()
-        elif key == "monthly":
-            seq = CommentedSeq()
-            for item in value:
-                entry = CommentedMap(item)
-                entry["month"] = DoubleQuotedScalarString(item["month"])
-                entry.fa.set_flow_style()
-                seq.append(entry)
-            value = seq
-        elif isinstance(value, str) and (key in _QUOTED_KEYS or not needs_no_quotes(value)):
-            value = DoubleQuotedScalarString(value)
-        new[key] = value
-    if isinstance(old, CommentedMap):
-        new.ca.comment = old.ca.comment
-        for key in SIGNAL_KEYS:
-            token = old.ca.items.get(key)
-            if token and not isinstance(old.get(key), (dict, list)):
-                new.ca.items[key] = token
-    document = CommentedMap([("signals", new)])
-    if isinstance(loaded, CommentedMap):
-        document.ca.comment = loaded.ca.comment
-    buffer = io.StringIO()
-    yaml.dump(document, buffer)
-    return buffer.getvalue()
-
-
 def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
     """The keys written, in order: the absent-driver keys only when collect gave them."""
     return (*SIGNAL_KEYS, *(key for key in ABSENT_KEYS if key in values))
 
 
-_LOADER: Any = None
+class EditError(CheckerError):
+    """A driver file that collect cannot edit safely; nothing is written to it."""
 
 
-def _safe_loader() -> Any:
-    """One C-based safe loader, made once (making one costs more than a small load)."""
-    global _LOADER
-    if _LOADER is None:
-        from ruamel.yaml import YAML
-
-        _LOADER = YAML(typ="safe", pure=False)
-    return _LOADER
+_OWNED = ("kconfig", "maintainers_status", "signals")  # also the order of insertions
 
 
-def _roundtrip_yaml(key_indent: int, dash_indent: int) -> Any:
-    from ruamel.yaml import YAML
+def _compose(text: str) -> Any:
+    """The node tree with marks (character offsets into `text`), from libyaml."""
+    import yaml
 
-    yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=key_indent, sequence=dash_indent, offset=max(0, dash_indent - key_indent))
-
-    def null(representer: Any, _: None) -> Any:
-        return representer.represent_scalar("tag:yaml.org,2002:null", "null")
-
-    yaml.representer.add_representer(type(None), null)
-    return yaml
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.compose(text, Loader=loader)
 
 
-def _indents(block: Sequence[str]) -> tuple[int, int]:
-    key_indent = dash_indent = None
-    for line in block[1:]:
-        stripped = line.lstrip(" ")
-        if not stripped.strip() or stripped.startswith("#"):
-            continue
-        width = len(line) - len(stripped)
-        if stripped.startswith("- ") and dash_indent is None:
-            dash_indent = width
-        elif key_indent is None and not stripped.startswith("- "):
-            key_indent = width
-    key_indent = key_indent or 2
-    if dash_indent is None or dash_indent < key_indent:
-        dash_indent = key_indent + 2
-    return key_indent, dash_indent
+def _canon(value: Any) -> str:
+    """Values compared as the loader reads them (a date and its ISO text are equal)."""
+    return json.dumps(value, sort_keys=True, default=str)
 
 
-def _has_comment(lines: Sequence[str]) -> bool:
-    return any("#" in line for line in lines[1:]) or " #" in lines[0]
+def _pairs(node: Any) -> dict[str, tuple[Any, Any]]:
+    import yaml
+
+    return {k.value: (k, v) for k, v in node.value if isinstance(k, yaml.ScalarNode)}
 
 
-def _replace_scalar_line(line: str, key: str, rendered: str) -> str:
-    """`key: old  # comment` -> `key: new  # comment` (the comment and spacing kept)."""
-    match = re.match(rf"^({re.escape(key)}[ \t]*:[ \t]*)(.*?)([ \t]+#.*)?(\r?\n)?$", line)
-    if match is None:
-        return f"{key}: {rendered}\n"
-    head, _, comment, ending = match.groups()
-    return f"{head}{rendered}{comment or ''}{ending or chr(10)}"
+def _last_end(node: Any) -> int:
+    """Where the node's own text ends: the end of its last scalar or flow collection
+    (a block collection's end mark lies after the comments and blank lines that follow
+    it, which belong to what comes next)."""
+    import yaml
+
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style \
+            and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    return int(node.end_mark.index)
+
+
+def _is_block(node: Any) -> bool:
+    import yaml
+
+    return isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and not node.flow_style
+
+
+def _value_span(text: str, key: Any, value: Any) -> tuple[int, int]:
+    """From the end of the key to the end of the value's own text; the colon and what
+    lies between belong to the pair. An empty value ends at its colon."""
+    colon = text.index(":", key.end_mark.index) + 1
+    return key.end_mark.index, max(_last_end(value), colon)
+
+
+def _flow_window(value: Mapping[str, Any]) -> str:
+    return f"{{start: {scalar(value['start'])}, end: {scalar(value['end'])}}}"
+
+
+def _monthly_lines(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [f"- {{month: {scalar(item['month'], True)}, commits: {item['commits']}, "
+            f"added: {item['added']}, removed: {item['removed']}}}" for item in items]
+
+
+def _signal_value(key: str, value: Any, column: int, nl: str) -> str:
+    """What follows `key` (from its colon) in a block mapping whose keys are at `column`."""
+    if key == "removed_in":
+        return ": " + ("null" if value is None else f"{{commit: {scalar(value['commit'], True)}, "
+                       f"date: {scalar(value['date'])}}}")
+    if key == "window":
+        return ": " + _flow_window(value)
+    if key == "monthly":
+        if not value:
+            return ": []"
+        pad = " " * (column + 2)
+        return ":" + nl + nl.join(pad + line for line in _monthly_lines(value))
+    quote = key in _QUOTED_KEYS and value is not None
+    return ": " + scalar(value, quote)
+
+
+def _signals_block(values: Mapping[str, Any], column: int, nl: str) -> str:
+    pad = " " * column
+    return nl.join(pad + key + _signal_value(key, values[key], column, nl)
+                   for key in _keys(values))
 
 
 def render(doc: DriverFile, signals: Mapping[str, Any] | None,
            kconfig: Sequence[str] | None = None, status: str | None = None) -> str:
-    """The file's new text: only the segments whose values change are rewritten."""
-    segments = split_segments(doc.text)
-    by_key = {s.key: s for s in segments if s.key is not None}
-    loader = _safe_loader()
+    """The file's new text, changing only the values collect owns, and only when they
+    change.
 
-    def current(key: str) -> Any:
-        """The key's value now (Ellipsis when absent or unreadable: rewrite it)."""
-        from ruamel.yaml.error import YAMLError
+    Each edit replaces exactly the span of one node, taken from the parser's marks:
+    one value inside `signals` when only it changed (comments and spacing around it
+    stay), the whole `signals` value when its shape differs, `kconfig` and
+    `maintainers_status` values; a missing key is inserted after the line of the key it
+    follows. The file's line endings are kept. The result is parsed again and every
+    other key must read back unchanged (and the owned ones as collected), or it is an
+    EditError and nothing is written.
+    """
+    import yaml
 
-        segment = by_key.get(key)
-        if segment is None:
-            return ...
-        try:
-            data = loader.load("".join(segment.body))
-        except YAMLError:
-            return ...
-        return data.get(key) if isinstance(data, dict) else ...
+    from checker.load import parse_document
 
-    replacements: dict[str, list[str]] = {}
+    shown = doc.path.as_posix()
+    parsed, problems = parse_document(doc.text.encode("utf-8"), shown)
+    if parsed is None:
+        raise EditError(f"{problems[0]} (not edited)")
+    data = parsed.data
+    wanted: dict[str, Any] = {}
     if signals is not None:
-        segment = by_key.get("signals")
-        body = segment.body if segment else ["signals:\n"]
-        key_indent, dash_indent = _indents(body)
-        if segment is not None and _has_comment(body):
-            text = render_signals_roundtrip("".join(body), signals, key_indent, dash_indent)
-        else:
-            text = render_signals(signals, key_indent, dash_indent)
-        if segment is None or text != "".join(body):
-            replacements["signals"] = text.splitlines(keepends=True)
-    for key, value, rendered in (
-        ("kconfig", list(kconfig or ()), "[" + ", ".join(scalar(s) for s in kconfig or ()) + "]"),
-        ("maintainers_status", status, scalar(status)),
-    ):
-        if (key == "kconfig" and kconfig is None) or (key != "kconfig" and status is None):
-            continue
-        lines = _one_line(by_key.get(key), key, rendered)
-        segment = by_key.get(key)
-        if segment is not None and (lines == segment.body or current(key) == value):
-            continue
-        replacements[key] = lines
-    if not replacements:
+        wanted["signals"] = dict(signals)
+    if kconfig is not None:
+        wanted["kconfig"] = list(kconfig)
+    if status is not None:
+        wanted["maintainers_status"] = status
+    changes = {k: v for k, v in wanted.items() if k not in data or _canon(data[k]) != _canon(v)}
+    if not changes:
         return doc.text
-
-    out: list[str] = []
-    present = {s.key for s in segments}
-    inserts: dict[str | None, list[str]] = {}
-    for key, lines in replacements.items():
-        if key not in present:
-            anchor = next((k for k in _PLACE_AFTER[key] if k in present), segments[-1].key)
-            inserts.setdefault(anchor, []).extend(lines)
-    for segment in segments:
-        if segment.key in replacements:
-            out.extend(replacements[segment.key])
-            out.extend(segment.trailing)
-        else:
-            out.extend(segment.lines)
-        if segment.key in inserts:
-            if out and not out[-1].endswith("\n"):
-                out[-1] += "\n"
-            out.extend(inserts[segment.key])
-    return "".join(out)
-
-
-def _one_line(segment: Segment | None, key: str, rendered: str) -> list[str]:
-    if segment is not None and len(segment.body) == 1:
-        return [_replace_scalar_line(segment.body[0], key, rendered)]
-    return [f"{key}: {rendered}\n"]
-
-
-def write_if_changed(path: Path, text: str) -> bool:
-    """Atomically replace `path` with `text` (same mode); False when nothing changed."""
-    data = text.encode("utf-8")
+    text = doc.text
+    nl = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
     try:
-        if path.read_bytes() == data:
-            return False
+        root = _compose(text)
+    except yaml.YAMLError as exc:
+        raise EditError(f"{shown}: cannot edit: {str(exc).splitlines()[0]}") from None
+    if not isinstance(root, yaml.MappingNode) or root.flow_style:
+        raise EditError(f"{shown}: cannot edit: the document is not a block mapping")
+    pairs = _pairs(root)
+    edits: list[tuple[int, int, float, str]] = []  # (start, end, order, replacement)
+    for order, key in enumerate(_OWNED):
+        if key not in changes:
+            continue
+        value = changes[key]
+        if key in pairs:
+            key_node, node = pairs[key]
+            if key == "signals":
+                edits += _signal_edits(text, key_node, node, value, data.get(key), nl)
+                continue
+            start, end = _value_span(text, key_node, node)
+            flow = ("[" + ", ".join(scalar(s) for s in value) + "]" if key == "kconfig"
+                    else scalar(value))
+            edits.append((start, end, order, ": " + flow))
+            continue
+        at = _insertion_point(text, pairs, key)
+        if key == "signals":
+            block = "signals:" + nl + _signals_block(value, 2, nl) + nl
+        elif key == "kconfig":
+            block = "kconfig: [" + ", ".join(scalar(s) for s in value) + "]" + nl
+        else:
+            block = f"{key}: {scalar(value)}{nl}"
+        edits.append((at, at, order, block))
+    if not text.endswith(("\n", "\r")) and any(e[0] == e[1] == len(text) for e in edits):
+        # Insertions at the end of a file without a final line break: the break goes
+        # first, unless the file ends in a block scalar, whose value would then gain a
+        # line break; the keys then go before the last top-level key's line instead.
+        if _ends_in_block_scalar(root):
+            last = root.value[-1][0]
+            line = last.start_mark.index - last.start_mark.column
+            edits = [(line, line, e[2], e[3]) if e[0] == e[1] == len(text) else e
+                     for e in edits]
+        else:
+            edits.append((len(text), len(text), -1, nl))
+    out = text
+    # from the end backwards, so offsets stay valid; insertions at one place in order
+    ordered = sorted(enumerate(edits), key=lambda e: (e[1][0], e[1][1], e[1][2], e[0]),
+                     reverse=True)
+    for _, (start, end, _, replacement) in ordered:
+        out = out[:start] + replacement + out[end:]
+    _verify(shown, data, out, changes)
+    return out
+
+
+def _signal_edits(text: str, key_node: Any, node: Any, values: Mapping[str, Any],
+                  current: Any, nl: str) -> list[tuple[int, int, float, str]]:
+    """One edit per changed value when `signals` is a block mapping of exactly the
+    collected keys; otherwise one edit of the whole value."""
+    import yaml
+
+    order = -0.5  # inside `signals`: before a top-level key inserted at the same place
+    inner = _pairs(node) if isinstance(node, yaml.MappingNode) else {}
+    if _is_block(node) and isinstance(node, yaml.MappingNode) and inner \
+            and len(inner) == len(node.value) and isinstance(current, dict):
+        edits = []
+        previous: int | None = None  # where the line of the last collected key ends
+        wanted = _keys(values)
+        for key in wanted:
+            column = node.value[0][0].start_mark.column
+            if key not in inner:  # inserted after the key before it, or first
+                line = " " * column + key + _signal_value(key, values[key], column, nl) + nl
+                if previous is None:
+                    first = node.value[0][0].start_mark.index - column
+                    edits.append((first, first, order, line))
+                else:
+                    edits.append((previous, previous, order, line))
+                continue
+            sub_key, sub_value = inner[key]
+            previous = _line_end(text, _last_end(sub_value))
+            if key in current and _canon(current[key]) == _canon(values[key]):
+                continue
+            start, end = _value_span(text, sub_key, sub_value)
+            column = sub_key.start_mark.column
+            edits.append((start, end, order, _signal_value(key, values[key], column, nl)))
+        for key, (sub_key, sub_value) in inner.items():
+            if key not in wanted:  # a key collect does not write: its lines go
+                begin = sub_key.start_mark.index - sub_key.start_mark.column
+                edits.append((begin, _line_end(text, _last_end(sub_value)), order, ""))
+        return edits
+    column = 2
+    if _is_block(node) and isinstance(node, yaml.MappingNode) and node.value:
+        column = max(node.value[0][0].start_mark.column, key_node.start_mark.column + 1)
+    start, end = _value_span(text, key_node, node)
+    return [(start, end, order, ":" + nl + _signals_block(values, column, nl))]
+
+
+def _ends_in_block_scalar(node: Any) -> bool:
+    import yaml
+
+    while isinstance(node, (yaml.MappingNode, yaml.SequenceNode)) and node.value:
+        last = node.value[-1]
+        node = last[1] if isinstance(node, yaml.MappingNode) else last
+    return isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+
+
+def _line_end(text: str, end: int) -> int:
+    """Just after the line break that ends the line holding offset `end`."""
+    if end > 0 and text[end - 1] in "\n\r":
+        return end
+    newline = text.find("\n", end)
+    return len(text) if newline < 0 else newline + 1
+
+
+def _insertion_point(text: str, pairs: Mapping[str, tuple[Any, Any]], key: str) -> int:
+    """After the line that ends the pair `key` is placed after (the first of
+    _PLACE_AFTER present, else the last key); at the end of the file otherwise."""
+    anchor = next((k for k in _PLACE_AFTER[key] if k in pairs), None)
+    if anchor is None:
+        return len(text)
+    return _line_end(text, _last_end(pairs[anchor][1]))
+
+
+def _verify(shown: str, before: Mapping[str, Any], text: str, changes: Mapping[str, Any]) -> None:
+    """The edited text must load, hold every other key with its old value in its old
+    place, and hold the collected values."""
+    from checker.load import parse_document
+
+    after, problems = parse_document(text.encode("utf-8"), shown)
+    if after is None:
+        raise EditError(f"{shown}: not edited: the edit would not load ({problems[0].message})")
+    others_before = [(k, _canon(v)) for k, v in before.items() if k not in changes]
+    others_after = [(k, _canon(v)) for k, v in after.data.items() if k not in changes]
+    if others_before != others_after:
+        raise EditError(f"{shown}: not edited: the edit would change other keys")
+    for key, value in changes.items():
+        if _canon(after.data.get(key)) != _canon(value):
+            raise EditError(f"{shown}: not edited: {key} would not read back as collected")
+
+
+class ConcurrentChange(CheckerError):
+    """The file changed on disk while collect ran."""
+
+
+def write_if_changed(path: Path, text: str, expected: bytes | None = None,
+                     display: str | None = None) -> bool:
+    """Atomically replace `path` with `text` (same mode); False when nothing changed.
+
+    With `expected` (the bytes the edit was made from), the file is read again just
+    before the replace: if someone changed it meanwhile, it is a ConcurrentChange and
+    their edit is kept. Failures (disk full, read-only) are FileAccessErrors naming it.
+    """
+    from checker.fsutil import read_optional, write_error
+
+    shown = display or path.as_posix()
+    data = text.encode("utf-8")
+    current = read_optional(path, shown)
+    if current == data:
+        return False
+    if expected is not None and current != expected:
+        raise ConcurrentChange(f"{shown}: changed while collect ran; not written (run "
+                               "collect again)")
+    try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except FileNotFoundError:
         mode = 0o644
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(shown, exc) from None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise write_error(shown, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
+        if expected is not None and read_optional(path, shown) != expected:
+            raise ConcurrentChange(f"{shown}: changed while collect ran; not written (run "
+                                   "collect again)")
         os.replace(tmp, path)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise write_error(shown, exc) from None
     except BaseException:
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
     return True

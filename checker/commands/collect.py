@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError, UsageError
+from checker.schemas import POLICY_SCHEMA
 
 COLLECT_EPILOG = """\
 what is computed (see docs/collect.md):
@@ -75,11 +76,18 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="processes walking history at once (default: one per core)")
 
 
+EARLIEST_END, LATEST_END = date(1970, 1, 1), date(9998, 12, 31)
+
+
 def _date(text: str) -> date:
     try:
-        return date.fromisoformat(text)
+        value = date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+    if not EARLIEST_END <= value <= LATEST_END:  # the window reaches back up to 20 years
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is out of range: give a day from {EARLIEST_END} to {LATEST_END}")
+    return value
 
 
 def _jobs(text: str) -> int:
@@ -98,6 +106,10 @@ def _root(args: argparse.Namespace) -> Path:
     return repo_root(args)
 
 
+# The parts of the policy that collect uses, validated as `check` validates them.
+COLLECT_POLICY_SCHEMA = {key: POLICY_SCHEMA[key] for key in ("window", "collect")}
+
+
 def _rules(args: argparse.Namespace, root: Path) -> Any:
     from checker.collect.rules import CollectRules
 
@@ -105,20 +117,27 @@ def _rules(args: argparse.Namespace, root: Path) -> Any:
 
 
 def policy_mapping(args: argparse.Namespace, root: Path) -> dict[str, Any]:
-    """The policy file as a plain mapping (--policy, else policies/default.yaml)."""
-    from ruamel.yaml import YAML
-    from ruamel.yaml.error import YAMLError
+    """The policy (--policy, else policies/default.yaml) as a plain mapping, validated
+    in the parts collect uses as `check` validates them (a window of 30,000 months or a
+    pattern that backtracks never reaches collect). The repository's policy is read
+    through the one door (checker.fsutil); --policy FILE is the user's own."""
+    from checker.load import Document, read_document
+    from checker.validate import schema_problems
 
-    path = Path(args.policy) if args.policy else root / "policies" / "default.yaml"
-    try:
-        data = YAML(typ="safe", pure=False).load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CheckerError(f"{path}: policy file not found (give one with --policy)") from None
-    except (OSError, UnicodeDecodeError, YAMLError) as exc:
-        raise CheckerError(f"{path}: cannot read the policy: {exc}") from None
-    if not isinstance(data, dict):
-        raise CheckerError(f"{path}: the policy must be a mapping")
-    return data
+    if args.policy:
+        path, shown, inside = Path(args.policy), args.policy, None
+    else:
+        path, shown, inside = root / "policies" / "default.yaml", "policies/default.yaml", root
+    if not path.exists() and not path.is_symlink():
+        raise CheckerError(f"{shown}: policy file not found (give one with --policy)")
+    doc, problems = read_document(path, shown, root=inside)  # read once: what is validated
+    if doc is not None:                                       # is what is used
+        part = Document(doc.path, doc.text, {k: v for k, v in doc.data.items()
+                                             if k in COLLECT_POLICY_SCHEMA})
+        problems = schema_problems(part, COLLECT_POLICY_SCHEMA)
+    if doc is None or problems:
+        raise CheckerError("the policy is invalid:\n" + "\n".join(str(p) for p in problems))
+    return doc.data
 
 
 def _need_git() -> None:
@@ -141,6 +160,7 @@ def run_collect(args: argparse.Namespace) -> int:
     _need_git()
     from checker.collect.run import collect
     from checker.collect.write import (
+        DriverFile,
         driver_id,
         find_driver_files,
         read_driver,
@@ -152,13 +172,7 @@ def run_collect(args: argparse.Namespace) -> int:
     rules = _rules(args, root)
     load_clock = time.monotonic()
     problems: list[str] = []
-    files = []
-    for path in find_driver_files(root):
-        if path.resolve().is_relative_to(root):
-            files.append(path)
-        else:  # read or replaced, it would bring another file's bytes into the repository
-            problems.append(f"{path.relative_to(root).as_posix()}: a link that leaves the "
-                            "repository; not followed")
+    files = find_driver_files(root)  # links and FIFOs among them are refused when read
     if args.ids:
         known = {driver_id(root, path) for path in files}
         unknown = [i for i in args.ids if i not in known]
@@ -200,20 +214,33 @@ def run_collect(args: argparse.Namespace) -> int:
             "collect --kernel PATH ID...)")
     clock = time.monotonic()
 
-    changed: list[tuple[Path, str]] = []
+    changed: list[tuple[DriverFile, str]] = []
     for doc, _ in loaded:
-        text = render(doc, result.signals[doc.id], result.kconfig.get(doc.id),
-                      result.maintainers_status.get(doc.id))
+        try:
+            text = render(doc, result.signals[doc.id], result.kconfig.get(doc.id),
+                          result.maintainers_status.get(doc.id))
+        except CheckerError as exc:  # the edit could not be proved safe: not written
+            problems.append(str(exc))
+            continue
         if text != doc.text:
-            changed.append((doc.path, text))
+            changed.append((doc, text))
     if args.dry_run:
-        for path, _ in changed if args.format == "text" else ():
-            print(f"would update {path.relative_to(root).as_posix()}")
+        for doc, _ in changed if args.format == "text" else ():
+            print(f"would update {doc.path.relative_to(root).as_posix()}")
     else:
         from concurrent.futures import ThreadPoolExecutor
 
+        def write(item: tuple[DriverFile, str]) -> str:
+            doc, text = item
+            try:
+                write_if_changed(doc.path, text, expected=doc.raw,
+                                 display=doc.path.relative_to(root).as_posix())
+            except CheckerError as exc:  # changed meanwhile, disk full, read-only
+                return str(exc)
+            return ""
+
         with ThreadPoolExecutor(max_workers=8) as pool:  # fsyncs wait on the disk, not the CPU
-            list(pool.map(lambda item: write_if_changed(*item), changed))
+            problems += [p for p in pool.map(write, changed) if p]
     elapsed = time.monotonic() - started
     if os.environ.get("DRIVER_POLICY_TIMINGS"):
         phases = {"load": started - load_clock, **result.timings,
@@ -227,7 +254,7 @@ def run_collect(args: argparse.Namespace) -> int:
             "window": {"start": result.start.isoformat(), "end": result.end.isoformat()},
             "dry_run": args.dry_run,
             "drivers": len(loaded),
-            "changed": [path.relative_to(root).as_posix() for path, _ in changed],
+            "changed": [doc.path.relative_to(root).as_posix() for doc, _ in changed],
             "unchanged": len(loaded) - len(changed),
             "commits_read": result.commits_read,
             "warnings": list(result.warnings),

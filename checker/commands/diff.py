@@ -103,6 +103,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
     )
     parser.add_argument(
+        "--full-report",
+        metavar="FILE",
+        default=None,
+        help=f"with --format markdown: when the report is longer than a comment can be "
+        f"({MAX_COMMENT:,} characters), write the whole report to FILE (the comment is cut, "
+        "with a note naming FILE)",
+    )
+    parser.add_argument(
         "--fail-on-change",
         action="store_true",
         help="exit 1 when a verdict changes (or a driver is added or removed)",
@@ -145,7 +153,7 @@ def run_diff(args: argparse.Namespace) -> int:
         head_label = _label(args.head, head)
     comparison = compare(before, after, base_label=base_label, head_label=head_label,
                          today=args.today)
-    emit(comparison, args.format, sys.stdout, root, mode="diff")
+    emit(comparison, args.format, sys.stdout, root, mode="diff", full_report=args.full_report)
     unbumped = version_problem(before.policy, after.policy)
     if unbumped:
         print(f"driver-policy diff: {unbumped}", file=sys.stderr)
@@ -189,7 +197,8 @@ def run_impact(args: argparse.Namespace) -> int:
         base_label=f"{DEFAULT_POLICY} ({current.policy.label})",
         head_label=f"{args.policy} ({candidate.label})",
     )
-    emit(comparison, args.format, sys.stdout, root, mode="impact")
+    emit(comparison, args.format, sys.stdout, root, mode="impact",
+         full_report=args.full_report)
     return 1 if args.fail_on_change and comparison.verdicts_changed else 0
 
 
@@ -197,12 +206,41 @@ def _label(text: str, sha: str) -> str:
     return sha[:12] if sha.startswith(text) else f"{text} ({sha[:12]})"
 
 
-def emit(comparison: Comparison, fmt: str, out: TextIO, root: Path, *, mode: str) -> None:
+MAX_COMMENT = 65_536  # characters: the most a GitHub comment body may hold
+
+
+def cap_comment(report: str, full_report: str | None) -> str:
+    """The report as one comment: at most MAX_COMMENT characters. A longer one is cut at
+    a line before the cap (an open <details> closed), followed by a note; the whole
+    report is written to `full_report` when given."""
+    if len(report) <= MAX_COMMENT:
+        return report
+    from checker.fsutil import write_atomic
+
+    if full_report:
+        write_atomic(Path(full_report), report.encode("utf-8"), display=full_report)
+        where = (f"the full report ({len(report):,} characters) is in the file "
+                 f"`{Path(full_report).name}` of this run")
+    else:
+        where = "run `driver-policy diff --format markdown --full-report FILE` for all of it"
+    note = (f"\n\n---\n**This report is cut**: it is {len(report):,} characters long, more "
+            f"than the {MAX_COMMENT:,} a comment can hold; {where}.\n")
+    room = MAX_COMMENT - len(note) - len("</details>\n")
+    cut = report.rfind("\n", 0, room) + 1
+    kept = report[:cut]
+    if kept.count("<details>") > kept.count("</details>"):
+        kept += "</details>\n"
+    return kept + note
+
+
+def emit(comparison: Comparison, fmt: str, out: TextIO, root: Path, *, mode: str,
+         full_report: str | None = None) -> None:
     if fmt == "json":
         json.dump(to_json(comparison), out, indent=2, ensure_ascii=False, default=str)
         out.write("\n")
     elif fmt == "markdown":
-        out.write(markdown(comparison, root / "templates", mode=mode))
+        report = markdown(comparison, root / "templates", mode=mode)
+        out.write(cap_comment(report, full_report))
     else:
         out.write(text(comparison, mode=mode))
 
@@ -344,7 +382,7 @@ def _environment(templates: Path) -> jinja2.Environment:
     """The report's environment: sandboxed, like the cards' (checker.render.environment),
     since a pull request can change the template."""
 
-    from checker.render import Markdown, sandboxed_environment
+    from checker.render import COMMENT_FILTERS, Markdown, sandboxed_environment
 
     if not (templates / TEMPLATE).is_file():
         raise CheckerError(f"templates/{TEMPLATE} is missing: the Markdown report needs it")
@@ -355,6 +393,7 @@ def _environment(templates: Path) -> jinja2.Environment:
         raise TypeError(f"{TEMPLATE} printed {value!r} without an escaping filter")
 
     env = sandboxed_environment(templates, finalize)
+    env.filters.update(COMMENT_FILTERS)
     env.filters["conf"] = lambda v: Markdown(f"{v:.2f}")
     env.filters["plural"] = lambda n: Markdown("" if n == 1 else "s")
     return env

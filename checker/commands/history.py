@@ -19,7 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from checker.commands.common import add_format, parse_date, repo_root
-from checker.errors import CheckerError, Problem, UsageError
+from checker.errors import CheckerError, Problem, UsageError, terminal
 
 if TYPE_CHECKING:
     from checker.gitsource import GitRepository
@@ -127,11 +127,20 @@ def driver_id_of(text: str) -> str:
 
 def commits_touching(opened: GitRepository, sha: str, paths: Sequence[str]) -> list[list[str]]:
     """[sha, author date, author, subject, touched paths...] per commit, oldest first."""
+    import secrets
+
     prefix = f"{opened.prefix}/" if opened.prefix else ""
+    # Separators that no commit can contain: a subject or an author name is anyone's
+    # text (a `\x1e` in a subject split a record and crashed), so each run uses a
+    # random token that text written before the run cannot hold.
+    token = secrets.token_hex(16)
+    record_sep, field_sep = f"\x1e{token}\x1e", f"{FIELD_SEP}{token}{FIELD_SEP}"
+    fmt = field_sep.join(("%H", "%aI", "%an", "%s"))
     out = opened.repo.git(literal_pathspecs=True).log(
         "--reverse",
         "--no-renames",
-        f"--format=%x1e%H{FIELD_SEP}%aI{FIELD_SEP}%an{FIELD_SEP}%s",
+        f"--format={record_sep.replace(chr(0x1e), '%x1e').replace(chr(0x1f), '%x1f')}"
+        f"{fmt.replace(chr(0x1f), '%x1f')}",
         "--name-only",
         "--end-of-options",
         sha,
@@ -139,11 +148,13 @@ def commits_touching(opened: GitRepository, sha: str, paths: Sequence[str]) -> l
         *(prefix + p for p in paths),
     )
     commits = []
-    for record in str(out).split("\x1e"):
+    for record in str(out).split(record_sep):
         if not record.strip():
             continue
         head, _, names = record.partition("\n")
-        fields = head.split(FIELD_SEP, 3)
+        fields = head.split(field_sep, 3)
+        if len(fields) != 4:
+            raise CheckerError(f"git log gave a commit record that cannot be read: {head!r}")
         touched = [n.removeprefix(prefix) for n in names.splitlines() if n.strip()]
         commits.append([*fields, *touched])
     return commits
@@ -292,7 +303,7 @@ def run_history(args: argparse.Namespace) -> int:
             computed, conf = f"({p.state})", "   -"
         flip = "!" if previous and previous.computed != p.computed and p.state == "valid" else " "
         print(f"{p.commit[:12]}  {p.date[:10]}  {p.recorded or '-':<13} {flip}{computed:<13}  "
-              f"{conf}  {p.touched:<15}  {p.author}: {p.subject}")
+              f"{conf}  {p.touched:<15}  {terminal(p.author)}: {terminal(p.subject)}")
         previous = p
     print("(* an override; ! the computed verdict changed at that commit)")
     return 0
@@ -396,5 +407,5 @@ def run_stale(args: argparse.Namespace) -> int:
     report(findings, args.format, sys.stdout, checked=workspace.files, summary=summary)
     invalid = [p for p in workspace.problems if p.path.startswith("drivers/")]
     for problem in invalid:
-        print(f"skipped (invalid): {problem}", file=sys.stderr)
+        print(f"skipped (invalid): {terminal(str(problem))}", file=sys.stderr)
     return 1 if findings or invalid else 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.commands.common import repo_root
-from checker.errors import CheckerError
+from checker.errors import CheckerError, terminal
 
 
 def register(sub: Any) -> None:
@@ -115,8 +115,8 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         for difference in differences:
             print(difference)
-            if args.diff and difference.diff:
-                sys.stdout.write(difference.diff)
+            if args.diff and difference.diff:  # a planted card's bytes: shown escaped
+                sys.stdout.write(terminal(difference.diff))
         if differences:
             hint = "" if args.diff else " (--diff shows the changes)"
             print(

@@ -44,7 +44,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from checker.export_schema import FILES, render
-    from checker.fsutil import write_atomic
+    from checker.fsutil import read_optional, write_atomic
 
     if not (args.write or args.check):
         sys.stdout.write(render(args.kind))
@@ -54,11 +54,11 @@ def run(args: argparse.Namespace) -> int:
     for kind, rel in FILES.items():
         path = root / rel
         text = render(kind)
-        current = path.read_text(encoding="utf-8") if path.is_file() else None
-        if current == text:
+        current = read_optional(path, rel, root=root)
+        if current == text.encode("utf-8"):
             continue
         if args.write:
-            write_atomic(path, text.encode("utf-8"))
+            write_atomic(path, text.encode("utf-8"), display=rel)
             print(f"wrote {rel}")
         else:
             stale.append(rel)
