@@ -105,9 +105,9 @@ class EvidenceValidator(cerberus.Validator):  # type: ignore[misc]
     def _validate_regex_pattern(self, constraint: bool, field: str, value: Any) -> None:
         """{'type': 'boolean'}"""
         if constraint and isinstance(value, str):
-            from checker.saferegex import syntax_problem
+            from checker.saferegex import regex_problem
 
-            problem = syntax_problem(value)
+            problem = regex_problem(value)
             if problem is not None:
                 self._error(field, problem)
 
@@ -294,9 +294,9 @@ def _field_validator(schema: dict[str, Any], fields: frozenset[str]) -> Evidence
 def _compiles(value: Any) -> bool:
     if not isinstance(value, str):
         return True
-    from checker.saferegex import syntax_problem
+    from checker.saferegex import regex_problem
 
-    return syntax_problem(value) is None
+    return regex_problem(value) is None
 
 
 MAX_PROBLEMS = 100  # schema problems reported per document; the rest are counted

@@ -116,3 +116,23 @@ def test_clash_rule_is_deterministic() -> None:
 def test_error_policy_without_discover_section() -> None:
     with pytest.raises(CheckerError, match="no `discover:` section"):
         DiscoverRules.from_policy({"collect": {}})
+
+
+def test_error_discover_pattern_with_look_around_is_refused() -> None:
+    with pytest.raises(CheckerError) as caught:
+        DiscoverRules.from_policy({"discover": {"entry_points": [r"^REGISTER_(?!ALIAS)\w+\("]}})
+    assert str(caught.value) == (
+        r"policy: discover.entry_points: '^REGISTER_(?!ALIAS)\\w+\\(' cannot be run in "
+        "linear time (RE2 refuses it: invalid perl operator: (?!); back-references and "
+        "look-around are not allowed")
+
+
+def test_discover_patterns_run_in_linear_time() -> None:
+    # `^(.+)+Z` backtracks exponentially in Python's `re` on a line without Z; in RE2 it
+    # is one linear scan, so this returns at once instead of hanging the test run
+    rules = DiscoverRules.from_policy({"discover": {"entry_points": ["^(.+)+Z"],
+                                                    "names": ["^(a+)+b"]}})
+    text = "a" * 5000 + "\n" + "b" * 40
+    assert not rules.has_entry_point(text)
+    assert rules.has_entry_point(text + "\nxZ")
+    assert rules.name_in(text) is None

@@ -205,13 +205,22 @@ def _is_ancestor(repo: Any, old: str, new: str) -> bool:
     return True
 
 
-def removal_patterns(policy: Policy) -> list[re.Pattern[str]]:
+def removal_patterns(policy: Policy) -> list[Any]:
     section = policy.raw.get("backtest") or {}
     patterns = section.get("removal_patterns") or []
     if not patterns:
         raise CheckerError(f"{policy.file}: backtest.removal_patterns is missing or empty "
                            "(the subjects of commits that remove a driver)")
-    return [re.compile(p) for p in patterns]
+    from checker.saferegex import RegexError, compile_policy_regex
+
+    compiled = []
+    for pattern in patterns:
+        try:
+            compiled.append(compile_policy_regex(str(pattern)))
+        except RegexError as exc:
+            raise CheckerError(f"{policy.file}: backtest.removal_patterns: {pattern!r} "
+                               f"{exc}") from None
+    return compiled
 
 
 def unit_driver(unit: Unit, signals: dict[str, Any], status: str) -> Driver:

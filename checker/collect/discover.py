@@ -48,7 +48,7 @@ class Marker:
     """A build file whose presence (and, if given, content) makes its directory a unit."""
 
     file: str
-    contains: re.Pattern[str] | None = None
+    contains: Any = None  # an RE2 pattern (checker.saferegex)
 
 
 @dataclass(frozen=True)
@@ -60,16 +60,14 @@ class DiscoverRules:
     entry_points: tuple[str, ...]
     names: tuple[str, ...]
     source_extensions: tuple[str, ...]
-    _entry: re.Pattern[str] = field(init=False, repr=False, compare=False)
-    _names: tuple[re.Pattern[str], ...] = field(init=False, repr=False, compare=False)
+    _entry: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _names: tuple[Any, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.entry_points:
             raise CheckerError("policy: discover.entry_points must name at least one pattern")
-        combined = "|".join(f"(?:{p})" for p in _compiled(self.entry_points, "entry_points"))
-        object.__setattr__(self, "_entry", re.compile(combined, re.M))
-        object.__setattr__(self, "_names", tuple(
-            re.compile(p, re.M) for p in _compiled(self.names, "names")))
+        object.__setattr__(self, "_entry", _compiled(self.entry_points, "entry_points"))
+        object.__setattr__(self, "_names", _compiled(self.names, "names"))
 
     @classmethod
     def from_policy(cls, mapping: Mapping[str, Any]) -> DiscoverRules:
@@ -87,8 +85,8 @@ class DiscoverRules:
                 raise CheckerError("policy: discover.unit_markers: each is {file: NAME, "
                                    "contains: REGEX}")
             contains = item.get("contains")
-            markers.append(Marker(item["file"], None if contains is None else re.compile(
-                _compiled((str(contains),), "unit_markers")[0], re.M)))
+            markers.append(Marker(item["file"], None if contains is None else
+                                  _compiled((str(contains),), "unit_markers")[0]))
         return cls(
             makefiles=tuple(_strings(section, "makefiles")),
             markers=tuple(markers),
@@ -101,13 +99,13 @@ class DiscoverRules:
         return path.endswith(self.source_extensions)
 
     def has_entry_point(self, text: str) -> bool:
-        return self._entry.search(text) is not None
+        return any(regex.search(text) is not None for regex in self._entry)
 
     def name_in(self, text: str) -> str | None:
         for regex in self._names:
             match = regex.search(text)
             if match and match.groups() and match.group(1):
-                return match.group(1)
+                return str(match.group(1))
         return None
 
 
@@ -118,14 +116,18 @@ def _strings(section: Mapping[str, Any], key: str) -> list[str]:
     return list(value)
 
 
-def _compiled(patterns: Iterable[str], key: str) -> list[str]:
+def _compiled(patterns: Iterable[str], key: str) -> tuple[Any, ...]:
+    """The patterns compiled by RE2 (linear time: they come from a policy, which a pull
+    request can change), multi-line so that `^` and `$` match at every line."""
+    from checker.saferegex import RegexError, compile_policy_regex
+
+    compiled = []
     for pattern in patterns:
         try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise CheckerError(f"policy: discover.{key}: {pattern!r} is not a valid regex: "
-                               f"{exc}") from None
-    return list(patterns)
+            compiled.append(compile_policy_regex(f"(?m){pattern}"))
+        except RegexError as exc:
+            raise CheckerError(f"policy: discover.{key}: {pattern!r} {exc}") from None
+    return tuple(compiled)
 
 
 @dataclass(frozen=True)

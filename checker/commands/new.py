@@ -129,7 +129,7 @@ def _discover_rules(policy: dict[str, Any], needed: bool) -> Any:
         return DiscoverRules.from_policy(policy)
     # No `discover:` section and only paths given: Makefiles are read as collect reads
     # them; no entry point is needed (every path given is kept).
-    return DiscoverRules(("Makefile", "Kbuild"), (), ("(?!)",), (),
+    return DiscoverRules(("Makefile", "Kbuild"), (), (r"[^\s\S]",), (),
                          tuple(policy.get("collect", {}).get("source_extensions") or ()))
 
 
