@@ -25,6 +25,7 @@ from typing import Any
 
 from checker.collect.gitrepo import Stream
 from checker.collect.history import RENAME_LIMIT, iter_commits
+from checker.collect.tree import list_tree
 from checker.paths import PathSpec
 
 
@@ -50,21 +51,7 @@ class Fate:
 
 def tree_paths(repo: Any, sha: str) -> list[str]:
     """Every file of the tree at `sha` (blobs and links, not submodules)."""
-    stream = Stream(repo, "ls-tree", ["-r", "-z", "--full-tree", sha])
-    try:
-        raw = b"".join(stream.chunks())
-        stream.finish()
-    except BaseException:
-        stream.kill()
-        raise
-    paths = []
-    for record in raw.split(b"\0"):
-        if not record:
-            continue
-        meta, path = record.split(b"\t", 1)
-        if meta.split(b" ")[1] == b"blob":
-            paths.append(path.decode("utf-8", "surrogateescape"))
-    return paths
+    return [entry.path for entry in list_tree(repo, sha) if entry.kind == "blob"]
 
 
 def fates(repo: Any, old: str, new: str) -> dict[str, Fate]:
