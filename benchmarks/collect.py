@@ -17,6 +17,18 @@ machine load, --repeat times (medians reported):
 Wall-clock and CPU seconds (user + system of the process tree) are both reported:
 the machine may be shared, and CPU time says what the work costs whatever the load.
 With --write-docs, the "## collect" section of docs/benchmarks.md is replaced.
+
+Real-tree mode (the commits are pinned in REAL_TREES below; --rev overrides):
+
+    python benchmarks/collect.py --tree /work/.mirror/barebox+barebox/repo
+    python benchmarks/collect.py --tree /work/.mirror/DPDK+dpdk/repo --discover drivers/net
+
+makes a policy repository once (`driver-policy init --kernel TREE`, then `new
+--discover`), then times, interleaved and best of --repeat, three whole processes over
+the policy's window ending at REV: git's own serial `git log --no-merges --numstat -M`
+(whole tree, output discarded), and `driver-policy collect --jobs 1` and `--jobs 2`,
+each on a fresh copy of the scaffolded repository. The files each collect leaves are
+compared byte for byte: they must be identical for every --jobs and every round.
 """
 
 from __future__ import annotations
@@ -74,8 +86,128 @@ def median(values: list[float]) -> float:
     return statistics.median(values)
 
 
+# Real trees, each at a pinned commit, with the directories `new --discover` scaffolds.
+REAL_TREES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "barebox": ("dd1d839c2c32a9dfb3fff919bad4570953137ab7", ("drivers",)),
+    "dpdk": ("38f72e500b3b159eca3ba2f4ca0e46a26a7cb057", ("drivers/net",)),
+    "rdma-core": ("691953d8d502f54088f776c5ba2aeed0a5ac945d", ("providers",)),
+}
+
+
+def tree_name(tree: Path) -> str:
+    """The REAL_TREES key of a mirror path such as /work/.mirror/DPDK+dpdk/repo."""
+    text = str(tree).lower()
+    for name in REAL_TREES:
+        if f"+{name}" in text or text.rstrip("/").endswith(name):
+            return name
+    raise SystemExit(f"{tree}: not one of the pinned trees ({', '.join(REAL_TREES)}); "
+                     "give --rev and --discover")
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    """Every file of a policy repository but its .git, by relative path."""
+    return {path.relative_to(root).as_posix(): path.read_bytes()
+            for path in sorted(root.rglob("*"))
+            if path.is_file() and ".git" not in path.relative_to(root).parts}
+
+
+def blank_signals(path: Path) -> None:
+    """Replace a scaffolded file's `signals:` block with `signals: null`, so that collect
+    has every file's signals to write (and the comparison across --jobs means something)."""
+    lines = path.read_text().splitlines(keepends=True)
+    start = lines.index("signals:\n")
+    end = next(i for i in range(start + 1, len(lines))
+               if lines[i][:1].isalpha() or lines[i].startswith("#"))
+    path.write_text("".join([*lines[:start], "signals: null\n\n", *lines[end:]]))
+
+
+def real_tree(args: argparse.Namespace) -> int:
+    from tempfile import TemporaryDirectory
+
+    from onboard import run_with_rusage
+    from ruamel.yaml import YAML
+
+    tree: Path = args.tree
+    rev, discover = args.rev, args.discover
+    if rev is None or discover is None:
+        pinned_rev, pinned_dirs = REAL_TREES[tree_name(tree)]
+        rev, discover = rev or pinned_rev, discover or list(pinned_dirs)
+    tool = str(Path(sys.executable).parent / "driver-policy")
+    best: dict[str, tuple[float, float, int]] = {}
+    written: dict[str, bytes] | None = None
+    with TemporaryDirectory(prefix="collect-bench-") as scratch:
+        base = Path(scratch) / "policy"
+        subprocess.run([tool, "init", str(base), "--kernel", str(tree)], check=True,
+                       stdout=subprocess.DEVNULL)
+        run_with_rusage([tool, "-C", str(base), "new", "-q", "--kernel", str(tree), "--rev",
+                         rev, "--discover", *discover])
+        units = sorted((base / "drivers").rglob("*.yaml"))
+        signals = YAML(typ="safe").load(units[0].read_text())["signals"]["window"]
+        start, end = signals["start"], signals["end"]
+        for unit in units:
+            blank_signals(unit)
+        scaffolded = files_of(base)
+        git = ["git", "-C", str(tree), "log", "--no-merges", "--numstat", "-M",
+               f"--since={start.isoformat()}T00:00:00Z",
+               f"--until={end.isoformat()}T23:59:59Z", rev]
+        load_before = os.getloadavg()
+        for round_ in range(args.repeat):
+            wall, cpu, rss, _ = run_with_rusage(["sh", "-c", " ".join(git) + " > /dev/null"])
+            times = {"git": (wall, cpu, rss)}
+            for jobs in (1, 2):
+                copy = Path(scratch) / f"run-j{jobs}"
+                shutil.rmtree(copy, ignore_errors=True)
+                shutil.copytree(base, copy, symlinks=True)
+                times[f"j{jobs}"] = run_with_rusage(
+                    [tool, "-C", str(copy), "collect", "--kernel", str(tree), "--rev", rev,
+                     "--jobs", str(jobs)])[:3]
+                result = files_of(copy)
+                changed = sum(result[k] != v for k, v in scaffolded.items())
+                if changed != len(units):
+                    print(f"FAIL: collect --jobs {jobs} wrote {changed} of {len(units)} files",
+                          file=sys.stderr)
+                    return 1
+                if written is None:
+                    written = result
+                elif result != written:
+                    differ = sorted(k for k in result.keys() | written.keys()
+                                    if result.get(k) != written.get(k))
+                    print(f"FAIL: collect --jobs {jobs} (round {round_ + 1}) wrote different "
+                          f"files: {', '.join(differ[:10])} ({len(differ)} in all)",
+                          file=sys.stderr)
+                    return 1
+                shutil.rmtree(copy)
+            for name, value in times.items():
+                old = best.get(name)
+                best[name] = (min(value[0], old[0]), min(value[1], old[1]),
+                              max(value[2], old[2])) if old else value
+            print(f"round {round_ + 1}: git {times['git'][0]:.1f} s, collect -j1 "
+                  f"{times['j1'][0]:.1f} s, -j2 {times['j2'][0]:.1f} s", file=sys.stderr)
+        load_after = os.getloadavg()
+    git_t, one, two = best["git"], best["j1"], best["j2"]
+    print(f"{tree} at {rev[:12]}, --discover {' '.join(discover)}: {len(units)} units, "
+          f"window {start}..{end}; {len(os.sched_getaffinity(0))} cores, load average "
+          f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; best of {args.repeat}, "
+          "interleaved; every round, collect wrote the signals of all "
+          f"{len(units)} files "
+          "(blanked in the scaffold), byte-identical for --jobs 1 and 2")
+    print("| tree (commit) | units | git log --numstat -M (serial) | collect -j1 | "
+          "collect -j2 | -j1 / git | -j2 / git | CPU: git, -j1, -j2 | peak RSS -j1, -j2 |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(f"| {tree_name(tree) if args.rev is None else tree} (`{rev[:12]}`) | {len(units)} | "
+          f"{git_t[0]:.1f} s | {one[0]:.1f} s | {two[0]:.1f} s | {one[0] / git_t[0]:.2f}x | "
+          f"{two[0] / git_t[0]:.2f}x | {git_t[1]:.1f}, {one[1]:.1f}, {two[1]:.1f} s | "
+          f"{one[2]}, {two[2]} MB |")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--tree", type=Path, default=None,
+                        help="a real git tree (real-tree mode; see the module docstring)")
+    parser.add_argument("--rev", default=None, help="the tree's commit (default: pinned)")
+    parser.add_argument("--discover", nargs="+", default=None,
+                        help="directories `new --discover` scaffolds (default: pinned)")
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/collect-bench"))
     parser.add_argument("--commits", type=int, default=100_000)
     parser.add_argument("--drivers", type=int, default=2500)
@@ -84,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", type=int, default=40)
     parser.add_argument("--write-docs", action="store_true")
     args = parser.parse_args(argv)
+    if args.tree is not None:
+        return real_tree(args)
 
     work: Path = args.workdir
     kernel, drivers_dir = work / "kernel", work / "policy"
