@@ -304,3 +304,57 @@ def test_collect_and_new_json(kernel: tuple[Path, str], policy: Path,
         "id": "misc/bar", "file": "drivers/misc/bar.yaml", "status": "draft",
         "files": 0, "commits": 0,
     }]
+
+
+def build_busy_kernel(path: Path) -> str:
+    """Four drivers, sixty commits over three years: edits, a sweep, renames, a merge."""
+    names = ("alpha", "beta", "gamma", "delta")
+    h = History(path)
+    h.commit("2022-01-03", "initial", {
+        "MAINTAINERS": "".join(f"{n.upper()} DRIVER\nM:\tA <a@example.org>\nS:\tMaintained\n"
+                               f"F:\tdrivers/misc/{n}/\n\n" for n in names),
+        **{f"drivers/misc/{n}/main.c": lines(20 + i, n) for i, n in enumerate(names)},
+        **{f"drivers/misc/{n}/util.c": lines(5, n + "u") for n in names},
+    })
+    for step in range(56):
+        name = names[step % 4]
+        day = f"{2022 + step // 20}-{1 + step % 12:02d}-{5 + step % 20:02d}"
+        author = ("Bob B", "bob@example.org") if step % 3 else ("Cy C", "cy@example.org")
+        if step == 20:
+            h.commit(day, "treewide: sweep", {f"drivers/misc/{n}/util.c": lines(6, n + "u")
+                                              for n in names})
+        elif step == 30:
+            h.commit(day, "beta: rename util.c", {}, renames=[
+                ("drivers/misc/beta/util.c", "drivers/misc/beta/helpers.c")])
+        elif step == 40:
+            h.commit(day, "gamma: topic", {"drivers/misc/gamma/main.c": lines(70, "gamma")},
+                     branch="topic", start_from="main")
+            h.commit(day, "Merge branch 'topic'", {}, merge="topic")
+        else:
+            h.commit(day, f"{name}: fix {step}",
+                     {f"drivers/misc/{name}/main.c": lines(20 + step, name)}, author=author)
+    return h.build()
+
+
+def test_collect_writes_the_same_bytes_for_any_jobs(
+        tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    import checker.collect.run as run
+
+    kernel = tmp_path / "linux"
+    build_busy_kernel(kernel)
+    monkeypatch.setattr(run, "RUN_SIZE", 3)  # many runs of commits, spread over processes
+    written: dict[str, dict[str, bytes]] = {}
+    for jobs in ("1", "2"):
+        root = make_policy_repo(tmp_path / f"policy-j{jobs}")
+        (root / "drivers" / "misc" / "foo.yaml").unlink()
+        for name in ("alpha", "beta", "gamma", "delta"):
+            (root / "drivers" / "misc" / f"{name}.yaml").write_text(
+                DRIVER.replace("foo", name).replace("Foo", name.title()))
+        result = cli("-C", str(root), "collect", "--kernel", str(kernel), "--jobs", jobs)
+        assert result.code == 0, result.err
+        assert ": 4 updated, 0 unchanged;" in result.out
+        written[jobs] = {p.relative_to(root).as_posix(): p.read_bytes()
+                         for p in sorted(root.rglob("*")) if p.is_file()}
+    assert written["1"] == written["2"]
+    signals = YAML(typ="safe").load(written["1"]["drivers/misc/beta.yaml"])["signals"]
+    assert signals["commits"] >= 5  # in the window; more runs of commits before it
