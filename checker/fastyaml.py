@@ -10,8 +10,8 @@ result for any file it accepts equals ruamel's (tests/test_fastyaml.py checks th
 
 from __future__ import annotations
 
+import os
 import re
-import secrets
 from datetime import date
 from typing import Any
 
@@ -133,7 +133,7 @@ _MONTH_LINE = re.compile(
     r"added: (0|[1-9][0-9]{0,17}), removed: (0|[1-9][0-9]{0,17})\}[ \t]*(?:\n|\Z)"
 )
 _MONTH_BLOCK = re.compile(f"(?:{_MONTH_LINE.pattern})+")
-_PLACEHOLDER = f"months-{secrets.token_hex(16)}"
+_PLACEHOLDER = f"months-{os.urandom(16).hex()}"  # secrets.token_hex, without its imports
 _NEXT_CONTENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)(\S?)")
 
 

@@ -11,11 +11,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from ruamel.yaml import YAML
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+if TYPE_CHECKING:  # ruamel.yaml is imported where it runs: a clean file never needs it
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError
 
 from checker.errors import Problem
 from checker.fastyaml import Declined, fast_load
@@ -108,6 +110,8 @@ def _mark_of(node: Any) -> tuple[int, int]:
 
 
 def _safe_yaml() -> YAML:
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="safe", pure=False)
     yaml.allow_duplicate_keys = False
     return yaml
@@ -175,6 +179,8 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
 
 def _reference_load(text: str, display: str) -> tuple[Any, list[Problem]]:
     """ruamel.yaml's load: the reference semantics, and every error with its location."""
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
 
     def fail(message: str, line: int = 1, col: int = 1) -> tuple[None, list[Problem]]:
         return None, [Problem(display, line, col, "", message, rule="yaml")]
@@ -209,6 +215,8 @@ def _unreadable_value(text: str) -> tuple[int, int, str, str] | None:
     """Where the first scalar that YAML reads as a date but no calendar holds is
     (2021-04-31): line, column, field path and the text, from composed nodes."""
     from datetime import date
+
+    from ruamel.yaml.error import YAMLError
 
     try:
         root = _safe_yaml().compose(text)
@@ -257,6 +265,8 @@ def _too_large(text: str, *, force: bool = False) -> tuple[str, int, int] | None
     deep = text.count("[") + text.count("{") + text.count("- ") >= 1000
     if not (force or deep or (len(text) > MAX_VALUES and _values_bound(text) > MAX_VALUES)):
         return None
+    from ruamel.yaml.error import YAMLError
+
     depth = values = 0
     try:
         for event in _safe_yaml().parse(text):
@@ -323,6 +333,8 @@ def _anchor_or_alias(text: str) -> tuple[int, int] | None:
     """Where the first alias is, or else the first anchor, from parser events (which do
     not expand aliases); None when there is neither, or when a syntax error comes first
     (the reference loader reports it)."""
+    from ruamel.yaml.error import YAMLError
+
     anchor = None
     try:
         for event in _safe_yaml().parse(text):
