@@ -1,7 +1,7 @@
 """Cerberus schemas for the two file kinds, as module-level data.
 
 Custom types (`partial_date`, `http_url`, `verdict`) are implemented in
-checker.validate.EvidenceValidator; checker.jsonschema maps them for editors.
+checker.evidence_validator.EvidenceValidator; checker.jsonschema maps them for editors.
 """
 
 from __future__ import annotations

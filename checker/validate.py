@@ -12,11 +12,8 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
-
-import cerberus
-from cerberus import errors as cerrors
 
 from checker import schemas
 from checker.errors import Problem
@@ -35,6 +32,9 @@ from checker.model import (
     UpstreamAction,
     UserReport,
 )
+
+if TYPE_CHECKING:  # cerberus is imported only when a document fails the compiled pre-check
+    from checker.evidence_validator import EvidenceValidator
 
 PARTIAL_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
@@ -58,64 +58,6 @@ TYPE_WORDS = {
     "partial_date": 'a date "YYYY", "YYYY-MM" or YYYY-MM-DD',
     "http_url": "an http:// or https:// URL",
 }
-
-
-class EvidenceValidator(cerberus.Validator):  # type: ignore[misc]
-    """Cerberus with the project's own types.
-
-    Cerberus's own `integer` accepts booleans and its `date` accepts timestamps with a
-    time of day; evidence means neither, so both are narrowed here. Its `number` accepts
-    YAML's `.nan` and `.inf`, which no bound can refuse (every comparison with NaN is
-    false) and which break arithmetic later: `number` is finite here.
-    """
-
-    types_mapping: ClassVar[dict[str, Any]] = {
-        **{k: v for k, v in cerberus.Validator.types_mapping.items() if k != "number"},
-        "integer": cerberus.TypeDefinition("integer", (int,), (bool,)),
-        "date": cerberus.TypeDefinition("date", (date,), (datetime,)),
-    }
-
-    def _error(self, *args: Any) -> None:
-        """Record an error, within the budget of the validation in progress.
-
-        Cerberus re-sorts its error list on every error it adds, so a file with many
-        thousands of problems would take minutes; past the budget, new errors are only
-        counted. Group errors (a child validator's errors, added to its parent) always
-        pass, so a document with an error is never taken for valid.
-        """
-        if len(args) >= 2 and not isinstance(args[1], str) \
-                and not args[1].code & cerrors.ERROR_GROUP.code:
-            budget = _BUDGET.get()
-            if budget is not None:
-                if budget.left <= 0:
-                    budget.dropped += 1
-                    return
-                budget.left -= 1
-        super()._error(*args)
-
-    def _validate_type_number(self, value: Any) -> bool:
-        return is_finite_number(value)
-
-    def _validate_type_partial_date(self, value: Any) -> bool:
-        return is_partial_date(value)
-
-    def _validate_type_http_url(self, value: Any) -> bool:
-        return isinstance(value, str) and is_http_url(value)
-
-    def _validate_regex_pattern(self, constraint: bool, field: str, value: Any) -> None:
-        """{'type': 'boolean'}"""
-        if constraint and isinstance(value, str):
-            from checker.saferegex import regex_problem
-
-            problem = regex_problem(value)
-            if problem is not None:
-                self._error(field, problem)
-
-    def _validate_condition(self, constraint: bool, field: str, value: Any) -> None:
-        """{'type': 'boolean'}"""
-        if constraint:
-            for where, message in condition_problems(value, ""):
-                self._error(field, f"{where}: {message}" if where else message)
 
 
 def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[str, str]]:
@@ -221,6 +163,8 @@ _VALIDATORS: dict[int, EvidenceValidator] = {}
 
 def validator_for(schema: dict[str, Any]) -> EvidenceValidator:
     """Build each validator once per process: cerberus schema set-up is the costly part."""
+    from checker.evidence_validator import EvidenceValidator
+
     key = id(schema)
     if key not in _VALIDATORS:
         _VALIDATORS[key] = EvidenceValidator(schema)
@@ -280,6 +224,8 @@ def _failing_fields(schema: dict[str, Any], data: Any) -> frozenset[str] | None:
 
 
 def _field_validator(schema: dict[str, Any], fields: frozenset[str]) -> EvidenceValidator:
+    from checker.evidence_validator import EvidenceValidator
+
     key = (id(schema), fields)
     validator = _FIELD_VALIDATORS.get(key)
     if validator is None:
@@ -314,6 +260,8 @@ _BUDGET: contextvars.ContextVar[_Budget | None] = contextvars.ContextVar("budget
 def schema_problems(doc: Document, schema: dict[str, Any]) -> list[Problem]:
     if precheck_for(schema)(doc.data):
         return []  # certainly valid: cerberus would report nothing
+    from cerberus import errors as cerrors
+
     # Keys that are not strings (null, numbers, dates, lists) name no field, and cerberus
     # fails sorting errors on some of them: they are reported here, and the rest of the
     # document is validated without them.
@@ -396,6 +344,8 @@ def field_name(keypath: KeyPath) -> str:
 
 
 def _message(error: Any, validator: EvidenceValidator, schema: dict[str, Any]) -> str:
+    from cerberus import errors as cerrors
+
     code, constraint, value = error.code, error.constraint, error.value
     if code == cerrors.REQUIRED_FIELD.code:
         return "is required"
