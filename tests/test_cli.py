@@ -132,3 +132,38 @@ def test_usage_error_not_a_policy_repository(tmp_path: Path, command: str,
     assert result.code == 2
     assert result.err == (f"driver-policy {command}: usage error: {tmp_path} has no drivers/ "
                           "or policies/ directory; run inside a policy repository or pass -C DIR\n")
+
+
+HEAVY_MODULES = ("cerberus", "git", "jinja2", "markupsafe", "ruamel", "shtab", "tqdm")
+IMPORTED = (
+    "import json, sys\n"
+    "from checker.cli import main\n"
+    "code = main(sys.argv[1:])\n"
+    "print(json.dumps([code, sorted({name.split('.')[0] for name in sys.modules})]))\n"
+)
+
+
+def _imported_by(*args: str) -> tuple[int, set[str]]:
+    """Exit code of `driver-policy ARGS` in a fresh interpreter, and the top-level
+    packages it imported."""
+    done = subprocess.run([sys.executable, "-c", IMPORTED, *args], capture_output=True,
+                          text=True, check=True, cwd=ROOT)
+    code, modules = json.loads(done.stdout.splitlines()[-1])
+    return code, set(modules)
+
+
+def test_validate_one_clean_file_imports_no_heavy_module(repo: Path) -> None:
+    """The pre-commit case starts fast: git, templates, progress bars, cerberus (only for
+    a file that fails the compiled pre-check) and ruamel.yaml (only for YAML the fast
+    loader declines) stay unimported."""
+    code, modules = _imported_by("-C", str(repo), "validate", "drivers/infiniband/ipoib.yaml")
+    assert code == 0
+    assert sorted(modules & set(HEAVY_MODULES)) == []
+
+
+def test_validate_one_invalid_file_imports_cerberus_for_its_messages(repo: Path) -> None:
+    path = repo / "drivers/infiniband/ipoib.yaml"
+    path.write_text(path.read_text() + "unknown_field: 1\n")
+    code, modules = _imported_by("-C", str(repo), "validate", "drivers/infiniband/ipoib.yaml")
+    assert code == 1
+    assert sorted(modules & set(HEAVY_MODULES)) == ["cerberus"]
