@@ -167,3 +167,11 @@ def test_validate_one_invalid_file_imports_cerberus_for_its_messages(repo: Path)
     code, modules = _imported_by("-C", str(repo), "validate", "drivers/infiniband/ipoib.yaml")
     assert code == 1
     assert sorted(modules & set(HEAVY_MODULES)) == ["cerberus"]
+
+
+def test_check_one_file_with_a_warm_cache_imports_no_heavy_module(repo: Path) -> None:
+    assert _imported_by("-C", str(repo), "check")[0] == 0  # fills the cache
+    assert (repo / ".driver-policy-cache").is_dir()
+    code, modules = _imported_by("-C", str(repo), "check", "drivers/infiniband/ipoib.yaml")
+    assert code == 0
+    assert sorted(modules & set(HEAVY_MODULES)) == []
