@@ -104,13 +104,7 @@ class GitTreeSource:
         return sorted(self._entries)
 
     def read(self, rel: str) -> bytes:
-        entry = self._entries.get(rel)
-        if entry is None:
-            raise FileNotFoundError(errno.ENOENT, f"not in commit {self.commit[:12]}", rel)
-        if entry.size is not None and entry.size > MAX_BYTES:
-            # the loader refuses it anyway: do not read it into memory
-            message = f"file is {entry.size} bytes; the limit is {MAX_BYTES} bytes"
-            raise OSError(errno.EFBIG, message)
+        entry = readable_entry(self._entries, self.commit, rel)
         data: bytes = self.repo.odb.stream(bytes.fromhex(entry.sha)).read()
         return data
 
@@ -118,6 +112,18 @@ class GitTreeSource:
         """The blob's object id (equal ids: equal contents), or None when absent."""
         entry = self._entries.get(rel)
         return entry.sha if entry is not None else None
+
+
+def readable_entry(entries: dict[str, Entry], commit: str, rel: str) -> Entry:
+    """The tree entry of `rel`, or the OSError a working-tree read would give: absent, or
+    over the size limit (the loader refuses it anyway: it is never read into memory)."""
+    entry = entries.get(rel)
+    if entry is None:
+        raise FileNotFoundError(errno.ENOENT, f"not in commit {commit[:12]}", rel)
+    if entry.size is not None and entry.size > MAX_BYTES:
+        message = f"file is {entry.size} bytes; the limit is {MAX_BYTES} bytes"
+        raise OSError(errno.EFBIG, message)
+    return entry
 
 
 class BatchSource:
@@ -132,13 +138,7 @@ class BatchSource:
         return sorted(self._entries)
 
     def read(self, rel: str) -> bytes:
-        entry = self._entries.get(rel)
-        if entry is None:
-            raise FileNotFoundError(errno.ENOENT, f"not in commit {self.commit[:12]}", rel)
-        if entry.size is not None and entry.size > MAX_BYTES:
-            message = f"file is {entry.size} bytes; the limit is {MAX_BYTES} bytes"
-            raise OSError(errno.EFBIG, message)
-        return self._blobs[entry.sha]
+        return self._blobs[readable_entry(self._entries, self.commit, rel).sha]
 
     def blob_id(self, rel: str) -> str | None:
         entry = self._entries.get(rel)

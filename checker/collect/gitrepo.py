@@ -178,6 +178,16 @@ class Stream:
                 return
             yield chunk
 
+    def read_all(self) -> bytes:
+        """Everything git prints, once it has succeeded (killed on any failure)."""
+        try:
+            data = b"".join(self.chunks())
+            self.finish()
+        except BaseException:
+            self.kill()
+            raise
+        return data
+
     def finish(self) -> None:
         """Wait for git; raise CheckerError with git's own words if it failed."""
         with contextlib.suppress(OSError, ValueError):

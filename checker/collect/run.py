@@ -248,15 +248,9 @@ def find_removals(kernel: Path, sha: str, drivers: dict[str, PathSpec]
     found: dict[str, tuple[str, int]] = {}
     repo = open_repo(kernel)
     try:
-        stream = Stream(repo, "log", ["--no-merges", "--diff-filter=D", "--no-renames",
-                                      "--name-only", "-z", "--format=%x01%H %ct", sha, "--",
-                                      *sorted(set(pathspecs))])
-        try:
-            data = b"".join(stream.chunks())
-            stream.finish()
-        except BaseException:
-            stream.kill()
-            raise
+        data = Stream(repo, "log", ["--no-merges", "--diff-filter=D", "--no-renames",
+                                    "--name-only", "-z", "--format=%x01%H %ct", sha, "--",
+                                    *sorted(set(pathspecs))]).read_all()
     finally:
         repo.close()
     for record in data.split(b"\x01")[1:]:

@@ -63,13 +63,7 @@ class TreeEntry:
 
 
 def list_tree(repo: git.Repo, sha: str) -> list[TreeEntry]:
-    stream = Stream(repo, "ls-tree", ["-r", "-z", "--full-tree", sha])
-    try:
-        raw = b"".join(stream.chunks())
-        stream.finish()
-    except BaseException:
-        stream.kill()
-        raise
+    raw = Stream(repo, "ls-tree", ["-r", "-z", "--full-tree", sha]).read_all()
     entries = []
     for record in raw.split(b"\0"):
         if not record:
