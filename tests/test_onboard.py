@@ -37,6 +37,8 @@ def test_init_creates_a_repository_that_check_accepts(tmp_path: Path,
         assert (root / rel).exists(), rel
     assert "driver-policy check" in (root / "README.md").read_text()
     assert "--discover drivers/" in (root / "README.md").read_text()
+    # the checker is not on PyPI: the README installs it from the checkout init ran from
+    assert f".venv/bin/pip install -q {ROOT} " in (root / "README.md").read_text()
     check = cli("-C", str(root), "check")
     assert check.code == 0, check.out + check.err
     again = cli("init", str(root))

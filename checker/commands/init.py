@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -101,8 +102,17 @@ def policy_text(profile: str) -> str:
 DISCOVER_DIRS = {"rdma-core": "providers/"}
 
 
+def install_requirement() -> str:
+    """What `pip install` needs to install this driver-policy: the source checkout it runs
+    from, when it runs from one (the checker is not published on PyPI), else its package
+    name."""
+    source = Path(__file__).resolve().parents[2]
+    return str(source) if (source / "pyproject.toml").is_file() else "kernel-driver-policy"
+
+
 def readme(profile: str, kernel: str | None) -> str:
     where = kernel or "PATH/TO/KERNEL"
+    package = install_requirement()
     return f"""\
 # Driver lifecycle policy
 
@@ -115,9 +125,13 @@ evidence file per driver in `drivers/`, the policy in `policies/default.yaml` (i
 Install driver-policy and check this repository (the CI workflow runs the same):
 
 ```sh
-python3 -m venv .venv && .venv/bin/pip install -q kernel-driver-policy \
+python3 -m venv .venv && .venv/bin/pip install -q {shlex.quote(package)} \\
   && .venv/bin/driver-policy check
 ```
+
+(`{package}` is where `driver-policy init` ran from; any pip requirement that installs
+the kernel-driver-policy checker will do: a path, a VCS URL or a package name. The CI
+workflow reads it from the repository variable `DRIVER_POLICY_PACKAGE`.)
 
 Scaffold one evidence file per driver of the tree, with its history read once:
 
