@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from checker.cache import Cache, digest_bytes
-from checker.errors import Problem
+from checker.errors import CheckerError, Problem
 from checker.layout import (
     DEFAULT_POLICY,
     SCHEMA_FILES,
@@ -121,11 +121,11 @@ def process_driver(rel: str) -> DriverResult:
     # A card or chart that carries a valid seal for these inputs is current as it is.
     inputs = inputs_digest(_CONTEXT.inputs_key, rel, raw)
     card = card_path(driver)
-    wanted = [(card, _sealed_digest(root / card, inputs) or digest_bytes(
+    wanted = [(card, _sealed_digest(root, card, inputs) or digest_bytes(
         render_card(templates, outcome, policy, inputs).encode()))]
     if driver.signals is not None:
         chart = chart_path(driver)
-        current = _sealed_digest(root / chart, inputs)
+        current = _sealed_digest(root, chart, inputs)
         if current is None:
             svg = render_chart(outcome, inputs)
             current = digest_bytes(svg.encode()) if svg is not None else None
@@ -148,13 +148,15 @@ def process_driver(rel: str) -> DriverResult:
     )
 
 
-def _sealed_digest(path: Path, inputs: str) -> str | None:
-    """The digest of a generated file that is current for `inputs`, or None."""
+def _sealed_digest(root: Path, rel: str, inputs: str) -> str | None:
+    """The digest of a generated file that is current for `inputs`, or None (also when it
+    cannot be read safely: then it is rendered and compared, which reports the problem)."""
+    from checker.fsutil import read_file
     from checker.render import sealed
 
     try:
-        data = path.read_bytes()
-    except OSError:
+        data = read_file(root / rel, rel, root=root)
+    except (OSError, CheckerError):
         return None
     return digest_bytes(data) if sealed(data, inputs) else None
 
@@ -349,11 +351,13 @@ def _full_run(
                 found += validate_driver(doc)[1]
             results.append(DriverResult(rel, tuple(found)))
     elif todo:
+        from checker.fsutil import read_file
         from checker.render import inputs_key
 
         policy = policy or _load_policy(root)
         policy_file = root / DEFAULT_POLICY
-        _CONTEXT = _Context(root, policy, inputs_key(root / "templates", policy_file.read_bytes()))
+        policy_bytes = read_file(policy_file, DEFAULT_POLICY, root=root)
+        _CONTEXT = _Context(root, policy, inputs_key(root / "templates", policy_bytes))
         fresh = compute(todo, jobs or os.cpu_count() or 1)
         for result in fresh:
             digest = digests.get(result.rel)

@@ -852,8 +852,18 @@ def inputs_key(templates: Path, policy_bytes: bytes) -> str:
     for part in (__version__.encode(), RENDER_FORMAT.encode(), policy_bytes):
         hasher.update(len(part).to_bytes(8, "big") + part)
     if templates.is_dir():
-        for path in sorted(p for p in templates.rglob("*") if p.is_file()):
-            for part in (path.relative_to(templates).as_posix().encode(), path.read_bytes()):
+        from checker.fsutil import FileAccessError, read_file
+
+        root = templates.parent
+        # every entry that is not a directory, links included: a link or a special file
+        # is refused as the template loader refuses it (a TemplateError at the file)
+        for path in sorted(p for p in templates.rglob("*") if not p.is_dir() or p.is_symlink()):
+            rel = path.relative_to(root).as_posix()
+            try:
+                data = read_file(path, rel, root=root)
+            except FileAccessError as exc:
+                raise TemplateError(Problem(rel, 1, 1, "", exc.reason, rule="template")) from None
+            for part in (path.relative_to(templates).as_posix().encode(), data):
                 hasher.update(len(part).to_bytes(8, "big") + part)
     return hasher.hexdigest()
 
