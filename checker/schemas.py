@@ -392,6 +392,16 @@ POLICY_SCHEMA: dict[str, Any] = {
                         "file": {"type": "string", "regex": r"^[A-Za-z0-9_.+-]+$",
                                  "required": True},
                         "contains": {"type": "string", "regex_pattern": True},
+                        # other directories the build file compiles (group 1, a path
+                        # relative to `relative_to`, itself relative to the marker's)
+                        "adopts": _mapping(
+                            {
+                                "pattern": {"type": "string", "regex_pattern": True,
+                                            "required": True},
+                                "relative_to": {"type": "string",
+                                                "regex": r"^(\.\.|\.)(/\.\.)*$"},
+                            }
+                        ),
                     }
                 ),
                 required=True,

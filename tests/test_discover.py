@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from collect_fixtures import History
 from discover_fixtures import build_kbuild_kernel
+from ruamel.yaml import YAML
 
 from checker.collect.discover import DiscoverRules, Skipped, Unit, discover, resolve_ids
 from checker.collect.gitrepo import open_repo
@@ -136,3 +138,55 @@ def test_discover_patterns_run_in_linear_time() -> None:
     assert not rules.has_entry_point(text)
     assert rules.has_entry_point(text + "\nxZ")
     assert rules.name_in(text) is None
+
+
+MESON_RULES = DiscoverRules.from_policy(YAML(typ="safe").load(
+    (Path(__file__).resolve().parent.parent / "checker/skeleton/profiles/dpdk.yaml").read_text()))
+
+
+@pytest.fixture(scope="module")
+def meson(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    # DPDK's shape: drivers/common/qat/meson.build compiles crypto/qat and compress/qat,
+    # which hold no meson.build of their own
+    h = History(tmp_path_factory.mktemp("meson") / "dpdk")
+    h.commit("2024-01-01", "initial", {
+        "MAINTAINERS": "Intel QuickAssist\nM: A <a@example.org>\nF: drivers/common/qat/\n"
+                       "F: drivers/crypto/qat/\nF: drivers/compress/qat/\n",
+        "drivers/common/qat/meson.build": (
+            "qat_crypto_path = 'crypto/qat'\nqat_crypto_relpath = '../../' + qat_crypto_path\n"
+            "qat_compress_path = 'compress/qat'\nqat_crypto_asym_path = 'crypto/qat/asym'\n"
+            "escape_path = '../../../etc'\nmissing_path = 'crypto/none'\n"
+            "sources += files('qat_device.c')\n"),
+        "drivers/common/qat/qat_device.c": "RTE_PMD_REGISTER_PCI(qat, drv);\n",
+        "drivers/crypto/qat/qat_sym.c": "RTE_PMD_REGISTER_CRYPTO_DRIVER(a, b, c);\n",
+        "drivers/crypto/qat/asym/qat_asym.c": "int x;\n",
+        "drivers/compress/qat/qat_comp.c": "int y;\n",
+        "drivers/net/e1000/meson.build": "sources = files('e1000.c')\n",
+        "drivers/net/e1000/e1000.c": "RTE_PMD_REGISTER_PCI(e1000, drv);\n",
+    })
+    return h.path, h.build()
+
+
+def test_a_build_file_that_compiles_other_directories_makes_one_unit(
+        meson: tuple[Path, str]) -> None:
+    repo = open_repo(meson[0])
+    try:
+        units, skipped = discover(repo, meson[1], ["drivers"], MESON_RULES)
+        only_crypto = discover(repo, meson[1], ["drivers/crypto"], MESON_RULES)
+    finally:
+        repo.close()
+    got = {u.id: (u.name, u.name_from, u.include) for u in units}
+    assert got == {
+        "common/qat": ("Intel QuickAssist", "maintainers",
+                       ("drivers/common/qat/", "drivers/compress/qat/", "drivers/crypto/qat/")),
+        "net/e1000": ("e1000 (drivers/net/e1000)", "path", ("drivers/net/e1000/",)),
+    }
+    assert "drivers/crypto/qat/asym/qat_asym.c" in units[0].files
+    part_of = ("built-elsewhere", "part of the unit drivers/common/qat (its build file "
+                                  "compiles it)")
+    assert [(s.path, s.reason, s.detail) for s in skipped] == [
+        ("drivers/compress/qat", *part_of), ("drivers/crypto/qat", *part_of)]
+    # discovering only the adopted directory's parent names the unit it belongs to
+    assert only_crypto[0] == []
+    assert [(s.path, s.reason) for s in only_crypto[1]] == [("drivers/crypto/qat",
+                                                             "built-elsewhere")]

@@ -41,6 +41,7 @@ NOT_A_DRIVER = "not-a-driver"
 NO_SOURCES = "no-sources"
 ALREADY_COVERED = "already-covered"
 NOT_BUILT = "not-built"
+BUILT_ELSEWHERE = "built-elsewhere"
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class Marker:
 
     file: str
     contains: Any = None  # an RE2 pattern (checker.saferegex)
+    # An RE2 pattern whose first group names another directory this build file compiles
+    # (DPDK's drivers/common/qat/meson.build: `qat_crypto_path = 'crypto/qat'`), and the
+    # directory, relative to the marker's, that the group is relative to.
+    adopts: Any = None
+    adopts_from: str = "."
 
 
 @dataclass(frozen=True)
@@ -85,8 +91,17 @@ class DiscoverRules:
                 raise CheckerError("policy: discover.unit_markers: each is {file: NAME, "
                                    "contains: REGEX}")
             contains = item.get("contains")
-            markers.append(Marker(item["file"], None if contains is None else
-                                  _compiled((str(contains),), "unit_markers")[0]))
+            adopts = item.get("adopts")
+            if adopts is not None and not (isinstance(adopts, Mapping)
+                                           and isinstance(adopts.get("pattern"), str)):
+                raise CheckerError("policy: discover.unit_markers: adopts is {pattern: "
+                                   "REGEX, relative_to: DIR}")
+            markers.append(Marker(
+                item["file"],
+                None if contains is None else _compiled((str(contains),), "unit_markers")[0],
+                None if adopts is None else _compiled((adopts["pattern"],),
+                                                      "unit_markers.adopts")[0],
+                str(adopts.get("relative_to") or ".") if adopts is not None else "."))
         return cls(
             makefiles=tuple(_strings(section, "makefiles")),
             markers=tuple(markers),
@@ -152,7 +167,7 @@ class Unit:
 @dataclass(frozen=True)
 class Skipped:
     path: str
-    reason: str  # not-a-driver | no-sources | already-covered | not-built
+    reason: str  # not-a-driver | no-sources | already-covered | not-built | built-elsewhere
     detail: str = ""
 
 
@@ -197,6 +212,21 @@ class _Tree:
         for sub in sorted(self.subdirs.get(directory, ())):
             out.extend(self.below(sub))
         return out
+
+
+def _normalise(path: str) -> str | None:
+    """`a/b/../c` -> `a/c`; None when it climbs out of the tree."""
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
 
 
 def _parent(path: str) -> str:
@@ -360,6 +390,29 @@ class _Finder:
         self.candidates: list[_Candidate] = []
         self.skipped: list[Skipped] = []
         self.seen: set[str] = set()
+        self.adopted = self._adoptions()
+
+    def _adoptions(self) -> dict[str, str]:
+        """Directory -> the marked directory whose build file compiles it (first wins)."""
+        adopted: dict[str, str] = {}
+        for marker in self.rules.markers:
+            if marker.adopts is None:
+                continue
+            for path, text in sorted(self.texts.items()):
+                directory = _parent(path)
+                if _name(path) != marker.file or not self.marked(directory):
+                    continue
+                base = _normalise(f"{directory}/{marker.adopts_from}")
+                for match in marker.adopts.finditer(text):
+                    target = _normalise(f"{base}/{match.group(1)}") if base is not None \
+                        and match.groups() and match.group(1) else None
+                    if target and target != directory and self.tree.is_dir(target) \
+                            and not self.marked(target):
+                        adopted.setdefault(target, directory)
+        # a directory below another adopted one goes with it
+        return {d: owner for d, owner in adopted.items()
+                if not any(_under(d, other) and other != d and adopted[other] == owner
+                           for other in adopted)}
 
     def sources(self, paths: Iterable[str]) -> list[str]:
         return [p for p in paths if self.rules.is_source(p)]
@@ -379,8 +432,12 @@ class _Finder:
         self.candidates.append(_Candidate(path, include, kconfig, granularity, stem, files))
 
     def add_dir(self, directory: str, kconfig: list[str]) -> None:
-        self.add(directory, [f"{directory}/"], kconfig, "directory", _name(directory),
-                 self.tree.below(directory))
+        adopted = sorted(d for d, owner in self.adopted.items() if owner == directory)
+        files = self.tree.below(directory)
+        for other in adopted:
+            files.extend(self.tree.below(other))
+        self.add(directory, [f"{directory}/", *(f"{d}/" for d in adopted)], kconfig,
+                 "directory", _name(directory), files)
 
     def explicit(self, path: str) -> None:
         """One unit for a path asked for by name: its directory, or its one file."""
@@ -415,6 +472,11 @@ class _Finder:
             self.walk(directory)
 
     def walk(self, directory: str) -> None:
+        owner = self.adopted.get(directory)
+        if owner is not None:
+            self.skipped.append(Skipped(directory, BUILT_ELSEWHERE, f"part of the unit "
+                                        f"{owner} (its build file compiles it)"))
+            return
         if self.marked(directory):
             self.add_dir(directory, [])
             return
