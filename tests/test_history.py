@@ -8,10 +8,13 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import Run
+from conftest import ROOT, Run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_gitsource import commit, edit, git, init_repo
 
-from checker.commands.history import months_before, stale_findings
+from checker.commands.history import _Versions, months_before, stale_findings
+from checker.load import parse_document
 from checker.repository import load_workspace
 
 IPOIB = "drivers/infiniband/ipoib.yaml"
@@ -304,3 +307,123 @@ def test_history_in_worker_processes_equals_one_process(
     parallel = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
     assert (parallel.code, parallel.out) == (serial.code, serial.out)
     assert len(json.loads(serial.out)) == 6
+
+
+# -- versions read a top-level field at a time ------------------------------------------
+
+
+class _Bytes:
+    """A FileSource of one file's bytes."""
+
+    def __init__(self, rel: str, raw: bytes) -> None:
+        self.rel, self.raw = rel, raw
+
+    def paths(self) -> list[str]:
+        return [self.rel]
+
+    def read(self, rel: str) -> bytes:
+        return self.raw
+
+
+def assert_read_as_parse_document(versions: _Versions, raw: bytes) -> bool:
+    """The version's data are parse_document's (equal reprs: 1, 1.0 and true differ), or
+    the version is left to parse_document; whether it was read in pieces."""
+    loaded = versions.load(_Bytes(versions.rel, raw))
+    if loaded is None:
+        return False
+    doc, _ = loaded
+    expected, problems = parse_document(raw, versions.rel)
+    assert problems == []
+    assert expected is not None
+    assert (doc.path, doc.text, repr(doc.data)) == (expected.path, expected.text,
+                                                     repr(expected.data))
+    return True
+
+
+EVIDENCE = sorted([*ROOT.glob("drivers/*/*.yaml"), *ROOT.glob("tests/examples/*/*.yaml")])
+
+
+@pytest.mark.parametrize("path", EVIDENCE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_versions_read_evidence_files_as_parse_document_does(path: Path) -> None:
+    pieces = assert_read_as_parse_document(_Versions(IPOIB), path.read_bytes())
+    assert pieces or "valid" not in path.parts  # every valid file is read in pieces
+
+
+IPOIB_TEXT = (ROOT / IPOIB).read_text(encoding="utf-8")
+# Lines that could fool a cut at column 0, or make a piece read differently alone.
+TRICKY = [
+    'summary: "two\nname: lines"', "summary: 'two\nname: lines'", "kconfig: [A,\nname: b]",
+    "kconfig: {a: 1,\nname: b}", "notes: |+\n  kept\n\n\n", "notes: >-\n  folded\n\n",
+    "notes: |\n  # not a comment\n", "# a comment\n", "\n", "---", "...", "%YAML 1.2\n---",
+    "kconfig:\n- A\n- B", "name: &a x", "path: *a", "name: !!str x", "null: 1", "yes: 1",
+    "1: x", "name:\tx", "name: x  # comment", "a\nb", "? name\n: x", '"name": x',
+    "name: x\r\nsummary: y\r", "name: x\x85path: y", "name: x\u2028path: y",
+    "deployment: medium", "deployment: high", "schema: 1.0", "schema: true",
+    "notes: plain\n  continued\nmore", "summary: >\n  text\n#col0 comment\n  more",
+]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 170), st.sampled_from(TRICKY)), max_size=3))
+def test_versions_read_edited_files_as_parse_document_does(
+    edits: list[tuple[int, str]],
+) -> None:
+    lines = IPOIB_TEXT.split("\n")
+    for at, line in edits:
+        lines.insert(min(at, len(lines)), line)
+    raw = "\n".join(lines).encode()
+    versions = _Versions(IPOIB)
+    assert_read_as_parse_document(versions, raw)
+    assert_read_as_parse_document(versions, IPOIB_TEXT.encode())  # pieces read before
+
+
+def test_versions_equal_data_equal_keys() -> None:
+    versions = _Versions(IPOIB)
+
+    def key(text: str) -> tuple[int, ...] | None:
+        loaded = versions.load(_Bytes(IPOIB, text.encode()))
+        assert loaded is not None
+        return loaded[1]
+
+    base = key(IPOIB_TEXT)
+    assert base is not None
+    assert key(IPOIB_TEXT + "# a comment\n") == base
+    assert key(IPOIB_TEXT.replace("deployment: medium", "deployment:   medium")) == base
+    assert key(IPOIB_TEXT.replace("deployment: medium", "deployment: low")) != base
+    assert key(IPOIB_TEXT.replace("schema: 1\n", "schema: 1.0\n")) != base  # 1 is not 1.0
+    assert key(IPOIB_TEXT.replace("deployment: medium", "deployment: medium  # guessed")) is None
+
+
+def test_history_sharing_equal_data_equals_reading_every_version(
+    tmp_path: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Versions with equal data share an evaluation only where that cannot show: an
+    invalid version's problems are located in its own text, `# guessed` comments count."""
+    repo = init_repo(tmp_path / "h")
+    commit(repo, "seed")
+    edit(repo / IPOIB, "deployment: medium", "deployment: medium  # a comment")
+    commit(repo, "a comment")
+    edit(repo / IPOIB, "deployment: medium", "deployment: sometimes")
+    commit(repo, "invalid")
+    edit(repo / IPOIB, "schema: 1\n", "schema: 1\n\n")
+    commit(repo, "invalid, one line lower")
+    edit(repo / IPOIB, "deployment: sometimes", "deployment: medium")
+    commit(repo, "valid again")
+    edit(repo / IPOIB, "deployment: medium", "deployment: low  # guessed")
+    commit(repo, "guessed")
+    edit(repo / IPOIB, "schema: 1\n\n", "schema: 1\n")
+    commit(repo, "guessed, one line higher")
+    edit(repo / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: 5\n")
+    commit(repo, "policy")
+    edit(repo / IPOIB, "deployment: low  # guessed", "deployment: medium")
+    commit(repo, "back to the first data")
+    shared = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
+    monkeypatch.setattr(_Versions, "load", lambda self, source: None)
+    every = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
+    assert (shared.code, shared.out) == (every.code, every.out)
+    rows = json.loads(shared.out)
+    assert [r["state"] for r in rows] == ["valid", "valid", "invalid", "invalid", "valid",
+                                          "invalid", "invalid", "invalid", "valid"]
+    assert rows[2]["problems"] != rows[3]["problems"]  # the same data, located a line apart
+    assert rows[5]["problems"] != rows[6]["problems"]
+    assert "guessed" in rows[5]["problems"][0]

@@ -24,6 +24,7 @@ from checker.errors import CheckerError, Problem, UsageError, terminal
 if TYPE_CHECKING:
     from checker.gitsource import GitRepository
     from checker.layout import FileSource
+    from checker.load import Document
     from checker.model import Driver
     from checker.policy import Policy
 
@@ -183,15 +184,45 @@ def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
                 loaded = build_workspace(BatchView(source, [DEFAULT_POLICY]), opened.root,
                                          [DEFAULT_POLICY])
                 policies[key[1]] = (loaded.policy, loaded.problems)
-    # Each distinct (driver, policy) pair is evaluated once, in worker processes when
-    # there are many.
+    # Each distinct (driver, policy) pair is evaluated once; pairs whose driver data are
+    # equal (versions that differ only in comments or layout, or that came back) share
+    # one evaluation when it found no problem in the driver file (problems carry lines).
     todo = list(dict.fromkeys(k for k in keys if k[0] is not None))
     first = {key: source for key, source in zip(keys, sources, strict=True)}
-    _WORK = _Work(rel, [(first[k], policies[k[1]]) for k in todo])
+    versions = _Versions(rel)
+    items: list[tuple[FileSource | Document, tuple[Policy | None, list[Problem]]]] = []
+    groups: dict[tuple[Any, ...], list[int]] = {}
+    for index, key in enumerate(todo):
+        source = first[key]
+        version = versions.load(source)
+        if version is None:
+            items.append((source, policies[key[1]]))
+            groups[("blob", *key)] = [index]
+        else:
+            doc, data_key = version
+            items.append((doc, policies[key[1]]))
+            shared = data_key is not None
+            groups.setdefault(("data", data_key, key[1]) if shared else ("blob", *key), []
+                              ).append(index)
+    rows: dict[int, StateRow] = {}
+    _WORK = _Work(rel, items)
     try:
-        states = dict(zip(todo, _map(_state_at, range(len(todo))), strict=True))
+        heads = [members[0] for members in groups.values()]
+        clean: set[int] = set()
+        for head, (row, driver_clean) in zip(heads, _map(_state_at, heads), strict=True):
+            rows[head] = row
+            if driver_clean:
+                clean.add(head)
+        rest = []
+        for members in groups.values():
+            if members[0] in clean:
+                rows.update((member, rows[members[0]]) for member in members[1:])
+            else:  # problems are located in each version's own text
+                rest += members[1:]
+        rows.update(zip(rest, (row for row, _ in _map(_state_at, rest)), strict=True))
     finally:
         _WORK = None
+    states = {key: rows[index] for index, key in enumerate(todo)}
     points: list[Point] = []
     absent = ("absent", None, None, None, None, None, None, ())
     for (sha_, when, author, subject, *touched), key in zip(commits, keys, strict=True):
@@ -210,37 +241,136 @@ StateRow = tuple[str, str | None, str | None, str | None, float | None, float | 
 @dataclass(frozen=True)
 class _Work:
     rel: str
-    items: list[tuple[FileSource, tuple[Policy | None, list[Problem]]]]
+    # a version already parsed (a Document), or the source to read it from
+    items: list[tuple[FileSource | Document, tuple[Policy | None, list[Problem]]]]
 
 
 _WORK: _Work | None = None  # set before workers fork
 
 
-def _state_at(index: int) -> StateRow:
-    """The state fields of a Point for one (driver, policy) pair of _WORK."""
+_Result = tuple[StateRow, bool]
+
+
+def _state_at(index: int) -> _Result:
+    """The state fields of a Point for one (driver, policy) pair of _WORK, and whether
+    the driver file itself gave no problem."""
     from checker.compare import state_of
+    from checker.load import Document
     from checker.repository import _read
     from checker.validate import validate_driver
 
     assert _WORK is not None
-    source, (policy, found) = _WORK.items[index]
-    doc, driver_problems = _read(source, _WORK.rel)
+    item, (policy, found) = _WORK.items[index]
+    if isinstance(item, Document):
+        doc: Document | None = item
+        driver_problems: list[Problem] = []
+    else:
+        doc, driver_problems = _read(item, _WORK.rel)
     driver = None
     if doc is not None:
         driver, more = validate_driver(doc)
         driver_problems += more
     problems = tuple(str(p) for p in sorted({*driver_problems, *found}))
     if policy is None or driver is None:
-        return ("invalid", None, None, None, None, None, None, problems)
+        return ("invalid", None, None, None, None, None, None, problems), not driver_problems
     state, _ = state_of(driver, policy)
-    return ("valid", state.recorded, state.computed, state.override, state.confidence,
-            state.score, state.rule, problems)
+    return (("valid", state.recorded, state.computed, state.override, state.confidence,
+             state.score, state.rule, problems), not driver_problems)
+
+
+# A line that starts a top-level field: a plain key at column 0 and its colon (searched
+# from the line break before it: a literal first character makes the search fast).
+_FIELD_LINE = re.compile(r"\n([A-Za-z_][A-Za-z0-9_]*):(?=[ \n]|\Z)")
+# What could make a piece read differently alone than inside the file: document markers
+# and directives at the start of a line, and line breaks other than \n.
+_UNCUT = ("\n---", "\n...", "\n%", "\r", "\x85", "\u2028", "\u2029")
+_UNSEEN = object()
+
+
+class _Versions:
+    """The versions of one driver file, parsed a top-level field at a time.
+
+    Successive versions of a driver file differ in a few top-level fields (a person
+    edits a note or a source, collect rewrites `signals`), so each version is cut at
+    the lines that start a top-level field (a plain key at column 0) and each piece is
+    parsed once, however many versions hold it. The data equal what parse_document
+    gives the whole file: in a block mapping at column 0 such a line can only start a
+    new field, unless a quoted scalar or flow collection is still open there, and then
+    the piece before it does not parse alone. Anything else (a piece that does not
+    parse alone to exactly the one field its first line names, a field twice, anchors,
+    tags, document markers, other line breaks, a file that parse_document would refuse
+    or hand to the reference loader) leaves the version to parse_document.
+
+    Each version gets a key: equal keys, equal data (values compared by their repr,
+    which tells 1, 1.0 and true apart). Evaluation depends on the data and, through
+    `# guessed` comments and problem locations, on the text: a version with such a
+    comment gets no key.
+    """
+
+    def __init__(self, rel: str) -> None:
+        self.rel = rel
+        self._pieces: dict[str, tuple[str, Any, int] | None] = {}
+        self._values: dict[tuple[str, str], int] = {}
+
+    def load(self, source: FileSource) -> tuple[Document, tuple[int, ...] | None] | None:
+        """The version of the file in `source` and its key; None for parse_document."""
+        from checker.load import BOM, MAX_BYTES, Document, _too_large
+        from checker.validate import GUESSED_RE
+
+        try:
+            raw = source.read(self.rel)
+        except OSError:
+            return None
+        if len(raw) > MAX_BYTES or raw.startswith(BOM):
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        lines = "\n" + text  # every line, the first too, after a line break
+        cuts = [m.start() for m in _FIELD_LINE.finditer(lines)]  # offsets in `text`
+        if not cuts or any(mark in lines for mark in _UNCUT) or _too_large(text) is not None:
+            return None
+        data: dict[str, Any] = {}
+        key = []
+        for start, end in zip([0, *cuts[1:]], [*cuts[1:], len(text)], strict=True):
+            piece = text[start:end]
+            found = self._pieces.get(piece, _UNSEEN)
+            if found is _UNSEEN:
+                found = self._pieces[piece] = self._parse(piece)
+            if found is None:
+                return None
+            assert isinstance(found, tuple)
+            name, value, value_id = found
+            if name in data:
+                return None
+            data[name] = value
+            key.append(value_id)
+        doc = Document(self.rel, text, data)
+        return doc, None if GUESSED_RE.search(text) else tuple(key)
+
+    def _parse(self, piece: str) -> tuple[str, Any, int] | None:
+        from checker.fastyaml import Declined, fast_load
+        from checker.load import MAX_DEPTH
+
+        match = _FIELD_LINE.search("\n" + piece)
+        assert match is not None
+        try:
+            data = fast_load(piece, MAX_DEPTH)
+        except Declined:
+            return None
+        name = match.group(1)
+        if not isinstance(data, dict) or len(data) != 1 or name not in data:
+            return None
+        value = data[name]
+        value_id = self._values.setdefault((name, repr(value)), len(self._values))
+        return name, value, value_id
 
 
 PARALLEL_FROM = 200  # distinct versions below which workers are not worth starting
 
 
-def _map(function: Callable[[int], StateRow], items: range) -> list[StateRow]:
+def _map(function: Callable[[int], _Result], items: Sequence[int]) -> list[_Result]:
     import multiprocessing
     import os
 
