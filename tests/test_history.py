@@ -360,6 +360,8 @@ TRICKY = [
     "name: x\r\nsummary: y\r", "name: x\x85path: y", "name: x\u2028path: y",
     "deployment: medium", "deployment: high", "schema: 1.0", "schema: true",
     "notes: plain\n  continued\nmore", "summary: >\n  text\n#col0 comment\n  more",
+    "#", "# revision 7", 'summary: "a\n#b"', "summary: 'a\n# b'", "kconfig: [A,\n# x\n]",
+    "notes: |+\n  kept\n\n# trailing\n\n", "notes: |2+\n   kept\n\n#", "notes: |\n  text\n#",
 ]
 
 
@@ -417,13 +419,23 @@ def test_history_sharing_equal_data_equals_reading_every_version(
     commit(repo, "policy")
     edit(repo / IPOIB, "deployment: low  # guessed", "deployment: medium")
     commit(repo, "back to the first data")
+    policy = repo / "policies/default.yaml"
+    policy.write_text(policy.read_text() + "# a comment\n")
+    commit(repo, "policy: a comment")
+    edit(policy, "thresholds:\n  keep: 5\n", "thresholds:\n  keep: many\n")
+    commit(repo, "policy: invalid")
+    policy.write_text("\n" + policy.read_text())
+    commit(repo, "policy: invalid, one line lower")
     shared = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
     monkeypatch.setattr(_Versions, "load", lambda self, source: None)
     every = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
     assert (shared.code, shared.out) == (every.code, every.out)
     rows = json.loads(shared.out)
     assert [r["state"] for r in rows] == ["valid", "valid", "invalid", "invalid", "valid",
-                                          "invalid", "invalid", "invalid", "valid"]
+                                          "invalid", "invalid", "invalid", "valid", "valid",
+                                          "invalid", "invalid"]
+    assert rows[9]["touched"] == "policy"
+    assert rows[10]["problems"] != rows[11]["problems"]
     assert rows[2]["problems"] != rows[3]["problems"]  # the same data, located a line apart
     assert rows[5]["problems"] != rows[6]["problems"]
     assert "guessed" in rows[5]["problems"][0]

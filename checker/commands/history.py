@@ -172,18 +172,33 @@ def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
     sources = files_at(opened.repo, [c[0] for c in commits], opened.prefix,
                        [rel, DEFAULT_POLICY])
     keys = [(s.blob_id(rel), s.blob_id(DEFAULT_POLICY)) for s in sources]
-    # The policy changes far less often than the driver: each version is loaded once.
+    # The policy changes far less often than the driver: each version is loaded once,
+    # and versions with equal data (a comment edited) share one model when it has no
+    # problem. `same` names each version by its data where they can be shared.
     policies: dict[str | None, tuple[Policy | None, list[Problem]]] = {}
+    same: dict[str | None, tuple[Any, ...]] = {}
+    policy_versions = _Versions(DEFAULT_POLICY)
+    by_data: dict[tuple[int, ...], tuple[Policy | None, list[Problem]]] = {}
     for key, source in zip(keys, sources, strict=True):
         if key[0] is not None and key[1] not in policies:  # as build_workspace reports it
+            same[key[1]] = ("blob", key[1])
             if key[1] is None:
                 missing = Problem(DEFAULT_POLICY, 1, 1, "", "the default policy file is missing",
                                   rule="policy")
                 policies[None] = (None, [missing])
+                continue
+            version = policy_versions.load(source)
+            data_key = version[1] if version is not None else None
+            if data_key is not None and data_key in by_data:
+                policies[key[1]] = by_data[data_key]
             else:
                 loaded = build_workspace(BatchView(source, [DEFAULT_POLICY]), opened.root,
                                          [DEFAULT_POLICY])
                 policies[key[1]] = (loaded.policy, loaded.problems)
+                if data_key is None or loaded.problems:
+                    continue
+                by_data[data_key] = policies[key[1]]
+            same[key[1]] = ("data", data_key)
     # Each distinct (driver, policy) pair is evaluated once; pairs whose driver data are
     # equal (versions that differ only in comments or layout, or that came back) share
     # one evaluation when it found no problem in the driver file (problems carry lines).
@@ -202,8 +217,8 @@ def timeline(opened: GitRepository, sha: str, ident: str) -> list[Point]:
             doc, data_key = version
             items.append((doc, policies[key[1]]))
             shared = data_key is not None
-            groups.setdefault(("data", data_key, key[1]) if shared else ("blob", *key), []
-                              ).append(index)
+            group = ("data", data_key, same[key[1]]) if shared else ("blob", *key)
+            groups.setdefault(group, []).append(index)
     rows: dict[int, StateRow] = {}
     _WORK = _Work(rel, items)
     try:
@@ -284,6 +299,13 @@ _FIELD_LINE = re.compile(r"\n([A-Za-z_][A-Za-z0-9_]*):(?=[ \n]|\Z)")
 # What could make a piece read differently alone than inside the file: document markers
 # and directives at the start of a line, and line breaks other than \n.
 _UNCUT = ("\n---", "\n...", "\n%", "\r", "\x85", "\u2028", "\u2029")
+# Blank lines and comments at column 0 that end a piece (the comment before the next
+# field, the end of the file) are no part of its value: a quoted scalar or a flow
+# collection that would take them in is left open by the piece without them, which then
+# does not parse (the whole piece is read instead). A block scalar that keeps its
+# trailing lines (`|+`) keeps the whole piece.
+_TRAILER = re.compile(r"\n(?:(?:#[^\n]*)?\n)*(?:#[^\n]*)?\Z")
+_KEEP = re.compile(r"[|>](?:[1-9]?\+|\+[1-9])")
 _UNSEEN = object()
 
 
@@ -335,12 +357,12 @@ class _Versions:
         key = []
         for start, end in zip([0, *cuts[1:]], [*cuts[1:], len(text)], strict=True):
             piece = text[start:end]
-            found = self._pieces.get(piece, _UNSEEN)
-            if found is _UNSEEN:
-                found = self._pieces[piece] = self._parse(piece)
+            trailer = None if _KEEP.search(piece) else _TRAILER.search(piece)
+            found = self._read(piece[: trailer.start() + 1] if trailer else piece)
+            if found is None and trailer:
+                found = self._read(piece)
             if found is None:
                 return None
-            assert isinstance(found, tuple)
             name, value, value_id = found
             if name in data:
                 return None
@@ -348,6 +370,13 @@ class _Versions:
             key.append(value_id)
         doc = Document(self.rel, text, data)
         return doc, None if GUESSED_RE.search(text) else tuple(key)
+
+    def _read(self, piece: str) -> tuple[str, Any, int] | None:
+        found = self._pieces.get(piece, _UNSEEN)
+        if found is _UNSEEN:
+            found = self._pieces[piece] = self._parse(piece)
+        assert found is None or isinstance(found, tuple)
+        return found
 
     def _parse(self, piece: str) -> tuple[str, Any, int] | None:
         from checker.fastyaml import Declined, fast_load
