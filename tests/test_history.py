@@ -365,7 +365,15 @@ TRICKY = [
 ]
 
 
-@settings(max_examples=300, deadline=None)
+@pytest.mark.parametrize("line", TRICKY)
+def test_versions_read_a_tricky_line_anywhere_as_parse_document_does(line: str) -> None:
+    lines = IPOIB_TEXT.split("\n")
+    for at in range(len(lines) + 1):
+        raw = "\n".join([*lines[:at], line, *lines[at:]]).encode()
+        assert_read_as_parse_document(_Versions(IPOIB), raw)
+
+
+@settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 170), st.sampled_from(TRICKY)), max_size=3))
 def test_versions_read_edited_files_as_parse_document_does(
     edits: list[tuple[int, str]],

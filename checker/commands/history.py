@@ -310,28 +310,33 @@ _UNSEEN = object()
 
 
 class _Versions:
-    """The versions of one driver file, parsed a top-level field at a time.
+    """The versions of one file (a driver, the policy), parsed a top-level field at a time.
 
     Successive versions of a driver file differ in a few top-level fields (a person
     edits a note or a source, collect rewrites `signals`), so each version is cut at
     the lines that start a top-level field (a plain key at column 0) and each piece is
-    parsed once, however many versions hold it. The data equal what parse_document
-    gives the whole file: in a block mapping at column 0 such a line can only start a
-    new field, unless a quoted scalar or flow collection is still open there, and then
-    the piece before it does not parse alone. Anything else (a piece that does not
-    parse alone to exactly the one field its first line names, a field twice, anchors,
-    tags, document markers, other line breaks, a file that parse_document would refuse
-    or hand to the reference loader) leaves the version to parse_document.
+    parsed once, however many versions hold it; the blank lines and column-0 comments
+    that end a piece are left out of it where that cannot change its value (_TRAILER).
+    The data equal what parse_document gives the whole file: in a block mapping at
+    column 0 such a line can only start a new field (block and plain scalars end at a
+    line less indented than their content), unless a quoted scalar or flow collection
+    is still open there, and then the piece before it does not parse alone. Anything
+    else (a piece that does not parse alone to exactly the one field its first line
+    names, a field twice, anchors, tags, document markers, other line breaks, a file
+    that parse_document would refuse or hand to the reference loader) leaves the
+    version to parse_document. tests/test_history.py compares the two on every evidence
+    file and on lines that could fool a cut, inserted anywhere.
 
     Each version gets a key: equal keys, equal data (values compared by their repr,
-    which tells 1, 1.0 and true apart). Evaluation depends on the data and, through
+    which tells 1, 1.0 and true apart). Validation depends on the data and, through
     `# guessed` comments and problem locations, on the text: a version with such a
-    comment gets no key.
+    comment gets no key, and versions share a result only when it has no problem.
     """
 
     def __init__(self, rel: str) -> None:
         self.rel = rel
         self._pieces: dict[str, tuple[str, Any, int] | None] = {}
+        self._bodies: dict[str, tuple[str, Any, int] | None] = {}  # pieces without trailers
         self._values: dict[tuple[str, str], int] = {}
 
     def load(self, source: FileSource) -> tuple[Document, tuple[int, ...] | None] | None:
@@ -349,20 +354,20 @@ class _Versions:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
             return None
-        lines = "\n" + text  # every line, the first too, after a line break
-        cuts = [m.start() for m in _FIELD_LINE.finditer(lines)]  # offsets in `text`
-        if not cuts or any(mark in lines for mark in _UNCUT) or _too_large(text) is not None:
+        # offsets in `text` of the lines that start a field (the first line too)
+        cuts = [m.start() for m in _FIELD_LINE.finditer("\n" + text)]
+        if not cuts or _too_large(text) is not None:
             return None
         data: dict[str, Any] = {}
         key = []
         for start, end in zip([0, *cuts[1:]], [*cuts[1:], len(text)], strict=True):
             piece = text[start:end]
-            trailer = None if _KEEP.search(piece) else _TRAILER.search(piece)
-            found = self._read(piece[: trailer.start() + 1] if trailer else piece)
-            if found is None and trailer:
-                found = self._read(piece)
+            found = self._pieces.get(piece, _UNSEEN)
+            if found is _UNSEEN:
+                found = self._pieces[piece] = self._piece(piece)
             if found is None:
                 return None
+            assert isinstance(found, tuple)
             name, value, value_id = found
             if name in data:
                 return None
@@ -371,12 +376,20 @@ class _Versions:
         doc = Document(self.rel, text, data)
         return doc, None if GUESSED_RE.search(text) else tuple(key)
 
-    def _read(self, piece: str) -> tuple[str, Any, int] | None:
-        found = self._pieces.get(piece, _UNSEEN)
+    def _piece(self, piece: str) -> tuple[str, Any, int] | None:
+        """The field a piece holds: its name, value and value id; None for parse_document."""
+        lines = "\n" + piece  # a piece starts a line: marks cannot span two pieces
+        if any(mark in lines for mark in _UNCUT):
+            return None
+        trailer = None if _KEEP.search(piece) else _TRAILER.search(piece)
+        if trailer is None or trailer.start() + 1 == len(piece):
+            return self._parse(piece)
+        body = piece[: trailer.start() + 1]
+        found = self._bodies.get(body, _UNSEEN)
         if found is _UNSEEN:
-            found = self._pieces[piece] = self._parse(piece)
+            found = self._bodies[body] = self._parse(body)
         assert found is None or isinstance(found, tuple)
-        return found
+        return found if found is not None else self._parse(piece)
 
     def _parse(self, piece: str) -> tuple[str, Any, int] | None:
         from checker.fastyaml import Declined, fast_load
