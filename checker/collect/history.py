@@ -1,16 +1,17 @@
 """One pass over git history for every driver at once.
 
-A cheap `git rev-list` (no diffs) lists the commits once. They are cut into
-runs; each run is one `git log --no-walk --stdin` over exactly its commits, with a
-few literal path prefixes (so that git skips commits no driver can claim) and the
-whole commit's file list (`--full-diff`, so that sweeps can be recognised by size),
-streamed and parsed as it arrives. Each changed file is matched to the drivers that
-claim it with a `PathIndex` (a trie: cost by path depth, not by number of drivers),
-and per-driver counters are updated. Nothing per commit is kept: memory is bounded
-by drivers x months plus distinct authors and a cache of path -> owners. Every
-commit is in exactly one run, so the sums do not depend on how many runs or
-processes there are. Commits before the window are walked the same way, with
-`--name-status` (no line counts), for first/last commit dates.
+A cheap `git log` (no diffs) lists the commits once, and finds mechanical series in
+the same pass (series.py). They are cut into runs; each run is one `git log
+--no-walk --stdin` over exactly its commits, with a few literal path prefixes (so
+that git skips commits no driver can claim) and the whole commit's file list
+(`--full-diff`, so that sweeps can be recognised by size), streamed and parsed as it
+arrives. Each changed file is matched to the drivers that claim it with a
+`PathIndex` (a trie: cost by path depth, not by number of drivers), and per-driver
+counters are updated. Nothing per commit is kept: memory is bounded by drivers x
+months plus distinct authors and a cache of path -> owners. Every commit is in
+exactly one run, so the sums do not depend on how many runs or processes there are.
+Commits before the window are walked the same way, with `--name-status` (no line
+counts), for first/last commit dates.
 
 Semantics (documented in docs/collect.md):
 - dates are committer dates (what `--since`/`--until` filter on), bucketed in UTC;
@@ -30,6 +31,7 @@ from typing import Any
 
 from checker.collect.gitrepo import utc_day
 from checker.collect.rules import CollectRules
+from checker.collect.series import SeriesFinder
 from checker.paths import PathIndex, PathSpec
 
 PROGRESS_EVERY = 1000
@@ -107,52 +109,65 @@ class Task:
 @dataclass
 class Listing:
     """Non-merge commits reachable from REV, newest first: the window's, and those before
-    it (the ones not yet handed out in runs)."""
+    it; and those of them that belong to a mechanical series."""
 
     window: list[str] = field(default_factory=list)
     before: list[str] = field(default_factory=list)
     total: int = 0
+    series: frozenset[str] = frozenset()
 
 
-def list_history(repo: Any, sha: str, start: int, end: int, chunk: int = 0,
-                 on_run: Callable[[bool, list[str]], None] | None = None) -> Listing:
-    """One cheap walk (no diffs): `git rev-list --no-merges --timestamp REV`.
+def list_history(repo: Any, sha: str, start: int, end: int,
+                 finder: SeriesFinder | None = None,
+                 mailmap_blob: str | None = None) -> Listing:
+    """One cheap walk (no diffs): `git log --no-merges --format=%ct %H ... REV`.
 
     Commits with committer time in [start, end) are the window's, older ones are the
     history before it (for first/last commit dates), newer ones are ignored. Every
     commit is listed once, so that runs of them can be walked at once without overlap.
-    With `on_run`, every `chunk` commits of one kind are handed over as soon as they
-    are listed, as on_run(in_window, commits), so that walking them starts at once.
+    With a `finder`, the same pass gives it every commit's author (after the `.mailmap`
+    at `mailmap_blob`, as the walk sees them) and subject, and the listing names the
+    commits of series.
     """
     from checker.collect.gitrepo import Stream
 
-    stream = Stream(repo, "rev-list", ["--no-merges", "--timestamp", sha])
+    series = finder is not None and finder.enabled
+    form = "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
+    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob and series else []
+    stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
+                                  "--no-notes", f"--format={form}", sha, "--"], config=options)
     listing = Listing()
+    window, before = listing.window, listing.before
     leftover = b""
+
+    def add(record: bytes) -> None:
+        stamp_text, _, rest = record.strip(b"\n").partition(b" ")
+        if not rest:
+            return
+        stamp = int(stamp_text)
+        commit, _, about = rest.partition(b"\x1f")
+        commit_text = commit.decode()
+        listing.total += 1
+        if finder is not None and series:
+            email, _, subject = about.partition(b"\x1f")
+            finder.add(stamp, commit_text, email, subject)
+        if stamp < end:
+            (window if stamp >= start else before).append(commit_text)
+
     try:
         for data in stream.chunks():
-            lines = (leftover + data).split(b"\n")
-            leftover = lines.pop()
-            for line in lines:
-                stamp_text, _, commit = line.partition(b" ")
-                if not commit:
-                    continue
-                listing.total += 1
-                stamp = int(stamp_text)
-                if stamp >= end:
-                    continue
-                in_window = stamp >= start
-                batch = listing.window if in_window else listing.before
-                batch.append(commit.decode())
-                if on_run is not None and chunk and len(batch) >= chunk:
-                    on_run(in_window, batch[:])
-                    batch.clear()
+            records = (leftover + data).split(b"\0")
+            leftover = records.pop()
+            for record in records:
+                add(record)
         stream.finish()
     except BaseException:
         stream.kill()
         raise
     if leftover.strip():
-        raise ValueError("git rev-list output ended in the middle of a line")
+        add(leftover)
+    if finder is not None:
+        listing.series = finder.series()
     return listing
 
 

@@ -38,17 +38,21 @@ from checker.collect.history import (
     run_task,
 )
 from checker.collect.rules import CollectRules, month_keys
-from checker.collect.series import find_series
+from checker.collect.series import SeriesFinder
 from checker.collect.tree import TreeFacts, read_tree
 from checker.errors import CheckerError
 from checker.paths import PathIndex, PathSpec
 
-# Commits are walked in runs of this many, handed to the worker processes as soon as
-# they are listed (a process that finishes early takes the next run). Each run is a
-# new git process whose caches start cold, so runs are long: 5,000 cost about 15%
-# more CPU than 20,000 on the benchmark repository. Every commit is in exactly one
-# run: the result does not depend on how many runs or processes there are.
+# Commits are walked in runs of at most this many, handed to the worker processes once
+# they are listed (a process that finishes early takes the next run). Each run is a new
+# git process whose caches start cold, so runs are long: 5,000 cost about 15% more CPU
+# than 20,000 on the benchmark repository. With several processes, each kind of run
+# (window, before it) is cut into at least RUNS_PER_JOB runs per process, of at least
+# MIN_RUN commits, so that no process walks alone at the end. Every commit is in
+# exactly one run: the result does not depend on how many runs or processes there are.
 RUN_SIZE = 20000
+RUNS_PER_JOB = 2
+MIN_RUN = 200
 
 SIGNAL_KEYS = (
     "computed_by",
@@ -146,33 +150,24 @@ def collect(
         warnings: list[str] = []
         complete = _check_depth(repo, kernel, start, start_ts, warnings)
         mailmap = _mailmap_blob(repo, revision)
-        series = find_series(repo, revision.sha, rules, mailmap)
     finally:
         repo.close()
     pathspecs = pathspecs_for(specs.values())
-
-    def make(window: Slice, revs: tuple[str, ...]) -> Task:
-        return Task(str(kernel), revision.sha, window, pathspecs, spec_data, rules, mailmap,
-                    revs, frozenset(r for r in revs if r in series) if series else frozenset())
-
     jobs = jobs or default_jobs()
     counting, before = Slice(start_ts, end_ts, True), Slice(None, start_ts, False)
     with Runner(jobs, progress) as runner:
         tree_job = runner.call(_read_tree_task, str(kernel), revision.sha, spec_data, rules)
         clock = time.monotonic()
-
-        def walk(in_window: bool, revs: list[str]) -> None:
-            window = counting if in_window else before
-            runner.add(make(window, tuple(revs)))
-
-        # Runs of commits start as soon as they are listed.
-        listing = _list(str(kernel), revision.sha, start_ts, end_ts,
-                        RUN_SIZE, walk)
+        # One pass lists the commits and finds the series; then runs of commits go to
+        # the processes, the window's (which carry line counts) first.
+        listing = _list(str(kernel), revision.sha, start_ts, end_ts, rules, mailmap)
         timings["list"] = time.monotonic() - clock
-        if listing.window:
-            walk(True, listing.window)
-        if listing.before:
-            walk(False, listing.before)
+        series = listing.series
+        for window, commits in ((counting, listing.window), (before, listing.before)):
+            for revs in runs_of(commits, jobs):
+                runner.add(Task(str(kernel), revision.sha, window, pathspecs, spec_data,
+                                rules, mailmap, revs,
+                                frozenset(r for r in revs if r in series)))
         totals, commits_read = runner.finish()
         timings["history"] = time.monotonic() - clock
         facts, timings["tree"] = tree_job()
@@ -333,13 +328,25 @@ def _read_tree_task(kernel: str, sha: str,
         repo.close()
 
 
-def _list(kernel: str, sha: str, start: int, end: int, chunk: int,
-          on_run: Callable[[bool, list[str]], None]) -> Listing:
+def _list(kernel: str, sha: str, start: int, end: int, rules: CollectRules,
+          mailmap: str | None) -> Listing:
     repo = open_repo(Path(kernel))
     try:
-        return list_history(repo, sha, start, end, chunk, on_run)
+        return list_history(repo, sha, start, end, SeriesFinder(rules), mailmap)
     finally:
         repo.close()
+
+
+def runs_of(commits: list[str], jobs: int) -> list[tuple[str, ...]]:
+    """`commits` cut into runs of nearly equal size: at most RUN_SIZE each and, with
+    several processes, RUNS_PER_JOB per process where each keeps MIN_RUN commits."""
+    if not commits:
+        return []
+    count = -(-len(commits) // RUN_SIZE)
+    if jobs > 1:
+        count = max(count, min(jobs * RUNS_PER_JOB, len(commits) // MIN_RUN))
+    size = -(-len(commits) // count)
+    return [tuple(commits[at:at + size]) for at in range(0, len(commits), size)]
 
 
 class Runner:

@@ -1,4 +1,4 @@
-"""Series of mechanical commits split across subsystems, found before the walk.
+"""Series of mechanical commits split across subsystems, found while history is listed.
 
 A tree-wide clean-up is often sent as one commit per subsystem, each small enough to
 pass the `max_files` rule: "net/foo: use new API", "net/bar: use new API", ... Such a
@@ -7,17 +7,16 @@ pass the `max_files` rule: "net/foo: use new API", "net/bar: use new API", ... S
 are stripped ("net/foo: ", "scsi: lpfc: "), on at least `min_commits` commits with
 distinct tags within `within_days` days. Every commit of a series is mechanical.
 
-One cheap `git log` (no diffs) over the history reachable from REV lists every
-commit's author, date and subject; nothing after REV is read.
+The listing of history (history.list_history: one cheap `git log`, no diffs, over
+the history reachable from REV) gives every commit's author, date and subject to a
+SeriesFinder; nothing after REV is read.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Any
 
-from checker.collect.gitrepo import Stream
 from checker.collect.rules import CollectRules
 
 MAX_TAG = 64  # a subsystem tag is short and has no space: "net/mlx5", "ARM", "dts"
@@ -39,43 +38,29 @@ def split_subject(subject: str) -> tuple[str, str]:
     return tags, " ".join(rest.lower().split()).rstrip(".")
 
 
-def find_series(repo: Any, sha: str, rules: CollectRules,
-                mailmap_blob: str | None = None) -> frozenset[str]:
-    """The commits (full hex) reachable from `sha` that belong to a series; authors
-    after the `.mailmap` at `mailmap_blob` (as the walk sees them)."""
-    if rules.series_min_commits < 2:
-        return frozenset()
-    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
-    stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
-                                  "--no-notes", "--format=%H%x1f%ct%x1f%aE%x1f%s", sha, "--"],
-                    config=options)
-    groups: dict[tuple[str, str], list[tuple[int, str, str]]] = defaultdict(list)
-    leftover = b""
-    try:
-        for chunk in stream.chunks():
-            records = (leftover + chunk).split(b"\0")
-            leftover = records.pop()
-            for record in records:
-                _add(groups, record)
-        stream.finish()
-    except BaseException:
-        stream.kill()
-        raise
-    if leftover.strip():
-        _add(groups, leftover)
-    return frozenset(series_of(groups, rules.series_min_commits,
-                               rules.series_within_days * 86400))
+class SeriesFinder:
+    """Collects commits (time, id, author email, subject) and finds the series among them."""
 
+    def __init__(self, rules: CollectRules) -> None:
+        self.min_commits = rules.series_min_commits
+        self.within = rules.series_within_days * 86400
+        self.groups: dict[tuple[str, str], list[tuple[int, str, str]]] = defaultdict(list)
 
-def _add(groups: dict[tuple[str, str], list[tuple[int, str, str]]], record: bytes) -> None:
-    fields = record.strip(b"\n").split(b"\x1f", 3)
-    if len(fields) != 4:
-        return
-    sha, stamp, email, subject = fields
-    tag, text = split_subject(subject.decode("utf-8", "replace"))
-    if tag and text:
-        groups[(email.decode("utf-8", "replace").lower(), text)].append(
-            (int(stamp), sha.decode(), tag))
+    @property
+    def enabled(self) -> bool:
+        return self.min_commits >= 2
+
+    def add(self, stamp: int, sha: str, email: bytes, subject: bytes) -> None:
+        tag, text = split_subject(subject.decode("utf-8", "replace"))
+        if tag and text:
+            self.groups[(email.decode("utf-8", "replace").lower(), text)].append(
+                (stamp, sha, tag))
+
+    def series(self) -> frozenset[str]:
+        """The commits (full hex) that belong to a series."""
+        if not self.enabled:
+            return frozenset()
+        return frozenset(series_of(self.groups, self.min_commits, self.within))
 
 
 def series_of(groups: dict[tuple[str, str], list[tuple[int, str, str]]], min_commits: int,
