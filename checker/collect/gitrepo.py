@@ -171,7 +171,10 @@ class Stream:
                 del self._err[:-32768]
 
     def chunks(self) -> Iterator[bytes]:
-        read = self.stdout.read
+        """What git has printed so far, as soon as there is some (up to CHUNK bytes a
+        time), so that parsing overlaps git's work."""
+        stdout = self.stdout
+        read = stdout.read1 if hasattr(stdout, "read1") else stdout.read
         while True:
             chunk = read(CHUNK)
             if not chunk:

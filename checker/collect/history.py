@@ -23,6 +23,7 @@ Semantics (documented in docs/collect.md):
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -138,37 +139,40 @@ def list_history(repo: Any, sha: str, start: int, end: int,
                                   "--no-notes", f"--format={form}", sha, "--"], config=options)
     listing = Listing()
     window, before = listing.window, listing.before
+    pattern = _SERIES_RECORD if series else _RECORD
+
+    def parse(data: bytes) -> None:
+        for record in pattern.finditer(data):
+            stamp = int(record[1])
+            commit = record[2].decode()
+            if finder is not None and series:
+                finder.add(stamp, commit, record[3], record[4])
+            if stamp < end:
+                (window if stamp >= start else before).append(commit)
+            listing.total += 1
+
     leftover = b""
-
-    def add(record: bytes) -> None:
-        stamp_text, _, rest = record.strip(b"\n").partition(b" ")
-        if not rest:
-            return
-        stamp = int(stamp_text)
-        commit, _, about = rest.partition(b"\x1f")
-        commit_text = commit.decode()
-        listing.total += 1
-        if finder is not None and series:
-            email, _, subject = about.partition(b"\x1f")
-            finder.add(stamp, commit_text, email, subject)
-        if stamp < end:
-            (window if stamp >= start else before).append(commit_text)
-
     try:
-        for data in stream.chunks():
-            records = (leftover + data).split(b"\0")
-            leftover = records.pop()
-            for record in records:
-                add(record)
+        for chunk in stream.chunks():
+            data = leftover + chunk
+            cut = data.rfind(b"\0")  # records before it are whole; the NUL starts the next
+            if cut > 0:
+                parse(data[:cut])
+                data = data[cut:]
+            leftover = data
         stream.finish()
     except BaseException:
         stream.kill()
         raise
-    if leftover.strip():
-        add(leftover)
+    parse(leftover)
     if finder is not None:
         listing.series = finder.series()
     return listing
+
+
+# One listed commit, "%ct %H" and for series "\x1f%aE\x1f%s"; -z ends records with NUL.
+_RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\n?(?=\0|\Z)")
+_SERIES_RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\0]*)")
 
 
 def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tuple[str, ...]:

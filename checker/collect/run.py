@@ -134,7 +134,8 @@ def collect(
     """Signals for every driver in `drivers`, from the checkout at `kernel`.
 
     With several processes, the tree at REV is read by one of them while this one
-    lists the commits, and runs of commits go to the processes as they are listed.
+    lists the commits, and runs of commits go to the processes once they are listed;
+    with one, the tree is read on a thread while the commits are listed and walked.
     """
     timings: dict[str, float] = {}
     specs = {d.id: d.spec for d in drivers}
@@ -380,10 +381,15 @@ class Runner:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def call(self, function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
-        """Start function(*args); the returned callable waits for its result."""
+        """Start function(*args); the returned callable waits for its result. With one
+        process, it runs on a thread of this one (the tree is read while git walks)."""
         if self.pool is None:
-            value = function(*args)
-            return lambda: value
+            from concurrent.futures import ThreadPoolExecutor
+
+            threads = ThreadPoolExecutor(max_workers=1)
+            future = threads.submit(function, *args)
+            threads.shutdown(wait=False)
+            return future.result
         future = self.pool.submit(function, *args)
         return future.result
 
