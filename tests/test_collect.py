@@ -305,8 +305,30 @@ def test_result_does_not_depend_on_runs_or_processes(kernel: tuple[Path, str],
 
     repo, _ = kernel
     serial = collect(repo, DRIVERS, RULES, jobs=1)
-    monkeypatch.setattr(run, "RUN_SIZE", 2)  # many small runs, handed out while listing
+    monkeypatch.setattr(run, "RUN_SIZE", 2)  # many small runs, spread over the processes
     for jobs in (1, 2):
         runs = collect(repo, DRIVERS, RULES, jobs=jobs)
         assert runs.signals == serial.signals
         assert runs.commits_read == serial.commits_read
+
+
+@pytest.mark.parametrize(
+    ("count", "jobs", "sizes"),
+    [
+        (0, 2, []),
+        (150, 2, [150]),  # too few commits to be worth two processes
+        (450, 2, [225, 225]),
+        (1424, 2, [356, 356, 356, 356]),
+        (1424, 1, [1424]),
+        (45000, 1, [15000, 15000, 15000]),  # at most RUN_SIZE
+        (45000, 2, [11250, 11250, 11250, 11250]),
+    ],
+)
+def test_runs_are_even_and_hold_every_commit_once(count: int, jobs: int,
+                                                  sizes: list[int]) -> None:
+    from checker.collect.run import runs_of
+
+    commits = [f"{n:040x}" for n in range(count)]
+    runs = runs_of(commits, jobs)
+    assert [len(r) for r in runs] == sizes
+    assert [c for r in runs for c in r] == commits
