@@ -180,13 +180,24 @@ def compute(rels: Sequence[str], jobs: int) -> list[DriverResult]:
     """Results for `rels`, in worker processes when there are enough of them."""
     if jobs <= 1 or len(rels) < PARALLEL_FROM:
         return [process_driver(rel) for rel in rels]
+    import gc
     import multiprocessing
 
+    from checker import schemas
+    from checker.validate import precheck_for
+
+    precheck_for(schemas.DRIVER_SCHEMA)  # compiled once, here, not in every worker
     chunk = max(16, len(rels) // (jobs * 8))
     chunks = [rels[i : i + chunk] for i in range(0, len(rels), chunk)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
-        return [r for part in pool.imap(_process_chunk, chunks) for r in part]
+    # What exists now is shared with the workers: frozen, no collection in them walks
+    # (and so copies) those pages.
+    gc.freeze()
+    try:
+        with context.Pool(jobs) as pool:
+            return [r for part in pool.imap(_process_chunk, chunks) for r in part]
+    finally:
+        gc.unfreeze()
 
 
 class Override(NamedTuple):
