@@ -180,8 +180,11 @@ _SCALARS: dict[str, Any] = {
 
 def _construct(root: Any, max_depth: int) -> Any:
     """Nodes -> dicts, lists and scalars, without recursion; declines on any node seen
-    twice (an alias), a non-scalar or duplicate key, an unusual tag or deep nesting."""
+    twice (an alias), a non-scalar or duplicate key, an unusual tag or deep nesting.
+    (Strings, most of the scalars, are taken as they are; the composer makes nodes of
+    exactly these classes.)"""
     seen: set[int] = set()
+    scalar, mapping = yaml.ScalarNode, yaml.MappingNode
 
     def leaf(node: Any) -> Any:
         convert = _SCALARS.get(node.tag)
@@ -192,33 +195,37 @@ def _construct(root: Any, max_depth: int) -> Any:
         except ValueError as exc:  # e.g. 2021-02-30
             raise Declined(str(exc)) from None
 
-    if isinstance(root, yaml.ScalarNode):
+    if isinstance(root, scalar):
         return leaf(root)
-    result: Any = {} if isinstance(root, yaml.MappingNode) else []
+    result: Any = {} if isinstance(root, mapping) else []
     stack = [(root, result, 1)]
     while stack:
         node, target, depth = stack.pop()
         if id(node) in seen or depth > max_depth or node.tag not in (SEQ, MAP):
             raise Declined("alias, deep nesting or tag")
         seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
+        if type(node) is mapping:
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
+                if type(key_node) is not scalar:
                     raise Declined("non-scalar key")
-                key = leaf(key_node)
+                key = key_node.value if key_node.tag == STR else leaf(key_node)
                 if key in target:
                     raise Declined("duplicate key")
-                target[key] = _child(value_node, stack, depth, leaf)
+                if type(value_node) is scalar:
+                    target[key] = value_node.value if value_node.tag == STR else leaf(value_node)
+                else:
+                    target[key] = _child(value_node, stack, depth)
         else:
             for item in node.value:
-                target.append(_child(item, stack, depth, leaf))
+                if type(item) is scalar:
+                    target.append(item.value if item.tag == STR else leaf(item))
+                else:
+                    target.append(_child(item, stack, depth))
     return result
 
 
-def _child(node: Any, stack: list[Any], depth: int, leaf: Any) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return leaf(node)
-    container: Any = {} if isinstance(node, yaml.MappingNode) else []
+def _child(node: Any, stack: list[Any], depth: int) -> Any:
+    container: Any = {} if type(node) is yaml.MappingNode else []
     stack.append((node, container, depth + 1))
     return container
 
