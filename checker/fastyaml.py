@@ -127,7 +127,9 @@ def _load(text: str, max_depth: int) -> Any:
 # that does not land in `signals`) parses the whole file as before. The values read
 # here are those the parser gives these lines: a double-quoted string and three plain
 # decimal integers (no sign, no leading zero).
-_MONTHLY_KEY = re.compile(r"^( *)monthly:[ \t]*\n", re.M)
+# `monthly:` at the start of a line, after spaces only (searched for the literal word,
+# then checked back to the line's start: much cheaper than trying every position)
+_MONTHLY_KEY = re.compile(r"monthly:[ \t]*\n")
 _MONTH_LINE = re.compile(
     r'( *)- \{month: "([0-9]{4}-[0-9]{2})", commits: (0|[1-9][0-9]{0,17}), '
     r"added: (0|[1-9][0-9]{0,17}), removed: (0|[1-9][0-9]{0,17})\}[ \t]*(?:\n|\Z)"
@@ -142,11 +144,16 @@ def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     """`text` with its month lines replaced by a placeholder, and those months; or None."""
     if "monthly:" not in text:
         return None
-    heads = list(_MONTHLY_KEY.finditer(text))
+    heads = []
+    for found_key in _MONTHLY_KEY.finditer(text):
+        line = text.rfind("\n", 0, found_key.start()) + 1
+        if not text[line : found_key.start()].strip(" "):
+            heads.append((line, found_key))
     if len(heads) != 1:
         return None
-    head = heads[0]
-    indent = len(head.group(1))
+    start, head = heads[0]
+    margin = text[start : head.start()]
+    indent = len(margin)
     block = _MONTH_BLOCK.match(text, head.end())
     if block is None:
         return None
@@ -164,8 +171,8 @@ def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
         width = len(after.group(1))
         if width > indent or (width == indent == item_indent and after.group(2) == "-"):
             return None  # the sequence (or something odd) goes on: let the parser read it all
-    replaced = f'{head.group(1)}monthly: "{_PLACEHOLDER}"\n'
-    return text[: head.start()] + replaced + text[position:], months
+    replaced = f'{margin}monthly: "{_PLACEHOLDER}"\n'
+    return text[:start] + replaced + text[position:], months
 
 
 _SCALARS: dict[str, Any] = {
