@@ -135,7 +135,7 @@ _MONTH_LINE = re.compile(
     r"added: (0|[1-9][0-9]{0,17}), removed: (0|[1-9][0-9]{0,17})\}[ \t]*(?:\n|\Z)"
 )
 # the same lines without captures (cheaper), to find where they end
-_MONTH_BLOCK = re.compile("(?:%s)+" % re.sub(r"\((?!\?)", "(?:", _MONTH_LINE.pattern))
+_MONTH_BLOCK = re.compile("(?:" + re.sub(r"\((?!\?)", "(?:", _MONTH_LINE.pattern) + ")+")
 _PLACEHOLDER = f"months-{os.urandom(16).hex()}"  # secrets.token_hex, without its imports
 _NEXT_CONTENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)(\S?)")
 
