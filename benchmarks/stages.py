@@ -66,11 +66,11 @@ def main() -> int:
         outcome, _ = check_driver(driver, policy, date.min, lambda _f, k, d=doc: d.locate(k))
         t4 = clock()
         inputs = inputs_digest(key, rel, raw)
-        if _sealed_digest(root / card_path(driver), inputs) is None:
+        if _sealed_digest(root, card_path(driver), inputs) is None:
             digest_bytes(render_card(root / "templates", outcome, policy, inputs).encode())
             rendered += 1
         t5 = clock()
-        if _sealed_digest(root / chart_path(driver), inputs) is None:
+        if _sealed_digest(root, chart_path(driver), inputs) is None:
             render_chart(outcome, inputs)
         t6 = clock()
         _claim_marks(doc, driver)

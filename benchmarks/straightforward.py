@@ -20,10 +20,11 @@ def main() -> int:
 
     from checker import schemas
     from checker.consistency import check_driver
+    from checker.evidence_validator import EvidenceValidator
     from checker.load import Document
     from checker.policy import load_policy
     from checker.render import render_card
-    from checker.validate import EvidenceValidator, _cross_field_problems, to_driver
+    from checker.validate import _cross_field_problems, to_driver
 
     repo = Path(sys.argv[1]).resolve()
     policy = load_policy(repo / "policies/default.yaml", "policies/default.yaml")

@@ -73,6 +73,17 @@ _INLINE_TYPES = {
     "list": "isinstance(x, list)",
     "dict": "isinstance(x, dict)",
 }
+# Exact types: stricter than cerberus (a subclass of str or int is left to it), never
+# more lenient, and cheaper. Loaders give exactly these types. None fails every one.
+_EXACT_TYPES = {
+    "string": "type(x) is str",
+    "integer": "type(x) is int",
+    "boolean": "(x is True or x is False)",
+    "date": "type(x) is date",
+    "list": "type(x) is list",
+    "dict": "type(x) is dict",
+}
+_SIZED_TYPES = ("string", "list", "dict")
 
 
 class _Compiler:
@@ -93,26 +104,34 @@ class _Compiler:
 
     def mapping(self, schema: dict[str, Any]) -> str:
         """A function that checks one mapping: returns its name."""
+        body = ["if type(v) is not dict:\n    return False", *self.mapping_body(schema)]
+        body.append("return True")
+        self.count += 1
+        name = f"_mapping{self.count}"
+        self.lines.append(f"def {name}(v):\n" + _indent("\n".join(body)))
+        return name
+
+    def mapping_body(self, schema: dict[str, Any]) -> list[str]:
+        """Statements that `return False` unless the dict in `v` passes `schema`."""
         body: list[str] = []
         required = frozenset(k for k, rule in schema.items() if rule.get("required"))
-        body.append("if not isinstance(v, dict):\n    return False")
         if required:
             body.append(f"if not {self.const(required)} <= v.keys():\n    return False")
         body.append(f"if not v.keys() <= {self.const(frozenset(schema))}:\n    return False")
         for key, rule in schema.items():
             test = self.field(rule)
-            body.append(f"x = v.get({key!r}, _MISSING)\nif x is not _MISSING:\n" + _indent(test))
+            if key in required:  # known to be there
+                body.append(f"x = v[{key!r}]\n" + test)
+            else:
+                body.append(f"x = v.get({key!r}, _MISSING)\nif x is not _MISSING:\n"
+                            + _indent(test))
             if "excludes" in rule:
                 others = tuple(rule["excludes"])
                 body.append(
                     f"if {key!r} in v and any(e in v for e in {self.const(others)}):\n"
                     "    return False"
                 )
-        body.append("return True")
-        self.count += 1
-        name = f"_mapping{self.count}"
-        self.lines.append(f"def {name}(v):\n" + _indent("\n".join(body)))
-        return name
+        return body
 
     def field(self, rule: dict[str, Any]) -> str:
         """Statements that `return False` unless the value in `x` passes `rule`."""
@@ -121,46 +140,60 @@ class _Compiler:
             raise ValueError(f"fastcheck does not know the rule(s) {sorted(unknown)}")
         tests: list[str] = []
         kind = rule.get("type")
-        if kind is not None:
-            names = kind if isinstance(kind, (list, tuple)) else [kind]
+        names = [] if kind is None else kind if isinstance(kind, (list, tuple)) else [kind]
+        # one type whose test fails for None and proves the exact type
+        exact = names[0] if len(names) == 1 and names[0] in _EXACT_TYPES \
+            and names[0] not in self.types else None
+        if exact is not None:
+            tests.append(f"if not {_EXACT_TYPES[exact]}:\n    return False")
+        elif names:
             alternatives = [
                 f"{self.const(self.types[n])}(x)" if n in self.types else _INLINE_TYPES[n]
                 for n in names
             ]
             tests.append(f"if not ({' or '.join(alternatives)}):\n    return False")
+        sized = "" if exact in _SIZED_TYPES else f"{_SIZED} and "
         if rule.get("empty") is False:
-            tests.append(f"if {_SIZED} and len(x) == 0:\n    return False")
+            tests.append(f"if {sized}len(x) == 0:\n    return False")
         if "allowed" in rule:
             # `in` on a tuple compares with ==, as cerberus does; lists are left to cerberus.
             allowed = self.const(tuple(rule["allowed"]))
-            tests.append(f"if isinstance(x, (list, dict)) or x not in {allowed}:\n    return False")
+            odd = "" if exact == "string" else "isinstance(x, (list, dict)) or "
+            tests.append(f"if {odd}x not in {allowed}:\n    return False")
         if "regex" in rule:
             pattern = rule["regex"]
             regex = self.const(re.compile(pattern if pattern.endswith("$") else pattern + "$"))
-            tests.append(f"if isinstance(x, str) and {regex}.match(x) is None:\n    return False")
+            guard = "" if exact == "string" else "isinstance(x, str) and "
+            tests.append(f"if {guard}{regex}.match(x) is None:\n    return False")
         for name, op in (("min", ">="), ("max", "<=")):
             if name in rule:
                 bound = self.const(rule[name])
+                if exact == "integer" and type(rule[name]) in (int, float):
+                    tests.append(f"if not (x {op} {bound}):\n    return False")
+                    continue
                 # cerberus skips a rule it cannot compare; be conservative
                 tests.append(
                     f"try:\n    if not (x {op} {bound}):\n        return False\n"
                     "except TypeError:\n    return False"
                 )
         if "minlength" in rule:
-            tests.append(f"if {_SIZED} and len(x) < {int(rule['minlength'])}:\n    return False")
+            tests.append(f"if {sized}len(x) < {int(rule['minlength'])}:\n    return False")
         if "maxlength" in rule:
-            tests.append(f"if {_SIZED} and len(x) > {int(rule['maxlength'])}:\n    return False")
+            tests.append(f"if {sized}len(x) > {int(rule['maxlength'])}:\n    return False")
         if "schema" in rule:
             inner = rule["schema"]
             if kind == "list":
-                item = self.item(inner)
-                tests.append(f"for y in x:\n    if not {item}(y):\n        return False")
+                tests.append(f"if not {self.each(inner)}(x):\n    return False")
             else:
                 tests.append(f"if not {self.mapping(inner)}(x):\n    return False")
         for name in ("condition", "regex_pattern"):
             if rule.get(name):
                 tests.append(f"if not {self.const(self.rules[name])}(x):\n    return False")
         nullable = bool(rule.get("nullable"))
+        if exact is not None:  # its type test refuses None
+            if not nullable:
+                return "\n".join(tests)
+            return "if x is not None:\n" + _indent("\n".join(tests))
         head = f"if x is None:\n    {'pass' if nullable else 'return False'}\n"
         if not tests:
             return head.rstrip("\n") if not nullable else "pass"
@@ -172,6 +205,20 @@ class _Compiler:
         name = f"_item{self.count}"
         test = self.field(rule)
         self.lines.append(f"def {name}(x):\n" + _indent(test + "\nreturn True"))
+        return name
+
+    def each(self, rule: dict[str, Any]) -> str:
+        """A function that checks every item of a list against `rule`: returns its name.
+        A list of mappings (most of a driver file's values) is checked in one loop."""
+        self.count += 1
+        name = f"_each{self.count}"
+        if set(rule) == {"type", "schema"} and rule["type"] == "dict":
+            body = ["if type(v) is not dict:\n    return False",
+                    *self.mapping_body(rule["schema"])]
+            loop = "for v in xs:\n" + _indent("\n".join(body))
+        else:
+            loop = f"for y in xs:\n    if not {self.item(rule)}(y):\n        return False"
+        self.lines.append(f"def {name}(xs):\n" + _indent(loop + "\nreturn True"))
         return name
 
 

@@ -127,12 +127,15 @@ def _load(text: str, max_depth: int) -> Any:
 # that does not land in `signals`) parses the whole file as before. The values read
 # here are those the parser gives these lines: a double-quoted string and three plain
 # decimal integers (no sign, no leading zero).
-_MONTHLY_KEY = re.compile(r"^( *)monthly:[ \t]*\n", re.M)
+# `monthly:` at the start of a line, after spaces only (searched for the literal word,
+# then checked back to the line's start: much cheaper than trying every position)
+_MONTHLY_KEY = re.compile(r"monthly:[ \t]*\n")
 _MONTH_LINE = re.compile(
     r'( *)- \{month: "([0-9]{4}-[0-9]{2})", commits: (0|[1-9][0-9]{0,17}), '
     r"added: (0|[1-9][0-9]{0,17}), removed: (0|[1-9][0-9]{0,17})\}[ \t]*(?:\n|\Z)"
 )
-_MONTH_BLOCK = re.compile(f"(?:{_MONTH_LINE.pattern})+")
+# the same lines without captures (cheaper), to find where they end
+_MONTH_BLOCK = re.compile("(?:" + re.sub(r"\((?!\?)", "(?:", _MONTH_LINE.pattern) + ")+")
 _PLACEHOLDER = f"months-{os.urandom(16).hex()}"  # secrets.token_hex, without its imports
 _NEXT_CONTENT = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)(\S?)")
 
@@ -141,12 +144,16 @@ def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     """`text` with its month lines replaced by a placeholder, and those months; or None."""
     if "monthly:" not in text:
         return None
-    heads = _MONTHLY_KEY.findall(text)
+    heads = []
+    for found_key in _MONTHLY_KEY.finditer(text):
+        line = text.rfind("\n", 0, found_key.start()) + 1
+        if not text[line : found_key.start()].strip(" "):
+            heads.append((line, found_key))
     if len(heads) != 1:
         return None
-    head = _MONTHLY_KEY.search(text)
-    assert head is not None
-    indent = len(head.group(1))
+    start, head = heads[0]
+    margin = text[start : head.start()]
+    indent = len(margin)
     block = _MONTH_BLOCK.match(text, head.end())
     if block is None:
         return None
@@ -164,8 +171,8 @@ def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
         width = len(after.group(1))
         if width > indent or (width == indent == item_indent and after.group(2) == "-"):
             return None  # the sequence (or something odd) goes on: let the parser read it all
-    replaced = f'{head.group(1)}monthly: "{_PLACEHOLDER}"\n'
-    return text[: head.start()] + replaced + text[position:], months
+    replaced = f'{margin}monthly: "{_PLACEHOLDER}"\n'
+    return text[:start] + replaced + text[position:], months
 
 
 _SCALARS: dict[str, Any] = {
@@ -180,8 +187,11 @@ _SCALARS: dict[str, Any] = {
 
 def _construct(root: Any, max_depth: int) -> Any:
     """Nodes -> dicts, lists and scalars, without recursion; declines on any node seen
-    twice (an alias), a non-scalar or duplicate key, an unusual tag or deep nesting."""
+    twice (an alias), a non-scalar or duplicate key, an unusual tag or deep nesting.
+    (Strings, most of the scalars, are taken as they are; the composer makes nodes of
+    exactly these classes.)"""
     seen: set[int] = set()
+    scalar, mapping = yaml.ScalarNode, yaml.MappingNode
 
     def leaf(node: Any) -> Any:
         convert = _SCALARS.get(node.tag)
@@ -192,33 +202,37 @@ def _construct(root: Any, max_depth: int) -> Any:
         except ValueError as exc:  # e.g. 2021-02-30
             raise Declined(str(exc)) from None
 
-    if isinstance(root, yaml.ScalarNode):
+    if isinstance(root, scalar):
         return leaf(root)
-    result: Any = {} if isinstance(root, yaml.MappingNode) else []
+    result: Any = {} if isinstance(root, mapping) else []
     stack = [(root, result, 1)]
     while stack:
         node, target, depth = stack.pop()
         if id(node) in seen or depth > max_depth or node.tag not in (SEQ, MAP):
             raise Declined("alias, deep nesting or tag")
         seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
+        if type(node) is mapping:
             for key_node, value_node in node.value:
-                if not isinstance(key_node, yaml.ScalarNode):
+                if type(key_node) is not scalar:
                     raise Declined("non-scalar key")
-                key = leaf(key_node)
+                key = key_node.value if key_node.tag == STR else leaf(key_node)
                 if key in target:
                     raise Declined("duplicate key")
-                target[key] = _child(value_node, stack, depth, leaf)
+                if type(value_node) is scalar:
+                    target[key] = value_node.value if value_node.tag == STR else leaf(value_node)
+                else:
+                    target[key] = _child(value_node, stack, depth)
         else:
             for item in node.value:
-                target.append(_child(item, stack, depth, leaf))
+                if type(item) is scalar:
+                    target.append(item.value if item.tag == STR else leaf(item))
+                else:
+                    target.append(_child(item, stack, depth))
     return result
 
 
-def _child(node: Any, stack: list[Any], depth: int, leaf: Any) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return leaf(node)
-    container: Any = {} if isinstance(node, yaml.MappingNode) else []
+def _child(node: Any, stack: list[Any], depth: int) -> Any:
+    container: Any = {} if type(node) is yaml.MappingNode else []
     stack.append((node, container, depth + 1))
     return container
 

@@ -18,7 +18,9 @@ from collections.abc import Sequence
 KeyPath = tuple[str | int, ...]
 Mark = tuple[KeyPath, int, int]
 
-_TOP_KEY = re.compile(r"^(name|path|paths)[ \t]*:(?=[ \t]|$)", re.M)
+# at the start of a line: searched in "\n" + text, whose literal first character lets the
+# regex engine skip from line to line instead of trying every position
+_TOP_KEY = re.compile(r"\n(name|path|paths)[ \t]*:(?=[ \t]|$)", re.M)
 _FLOW_ITEM = re.compile(r"[ \t]*(\"[^\"\\\n]*\"|'[^'\n]*'|[^,\]\s\"'][^,\]\n]*?)[ \t]*(,|\])")
 
 
@@ -28,11 +30,11 @@ def claim_marks(
     """(keypath, line, col) of name, path and each include item, 1-based; or None."""
     lines = text.split("\n")
     found: dict[str, int] = {}
-    for match in _TOP_KEY.finditer(text):
+    for match in _TOP_KEY.finditer("\n" + text):
         key = match.group(1)
         if key in found:
             return None
-        found[key] = text.count("\n", 0, match.start())
+        found[key] = text.count("\n", 0, match.start())  # match.start() - 1 in text
     if len(found) != 3:
         return None
     marks: list[Mark] = []

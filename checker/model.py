@@ -77,6 +77,16 @@ class Month:
     added: int
     removed: int
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Month:
+        """The month of a validated `signals.monthly` row (exactly these four keys).
+
+        A driver file holds 61 or more of them: this skips the frozen __init__'s four
+        object.__setattr__ calls, for an equal object at less than half the cost."""
+        month = object.__new__(cls)
+        month.__dict__.update(row)
+        return month
+
 
 @dataclass(frozen=True)
 class Signals:

@@ -64,9 +64,10 @@ class DriverResult(NamedTuple):
     computed: str | None = None
     index_row: dict[str, Any] | None = None
     wanted: tuple[tuple[str, str], ...] = ()  # (file under cards/, digest of its bytes)
-    # every date the evidence states: (first day, key path, as written); compared with
-    # today outside the cache (checker.dates), located only when one is after it
-    dated: tuple[tuple[date, tuple[str | int, ...], str], ...] = ()
+    # every date the evidence states: (first day as an ordinal, key path, as written);
+    # compared with today outside the cache (checker.dates), located only when one is
+    # after it. (Ordinals: a date object costs as much to pickle as the rest of a result.)
+    dated: tuple[tuple[int, tuple[str | int, ...], str], ...] = ()
 
 
 @dataclass
@@ -132,7 +133,8 @@ def process_driver(rel: str) -> DriverResult:
         if current is not None:
             wanted.append((chart, current))
     override = driver.verdict.override if driver.verdict else None
-    dated = tuple((value.first_day, value.keypath, value.shown) for value in dated_values(driver))
+    dated = tuple((value.first_day.toordinal(), value.keypath, value.shown)
+                  for value in dated_values(driver))
     return DriverResult(
         rel,
         tuple(problems),
@@ -180,13 +182,24 @@ def compute(rels: Sequence[str], jobs: int) -> list[DriverResult]:
     """Results for `rels`, in worker processes when there are enough of them."""
     if jobs <= 1 or len(rels) < PARALLEL_FROM:
         return [process_driver(rel) for rel in rels]
+    import gc
     import multiprocessing
 
+    from checker import schemas
+    from checker.validate import precheck_for
+
+    precheck_for(schemas.DRIVER_SCHEMA)  # compiled once, here, not in every worker
     chunk = max(16, len(rels) // (jobs * 8))
     chunks = [rels[i : i + chunk] for i in range(0, len(rels), chunk)]
     context = multiprocessing.get_context("fork")
-    with context.Pool(jobs) as pool:
-        return [r for part in pool.imap(_process_chunk, chunks) for r in part]
+    # What exists now is shared with the workers: frozen, no collection in them walks
+    # (and so copies) those pages.
+    gc.freeze()
+    try:
+        with context.Pool(jobs) as pool:
+            return [r for part in pool.imap(_process_chunk, chunks) for r in part]
+    finally:
+        gc.unfreeze()
 
 
 class Override(NamedTuple):
@@ -390,7 +403,9 @@ def _full_run(
         for r in results
         if r.override_until is not None and r.claim is not None
     ]
-    future = [(r.rel, *d) for r in results for d in r.dated if d[0] > today]
+    after = today.toordinal()
+    future = [(r.rel, date.fromordinal(day), keypath, shown)
+              for r in results for day, keypath, shown in r.dated if day > after]
     return _Stored(overrides, problems, summary, today, future)
 
 

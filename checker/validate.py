@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextvars
 import difflib
+import functools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -636,21 +637,26 @@ def _signals_problems(
     if start >= end:
         yield at(("signals", "window", "end"), f"window end {end} must be after its start {start}")
         return
-    expected = month_range(start, end)
-    months = [m["month"] for m in signals["monthly"]]
+    expected = _month_range(start, end)
+    months = tuple([m["month"] for m in signals["monthly"]])
     if months != expected:
-        yield at(("signals", "monthly"), _month_mismatch(expected, months))
-    for key, total in (
-        ("commits", "commits"),
-        ("added", "lines_added"),
-        ("removed", "lines_removed"),
+        yield at(("signals", "monthly"), _month_mismatch(list(expected), list(months)))
+    commits = added = removed = active = 0
+    for m in signals["monthly"]:  # one pass: a file holds 61 or more months
+        commits += m["commits"]
+        added += m["added"]
+        removed += m["removed"]
+        if m["commits"]:
+            active += 1
+    for key, total, summed in (
+        ("commits", "commits", commits),
+        ("added", "lines_added", added),
+        ("removed", "lines_removed", removed),
     ):
-        summed = sum(m[key] for m in signals["monthly"])
         if summed != signals[total]:
             yield at(
                 ("signals", total), f"is {signals[total]} but the monthly {key} sum to {summed}"
             )
-    active = sum(1 for m in signals["monthly"] if m["commits"])
     if active != signals["active_months"]:
         yield at(
             ("signals", "active_months"),
@@ -682,6 +688,12 @@ def _signals_problems(
             ("signals", "last_commit"),
             f"{last} is before the window start {start} but the window has commits",
         )
+
+
+@functools.lru_cache(maxsize=64)
+def _month_range(start: date, end: date) -> tuple[str, ...]:
+    """month_range, remembered: the files of one collect run share their window."""
+    return tuple(month_range(start, end))
 
 
 def month_range(start: date, end: date) -> list[str]:
@@ -804,7 +816,7 @@ def signals_model(s: dict[str, Any]) -> Signals:
         lines_removed=s["lines_removed"],
         authors=s["authors"],
         active_months=s["active_months"],
-        monthly=tuple(Month(**m) for m in s["monthly"]),
+        monthly=tuple(map(Month.from_row, s["monthly"])),
         first_commit=s.get("first_commit"),
         last_commit=s.get("last_commit"),
         last_substantive_commit=s.get("last_substantive_commit"),

@@ -76,6 +76,8 @@ MONTHLY_LAYOUTS = [
     f"signals:\n  monthly:\n{MONTHS}",
     f"signals:\n  monthly:\n{MONTHS.replace('    -', '  -')}  commits: 3\n",  # compact
     f"signals:\n  monthly:\n{MONTHS}\n# a comment\n\nnext: 1\n",
+    # the word ending other keys is not a second `monthly:` key
+    f"by_monthly:\n  a: 1\nsignals:\n  x_monthly:\n    b: 2\n  monthly:\n{MONTHS}",
 ]
 
 
