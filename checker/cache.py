@@ -41,10 +41,16 @@ from checker.fsutil import read_file, write_atomic
 
 CACHE_DIR = ".driver-policy-cache"
 FORMAT = 2
-_SUFFIXES = ("stats", "stats-delta", "results", "results-delta", "run")
+_SUFFIXES = ("stats", "stats-delta", "results", "results-delta", "run", "claims")
 _SALT_RE = re.compile(r"[0-9a-f]{32}")
 RACY_NS = 2_000_000_000  # file times this close to the last save are not trusted
 MERGE_AT = 256  # delta entries before the delta is folded into the base
+
+
+def racy(changed_ns: int, written_ns: int) -> bool:
+    """Whether a file changed at `changed_ns` (its mtime or ctime) may have changed again
+    unseen after a cache file written at `written_ns` recorded its stat signature."""
+    return changed_ns >= written_ns - RACY_NS
 
 
 def digest_bytes(data: bytes) -> str:
@@ -61,6 +67,24 @@ def code_signature() -> str:
                 st = os.stat(os.path.join(directory, name))
                 parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
     return digest_bytes("\n".join(parts).encode())
+
+
+@functools.cache
+def claims_salt() -> str:
+    """The claims store's key: claims depend on the checker's code, not on the policy."""
+    return digest_bytes(f"claims\0{code_signature()}".encode())
+
+
+def cache_directory(root: Path) -> Path | None:
+    """Where the cache of the repository at `root` lives; None when it is switched off
+    (--no-cache, DRIVER_POLICY_NO_CACHE) or a link planted in the repository."""
+    if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
+        return None
+    configured = os.environ.get("DRIVER_POLICY_CACHE_DIR")
+    directory = Path(configured or root / CACHE_DIR)
+    if not configured and directory.is_symlink():
+        return None  # a link planted in the repository is not followed
+    return directory
 
 
 TAG_BYTES = 32
@@ -177,6 +201,33 @@ class _Store:
         self._delta = {}
 
 
+class ClaimsFile:
+    """The file of checker.crossfile's claims store: authenticated and format-checked
+    like every cache file, replaced atomically; unreadable means empty."""
+
+    def __init__(self, root: Path) -> None:
+        directory = cache_directory(root)
+        self.path = directory / f"{claims_salt()}.claims" if directory is not None else None
+        self.loaded_ns = 0
+
+    def load(self) -> dict[Any, Any] | None:
+        if self.path is None:
+            return None
+        found = _read(self.path)
+        if found is not None:
+            with contextlib.suppress(OSError):
+                self.loaded_ns = self.path.stat().st_mtime_ns
+        return found
+
+    def exists(self) -> bool:
+        return self.path is not None and self.path.is_file()
+
+    def save(self, data: dict[Any, Any]) -> None:
+        if self.path is not None:
+            with contextlib.suppress(OSError):  # a cache that cannot be written costs time
+                _write(self.path, data)
+
+
 class Cache:
     """Digests of files and results keyed by (path, digest), for one salt."""
 
@@ -198,6 +249,10 @@ class Cache:
         self._results = _Store(Path(f"{name}.results"), Path(f"{name}.results-delta"), self.enabled)
         self.run_path = Path(f"{name}.run")
         self._run = _read(self.run_path) if self.enabled else None
+        self._run_ns = 0
+        if self._run is not None:
+            with contextlib.suppress(OSError):
+                self._run_ns = self.run_path.stat().st_mtime_ns
         self._run_dirty = False
 
     def digest(self, rel: str) -> str | None:
@@ -236,10 +291,48 @@ class Cache:
             return self._run.get("value")
         return None
 
-    def put_run(self, key: str, result: Any) -> None:
-        if self.enabled:
-            self._run = {"key": key, "value": result}
+    def run_by_stat(self, stat_key: str, newest_ns: int) -> Any:
+        """The last run's result if it was recorded for files with these stat signatures
+        (`stat_key`), none of them changed (at `newest_ns`) too close to the record's
+        write to tell; None otherwise (then the files are hashed: get_run)."""
+        if self._run is None or self._run.get("stat") != stat_key:
+            return None
+        if racy(newest_ns, self._run_ns):
+            return None
+        return self._run.get("value")
+
+    def put_run(self, key: str, result: Any, stat_key: str = "", newest_ns: int = 0) -> None:
+        """Record the run's result for its key (the digests of its inputs) and the stat
+        signatures of its files when they were listed, before they were hashed."""
+        if not self.enabled:
+            return
+        run = self._run
+        same = run is not None and run.get("key") == key and run.get("value") is result
+        if same and run is not None and run.get("stat") == stat_key \
+                and not racy(newest_ns, self._run_ns):
+            return  # the next run can take it by its stat key as it is
+        if same and run is not None:
+            # the same run, confirmed by hashing: written again for its new stat key, or
+            # so that its write time moves past the files' (no longer racy)
+            self._run = {**run, "stat": stat_key}
+        else:
+            self._run = {"key": key, "value": result, "stat": stat_key, "located": {}}
+        self._run_dirty = True
+
+    def run_located(self) -> dict[Any, Any]:
+        """Positions of the problems the run reports (pipeline._memo_locate), kept with it."""
+        if self._run is None:
+            self._run = {"key": None, "value": None, "located": {}}
+        located = self._run.setdefault("located", {})
+        return located if isinstance(located, dict) else {}
+
+    def run_changed(self) -> None:
+        if self.enabled and self._run is not None and self._run.get("key") is not None:
             self._run_dirty = True
+
+    @property
+    def run_dirty(self) -> bool:
+        return self._run_dirty
 
     def save(self, live: set[str] | None = None) -> None:
         """Write what changed, dropping entries of files that no longer exist.
@@ -276,7 +369,8 @@ class Cache:
         """Remove this cache's own files of other salts (never anything else)."""
         for other in self.directory.glob("*.*"):
             salt, _, suffix = other.name.partition(".")
-            if suffix in _SUFFIXES and _SALT_RE.fullmatch(salt) and salt != self.salt \
+            keep = claims_salt() if suffix == "claims" else self.salt
+            if suffix in _SUFFIXES and _SALT_RE.fullmatch(salt) and salt != keep \
                     and other.is_file() and not other.is_symlink():
                 with contextlib.suppress(OSError):
                     other.unlink()

@@ -264,6 +264,12 @@ def walk_files(root: Path, top: str, display: str | None = None) -> Iterator[str
     under root/top, sorted per directory; links to directories are not followed. A
     directory that cannot be listed is a FileAccessError: skipping it would make a
     command say ok about files it never saw (and `render` delete their cards)."""
+    return (rel for rel, _entry in scan_files(root, top))
+
+
+def scan_files(root: Path, top: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    """`walk_files` with each entry's directory entry, whose `stat(follow_symlinks=False)`
+    costs no path lookup from the root (a warm `check` stats every file it lists)."""
     base = str(root)
     skip = len(base) + 1
 
@@ -272,18 +278,40 @@ def walk_files(root: Path, top: str, display: str | None = None) -> Iterator[str
         raise FileAccessError(where.replace(os.sep, "/"),
                               f"cannot list directory: {describe(exc)}")
 
-    start = os.path.join(base, top)
-    if os.path.islink(start) or not os.path.isdir(start):
-        return
-    for directory, dirs, files in os.walk(start, onerror=fail):
-        dirs.sort()
+    def visit(directory: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            fail(exc)
+            return
+        files: list[os.DirEntry[str]] = []
+        dirs: list[os.DirEntry[str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # as os.walk: a link to a directory is one
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
         prefix = directory[skip:].replace(os.sep, "/")
-        for name in sorted(files):
-            rel = f"{prefix}/{name}"
+        for entry in sorted(files, key=_name):
+            rel = f"{prefix}/{entry.name}"
             if not _is_utf8(rel):
                 shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
                 raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
-            yield rel
+            yield rel, entry
+        for entry in sorted(dirs, key=_name):
+            if not entry.is_symlink():  # never followed out of the repository
+                yield from visit(entry.path)
+
+    start = os.path.join(base, top)
+    if os.path.islink(start) or not os.path.isdir(start):
+        return iter(())
+    return visit(start)
+
+
+def _name(entry: os.DirEntry[str]) -> str:
+    return entry.name
 
 
 def _is_utf8(name: str) -> bool:

@@ -34,9 +34,14 @@ class DiskSource:
 
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
+        # rel -> stat signature (checker.cache.signature) of the files the last
+        # paths() listed: what the cache compares with, without a second walk
+        self.signatures: dict[str, Signature | None] = {}
 
     def paths(self) -> list[str]:
-        return walk(self.root, (DRIVERS_DIR, POLICIES_DIR), YAML_SUFFIXES)
+        listed = walk_stat(self.root, (DRIVERS_DIR, POLICIES_DIR), YAML_SUFFIXES)
+        self.signatures = dict(listed)
+        return [rel for rel, _ in listed]
 
     def read(self, rel: str) -> bytes:
         """Through the one door (checker.fsutil.read_file): no links, regular files only,
@@ -88,12 +93,32 @@ def managed_files(root: Path) -> list[str]:
 def walk(root: Path, tops: Sequence[str], suffixes: tuple[str, ...]) -> list[str]:
     """Sorted repository-relative paths of the files (or links) under `tops` with one of
     `suffixes`; a directory that cannot be listed is a FileAccessError."""
-    from checker.fsutil import walk_files
+    return [rel for rel, _ in walk_stat(root, tops, suffixes)]
 
-    out = []
+
+# (mode, inode, size, mtime ns, ctime ns) of a directory entry, not following a link
+Signature = tuple[int, int, int, int, int]
+
+
+def walk_stat(
+    root: Path, tops: Sequence[str], suffixes: tuple[str, ...]
+) -> list[tuple[str, Signature | None]]:
+    """`walk`, with each file's stat signature (None when it vanished meanwhile)."""
+    from checker.fsutil import scan_files
+
+    out: list[tuple[str, Signature | None]] = []
     for top in tops:  # a linked cards/ or drivers/ is not followed out of the repository
-        out += [rel for rel in walk_files(root, top) if rel.endswith(suffixes)]
-    return sorted(out)
+        for rel, entry in scan_files(root, top):
+            if rel.endswith(suffixes):
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    out.append((rel, None))
+                    continue
+                out.append((rel, (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns,
+                                  st.st_ctime_ns)))
+    out.sort()
+    return out
 
 
 def expand(root: Path, paths: Sequence[str]) -> list[str]:

@@ -19,14 +19,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from checker.cache import Cache, digest_bytes
+from checker.crossfile import Claim
 from checker.errors import CheckerError, Problem
 from checker.layout import (
+    CARDS_DIR,
     DEFAULT_POLICY,
+    MANAGED_SUFFIXES,
     SCHEMA_FILES,
     DiskSource,
+    Signature,
     kind_of,
-    managed_files,
     require_repository,
+    walk_stat,
 )
 
 if TYPE_CHECKING:
@@ -36,19 +40,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 PARALLEL_FROM = 64  # fewer files than this are not worth starting workers for
-
-
-class Claim(NamedTuple):
-    """What cross-file rules need of a driver. (Named tuples: they unpickle fast.)"""
-
-    id: str
-    file: str
-    path: str
-    include: tuple[str, ...]
-    exclude: tuple[str, ...]
-    # (keypath, line, col) of name, path and each include item, from the first parse:
-    # a cross-file problem is located without parsing the file again
-    marks: tuple[tuple[tuple[str | int, ...], int, int], ...] = ()
 
 
 class DriverResult(NamedTuple):
@@ -232,32 +223,99 @@ def run_check(
     paths = source.paths()
     drivers = [rel for rel in paths if kind_of(rel) == "driver"]
     others = [rel for rel in paths if kind_of(rel) != "driver"]
+    listed = walk_stat(root, (CARDS_DIR,), MANAGED_SUFFIXES)
+    cards = [rel for rel, _ in listed]
+    generated = _schema_files(root)
+    signatures = {**source.signatures, **dict(listed), **_lstat(root, generated)}
     cache = open_cache(root, use_cache)
-    digests = {rel: cache.digest(rel) for rel in drivers}
-    cards = managed_files(root)
-    card_digests = {rel: cache.digest(rel) for rel in cards}
-    generated = {rel: cache.digest(rel) for rel in _schema_files(root)}
-    other_digests = {rel: cache.digest(rel) for rel in others}
-    run_key = _run_key(cache.salt, digests, card_digests, generated, other_digests)
-    stored = cache.get_run(run_key)
-    if not isinstance(stored, _Stored) or stored.as_of > today:
-        stored = _full_run(
-            root,
-            source,
-            drivers,
-            others,
-            digests,
-            card_digests,
-            _run_key(cache.salt, other_digests),
-            cache,
-            jobs,
-            today,
-        )
-        cache.put_run(run_key, stored)
-    problems = stored.problems + _expired_overrides(root, stored.overrides, today)
-    problems += _future_dates(root, stored.future, today)
-    cache.save(live=set(paths) | set(cards) | set(generated))
+    # Like git's index: when no file's stat signature changed since the last run (and
+    # none was modified too close to it to tell), its result stands without hashing.
+    stat_key, newest = _stat_key(signatures)
+    stored = cache.run_by_stat(stat_key, newest)
+    full = False
+    if not isinstance(stored, _Stored) or stored.as_of > today \
+            or not _claims_recorded(root, cache):
+        digests = {rel: cache.digest(rel) for rel in drivers}
+        card_digests = {rel: cache.digest(rel) for rel in cards}
+        generated_digests = {rel: cache.digest(rel) for rel in generated}
+        other_digests = {rel: cache.digest(rel) for rel in others}
+        run_key = _run_key(cache.salt, digests, card_digests, generated_digests, other_digests)
+        stored = cache.get_run(run_key)
+        if not isinstance(stored, _Stored) or stored.as_of > today:
+            stored = _full_run(
+                root,
+                source,
+                drivers,
+                others,
+                digests,
+                card_digests,
+                _run_key(cache.salt, other_digests),
+                cache,
+                jobs,
+                today,
+            )
+            full = True
+        cache.put_run(run_key, stored, stat_key, newest)
+        _record_claims(root, cache, drivers, digests, source.signatures, full)
+    locate = _memo_locate(root, cache)
+    problems = stored.problems + _expired_overrides(stored.overrides, today, locate)
+    problems += _future_dates(stored.future, today, locate)
+    if full or cache.run_dirty:
+        cache.save(live=set(signatures))
     return CheckResult(sorted(set(problems), key=Problem.sort_key), stored.summary, len(paths))
+
+
+def _lstat(root: Path, rels: Sequence[str]) -> dict[str, Signature | None]:
+    out: dict[str, Signature | None] = {}
+    for rel in rels:
+        try:
+            st = os.lstat(root / rel)
+        except OSError:
+            out[rel] = None
+            continue
+        out[rel] = (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+    return out
+
+
+def _stat_key(signatures: dict[str, Signature | None]) -> tuple[str, int]:
+    """A digest of every file's path and stat signature, and the newest change time."""
+    import marshal
+
+    items = sorted(signatures.items())
+    newest = max((max(sig[3], sig[4]) for _, sig in items if sig is not None), default=0)
+    return digest_bytes(marshal.dumps(items, 2)), newest
+
+
+def _claims_recorded(root: Path, cache: Cache) -> bool:
+    from checker.cache import ClaimsFile
+
+    return not cache.enabled or ClaimsFile(root).exists()
+
+
+def _record_claims(
+    root: Path,
+    cache: Cache,
+    drivers: Sequence[str],
+    digests: dict[str, str | None],
+    signatures: dict[str, Signature | None],
+    full: bool,
+) -> None:
+    """The claims of the drivers whose results are cached, for a check of a few files
+    (checker.crossfile): after every run that computed results, and whenever the store
+    is missing."""
+    if not cache.enabled or not (full or not _claims_recorded(root, cache)):
+        return
+    from checker.crossfile import Entry, save_claims
+
+    entries: dict[str, Entry] = {}
+    for rel in drivers:
+        digest, sig = digests.get(rel), signatures.get(rel)
+        result = cache.get(rel, digest) if digest else None
+        if isinstance(result, DriverResult) and sig is not None and digest is not None:
+            claim = result.claim
+            entries[rel] = (sig, digest, None if claim is None else (
+                claim.id, claim.file, claim.path, claim.include, claim.exclude))
+    save_claims(root, entries, drivers)
 
 
 def open_cache(root: Path, enabled: bool = True) -> Cache:
@@ -276,21 +334,6 @@ def cache_inputs(root: Path) -> list[bytes]:
     templates = sorted(walk_files(root, "templates"))
     return [policy_bytes,
             *(rel.encode() + b"\0" + read_file(root / rel, rel, root=root) for rel in templates)]
-
-
-def cached_claims(root: Path, rels: Sequence[str]) -> tuple[list[Claim], list[str]]:
-    """Cross-file claims of drivers whose results are cached, and the files that are not."""
-    cache = open_cache(root)
-    claims, missing = [], []
-    for rel in rels:
-        digest = cache.digest(rel)
-        result = cache.get(rel, digest) if digest else None
-        if isinstance(result, DriverResult):
-            if result.claim is not None:
-                claims.append(result.claim)
-        else:
-            missing.append(rel)
-    return claims, missing
 
 
 class _Base(NamedTuple):
@@ -429,11 +472,31 @@ def _locate(root: Path, rel: str, keypath: tuple[str | int, ...]) -> tuple[int, 
     return doc.locate(keypath) if doc is not None else (1, 1)
 
 
-def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -> list[Problem]:
+Locator = Callable[[str, tuple[str | int, ...]], tuple[int, int]]
+
+
+def _memo_locate(root: Path, cache: Cache) -> Locator:
+    """`_locate`, remembered with the run: a warm run parses no file to place a problem
+    it reports again (positions stand while the files do, and the run's key covers them)."""
+    located = cache.run_located()
+
+    def locate(rel: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
+        found = located.get((rel, keypath))
+        if found is None:
+            found = located[(rel, keypath)] = _locate(root, rel, keypath)
+            cache.run_changed()
+        return found
+
+    return locate
+
+
+def _expired_overrides(
+    overrides: Sequence[Override], today: date, locate: Locator
+) -> list[Problem]:
     problems = []
     for o in overrides:
         if o.until < today:
-            line, col = _locate(root, o.rel, ("verdict", "override", "until"))
+            line, col = locate(o.rel, ("verdict", "override", "until"))
             problems.append(
                 Problem(
                     o.rel,
@@ -449,13 +512,16 @@ def _expired_overrides(root: Path, overrides: Sequence[Override], today: date) -
 
 
 def _future_dates(
-    root: Path, future: Sequence[tuple[str, date, tuple[str | int, ...], str]], today: date
+    future: Sequence[tuple[str, date, tuple[str | int, ...], str]], today: date,
+    locate: Locator,
 ) -> list[Problem]:
+    if not any(first_day > today for _, first_day, _, _ in future):
+        return []
     from checker.dates import future_message
     from checker.validate import field_name
 
     return [
-        Problem(rel, *_locate(root, rel, keypath), field_name(keypath),
+        Problem(rel, *locate(rel, keypath), field_name(keypath),
                 future_message(shown, today), rule="date")
         for rel, first_day, keypath, shown in future
         if first_day > today
@@ -476,7 +542,7 @@ def _memo(cache: Cache, name: str, inputs: object, compute: Callable[[], T]) -> 
 
 
 def _cross_file(root: Path, results: Sequence[DriverResult]) -> list[Problem]:
-    from checker.repository import cross_file_problems
+    from checker.crossfile import cross_file_problems
 
     claims = [r.claim for r in results if r.claim is not None]
     marks = {(c.file, key): (line, col) for c in claims for key, line, col in c.marks}

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
+from checker.crossfile import Claimant as Claimant
+from checker.crossfile import cross_file_problems as cross_file_problems
 from checker.errors import Problem, UsageError
 from checker.layout import DEFAULT_POLICY as DEFAULT_POLICY
 from checker.layout import DRIVERS_DIR as DRIVERS_DIR
@@ -26,7 +27,7 @@ from checker.layout import require_repository
 from checker.load import Document, parse_document
 from checker.model import Driver
 from checker.policy import Fixture, Policy, validate_fixture, validate_policy
-from checker.validate import field_name, validate_driver
+from checker.validate import validate_driver
 
 
 @dataclass
@@ -54,21 +55,26 @@ def load_workspace(root: Path, files: Sequence[str] | None = None) -> Workspace:
     """Load the working tree at `root` (see build_workspace).
 
     When only some files are asked about, the other drivers' claims for the cross-file
-    rules come from the check cache where it has them (the pre-commit case).
+    rules come from the claims store (checker.crossfile), for the drivers that could
+    conflict with them (the pre-commit case).
     """
     root = root.resolve()
     require_repository(root)
+    disk = DiskSource(root)
 
-    def claims(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
-        from checker.pipeline import cached_claims
+    def claims(
+        source: FileSource, rels: Sequence[str], focus: Sequence[Claimant]
+    ) -> list[Claimant]:
+        from checker.crossfile import other_claims
 
-        known, missing = cached_claims(root, rels)
-        return [*known, *_valid_drivers(source, missing)]
+        return other_claims(root, rels, disk.signatures, focus, source.read)
 
-    return build_workspace(DiskSource(root), root, files, claims)
+    return build_workspace(disk, root, files, claims)
 
 
-ClaimsOf = Callable[[FileSource, Sequence[str]], "list[Claimant]"]
+# (source, other driver files, the drivers checked) -> claims of the other drivers: at
+# least those that could conflict with the drivers checked
+ClaimsOf = Callable[[FileSource, Sequence[str], Sequence[Claimant]], "list[Claimant]"]
 
 
 def build_workspace(
@@ -144,7 +150,10 @@ def build_workspace(
         if files is not None:
             focus = set(by_kind["driver"])
             others = [rel for rel in every_path if kind_of(rel) == "driver" and rel not in focus]
-            every += (claims_of or _valid_drivers)(source, others)
+            every += (claims_of or _valid_drivers)(source, others, drivers)
+            # in file order, as a check of every file sees them (the first of two ids
+            # that differ in case is the one left alone)
+            every.sort(key=_by_file)
 
         def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
             doc = documents.get(file)
@@ -173,7 +182,13 @@ def document_locator(workspace: Workspace) -> Callable[[str, KeyPathArg], tuple[
 KeyPathArg = tuple[str | int, ...]
 
 
-def _valid_drivers(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
+def _by_file(driver: Claimant) -> str:
+    return driver.file
+
+
+def _valid_drivers(
+    source: FileSource, rels: Sequence[str], _focus: Sequence[Claimant] = ()
+) -> list[Claimant]:
     out: list[Claimant] = []
     for rel in rels:
         doc, found = _read(source, rel)
@@ -182,178 +197,6 @@ def _valid_drivers(source: FileSource, rels: Sequence[str]) -> list[Claimant]:
             if driver is not None:
                 out.append(driver)
     return out
-
-
-class Claimant(Protocol):
-    """What cross-file rules need of a driver (a Driver, or a cached claim)."""
-
-    @property
-    def id(self) -> str: ...
-    @property
-    def file(self) -> str: ...
-    @property
-    def path(self) -> str: ...
-    @property
-    def include(self) -> tuple[str, ...]: ...
-    @property
-    def exclude(self) -> tuple[str, ...]: ...
-
-
-Locate = Callable[[str, tuple[str | int, ...]], tuple[int, int]]
-
-
-def cross_file_problems(
-    drivers: Sequence[Claimant], locate: Locate, focus: set[str] | None = None
-) -> list[Problem]:
-    """Ids and paths unique; no two drivers claim overlapping patterns without an exclude.
-
-    Each file gets at most one problem per rule, naming the files it conflicts with (the
-    first few, sorted, and how many more), so N copies of one file give N problems, not
-    N squared. `focus` limits the report to these files (pre-commit passes a few);
-    `locate(file, keypath)` is asked only for the places reported.
-    """
-    from checker.paths import patterns_overlap
-
-    problems: list[Problem] = []
-
-    def at(driver: Claimant, keypath: tuple[str | int, ...], message: str) -> None:
-        if focus is not None and driver.file not in focus:
-            return
-        line, col = locate(driver.file, keypath)
-        problems.append(
-            Problem(driver.file, line, col, field_name(keypath), message, rule="cross-file")
-        )
-
-    by_id: dict[str, Claimant] = {}
-    by_path: dict[str, list[Claimant]] = {}
-    for driver in drivers:
-        key = driver.id.lower()
-        if key in by_id:
-            at(
-                driver,
-                ("name",),
-                f"driver id {driver.id!r} differs only in case from {by_id[key].file}",
-            )
-        by_id.setdefault(key, driver)
-        by_path.setdefault(driver.path.rstrip("/"), []).append(driver)
-    for group in by_path.values():
-        if len(group) < 2:
-            continue
-        ordered = sorted(group, key=_by_file)
-        for driver in group:
-            if len(group) == 2:
-                other = ordered[0] if ordered[1] is driver else ordered[1]
-                message = f"{driver.path!r} is also the path of {other.id} ({other.file})"
-            else:
-                named = _first_others(
-                    driver, [ordered], lambda o: f"{o.id} ({o.file})", len(group) - 1
-                )
-                message = (f"{driver.path!r} is also the path of {len(group) - 1} other "
-                           f"drivers: {named}")
-            at(driver, ("path",), message)
-
-    # Drivers with the same include and exclude lists behave alike: compare those
-    # classes, not drivers, so that copies of one file cost one comparison.
-    classes: dict[tuple[tuple[str, ...], tuple[str, ...]], list[Claimant]] = {}
-    for driver in drivers:
-        classes.setdefault((tuple(driver.include), tuple(driver.exclude)), []).append(driver)
-    members = [sorted(group, key=_by_file) for group in classes.values()]
-    class_of = {id(driver): c for c, group in enumerate(members) for driver in group}
-    # conflicts[c][d] = (position, pattern of c, pattern of d): c's first include that
-    # overlaps one of d's
-    conflicts: list[dict[int, tuple[int, str, str]]] = [{} for _ in members]
-
-    def note(c: int, ai: int, pa: str, d: int, pb: str) -> None:
-        known = conflicts[c].get(d)
-        if known is None or ai < known[0]:
-            conflicts[c][d] = (ai, pa, pb)
-
-    # Overlap: a pattern can only overlap patterns whose fixed prefix is one of its own
-    # ancestors (or equal), so look those up instead of comparing every pair.
-    index: dict[str, list[tuple[int, int, str]]] = {}
-    for c, group in enumerate(members):
-        for position, pattern in enumerate(group[0].include):
-            index.setdefault(_fixed_prefix(pattern), []).append((c, position, pattern))
-    for prefix, entries in index.items():
-        parts = prefix.split("/") if prefix else []
-        above = [e for n in range(len(parts)) for e in index.get("/".join(parts[:n]), [])]
-        for number, (c, ai, pa) in enumerate(entries):
-            for d, bi, pb in [*above, *entries[number + 1 :]]:
-                if c == d or not patterns_overlap(pa, pb):
-                    continue
-                if _excluded(members[c][0], pb) or _excluded(members[d][0], pa):
-                    continue
-                note(c, ai, pa, d, pb)
-                note(d, bi, pb, c, pa)
-    for c, group in enumerate(members):  # copies overlap each other
-        if len(group) > 1:
-            for ai, pa in enumerate(group[0].include):
-                if not _excluded(group[0], pa):
-                    note(c, ai, pa, c, pa)
-                    break
-
-    for c, found in enumerate(conflicts):
-        if not found:
-            continue
-        count = sum(len(members[d]) for d in found) - (1 if c in found else 0)
-        ai, pa, _ = min(found.values())
-        lists = [members[d] for d in sorted(found)]
-
-        def show(
-            other: Claimant, found: dict[int, tuple[int, str, str]] = found, pa: str = pa
-        ) -> str:
-            pb = found[class_of[id(other)]][2]
-            return other.file if pb == pa else f"{other.file} ({pb!r})"
-
-        for driver in members[c]:
-            if count == 1:
-                other = next(o for group in lists for o in group if o is not driver)
-                ai, pa, pb = found[class_of[id(other)]]
-                message = f"{pa!r} overlaps {pb!r} claimed by {other.id}"
-            else:
-                named = _first_others(driver, lists, show, count)
-                message = f"{pa!r} overlaps the claims of {count} other drivers: {named}"
-            at(driver, ("paths", "include", ai), message + "; exclude one from the other")
-    return problems
-
-
-NAMED = 5  # files named in one cross-file problem; the rest are counted
-
-
-def _by_file(driver: Claimant) -> str:
-    return driver.file
-
-
-def _first_others(
-    driver: Claimant,
-    groups: Sequence[Sequence[Claimant]],
-    show: Callable[[Claimant], str],
-    count: int,
-) -> str:
-    """The first NAMED of `count` drivers other than `driver`, from groups sorted by
-    file, and how many more there are."""
-    import heapq
-    from itertools import islice
-
-    others = (o for o in heapq.merge(*groups, key=_by_file) if o is not driver)
-    named = ", ".join(show(o) for o in islice(others, NAMED))
-    return named + (f" and {count - NAMED} more" if count > NAMED else "")
-
-
-def _fixed_prefix(pattern: str) -> str:
-    """The directories of a pattern before its first glob component."""
-    parts = []
-    for part in pattern.strip("/").split("/"):
-        if any(ch in part for ch in "*?["):
-            break
-        parts.append(part)
-    return "/".join(parts)
-
-
-def _excluded(driver: Claimant, pattern: str) -> bool:
-    from checker.paths import pattern_covers
-
-    return any(pattern_covers(ex, pattern) for ex in driver.exclude)
 
 
 def driver_files(root: Path) -> list[Path]:
