@@ -274,3 +274,37 @@ def test_a_seal_covers_the_templates_and_the_policy(repo: Path) -> None:
     policy = repo / "policies/default.yaml"
     policy.write_text(policy.read_text() + "# a comment\n")
     assert card_problems(repo) == everything_stale
+
+
+def test_a_warm_run_hashes_and_parses_nothing(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing changed since the last run (by every file's stat signature): its result,
+    the expired override and its position included, stands without reading a file."""
+    monkeypatch.setattr(checker.cache, "RACY_NS", 0)  # the test's files count as settled
+    damage(repo)
+    cold = run_check(repo, TODAY)
+    assert any("expired" in p.message for p in cold.problems)
+    run_check(repo, TODAY)  # written again if the first run was too close to the files
+
+    def fail(*_args: object) -> None:
+        raise AssertionError("a warm run read a file")
+
+    monkeypatch.setattr(checker.cache.Cache, "digest", fail)
+    monkeypatch.setattr(checker.pipeline, "_locate", fail)
+    assert run_check(repo, TODAY) == cold
+
+
+def test_a_warm_run_sees_a_file_added_removed_or_touched(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checker.cache, "RACY_NS", 0)
+    assert run_check(repo, TODAY).problems == []
+    run_check(repo, TODAY)
+    card = next((repo / "cards").rglob("*.md"))
+    card.unlink()
+    assert [p.rule for p in run_check(repo, TODAY).problems] == ["cards"]
+    (repo / "cards/stray.md").write_text("stray\n")
+    assert {p.message for p in run_check(repo, TODAY).problems if "stray" in p.path}
+    os.utime(repo / "drivers/infiniband/ipoib.yaml")  # same bytes: the same result
+    assert len(run_check(repo, TODAY).problems) == 2

@@ -1,0 +1,244 @@
+"""Cross-file rules for a check of a few files: the claims store and its index give what
+a check of every file gives, whatever happened to the store or the files since."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+import checker.cache
+import checker.crossfile
+import checker.errors
+from checker.crossfile import Claim, ClaimsStore, build_index, related
+from checker.pipeline import run_check
+from checker.repository import load_workspace
+
+TODAY = date(2026, 11, 21)
+SRPT = "drivers/infiniband/srpt.yaml"
+Found = list[tuple[int, int, str, str]]
+
+
+@pytest.fixture
+def settled(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Files written by the test count as settled once the store is written after them
+    (on a real tree they are seconds old; here they are milliseconds old)."""
+    monkeypatch.setattr(checker.cache, "RACY_NS", 0)
+
+
+def write_driver(repo: Path, rel: str, like: str, path: str, include: list[str]) -> None:
+    """A driver file made from `like` with its own `path` and include list."""
+    text = (repo / like).read_text()
+    start, end = text.index("\npath: "), text.index("\n  exclude:")
+    items = "".join(f"\n    - {item}" for item in include)
+    (repo / rel).write_text(f"{text[:start]}\npath: {path}\npaths:\n  include:{items}{text[end:]}")
+
+
+def conflicted(repo: Path) -> None:
+    """Every kind of cross-file problem: copies (one class of claims), a claim over a
+    whole directory of others (an ancestor prefix), a driver with two patterns inside
+    another's directory, two drivers with one path. (Ids that differ only in case cannot
+    happen: file names are lower case.)"""
+    for number in range(3):
+        write_driver(repo, f"drivers/infiniband/srpt-copy-{number}.yaml", SRPT,
+                     f"drivers/infiniband/ulp/srpt-{number}", ["drivers/infiniband/ulp/srpt/"])
+    write_driver(repo, "drivers/infiniband/ulp-all.yaml", SRPT, "drivers/infiniband/ulp",
+                 ["drivers/infiniband/ulp/"])
+    write_driver(repo, "drivers/infiniband/ipoib-parts.yaml", SRPT, "drivers/infiniband/parts",
+                 ["drivers/infiniband/ulp/ipoib/ipoib_main.c",
+                  "drivers/infiniband/ulp/ipoib/ipoib_cm.c"])
+    write_driver(repo, "drivers/infiniband/iser-twin.yaml", SRPT, "drivers/infiniband/ulp/iser",
+                 ["drivers/infiniband/ulp/iser-twin/"])
+
+
+def drivers(repo: Path) -> list[str]:
+    return sorted(p.relative_to(repo).as_posix() for p in repo.glob("drivers/*/*.y*ml"))
+
+
+def cross(problems: list[checker.errors.Problem], rel: str) -> Found:
+    return [(p.line, p.col, p.field, p.message) for p in problems
+            if p.rule == "cross-file" and p.path == rel]
+
+
+def one_file(repo: Path, rel: str) -> Found:
+    return cross(load_workspace(repo, [rel]).problems, rel)
+
+
+def assert_agrees(repo: Path) -> None:
+    """`validate FILE` of each driver reports what a check of every file reports for it."""
+    full = run_check(repo, TODAY, use_cache=False).problems
+    every = {rel: cross(full, rel) for rel in drivers(repo)}
+    assert {rel: one_file(repo, rel) for rel in drivers(repo)} == every
+
+
+def store_path(repo: Path) -> Path:
+    (found,) = (repo / ".driver-policy-cache").glob("*.claims")
+    return found
+
+
+def test_every_rule_agrees_without_a_store(repo: Path) -> None:
+    conflicted(repo)
+    full = run_check(repo, TODAY, use_cache=False).problems
+    assert {rel for rel in drivers(repo) if cross(full, rel)} == {
+        *(f"drivers/infiniband/srpt-copy-{n}.yaml" for n in range(3)), SRPT,
+        "drivers/infiniband/ulp-all.yaml", "drivers/infiniband/ipoib.yaml",
+        "drivers/infiniband/iser.yaml", "drivers/infiniband/ipoib-parts.yaml",
+        "drivers/infiniband/iser-twin.yaml",
+    }
+    assert_agrees(repo)
+
+
+def test_every_rule_agrees_through_the_index(
+    repo: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conflicted(repo)
+    run_check(repo, TODAY)  # writes the store
+    expected = {rel: cross(run_check(repo, TODAY, use_cache=False).problems, rel)
+                for rel in drivers(repo)}
+
+    def no_parse(raw: bytes, rel: str) -> Claim | None:
+        raise AssertionError(f"{rel} was parsed: its stored claim is current")
+
+    monkeypatch.setattr(checker.crossfile, "claim_of", no_parse)
+    assert {rel: one_file(repo, rel) for rel in drivers(repo)} == expected
+
+
+def test_the_message_names_the_first_overlapping_pattern_of_each_side(repo: Path) -> None:
+    conflicted(repo)
+    assert one_file(repo, "drivers/infiniband/ipoib.yaml") == [(
+        9, 7, "paths.include[1]",
+        "'drivers/infiniband/ulp/ipoib/' overlaps the claims of 2 other drivers: "
+        "drivers/infiniband/ipoib-parts.yaml ('drivers/infiniband/ulp/ipoib/ipoib_main.c'), "
+        "drivers/infiniband/ulp-all.yaml ('drivers/infiniband/ulp/'); "
+        "exclude one from the other")]
+
+
+def test_files_changed_added_and_removed_since_the_store_was_written(
+    repo: Path, settled: None
+) -> None:
+    conflicted(repo)
+    run_check(repo, TODAY)
+    before = store_path(repo).read_bytes()
+    # now claims srpt's directory too
+    write_driver(repo, "drivers/net/smc-tcp-ulp.yaml", "drivers/net/smc-tcp-ulp.yaml",
+                 "net/smc/af_smc.c", ["drivers/infiniband/ulp/srpt/"])
+    # no longer a copy
+    write_driver(repo, "drivers/infiniband/srpt-copy-0.yaml", SRPT,
+                 "drivers/infiniband/ulp/srpt-0", ["drivers/infiniband/ulp/elsewhere/"])
+    (repo / "drivers/infiniband/srpt-copy-1.yaml").unlink()
+    write_driver(repo, "drivers/infiniband/srpt-new.yaml", SRPT,
+                 "drivers/infiniband/ulp/srpt", ["drivers/infiniband/ulp/srpt/x.c"])
+    assert [m for *_, m in one_file(repo, SRPT)] == [
+        "'drivers/infiniband/ulp/srpt' is also the path of infiniband/srpt-new "
+        "(drivers/infiniband/srpt-new.yaml)",
+        "'drivers/infiniband/ulp/srpt/' overlaps the claims of 4 other drivers: "
+        "drivers/infiniband/srpt-copy-2.yaml, drivers/infiniband/srpt-new.yaml "
+        "('drivers/infiniband/ulp/srpt/x.c'), drivers/infiniband/ulp-all.yaml "
+        "('drivers/infiniband/ulp/'), drivers/net/smc-tcp-ulp.yaml; "
+        "exclude one from the other"]
+    assert store_path(repo).read_bytes() != before  # what was read again is kept
+    assert_agrees(repo)
+
+
+def test_a_file_changed_within_the_same_size_and_time_is_read_again(
+    repo: Path, settled: None
+) -> None:
+    import os
+
+    conflicted(repo)
+    run_check(repo, TODAY)
+    path = repo / "drivers/net/smc-tcp-ulp.yaml"
+    before = path.stat()
+    path.write_text(path.read_text().replace("- net/smc/af_smc.c\n", "- drivers/infini*/\n"))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert path.stat().st_size == before.st_size
+    assert any("drivers/net/smc-tcp-ulp.yaml" in m for *_, m in one_file(repo, SRPT))
+
+
+@pytest.mark.parametrize("damage", ["missing", "garbage", "planted"])
+def test_a_missing_or_damaged_store_is_rebuilt_from_the_files(
+    repo: Path, settled: None, damage: str
+) -> None:
+    conflicted(repo)
+    run_check(repo, TODAY)
+    store = store_path(repo)
+    marker = repo / "pwned"
+
+    class Exploit:
+        def __reduce__(self) -> tuple[object, tuple[str]]:
+            return (marker.touch, ())  # type: ignore[return-value]
+
+    if damage == "missing":
+        store.unlink()
+    elif damage == "garbage":
+        store.write_bytes(b"not a pickle")
+    else:
+        payload = pickle.dumps({"format": checker.cache.FORMAT, "data": Exploit()})
+        store.write_bytes(b"\0" * checker.cache.TAG_BYTES + payload)
+    assert_agrees(repo)
+    assert not marker.exists()
+    assert checker.cache._read(store_path(repo)) is not None  # written again, whole
+
+
+def test_no_cache_means_no_store(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conflicted(repo)
+    monkeypatch.setenv("DRIVER_POLICY_NO_CACHE", "1")
+    assert one_file(repo, SRPT)
+    assert not (repo / ".driver-policy-cache").exists()
+
+
+def claim(file: str, path: str, *include: str) -> Claim:
+    return Claim(file.removeprefix("drivers/").removesuffix(".yaml"), file, path, include, ())
+
+
+def test_the_index_finds_ancestors_descendants_paths_and_ids_only() -> None:
+    stored = [
+        claim("drivers/a/top.yaml", "p/top", "drivers/"),
+        claim("drivers/a/net.yaml", "p/net", "drivers/net/"),
+        claim("drivers/a/deep.yaml", "p/deep", "drivers/net/eth/x/*.c"),
+        claim("drivers/a/glob.yaml", "p/glob", "*/net/a.c"),
+        claim("drivers/a/sibling.yaml", "p/sibling", "drivers/network/"),
+        claim("drivers/a/other.yaml", "p/eth", "sound/"),
+        claim("drivers/a/ETH.yaml", "p/other", "fs/"),
+    ]
+    entries = {c.file: ((0, 0, 0, 0, 0), "", c[:5]) for c in stored}
+    index = build_index(entries)
+    assert related(index, [claim("drivers/a/eth.yaml", "p/eth", "drivers/net/eth/")]) == {
+        "drivers/a/top.yaml", "drivers/a/net.yaml", "drivers/a/deep.yaml",
+        "drivers/a/glob.yaml", "drivers/a/other.yaml", "drivers/a/ETH.yaml"}
+    assert related(index, [claim("drivers/a/any.yaml", "p/any", "**/*.c")]) == {
+        c.file for c in stored}
+
+
+def test_the_rules_import_no_pipeline() -> None:
+    """repository -> pipeline -> render -> repository was an import circle."""
+    code = "import sys, checker.repository; print(sorted(m for m in sys.modules if m in " \
+           "('checker.pipeline', 'checker.render')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_stored_claim_stands_only_for_the_same_signature_long_before_the_store(
+    tmp_path: Path,
+) -> None:
+    store = ClaimsStore(tmp_path)
+    store.written_ns = 100 * checker.cache.RACY_NS
+    sig = (0o100644, 7, 120, 50 * checker.cache.RACY_NS, 50 * checker.cache.RACY_NS)
+    entry = (sig, "digest", None)
+    store.entries["drivers/a/b.yaml"] = entry
+    assert store.fresh("drivers/a/b.yaml", sig) == entry
+    assert store.fresh("drivers/a/c.yaml", sig) is None
+    assert store.fresh("drivers/a/b.yaml", None) is None  # vanished while listed
+    for changed in ((0o100644, 7, 121, *sig[3:]), (0o100644, 8, *sig[2:]),
+                    (0o10644, *sig[1:]), (*sig[:3], sig[3] + 1, sig[4]),
+                    (*sig[:4], sig[4] + 1)):
+        assert store.fresh("drivers/a/b.yaml", changed) is None
+    racy = (*sig[:3], 99 * checker.cache.RACY_NS, 99 * checker.cache.RACY_NS)
+    store.entries["drivers/a/b.yaml"] = (racy, "digest", None)
+    assert store.fresh("drivers/a/b.yaml", racy) is None
