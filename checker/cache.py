@@ -29,8 +29,6 @@ import hmac
 import os
 import pickle
 import re
-import secrets
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -101,7 +99,9 @@ def secret_key() -> bytes:
             return key
     except OSError:
         pass
-    key = secrets.token_bytes(32)
+    import tempfile  # here: only the first run of a user makes a key
+
+    key = os.urandom(32)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Written whole to a private temporary file, then linked into place: a process

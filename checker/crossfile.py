@@ -20,6 +20,7 @@ the templates), and `check` rewrites it whenever it computed any driver's result
 from __future__ import annotations
 
 import bisect
+import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -224,7 +225,8 @@ def _excluded(driver: Claimant, pattern: str) -> bool:
 
 # rel -> (stat signature, digest of the bytes, (id, file, path, include, exclude) or None
 # for a file that is not a valid driver)
-Entry = tuple[Signature, str, "tuple[str, str, str, tuple[str, ...], tuple[str, ...]] | None"]
+StoredClaim = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
+Entry = tuple[Signature, str, "StoredClaim | None"]
 
 
 def claim_of(raw: bytes, rel: str) -> Claim | None:
@@ -241,12 +243,7 @@ def claim_of(raw: bytes, rel: str) -> Claim | None:
     return Claim(driver.id, driver.file, driver.path, driver.include, driver.exclude)
 
 
-def _entry_claim(entry: Entry) -> Claim | None:
-    return Claim(*entry[2]) if entry[2] is not None else None
-
-
-def _as_stored(claim: Claimant | None) -> tuple[str, str, str, tuple[str, ...],
-                                                tuple[str, ...]] | None:
+def _as_stored(claim: Claimant | None) -> StoredClaim | None:
     if claim is None:
         return None
     return (claim.id, claim.file, claim.path, tuple(claim.include), tuple(claim.exclude))
@@ -292,44 +289,67 @@ def related(index: Mapping[str, Any], claims: Iterable[Claimant]) -> set[str]:
 
 
 class ClaimsStore:
-    """The persistent claims of every driver file (see the module docstring)."""
+    """The persistent claims of every driver file (see the module docstring).
+
+    On disk: every file's signature and digest; each claim pickled on its own, so that
+    loading the store costs little and only the candidates' claims are unpickled; the
+    index of the claims as stored."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.file = ClaimsFile(root)
-        data = self.file.load()
+        data = self.file.load() or {}
         self.written_ns = self.file.loaded_ns
-        entries = data.get("entries") if data is not None else None
-        index = data.get("index") if data is not None else None
-        if not isinstance(entries, dict) or not isinstance(index, dict):
-            entries, index = {}, None
-        self.entries: dict[str, Entry] = entries
+        files, claims, index = data.get("files"), data.get("claims"), data.get("index")
+        if not (isinstance(files, dict) and isinstance(claims, dict)
+                and isinstance(index, dict)):
+            files, claims, index = {}, {}, None
+        self.files: dict[str, tuple[Signature, str]] = files
+        self._claims: dict[str, bytes | None] = claims
         self.index: dict[str, Any] | None = index
         self.changed = False
 
-    def fresh(self, rel: str, sig: Signature | None) -> Entry | None:
-        """The stored entry of `rel` if the file is as it was when it was stored."""
-        entry = self.entries.get(rel)
-        if entry is None or sig is None or entry[0] != sig:
+    def entry(self, rel: str) -> Entry | None:
+        known = self.files.get(rel)
+        if known is None:
             return None
-        if racy(max(sig[3], sig[4]), self.written_ns):  # changed too close to the store's write
-            return None
-        return entry
+        return (*known, self.stored_claim(rel))
+
+    def stored_claim(self, rel: str) -> StoredClaim | None:
+        blob = self._claims.get(rel)
+        return pickle.loads(blob) if blob is not None else None
+
+    def claim(self, rel: str) -> Claim | None:
+        stored = self.stored_claim(rel)
+        return Claim(*stored) if stored is not None else None
+
+    def fresh(self, rel: str, sig: Signature | None) -> bool:
+        """Whether the file is as it was when its entry was stored."""
+        known = self.files.get(rel)
+        if known is None or sig is None or known[0] != sig:
+            return False
+        return not racy(max(sig[3], sig[4]), self.written_ns)  # not changed too close
 
     def put(self, rel: str, entry: Entry) -> None:
-        if self.entries.get(rel) != entry:
-            self.entries[rel] = entry
+        sig, digest, claim = entry
+        blob = pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL) \
+            if claim is not None else None
+        if self.files.get(rel) != (sig, digest) or self._claims.get(rel) != blob:
+            self.files[rel] = (sig, digest)
+            self._claims[rel] = blob
             self.changed = True
 
     def save(self, live: Iterable[str]) -> None:
         """Write the store if anything changed, keeping only the files in `live`."""
         keep = set(live)
-        if set(self.entries) - keep:
-            self.entries = {rel: e for rel, e in self.entries.items() if rel in keep}
+        if set(self.files) - keep:
+            self.files = {rel: e for rel, e in self.files.items() if rel in keep}
+            self._claims = {rel: c for rel, c in self._claims.items() if rel in keep}
             self.changed = True
         if self.changed or self.index is None:
-            self.index = build_index(self.entries)
-            self.file.save({"entries": self.entries, "index": self.index})
+            self.index = build_index(
+                {rel: (*known, self.stored_claim(rel)) for rel, known in self.files.items()})
+            self.file.save({"files": self.files, "claims": self._claims, "index": self.index})
             self.changed = False
 
 
@@ -349,8 +369,7 @@ def other_claims(
     trusted: list[str] = []
     for rel in others:
         sig = signatures.get(rel)
-        entry = store.fresh(rel, sig)
-        if entry is not None:
+        if store.fresh(rel, sig):
             trusted.append(rel)
             continue
         try:
@@ -358,10 +377,10 @@ def other_claims(
         except OSError:
             continue
         digest = digest_bytes(raw)
-        known = store.entries.get(rel)
+        known = store.files.get(rel)
         if known is not None and known[1] == digest:
-            claim = _entry_claim(known)
-            stored = known[2]
+            stored = store.stored_claim(rel)
+            claim = Claim(*stored) if stored is not None else None
         else:
             claim = claim_of(raw, rel)
             stored = _as_stored(claim)
@@ -374,7 +393,7 @@ def other_claims(
     if store.index is not None:
         wanted = related(store.index, focus)
         trusted = [rel for rel in trusted if rel in wanted]
-    out += [c for rel in trusted for c in [_entry_claim(store.entries[rel])] if c is not None]
+    out += [c for rel in trusted for c in [store.claim(rel)] if c is not None]
     store.save(signatures)
     return out
 

@@ -278,31 +278,35 @@ def scan_files(root: Path, top: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
         raise FileAccessError(where.replace(os.sep, "/"),
                               f"cannot list directory: {describe(exc)}")
 
-    def visit(directory: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
-        try:
-            with os.scandir(directory) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            fail(exc)
-            return
-        files: list[os.DirEntry[str]] = []
-        dirs: list[os.DirEntry[str]] = []
-        for entry in entries:
+    def visit(start: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+        pending = [start]  # depth first, a directory's files before its subdirectories
+        while pending:
+            directory = pending.pop()
             try:
-                is_dir = entry.is_dir()  # as os.walk: a link to a directory is one
-            except OSError:
-                is_dir = False
-            (dirs if is_dir else files).append(entry)
-        prefix = directory[skip:].replace(os.sep, "/")
-        for entry in sorted(files, key=_name):
-            rel = f"{prefix}/{entry.name}"
-            if not _is_utf8(rel):
-                shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-                raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
-            yield rel, entry
-        for entry in sorted(dirs, key=_name):
-            if not entry.is_symlink():  # never followed out of the repository
-                yield from visit(entry.path)
+                with os.scandir(directory) as listing:
+                    entries = list(listing)
+            except OSError as exc:
+                fail(exc)
+                return
+            files: list[os.DirEntry[str]] = []
+            dirs: list[os.DirEntry[str]] = []
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir()  # as os.walk: a link to a directory is one
+                except OSError:
+                    is_dir = False
+                (dirs if is_dir else files).append(entry)
+            prefix = directory[skip:].replace(os.sep, "/")
+            for entry in sorted(files, key=_name):
+                rel = f"{prefix}/{entry.name}"
+                if not _is_utf8(rel):
+                    shown = rel.encode("utf-8", "surrogateescape").decode(
+                        "utf-8", "backslashreplace")
+                    raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
+                yield rel, entry
+            # never followed out of the repository
+            pending += [e.path for e in sorted(dirs, key=_name, reverse=True)
+                        if not e.is_symlink()]
 
     start = os.path.join(base, top)
     if os.path.islink(start) or not os.path.isdir(start):

@@ -230,15 +230,14 @@ def test_a_stored_claim_stands_only_for_the_same_signature_long_before_the_store
     store = ClaimsStore(tmp_path)
     store.written_ns = 100 * checker.cache.RACY_NS
     sig = (0o100644, 7, 120, 50 * checker.cache.RACY_NS, 50 * checker.cache.RACY_NS)
-    entry = (sig, "digest", None)
-    store.entries["drivers/a/b.yaml"] = entry
-    assert store.fresh("drivers/a/b.yaml", sig) == entry
-    assert store.fresh("drivers/a/c.yaml", sig) is None
-    assert store.fresh("drivers/a/b.yaml", None) is None  # vanished while listed
+    store.put("drivers/a/b.yaml", (sig, "digest", None))
+    assert store.fresh("drivers/a/b.yaml", sig)
+    assert not store.fresh("drivers/a/c.yaml", sig)
+    assert not store.fresh("drivers/a/b.yaml", None)  # vanished while listed
     for changed in ((0o100644, 7, 121, *sig[3:]), (0o100644, 8, *sig[2:]),
                     (0o10644, *sig[1:]), (*sig[:3], sig[3] + 1, sig[4]),
                     (*sig[:4], sig[4] + 1)):
-        assert store.fresh("drivers/a/b.yaml", changed) is None
+        assert not store.fresh("drivers/a/b.yaml", changed)
     racy = (*sig[:3], 99 * checker.cache.RACY_NS, 99 * checker.cache.RACY_NS)
-    store.entries["drivers/a/b.yaml"] = (racy, "digest", None)
-    assert store.fresh("drivers/a/b.yaml", racy) is None
+    store.put("drivers/a/b.yaml", (racy, "digest", None))
+    assert not store.fresh("drivers/a/b.yaml", racy)
