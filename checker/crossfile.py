@@ -250,7 +250,8 @@ def _as_stored(claim: Claimant | None) -> StoredClaim | None:
 
 
 def build_index(entries: Mapping[str, Entry]) -> dict[str, Any]:
-    """Driver files by path, by lower-case id and by fixed prefix of each include."""
+    """Driver files by path, by lower-case id and by fixed prefix of each include (a
+    key of one file maps to its name, of several to a list: fewer objects to load)."""
     by_path: dict[str, list[str]] = {}
     by_id: dict[str, list[str]] = {}
     by_prefix: dict[str, list[str]] = {}
@@ -262,29 +263,41 @@ def build_index(entries: Mapping[str, Entry]) -> dict[str, Any]:
         by_id.setdefault(ident.lower(), []).append(rel)
         for prefix in dict.fromkeys(fixed_prefix(pattern) for pattern in include):
             by_prefix.setdefault(prefix, []).append(rel)
-    return {"path": by_path, "id": by_id, "prefix": by_prefix, "prefixes": sorted(by_prefix)}
+    index: dict[str, Any] = {
+        name: {key: rels[0] if len(rels) == 1 else rels for key, rels in table.items()}
+        for name, table in (("path", by_path), ("id", by_id), ("prefix", by_prefix))
+    }
+    index["prefixes"] = sorted(by_prefix)
+    return index
 
 
 def related(index: Mapping[str, Any], claims: Iterable[Claimant]) -> set[str]:
     """The stored files whose claims could conflict with `claims` (see the module
     docstring): a superset of those that do, never missing one."""
-    by_prefix: dict[str, list[str]] = index["prefix"]
+    by_prefix: dict[str, str | list[str]] = index["prefix"]
     prefixes: list[str] = index["prefixes"]
     found: set[str] = set()
+
+    def add(rels: str | list[str] | None) -> None:
+        if isinstance(rels, str):
+            found.add(rels)
+        elif rels is not None:
+            found.update(rels)
+
     for claim in claims:
-        found.update(index["path"].get(claim.path.rstrip("/"), ()))
-        found.update(index["id"].get(claim.id.lower(), ()))
+        add(index["path"].get(claim.path.rstrip("/")))
+        add(index["id"].get(claim.id.lower()))
         for pattern in claim.include:
             prefix = fixed_prefix(pattern)
             parts = prefix.split("/") if prefix else []
             for n in range(len(parts) + 1):  # ancestors and itself
-                found.update(by_prefix.get("/".join(parts[:n]), ()))
+                add(by_prefix.get("/".join(parts[:n])))
             below = prefix + "/" if prefix else ""
             start = bisect.bisect_left(prefixes, below)
             for key in prefixes[start:]:  # descendants
                 if not key.startswith(below):
                     break
-                found.update(by_prefix[key])
+                add(by_prefix[key])
     return found
 
 
