@@ -321,6 +321,7 @@ class ClaimsStore:
         self._claims: dict[str, bytes | None] = claims
         self.index: dict[str, Any] | None = index
         self.changed = False
+        self._verified: set[str] = set()  # entries put by this process
 
     def entry(self, rel: str) -> Entry | None:
         known = self.files.get(rel)
@@ -343,10 +344,15 @@ class ClaimsStore:
             return False
         return not racy(max(sig[3], sig[4]), self.written_ns)  # not changed too close
 
+    def _trusted_as_stored(self, rel: str) -> bool:
+        known = self.files.get(rel)
+        return known is not None and self.fresh(rel, known[0])
+
     def put(self, rel: str, entry: Entry) -> None:
         sig, digest, claim = entry
         blob = pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL) \
             if claim is not None else None
+        self._verified.add(rel)
         if self.files.get(rel) != (sig, digest) or self._claims.get(rel) != blob:
             self.files[rel] = (sig, digest)
             self._claims[rel] = blob
@@ -354,7 +360,9 @@ class ClaimsStore:
 
     def save(self, live: Iterable[str]) -> None:
         """Write the store if anything changed, keeping only the files in `live`."""
-        keep = set(live)
+        # An entry this process did not verify stays only if it could be trusted when it
+        # was loaded: written again now, it would be judged against a later time.
+        keep = {rel for rel in live if rel in self._verified or self._trusted_as_stored(rel)}
         if set(self.files) - keep:
             self.files = {rel: e for rel, e in self.files.items() if rel in keep}
             self._claims = {rel: c for rel, c in self._claims.items() if rel in keep}

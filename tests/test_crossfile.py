@@ -6,6 +6,7 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+import time
 from datetime import date
 from pathlib import Path
 
@@ -241,3 +242,24 @@ def test_a_stored_claim_stands_only_for_the_same_signature_long_before_the_store
     racy = (*sig[:3], 99 * checker.cache.RACY_NS, 99 * checker.cache.RACY_NS)
     store.put("drivers/a/b.yaml", (racy, "digest", None))
     assert not store.fresh("drivers/a/b.yaml", racy)
+
+
+def test_an_entry_too_recent_to_trust_is_not_carried_into_a_later_store(
+    tmp_path: Path,
+) -> None:
+    """Written again later unverified, it would be judged against the later time and
+    trusted for a file that changed twice within one tick of the clock."""
+    now = time.time_ns()
+    recent = (0o100644, 7, 120, now, now)
+    old = (0o100644, 8, 120, now - 100 * checker.cache.RACY_NS,
+           now - 100 * checker.cache.RACY_NS)
+    first = ClaimsStore(tmp_path)
+    first.put("drivers/a/recent.yaml", (recent, "digest", None))
+    first.put("drivers/a/old.yaml", (old, "digest", None))
+    first.save(["drivers/a/recent.yaml", "drivers/a/old.yaml"])
+    second = ClaimsStore(tmp_path)
+    assert set(second.files) == {"drivers/a/recent.yaml", "drivers/a/old.yaml"}
+    assert not second.fresh("drivers/a/recent.yaml", recent)
+    second.put("drivers/a/new.yaml", (old, "digest", None))
+    second.save(["drivers/a/recent.yaml", "drivers/a/old.yaml", "drivers/a/new.yaml"])
+    assert set(ClaimsStore(tmp_path).files) == {"drivers/a/old.yaml", "drivers/a/new.yaml"}
