@@ -222,8 +222,10 @@ class ClaimsFile:
     def exists(self) -> bool:
         return self.path is not None and self.path.is_file()
 
-    def save(self, data: dict[Any, Any]) -> None:
-        if self.path is not None:
+    def save(self, data: dict[Any, Any], *, create: bool = True) -> None:
+        """Replace the file (make it too with `create`: `check` does; `validate`, which
+        writes nothing new in a repository, only keeps an existing one current)."""
+        if self.path is not None and (create or self.path.is_file()):
             with contextlib.suppress(OSError):  # a cache that cannot be written costs time
                 _write(self.path, data)
 

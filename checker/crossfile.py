@@ -308,8 +308,9 @@ class ClaimsStore:
     loading the store costs little and only the candidates' claims are unpickled; the
     index of the claims as stored."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, create: bool = True) -> None:
         self.root = root
+        self.create = create  # whether save() may make the file (else only replace it)
         self.file = ClaimsFile(root)
         data = self.file.load() or {}
         self.written_ns = self.file.loaded_ns
@@ -322,12 +323,6 @@ class ClaimsStore:
         self.index: dict[str, Any] | None = index
         self.changed = False
         self._verified: set[str] = set()  # entries put by this process
-
-    def entry(self, rel: str) -> Entry | None:
-        known = self.files.get(rel)
-        if known is None:
-            return None
-        return (*known, self.stored_claim(rel))
 
     def stored_claim(self, rel: str) -> StoredClaim | None:
         blob = self._claims.get(rel)
@@ -370,7 +365,8 @@ class ClaimsStore:
         if self.changed or self.index is None:
             self.index = build_index(
                 {rel: (*known, self.stored_claim(rel)) for rel, known in self.files.items()})
-            self.file.save({"files": self.files, "claims": self._claims, "index": self.index})
+            self.file.save({"files": self.files, "claims": self._claims, "index": self.index},
+                           create=self.create)
             self.changed = False
 
 
@@ -384,8 +380,9 @@ def other_claims(
     """The claims of the drivers `others` that could conflict with `focus`, for the
     cross-file rules of a check of a few files: from the store where the files are
     unchanged, from the files (and then into the store) where not. `read` is the one
-    door (an OSError: the file is not a valid driver, as when it is loaded)."""
-    store = ClaimsStore(root)
+    door (an OSError: the file is not a valid driver, as when it is loaded). A store that
+    `check` made is kept current; none is made here."""
+    store = ClaimsStore(root, create=False)
     out: list[Claimant] = []
     trusted: list[str] = []
     for rel in others:

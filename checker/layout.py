@@ -5,6 +5,7 @@ Kept free of heavy imports: a warm `check` needs only this to find what changed.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -100,6 +101,10 @@ def walk(root: Path, tops: Sequence[str], suffixes: tuple[str, ...]) -> list[str
 Signature = tuple[int, int, int, int, int]
 
 
+def signature(st: os.stat_result) -> Signature:
+    return (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def walk_stat(
     root: Path, tops: Sequence[str], suffixes: tuple[str, ...]
 ) -> list[tuple[str, Signature | None]]:
@@ -111,12 +116,9 @@ def walk_stat(
         for rel, entry in scan_files(root, top):
             if rel.endswith(suffixes):
                 try:
-                    st = entry.stat(follow_symlinks=False)
+                    out.append((rel, signature(entry.stat(follow_symlinks=False))))
                 except OSError:
                     out.append((rel, None))
-                    continue
-                out.append((rel, (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns,
-                                  st.st_ctime_ns)))
     out.sort()
     return out
 

@@ -30,6 +30,7 @@ from checker.layout import (
     Signature,
     kind_of,
     require_repository,
+    signature,
     walk_stat,
 )
 
@@ -232,9 +233,10 @@ def run_check(
     # none was modified too close to it to tell), its result stands without hashing.
     stat_key, newest = _stat_key(signatures)
     stored = cache.run_by_stat(stat_key, newest)
-    full = False
+    full = hashed = False
     if not isinstance(stored, _Stored) or stored.as_of > today \
             or not _claims_recorded(root, cache):
+        hashed = True
         digests = {rel: cache.digest(rel) for rel in drivers}
         card_digests = {rel: cache.digest(rel) for rel in cards}
         generated_digests = {rel: cache.digest(rel) for rel in generated}
@@ -260,7 +262,7 @@ def run_check(
     locate = _memo_locate(root, cache)
     problems = stored.problems + _expired_overrides(stored.overrides, today, locate)
     problems += _future_dates(stored.future, today, locate)
-    if full or cache.run_dirty:
+    if hashed or cache.run_dirty:
         cache.save(live=set(signatures))
     return CheckResult(sorted(set(problems), key=Problem.sort_key), stored.summary, len(paths))
 
@@ -269,11 +271,9 @@ def _lstat(root: Path, rels: Sequence[str]) -> dict[str, Signature | None]:
     out: dict[str, Signature | None] = {}
     for rel in rels:
         try:
-            st = os.lstat(root / rel)
+            out[rel] = signature(os.lstat(root / rel))
         except OSError:
             out[rel] = None
-            continue
-        out[rel] = (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
     return out
 
 

@@ -183,6 +183,9 @@ def test_a_missing_or_damaged_store_is_rebuilt_from_the_files(
         store.write_bytes(b"\0" * checker.cache.TAG_BYTES + payload)
     assert_agrees(repo)
     assert not marker.exists()
+    if damage == "missing":  # validate makes no file; the next check does
+        assert not list((repo / ".driver-policy-cache").glob("*.claims"))
+        run_check(repo, TODAY)
     assert checker.cache._read(store_path(repo)) is not None  # written again, whole
 
 
