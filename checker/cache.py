@@ -9,7 +9,11 @@ granularity of the last save ("racy") is always hashed again.
 
 Each map (stat memo, results) is stored as a base file plus a small delta file of
 recent changes, so changing one file rewrites a few entries, not thousands; the delta is
-merged into the base once it grows. The last run's result is a third, small file.
+merged into the base once it grows. The last run's result is a third, small file, kept
+with a digest of the stat signatures of every file the run listed: a run that finds
+them all unchanged (and none changed too close to the record's write to tell) takes the
+result without hashing a file. The claims store of checker.crossfile is a fourth, keyed
+by the checker's code alone (claims do not depend on the policy or the templates).
 Every file is replaced atomically (temporary file + rename): runs at once each read
 complete files and the last to finish wins; at worst a result is computed twice.
 `--no-cache` (or DRIVER_POLICY_NO_CACHE=1) bypasses it all.

@@ -1,8 +1,9 @@
-"""Find and load the repository's files (drivers/, policies/) from a source; cross-file rules.
+"""Find and load the repository's files (drivers/, policies/) from a source.
 
 A source maps repository-relative paths to bytes: the working tree (DiskSource) or a
 git commit (checker.gitsource.GitTreeSource), so `diff` and `history` load revisions
-without a checkout. Loading gathers every problem of every file instead of stopping.
+without a checkout. Loading gathers every problem of every file instead of stopping; the
+cross-file rules and the claims they read are checker.crossfile's.
 """
 
 from __future__ import annotations
