@@ -249,25 +249,52 @@ def _as_stored(claim: Claimant | None) -> StoredClaim | None:
     return (claim.id, claim.file, claim.path, tuple(claim.include), tuple(claim.exclude))
 
 
+def _index_keys(claim: StoredClaim) -> list[tuple[str, str]]:
+    ident, _file, path, include, _exclude = claim
+    return [("path", path.rstrip("/")), ("id", ident.lower()),
+            *(("prefix", prefix)
+              for prefix in dict.fromkeys(fixed_prefix(pattern) for pattern in include))]
+
+
+def index_add(index: dict[str, Any], rel: str, claim: StoredClaim, *, sort: bool = True) -> None:
+    """Index `rel` by its claim's path, lower-case id and the fixed prefix of each
+    include (a key of one file maps to its name, of several to a list: fewer objects to
+    load); `prefixes` is the sorted list of prefixes, for finding descendants."""
+    for table, key in _index_keys(claim):
+        rels = index[table].get(key)
+        if rels is None:
+            index[table][key] = rel
+            if table == "prefix" and sort:
+                bisect.insort(index["prefixes"], key)
+        elif isinstance(rels, str):
+            index[table][key] = [rels, rel]
+        elif rel not in rels:
+            rels.append(rel)
+
+
+def index_remove(index: dict[str, Any], rel: str, claim: StoredClaim) -> None:
+    for table, key in _index_keys(claim):
+        rels = index[table].get(key)
+        if rels == rel:
+            del index[table][key]
+            if table == "prefix":
+                prefixes = index["prefixes"]
+                at = bisect.bisect_left(prefixes, key)
+                if at < len(prefixes) and prefixes[at] == key:
+                    del prefixes[at]
+        elif isinstance(rels, list) and rel in rels:
+            rels.remove(rel)
+            if len(rels) == 1:
+                index[table][key] = rels[0]
+
+
 def build_index(entries: Mapping[str, Entry]) -> dict[str, Any]:
-    """Driver files by path, by lower-case id and by fixed prefix of each include (a
-    key of one file maps to its name, of several to a list: fewer objects to load)."""
-    by_path: dict[str, list[str]] = {}
-    by_id: dict[str, list[str]] = {}
-    by_prefix: dict[str, list[str]] = {}
+    """The index (index_add) of every entry with a claim."""
+    index: dict[str, Any] = {"path": {}, "id": {}, "prefix": {}, "prefixes": []}
     for rel, (_sig, _digest, claim) in entries.items():
-        if claim is None:
-            continue
-        ident, _file, path, include, _exclude = claim
-        by_path.setdefault(path.rstrip("/"), []).append(rel)
-        by_id.setdefault(ident.lower(), []).append(rel)
-        for prefix in dict.fromkeys(fixed_prefix(pattern) for pattern in include):
-            by_prefix.setdefault(prefix, []).append(rel)
-    index: dict[str, Any] = {
-        name: {key: rels[0] if len(rels) == 1 else rels for key, rels in table.items()}
-        for name, table in (("path", by_path), ("id", by_id), ("prefix", by_prefix))
-    }
-    index["prefixes"] = sorted(by_prefix)
+        if claim is not None:
+            index_add(index, rel, claim, sort=False)
+    index["prefixes"] = sorted(index["prefix"])
     return index
 
 
@@ -344,27 +371,43 @@ class ClaimsStore:
         return known is not None and self.fresh(rel, known[0])
 
     def put(self, rel: str, entry: Entry) -> None:
+        """Record a verified entry; the index follows a claim that changed."""
         sig, digest, claim = entry
+        self._verified.add(rel)
+        known = self.files.get(rel)
+        if known == (sig, digest):
+            return  # the same bytes under the same code: the same claim
+        self.files[rel] = (sig, digest)
+        self.changed = True
         blob = pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL) \
             if claim is not None else None
-        self._verified.add(rel)
-        if self.files.get(rel) != (sig, digest) or self._claims.get(rel) != blob:
-            self.files[rel] = (sig, digest)
-            self._claims[rel] = blob
-            self.changed = True
+        if known is not None and self._claims.get(rel) == blob:
+            return
+        if self.index is not None:
+            old = self.stored_claim(rel) if known is not None else None
+            if old is not None:
+                index_remove(self.index, rel, old)
+            if claim is not None:
+                index_add(self.index, rel, claim)
+        self._claims[rel] = blob
 
     def save(self, live: Iterable[str]) -> None:
         """Write the store if anything changed, keeping only the files in `live`."""
         # An entry this process did not verify stays only if it could be trusted when it
         # was loaded: written again now, it would be judged against a later time.
         keep = {rel for rel in live if rel in self._verified or self._trusted_as_stored(rel)}
-        if set(self.files) - keep:
-            self.files = {rel: e for rel, e in self.files.items() if rel in keep}
-            self._claims = {rel: c for rel, c in self._claims.items() if rel in keep}
+        for rel in set(self.files) - keep:
+            old = self.stored_claim(rel)
+            if old is not None and self.index is not None:
+                index_remove(self.index, rel, old)
+            del self.files[rel]
+            self._claims.pop(rel, None)
             self.changed = True
-        if self.changed or self.index is None:
+        if self.index is None:
             self.index = build_index(
                 {rel: (*known, self.stored_claim(rel)) for rel, known in self.files.items()})
+            self.changed = True
+        if self.changed:
             self.file.save({"files": self.files, "claims": self._claims, "index": self.index},
                            create=self.create)
             self.changed = False

@@ -266,3 +266,41 @@ def test_an_entry_too_recent_to_trust_is_not_carried_into_a_later_store(
     second.put("drivers/a/new.yaml", (old, "digest", None))
     second.save(["drivers/a/recent.yaml", "drivers/a/old.yaml", "drivers/a/new.yaml"])
     assert set(ClaimsStore(tmp_path).files) == {"drivers/a/old.yaml", "drivers/a/new.yaml"}
+
+
+def normalized(index: dict[str, object]) -> dict[str, object]:
+    def rels(value: object) -> frozenset[str]:
+        return frozenset([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
+
+    return {table: ({key: rels(v) for key, v in index[table].items()}  # type: ignore[attr-defined]
+                    if table != "prefixes" else index[table])
+            for table in index}
+
+
+def test_the_index_kept_up_to_date_equals_the_index_built_afresh(tmp_path: Path) -> None:
+    old = 100 * checker.cache.RACY_NS
+
+    def sig(number: int) -> tuple[int, int, int, int, int]:
+        return (0o100644, number, 100, old, old)
+
+    claims = {
+        "drivers/a/one.yaml": claim("drivers/a/one.yaml", "p/one", "drivers/net/", "fs/"),
+        "drivers/a/two.yaml": claim("drivers/a/two.yaml", "p/one", "drivers/net/"),
+        "drivers/a/three.yaml": claim("drivers/a/three.yaml", "p/three", "sound/x.c"),
+    }
+    store = ClaimsStore(tmp_path)
+    for number, (rel, c) in enumerate(claims.items()):
+        store.put(rel, (sig(number), f"d{number}", c[:5]))
+    store.save(claims)
+    store = ClaimsStore(tmp_path)
+    moved = claim("drivers/a/two.yaml", "p/two", "sound/", "drivers/net/eth/")
+    store.put("drivers/a/two.yaml", (sig(10), "d10", moved[:5]))  # a claim that changed
+    store.put("drivers/a/one.yaml", (sig(11), "d11", None))  # no longer valid
+    store.put("drivers/a/four.yaml", (sig(12), "d12", claims["drivers/a/three.yaml"][:5]))
+    store.save(["drivers/a/two.yaml", "drivers/a/one.yaml", "drivers/a/four.yaml"])  # 3 gone
+    assert store.index is not None
+    entries = {rel: (*known, store.stored_claim(rel)) for rel, known in store.files.items()}
+    assert normalized(store.index) == normalized(build_index(entries))
+    assert normalized(ClaimsStore(tmp_path).index or {}) == normalized(build_index(entries))
+    assert related(store.index, [claim("drivers/a/x.yaml", "p/x", "drivers/")]) == {
+        "drivers/a/two.yaml"}
