@@ -261,28 +261,31 @@ class Cache:
                 self._run_ns = self.run_path.stat().st_mtime_ns
         self._run_dirty = False
 
-    def digest(self, rel: str) -> str | None:
-        """The digest of a file's bytes; None when it cannot be read."""
+    def digest(self, rel: str, listed: tuple[int, ...] | None = None) -> str | None:
+        """The digest of a file's bytes; None when it cannot be read. `listed` is the
+        file's stat signature as the caller's listing took it (checker.layout.signature:
+        not following a link, whose reading fails anyway), saving a second stat."""
         path = os.path.join(self.root, rel)
-        try:
-            st = os.stat(path)
-        except OSError:
-            return None
-        signature = (st.st_mtime_ns, st.st_size, st.st_ino, st.st_ctime_ns)
+        if listed is None:
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return None
+            listed = (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
         stats = self._stats.data
         known = stats.get(rel)
         if (
             known is not None
-            and known[0] == signature
-            and st.st_mtime_ns < self._stats.loaded_ns - RACY_NS
+            and known[0] == listed
+            and not racy(max(listed[3], listed[4]), self._stats.loaded_ns)
         ):
             return str(known[1])
         try:  # the one door: a link, a FIFO or a device is never read (its reader says why)
             digest = digest_bytes(read_file(Path(path), rel, root=Path(self.root)))
         except CheckerError:
             return None
-        if self.enabled and known != (signature, digest):
-            self._stats.put(rel, (signature, digest))
+        if self.enabled and known != (listed, digest):
+            self._stats.put(rel, (listed, digest))
         return digest
 
     def get(self, rel: str, digest: str) -> Any:

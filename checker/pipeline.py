@@ -237,10 +237,10 @@ def run_check(
     if not isinstance(stored, _Stored) or stored.as_of > today \
             or not _claims_recorded(root, cache):
         hashed = True
-        digests = {rel: cache.digest(rel) for rel in drivers}
-        card_digests = {rel: cache.digest(rel) for rel in cards}
-        generated_digests = {rel: cache.digest(rel) for rel in generated}
-        other_digests = {rel: cache.digest(rel) for rel in others}
+        digests = {rel: cache.digest(rel, signatures[rel]) for rel in drivers}
+        card_digests = {rel: cache.digest(rel, signatures[rel]) for rel in cards}
+        generated_digests = {rel: cache.digest(rel, signatures[rel]) for rel in generated}
+        other_digests = {rel: cache.digest(rel, signatures[rel]) for rel in others}
         run_key = _run_key(cache.salt, digests, card_digests, generated_digests, other_digests)
         stored = cache.get_run(run_key)
         if not isinstance(stored, _Stored) or stored.as_of > today:
@@ -278,11 +278,13 @@ def _lstat(root: Path, rels: Sequence[str]) -> dict[str, Signature | None]:
 
 
 def _stat_key(signatures: dict[str, Signature | None]) -> tuple[str, int]:
-    """A digest of every file's path and stat signature, and the newest change time."""
+    """A digest of every file's path and stat signature (in listing order: the same
+    files give the same order), and the newest change time."""
     import marshal
 
-    items = sorted(signatures.items())
-    newest = max((max(sig[3], sig[4]) for _, sig in items if sig is not None), default=0)
+    items = list(signatures.items())
+    newest = max((max(sig[3], sig[4]) for sig in signatures.values() if sig is not None),
+                 default=0)
     return digest_bytes(marshal.dumps(items, 2)), newest
 
 
