@@ -43,7 +43,8 @@ from checker.fsutil import read_file, write_atomic
 
 CACHE_DIR = ".driver-policy-cache"
 FORMAT = 2
-_SUFFIXES = ("stats", "stats-delta", "results", "results-delta", "run", "claims")
+_SUFFIXES = ("stats", "stats-delta", "results", "results-delta", "run", "claims",
+             "claims-delta")
 _SALT_RE = re.compile(r"[0-9a-f]{32}")
 RACY_NS = 2_000_000_000  # file times this close to the last save are not trusted
 MERGE_AT = 256  # delta entries before the delta is folded into the base
@@ -206,32 +207,50 @@ class _Store:
 
 
 class ClaimsFile:
-    """The file of checker.crossfile's claims store: authenticated and format-checked
-    like every cache file, replaced atomically; unreadable means empty."""
+    """The files of checker.crossfile's claims store, a base and a small delta of recent
+    changes (as _Store's): authenticated and format-checked like every cache file,
+    replaced atomically; unreadable means empty."""
 
     def __init__(self, root: Path) -> None:
         directory = cache_directory(root)
-        self.path = directory / f"{claims_salt()}.claims" if directory is not None else None
-        self.loaded_ns = 0
+        name = directory / claims_salt() if directory is not None else None
+        self.path = Path(f"{name}.claims") if name is not None else None
+        self.delta_path = Path(f"{name}.claims-delta") if name is not None else None
+        self.loaded_ns = 0  # the earliest write time of the files loaded
 
-    def load(self) -> dict[Any, Any] | None:
-        if self.path is None:
-            return None
-        found = _read(self.path)
-        if found is not None:
-            with contextlib.suppress(OSError):
-                self.loaded_ns = self.path.stat().st_mtime_ns
-        return found
+    def load(self) -> tuple[dict[Any, Any] | None, dict[Any, Any] | None]:
+        """The base and the delta (None: missing or damaged; a delta without its base
+        is not used)."""
+        if self.path is None or self.delta_path is None:
+            return None, None
+        base = _read(self.path)
+        delta = _read(self.delta_path) if base is not None else None
+        times = []
+        for path, found in ((self.path, base), (self.delta_path, delta)):
+            if found is not None:
+                with contextlib.suppress(OSError):
+                    times.append(path.stat().st_mtime_ns)
+        self.loaded_ns = min(times, default=0)
+        return base, delta
 
     def exists(self) -> bool:
         return self.path is not None and self.path.is_file()
 
     def save(self, data: dict[Any, Any], *, create: bool = True) -> None:
-        """Replace the file (make it too with `create`: `check` does; `validate`, which
-        writes nothing new in a repository, only keeps an existing one current)."""
+        """Replace the base and drop the delta (make the base too with `create`: `check`
+        does; `validate`, which writes nothing new in a repository, only keeps an
+        existing one current)."""
         if self.path is not None and (create or self.path.is_file()):
             with contextlib.suppress(OSError):  # a cache that cannot be written costs time
                 _write(self.path, data)
+                if self.delta_path is not None:
+                    with contextlib.suppress(FileNotFoundError):
+                        self.delta_path.unlink()
+
+    def save_delta(self, data: dict[Any, Any]) -> None:
+        if self.delta_path is not None and self.exists():
+            with contextlib.suppress(OSError):
+                _write(self.delta_path, data)
 
 
 class Cache:
@@ -378,7 +397,7 @@ class Cache:
         """Remove this cache's own files of other salts (never anything else)."""
         for other in self.directory.glob("*.*"):
             salt, _, suffix = other.name.partition(".")
-            keep = claims_salt() if suffix == "claims" else self.salt
+            keep = claims_salt() if suffix.startswith("claims") else self.salt
             if suffix in _SUFFIXES and _SALT_RE.fullmatch(salt) and salt != keep \
                     and other.is_file() and not other.is_symlink():
                 with contextlib.suppress(OSError):

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from checker.cache import ClaimsFile, digest_bytes, racy
+from checker.cache import MERGE_AT, ClaimsFile, digest_bytes, racy
 from checker.errors import Problem
 from checker.layout import Signature
 
@@ -328,28 +328,57 @@ def related(index: Mapping[str, Any], claims: Iterable[Claimant]) -> set[str]:
     return found
 
 
+DeltaEntry = tuple[Signature, str, "bytes | None"]
+
+
 class ClaimsStore:
     """The persistent claims of every driver file (see the module docstring).
 
     On disk: every file's signature and digest; each claim pickled on its own, so that
     loading the store costs little and only the candidates' claims are unpickled; the
-    index of the claims as stored."""
+    index of the claims; and a delta of recent changes (rewriting a few entries does
+    not rewrite them all), folded into the base once it grows."""
 
     def __init__(self, root: Path, *, create: bool = True) -> None:
         self.root = root
-        self.create = create  # whether save() may make the file (else only replace it)
+        self.create = create  # whether save() may make the base (else only replace it)
         self.file = ClaimsFile(root)
-        data = self.file.load() or {}
+        base, delta = self.file.load()
         self.written_ns = self.file.loaded_ns
-        files, claims, index = data.get("files"), data.get("claims"), data.get("index")
+        base = base or {}
+        files, claims, index = base.get("files"), base.get("claims"), base.get("index")
         if not (isinstance(files, dict) and isinstance(claims, dict)
                 and isinstance(index, dict)):
-            files, claims, index = {}, {}, None
+            files, claims, index, delta = {}, {}, None, None
         self.files: dict[str, tuple[Signature, str]] = files
         self._claims: dict[str, bytes | None] = claims
         self.index: dict[str, Any] | None = index
         self.changed = False
         self._verified: set[str] = set()  # entries put by this process
+        self._pending: dict[str, DeltaEntry | None] = {}  # this process's changes
+        entries = delta.get("entries") if delta is not None else None
+        self._delta: dict[str, DeltaEntry | None] = entries if isinstance(entries, dict) else {}
+        for rel, entry in self._delta.items():
+            self._apply(rel, entry)
+
+    def _apply(self, rel: str, entry: DeltaEntry | None) -> None:
+        """Set (None: remove) an entry, keeping the index in step with its claim."""
+        blob = entry[2] if entry is not None else None
+        if rel in self.files and entry is not None and self._claims.get(rel) == blob:
+            self.files[rel] = entry[:2]
+            return
+        old = self.stored_claim(rel) if rel in self.files else None
+        if self.index is not None:
+            if old is not None:
+                index_remove(self.index, rel, old)
+            if blob is not None:
+                index_add(self.index, rel, pickle.loads(blob))
+        if entry is None:
+            self.files.pop(rel, None)
+            self._claims.pop(rel, None)
+        else:
+            self.files[rel] = entry[:2]
+            self._claims[rel] = blob
 
     def stored_claim(self, rel: str) -> StoredClaim | None:
         blob = self._claims.get(rel)
@@ -371,46 +400,39 @@ class ClaimsStore:
         return known is not None and self.fresh(rel, known[0])
 
     def put(self, rel: str, entry: Entry) -> None:
-        """Record a verified entry; the index follows a claim that changed."""
+        """Record a verified entry."""
         sig, digest, claim = entry
         self._verified.add(rel)
-        known = self.files.get(rel)
-        if known == (sig, digest):
+        if self.files.get(rel) == (sig, digest):
             return  # the same bytes under the same code: the same claim
-        self.files[rel] = (sig, digest)
-        self.changed = True
         blob = pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL) \
             if claim is not None else None
-        if known is not None and self._claims.get(rel) == blob:
-            return
-        if self.index is not None:
-            old = self.stored_claim(rel) if known is not None else None
-            if old is not None:
-                index_remove(self.index, rel, old)
-            if claim is not None:
-                index_add(self.index, rel, claim)
-        self._claims[rel] = blob
+        self._apply(rel, (sig, digest, blob))
+        self._pending[rel] = (sig, digest, blob)
+        self.changed = True
 
     def save(self, live: Iterable[str]) -> None:
-        """Write the store if anything changed, keeping only the files in `live`."""
+        """Write what changed, keeping only the files in `live`."""
         # An entry this process did not verify stays only if it could be trusted when it
         # was loaded: written again now, it would be judged against a later time.
         keep = {rel for rel in live if rel in self._verified or self._trusted_as_stored(rel)}
         for rel in set(self.files) - keep:
-            old = self.stored_claim(rel)
-            if old is not None and self.index is not None:
-                index_remove(self.index, rel, old)
-            del self.files[rel]
-            self._claims.pop(rel, None)
+            self._apply(rel, None)
+            self._pending[rel] = None
             self.changed = True
         if self.index is None:
             self.index = build_index(
                 {rel: (*known, self.stored_claim(rel)) for rel, known in self.files.items()})
             self.changed = True
+        elif self.changed and len(self._delta) + len(self._pending) < MERGE_AT:
+            self._delta = {**self._delta, **self._pending}
+            self.file.save_delta({"entries": self._delta})
+            self._pending, self.changed = {}, False
+            return
         if self.changed:
             self.file.save({"files": self.files, "claims": self._claims, "index": self.index},
                            create=self.create)
-            self.changed = False
+            self._delta, self._pending, self.changed = {}, {}, False
 
 
 def other_claims(
@@ -449,8 +471,8 @@ def other_claims(
             store.put(rel, (sig, digest, stored))
         if claim is not None:
             out.append(claim)
-    # The stored index is that of the stored entries, so right for the trusted ones; the
-    # files read again are candidates anyway.
+    # The index follows every stored entry (the delta's too), so it is right for the
+    # trusted ones; the files read again are candidates anyway.
     if store.index is not None:
         wanted = related(store.index, focus)
         trusted = [rel for rel in trusted if rel in wanted]

@@ -77,6 +77,10 @@ def assert_agrees(repo: Path) -> None:
     assert {rel: one_file(repo, rel) for rel in drivers(repo)} == every
 
 
+def stored_bytes(repo: Path) -> list[bytes]:
+    return [p.read_bytes() for p in sorted((repo / ".driver-policy-cache").glob("*.claims*"))]
+
+
 def store_path(repo: Path) -> Path:
     (found,) = (repo / ".driver-policy-cache").glob("*.claims")
     return found
@@ -124,7 +128,7 @@ def test_files_changed_added_and_removed_since_the_store_was_written(
 ) -> None:
     conflicted(repo)
     run_check(repo, TODAY)
-    before = store_path(repo).read_bytes()
+    before = stored_bytes(repo)
     # now claims srpt's directory too
     write_driver(repo, "drivers/net/smc-tcp-ulp.yaml", "drivers/net/smc-tcp-ulp.yaml",
                  "net/smc/af_smc.c", ["drivers/infiniband/ulp/srpt/"])
@@ -142,7 +146,7 @@ def test_files_changed_added_and_removed_since_the_store_was_written(
         "('drivers/infiniband/ulp/srpt/x.c'), drivers/infiniband/ulp-all.yaml "
         "('drivers/infiniband/ulp/'), drivers/net/smc-tcp-ulp.yaml; "
         "exclude one from the other"]
-    assert store_path(repo).read_bytes() != before  # what was read again is kept
+    assert stored_bytes(repo) != before  # what was read again is kept (in the delta)
     assert_agrees(repo)
 
 
@@ -304,3 +308,32 @@ def test_the_index_kept_up_to_date_equals_the_index_built_afresh(tmp_path: Path)
     assert normalized(ClaimsStore(tmp_path).index or {}) == normalized(build_index(entries))
     assert related(store.index, [claim("drivers/a/x.yaml", "p/x", "drivers/")]) == {
         "drivers/a/two.yaml"}
+
+
+def test_a_few_changes_go_to_the_delta_and_many_fold_into_the_base(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = 100 * checker.cache.RACY_NS
+    rels = [f"drivers/a/d{n}.yaml" for n in range(4)]
+    store = ClaimsStore(tmp_path)
+    for n, rel in enumerate(rels):
+        store.put(rel, ((0o100644, n, 1, old, old), "x", claim(rel, f"p/{n}", "fs/")[:5]))
+    store.save(rels)
+    base = store.file.path
+    assert base is not None and store.file.delta_path is not None
+    written = base.read_bytes()
+    store = ClaimsStore(tmp_path)
+    moved = claim(rels[0], "p/0", "sound/")
+    store.put(rels[0], ((0o100644, 0, 2, old, old), "y", moved[:5]))
+    store.save(rels)
+    assert base.read_bytes() == written and store.file.delta_path.is_file()
+    loaded = ClaimsStore(tmp_path)
+    assert loaded.index is not None
+    assert related(loaded.index, [claim("drivers/b/s.yaml", "p/s", "sound/x/")]) == {rels[0]}
+    assert rels[0] not in related(loaded.index, [claim("drivers/b/f.yaml", "p/f", "fs/")])
+    monkeypatch.setattr(checker.crossfile, "MERGE_AT", 2)
+    loaded.put(rels[1], ((0o100644, 1, 2, old, old), "z", None))
+    loaded.save(rels)
+    assert base.read_bytes() != written and not store.file.delta_path.exists()
+    assert set(ClaimsStore(tmp_path).files) == set(rels)
+    assert ClaimsStore(tmp_path).claim(rels[1]) is None
