@@ -399,6 +399,14 @@ class ClaimsStore:
         known = self.files.get(rel)
         return known is not None and self.fresh(rel, known[0])
 
+    def confirm(self, rel: str, sig: Signature, digest: str) -> bool:
+        """Whether the stored entry is that of a file with this signature and digest (then
+        it counts as verified)."""
+        if self.files.get(rel) != (sig, digest):
+            return False
+        self._verified.add(rel)
+        return True
+
     def put(self, rel: str, entry: Entry) -> None:
         """Record a verified entry."""
         sig, digest, claim = entry
@@ -479,11 +487,3 @@ def other_claims(
     out += [c for rel in trusted for c in [store.claim(rel)] if c is not None]
     store.save(signatures)
     return out
-
-
-def save_claims(root: Path, entries: Mapping[str, Entry], live: Iterable[str]) -> None:
-    """Record claims `check` computed (entries), keeping others still valid."""
-    store = ClaimsStore(root)
-    for rel, entry in entries.items():
-        store.put(rel, entry)
-    store.save(live)

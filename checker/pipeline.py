@@ -281,11 +281,12 @@ def _stat_key(signatures: dict[str, Signature | None]) -> tuple[str, int]:
     """A digest of every file's path and stat signature (in listing order: the same
     files give the same order), and the newest change time."""
     import marshal
+    from operator import itemgetter
 
-    items = list(signatures.items())
-    newest = max((max(sig[3], sig[4]) for sig in signatures.values() if sig is not None),
-                 default=0)
-    return digest_bytes(marshal.dumps(items, 2)), newest
+    listed = [sig for sig in signatures.values() if sig is not None]
+    newest = max(max(map(itemgetter(3), listed), default=0),
+                 max(map(itemgetter(4), listed), default=0))
+    return digest_bytes(marshal.dumps(list(signatures.items()), 2)), newest
 
 
 def _claims_recorded(root: Path, cache: Cache) -> bool:
@@ -307,17 +308,19 @@ def _record_claims(
     is missing."""
     if not cache.enabled or not (full or not _claims_recorded(root, cache)):
         return
-    from checker.crossfile import Entry, save_claims
+    from checker.crossfile import ClaimsStore
 
-    entries: dict[str, Entry] = {}
+    store = ClaimsStore(root)
     for rel in drivers:
         digest, sig = digests.get(rel), signatures.get(rel)
-        result = cache.get(rel, digest) if digest else None
-        if isinstance(result, DriverResult) and sig is not None and digest is not None:
+        if digest is None or sig is None or store.confirm(rel, sig, digest):
+            continue
+        result = cache.get(rel, digest)
+        if isinstance(result, DriverResult):
             claim = result.claim
-            entries[rel] = (sig, digest, None if claim is None else (
-                claim.id, claim.file, claim.path, claim.include, claim.exclude))
-    save_claims(root, entries, drivers)
+            store.put(rel, (sig, digest, None if claim is None else (
+                claim.id, claim.file, claim.path, claim.include, claim.exclude)))
+    store.save(drivers)
 
 
 def open_cache(root: Path, enabled: bool = True) -> Cache:
