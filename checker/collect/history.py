@@ -416,10 +416,10 @@ def feed_lines(stream: Any, lines: Sequence[str]) -> threading.Thread:
 
 def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Activity], int]:
     """Walk one slice; return per-driver activity and the number of commits read."""
-    from checker.collect.gitrepo import Stream, open_repo
+    from checker.collect.gitrepo import Stream, open_kernel
 
     walker = Walker(owners_for(task.specs), task.rules, task.slice, task.series)
-    repo = open_repo(Path(task.repo))
+    repo = open_kernel(Path(task.repo))
     options = [f"mailmap.blob={task.mailmap_blob}"] if task.mailmap_blob else []
     stream = Stream(repo, "log", log_args(task), stdin=True, config=options)
     feeder = feed_lines(stream, task.revs)
@@ -435,8 +435,6 @@ def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Ac
     except BaseException:
         stream.kill()
         raise
-    finally:
-        repo.close()
     if progress is not None and walker.commits_seen > reported:
         progress(walker.commits_seen - reported)
     return walker.activity, walker.commits_seen

@@ -22,9 +22,11 @@ from typing import Any
 
 from checker import __version__
 from checker.collect.gitrepo import (
+    GitFailed,
+    Kernel,
     Revision,
     commit_times,
-    open_repo,
+    open_kernel,
     resolve,
     shallow_boundary,
 )
@@ -142,17 +144,14 @@ def collect(
     if len(specs) != len(drivers):
         raise CheckerError("collect: the same driver id was given twice")
     spec_data = tuple((d.id, d.include, d.exclude) for d in drivers)
-    repo = open_repo(kernel)
-    try:
-        revision = resolve(repo, rev)
-        end = window_end or revision.day
-        start, end = rules.window(end)
-        start_ts, end_ts = day_start(start), day_start(end + timedelta(days=1))
-        warnings: list[str] = []
-        complete = _check_depth(repo, kernel, start, start_ts, warnings)
-        mailmap = _mailmap_blob(repo, revision)
-    finally:
-        repo.close()
+    repo = open_kernel(kernel)
+    revision = resolve(repo, rev)
+    end = window_end or revision.day
+    start, end = rules.window(end)
+    start_ts, end_ts = day_start(start), day_start(end + timedelta(days=1))
+    warnings: list[str] = []
+    complete = _check_depth(repo, kernel, start, start_ts, warnings)
+    mailmap = _mailmap_blob(repo, revision)
     pathspecs = pathspecs_for(specs.values())
     jobs = jobs or default_jobs()
     counting, before = Slice(start_ts, end_ts, True), Slice(None, start_ts, False)
@@ -242,13 +241,10 @@ def find_removals(kernel: Path, sha: str, drivers: dict[str, PathSpec]
                 pathspecs.append(f":(literal){text}")
     index = PathIndex(drivers.items())
     found: dict[str, tuple[str, int]] = {}
-    repo = open_repo(kernel)
-    try:
-        data = Stream(repo, "log", ["--no-merges", "--diff-filter=D", "--no-renames",
+    repo = open_kernel(kernel)
+    data = Stream(repo, "log", ["--no-merges", "--diff-filter=D", "--no-renames",
                                     "--name-only", "-z", "--format=%x01%H %ct", sha, "--",
-                                    *sorted(set(pathspecs))]).read_all()
-    finally:
-        repo.close()
+                                *sorted(set(pathspecs))]).read_all()
     for record in data.split(b"\x01")[1:]:
         header, _, names = record.partition(b"\0")
         commit, _, stamp = header.decode().partition(" ")
@@ -262,7 +258,7 @@ def find_removals(kernel: Path, sha: str, drivers: dict[str, PathSpec]
     return found
 
 
-def _check_depth(repo: Any, kernel: Path, start: date, start_ts: int,
+def _check_depth(repo: Kernel, kernel: Path, start: date, start_ts: int,
                  warnings: list[str]) -> bool:
     """Fail if a shallow clone cuts the window; True when the whole history is there."""
     boundary = shallow_boundary(repo)
@@ -284,11 +280,11 @@ def _check_depth(repo: Any, kernel: Path, start: date, start_ts: int,
     return False
 
 
-def _mailmap_blob(repo: Any, revision: Revision) -> str | None:
+def _mailmap_blob(repo: Kernel, revision: Revision) -> str | None:
     """`.mailmap` at REV, so that a bare or differently checked-out tree agrees."""
     try:
-        repo.git.cat_file("-e", f"{revision.sha}:.mailmap")
-    except Exception:
+        repo.run("cat-file", "-e", f"{revision.sha}:.mailmap")
+    except GitFailed:
         return None
     return f"{revision.sha}:.mailmap"
 
@@ -321,21 +317,14 @@ def _read_tree_task(kernel: str, sha: str,
                     spec_data: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...],
                     rules: CollectRules) -> tuple[dict[str, TreeFacts], float]:
     clock = time.monotonic()
-    repo = open_repo(Path(kernel))
-    try:
-        specs = {owner: PathSpec(inc, exc) for owner, inc, exc in spec_data}
-        return read_tree(repo, sha, specs, rules), time.monotonic() - clock
-    finally:
-        repo.close()
+    repo = open_kernel(Path(kernel))
+    specs = {owner: PathSpec(inc, exc) for owner, inc, exc in spec_data}
+    return read_tree(repo, sha, specs, rules), time.monotonic() - clock
 
 
 def _list(kernel: str, sha: str, start: int, end: int, rules: CollectRules,
           mailmap: str | None) -> Listing:
-    repo = open_repo(Path(kernel))
-    try:
-        return list_history(repo, sha, start, end, SeriesFinder(rules), mailmap)
-    finally:
-        repo.close()
+    return list_history(open_kernel(Path(kernel)), sha, start, end, SeriesFinder(rules), mailmap)
 
 
 def runs_of(commits: list[str], jobs: int) -> list[tuple[str, ...]]:

@@ -30,9 +30,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-import git
-
-from checker.collect.gitrepo import Stream
+from checker.collect.gitrepo import Repo, Stream
 from checker.collect.rules import CollectRules
 from checker.errors import CheckerError
 from checker.paths import PathIndex, PathSpec, parse_pattern, pattern_covers
@@ -62,7 +60,7 @@ class TreeEntry:
     path: str
 
 
-def list_tree(repo: git.Repo, sha: str) -> list[TreeEntry]:
+def list_tree(repo: Repo, sha: str) -> list[TreeEntry]:
     raw = Stream(repo, "ls-tree", ["-r", "-z", "--full-tree", sha]).read_all()
     entries = []
     for record in raw.split(b"\0"):
@@ -74,7 +72,7 @@ def list_tree(repo: git.Repo, sha: str) -> list[TreeEntry]:
     return entries
 
 
-def read_blobs(repo: git.Repo, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
+def read_blobs(repo: Repo, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
     """Stream blobs through one `git cat-file --batch`, in the order asked."""
     if not shas:
         return
@@ -388,7 +386,7 @@ def _parent(path: str) -> str:
     return path.rsplit("/", 1)[0] if "/" in path else ""
 
 
-def read_tree(repo: git.Repo, sha: str, drivers: dict[str, PathSpec],
+def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
               rules: CollectRules) -> dict[str, TreeFacts]:
     """Every driver's TreeFacts at commit `sha`."""
     entries = [e for e in list_tree(repo, sha) if e.kind == "blob"]

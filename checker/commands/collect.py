@@ -1,7 +1,7 @@
 """`collect` and `new`: maintenance signals from a kernel checkout into driver files.
 
-gitpython and the collect machinery are imported inside the command functions, so
-that other commands start without them.
+The collect machinery is imported inside the command functions, so that other
+commands start without it; collect itself runs plain `git` processes (no gitpython).
 """
 
 from __future__ import annotations
@@ -141,11 +141,12 @@ def policy_mapping(args: argparse.Namespace, root: Path) -> dict[str, Any]:
 
 
 def _need_git() -> None:
-    """Import gitpython (and so find git) here, with a clean message if it fails."""
-    try:
-        import git  # noqa: F401
-    except ImportError as exc:
-        raise CheckerError(f"collect needs git and gitpython: {exc}") from None
+    """Find the git program here, with a clean message if there is none (collect runs
+    git itself: gitpython is not needed on its path)."""
+    import shutil
+
+    if shutil.which("git") is None:
+        raise CheckerError("collect needs git: no `git` program on PATH")
 
 
 def _check_rev(rev: str) -> None:
