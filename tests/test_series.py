@@ -63,3 +63,24 @@ def test_collect_counts_a_split_sweep_as_mechanical(tmp_path: Path) -> None:
     plain = CollectRules.from_policy(POLICY)
     unchanged = collect(tmp_path / "k", drivers, plain, jobs=1).signals
     assert unchanged["b"]["mechanical_commits"] == 0
+
+
+def test_series_settled_after_the_window_is_walked_early(tmp_path: Path) -> None:
+    """The window's commits are walked while older history is still being listed, before
+    the series are known (history.settle counts them afterwards): same figures, any jobs."""
+    h = History(tmp_path / "k")
+    h.commit("2019-01-01", "import", {f"drivers/{n}/main.c": lines(10, n) for n in "abc"})
+    h.commit("2019-06-01", "b: an old fix", {"drivers/b/main.c": lines(9, "b")})
+    for day, name in enumerate("abc", start=2):
+        h.commit(f"2025-02-{day:02d}", f"{name}: convert to the new timer API",
+                 {f"drivers/{name}/main.c": lines(11, name)}, author=("Sweeper", "s@example.org"))
+    h.commit("2025-03-01", "a: fix a real bug", {"drivers/a/main.c": lines(12, "a")})
+    h.build()
+    drivers = [DriverPaths(n, (f"drivers/{n}/",)) for n in "abc"]
+    for jobs in (1, 2):
+        found = collect(tmp_path / "k", drivers, RULES, jobs=jobs).signals
+        assert (found["a"]["substantive_commits"], found["a"]["mechanical_commits"]) == (1, 1)
+        assert (found["b"]["substantive_commits"], found["b"]["mechanical_commits"]) == (0, 1)
+        assert str(found["a"]["last_substantive_commit"]) == "2025-03-01"
+        assert str(found["b"]["last_substantive_commit"]) == "2019-06-01"
+        assert str(found["b"]["first_commit"]) == "2019-01-01"

@@ -42,6 +42,10 @@ RENAME_LIMIT = 1000  # git's default diff.renameLimit, fixed so that config cann
 
 Progress = Callable[[int], None]
 
+# A commit walked before the series were known, that no rule calls mechanical: its id,
+# committer time, the drivers it touched, and whether its slice counts (settle()).
+Pending = tuple[str, int, tuple[str, ...], bool]
+
 
 @dataclass
 class Activity:
@@ -104,7 +108,7 @@ class Task:
     rules: CollectRules
     mailmap_blob: str | None
     revs: tuple[str, ...]  # exactly these commits are walked (`--no-walk`)
-    series: frozenset[str] = frozenset()  # those of them in a mechanical series
+    series: frozenset[str] | None = frozenset()  # those in a series; None: not known yet
 
 
 @dataclass
@@ -116,11 +120,13 @@ class Listing:
     before: list[str] = field(default_factory=list)
     total: int = 0
     series: frozenset[str] = frozenset()
+    handed: int = 0  # window[:handed] went to `early` while the listing went on
 
 
 def list_history(repo: Any, sha: str, start: int, end: int,
                  finder: SeriesFinder | None = None,
-                 mailmap_blob: str | None = None) -> Listing:
+                 mailmap_blob: str | None = None,
+                 early: Callable[[list[str]], None] | None = None) -> Listing:
     """One cheap walk (no diffs): `git log --no-merges --format=%ct %H ... REV`.
 
     Commits with committer time in [start, end) are the window's, older ones are the
@@ -129,6 +135,11 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     With a `finder`, the same pass gives it every commit's author (after the `.mailmap`
     at `mailmap_blob`, as the walk sees them) and subject, and the listing names the
     commits of series.
+
+    git lists newest first, so the window's commits come before the older history:
+    when the first commit older than the window is listed, `early` is given the window's
+    commits listed so far (listing.handed of them), so that they can be walked while the
+    rest is listed (their series are not known yet: see settle()).
     """
     from checker.collect.gitrepo import Stream
 
@@ -148,7 +159,13 @@ def list_history(repo: Any, sha: str, start: int, end: int,
             if finder is not None and series:
                 finder.add(stamp, commit, record[3], record[4])
             if stamp < end:
-                (window if stamp >= start else before).append(commit)
+                if stamp >= start:
+                    window.append(commit)
+                else:
+                    before.append(commit)
+                    if early is not None and not listing.handed and window:
+                        listing.handed = len(window)
+                        early(list(window))
             listing.total += 1
 
     leftover = b""
@@ -319,12 +336,13 @@ class Walker:
     """Accumulates commits into per-driver Activity for one slice."""
 
     def __init__(self, owners: Owners, rules: CollectRules, window: Slice,
-                 series: frozenset[str] = frozenset()) -> None:
+                 series: frozenset[str] | None = frozenset()) -> None:
         self.owners = owners
         self.series = series
         self.rules = rules
         self.window = window
         self.activity: dict[str, Activity] = {}
+        self.pending: list[Pending] = []
         self.commits_seen = 0
         self._months: dict[int, str] = {}
 
@@ -366,8 +384,15 @@ class Walker:
         name = name_b.decode("utf-8", "replace")
         email = email_b.decode("utf-8", "replace")
         subject = subject_b.decode("utf-8", "replace")
-        mechanical = self.rules.is_mechanical(subject, name, email, len(files)) or (
-            bool(self.series) and sha_b.decode() in self.series)
+        mechanical = self.rules.is_mechanical(subject, name, email, len(files))
+        deferred = False
+        if not mechanical:
+            series = self.series
+            if series is None:  # settled once the series are known
+                deferred = True
+                self.pending.append((sha_b.decode(), stamp, tuple(touched), window.counting))
+            elif series:
+                mechanical = sha_b.decode() in series
         author = email.lower() or name
         month = self.month(stamp) if window.counting else ""
         for owner, (added, removed) in touched.items():
@@ -378,14 +403,15 @@ class Walker:
                 act.first = stamp
             if act.last is None or stamp > act.last:
                 act.last = stamp
-            if not mechanical and (act.last_substantive is None or stamp > act.last_substantive):
+            if not mechanical and not deferred and (
+                    act.last_substantive is None or stamp > act.last_substantive):
                 act.last_substantive = stamp
             if not window.counting:
                 continue
             act.commits += 1
             if mechanical:
                 act.mechanical += 1
-            else:
+            elif not deferred:
                 act.substantive += 1
             act.added += added
             act.removed += removed
@@ -414,8 +440,27 @@ def feed_lines(stream: Any, lines: Sequence[str]) -> threading.Thread:
     return thread
 
 
-def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Activity], int]:
-    """Walk one slice; return per-driver activity and the number of commits read."""
+def settle(totals: dict[str, Activity], pending: Iterable[Pending],
+           series: frozenset[str]) -> None:
+    """Count the commits walked before the series were known, now that they are: what
+    Walker.add would have counted had it known (the sums do not depend on when)."""
+    for sha, stamp, owners, counting in pending:
+        mechanical = sha in series
+        for owner in owners:
+            act = totals[owner]
+            if not mechanical and (act.last_substantive is None or stamp > act.last_substantive):
+                act.last_substantive = stamp
+            if counting:
+                if mechanical:
+                    act.mechanical += 1
+                else:
+                    act.substantive += 1
+
+
+def run_task(task: Task, progress: Progress | None = None
+             ) -> tuple[dict[str, Activity], int, list[Pending]]:
+    """Walk one slice; return per-driver activity, the number of commits read, and the
+    commits whose series membership was not known (task.series None; see settle())."""
     from checker.collect.gitrepo import Stream, open_kernel
 
     walker = Walker(owners_for(task.specs), task.rules, task.slice, task.series)
@@ -437,4 +482,4 @@ def run_task(task: Task, progress: Progress | None = None) -> tuple[dict[str, Ac
         raise
     if progress is not None and walker.commits_seen > reported:
         progress(walker.commits_seen - reported)
-    return walker.activity, walker.commits_seen
+    return walker.activity, walker.commits_seen, walker.pending

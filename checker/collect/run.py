@@ -14,7 +14,13 @@ import os
 import queue
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,12 +38,13 @@ from checker.collect.gitrepo import (
 )
 from checker.collect.history import (
     Activity,
-    Listing,
+    Pending,
     Slice,
     Task,
     list_history,
     pathspecs_for,
     run_task,
+    settle,
 )
 from checker.collect.rules import CollectRules, month_keys
 from checker.collect.series import SeriesFinder
@@ -137,7 +144,9 @@ def collect(
 
     With several processes, the tree at REV is read by one of them while this one
     lists the commits, and runs of commits go to the processes once they are listed;
-    with one, the tree is read on a thread while the commits are listed and walked.
+    with one, the tree is read on a thread, and history walked on another while the
+    commits are listed. The window's commits are walked as soon as the listing has
+    passed them, before the series are known; those are counted once it is over.
     """
     timings: dict[str, float] = {}
     specs = {d.id: d.spec for d in drivers}
@@ -158,17 +167,25 @@ def collect(
     with Runner(jobs, progress) as runner:
         tree_job = runner.call(_read_tree_task, str(kernel), revision.sha, spec_data, rules)
         clock = time.monotonic()
-        # One pass lists the commits and finds the series; then runs of commits go to
-        # the processes, the window's (which carry line counts) first.
-        listing = _list(str(kernel), revision.sha, start_ts, end_ts, rules, mailmap)
-        timings["list"] = time.monotonic() - clock
-        series = listing.series
-        for window, commits in ((counting, listing.window), (before, listing.before)):
+        finder = SeriesFinder(rules)
+
+        def walk(window: Slice, commits: list[str], series: frozenset[str] | None) -> None:
             for revs in runs_of(commits, jobs):
                 runner.add(Task(str(kernel), revision.sha, window, pathspecs, spec_data,
-                                rules, mailmap, revs,
+                                rules, mailmap, revs, series if series is None else
                                 frozenset(r for r in revs if r in series)))
-        totals, commits_read = runner.finish()
+
+        # One pass lists the commits and finds the series; the window's commits (which
+        # carry line counts) are walked as soon as they are listed, then the rest.
+        listing = list_history(open_kernel(kernel), revision.sha, start_ts, end_ts, finder,
+                               mailmap, early=lambda commits: walk(
+                                   counting, commits, None if finder.enabled else frozenset()))
+        timings["list"] = time.monotonic() - clock
+        series = listing.series
+        walk(counting, listing.window[listing.handed:], series)
+        walk(before, listing.before, series)
+        totals, commits_read, pending = runner.finish()
+        settle(totals, pending, series)
         timings["history"] = time.monotonic() - clock
         facts, timings["tree"] = tree_job()
 
@@ -300,7 +317,7 @@ def _init_worker(channel: Any) -> None:
     _progress_queue = channel
 
 
-def _worker(task: Task) -> tuple[dict[str, Activity], int]:
+def _worker(task: Task) -> tuple[dict[str, Activity], int, list[Pending]]:
     channel = _progress_queue
     return run_task(task, channel.put if channel is not None else None)
 
@@ -322,11 +339,6 @@ def _read_tree_task(kernel: str, sha: str,
     return read_tree(repo, sha, specs, rules), time.monotonic() - clock
 
 
-def _list(kernel: str, sha: str, start: int, end: int, rules: CollectRules,
-          mailmap: str | None) -> Listing:
-    return list_history(open_kernel(Path(kernel)), sha, start, end, SeriesFinder(rules), mailmap)
-
-
 def runs_of(commits: list[str], jobs: int) -> list[tuple[str, ...]]:
     """`commits` cut into runs of nearly equal size: at most RUN_SIZE each and, with
     several processes, RUNS_PER_JOB per process where each keeps MIN_RUN commits."""
@@ -340,19 +352,23 @@ def runs_of(commits: list[str], jobs: int) -> list[tuple[str, ...]]:
 
 
 class Runner:
-    """Runs work in this process (jobs == 1) or in a pool of worker processes.
+    """Runs work on a thread of this process (jobs == 1) or in a pool of worker
+    processes.
 
     The pool is started (its workers forked) before this process starts any thread
-    or git command of its own; work is then handed out as it is planned.
+    or git command of its own; work is then handed out as it is planned, and this
+    process goes on planning (listing history) meanwhile.
     """
 
     def __init__(self, jobs: int, progress: Callable[[int], None] | None) -> None:
         self.jobs = max(1, jobs)
         self.progress = progress
         self.pool: ProcessPoolExecutor | None = None
+        self.thread: ThreadPoolExecutor | None = None
         self.channel: Any = None
-        self.pending: set[Future[tuple[dict[str, Activity], int]]] = set()
+        self.pending: set[Future[tuple[dict[str, Activity], int, list[Pending]]]] = set()
         self.totals: dict[str, Activity] = {}
+        self.unsettled: list[Pending] = []
         self.read = 0
 
     def __enter__(self) -> Runner:
@@ -363,18 +379,19 @@ class Runner:
             self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
                                             initializer=_init_worker,
                                             initargs=(self.channel,))
+        else:
+            self.thread = ThreadPoolExecutor(max_workers=1)  # walks run one after another
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        for executor in (self.pool, self.thread):
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def call(self, function: Callable[..., Any], *args: Any) -> Callable[[], Any]:
         """Start function(*args); the returned callable waits for its result. With one
         process, it runs on a thread of this one (the tree is read while git walks)."""
         if self.pool is None:
-            from concurrent.futures import ThreadPoolExecutor
-
             threads = ThreadPoolExecutor(max_workers=1)
             future = threads.submit(function, *args)
             threads.shutdown(wait=False)
@@ -383,15 +400,17 @@ class Runner:
         return future.result
 
     def add(self, task: Task) -> None:
-        """Start walking one run of history (in this process: walk it now)."""
+        """Start walking one run of history (after the runs before it, with one process)."""
         if self.pool is None:
-            self._absorb(*run_task(task, self.progress))
+            assert self.thread is not None
+            self.pending.add(self.thread.submit(run_task, task, self.progress))
         else:
             self.pending.add(self.pool.submit(_worker, task))
             _drain(self.channel, self.progress)
 
-    def finish(self) -> tuple[dict[str, Activity], int]:
-        """Wait for every run; per-driver activity summed, and the commits read."""
+    def finish(self) -> tuple[dict[str, Activity], int, list[Pending]]:
+        """Wait for every run; per-driver activity summed, the commits read, and those
+        walked before the series were known (see history.settle)."""
         try:
             while self.pending:
                 done, self.pending = wait(self.pending, timeout=0.2,
@@ -404,10 +423,11 @@ class Runner:
                 future.cancel()
             raise
         _drain(self.channel, self.progress)
-        return self.totals, self.read
+        return self.totals, self.read, self.unsettled
 
-    def _absorb(self, found: dict[str, Activity], count: int) -> None:
+    def _absorb(self, found: dict[str, Activity], count: int, pending: list[Pending]) -> None:
         self.read += count
+        self.unsettled += pending
         for driver, act in found.items():
             if driver in self.totals:
                 self.totals[driver].merge(act)
