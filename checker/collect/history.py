@@ -27,10 +27,9 @@ import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from checker.collect.gitrepo import utc_day
+from checker.collect.gitrepo import Kernel, utc_day
 from checker.collect.rules import CollectRules
 from checker.collect.series import SeriesFinder
 from checker.paths import PathIndex, PathSpec
@@ -100,7 +99,7 @@ class Slice:
 class Task:
     """Everything one worker needs; plain data so that it pickles to a subprocess."""
 
-    repo: str
+    repo: Kernel
     sha: str
     slice: Slice
     pathspecs: tuple[str, ...]
@@ -461,10 +460,10 @@ def run_task(task: Task, progress: Progress | None = None
              ) -> tuple[dict[str, Activity], int, list[Pending]]:
     """Walk one slice; return per-driver activity, the number of commits read, and the
     commits whose series membership was not known (task.series None; see settle())."""
-    from checker.collect.gitrepo import Stream, open_kernel
+    from checker.collect.gitrepo import Stream
 
     walker = Walker(owners_for(task.specs), task.rules, task.slice, task.series)
-    repo = open_kernel(Path(task.repo))
+    repo = task.repo
     options = [f"mailmap.blob={task.mailmap_blob}"] if task.mailmap_blob else []
     stream = Stream(repo, "log", log_args(task), stdin=True, config=options)
     feeder = feed_lines(stream, task.revs)

@@ -60,6 +60,7 @@ from checker.paths import PathIndex, PathSpec
 # MIN_RUN commits, so that no process walks alone at the end. Every commit is in
 # exactly one run: the result does not depend on how many runs or processes there are.
 RUN_SIZE = 20000
+WALK_THREADS = 2  # with --jobs 1 (see Runner)
 RUNS_PER_JOB = 2
 MIN_RUN = 200
 
@@ -165,34 +166,46 @@ def collect(
     jobs = jobs or default_jobs()
     counting, before = Slice(start_ts, end_ts, True), Slice(None, start_ts, False)
     with Runner(jobs, progress) as runner:
-        tree_job = runner.call(_read_tree_task, str(kernel), revision.sha, spec_data, rules)
+        # With processes, one of them reads the tree now; with threads, the tree is read
+        # once the window's walk has started (its parsing would slow the listing's).
+        tree_args = (repo, revision.sha, spec_data, rules)
+        tree_jobs = [runner.call(_read_tree_task, *tree_args)] if runner.pool else []
+
+        def read_tree_now() -> None:
+            if not tree_jobs:
+                tree_jobs.append(runner.call(_read_tree_task, *tree_args))
+
         clock = time.monotonic()
         finder = SeriesFinder(rules)
 
         def walk(window: Slice, commits: list[str], series: frozenset[str] | None) -> None:
             for revs in runs_of(commits, jobs):
-                runner.add(Task(str(kernel), revision.sha, window, pathspecs, spec_data,
+                runner.add(Task(repo, revision.sha, window, pathspecs, spec_data,
                                 rules, mailmap, revs, series if series is None else
                                 frozenset(r for r in revs if r in series)))
 
         # One pass lists the commits and finds the series; the window's commits (which
         # carry line counts) are walked as soon as they are listed, then the rest.
-        listing = list_history(open_kernel(kernel), revision.sha, start_ts, end_ts, finder,
-                               mailmap, early=lambda commits: walk(
-                                   counting, commits, None if finder.enabled else frozenset()))
+        def early(commits: list[str]) -> None:
+            timings["walk starts"] = time.monotonic() - clock
+            walk(counting, commits, None if finder.enabled else frozenset())
+            read_tree_now()
+
+        listing = list_history(repo, revision.sha, start_ts, end_ts, finder, mailmap, early)
         timings["list"] = time.monotonic() - clock
+        read_tree_now()
         series = listing.series
         walk(counting, listing.window[listing.handed:], series)
         walk(before, listing.before, series)
         totals, commits_read, pending = runner.finish()
         settle(totals, pending, series)
         timings["history"] = time.monotonic() - clock
-        facts, timings["tree"] = tree_job()
+        facts, timings["tree"] = tree_jobs[0]()
 
     months = month_keys(start, end)
     result = Collected(revision.sha, start, end, {}, {}, {}, commits_read, warnings, timings)
     absent = {d.id: d.spec for d in drivers if not facts[d.id].files}
-    removals = find_removals(kernel, revision.sha, absent) if absent else {}
+    removals = find_removals(repo, revision.sha, absent) if absent else {}
     for driver in drivers:
         act = totals.get(driver.id) or Activity()
         tree = facts[driver.id]
@@ -240,7 +253,7 @@ def _signals(revision: Revision, start: date, end: date, months: list[str], act:
     return values
 
 
-def find_removals(kernel: Path, sha: str, drivers: dict[str, PathSpec]
+def find_removals(kernel: Kernel, sha: str, drivers: dict[str, PathSpec]
                   ) -> dict[str, tuple[str, int]]:
     """For drivers with no file at `sha`: the newest commit (reachable from `sha`) that
     deleted a file of theirs, as (sha, committer time); one `git log --diff-filter=D`
@@ -258,8 +271,7 @@ def find_removals(kernel: Path, sha: str, drivers: dict[str, PathSpec]
                 pathspecs.append(f":(literal){text}")
     index = PathIndex(drivers.items())
     found: dict[str, tuple[str, int]] = {}
-    repo = open_kernel(kernel)
-    data = Stream(repo, "log", ["--no-merges", "--diff-filter=D", "--no-renames",
+    data = Stream(kernel, "log", ["--no-merges", "--diff-filter=D", "--no-renames",
                                     "--name-only", "-z", "--format=%x01%H %ct", sha, "--",
                                 *sorted(set(pathspecs))]).read_all()
     for record in data.split(b"\x01")[1:]:
@@ -330,11 +342,10 @@ def default_jobs() -> int:
     return max(1, cores)
 
 
-def _read_tree_task(kernel: str, sha: str,
+def _read_tree_task(repo: Kernel, sha: str,
                     spec_data: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...],
                     rules: CollectRules) -> tuple[dict[str, TreeFacts], float]:
     clock = time.monotonic()
-    repo = open_kernel(Path(kernel))
     specs = {owner: PathSpec(inc, exc) for owner, inc, exc in spec_data}
     return read_tree(repo, sha, specs, rules), time.monotonic() - clock
 
@@ -361,6 +372,8 @@ class Runner:
     """
 
     def __init__(self, jobs: int, progress: Callable[[int], None] | None) -> None:
+        # With one process, two threads walk: the window's runs, and the history before
+        # it once listed (its git runs meanwhile, on the other core) instead of after.
         self.jobs = max(1, jobs)
         self.progress = progress
         self.pool: ProcessPoolExecutor | None = None
@@ -380,7 +393,7 @@ class Runner:
                                             initializer=_init_worker,
                                             initargs=(self.channel,))
         else:
-            self.thread = ThreadPoolExecutor(max_workers=1)  # walks run one after another
+            self.thread = ThreadPoolExecutor(max_workers=WALK_THREADS)
         return self
 
     def __exit__(self, *exc: object) -> None:
