@@ -316,9 +316,10 @@ def test_result_does_not_depend_on_runs_or_processes(kernel: tuple[Path, str],
     ("count", "jobs", "sizes"),
     [
         (0, 2, []),
-        (150, 2, [150]),  # too few commits to be worth two processes
-        (450, 2, [225, 225]),
-        (1424, 2, [356, 356, 356, 356]),
+        (450, 2, [450]),  # too few commits to be worth two processes
+        (1000, 2, [500, 500]),
+        (1424, 2, [712, 712]),
+        (2400, 2, [600, 600, 600, 600]),
         (1424, 1, [1424]),
         (45000, 1, [15000, 15000, 15000]),  # at most RUN_SIZE
         (45000, 2, [11250, 11250, 11250, 11250]),
