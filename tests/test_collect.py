@@ -333,3 +333,22 @@ def test_runs_are_even_and_hold_every_commit_once(count: int, jobs: int,
     runs = runs_of(commits, jobs)
     assert [len(r) for r in runs] == sizes
     assert [c for r in runs for c in r] == commits
+
+
+def test_gitpython_and_plain_git_open_the_same_checkout(kernel: tuple[Path, str]) -> None:
+    """collect opens the checkout with plain git (open_kernel); backtest, init and new
+    with gitpython (open_repo, or a Repo opened elsewhere): the helpers give the same."""
+    import git
+
+    from checker.collect.gitrepo import Stream, open_kernel, open_repo, repo_path, resolve
+
+    path, sha = kernel
+    plain, wrapped, elsewhere = open_kernel(path), open_repo(path), git.Repo(path)
+    try:
+        for repo in (plain, wrapped, elsewhere):
+            assert resolve(repo, "HEAD").sha == sha
+            assert repo_path(repo) == str(path)
+            assert Stream(repo, "log", ["-1", "--format=%H"]).read_all() == f"{sha}\n".encode()
+    finally:
+        wrapped.close()
+        elsewhere.close()

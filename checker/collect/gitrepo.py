@@ -148,7 +148,10 @@ def as_kernel(repo: Repo) -> Kernel:
     """The Kernel of either kind of opened repository."""
     if isinstance(repo, Kernel):
         return repo
-    kernel: Kernel = repo._kernel  # type: ignore[attr-defined]
+    kernel: Kernel | None = getattr(repo, "_kernel", None)
+    if kernel is None:  # a Repo opened some other way: run git where gitpython would
+        where = str(repo.git.working_dir)
+        kernel = Kernel(where, where, str(repo.git_dir), str(repo.common_dir), repo.bare)
     return kernel
 
 
