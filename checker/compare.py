@@ -18,13 +18,12 @@ from typing import Any
 
 from checker.consistency import deciding_text
 from checker.evaluate import evaluate
+from checker.evaluate.direction import finding_value
 from checker.layout import DEFAULT_POLICY, kind_of
-from checker.model import Driver, Finding, Override, Verdict
+from checker.model import Driver, Override, Verdict
 from checker.policy import Policy
 from checker.repository import Workspace
 from checker.schemas import VERDICTS
-
-RETAIN = ("keep", "keep-annotate")
 
 # How policy keys are grouped in the report, by their top-level key.
 POLICY_GROUPS = {
@@ -177,17 +176,6 @@ def state_of(driver: Driver, policy: Policy) -> tuple[State, Verdict]:
         reasons=verdict.reasons,
     )
     return state, verdict
-
-
-def finding_value(finding: Finding) -> str:
-    if not finding.known or finding.value is None:
-        return "unknown" if not finding.known else "none"
-    value = finding.value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def probe_changes(before: Verdict, after: Verdict) -> tuple[ProbeChange, ...]:

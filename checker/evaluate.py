@@ -8,12 +8,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checker.evaluate.direction import deciding, sign
 from checker.model import Driver, Finding, Verdict
 from checker.policy import RANK, HardRule, Policy
 from checker.probes import PROBES
 from checker.schemas import VERDICTS
-
-RETAIN = ("keep", "keep-annotate")
 
 
 def evaluate(driver: Driver, policy: Policy) -> Verdict:
@@ -40,9 +39,9 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
     if setting is not None:
         reasons.append(f"rule {setting.id}: {setting.target} ({setting.why})")
         value, rule = setting.target, setting.id
-    deciding = _deciding(findings, value)
     head = f"score {score:g} gives {by_score} ({_band_text(score, policy.thresholds)})"
-    reasons = [head, *reasons, *(f"{f.reason} ({f.contribution:+g})" for f in deciding)]
+    pushing = deciding(findings, value)
+    reasons = [head, *reasons, *(f"{f.reason} ({f.contribution:+g})" for f in pushing)]
     confidence, parts = _confidence(findings, value, score, policy, setting)
     return Verdict(
         value=value,
@@ -69,13 +68,6 @@ def _band_text(score: float, thresholds: Mapping[str, float]) -> str:
     return "; ".join(parts) + f"; remove below {thresholds[VERDICTS[-2]]:g}"
 
 
-def _deciding(findings: tuple[Finding, ...], value: str) -> list[Finding]:
-    """The findings that pushed towards the verdict, largest first."""
-    sign = 1 if value in RETAIN else -1
-    pushing = [f for f in findings if f.contribution * sign > 0]
-    return sorted(pushing, key=lambda f: (-abs(f.contribution), f.probe))
-
-
 def _confidence(
     findings: tuple[Finding, ...],
     value: str,
@@ -87,9 +79,9 @@ def _confidence(
         return setting.confidence, (("rule " + setting.id, setting.confidence, 1.0),)
     weights = policy.confidence
     coverage = sum(1 for f in findings if f.known) / len(findings)
-    sign = 1 if value in RETAIN else -1
+    direction = sign(value)
     total = sum(abs(f.contribution) for f in findings)
-    agreeing = sum(abs(f.contribution) for f in findings if f.contribution * sign > 0)
+    agreeing = sum(abs(f.contribution) for f in findings if f.contribution * direction > 0)
     agreement = agreeing / total if total else 0.5
     if setting is not None:
         margin = 1.0  # the rule set the verdict outright: the score's distance does not matter

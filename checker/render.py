@@ -28,8 +28,9 @@ from urllib.parse import quote, urlsplit
 
 from checker.chart import month_title, monthly_svg, quarterly, sparkline
 from checker.errors import CheckerError, Problem
+from checker.evaluate.direction import deciding, finding_value, sign
 from checker.fsutil import is_regular, read_file
-from checker.layout import managed_files
+from checker.layout import CARDS_DIR, managed_files
 from checker.model import Driver, Finding, Month, Signals, Source
 from checker.schemas import VERDICTS
 
@@ -39,13 +40,11 @@ if TYPE_CHECKING:
     from checker.consistency import Outcome
     from checker.policy import Policy
 
-CARDS_DIR = "cards"
 TEMPLATES_DIR = "templates"
 CARD_TEMPLATE = "card.md.j2"
 INDEX_TEMPLATE = "index.md.j2"
 INDEX_FILE = f"{CARDS_DIR}/README.md"
 REGENERATE = "driver-policy render"
-RETAIN = ("keep", "keep-annotate")
 MINUS = "−"  # U+2212, as the seed cards write removed lines
 
 
@@ -496,37 +495,17 @@ def verdict_line(driver: Driver, value: str, confidence: float) -> str:
     return " ".join(fields)
 
 
-def finding_value(finding: Finding) -> str:
-    if not finding.known:
-        return "unknown"
-    value = finding.value
-    if value is None:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def _deciding(findings: Iterable[Finding], value: str) -> list[Finding]:
-    """Findings that pushed towards the verdict, largest first (as evaluate orders them)."""
-    sign = 1 if value in RETAIN else -1
-    pushing = [f for f in findings if f.contribution * sign > 0]
-    return sorted(pushing, key=lambda f: (-abs(f.contribution), f.probe))
-
-
 def probe_rows(findings: Sequence[Finding], value: str) -> list[dict[str, Any]]:
     """Every probe: those that decided first (largest first), then those against the
     verdict, then those that gave nothing, and the unknown ones last."""
-    deciding = _deciding(findings, value)
-    names = {f.probe for f in deciding}
-    sign = 1 if value in RETAIN else -1
+    first = deciding(findings, value)
+    names = {f.probe for f in first}
+    direction = sign(value)
 
     def group(f: Finding) -> int:
         if f.probe in names:
             return 0
-        if f.contribution * sign < 0:
+        if f.contribution * direction < 0:
             return 1
         return 2 if f.known else 3
 
@@ -542,7 +521,7 @@ def probe_rows(findings: Sequence[Finding], value: str) -> list[dict[str, Any]]:
             "reason": f.reason,
             "deciding": f.probe in names,
         }
-        for f in deciding + rest
+        for f in first + rest
     ]
 
 
