@@ -252,7 +252,7 @@ def plant_problem(rng: random.Random, text: str) -> str:
 
 
 def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
-    from checker.evaluate import evaluate
+    from checker.evaluate.engine import evaluate
     from checker.load import parse_document
     from checker.policy import validate_policy
     from checker.validate import validate_driver
@@ -297,7 +297,7 @@ def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
             planted.append((path, plant_problem(rng, text)))
     # Cards are rendered while every file is valid (render refuses otherwise), then the
     # problems are planted: the state of a repository receiving a bad change.
-    from checker.cli import main as driver_policy
+    from checker.cli.main import main as driver_policy
 
     if driver_policy(["-C", str(out), "render"]) != 0:
         raise SystemExit("rendering the corpus's cards failed")
@@ -319,7 +319,7 @@ def build_copies(n: int, out: Path, seed: int) -> None:
         target = out / "drivers" / "infiniband" / f"copy-{index:05d}.yaml"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(copy, encoding="utf-8")
-    from checker.cli import main as driver_policy
+    from checker.cli.main import main as driver_policy
 
     shutil.rmtree(out / "cards", ignore_errors=True)
     if driver_policy(["-C", str(out), "render"]) != 0:

@@ -23,15 +23,10 @@ def main() -> int:
     from checker.load import parse_document
     from checker.pipeline import _claim_marks, _sealed_digest
     from checker.policy import load_policy
-    from checker.render import (
-        card_path,
-        chart_path,
-        index_row,
-        inputs_digest,
-        inputs_key,
-        render_card,
-        render_chart,
-    )
+    from checker.render.cards import card_path, render_card
+    from checker.render.chart import chart_path, render_chart
+    from checker.render.index import index_row
+    from checker.render.seal import inputs_digest, inputs_key
     from checker.validate import validate_driver
 
     parser = argparse.ArgumentParser(description=__doc__,

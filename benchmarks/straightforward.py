@@ -23,7 +23,7 @@ def main() -> int:
     from checker.evidence_validator import EvidenceValidator
     from checker.load import Document
     from checker.policy import load_policy
-    from checker.render import render_card
+    from checker.render.cards import render_card
     from checker.validate import _cross_field_problems, to_driver
 
     repo = Path(sys.argv[1]).resolve()

@@ -17,8 +17,8 @@ from datetime import date
 from typing import Any
 
 from checker.consistency import deciding_text
-from checker.evaluate import evaluate
 from checker.evaluate.direction import finding_value
+from checker.evaluate.engine import evaluate
 from checker.layout import DEFAULT_POLICY, kind_of
 from checker.model import Driver, Override, Verdict
 from checker.policy import Policy

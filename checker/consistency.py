@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from checker.errors import Problem
-from checker.evaluate import evaluate
+from checker.evaluate.engine import evaluate
 from checker.model import Driver, Verdict
 from checker.policy import Fixture, Policy
 

@@ -85,14 +85,10 @@ def process_driver(rel: str) -> DriverResult:
     from checker.dates import dated_values
     from checker.fsutil import FileAccessError, read_file
     from checker.load import MAX_BYTES, parse_document
-    from checker.render import (
-        card_path,
-        chart_path,
-        index_row,
-        inputs_digest,
-        render_card,
-        render_chart,
-    )
+    from checker.render.cards import card_path, render_card
+    from checker.render.chart import chart_path, render_chart
+    from checker.render.index import index_row
+    from checker.render.seal import inputs_digest
     from checker.validate import validate_driver
 
     assert _CONTEXT is not None
@@ -146,7 +142,7 @@ def _sealed_digest(root: Path, rel: str, inputs: str) -> str | None:
     """The digest of a generated file that is current for `inputs`, or None (also when it
     cannot be read safely: then it is rendered and compared, which reports the problem)."""
     from checker.fsutil import read_file
-    from checker.render import sealed
+    from checker.render.seal import sealed
 
     try:
         data = read_file(root / rel, rel, root=root)
@@ -413,7 +409,7 @@ def _full_run(
             results.append(DriverResult(rel, tuple(found)))
     elif todo:
         from checker.fsutil import read_file
-        from checker.render import inputs_key
+        from checker.render.seal import inputs_key
 
         policy = policy or _load_policy(root)
         policy_file = root / DEFAULT_POLICY
@@ -577,7 +573,8 @@ def _card_problems(
 ) -> list[Problem]:
     """Cards of valid drivers must match; an invalid driver's card is left alone (render
     refuses to run until it is fixed) and the index is then not checked either."""
-    from checker.render import CARDS_DIR, is_index, render_index_rows
+    from checker.layout import CARDS_DIR
+    from checker.render.index import is_index, render_index_rows
     from checker.validate import driver_id
 
     if not (root / "templates").is_dir() and not (root / CARDS_DIR).is_dir():
@@ -605,7 +602,7 @@ def _card_problems(
 
 
 def _card_problem(path: str, state: str) -> Problem:
-    from checker.render import Difference
+    from checker.render.files import Difference
 
     difference = Difference(path, state)
     return Problem(path, 1, 1, "", difference.message, rule="cards")

@@ -15,7 +15,7 @@ from typing import IO, Any
 
 def progress_enabled(stream: IO[str] | None = None, quiet: bool = False) -> bool:
     """True when a progress bar should be drawn on `stream` (default: stderr)."""
-    from checker.output import quiet as quiet_mode
+    from checker.core.output import quiet as quiet_mode
 
     if quiet or quiet_mode() or os.environ.get("DRIVER_POLICY_NO_PROGRESS"):
         return False

@@ -97,7 +97,7 @@ class Env:
             limit: float = HANG_SECONDS, env: dict[str, str] | None = None,
             prefix: tuple[str, ...] = ()) -> Run:
         program = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
-                   "from checker.cli import main; raise SystemExit(main())")
+                   "from checker.cli.main import main; raise SystemExit(main())")
         argv = [*prefix, sys.executable, "-c", program, str(self.code), "-C", str(repo), *args]
         if user:
             argv = ["setpriv", "--reuid", user, "--regid", user, "--clear-groups", *argv]
@@ -370,8 +370,9 @@ def collect_edits(env: Env, count: int) -> Iterator[None]:
         path = repo / DRIVER
         path.write_text(path.read_text().replace("files: 12", "files: 11"))
         argv = [sys.executable, "-c",
-                "import sys; sys.path.insert(0, sys.argv.pop(1)); from checker.cli import main; "
-                "raise SystemExit(main())", str(env.code), "-C", str(repo), "collect",
+                "import sys; sys.path.insert(0, sys.argv.pop(1)); "
+                "from checker.cli.main import main; raise SystemExit(main())",
+                str(env.code), "-C", str(repo), "collect",
                 "--kernel", str(env.kernel), "infiniband/ipoib"]
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    env={**os.environ, "DRIVER_POLICY_TEST_PAUSE_WRITE": pause})
@@ -510,7 +511,7 @@ def faults(env: Env) -> Iterator[None]:
         repo = env.fresh()
         shutil.rmtree(repo / "cards")
         program = ("import sys; sys.path.insert(0, sys.argv.pop(1)); "
-                   "from checker.cli import main; raise SystemExit(main())")
+                   "from checker.cli.main import main; raise SystemExit(main())")
         processes = [subprocess.Popen([sys.executable, "-c", program, str(env.code), "-C",
                                        str(repo), "render"], stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE) for _ in range(3)]

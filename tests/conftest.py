@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from checker.cli import main
+from checker.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO_PARTS = ("drivers", "policies", "schema", "templates", "cards")

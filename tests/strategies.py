@@ -503,7 +503,7 @@ def run_policy(raw: bytes) -> list[Any]:
     from checker.consistency import check_driver
     from checker.load import parse_document
     from checker.policy import validate_policy
-    from checker.render import render_card
+    from checker.render.cards import render_card
 
     doc, problems = parse_document(raw, "policies/candidate.yaml")
     if doc is None:
@@ -547,7 +547,9 @@ def run_pipeline(raw: bytes, rel: str = REL) -> Outcome:
     driver file goes through `check`. Exceptions are not caught: none may escape."""
     from checker.consistency import check_driver
     from checker.load import parse_document
-    from checker.render import index_row, render_card, render_chart, render_index_rows
+    from checker.render.cards import render_card
+    from checker.render.chart import render_chart
+    from checker.render.index import index_row, render_index_rows
     from checker.validate import validate_driver
 
     doc, problems = parse_document(raw, rel)
@@ -613,7 +615,7 @@ def check_card(card: str, driver: Any) -> list[Token]:
     card's own (the evidence file, the index, the sources' http(s) addresses), the only
     image is the chart, headings are the template's, and every table row has as many
     cells as its header."""
-    from checker.render import safe_url
+    from checker.render.markdown import safe_url
 
     tokens = MD.parse(card)
     html = [t for t in flat(tokens) if t.type in ("html_block", "html_inline")]

@@ -1,4 +1,4 @@
-"""checker.chart: the sparkline, the y axis, and the SVG bar chart of monthly commits."""
+"""checker.render.chart: the sparkline, the y axis, and the SVG bar chart of monthly commits."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from checker.chart import (
+from checker.model import Month
+from checker.render.chart import (
     PLOT_HEIGHT,
     Axis,
     axis_for,
@@ -19,7 +20,6 @@ from checker.chart import (
     xml_comment,
     year_starts,
 )
-from checker.model import Month
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Run
 
-from checker import cli as cli_module
+from checker.cli import main as cli_module
 
 
 def test_check_passes_on_this_repository(cli: Callable[..., Run]) -> None:
@@ -137,7 +137,7 @@ def test_usage_error_not_a_policy_repository(tmp_path: Path, command: str,
 HEAVY_MODULES = ("cerberus", "git", "jinja2", "markupsafe", "ruamel", "shtab", "tqdm")
 IMPORTED = (
     "import json, sys\n"
-    "from checker.cli import main\n"
+    "from checker.cli.main import main\n"
     "code = main(sys.argv[1:])\n"
     "print(json.dumps([code, sorted({name.split('.')[0] for name in sys.modules})]))\n"
 )

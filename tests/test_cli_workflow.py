@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Run
 
-from checker import output
+from checker.core import output
 
 IPOIB = "drivers/infiniband/ipoib.yaml"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conftest import Run
 
-from checker import cli as cli_module
+from checker.cli import main as cli_module
 
 SISW = "drivers/infiniband/siw.yaml"
 ISER = "drivers/infiniband/iser.yaml"

@@ -18,7 +18,7 @@ from test_gitsource import commit, edit, git, init_repo
 
 from checker.commands.diff import markdown
 from checker.compare import Comparison, DriverChange, ProbeChange, State, compare
-from checker.evaluate import evaluate
+from checker.evaluate.engine import evaluate
 from checker.policy import load_policy
 from checker.repository import load_workspace
 

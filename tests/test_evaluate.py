@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Run
 
-from checker.evaluate import evaluate, holds
+from checker.evaluate.engine import evaluate
+from checker.evaluate.rules import holds
 from checker.repository import load_workspace
 
 SEED_VERDICTS = {

@@ -234,7 +234,7 @@ def test_hostile_text_in_the_pull_request_report_stays_text(payload: str) -> Non
 
     from test_render import edit_driver
 
-    from checker.cli import main
+    from checker.cli.main import main
 
     short = payload[:500]
     with tempfile.TemporaryDirectory() as scratch:
@@ -548,7 +548,7 @@ def test_a_text_report_line_is_one_problem(repo: Path, cli: Callable[..., Run]) 
 @settings(max_examples=300, deadline=None)
 @given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=40))
 def test_md_cell_keeps_a_table_row_whole(text: str) -> None:
-    from checker.render import md_cell, md_code, md_text
+    from checker.render.markdown import md_cell, md_code, md_text
 
     row = f"| {md_cell(text)} | {md_code(text)} | {md_text(text)} |"
     tokens = MD.parse(f"| a | b | c |\n|---|---|---|\n{row}\n")

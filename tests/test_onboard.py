@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from test_collect_cli import DRIVER, make_policy_repo
 
 from checker.commands.init import SKELETON
-from checker.evaluate import evaluate
+from checker.evaluate.engine import evaluate
 from checker.repository import load_workspace
 from checker.validate import signals_model as _signals
 

@@ -14,7 +14,9 @@ from conftest import ROOT, Run
 
 import checker.cache
 import checker.pipeline
-import checker.render
+import checker.render.cards
+import checker.render.chart
+import checker.render.templates
 from checker.commands.check import gather
 from checker.pipeline import run_check
 
@@ -94,7 +96,7 @@ def test_cache_sees_a_template_change(repo: Path) -> None:
     assert run_check(repo, TODAY).problems == []
     template = repo / "templates/card.md.j2"
     template.write_text(template.read_text() + "Changed.\n")
-    checker.render.environment.cache_clear()  # as a new process would start
+    checker.render.templates.environment.cache_clear()  # as a new process would start
     assert {p.rule for p in run_check(repo, TODAY).problems} == {"cards"}
 
 
@@ -240,8 +242,8 @@ def test_sealed_cards_are_not_rendered_again(
     def refuse(*_args: object) -> str:
         raise AssertionError("a card with a valid seal was rendered")
 
-    monkeypatch.setattr(checker.render, "render_card", refuse)
-    monkeypatch.setattr(checker.render, "render_chart", refuse)
+    monkeypatch.setattr(checker.render.cards, "render_card", refuse)
+    monkeypatch.setattr(checker.render.chart, "render_chart", refuse)
     assert card_problems(repo) == []
 
 

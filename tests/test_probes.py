@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from conftest import ROOT
 
+from checker.evaluate.probes import PROBES
+from checker.evaluate.probes.common import months_since
 from checker.load import read_document
 from checker.model import Driver, Month, PartialDate, Signals, UserReport
 from checker.policy import load_policy, validate_fixture
-from checker.probes import PROBES
-from checker.probes.common import months_since
 
 POLICY = load_policy(ROOT / "policies/default.yaml", "policies/default.yaml")
 END = date(2026, 4, 21)
@@ -97,7 +97,7 @@ def test_user_reports_weigh_kind_and_scale(kind: str, scale: str, weight: float,
 
 
 def test_one_hobbyist_does_not_protect_but_a_production_report_does() -> None:
-    from checker.evaluate import evaluate
+    from checker.evaluate.engine import evaluate
 
     hobby = dataclasses.replace(blank(), users_reported=(report("hobbyist", "single"),))
     prod = dataclasses.replace(blank(), users_reported=(report("production", "single"),))
@@ -116,7 +116,7 @@ def test_partial_dates_are_periods() -> None:
 
 
 def test_nothing_known_is_keep_annotate_with_low_confidence() -> None:
-    from checker.evaluate import evaluate
+    from checker.evaluate.engine import evaluate
 
     verdict = evaluate(blank(), POLICY)
     assert (verdict.value, verdict.score, verdict.rule) == ("keep-annotate", 0.0, "score")

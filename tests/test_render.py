@@ -33,23 +33,20 @@ from checker.commands.render import planned
 from checker.consistency import Outcome, check_driver
 from checker.model import Driver
 from checker.policy import Policy
-from checker.render import (
-    INDEX_FILE,
-    MONTH_NAMES,
+from checker.render.cards import MONTH_NAMES, card_context
+from checker.render.files import plan
+from checker.render.index import INDEX_FILE, index_row, render_index_rows
+from checker.render.markdown import (
     Markdown,
-    card_context,
-    environment,
-    index_row,
-    inputs_of,
     md_cell,
     md_code,
     md_link,
     md_paragraphs,
     md_text,
-    plan,
-    render_index_rows,
     safe_url,
 )
+from checker.render.seal import inputs_of
+from checker.render.templates import environment
 from checker.repository import Workspace, load_workspace
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

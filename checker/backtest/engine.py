@@ -20,10 +20,10 @@ from checker.backtest.units import Unit, present
 from checker.collect.gitrepo import Revision, check_rev_syntax, open_repo, resolve
 from checker.collect.rules import CollectRules
 from checker.errors import CheckerError, UsageError
-from checker.evaluate import evaluate
+from checker.evaluate.engine import evaluate
+from checker.evaluate.probes.common import months_between
 from checker.model import Driver, Hardware, Replacement
 from checker.policy import Policy
-from checker.probes.common import months_between
 
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 

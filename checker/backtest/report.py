@@ -15,7 +15,7 @@ from xml.sax.saxutils import escape
 
 from checker.backtest.engine import FEATURES, Result, Row
 from checker.backtest.metrics import FLAGGED, auc, bootstrap_auc, confusion, roc_points
-from checker.chart import xml_comment
+from checker.render.chart import xml_comment
 from checker.schemas import VERDICTS
 
 ALL = "all"
@@ -174,7 +174,7 @@ def to_text(summary: dict[str, Any]) -> str:
 
 
 def to_markdown(summary: dict[str, Any]) -> str:
-    from checker.render import md_cell, md_code
+    from checker.render.markdown import md_cell, md_code
 
     out = [f"## Backtest: {md_cell(summary['policy'])}", "",
            f"O{_outcome(summary, md_code)[1:]}; bootstrap "

@@ -12,7 +12,7 @@ from datetime import date
 from typing import Any
 
 from checker.commands.common import add_format, parse_date, repo_root
-from checker.report import FORMATS
+from checker.report.problems import FORMATS
 
 # What `check FILE... --verdicts-only` reports: the rest is `validate`'s.
 VERDICT_RULES = frozenset({"verdict", "fixture", "draft"})
@@ -62,7 +62,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from checker.layout import expand
-    from checker.report import errors, report
+    from checker.report.problems import errors, report
 
     root = repo_root(args)
     today: date = args.today

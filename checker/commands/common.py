@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.errors import CheckerError, UsageError
-from checker.report import FORMATS
+from checker.report.problems import FORMATS
 
 
 def add_format(parser: argparse.ArgumentParser, formats: tuple[str, ...] = FORMATS[:3]) -> None:

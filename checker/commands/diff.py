@@ -371,7 +371,7 @@ def text(comparison: Comparison, *, mode: str = "diff") -> str:
 
 
 def markdown(comparison: Comparison, templates: Path, *, mode: str = "diff") -> str:
-    from checker.render import render_template
+    from checker.render.templates import render_template
 
     env = _environment(templates)
     return render_template(env, templates, TEMPLATE,
@@ -379,10 +379,11 @@ def markdown(comparison: Comparison, templates: Path, *, mode: str = "diff") -> 
 
 
 def _environment(templates: Path) -> jinja2.Environment:
-    """The report's environment: sandboxed, like the cards' (checker.render.environment),
+    """The report's environment: sandboxed, like the cards' (checker.render.templates.environment),
     since a pull request can change the template."""
 
-    from checker.render import COMMENT_FILTERS, Markdown, sandboxed_environment
+    from checker.render.markdown import COMMENT_FILTERS, Markdown
+    from checker.render.templates import sandboxed_environment
 
     if not (templates / TEMPLATE).is_file():
         raise CheckerError(f"templates/{TEMPLATE} is missing: the Markdown report needs it")

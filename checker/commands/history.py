@@ -557,7 +557,7 @@ def stale_findings(
 
 
 def run_stale(args: argparse.Namespace) -> int:
-    from checker.report import report
+    from checker.report.problems import report
     from checker.repository import load_workspace
 
     workspace = load_workspace(repo_root(args))

@@ -150,7 +150,7 @@ def run(args: argparse.Namespace) -> int:
     from checker.export_schema import FILES as SCHEMAS
     from checker.export_schema import render as render_schema
     from checker.fsutil import write_atomic
-    from checker.render import compare, write
+    from checker.render.files import compare, write
 
     target = Path(args.directory)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):

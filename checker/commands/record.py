@@ -49,7 +49,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from checker.evaluate import evaluate
+    from checker.evaluate.engine import evaluate
     from checker.fsutil import write_atomic
     from checker.record import Change, as_json, record_text
 
@@ -87,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _text(changes: list[Change], dry_run: bool) -> None:
-    from checker.output import quiet
+    from checker.core.output import quiet
 
     verb = "would record" if dry_run else "recorded"
     for c in changes:

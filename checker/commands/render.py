@@ -46,7 +46,9 @@ def register(sub: Any) -> None:
 def planned(root: Path, *, checking: bool = False) -> dict[str, bytes]:
     """What cards/ should hold; refuses while the policy or a driver file is invalid."""
     from checker.consistency import check_driver
-    from checker.render import TEMPLATES_DIR, inputs_of, plan, unrenderable
+    from checker.render.files import plan, unrenderable
+    from checker.render.seal import inputs_of
+    from checker.render.templates import TEMPLATES_DIR
     from checker.repository import DEFAULT_POLICY, load_workspace
 
     workspace = load_workspace(root)
@@ -91,8 +93,8 @@ def _nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from checker.output import quiet
-    from checker.render import compare, write
+    from checker.core.output import quiet
+    from checker.render.files import compare, write
 
     root = repo_root(args)
     files = planned(root, checking=args.check)

@@ -34,7 +34,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from checker.dates import future_problems
     from checker.layout import expand
-    from checker.report import report
+    from checker.report.problems import report
     from checker.repository import document_locator, load_workspace
 
     root = repo_root(args)

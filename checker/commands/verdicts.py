@@ -54,7 +54,7 @@ def _workspace(args: argparse.Namespace) -> Any:
 
 
 def rows(workspace: Any) -> list[dict[str, Any]]:
-    from checker.evaluate import evaluate
+    from checker.evaluate.engine import evaluate
 
     out = []
     for driver in workspace.drivers:
@@ -102,7 +102,7 @@ def run_verdicts(args: argparse.Namespace) -> int:
 
 def run_explain(args: argparse.Namespace) -> int:
     from checker.commands.common import find_drivers
-    from checker.evaluate import evaluate
+    from checker.evaluate.engine import evaluate
 
     workspace = _workspace(args)
     driver = find_drivers(workspace, [args.id])[0]

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from checker.evaluate.probes import assessment, hardware, maintenance, upstream
 from checker.model import Driver, Finding
-from checker.probes import assessment, hardware, maintenance, upstream
 
 Probe = Callable[[Driver, Mapping[str, Any], date], Finding]
 

@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
     except SystemExit as exc:  # argparse reports usage errors itself, with code 2
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
-    from checker import output
+    from checker.core import output
 
     output.configure(quiet=args.quiet, color=args.color)
     if getattr(args, "func", None) is None:

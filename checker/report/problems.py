@@ -30,7 +30,7 @@ def _notes(problems: Sequence[Problem]) -> str:
 
 
 def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
-    from checker.output import paint, quiet
+    from checker.core.output import paint, quiet
 
     for problem in problems:
         line = str(problem)

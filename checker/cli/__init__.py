@@ -1,0 +1,2 @@
+"""The command line: main (parse, dispatch, one error boundary) and one module per
+subcommand in commands/."""

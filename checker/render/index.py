@@ -1,0 +1,109 @@
+"""The indexes: cards/README.md (the summary) and cards/<subsystem>/README.md."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from checker.layout import CARDS_DIR
+from checker.render.chart import quarterly, sparkline
+from checker.render.templates import (
+    INDEX_TEMPLATE,
+    TEMPLATES_DIR,
+    environment,
+    generated_header,
+    render_template,
+)
+from checker.schemas import VERDICTS
+
+if TYPE_CHECKING:
+    from checker.consistency import Outcome
+    from checker.policy import Policy
+
+
+INDEX_FILE = f"{CARDS_DIR}/README.md"
+
+
+def index_row(outcome: Outcome) -> dict[str, Any]:
+    """What the index shows of one driver: plain data (picklable), so that a pipeline can
+    compute rows in worker processes and render the index from them."""
+    driver = outcome.driver
+    signals = driver.signals
+    return {
+        "id": driver.id,
+        "subsystem": driver.subsystem,
+        "name": driver.name,
+        "effective": outcome.effective,
+        "computed": outcome.computed.value,
+        "overridden": outcome.overridden,
+        "confidence": outcome.computed.confidence,
+        "deployment": driver.deployment,
+        "sparkline": sparkline(quarterly(signals.monthly)) if signals else None,
+        "commits": signals.commits if signals else None,
+        # a draft (status: draft) or no recorded verdict yet: a scaffold to finish
+        "draft": driver.draft or driver.verdict is None,
+    }
+
+
+def index_context(rows: Sequence[Mapping[str, Any]], policy: Policy,
+                  subsystem: str | None = None) -> dict[str, Any]:
+    """The summary (cards/README.md, `subsystem` None) or one subsystem's index
+    (cards/<subsystem>/README.md): no page lists every driver of a large tree."""
+    ordered = sorted(rows, key=lambda r: str(r["id"]))
+    every = ordered
+    if subsystem is not None:
+        ordered = [r for r in ordered if r["subsystem"] == subsystem]
+    counts = Counter(str(r["effective"]) for r in ordered)
+    subsystems: dict[str, Counter[str]] = {}
+    for row in every:
+        subsystems.setdefault(str(row["subsystem"]), Counter())[str(row["effective"])] += 1
+    prefix = "" if subsystem is None else "../"
+    linked = [{**r, "link": f"{prefix}{r['id']}.md" if subsystem is None
+               else f"{str(r['id']).split('/', 1)[1]}.md"} for r in ordered]
+    return {
+        "header": generated_header(
+            [
+                f"drivers/{subsystem or '*'}/*.yaml ({len(ordered)} files)",
+                policy.file,
+                f"{TEMPLATES_DIR}/{INDEX_TEMPLATE}",
+            ]
+        ),
+        "policy_label": policy.label,
+        "subsystem": subsystem,
+        "verdicts": [(v, counts.get(v, 0)) for v in VERDICTS],
+        "total": len(ordered),
+        "overrides": sum(1 for r in ordered if r["overridden"]),
+        "subsystems": [
+            (name, sum(c.values()), [c.get(v, 0) for v in VERDICTS])
+            for name, c in sorted(subsystems.items())
+        ],
+        "verdict_names": VERDICTS,
+        "rows": linked,
+        "leaving": [r for r in linked if r["computed"] in ("deprecate", "remove")],
+        "drafts": sum(1 for r in ordered if r.get("draft")),
+        "draft_subsystems": sorted(Counter(str(r["subsystem"]) for r in ordered
+                                           if r.get("draft")).items()),
+    }
+
+
+def render_index_rows(templates: Path, rows: Sequence[Mapping[str, Any]], policy: Policy,
+                      ) -> dict[str, str]:
+    """cards/README.md and cards/<subsystem>/README.md from index rows (see index_row)."""
+    env = environment(templates)
+    pages = {INDEX_FILE: render_template(env, templates, INDEX_TEMPLATE,
+                                         index_context(rows, policy))}
+    for subsystem in sorted({str(r["subsystem"]) for r in rows}):
+        pages[f"{CARDS_DIR}/{subsystem}/README.md"] = render_template(
+            env, templates, INDEX_TEMPLATE, index_context(rows, policy, subsystem))
+    return pages
+
+
+def render_index(templates: Path, outcomes: Sequence[Outcome], policy: Policy) -> str:
+    """cards/README.md alone (the summary)."""
+    return render_index_rows(templates, [index_row(o) for o in outcomes], policy)[INDEX_FILE]
+
+
+def is_index(path: str) -> bool:
+    return path == INDEX_FILE or (path.startswith(f"{CARDS_DIR}/") and path.endswith("/README.md"))

@@ -1,0 +1,1 @@
+"""Report: results -> text, JSON, GitHub annotations, SARIF, a pull-request comment."""
