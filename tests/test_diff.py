@@ -16,10 +16,10 @@ from conftest import ROOT, Run
 from markdown_it import MarkdownIt
 from test_gitsource import commit, edit, git, init_repo
 
-from checker.commands.diff import markdown
 from checker.compare import Comparison, DriverChange, ProbeChange, State, compare
 from checker.evaluate.engine import evaluate
 from checker.policy import load_policy
+from checker.report.comparison import markdown
 from checker.repository import load_workspace
 
 IPOIB = "drivers/infiniband/ipoib.yaml"

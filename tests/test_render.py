@@ -1,4 +1,4 @@
-"""checker.render and `driver-policy render`: golden cards, card structure, escaping, --check.
+"""checker.render.cards and `driver-policy render`: golden cards, card structure, escaping, --check.
 
 The golden cards in tests/golden/ are what the real templates render for the five seed
 drivers in drivers/ under policies/default.yaml, compared byte for byte. After an

@@ -149,9 +149,9 @@ def test_class6_out_of_range_arguments_are_usage_errors_or_findings(
 
 
 def test_class7_output_is_escaped_per_channel() -> None:
-    from checker.commands.diff import MAX_COMMENT, cap_comment
     from checker.errors import terminal
     from checker.render.markdown import COMMENT_FILTERS, md_text
+    from checker.report.comparison import MAX_COMMENT, cap_comment
 
     comment = COMMENT_FILTERS["md_text"]
     assert comment("cc @octocat and @org/team, eve@example.org, #12, www.example.org") == (

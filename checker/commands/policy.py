@@ -9,6 +9,7 @@ from typing import Any
 
 from checker.commands.common import repo_root
 from checker.errors import UsageError
+from checker.schemas import VERDICTS
 
 
 def register(sub: Any) -> None:
@@ -101,7 +102,7 @@ def _run_test(args: argparse.Namespace, results: list[dict[str, Any]]) -> int:
         return 1
     held: dict[str, int] = {rule.id: 0 for rule in policy.rules}
     decided: dict[str, int] = {rule.id: 0 for rule in policy.rules}
-    reached: dict[str, int] = {v: 0 for v in ("keep", "keep-annotate", "deprecate", "remove")}
+    reached: dict[str, int] = {v: 0 for v in VERDICTS}
     failures = 0
 
     def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
