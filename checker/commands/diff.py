@@ -17,9 +17,7 @@ from typing import Any
 
 from checker.commands.common import add_today, repo_root
 from checker.errors import CheckerError, UsageError
-from checker.report.comparison import MAX_COMMENT, emit
-
-FORMATS = ("text", "json", "markdown")
+from checker.report.comparison import FORMATS, MAX_COMMENT, emit
 
 DIFF_EPILOG = """\
 examples:

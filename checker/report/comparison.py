@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from checker.compare import Comparison, DriverChange, PolicyChange, State
 
 
+FORMATS = ("text", "json", "markdown")  # what emit writes
 TEMPLATE = "diff.md.j2"
 MARKER = "driver-policy-diff"  # the Markdown's first line names it: CI updates that comment
 MAX_COMMENT = 65_536  # characters: the most a GitHub comment body may hold
