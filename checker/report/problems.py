@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from checker import __version__
@@ -15,6 +15,17 @@ def report(
     problems: Sequence[Problem], fmt: str, out: TextIO, *, checked: int, summary: str = ""
 ) -> None:
     REPORTERS[fmt](sorted(problems, key=Problem.sort_key), out, checked, summary)
+
+
+def summary_line(evaluated: int, label: str, counts: Mapping[str, int], *, overrides: int,
+                 drafts: int, fixtures: int) -> str:
+    """The one-line summary of a check: drivers evaluated, verdicts in VERDICTS order
+    (`counts` by effective verdict, drafts left out), overrides, drafts, fixtures."""
+    from checker.schemas import VERDICTS
+
+    return (f"{evaluated} driver(s) evaluated under {label}: "
+            + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)
+            + f"; {overrides} override(s); {drafts} draft(s); {fixtures} fixture(s)")
 
 
 def errors(problems: Sequence[Problem]) -> list[Problem]:
