@@ -50,10 +50,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from checker.collect.driverfile import find_driver_files, read_driver  # noqa: E402
 from checker.collect.history import pathspecs_for  # noqa: E402
 from checker.collect.rules import CollectRules  # noqa: E402
 from checker.collect.run import day_start  # noqa: E402
-from checker.collect.write import find_driver_files, read_driver  # noqa: E402
 
 
 @dataclass

@@ -253,9 +253,9 @@ def plant_problem(rng: random.Random, text: str) -> str:
 
 def build(n: int, out: Path, seed: int, problem_rate: float) -> None:
     from checker.evaluate.engine import evaluate
-    from checker.load import parse_document
-    from checker.policy import validate_policy
-    from checker.validate import validate_driver
+    from checker.load.document import parse_document
+    from checker.validate.driver import validate_driver
+    from checker.validate.policy import validate_policy
 
     if out.exists():
         shutil.rmtree(out)

@@ -18,16 +18,16 @@ from pathlib import Path
 
 
 def main() -> int:
-    from checker.cache import digest_bytes
-    from checker.consistency import check_driver
-    from checker.load import parse_document
-    from checker.pipeline import _claim_marks, _sealed_digest
-    from checker.policy import load_policy
+    from checker.check.driver import _claim_marks, _sealed_digest
+    from checker.evaluate.consistency import check_driver
+    from checker.load.cache import digest_bytes
+    from checker.load.document import parse_document
     from checker.render.cards import card_path, render_card
     from checker.render.chart import chart_path, render_chart
     from checker.render.index import index_row
     from checker.render.seal import inputs_digest, inputs_key
-    from checker.validate import validate_driver
+    from checker.validate.driver import validate_driver
+    from checker.validate.policy import load_policy
 
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)

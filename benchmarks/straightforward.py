@@ -18,13 +18,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def main() -> int:
     from ruamel.yaml import YAML
 
-    from checker import schemas
-    from checker.consistency import check_driver
-    from checker.evidence_validator import EvidenceValidator
-    from checker.load import Document
-    from checker.policy import load_policy
+    from checker.evaluate.consistency import check_driver
+    from checker.load.document import Document
     from checker.render.cards import render_card
-    from checker.validate import _cross_field_problems, to_driver
+    from checker.validate import schemas
+    from checker.validate.driver import _cross_field_problems
+    from checker.validate.evidence_validator import EvidenceValidator
+    from checker.validate.models import to_driver
+    from checker.validate.policy import load_policy
 
     repo = Path(sys.argv[1]).resolve()
     policy = load_policy(repo / "policies/default.yaml", "policies/default.yaml")

@@ -103,7 +103,7 @@ def lines(count: int, tag: str = "x") -> str:
 
 
 def pattern_regex(pattern: str) -> re.Pattern[str]:
-    """MAINTAINERS F: semantics, independently of checker.paths."""
+    """MAINTAINERS F: semantics, independently of checker.core.paths."""
     trailing = pattern.endswith("/")
     parts = [p for p in pattern.strip("/").split("/") if p]
     globbing = any(ch in pattern for ch in "*?[")

@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from checker import schemas
+from checker.validate import schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 REL = "drivers/infiniband/fuzzed.yaml"  # where generated documents are loaded from
@@ -500,10 +500,10 @@ def mutated_documents() -> st.SearchStrategy[bytes]:
 def run_policy(raw: bytes) -> list[Any]:
     """A policy candidate through load and validate, then, when valid, every seed driver
     evaluated under it and its card rendered. Returns the candidate's problems."""
-    from checker.consistency import check_driver
-    from checker.load import parse_document
-    from checker.policy import validate_policy
+    from checker.evaluate.consistency import check_driver
+    from checker.load.document import parse_document
     from checker.render.cards import render_card
+    from checker.validate.policy import validate_policy
 
     doc, problems = parse_document(raw, "policies/candidate.yaml")
     if doc is None:
@@ -519,7 +519,7 @@ def run_policy(raw: bytes) -> list[Any]:
 
 @functools.cache
 def seed_drivers() -> tuple[Any, ...]:
-    from checker.repository import load_workspace
+    from checker.validate.workspace import load_workspace
 
     return tuple(load_workspace(ROOT).drivers)
 
@@ -535,7 +535,7 @@ class Outcome:
 
 @functools.cache
 def default_policy() -> Any:
-    from checker.repository import load_workspace
+    from checker.validate.workspace import load_workspace
 
     policy = load_workspace(ROOT).policy
     assert policy is not None
@@ -545,12 +545,12 @@ def default_policy() -> Any:
 def run_pipeline(raw: bytes, rel: str = REL) -> Outcome:
     """load -> validate -> evaluate (with the recorded-verdict check) -> render, as one
     driver file goes through `check`. Exceptions are not caught: none may escape."""
-    from checker.consistency import check_driver
-    from checker.load import parse_document
+    from checker.evaluate.consistency import check_driver
+    from checker.load.document import parse_document
     from checker.render.cards import render_card
     from checker.render.chart import render_chart
     from checker.render.index import index_row, render_index_rows
-    from checker.validate import validate_driver
+    from checker.validate.driver import validate_driver
 
     doc, problems = parse_document(raw, rel)
     if doc is None:

@@ -13,11 +13,10 @@ Read with the standard library's `ast`, without importing the package. Run as a 
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "checker"
 
@@ -36,46 +35,6 @@ STAGES = (
 )
 ROOT_MODULES = {"checker": "core", "checker.__main__": "cli"}  # __version__; `python -m`
 
-# Modules not yet in their stage's folder (moved when the perf work has landed), with
-# the stage each is headed for. Shrinks to nothing.
-PENDING: dict[str, str] = {
-    "checker.errors": "core",
-    "checker.model": "core",
-    "checker.paths": "core",
-    "checker.saferegex": "core",
-    "checker.progress": "core",
-    "checker.fsutil": "load",
-    "checker.fastyaml": "load",
-    "checker.load": "load",
-    "checker.layout": "load",
-    "checker.marks": "load",
-    "checker.gitsource": "load",
-    "checker.cache": "load",
-    "checker.schemas": "validate",
-    "checker.fastcheck": "validate",
-    "checker.evidence_validator": "validate",
-    "checker.validate": "validate",
-    "checker.dates": "validate",
-    "checker.policy": "validate",
-    "checker.export_schema": "validate",
-    "checker.repository": "validate",
-    "checker.consistency": "evaluate",
-    "checker.compare": "evaluate",
-    "checker.record": "report",
-    "checker.pipeline": "check",
-    "checker.commands": "cli",
-}
-# Import circles and upward imports that need the perf-owned modules to move. Shrinks
-# to nothing.
-KNOWN_CIRCLES: list[set[str]] = [
-    {"checker.evidence_validator", "checker.load", "checker.validate"},
-    {"checker.pipeline", "checker.render.files", "checker.repository"},
-]
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    ("checker.gitsource", "checker.repository"),
-    ("checker.load", "checker.validate"),
-    ("checker.repository", "checker.pipeline"),
-}
 
 
 def module_name(path: Path) -> str:
@@ -114,9 +73,6 @@ def graph() -> dict[str, set[str]]:
 def stage_of(module: str) -> str | None:
     if module in ROOT_MODULES:
         return ROOT_MODULES[module]
-    for name, stage in PENDING.items():
-        if module == name or module.startswith(name + "."):
-            return stage
     top = module.split(".")[1]
     return top if top in STAGES else None
 
@@ -176,31 +132,15 @@ def test_every_module_belongs_to_a_declared_stage() -> None:
 
 def test_every_stage_folder_is_a_package() -> None:
     """checker/<stage>/ for each declared stage, with an __init__.py."""
-    missing = [s for s in STAGES if not (PACKAGE / s / "__init__.py").is_file()]
-    assert [s for s in missing if s not in PENDING.values()] == []
+    assert [s for s in STAGES if not (PACKAGE / s / "__init__.py").is_file()] == []
 
 
 def test_the_import_graph_has_no_circle() -> None:
-    found = [set(c) for c in circles(graph())]
-    assert [c for c in found if c not in KNOWN_CIRCLES] == []
-    if found:
-        pytest.xfail(f"circles left until the perf modules move: {found}")
+    assert circles(graph()) == []
 
 
 def test_imports_flow_one_way_by_stage() -> None:
-    found = upward(graph())
-    assert sorted(found - KNOWN_UPWARD) == []
-    if found:
-        pytest.xfail(f"upward imports left until the perf modules move: {sorted(found)}")
-
-
-def test_a_known_exception_is_still_needed() -> None:
-    """The allowances above shrink: one that no longer happens is removed."""
-    edges = graph()
-    found = [set(c) for c in circles(edges)]
-    assert [c for c in KNOWN_CIRCLES if c not in found] == []
-    assert sorted(KNOWN_UPWARD - upward(edges)) == []
-    assert sorted(m for m in PENDING if m not in edges) == []
+    assert sorted(upward(graph())) == []
 
 
 def documented_modules() -> set[str]:
@@ -230,14 +170,19 @@ def test_the_architecture_page_names_every_module() -> None:
     # a folder listed without its files (probes/, commands/) stands for all of them
     whole = {d for d in documented if d.endswith("/")
              and not any(o != d and o.startswith(d) for o in documented)}
-    pending = {m.removeprefix("checker.").replace(".", "/") for m in PENDING}
-    missing = {m for m in actual - documented
-               if not any(m.startswith(d) for d in whole)
-               and not any(m == p + ".py" or m.startswith(p + "/") for p in pending)}
-    assert sorted(missing) == []
-    if PENDING:
-        pytest.xfail("the page describes the layout after the perf modules move")
+    assert sorted(m for m in actual - documented if not any(m.startswith(d) for d in whole)) == []
     assert sorted(documented - actual) == []
+
+
+def test_every_module_path_in_the_docs_exists() -> None:
+    """docs/*.md and README.md name modules by path (`checker/load/fsutil.py`): each
+    names a file or folder that exists."""
+    root = PACKAGE.parent
+    named = set()
+    for doc in [*sorted((root / "docs").glob("*.md")), root / "README.md"]:
+        text = doc.read_text(encoding="utf-8")
+        named |= {(doc.name, m) for m in re.findall(r"\bchecker/[\w/]*\w(?:\.py|/)?", text)}
+    assert sorted((doc, path) for doc, path in named if not (root / path).exists()) == []
 
 
 def test_the_checks_see_a_circle_and_an_upward_import() -> None:

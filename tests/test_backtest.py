@@ -17,7 +17,7 @@ from conftest import ROOT, Run
 from checker.backtest.engine import Row, run_backtest
 from checker.backtest.metrics import auc, bootstrap_auc, confusion, roc_points
 from checker.backtest.units import Unit, discover_units
-from checker.policy import Policy, load_policy
+from checker.validate.policy import Policy, load_policy
 
 # -- metrics ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from checker.model import Month
+from checker.core.model import Month
 from checker.render.chart import (
     PLOT_HEIGHT,
     Axis,

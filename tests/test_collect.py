@@ -289,7 +289,7 @@ def test_sixty_months_touch_sixty_one_calendar_months() -> None:
 
 def test_pathspecs_cover_every_driver_with_few_prefixes() -> None:
     from checker.collect.history import pathspecs_for
-    from checker.paths import PathSpec
+    from checker.core.paths import PathSpec
 
     specs = [PathSpec(["drivers/net/a/", "drivers/net/a/b.c"]), PathSpec(["drivers/net/*.c"]),
              PathSpec(["drivers/scsi/3w-9xxx.c"]), PathSpec(["sound/pci/"])]
@@ -301,11 +301,11 @@ def test_pathspecs_cover_every_driver_with_few_prefixes() -> None:
 
 def test_result_does_not_depend_on_runs_or_processes(kernel: tuple[Path, str],
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import checker.collect.run as run
+    import checker.collect.runner as runner
 
     repo, _ = kernel
     serial = collect(repo, DRIVERS, RULES, jobs=1)
-    monkeypatch.setattr(run, "RUN_SIZE", 2)  # many small runs, spread over the processes
+    monkeypatch.setattr(runner, "RUN_SIZE", 2)  # many small runs, spread over the processes
     for jobs in (1, 2):
         runs = collect(repo, DRIVERS, RULES, jobs=jobs)
         assert runs.signals == serial.signals
@@ -327,7 +327,7 @@ def test_result_does_not_depend_on_runs_or_processes(kernel: tuple[Path, str],
 )
 def test_runs_are_even_and_hold_every_commit_once(count: int, jobs: int,
                                                   sizes: list[int]) -> None:
-    from checker.collect.run import runs_of
+    from checker.collect.runner import runs_of
 
     commits = [f"{n:040x}" for n in range(count)]
     runs = runs_of(commits, jobs)

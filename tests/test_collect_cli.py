@@ -12,8 +12,8 @@ import pytest
 from collect_fixtures import GIT_ENV, POLICY, History, git, lines
 from ruamel.yaml import YAML
 
-from checker.collect.write import split_segments
-from checker.progress import Progress
+from checker.collect.driverfile import split_segments
+from checker.core.progress import Progress
 
 DEVICE_C = """\
 static const struct pci_device_id foo_ids[] = {
@@ -338,11 +338,11 @@ def build_busy_kernel(path: Path) -> str:
 
 def test_collect_writes_the_same_bytes_for_any_jobs(
         tmp_path: Path, cli: Callable[..., Any], monkeypatch: pytest.MonkeyPatch) -> None:
-    import checker.collect.run as run
+    import checker.collect.runner as runner
 
     kernel = tmp_path / "linux"
     build_busy_kernel(kernel)
-    monkeypatch.setattr(run, "RUN_SIZE", 3)  # many runs of commits, spread over processes
+    monkeypatch.setattr(runner, "RUN_SIZE", 3)  # many runs of commits, spread over processes
     written: dict[str, dict[str, bytes]] = {}
     for jobs in ("1", "2"):
         root = make_policy_repo(tmp_path / f"policy-j{jobs}")

@@ -22,10 +22,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from checker.collect.driverfile import DriverFile
 from checker.collect.rules import month_keys
 from checker.collect.run import SIGNAL_KEYS
-from checker.collect.write import DriverFile, EditError, render
-from checker.load import parse_document
+from checker.collect.write import EditError, render
+from checker.load.document import parse_document
 
 OWNED = ("signals", "kconfig", "maintainers_status")
 PROPERTY = settings(max_examples=int(os.environ.get("SPLICE_EXAMPLES", "150")), deadline=None,

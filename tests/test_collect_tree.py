@@ -7,17 +7,11 @@ from pathlib import Path
 import pytest
 from collect_fixtures import POLICY
 
+from checker.collect.kbuild import broken_symbols, device_ids, parse_makefile
+from checker.collect.maintainers import match_maintainers, normalise_status, parse_maintainers
 from checker.collect.rules import CollectRules
-from checker.collect.tree import (
-    broken_symbols,
-    device_ids,
-    match_maintainers,
-    normalise_status,
-    parse_maintainers,
-    parse_makefile,
-)
-from checker.errors import CheckerError
-from checker.paths import PathSpec
+from checker.core.errors import CheckerError
+from checker.core.paths import PathSpec
 
 MAINTAINERS = """\
 List of maintainers and how to submit kernel changes

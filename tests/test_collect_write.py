@@ -12,16 +12,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
+from checker.collect.driverfile import DriverFile, read_driver, split_segments
 from checker.collect.rules import month_keys
 from checker.collect.run import SIGNAL_KEYS
-from checker.collect.write import (
-    DriverFile,
-    read_driver,
-    render,
-    render_signals,
-    split_segments,
-    write_if_changed,
-)
+from checker.collect.write import render, write_if_changed
+from checker.collect.yamltext import render_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "drivers" / "infiniband" / "ipoib.yaml"

@@ -13,12 +13,14 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-import checker.cache
-import checker.crossfile
-import checker.errors
-from checker.crossfile import Claim, ClaimsStore, build_index, related
-from checker.pipeline import run_check
-from checker.repository import load_workspace
+import checker.core.errors
+import checker.load.cache
+import checker.validate.claims
+import checker.validate.crossfile
+from checker.check.pipeline import run_check
+from checker.validate.claims import ClaimsStore, build_index, related
+from checker.validate.crossfile import Claim
+from checker.validate.workspace import load_workspace
 
 TODAY = date(2026, 11, 21)
 SRPT = "drivers/infiniband/srpt.yaml"
@@ -29,7 +31,7 @@ Found = list[tuple[int, int, str, str]]
 def settled(monkeypatch: pytest.MonkeyPatch) -> None:
     """Files written by the test count as settled once the store is written after them
     (on a real tree they are seconds old; here they are milliseconds old)."""
-    monkeypatch.setattr(checker.cache, "RACY_NS", 0)
+    monkeypatch.setattr(checker.load.cache, "RACY_NS", 0)
 
 
 def write_driver(repo: Path, rel: str, like: str, path: str, include: list[str]) -> None:
@@ -61,7 +63,7 @@ def drivers(repo: Path) -> list[str]:
     return sorted(p.relative_to(repo).as_posix() for p in repo.glob("drivers/*/*.y*ml"))
 
 
-def cross(problems: list[checker.errors.Problem], rel: str) -> Found:
+def cross(problems: list[checker.core.errors.Problem], rel: str) -> Found:
     return [(p.line, p.col, p.field, p.message) for p in problems
             if p.rule == "cross-file" and p.path == rel]
 
@@ -109,7 +111,7 @@ def test_every_rule_agrees_through_the_index(
     def no_parse(raw: bytes, rel: str) -> Claim | None:
         raise AssertionError(f"{rel} was parsed: its stored claim is current")
 
-    monkeypatch.setattr(checker.crossfile, "claim_of", no_parse)
+    monkeypatch.setattr(checker.validate.claims, "claim_of", no_parse)
     assert {rel: one_file(repo, rel) for rel in drivers(repo)} == expected
 
 
@@ -183,14 +185,14 @@ def test_a_missing_or_damaged_store_is_rebuilt_from_the_files(
     elif damage == "garbage":
         store.write_bytes(b"not a pickle")
     else:
-        payload = pickle.dumps({"format": checker.cache.FORMAT, "data": Exploit()})
-        store.write_bytes(b"\0" * checker.cache.TAG_BYTES + payload)
+        payload = pickle.dumps({"format": checker.load.cache.FORMAT, "data": Exploit()})
+        store.write_bytes(b"\0" * checker.load.cache.TAG_BYTES + payload)
     assert_agrees(repo)
     assert not marker.exists()
     if damage == "missing":  # validate makes no file; the next check does
         assert not list((repo / ".driver-policy-cache").glob("*.claims"))
         run_check(repo, TODAY)
-    assert checker.cache._read(store_path(repo)) is not None  # written again, whole
+    assert checker.load.cache._read(store_path(repo)) is not None  # written again, whole
 
 
 def test_no_cache_means_no_store(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -225,8 +227,8 @@ def test_the_index_finds_ancestors_descendants_paths_and_ids_only() -> None:
 
 def test_the_rules_import_no_pipeline() -> None:
     """repository -> pipeline -> render -> repository was an import circle."""
-    code = "import sys, checker.repository; print(sorted(m for m in sys.modules if m in " \
-           "('checker.pipeline', 'checker.render')))"
+    code = "import sys, checker.validate.workspace; print(sorted(m for m in sys.modules if m in " \
+           "('checker.check.pipeline', 'checker.render.cards')))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, cwd=ROOT)
     assert done.stdout.strip() == "[]"
@@ -236,8 +238,8 @@ def test_a_stored_claim_stands_only_for_the_same_signature_long_before_the_store
     tmp_path: Path,
 ) -> None:
     store = ClaimsStore(tmp_path)
-    store.written_ns = 100 * checker.cache.RACY_NS
-    sig = (0o100644, 7, 120, 50 * checker.cache.RACY_NS, 50 * checker.cache.RACY_NS)
+    store.written_ns = 100 * checker.load.cache.RACY_NS
+    sig = (0o100644, 7, 120, 50 * checker.load.cache.RACY_NS, 50 * checker.load.cache.RACY_NS)
     store.put("drivers/a/b.yaml", (sig, "digest", None))
     assert store.fresh("drivers/a/b.yaml", sig)
     assert not store.fresh("drivers/a/c.yaml", sig)
@@ -246,7 +248,7 @@ def test_a_stored_claim_stands_only_for_the_same_signature_long_before_the_store
                     (0o10644, *sig[1:]), (*sig[:3], sig[3] + 1, sig[4]),
                     (*sig[:4], sig[4] + 1)):
         assert not store.fresh("drivers/a/b.yaml", changed)
-    racy = (*sig[:3], 99 * checker.cache.RACY_NS, 99 * checker.cache.RACY_NS)
+    racy = (*sig[:3], 99 * checker.load.cache.RACY_NS, 99 * checker.load.cache.RACY_NS)
     store.put("drivers/a/b.yaml", (racy, "digest", None))
     assert not store.fresh("drivers/a/b.yaml", racy)
 
@@ -258,8 +260,8 @@ def test_an_entry_too_recent_to_trust_is_not_carried_into_a_later_store(
     trusted for a file that changed twice within one tick of the clock."""
     now = time.time_ns()
     recent = (0o100644, 7, 120, now, now)
-    old = (0o100644, 8, 120, now - 100 * checker.cache.RACY_NS,
-           now - 100 * checker.cache.RACY_NS)
+    old = (0o100644, 8, 120, now - 100 * checker.load.cache.RACY_NS,
+           now - 100 * checker.load.cache.RACY_NS)
     first = ClaimsStore(tmp_path)
     first.put("drivers/a/recent.yaml", (recent, "digest", None))
     first.put("drivers/a/old.yaml", (old, "digest", None))
@@ -282,7 +284,7 @@ def normalized(index: dict[str, object]) -> dict[str, object]:
 
 
 def test_the_index_kept_up_to_date_equals_the_index_built_afresh(tmp_path: Path) -> None:
-    old = 100 * checker.cache.RACY_NS
+    old = 100 * checker.load.cache.RACY_NS
 
     def sig(number: int) -> tuple[int, int, int, int, int]:
         return (0o100644, number, 100, old, old)
@@ -313,7 +315,7 @@ def test_the_index_kept_up_to_date_equals_the_index_built_afresh(tmp_path: Path)
 def test_a_few_changes_go_to_the_delta_and_many_fold_into_the_base(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    old = 100 * checker.cache.RACY_NS
+    old = 100 * checker.load.cache.RACY_NS
     rels = [f"drivers/a/d{n}.yaml" for n in range(4)]
     store = ClaimsStore(tmp_path)
     for n, rel in enumerate(rels):
@@ -331,7 +333,7 @@ def test_a_few_changes_go_to_the_delta_and_many_fold_into_the_base(
     assert loaded.index is not None
     assert related(loaded.index, [claim("drivers/b/s.yaml", "p/s", "sound/x/")]) == {rels[0]}
     assert rels[0] not in related(loaded.index, [claim("drivers/b/f.yaml", "p/f", "fs/")])
-    monkeypatch.setattr(checker.crossfile, "MERGE_AT", 2)
+    monkeypatch.setattr(checker.validate.claims, "MERGE_AT", 2)
     loaded.put(rels[1], ((0o100644, 1, 2, old, old), "z", None))
     loaded.save(rels)
     assert base.read_bytes() != written and not store.file.delta_path.exists()

@@ -16,11 +16,11 @@ from conftest import ROOT, Run
 from markdown_it import MarkdownIt
 from test_gitsource import commit, edit, git, init_repo
 
-from checker.compare import Comparison, DriverChange, ProbeChange, State, compare
+from checker.evaluate.compare import Comparison, DriverChange, ProbeChange, State, compare
 from checker.evaluate.engine import evaluate
-from checker.policy import load_policy
 from checker.report.comparison import markdown
-from checker.repository import load_workspace
+from checker.validate.policy import load_policy
+from checker.validate.workspace import load_workspace
 
 IPOIB = "drivers/infiniband/ipoib.yaml"
 SRPT = "drivers/infiniband/srpt.yaml"

@@ -9,10 +9,13 @@ from collect_fixtures import History
 from discover_fixtures import build_kbuild_kernel
 from ruamel.yaml import YAML
 
-from checker.collect.discover import DiscoverRules, Skipped, Unit, discover, resolve_ids
+from checker.collect.discover import discover
+from checker.collect.discover_rules import DiscoverRules
+from checker.collect.finder import Skipped, Unit
 from checker.collect.gitrepo import open_repo
-from checker.errors import CheckerError
-from checker.paths import PathSpec
+from checker.collect.naming import resolve_ids
+from checker.core.errors import CheckerError
+from checker.core.paths import PathSpec
 
 RULES = DiscoverRules.from_policy({
     "collect": {"source_extensions": [".c", ".h", ".S", ".rs"]},

@@ -10,7 +10,7 @@ from conftest import ROOT, Run
 
 from checker.evaluate.engine import evaluate
 from checker.evaluate.rules import holds
-from checker.repository import load_workspace
+from checker.validate.workspace import load_workspace
 
 SEED_VERDICTS = {
     "infiniband/ipoib": "keep",

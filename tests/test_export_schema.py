@@ -12,7 +12,7 @@ import pytest
 from conftest import ROOT
 from ruamel.yaml import YAML
 
-from checker.export_schema import FILES, json_schema, render
+from checker.validate.export_schema import FILES, json_schema, render
 
 SEEDS = sorted((ROOT / "drivers").rglob("*.yaml"))
 

@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from checker import schemas
-from checker.validate import precheck_for, validator_for
+from checker.validate import schemas
+from checker.validate.policy_schema import POLICY_SCHEMA
+from checker.validate.schema_check import precheck_for, validator_for
 
 YAML_SAFE = YAML(typ="safe", pure=False)
 DRIVERS = sorted(ROOT.glob("drivers/*/*.yaml")) + sorted(ROOT.glob("tests/examples/valid/*"))
@@ -35,7 +36,7 @@ def test_clean_files_pass_the_precheck(path: Path) -> None:
 
 
 def test_policy_passes_the_precheck() -> None:
-    assert precheck_for(schemas.POLICY_SCHEMA)(load(ROOT / "policies/default.yaml")) is True
+    assert precheck_for(POLICY_SCHEMA)(load(ROOT / "policies/default.yaml")) is True
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
-from checker.fastyaml import Declined, fast_load
+from checker.load.fastyaml import Declined, fast_load
 
 FILES = sorted([*ROOT.glob("drivers/*/*.yaml"), *ROOT.glob("policies/**/*.yaml"),
                 *ROOT.glob("tests/examples/valid/*.yaml")])
@@ -83,7 +83,7 @@ MONTHLY_LAYOUTS = [
 
 @pytest.mark.parametrize("text", MONTHLY_LAYOUTS)
 def test_month_lines_read_without_the_parser_agree(text: str) -> None:
-    from checker.fastyaml import _split_monthly
+    from checker.load.fastyaml import _split_monthly
 
     assert _split_monthly(text) is not None
     assert repr(fast_load(text)) == repr(reference(text))

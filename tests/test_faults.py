@@ -3,7 +3,7 @@ round trip.
 
 - `render` killed at any point leaves every card either old or new, never partial. The
   write path pauses halfway through each file when DRIVER_POLICY_TEST_PAUSE_WRITE is set
-  (checker/fsutil.py, for tests only), so a test can kill it exactly there; other tests
+  (checker/load/fsutil.py, for tests only), so a test can kill it exactly there; other tests
   kill it, and `collect`, after varying delays without any hook.
 - several `check` processes at once share the cache and print what an uncached check
   prints; a truncated, garbled or foreign cache file is ignored.
@@ -33,7 +33,7 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 from strategies import driver_documents, to_yaml
 
-from checker.fsutil import PAUSE_ENV, write_atomic
+from checker.load.fsutil import PAUSE_ENV, write_atomic
 
 PYTHON = [sys.executable, "-m", "checker"]
 LOOPS = int(os.environ.get("FAULT_LOOPS", "1"))  # more rounds (docs/security.md)
@@ -69,7 +69,7 @@ def kill(process: subprocess.Popen[bytes]) -> None:
 def test_write_atomic_killed_halfway_leaves_the_old_bytes(tmp_path: Path) -> None:
     target = tmp_path / "card.md"
     target.write_bytes(b"old\n" * 1000)
-    code = ("import sys; from pathlib import Path; from checker.fsutil import write_atomic; "
+    code = ("import sys; from pathlib import Path; from checker.load.fsutil import write_atomic; "
             "write_atomic(Path(sys.argv[1]), b'new\\n' * 1000)")
     process = subprocess.Popen([sys.executable, "-c", code, str(target)], cwd=ROOT,
                                env=env(**{PAUSE_ENV: "30"}))
@@ -323,7 +323,7 @@ def test_a_damaged_cache_is_ignored(repo: Path, corruption: str) -> None:
 def test_processes_started_at_once_share_one_complete_cache_key(tmp_path: Path) -> None:
     """The per-user key is made by whichever process comes first; the others read it
     whole (never a partly written file) and every process uses the same key."""
-    code = "from checker.cache import secret_key; print(secret_key().hex())"
+    code = "from checker.load.cache import secret_key; print(secret_key().hex())"
     for round_ in range(3 * LOOPS):
         home = tmp_path / f"cache-home-{round_}"
         runs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT,
@@ -360,7 +360,8 @@ def collected_file(doc: dict[str, Any], rng: random.Random, flow: int) -> str:
 
 def write_back(text: str) -> str:
     """What collect writes when the kernel says exactly what the file says."""
-    from checker.collect.write import DriverFile, render
+    from checker.collect.driverfile import DriverFile
+    from checker.collect.write import render
 
     data = SAFE.load(text)
     signals = data.get("signals")
@@ -378,7 +379,7 @@ def test_collect_keeps_every_segment_but_its_own(
 ) -> None:
     """Values unchanged: every top-level segment other than `signals` is byte for byte
     what it was (comments, quoting, blank lines, key order), and the values read back."""
-    from checker.collect.write import split_segments
+    from checker.collect.driverfile import split_segments
 
     text = collected_file(doc, rng, flow)
     written = write_back(text)

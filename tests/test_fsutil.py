@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from checker import fsutil
-from checker.fsutil import FileAccessError, read_file
+from checker.load import fsutil
+from checker.load.fsutil import FileAccessError, read_file
 
 
 @pytest.fixture(params=["walk", "openat2"])

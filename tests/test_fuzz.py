@@ -210,6 +210,6 @@ def test_fuzz_policy_candidates(raw: bytes) -> None:
 
 def test_the_fuzzed_file_is_a_driver_file() -> None:
     """The generated documents are loaded where the location rule accepts them."""
-    from checker.validate import driver_id
+    from checker.load.layout import driver_id
 
     assert driver_id(REL) == "infiniband/fuzzed"

@@ -1,4 +1,4 @@
-"""checker.gitsource: the repository at a revision, read from git objects.
+"""checker.load.gitsource: the repository at a revision, read from git objects.
 
 Also home of the small git helpers the other history tests import (real repositories in
 temporary directories, built with the git command line).
@@ -15,11 +15,11 @@ import git as gitpython
 import pytest
 from conftest import REPO_PARTS, ROOT
 
-from checker.errors import UsageError
-from checker.gitsource import GitTreeSource, open_repository, resolve_revision, safe_path
-from checker.layout import DiskSource
-from checker.load import MAX_BYTES
-from checker.repository import build_workspace, load_workspace
+from checker.core.errors import UsageError
+from checker.load.document import MAX_BYTES
+from checker.load.gitsource import GitTreeSource, resolve_revision, safe_path
+from checker.load.layout import DiskSource
+from checker.validate.workspace import build_workspace, load_workspace, open_repository
 
 AUTHOR = ("Ann Author", "ann@example.org")
 

@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_gitsource import commit, edit, git, init_repo
 
-from checker.commands.history import _Versions, months_before, stale_findings
-from checker.load import parse_document
-from checker.repository import load_workspace
+from checker.check.history import _Versions
+from checker.check.stale import months_before, stale_findings
+from checker.load.document import parse_document
+from checker.validate.workspace import load_workspace
 
 IPOIB = "drivers/infiniband/ipoib.yaml"
 BOB = ("Bob Builder", "bob@example.org")
@@ -299,11 +300,11 @@ def test_history_in_worker_processes_equals_one_process(
     history: tuple[Path, dict[str, str]], cli: Callable[..., Run],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    import checker.commands.history
+    import checker.check.history
 
     repo, _ = history
     serial = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
-    monkeypatch.setattr(checker.commands.history, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(checker.check.history, "PARALLEL_FROM", 1)
     parallel = cli("-C", str(repo), "history", "infiniband/ipoib", "--format", "json")
     assert (parallel.code, parallel.out) == (serial.code, serial.out)
     assert len(json.loads(serial.out)) == 6

@@ -27,9 +27,10 @@ from strategies import MD, flat, hostile_text, tables
 from test_examples import expectations
 from test_gitsource import commit, git, git_env, init_repo
 
-from checker.gitsource import GitTreeSource
-from checker.load import MAX_BYTES, MAX_DEPTH, parse_document
-from checker.validate import validate_driver
+from checker.load.bounds import MAX_DEPTH
+from checker.load.document import MAX_BYTES, parse_document
+from checker.load.gitsource import GitTreeSource
+from checker.validate.driver import validate_driver
 
 EXAMPLES = Path(__file__).parent / "examples"
 TEMPLATE_CASES = sorted((EXAMPLES / "invalid-template").glob("*.j2"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checker.load import MAX_BYTES, parse_document
+from checker.load.document import MAX_BYTES, parse_document
 
 
 def problems(raw: bytes) -> list[str]:

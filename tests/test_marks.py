@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from checker.load import parse_document
-from checker.marks import claim_marks
+from checker.load.document import parse_document
+from checker.load.marks import claim_marks
 
 BODY = """\
 # a comment

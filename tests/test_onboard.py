@@ -14,10 +14,10 @@ from discover_fixtures import build_kbuild_kernel
 from ruamel.yaml import YAML
 from test_collect_cli import DRIVER, make_policy_repo
 
-from checker.commands.init import SKELETON
+from checker.cli.commands.init import SKELETON
 from checker.evaluate.engine import evaluate
-from checker.repository import load_workspace
-from checker.validate import signals_model as _signals
+from checker.validate.models import signals_model as _signals
+from checker.validate.workspace import load_workspace
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""checker.paths: MAINTAINERS F:/X: pattern semantics, covers/overlap, the trie index."""
+"""checker.core.paths: MAINTAINERS F:/X: pattern semantics, covers/overlap, the trie index."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checker.paths import PathIndex, PathSpec, parse_pattern, pattern_covers, patterns_overlap
+from checker.core.paths import PathIndex, PathSpec, parse_pattern, pattern_covers, patterns_overlap
 
 # (pattern, file, matches)
 MATCH_CASES = [

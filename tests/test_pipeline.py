@@ -12,13 +12,14 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, Run
 
-import checker.cache
-import checker.pipeline
+import checker.check.driver
+import checker.check.pipeline
+import checker.load.cache
 import checker.render.cards
 import checker.render.chart
 import checker.render.templates
-from checker.commands.check import gather
-from checker.pipeline import run_check
+from checker.check.pipeline import run_check
+from checker.cli.commands.check import gather
 
 TODAY = date(2026, 11, 21)
 
@@ -52,7 +53,7 @@ def test_full_check_reports_what_the_per_file_check_reports(repo: Path) -> None:
 def test_parallel_equals_serial(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     damage(repo)
     serial = run_check(repo, TODAY, use_cache=False, jobs=1)
-    monkeypatch.setattr(checker.pipeline, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(checker.check.driver, "PARALLEL_FROM", 1)
     parallel = run_check(repo, TODAY, use_cache=False, jobs=2)
     assert parallel == serial
 
@@ -102,9 +103,9 @@ def test_cache_sees_a_template_change(repo: Path) -> None:
 
 def test_cache_sees_a_new_package_version(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     run_check(repo, TODAY)
-    old = checker.cache.Cache(repo, []).salt
-    monkeypatch.setattr(checker.cache, "__version__", "99.0")
-    assert checker.cache.Cache(repo, []).salt != old
+    old = checker.load.cache.Cache(repo, []).salt
+    monkeypatch.setattr(checker.load.cache, "__version__", "99.0")
+    assert checker.load.cache.Cache(repo, []).salt != old
 
 
 def test_no_cache_writes_nothing(repo: Path, cli: Callable[..., Run]) -> None:
@@ -149,8 +150,8 @@ def test_a_planted_cache_file_is_never_unpickled(repo: Path) -> None:
 
     for path in (repo / ".driver-policy-cache").glob("*.*"):
         if path.is_file():
-            payload = pickle.dumps({"format": checker.cache.FORMAT, "data": Exploit()})
-            path.write_bytes(b"\0" * checker.cache.TAG_BYTES + payload)
+            payload = pickle.dumps({"format": checker.load.cache.FORMAT, "data": Exploit()})
+            path.write_bytes(b"\0" * checker.load.cache.TAG_BYTES + payload)
     assert run_check(repo, TODAY).problems == []
     assert not marker.exists()
 
@@ -211,7 +212,7 @@ def test_copies_are_located_without_parsing_again(
     def no_second_parse(*_args: object) -> tuple[int, int]:
         raise AssertionError("a cross-file problem was located by parsing its file again")
 
-    monkeypatch.setattr(checker.pipeline, "_locate", no_second_parse)
+    monkeypatch.setattr(checker.check.pipeline, "_locate", no_second_parse)
     assert run_check(repo, TODAY, use_cache=False).problems == expected
 
 
@@ -283,7 +284,7 @@ def test_a_warm_run_hashes_and_parses_nothing(
 ) -> None:
     """Nothing changed since the last run (by every file's stat signature): its result,
     the expired override and its position included, stands without reading a file."""
-    monkeypatch.setattr(checker.cache, "RACY_NS", 0)  # the test's files count as settled
+    monkeypatch.setattr(checker.load.cache, "RACY_NS", 0)  # the test's files count as settled
     damage(repo)
     cold = run_check(repo, TODAY)
     assert any("expired" in p.message for p in cold.problems)
@@ -292,15 +293,15 @@ def test_a_warm_run_hashes_and_parses_nothing(
     def fail(*_args: object) -> None:
         raise AssertionError("a warm run read a file")
 
-    monkeypatch.setattr(checker.cache.Cache, "digest", fail)
-    monkeypatch.setattr(checker.pipeline, "_locate", fail)
+    monkeypatch.setattr(checker.load.cache.Cache, "digest", fail)
+    monkeypatch.setattr(checker.check.pipeline, "_locate", fail)
     assert run_check(repo, TODAY) == cold
 
 
 def test_a_warm_run_sees_a_file_added_removed_or_touched(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(checker.cache, "RACY_NS", 0)
+    monkeypatch.setattr(checker.load.cache, "RACY_NS", 0)
     assert run_check(repo, TODAY).problems == []
     run_check(repo, TODAY)
     card = next((repo / "cards").rglob("*.md"))

@@ -36,7 +36,7 @@ def test_policy_fixtures_pass_and_cover_every_rule(cli: Callable[..., Run]) -> N
 
 
 def test_policy_fixtures_cover_every_verdict() -> None:
-    from checker.repository import load_workspace
+    from checker.validate.workspace import load_workspace
 
     workspace = load_workspace(ROOT)
     expected = {f.expect_verdict for f in workspace.fixtures}

@@ -8,14 +8,21 @@ from datetime import date
 import pytest
 from conftest import ROOT
 
+from checker.core.model import Driver, Month, PartialDate, Signals, UserReport
 from checker.evaluate.probes import PROBES
 from checker.evaluate.probes.common import months_since
-from checker.load import read_document
-from checker.model import Driver, Month, PartialDate, Signals, UserReport
-from checker.policy import load_policy, validate_fixture
+from checker.load.document import read_document
+from checker.validate.policy import load_policy, validate_fixture
+from checker.validate.policy_schema import PROBE_CONFIG, PROBE_NAMES
 
 POLICY = load_policy(ROOT / "policies/default.yaml", "policies/default.yaml")
 END = date(2026, 4, 21)
+
+
+def test_every_probe_has_a_settings_schema() -> None:
+    """A new probe is one function and one line in PROBES; its settings' schema in
+    PROBE_CONFIG names it too (and so do the names a hard rule may test)."""
+    assert tuple(PROBES) == tuple(PROBE_CONFIG) == PROBE_NAMES
 
 
 def blank() -> Driver:

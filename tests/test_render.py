@@ -29,10 +29,9 @@ from markdown_it.token import Token
 from ruamel.yaml import YAML
 from strategies import tables
 
-from checker.commands.render import planned
-from checker.consistency import Outcome, check_driver
-from checker.model import Driver
-from checker.policy import Policy
+from checker.cli.commands.render import planned
+from checker.core.model import Driver
+from checker.evaluate.consistency import Outcome, check_driver
 from checker.render.cards import MONTH_NAMES, card_context
 from checker.render.files import plan
 from checker.render.index import INDEX_FILE, index_row, render_index_rows
@@ -47,7 +46,8 @@ from checker.render.markdown import (
 )
 from checker.render.seal import inputs_of
 from checker.render.templates import environment
-from checker.repository import Workspace, load_workspace
+from checker.validate.policy import Policy
+from checker.validate.workspace import Workspace, load_workspace
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TEMPLATES = ROOT / "templates"

@@ -80,9 +80,9 @@ def test_class3_collect_edits_only_the_nodes_it_owns(tmp_path: Path,
 
 
 def test_class4_policy_regexes_run_in_a_linear_time_engine() -> None:
+    from checker.collect.kbuild import _ARRAY
     from checker.collect.rules import CollectRules
-    from checker.collect.tree import _ARRAY
-    from checker.saferegex import regex_problem
+    from checker.core.saferegex import regex_problem
 
     rules = CollectRules(window_months=60, max_files=50, subject_patterns=("^(.+)+Z",),
                          bot_authors=("(x+x+)+y",), source_extensions=(".c",))
@@ -149,7 +149,7 @@ def test_class6_out_of_range_arguments_are_usage_errors_or_findings(
 
 
 def test_class7_output_is_escaped_per_channel() -> None:
-    from checker.errors import terminal
+    from checker.core.errors import terminal
     from checker.render.markdown import COMMENT_FILTERS, md_text
     from checker.report.comparison import MAX_COMMENT, cap_comment
 
@@ -167,7 +167,7 @@ def test_class7_output_is_escaped_per_channel() -> None:
 
 
 def test_class8_the_cache_key_covers_template_subdirectories(repo: Path) -> None:
-    from checker.pipeline import cache_inputs
+    from checker.check.pipeline import cache_inputs
 
     (repo / "templates/parts").mkdir()
     part = repo / "templates/parts/foot.j2"

@@ -1,4 +1,4 @@
-"""checker.validate: the quick URL test agrees with the general one."""
+"""checker.validate.values: the quick URL test agrees with the general one."""
 
 from __future__ import annotations
 
@@ -6,17 +6,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checker import validate
+from checker.validate import values
 
 
 def general(value: str) -> bool:
     """is_http_url without its quick path."""
-    saved = validate._PLAIN_HTTP_URL
+    saved = values._PLAIN_HTTP_URL
     try:
-        validate._PLAIN_HTTP_URL = validate.re.compile(r"(?!)")
-        return validate.is_http_url(value)
+        values._PLAIN_HTTP_URL = values.re.compile(r"(?!)")
+        return values.is_http_url(value)
     finally:
-        validate._PLAIN_HTTP_URL = saved
+        values._PLAIN_HTTP_URL = saved
 
 
 @pytest.mark.parametrize("url", [
@@ -26,9 +26,9 @@ def general(value: str) -> bool:
     "https://a.org/<x>", "https://a.org/\x7f", "https://a.org\n",
 ])
 def test_quick_url_test_agrees(url: str) -> None:
-    assert validate.is_http_url(url) == general(url)
+    assert values.is_http_url(url) == general(url)
 
 
 @given(st.from_regex(r"\Ahttps?://[A-Za-z0-9.\-\[\]:@]{0,12}[/?#]?[ -~\x80-\xff]{0,20}\Z"))
 def test_quick_url_test_agrees_on_generated_urls(url: str) -> None:
-    assert validate.is_http_url(url) == general(url)
+    assert values.is_http_url(url) == general(url)

@@ -19,11 +19,11 @@ from checker.backtest.truth import Removal, fates, removed_units, tree_paths
 from checker.backtest.units import Unit, present
 from checker.collect.gitrepo import Revision, check_rev_syntax, open_repo, resolve
 from checker.collect.rules import CollectRules
-from checker.errors import CheckerError, UsageError
+from checker.core.errors import CheckerError, UsageError
+from checker.core.model import Driver, Hardware, Replacement
 from checker.evaluate.engine import evaluate
 from checker.evaluate.probes.common import months_between
-from checker.model import Driver, Hardware, Replacement
-from checker.policy import Policy
+from checker.validate.policy import Policy
 
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
@@ -211,7 +211,7 @@ def removal_patterns(policy: Policy) -> list[Any]:
     if not patterns:
         raise CheckerError(f"{policy.file}: backtest.removal_patterns is missing or empty "
                            "(the subjects of commits that remove a driver)")
-    from checker.saferegex import RegexError, compile_policy_regex
+    from checker.core.saferegex import RegexError, compile_policy_regex
 
     compiled = []
     for pattern in patterns:
@@ -226,7 +226,7 @@ def removal_patterns(policy: Policy) -> list[Any]:
 def unit_driver(unit: Unit, signals: dict[str, Any], status: str) -> Driver:
     """A unit as a freshly scaffolded repository would hold it: collected signals and
     MAINTAINERS status, every assessment field unknown."""
-    from checker.validate import signals_model
+    from checker.validate.models import signals_model
 
     return Driver(
         id=unit.id,

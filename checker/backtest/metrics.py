@@ -15,7 +15,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checker.schemas import VERDICTS
+from checker.validate.schemas import VERDICTS
 
 FLAGGED = ("deprecate", "remove")  # verdicts that predict a removal
 

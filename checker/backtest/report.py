@@ -16,7 +16,7 @@ from xml.sax.saxutils import escape
 from checker.backtest.engine import FEATURES, Result, Row
 from checker.backtest.metrics import FLAGGED, auc, bootstrap_auc, confusion, roc_points
 from checker.render.chart import xml_comment
-from checker.schemas import VERDICTS
+from checker.validate.schemas import VERDICTS
 
 ALL = "all"
 

@@ -26,7 +26,7 @@ from typing import Any
 from checker.collect.gitrepo import Stream
 from checker.collect.history import RENAME_LIMIT, iter_commits
 from checker.collect.tree import list_tree
-from checker.paths import PathSpec
+from checker.core.paths import PathSpec
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from checker.paths import PathIndex, PathSpec
+from checker.core.paths import PathIndex, PathSpec
 
 SOURCE_SUFFIXES = (".c", ".S", ".rs", ".cc", ".cpp")
 HEADER_SUFFIXES = (".h",)
@@ -84,7 +84,8 @@ def discovered_units(repo: Any, sha: str, directories: Sequence[str],
                      policy_raw: Mapping[str, Any]) -> list[Unit]:
     """The units `driver-policy new --discover` would scaffold from the tree at `sha`,
     under the `discover:` rules in `policy_raw` (checker/collect/discover.py)."""
-    from checker.collect.discover import DiscoverRules, discover
+    from checker.collect.discover import discover
+    from checker.collect.discover_rules import DiscoverRules
 
     rules = DiscoverRules.from_policy(policy_raw)
     found, _skipped = discover(repo, sha, directories, rules)

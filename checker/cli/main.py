@@ -1,6 +1,6 @@
 """Command line: parse arguments, dispatch to one command, one error boundary.
 
-Each module in checker.commands has `register(subparsers)` which adds its parser and
+Each module in checker.cli.commands has `register(subparsers)` which adds its parser and
 sets `func` to a typed function `(args) -> int`. Heavy imports live inside those
 functions so that `driver-policy validate FILE` starts fast.
 """
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from checker import __version__
-from checker.commands import COMMAND_MODULES
-from checker.errors import CheckerError, UsageError, terminal
+from checker.cli.commands import COMMAND_MODULES
+from checker.core.errors import CheckerError, UsageError, terminal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -133,7 +133,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except OSError as exc:  # the environment, not a bug: disk full, read-only, permissions
-        from checker.fsutil import describe
+        from checker.load.fsutil import describe
 
         where = exc.filename if isinstance(exc.filename, str) else "a file"
         print(f"driver-policy {args.command}: {terminal(where)}: {describe(exc)}",

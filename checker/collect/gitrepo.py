@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Union
 
-from checker.errors import CheckerError, UsageError
+from checker.core.errors import CheckerError, UsageError
 
 if TYPE_CHECKING:
     import git

@@ -6,7 +6,7 @@ any rule holds, and *substantive* otherwise:
 
 - the whole commit touches more than `collect.mechanical.max_files` files (a sweep);
 - its subject matches one of `collect.mechanical.subject_patterns` (searched by RE2,
-  in linear time: checker/saferegex.py);
+  in linear time: checker/core/saferegex.py);
 - its author's name or e-mail (after `.mailmap`) matches one of
   `collect.mechanical.bot_authors` (the same way);
 - it belongs to a series split across subsystems (`collect.mechanical.series`,
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from checker.errors import CheckerError
+from checker.core.errors import CheckerError
 
 
 @dataclass(frozen=True)
@@ -167,7 +167,7 @@ def _combine(patterns: Sequence[str]) -> Any:
     """One alternation of all patterns (RE2, linear time), each in its own group with its
     own flags (`(?i)x` becomes `(?i:x)`); None when that cannot be built (then each is
     tried)."""
-    from checker.saferegex import RegexError, compile_policy_regex
+    from checker.core.saferegex import RegexError, compile_policy_regex
 
     if not patterns:
         return compile_policy_regex(r"[^\s\S]")  # matches nothing
@@ -185,9 +185,9 @@ def _combine(patterns: Sequence[str]) -> Any:
 
 
 def _compile(patterns: Sequence[str], name: str) -> tuple[Any, ...]:
-    """Each pattern compiled by RE2 (checker.saferegex): a policy's regex runs in time
+    """Each pattern compiled by RE2 (checker.core.saferegex): a policy's regex runs in time
     linear in the subject, whatever the pattern."""
-    from checker.saferegex import RegexError, compile_policy_regex
+    from checker.core.saferegex import RegexError, compile_policy_regex
 
     compiled = []
     for pattern in patterns:

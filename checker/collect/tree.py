@@ -24,18 +24,29 @@ Heuristics (documented in docs/collect.md):
 
 from __future__ import annotations
 
-import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from checker.collect.gitrepo import Repo, Stream
+from checker.collect.kbuild import (
+    Makefile,
+    broken_symbols,
+    device_ids,
+    kconfig_symbols,
+    parse_makefile,
+)
+from checker.collect.maintainers import (
+    Section,
+    match_maintainers,
+    normalise_status,
+    parse_maintainers,
+)
 from checker.collect.rules import CollectRules
-from checker.errors import CheckerError
-from checker.paths import PathIndex, PathSpec, parse_pattern, pattern_covers
+from checker.core.errors import CheckerError
+from checker.core.paths import PathIndex, PathSpec
 
-STATUSES = ("Supported", "Maintained", "Odd Fixes", "Orphan", "Obsolete")
 DEVICE_SUFFIXES = (".c", ".h")
 
 
@@ -109,270 +120,6 @@ def read_blobs(repo: Repo, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
     except BaseException:
         stream.kill()
         raise
-
-
-# ---------------------------------------------------------------------------------
-# MAINTAINERS
-
-
-@dataclass
-class Section:
-    title: str
-    status: str | None = None
-    include: list[str] = field(default_factory=list)
-    exclude: list[str] = field(default_factory=list)
-
-    @property
-    def catch_all(self) -> bool:
-        """Whether the section claims the whole tree (`F: *`, `F: */`, as Linux's "THE
-        REST" does): matching it says nothing about who maintains a driver."""
-        return any(all(char in "*?" for char in parse_pattern(p).parts[0]) for p in self.include)
-
-
-_FIELD = re.compile(r"^([A-Z]):\s*(.*?)\s*$")
-
-
-def parse_maintainers(text: str) -> list[Section]:
-    """Sections: a title line followed by `X:` field lines; anything else is skipped.
-
-    A commented-out line inside a section (`#M: ...`, `# F: ...`) is ignored, not taken
-    as the end of the section."""
-    sections: list[Section] = []
-    block: list[str] = []
-    for line in [*text.splitlines(), ""]:
-        if line.strip():
-            if block and line.lstrip().startswith("#"):
-                continue
-            block.append(line)
-            continue
-        if len(block) >= 2 and not _FIELD.match(block[0]) and not block[0][:1].isspace():
-            fields = [_FIELD.match(item) for item in block[1:]]
-            if all(fields):
-                section = Section(block[0].strip())
-                for match in fields:
-                    assert match is not None
-                    letter, value = match.group(1), match.group(2)
-                    if letter == "S" and section.status is None:
-                        section.status = value
-                    elif letter in "FX" and value:
-                        target = section.include if letter == "F" else section.exclude
-                        try:
-                            parse_pattern(value)
-                        except ValueError:
-                            continue
-                        target.append(value)
-                if section.include:
-                    sections.append(section)
-        block = []
-    return sections
-
-
-def normalise_status(text: str | None) -> str:
-    """`S:` text -> Supported | Maintained | Odd Fixes | Orphan | Obsolete | unknown."""
-    if not text:
-        return "unknown"
-    lowered = text.lower()
-    if "obsolete" in lowered:
-        return "Obsolete"
-    if "orphan" in lowered:
-        return "Orphan"
-    if "odd fix" in lowered or "odd-fix" in lowered:
-        return "Odd Fixes"
-    if "supported" in lowered:
-        return "Supported"
-    if "maintained" in lowered or "buried alive" in lowered:
-        return "Maintained"
-    return "unknown"
-
-
-def _specificity(pattern: str) -> tuple[int, int]:
-    parsed = parse_pattern(pattern)
-    literal = sum(len(part) for part in parsed.parts if not any(c in part for c in "*?["))
-    return len(parsed.parts), literal
-
-
-def match_maintainers(sections: Sequence[Section], drivers: dict[str, PathSpec],
-                      files: dict[str, list[str]]) -> dict[str, Section]:
-    """The best-covering section per driver (see module docstring)."""
-    index = PathIndex((str(i), PathSpec(s.include, s.exclude)) for i, s in enumerate(sections))
-    result: dict[str, Section] = {}
-    for driver, spec in drivers.items():
-        counts: dict[int, int] = defaultdict(int)
-        owned = files.get(driver, [])
-        for path in owned:
-            for owner in index.owners(path):
-                counts[int(owner)] += 1
-        if not owned:  # nothing at REV: reason about the patterns themselves
-            for i, section in enumerate(sections):
-                if all(any(pattern_covers(f, inc) for f in section.include)
-                       for inc in spec.include):
-                    counts[i] = 1
-        if not counts:
-            continue
-
-        def rank(i: int, paths: list[str] = owned, counts: dict[int, int] = counts
-                 ) -> tuple[int, tuple[int, int], tuple[int, ...]]:
-            section = sections[i]
-            best = (0, 0)
-            for pattern in section.include:
-                parsed = parse_pattern(pattern)
-                if not paths or any(parsed.matches(path) for path in paths):
-                    best = max(best, _specificity(pattern))
-            return counts[i], best, _reverse(section.title)
-
-        result[driver] = sections[max(counts, key=rank)]
-    return result
-
-
-def _reverse(text: str) -> tuple[int, ...]:
-    """Sort key that makes max() pick the alphabetically first title."""
-    return (*tuple(-ord(char) for char in text), 0)
-
-
-# ---------------------------------------------------------------------------------
-# Kconfig and Makefiles
-
-_CONFIG = re.compile(r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$")
-_DEPENDS = re.compile(r"^\s*depends\s+on\s+(.*)$")
-_IF = re.compile(r"^\s*if\s+(.*)$")
-_BLOCK_OPEN = re.compile(r"^\s*(menu|choice)\b")
-_BLOCK_CLOSE = re.compile(r"^\s*(endif|endmenu|endchoice)\b")
-_BROKEN = re.compile(r"(?<![!\w])BROKEN\b")
-
-
-def kconfig_symbols(text: str) -> list[str]:
-    return [m.group(1) for line in text.splitlines() if (m := _CONFIG.match(line))]
-
-
-def broken_symbols(text: str) -> dict[str, bool]:
-    """For each symbol defined in one Kconfig file: does it depend on BROKEN?"""
-    result: dict[str, bool] = {}
-    stack: list[bool] = []  # per open if/menu/choice: its condition involves BROKEN
-    current: str | None = None
-    block_pending = False  # `depends on` lines right after menu/choice belong to it
-    for raw in _join_continuations(text).splitlines():
-        line = raw.split("#", 1)[0]
-        if not line.strip():
-            continue
-        if m := _CONFIG.match(line):
-            current = m.group(1)
-            result[current] = result.get(current, False) or any(stack)
-            block_pending = False
-            continue
-        if m := _IF.match(line):
-            stack.append(bool(_BROKEN.search(m.group(1))))
-            current, block_pending = None, False
-            continue
-        if _BLOCK_OPEN.match(line):
-            stack.append(False)
-            current, block_pending = None, True
-            continue
-        if _BLOCK_CLOSE.match(line):
-            if stack:
-                stack.pop()
-            current, block_pending = None, False
-            continue
-        if m := _DEPENDS.match(line):
-            broken = bool(_BROKEN.search(m.group(1)))
-            if current is not None:
-                result[current] = result[current] or broken
-            elif block_pending and stack:
-                stack[-1] = stack[-1] or broken
-            continue
-        if not line[:1].isspace():
-            current, block_pending = None, False
-    return result
-
-
-def _join_continuations(text: str) -> str:
-    return re.sub(r"\\\n", " ", text)
-
-
-# `obj-$(CONFIG_X)`, also with a build-phase prefix inside the reference, as trees that
-# build one driver for several boot phases write it: `obj-$(CONFIG_$(PHASE_)X)`,
-# `$(SPL_)`, `$(SPL_TPL_)`, `$(XPL_)`; the symbol is X.
-_ASSIGN = re.compile(
-    r"^\s*([A-Za-z0-9_.-]+?)-(\$\(CONFIG_(?:\$\([A-Za-z0-9_]+\))?([A-Za-z0-9_]+)\)|y|m|objs)"
-    r"\s*[:+]?=\s*(.*)$"
-)
-
-
-@dataclass
-class Makefile:
-    gates: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    members: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    always: set[str] = field(default_factory=set)  # `obj-y`/`obj-m` targets (no symbol)
-    order: dict[str, int] = field(default_factory=dict)  # target -> first line naming it
-
-
-def parse_makefile(directory: str, text: str) -> Makefile:
-    """`obj-$(CONFIG_X) += a.o b/` -> gates; `foo-y := a.o` -> members of foo.o;
-    `obj-y += c.o d/` -> always."""
-    result = Makefile()
-    base = f"{directory}/" if directory else ""
-    for number, raw in enumerate(_join_continuations(text).splitlines()):
-        line = raw.split("#", 1)[0]
-        match = _ASSIGN.match(line)
-        if not match:
-            continue
-        target, _, symbol, values = match.groups()
-        items = [item for item in values.split() if not item.startswith("$")]
-        if target == "obj":
-            for item in items:
-                result.order.setdefault(base + item, number)
-                if symbol:
-                    result.gates[base + item].add(symbol)
-                else:
-                    result.always.add(base + item)
-        else:
-            for item in items:
-                if item.endswith(".o"):
-                    result.members[f"{base}{target}.o"].add(base + item)
-    return result
-
-
-# ---------------------------------------------------------------------------------
-# Device tables
-
-_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
-_TABLE = re.compile(r"\bMODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
-_SENTINEL = re.compile(r"^[\s,0{}]*$")
-# An array definition `name[...] <words> = {`; the words after `]` are one character
-# class (no nested quantifier: `(?:\w+\s*)*` backtracked exponentially on a long word).
-_ARRAY = re.compile(r"\b(\w+)\s*\[[^\]]*\][\w\s]*=\s*\{")
-
-
-def device_ids(text: str) -> int:
-    """Entries of the tables that MODULE_DEVICE_TABLE names in one C file."""
-    if "MODULE_DEVICE_TABLE" not in text:
-        return 0
-    code = _COMMENTS.sub(" ", text)
-    arrays = {m.group(1): m.end() for m in _ARRAY.finditer(code)}
-    total = 0
-    for match in _TABLE.finditer(code):
-        name = match.group(2)
-        if name == "name":  # the macro's own definition
-            continue
-        start = arrays.get(name)
-        total += 1 if start is None else max(1, _count_entries(code, start))
-    return total
-
-
-def _count_entries(code: str, start: int) -> int:
-    depth, count, entry_start = 1, 0, -1
-    for index in range(start, len(code)):
-        char = code[index]
-        if char == "{":
-            depth += 1
-            if depth == 2:
-                entry_start = index
-        elif char == "}":
-            depth -= 1
-            if depth == 1 and not _SENTINEL.match(code[entry_start:index + 1]):
-                count += 1
-            if depth == 0:
-                break
-    return count
 
 
 # ---------------------------------------------------------------------------------

@@ -21,200 +21,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import stat
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from checker.collect.run import ABSENT_KEYS, SIGNAL_KEYS, DriverPaths
-from checker.errors import CheckerError
-
-_TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
-_TOP_KEY_AT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t\r\n]|$)")
-_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9 _./()+,-]*[A-Za-z0-9_./)+-]$|^[A-Za-z_]$")
-_RESERVED = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}
-
-# Where new top-level keys go when a file lacks them: after the first of these found.
-_PLACE_AFTER = {
-    "kconfig": ("granularity_note", "granularity", "paths"),
-    "maintainers_status": ("replacement", "hardware", "deployment"),
-    "signals": ("users_reported", "upstream", "maintainers_status"),
-}
-
-
-@dataclass
-class Segment:
-    key: str | None  # None: lines before the first key
-    lines: list[str]  # with their line endings
-
-    @property
-    def body(self) -> list[str]:
-        return self.lines[: len(self.lines) - len(self.trailing)]
-
-    @property
-    def trailing(self) -> list[str]:
-        """Blank lines and column-0 comments at the end: they belong to what follows."""
-        count = 0
-        for line in reversed(self.lines[1:] if self.key is not None else self.lines):
-            if line.strip() == "" or line.startswith("#"):
-                count += 1
-            else:
-                break
-        return self.lines[len(self.lines) - count:] if count else []
-
-
-def split_segments(text: str) -> list[Segment]:
-    segments = [Segment(None, [])]
-    for line in text.splitlines(keepends=True):
-        match = _TOP_KEY.match(line)
-        if match:
-            segments.append(Segment(match.group(1), [line]))
-        else:
-            segments[-1].lines.append(line)
-    return segments
-
-
-@dataclass
-class DriverFile:
-    path: Path
-    id: str
-    text: str
-    raw: bytes = b""  # the bytes read: the file must still hold them when it is replaced
-
-    def segment(self, key: str) -> Segment | None:
-        for segment in split_segments(self.text):
-            if segment.key == key:
-                return segment
-        return None
-
-
-def driver_id(root: Path, path: Path) -> str:
-    relative = path.relative_to(root / "drivers").with_suffix("")
-    return relative.as_posix()
-
-
-def find_driver_files(root: Path) -> list[Path]:
-    """Every `.yaml` entry under drivers/ (links and FIFOs too: reading refuses them
-    with a message); a directory that cannot be listed is a FileAccessError."""
-    from checker.fsutil import walk_files
-
-    return [root / rel for rel in walk_files(root, "drivers") if rel.endswith(".yaml")]
-
-
-def read_driver(root: Path, path: Path) -> tuple[DriverFile | None, DriverPaths | None, str]:
-    """(file, its paths, "") or (None, None, problem).
-
-    Read through the one door (no links, a regular file, at most MAX_BYTES) and parsed
-    by the checker's own loader: a file that does not load (a YAML error, a duplicate
-    key, an alias, a tag) is refused, never edited.
-    """
-    from checker.fsutil import FileAccessError, read_file
-    from checker.load import MAX_BYTES, parse_document
-
-    shown = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
-    try:
-        raw = read_file(path, shown, root=root, limit=MAX_BYTES)
-    except FileAccessError as exc:
-        return None, None, str(exc)
-    document, problems = parse_document(raw, shown)
-    if document is None:
-        return None, None, f"{problems[0]} (not edited: fix the file first)"
-    doc = DriverFile(path, driver_id(root, path), document.text, raw)
-    value = document.data.get("paths")
-    if value is None:
-        return None, None, f"{shown}: no `paths:` mapping (collect needs paths.include)"
-    include = value.get("include") if isinstance(value, dict) else None
-    exclude = (value.get("exclude") or []) if isinstance(value, dict) else []
-    if (not isinstance(include, list) or not include or not isinstance(exclude, list)
-            or not all(isinstance(p, str) for p in [*include, *exclude])):
-        return None, None, f"{shown}: paths.include must be a non-empty list of path patterns"
-    from checker.paths import parse_pattern
-
-    for pattern in [*include, *exclude]:
-        try:
-            parse_pattern(pattern)
-        except ValueError as exc:
-            return None, None, f"{shown}: paths: {exc}"
-    return doc, DriverPaths(doc.id, tuple(include), tuple(exclude)), ""
-
+from checker.collect.driverfile import _PLACE_AFTER, DriverFile
+from checker.collect.yamltext import _QUOTED_KEYS, _keys, scalar
+from checker.core.errors import CheckerError
 
 # ---------------------------------------------------------------------------------
 # Rendering
-
-
-def scalar(value: Any, quote: bool = False) -> str:
-    """One scalar in flow or block context, plain when that reads back the same."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str):
-        if quote or not needs_no_quotes(value):
-            return double_quoted(value)
-        return value
-    raise TypeError(f"cannot write {type(value).__name__} {value!r}")
-
-
-def double_quoted(text: str) -> str:
-    """A YAML double-quoted scalar: JSON's escapes, plus YAML's for non-printables."""
-    out = []
-    for char in json.dumps(text, ensure_ascii=False):
-        code = ord(char)
-        if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
-                or code >= 0x10000:
-            out.append(char)
-        elif code <= 0xFF:
-            out.append(f"\\x{code:02x}")
-        else:
-            out.append(f"\\u{code:04x}")
-    return "".join(out)
-
-
-def needs_no_quotes(text: str) -> bool:
-    return bool(_PLAIN.match(text)) and text.lower() not in _RESERVED
-
-
-_QUOTED_KEYS = {"kernel_rev", "maintainers_entry"}
-
-
-def render_signals(values: Mapping[str, Any], key_indent: int = 2, dash_indent: int = 4) -> str:
-    """The `signals:` block for collected values, in the seed files' style."""
-    pad, dash = " " * key_indent, " " * dash_indent
-    out = ["signals:\n"]
-    for key in _keys(values):
-        value = values[key]
-        if key == "removed_in":
-            out.append(f"{pad}removed_in: " + ("null\n" if value is None else
-                       f"{{commit: {scalar(value['commit'], True)}, "
-                       f"date: {scalar(value['date'])}}}\n"))
-        elif key == "window":
-            out.append(f"{pad}window: {{start: {scalar(value['start'])}, "
-                       f"end: {scalar(value['end'])}}}\n")
-        elif key == "monthly":
-            out.append(f"{pad}monthly:\n")
-            for item in value:
-                out.append(
-                    f"{dash}- {{month: {scalar(item['month'], True)}, "
-                    f"commits: {item['commits']}, added: {item['added']}, "
-                    f"removed: {item['removed']}}}\n"
-                )
-        else:
-            quote = key in _QUOTED_KEYS and value is not None
-            out.append(f"{pad}{key}: {scalar(value, quote)}\n")
-    return "".join(out)
-
-
-def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
-    """The keys written, in order: the absent-driver keys only when collect gave them."""
-    return (*SIGNAL_KEYS, *(key for key in ABSENT_KEYS if key in values))
 
 
 class EditError(CheckerError):
@@ -315,7 +133,7 @@ def render(doc: DriverFile, signals: Mapping[str, Any] | None,
     """
     import yaml
 
-    from checker.load import parse_document
+    from checker.load.document import parse_document
 
     shown = doc.path.as_posix()
     parsed, problems = parse_document(doc.text.encode("utf-8"), shown)
@@ -456,7 +274,7 @@ def _insertion_point(text: str, pairs: Mapping[str, tuple[Any, Any]], key: str) 
 def _verify(shown: str, before: Mapping[str, Any], text: str, changes: Mapping[str, Any]) -> None:
     """The edited text must load, hold every other key with its old value in its old
     place, and hold the collected values."""
-    from checker.load import parse_document
+    from checker.load.document import parse_document
 
     after, problems = parse_document(text.encode("utf-8"), shown)
     if after is None:
@@ -482,7 +300,7 @@ def write_if_changed(path: Path, text: str, expected: bytes | None = None,
     before the replace: if someone changed it meanwhile, it is a ConcurrentChange and
     their edit is kept. Failures (disk full, read-only) are FileAccessErrors naming it.
     """
-    from checker.fsutil import read_optional, write_error
+    from checker.load.fsutil import read_optional, write_error
 
     shown = display or path.as_posix()
     data = text.encode("utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from checker.model import Finding
+from checker.core.model import Finding
 
 RETAIN = ("keep", "keep-annotate")  # the verdicts that keep a driver; the others retire it
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from checker.core.model import Driver, Finding, Verdict
 from checker.evaluate.direction import deciding, sign
 from checker.evaluate.probes import PROBES
 from checker.evaluate.rules import holds
-from checker.model import Driver, Finding, Verdict
-from checker.policy import RANK, HardRule, Policy
-from checker.schemas import VERDICTS
+from checker.validate.policy import RANK, HardRule, Policy
+from checker.validate.schemas import VERDICTS
 
 
 def evaluate(driver: Driver, policy: Policy) -> Verdict:

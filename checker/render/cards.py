@@ -7,9 +7,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from checker.core.model import Driver, Finding, Month, Signals, Source
 from checker.evaluate.direction import deciding, finding_value, sign
-from checker.layout import CARDS_DIR
-from checker.model import Driver, Finding, Month, Signals, Source
+from checker.load.layout import CARDS_DIR
 from checker.render.chart import activity_line, chart_caption, sparkline
 from checker.render.markdown import MINUS, score
 from checker.render.seal import SEAL_MARK, UNSEALED, seal
@@ -20,11 +20,11 @@ from checker.render.templates import (
     generated_header,
     render_template,
 )
-from checker.schemas import VERDICTS
+from checker.validate.schemas import VERDICTS
 
 if TYPE_CHECKING:
-    from checker.consistency import Outcome
-    from checker.policy import Policy
+    from checker.evaluate.consistency import Outcome
+    from checker.validate.policy import Policy
 
 
 def card_path(driver: Driver) -> str:

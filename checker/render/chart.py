@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from xml.sax.saxutils import escape
 
-from checker.layout import CARDS_DIR
-from checker.model import Driver, Month, Signals
+from checker.core.model import Driver, Month, Signals
+from checker.load.layout import CARDS_DIR
 from checker.render.seal import SEAL_MARK, UNSEALED, seal
 from checker.render.templates import REGENERATE
 
 if TYPE_CHECKING:
-    from checker.consistency import Outcome
+    from checker.evaluate.consistency import Outcome
 
 # Eight levels; the lowest is kept for months without commits so that a month with one
 # commit is always visible, however busy the busiest month was.

@@ -2,7 +2,7 @@
 
     outcomes --plan--> {path: bytes} --compare--> Differences --write--> cards/
 
-Reads and writes go through checker.fsutil; a symbolic link on the way into cards/
+Reads and writes go through checker.load.fsutil; a symbolic link on the way into cards/
 is refused, writes are atomic, orphans are removed.
 """
 
@@ -15,18 +15,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from checker.errors import CheckerError
-from checker.fsutil import is_regular, read_file
-from checker.layout import CARDS_DIR, managed_files
-from checker.model import Driver
+from checker.core.errors import CheckerError
+from checker.core.model import Driver
+from checker.load.fsutil import is_regular, read_file
+from checker.load.layout import CARDS_DIR, managed_files
 from checker.render.cards import card_path, render_card
 from checker.render.chart import chart_path, render_chart
 from checker.render.index import index_row, is_index, render_index_rows
 from checker.render.templates import REGENERATE
 
 if TYPE_CHECKING:
-    from checker.consistency import Outcome
-    from checker.policy import Policy
+    from checker.evaluate.consistency import Outcome
+    from checker.validate.policy import Policy
 
 
 def plan(
@@ -118,7 +118,7 @@ def compare(
 
 def write(root: Path, differences: Iterable[Difference], wanted: Mapping[str, bytes]) -> None:
     """Bring cards/ in line: write stale and missing files atomically, remove orphans."""
-    from checker.fsutil import write_atomic, write_error
+    from checker.load.fsutil import write_atomic, write_error
 
     for difference in differences:
         path = root / difference.path
@@ -174,9 +174,8 @@ def _remove_empty_dirs(directory: Path, stop: Path) -> None:
 
 def unrenderable(root: Path, drivers: Sequence[Driver]) -> list[str]:
     """Card paths of driver files on disk that did not validate (their cards are kept)."""
-    from checker.layout import relative
-    from checker.repository import driver_files
-    from checker.validate import driver_id
+    from checker.load.layout import driver_id, relative
+    from checker.validate.workspace import driver_files
 
     valid = {d.id for d in drivers}
     out = []

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checker.layout import CARDS_DIR
+from checker.load.layout import CARDS_DIR
 from checker.render.chart import quarterly, sparkline
 from checker.render.templates import (
     INDEX_TEMPLATE,
@@ -16,11 +16,11 @@ from checker.render.templates import (
     generated_header,
     render_template,
 )
-from checker.schemas import VERDICTS
+from checker.validate.schemas import VERDICTS
 
 if TYPE_CHECKING:
-    from checker.consistency import Outcome
-    from checker.policy import Policy
+    from checker.evaluate.consistency import Outcome
+    from checker.validate.policy import Policy
 
 
 INDEX_FILE = f"{CARDS_DIR}/README.md"

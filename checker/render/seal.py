@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
-from checker.errors import Problem
+from checker.core.errors import Problem
 from checker.render.templates import TemplateError
 
 RENDER_FORMAT = "1"  # raise when the rendering code changes what a card says
@@ -40,7 +40,7 @@ def inputs_key(templates: Path, policy_bytes: bytes) -> str:
     for part in (__version__.encode(), RENDER_FORMAT.encode(), policy_bytes):
         hasher.update(len(part).to_bytes(8, "big") + part)
     if templates.is_dir():
-        from checker.fsutil import FileAccessError, read_file
+        from checker.load.fsutil import FileAccessError, read_file
 
         root = templates.parent
         # every entry that is not a directory, links included: a link or a special file

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from checker.errors import CheckerError, Problem
+from checker.core.errors import CheckerError, Problem
 from checker.render.markdown import FILTERS, Markdown
 
 if TYPE_CHECKING:
@@ -91,10 +91,10 @@ MAX_TEMPLATE_BYTES = 1024 * 1024
 def _repository_loader() -> Callable[[Path], jinja2.BaseLoader]:
     import jinja2
 
-    from checker.fsutil import FileAccessError, read_text
+    from checker.load.fsutil import FileAccessError, read_text
 
     class RepositoryLoader(jinja2.BaseLoader):
-        """Templates read through the one door (checker.fsutil.read_file): a template,
+        """Templates read through the one door (checker.load.fsutil.read_file): a template,
         or a directory on its way, that is a symbolic link is refused (a link to
         `.git/config` would print it into a card), as is a FIFO or a file over
         MAX_TEMPLATE_BYTES. A refusal is a TemplateError at the template."""
@@ -126,13 +126,13 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
 
     A cache file is code that jinja2 runs (and unpickles), and the cache directory sits
     in the repository, where a pull request could add files. So the files are named by
-    a hash keyed with the check cache's per-user secret (checker.cache, kept outside any
+    a hash keyed with the check cache's per-user secret (checker.load.cache, kept outside any
     repository): a planted file never has the name of one this process reads. A cache
     directory that is a symbolic link is not used.
     """
     import os
 
-    from checker.cache import CACHE_DIR, code_signature, secret_key
+    from checker.load.cache import CACHE_DIR, code_signature, secret_key
 
     if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
         return None

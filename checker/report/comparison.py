@@ -1,4 +1,4 @@
-"""A Comparison (checker.compare) as text, JSON, or Markdown for a pull-request comment.
+"""A Comparison (checker.evaluate.compare) as text, JSON, or Markdown for a pull-request comment.
 
 The Markdown is templates/diff.md.j2, rendered in the cards' sandbox with the comment's
 escaping (mentions, issue references and autolinks made inert) and capped at what one
@@ -12,12 +12,12 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from checker.errors import CheckerError
+from checker.core.errors import CheckerError
 
 if TYPE_CHECKING:
     import jinja2
 
-    from checker.compare import Comparison, DriverChange, PolicyChange, State
+    from checker.evaluate.compare import Comparison, DriverChange, PolicyChange, State
 
 
 FORMATS = ("text", "json", "markdown")  # what emit writes
@@ -32,7 +32,7 @@ def cap_comment(report: str, full_report: str | None) -> str:
     report is written to `full_report` when given."""
     if len(report) <= MAX_COMMENT:
         return report
-    from checker.fsutil import write_atomic
+    from checker.load.fsutil import write_atomic
 
     if full_report:
         write_atomic(Path(full_report), report.encode("utf-8"), display=full_report)

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
 
 from checker import __version__
-from checker.errors import Problem
+from checker.core.errors import Problem
 
 
 def report(
@@ -21,7 +21,7 @@ def summary_line(evaluated: int, label: str, counts: Mapping[str, int], *, overr
                  drafts: int, fixtures: int) -> str:
     """The one-line summary of a check: drivers evaluated, verdicts in VERDICTS order
     (`counts` by effective verdict, drafts left out), overrides, drafts, fixtures."""
-    from checker.schemas import VERDICTS
+    from checker.validate.schemas import VERDICTS
 
     return (f"{evaluated} driver(s) evaluated under {label}: "
             + ", ".join(f"{counts.get(v, 0)} {v}" for v in VERDICTS)

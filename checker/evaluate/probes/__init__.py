@@ -3,7 +3,7 @@
 Each takes (driver, its config from the policy, as_of) and returns a Finding with its
 value (None when the evidence does not say), its contribution to the score and a
 one-line reason. Adding a probe is one function plus one line here (and its config
-schema in checker.schemas.PROBE_CONFIG).
+schema in checker.validate.policy_schema.PROBE_CONFIG).
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from checker.core.model import Driver, Finding
 from checker.evaluate.probes import assessment, hardware, maintenance, upstream
-from checker.model import Driver, Finding
 
 Probe = Callable[[Driver, Mapping[str, Any], date], Finding]
 

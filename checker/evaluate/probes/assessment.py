@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from checker.core.model import Driver, Finding, UserReport
 from checker.evaluate.probes.common import months_since, unknown
-from checker.model import Driver, Finding, UserReport
 
 
 def deployment(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from checker.model import Finding, PartialDate
+from checker.core.model import Finding, PartialDate
 
 
 def unknown(probe: str, reason: str) -> Finding:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from checker.core.model import Driver, Finding
 from checker.evaluate.probes.common import band, unknown
-from checker.model import Driver, Finding
 
 
 def hardware(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from checker.core.model import Driver, Finding
 from checker.evaluate.probes.common import band, months_between, months_since, unknown
-from checker.model import Driver, Finding
 
 ACTIVITY_ACTIONS = ("maintenance", "feature-work")
 

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from checker.core.model import Driver, Finding
 from checker.evaluate.probes.common import unknown
-from checker.model import Driver, Finding
 
 # The latest decisive action wins: a withdrawn removal undoes an earlier proposal.
 STATE_OF = {

@@ -1,0 +1,82 @@
+"""Generated files that must be current: cards/ and schema/."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from checker.check.driver import DriverResult
+from checker.core.errors import Problem
+from checker.load.cache import Cache, digest_bytes, memo
+from checker.load.layout import CARDS_DIR
+
+if TYPE_CHECKING:
+    from checker.validate.policy import Policy
+
+
+def _card_problems(
+    root: Path,
+    policy: Policy,
+    results: Sequence[DriverResult],
+    on_disk: dict[str, str | None],
+    cache: Cache,
+) -> list[Problem]:
+    """Cards of valid drivers must match; an invalid driver's card is left alone (render
+    refuses to run until it is fixed) and the index is then not checked either."""
+    from checker.load.layout import driver_id
+    from checker.render.index import is_index, render_index_rows
+
+    if not (root / "templates").is_dir() and not (root / CARDS_DIR).is_dir():
+        return []
+    wanted = {path: digest for r in results for path, digest in r.wanted}
+    invalid = {f"{CARDS_DIR}/{driver_id(r.rel)}" for r in results if r.claim is None}
+    if not invalid:
+        rows = [r.index_row for r in results if r.index_row is not None]
+        wanted.update(memo(
+            cache, "<indexes>", rows,
+            lambda: {path: digest_bytes(text.encode()) for path, text in
+                     render_index_rows(root / "templates", rows, policy).items()}))
+    else:
+        on_disk = {path: d for path, d in on_disk.items() if not is_index(path)}
+    on_disk = {path: d for path, d in on_disk.items() if path.rsplit(".", 1)[0] not in invalid}
+    problems = []
+    for path, digest in sorted(wanted.items()):
+        current = on_disk.get(path)
+        if current != digest:
+            state = "missing" if current is None else "stale"
+            problems.append(_card_problem(path, state))
+    for path in sorted(set(on_disk) - set(wanted)):
+        problems.append(_card_problem(path, "orphaned"))
+    return problems
+
+
+def _card_problem(path: str, state: str) -> Problem:
+    from checker.render.files import Difference
+
+    difference = Difference(path, state)
+    return Problem(path, 1, 1, "", difference.message, rule="cards")
+
+
+def _schema_problems(root: Path) -> list[Problem]:
+    from checker.load.fsutil import read_optional
+    from checker.validate.export_schema import FILES, render
+
+    problems = []
+    for kind, rel in FILES.items():
+        path = root / rel
+        raw = read_optional(path, rel, root=root)
+        current = raw.decode("utf-8", errors="replace") if raw is not None else None
+        if current != render(kind):
+            state = "missing" if current is None else "stale"
+            problems.append(
+                Problem(
+                    rel,
+                    1,
+                    1,
+                    "",
+                    f"generated schema is {state}; run: driver-policy schema --write",
+                    rule="generated",
+                )
+            )
+    return problems

@@ -1,0 +1,185 @@
+"""`driver-policy verdicts` and `driver-policy explain ID`: computed verdicts, explained."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from checker.cli.commands.common import repo_root
+from checker.core.errors import CheckerError
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "verdicts",
+        help="one row per driver: recorded and computed verdict, score, confidence, rule",
+        description="Recompute every driver's verdict under the default policy and list "
+        "it next to the recorded one. JSON gives id, path, file, recorded, computed, "
+        "override, score, confidence, rule and reasons for each driver.",
+        epilog="examples:\n  driver-policy verdicts\n  driver-policy verdicts --format json | "
+        "jq '.[] | select(.recorded != .computed)'",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--format", choices=("text", "json"), default="text", help="output format (default: text)"
+    )
+    parser.set_defaults(func=run_verdicts)
+
+    explain = sub.add_parser(
+        "explain",
+        help="the full reasoning for one driver, probe by probe",
+        description="Show how the policy reaches one driver's verdict: every probe's value, "
+        "contribution and reason, the score against the thresholds, the hard rules that "
+        "held, and how the confidence was computed.",
+        epilog="examples:\n  driver-policy explain infiniband/ipoib\n"
+        "  driver-policy explain drivers/net/smc-tcp-ulp.yaml --format json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    explain.add_argument("id", metavar="ID", help="driver id <subsystem>/<name>, or its file path")
+    explain.add_argument("--format", choices=("text", "json"), default="text",
+                         help="output format (default: text)")
+    explain.set_defaults(func=run_explain)
+
+
+def _workspace(args: argparse.Namespace) -> Any:
+    from checker.validate.workspace import load_workspace
+
+    workspace = load_workspace(repo_root(args))
+    if workspace.policy is None:
+        bad = [str(p) for p in workspace.problems if p.path.startswith("policies/")]
+        raise CheckerError("the default policy is invalid:\n" + "\n".join(bad))
+    return workspace
+
+
+def rows(workspace: Any) -> list[dict[str, Any]]:
+    from checker.evaluate.engine import evaluate
+
+    out = []
+    for driver in workspace.drivers:
+        verdict = evaluate(driver, workspace.policy)
+        recorded = driver.verdict
+        out.append(
+            {
+                "id": driver.id,
+                "path": driver.path,
+                "file": driver.file,
+                "recorded": recorded.value if recorded else None,
+                "draft": driver.draft,
+                "computed": verdict.value,
+                "override": recorded.override.verdict if recorded and recorded.override else None,
+                "score": verdict.score,
+                "confidence": verdict.confidence,
+                "rule": verdict.rule,
+                "reasons": list(verdict.reasons),
+            }
+        )
+    return out
+
+
+def run_verdicts(args: argparse.Namespace) -> int:
+    workspace = _workspace(args)
+    table = rows(workspace)
+    if args.format == "json":
+        json.dump(table, sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+    else:
+        width = max([len(r["id"]) for r in table] + [2])
+        print(f"{'ID':<{width}}  {'RECORDED':<13}  {'COMPUTED':<13}  {'SCORE':>5}  CONF  RULE")
+        for r in table:
+            mark = " " if r["draft"] or r["recorded"] in (r["computed"], r["override"]) else "!"
+            shown = "(draft)" if r["draft"] else r["recorded"] or "-"
+            print(
+                f"{r['id']:<{width}}  {shown:<13} {mark}{r['computed']:<13}  "
+                f"{r['score']:>5g}  {r['confidence']:.2f}  {r['rule']}"
+            )
+    problems = [p for p in workspace.problems if p.path.startswith("drivers/")]
+    for problem in problems:
+        print(f"skipped (invalid): {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    from checker.cli.commands.common import find_drivers
+    from checker.evaluate.engine import evaluate
+
+    workspace = _workspace(args)
+    driver = find_drivers(workspace, [args.id])[0]
+    policy = workspace.policy
+    verdict = evaluate(driver, policy)
+    recorded = driver.verdict.value if driver.verdict else None
+    if args.format == "json":
+        json.dump(_explain_json(driver, policy, verdict), sys.stdout, indent=2,
+                  ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"{driver.id}: {driver.name}  ({driver.file}, policy {policy.label})")
+    if driver.draft:
+        print("draft: no verdict published; to finish: "
+              + ("; ".join(driver.unfinished) or "nothing (remove `status: draft`)"))
+    print(f"evidence date (as of): {driver.evidence_date()}")
+    print(
+        f"recorded: {recorded or '(none)'}   computed: {verdict.value}   score: "
+        f"{verdict.score:g}   confidence: {verdict.confidence:.2f}   decided by: {verdict.rule}\n"
+    )
+    print("probes:")
+    width = max(len(f.probe) for f in verdict.findings)
+    for f in verdict.findings:
+        value = "unknown" if not f.known else f.value
+        print(f"  {f.probe:<{width}}  {f.contribution:+5g}  {value!s:<14}  {f.reason}")
+    print(f"  {'total':<{width}}  {verdict.score:+5g}")
+    thresholds = policy.thresholds
+    print(
+        "\nthresholds: "
+        + ", ".join(f"{k} >= {v:g}" for k, v in thresholds.items())
+        + f", remove below {thresholds['deprecate']:g}"
+    )
+    print(f"score alone gives: {verdict.score_verdict}")
+    print("\nhard rules:")
+    for rule in policy.rules:
+        state = "held" if rule.id in verdict.rules_held else "did not hold"
+        print(f"  {rule.id}: {rule.effect} {rule.target}: {state}")
+    print("\nconfidence:")
+    for part, value, weight in verdict.confidence_parts:
+        print(f"  {part:<10} {value:.3f} x weight {weight:g}")
+    print(f"  = {verdict.confidence:.2f}")
+    print("\nreasons:")
+    for reason in verdict.reasons:
+        print(f"  - {reason}")
+    return 0
+
+
+def _explain_json(driver: Any, policy: Any, verdict: Any) -> dict[str, Any]:
+    evidence_date = driver.evidence_date()
+    return {
+        "id": driver.id,
+        "name": driver.name,
+        "file": driver.file,
+        "policy": {"name": policy.name, "version": policy.version, "digest": policy.digest},
+        "draft": driver.draft,
+        "unfinished": list(driver.unfinished),
+        "evidence_date": evidence_date.isoformat() if evidence_date else None,
+        "recorded": driver.verdict.value if driver.verdict else None,
+        "computed": verdict.value,
+        "score": verdict.score,
+        "score_verdict": verdict.score_verdict,
+        "confidence": verdict.confidence,
+        "rule": verdict.rule,
+        "probes": [
+            {"probe": f.probe, "value": f.value if f.known else None, "known": f.known,
+             "points": f.contribution, "reason": f.reason}
+            for f in verdict.findings
+        ],
+        "thresholds": dict(policy.thresholds),
+        "rules": [
+            {"id": r.id, "effect": r.effect, "target": r.target,
+             "held": r.id in verdict.rules_held}
+            for r in policy.rules
+        ],
+        "confidence_parts": [
+            {"part": part, "value": value, "weight": weight}
+            for part, value, weight in verdict.confidence_parts
+        ],
+        "reasons": list(verdict.reasons),
+    }

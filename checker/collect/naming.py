@@ -1,0 +1,158 @@
+"""Names and ids of discovered units: Kconfig prompts, MAINTAINERS sections, slugs."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from checker.collect.finder import Unit, _Candidate, _name
+from checker.core.paths import PathIndex, PathSpec
+
+_KCONFIG_ENTRY = re.compile(r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$")
+
+
+_PROMPT = re.compile(r'^\s*(?:bool|tristate|prompt|string|int|hex)\s+"((?:[^"\\]|\\.)*)"')
+
+
+def _kconfig_prompts(texts: Iterable[str]) -> dict[str, str]:
+    """symbol -> the prompt of its first definition that has one."""
+    prompts: dict[str, str] = {}
+    for text in texts:
+        current: str | None = None
+        for line in text.splitlines():
+            match = _KCONFIG_ENTRY.match(line)
+            if match:
+                current = match.group(1)
+                continue
+            if current is None:
+                continue
+            if line[:1].strip() and not line.startswith(("config", "menuconfig")):
+                current = None
+                continue
+            prompt = _PROMPT.match(line)
+            if prompt and current not in prompts and prompt.group(1).strip():
+                prompts[current] = prompt.group(1).strip()
+                current = None
+    return prompts
+
+
+def _specific_sections(sections: Sequence[Any], units: Sequence[_Candidate]) -> dict[int, str]:
+    """Candidate index -> title of the best MAINTAINERS section that claims files of
+    that unit only (never a catch-all section)."""
+    from checker.collect.maintainers import match_maintainers
+
+    usable = [s for s in sections if not s.catch_all]
+    if not usable:
+        return {}
+    index = PathIndex((str(i), PathSpec(s.include, s.exclude)) for i, s in enumerate(usable))
+    claimed: dict[str, set[int]] = defaultdict(set)
+    for number, unit in enumerate(units):
+        for path in unit.files:
+            for owner in index.owners(path):
+                claimed[usable[int(owner)].title].add(number)
+    drivers = {str(i): PathSpec(u.include) for i, u in enumerate(units)}
+    files = {str(i): list(u.files) for i, u in enumerate(units)}
+    chosen = match_maintainers(usable, drivers, files)
+    return {int(i): s.title for i, s in chosen.items() if claimed.get(s.title) == {int(i)}}
+
+
+def _pick_name(candidate: _Candidate, prompts: Mapping[str, str],
+               found: Mapping[str, str], section: str | None) -> tuple[str, str]:
+    for symbol in candidate.kconfig:
+        if symbol in prompts:
+            return _clean(prompts[symbol]), "kconfig"
+    for path in sorted(candidate.files):
+        if path in found:
+            return _clean(found[path]), "source"
+    if section:
+        return _clean(section), "maintainers"
+    return f"{candidate.stem} ({candidate.path})", "path"
+
+
+def _clean(text: str) -> str:
+    text = re.sub(r"\s+", " ", text.replace('\\"', '"')).strip()
+    return text[:200] or "unnamed"
+
+
+def _slug(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9_.+-]+", "-", text.lower()).strip("-.")
+    return slug if slug and slug[0].isalnum() else f"x{slug}"
+
+
+def subsystem_of(path: str) -> str:
+    parts = [p for p in path.strip("/").split("/") if p]
+    return _slug(parts[1] if parts[0] == "drivers" and len(parts) > 2 else parts[0])
+
+
+def default_id(path: str, stem: str | None = None) -> str:
+    """`drivers/net/ethernet/8390/ne.c` -> `net/ne`: the subsystem (the component
+    after `drivers/`, else the first), then the unit's own name."""
+    name = stem if stem is not None else _name(path.strip("/"))
+    for suffix in (".c", ".h", ".rs", ".S"):
+        name = name.removesuffix(suffix)
+    return f"{subsystem_of(path)}/{_slug(name)}"
+
+
+def resolve_ids(units: Sequence[Unit], taken: set[str]) -> list[Unit]:
+    """The clash rule: units whose default ids are equal (or taken by an existing file)
+    take their parent directories' names as prefixes, nearest first, one at a time
+    until every id in the group is unique (`net/ne` -> `net/8390-ne`); units still
+    equal after that get their Kconfig symbol, then `-2`, `-3`... in path order."""
+    groups: dict[str, list[Unit]] = defaultdict(list)
+    for unit in units:
+        groups[unit.id].append(unit)
+    result: list[Unit] = []
+    used = set(taken)
+    for base, members in sorted(groups.items()):
+        if len(members) == 1 and base not in taken:
+            used.add(base)
+            result.append(members[0])
+    for base, members in sorted(groups.items()):
+        if len(members) == 1 and base not in taken:
+            continue
+        subsystem, name = base.split("/", 1)
+        ordered = sorted(members, key=lambda u: u.path)
+        names = {u.path: name for u in ordered}
+        parents = {u.path: _prefixes(u.path, subsystem) for u in ordered}
+        level = 0
+        while True:
+            level += 1
+            ids = [f"{subsystem}/{names[u.path]}" for u in ordered]
+            clash = {i for i in ids if ids.count(i) > 1 or i in used}
+            if not clash:
+                break
+            grew = False
+            for unit, current in zip(ordered, ids, strict=True):
+                prefix = parents[unit.path]
+                if current in clash and level <= len(prefix):
+                    names[unit.path] = f"{prefix[level - 1]}-{names[unit.path]}"
+                    grew = True
+            if not grew:
+                break
+        for unit in ordered:
+            candidate = f"{subsystem}/{names[unit.path]}"
+            if candidate in used and unit.kconfig:
+                candidate = f"{candidate}-{_slug(unit.kconfig[0])}"
+            number = 2
+            final = candidate
+            while final in used:
+                final = f"{candidate}-{number}"
+                number += 1
+            used.add(final)
+            result.append(Unit(final, unit.name, unit.name_from, unit.path, unit.include,
+                               unit.kconfig, unit.granularity, unit.files,
+                               renamed_from=base if final != base else None))
+    return result
+
+
+def _prefixes(path: str, subsystem: str) -> list[str]:
+    """Parent directory names, nearest first, below the subsystem's directory."""
+    parts = [p for p in path.strip("/").split("/") if p][:-1]
+    out = []
+    for part in reversed(parts):
+        if _slug(part) == subsystem or part == "drivers":
+            break
+        out.append(_slug(part))
+    return out

@@ -1,0 +1,87 @@
+"""Signals as YAML text, written the way collect writes them (stable, minimal quoting)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from checker.collect.run import ABSENT_KEYS, SIGNAL_KEYS
+
+_PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9 _./()+,-]*[A-Za-z0-9_./)+-]$|^[A-Za-z_]$")
+
+
+_RESERVED = {"yes", "no", "on", "off", "y", "n", "true", "false", "null", "~"}
+
+
+def scalar(value: Any, quote: bool = False) -> str:
+    """One scalar in flow or block context, plain when that reads back the same."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, str):
+        if quote or not needs_no_quotes(value):
+            return double_quoted(value)
+        return value
+    raise TypeError(f"cannot write {type(value).__name__} {value!r}")
+
+
+def double_quoted(text: str) -> str:
+    """A YAML double-quoted scalar: JSON's escapes, plus YAML's for non-printables."""
+    out = []
+    for char in json.dumps(text, ensure_ascii=False):
+        code = ord(char)
+        if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
+                or code >= 0x10000:
+            out.append(char)
+        elif code <= 0xFF:
+            out.append(f"\\x{code:02x}")
+        else:
+            out.append(f"\\u{code:04x}")
+    return "".join(out)
+
+
+def needs_no_quotes(text: str) -> bool:
+    return bool(_PLAIN.match(text)) and text.lower() not in _RESERVED
+
+
+_QUOTED_KEYS = {"kernel_rev", "maintainers_entry"}
+
+
+def render_signals(values: Mapping[str, Any], key_indent: int = 2, dash_indent: int = 4) -> str:
+    """The `signals:` block for collected values, in the seed files' style."""
+    pad, dash = " " * key_indent, " " * dash_indent
+    out = ["signals:\n"]
+    for key in _keys(values):
+        value = values[key]
+        if key == "removed_in":
+            out.append(f"{pad}removed_in: " + ("null\n" if value is None else
+                       f"{{commit: {scalar(value['commit'], True)}, "
+                       f"date: {scalar(value['date'])}}}\n"))
+        elif key == "window":
+            out.append(f"{pad}window: {{start: {scalar(value['start'])}, "
+                       f"end: {scalar(value['end'])}}}\n")
+        elif key == "monthly":
+            out.append(f"{pad}monthly:\n")
+            for item in value:
+                out.append(
+                    f"{dash}- {{month: {scalar(item['month'], True)}, "
+                    f"commits: {item['commits']}, added: {item['added']}, "
+                    f"removed: {item['removed']}}}\n"
+                )
+        else:
+            quote = key in _QUOTED_KEYS and value is not None
+            out.append(f"{pad}{key}: {scalar(value, quote)}\n")
+    return "".join(out)
+
+
+def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
+    """The keys written, in order: the absent-driver keys only when collect gave them."""
+    return (*SIGNAL_KEYS, *(key for key in ABSENT_KEYS if key in values))

@@ -1,0 +1,3 @@
+"""Load: files -> Documents. The one door for repository files (fsutil), where things
+live (layout), the working tree and git trees as sources, YAML -> plain data with a
+way back to line/column (document, fastyaml), claim marks, and the cache of results."""

@@ -1,0 +1,320 @@
+"""Validated documents -> models; every schema and cross-field problem -> a located Problem.
+
+Validation never stops at the first problem: it returns all of them for one document,
+and the caller gathers them for every file.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable, Iterator
+from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+from checker.core.errors import Problem
+from checker.core.model import Driver, PartialDate
+from checker.load.document import Document, KeyPath, field_name
+from checker.load.layout import DRIVER_FILE_RE
+from checker.validate import schemas
+from checker.validate.models import to_driver
+from checker.validate.schema_check import REGEX_WORDS, _show, schema_problems
+
+# -- drivers -----------------------------------------------------------------------
+
+
+def validate_driver(
+    doc: Document, *, ident: str | None = None
+) -> tuple[Driver | None, list[Problem]]:
+    """Schema, then cross-field rules; a model only for a document with no problem.
+
+    `ident` is given for drivers that do not live in drivers/ (policy fixtures), which
+    skips the file-location rule.
+    """
+    problems = schema_problems(doc, schemas.DRIVER_SCHEMA)
+    if ident is None:
+        problems += _location_problems(doc)
+    if problems:
+        return None, sorted(set(problems))
+    problems = list(_cross_field_problems(doc))
+    unfinished = [] if ident is not None else unfinished_items(doc)
+    if doc.data.get("status") == "draft":
+        if problems:
+            return None, sorted(set(problems))
+        return to_driver(doc, ident, tuple(describe for _, describe, _ in unfinished)), []
+    problems += [
+        Problem(doc.path, *doc.locate(keypath), field_name((*doc.prefix, *keypath)),
+                f"{message}; finish it, or mark the file `status: draft`", rule="unfinished")
+        for keypath, _, message in unfinished
+        if keypath != ("verdict",)  # check says what to record, with the computed verdict
+    ]
+    if problems:
+        return None, sorted(set(problems))
+    return to_driver(doc, ident), []
+
+
+TODO_RE = re.compile(r"\bTODO\b")
+GUESSED_RE = re.compile(r"#[^\n]*\bguess(?:ed)?\b", re.IGNORECASE)
+
+
+def unfinished_items(doc: Document) -> list[tuple[KeyPath, str, str]]:
+    """What is unfinished in a driver file: (where, a short name, the message).
+
+    TODO text, no sources, a field a `# guessed` comment marks, no recorded verdict. A
+    draft lists them (its card and `check` say what remains); any other file fails.
+    """
+    items: list[tuple[KeyPath, str, str]] = []
+    strings = _strings(doc.data) if "TODO" in doc.text else ()  # the common case: none
+    for keypath, value in strings:
+        if TODO_RE.search(value):
+            name = field_name(keypath)
+            items.append((keypath, f"{name}: TODO", "holds TODO text"))
+    if not doc.data.get("sources"):
+        items.append((("sources",), "sources: none", "cites no source"))
+    if GUESSED_RE.search(doc.text):
+        lines = doc.text.splitlines()
+        for number, line in enumerate(lines, start=1):
+            if GUESSED_RE.search(line) and not line.lstrip().startswith("#"):
+                keypath = _keypath_at_line(doc, number)
+                name = field_name(keypath) if keypath else f"line {number}"
+                items.append((keypath, f"{name}: guessed",
+                              "is marked as guessed (a `# guessed` comment)"))
+    if not doc.data.get("verdict"):
+        items.append((("verdict",), "verdict: not recorded", "no recorded verdict"))
+    return items
+
+
+def _strings(data: Any, keypath: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+    if isinstance(data, str):
+        yield keypath, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _strings(value, (*keypath, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*keypath, index))
+
+
+def _keypath_at_line(doc: Document, line: int) -> KeyPath:
+    """The deepest field whose value starts on `line` (for comments that mark a field)."""
+    found: KeyPath = ()
+
+    def walk(data: Any, keypath: KeyPath) -> None:
+        nonlocal found
+        if keypath and doc.locate(keypath)[0] == line and len(keypath) >= len(found):
+            found = keypath
+        children = data.items() if isinstance(data, dict) else \
+            enumerate(data) if isinstance(data, list) else ()
+        for key, value in children:
+            walk(value, (*keypath, key))
+
+    walk(doc.data, ())
+    return found
+
+
+def _location_problems(doc: Document) -> list[Problem]:
+    match = DRIVER_FILE_RE.match(doc.path)
+    if match is None:
+        return [Problem(doc.path, 1, 1, "", "driver files live at drivers/<subsystem>/<name>.yaml")]
+    subsystem, name = match.groups()
+    problems = []
+    if not re.match(schemas.NAME_RE, name):
+        problems.append(
+            Problem(
+                doc.path, 1, 1, "", f"file name {name!r} must be " + REGEX_WORDS[schemas.NAME_RE]
+            )
+        )
+    declared = doc.data.get("subsystem")
+    if isinstance(declared, str) and declared != subsystem:
+        line, col = doc.locate(("subsystem",))
+        problems.append(
+            Problem(
+                doc.path,
+                line,
+                col,
+                "subsystem",
+                f"is {declared!r} but the file is in drivers/{subsystem}/",
+            )
+        )
+    return problems
+
+
+def _cross_field_problems(doc: Document) -> Iterator[Problem]:
+    data = doc.data
+
+    def at(keypath: KeyPath, message: str) -> Problem:
+        line, col = doc.locate(keypath)
+        return Problem(
+            doc.path, line, col, field_name((*doc.prefix, *keypath)), message, rule="cross-field"
+        )
+
+    for index, source in enumerate(data["sources"]):
+        if source.get("domain_only") and urlsplit(source["url"]).path not in ("", "/"):
+            yield at(
+                ("sources", index, "url"),
+                "a domain_only source must be just the site "
+                "(https://domain/); record the full address and drop domain_only",
+            )
+    count = len(data["sources"])
+    for section in ("upstream", "users_reported"):
+        for index, item in enumerate(data[section]):
+            for ref_index, ref in enumerate(item["sources"]):
+                if ref > count:
+                    yield at(
+                        (section, index, "sources", ref_index),
+                        f"refers to source {ref} but the file lists {count} source(s)",
+                    )
+    facts = data.get("kernel_facts")
+    if facts:
+        for ref_index, ref in enumerate(facts["sources"]):
+            if ref > count:
+                yield at(
+                    ("kernel_facts", "sources", ref_index),
+                    f"refers to source {ref} but the file lists {count} source(s)",
+                )
+        signals = data.get("signals") or {}
+        for key in ("depends_on_broken", "device_ids", "maintainers_entry"):
+            mine, collected = facts.get(key), signals.get(key)
+            if mine is not None and collected is not None and mine != collected:
+                yield at(
+                    ("kernel_facts", key),
+                    f"is {_show(mine)} but the collected signals say {_show(collected)}; "
+                    "keep one (the signals are recomputed by collect)",
+                )
+    yield from _signals_problems(data, at)
+    yield from _after_evidence_date(data, at)
+    if not data.get("signals") and not any(
+        item["date"] is not None
+        for section in ("sources", "upstream", "users_reported")
+        for item in data[section]
+    ):
+        yield at(
+            ("sources",),
+            "the evidence has no date to measure time against: add signals or a dated source",
+        )
+    last_sold = data["hardware"]["last_sold"]
+    if last_sold is not None:
+        upper = _evidence_year(data)
+        if not 1970 <= last_sold <= upper:
+            yield at(
+                ("hardware", "last_sold"),
+                f"must be a year from 1970 to {upper} (the evidence's year), found {last_sold}",
+            )
+
+
+def _after_evidence_date(
+    data: dict[str, Any], at: Callable[[KeyPath, str], Problem]
+) -> Iterator[Problem]:
+    """With signals, the evidence speaks for their window's end: a claim dated later is
+    a typo, or evidence the signals (and so the verdict's time measures) do not cover."""
+    signals = data.get("signals")
+    if not signals or not isinstance(signals["window"]["end"], date):
+        return
+    end = signals["window"]["end"]
+    if signals["window"]["start"] >= end:
+        return  # reported as a window problem
+    for section in ("sources", "upstream", "users_reported"):
+        for index, item in enumerate(data[section]):
+            value = item["date"]
+            if value is not None and PartialDate.parse(value).first_day() > end:
+                yield at(
+                    (section, index, "date"),
+                    f"{PartialDate.parse(value)} is after the evidence date {end} "
+                    "(signals.window.end); correct the date, or collect the signals again",
+                )
+
+
+def _evidence_year(data: dict[str, Any]) -> int:
+    signals = data.get("signals")
+    if signals:
+        return int(signals["window"]["end"].year)
+    years = [PartialDate.parse(s["date"]).year for s in data["sources"] if s["date"] is not None]
+    years += [PartialDate.parse(u["date"]).year for u in data["upstream"]]
+    return max(years, default=date.max.year)
+
+
+def _signals_problems(
+    data: dict[str, Any], at: Callable[[KeyPath, str], Problem]
+) -> Iterator[Problem]:
+    signals = data.get("signals")
+    if not signals:
+        return
+    start, end = signals["window"]["start"], signals["window"]["end"]
+    if start >= end:
+        yield at(("signals", "window", "end"), f"window end {end} must be after its start {start}")
+        return
+    expected = _month_range(start, end)
+    months = tuple([m["month"] for m in signals["monthly"]])
+    if months != expected:
+        yield at(("signals", "monthly"), _month_mismatch(list(expected), list(months)))
+    commits = added = removed = active = 0
+    for m in signals["monthly"]:  # one pass: a file holds 61 or more months
+        commits += m["commits"]
+        added += m["added"]
+        removed += m["removed"]
+        if m["commits"]:
+            active += 1
+    for key, total, summed in (
+        ("commits", "commits", commits),
+        ("added", "lines_added", added),
+        ("removed", "lines_removed", removed),
+    ):
+        if summed != signals[total]:
+            yield at(
+                ("signals", total), f"is {signals[total]} but the monthly {key} sum to {summed}"
+            )
+    if active != signals["active_months"]:
+        yield at(
+            ("signals", "active_months"),
+            f"is {signals['active_months']} but {active} month(s) have commits",
+        )
+    substantive, mechanical = signals.get("substantive_commits"), signals.get("mechanical_commits")
+    if (substantive is None) != (mechanical is None):
+        missing = "mechanical_commits" if mechanical is None else "substantive_commits"
+        yield at(("signals", missing), "must be given when the other half of the split is")
+    elif substantive is not None and substantive + mechanical != signals["commits"]:
+        yield at(
+            ("signals", "substantive_commits"),
+            f"{substantive} substantive + {mechanical} mechanical must equal "
+            f"commits ({signals['commits']})",
+        )
+    order = ["first_commit", "last_substantive_commit", "last_commit"]
+    for key in order:
+        value = signals.get(key)
+        if value is not None and value > end:
+            yield at(("signals", key), f"{value} is after the window end {end}")
+    first, last = signals.get("first_commit"), signals.get("last_commit")
+    last_sub = signals.get("last_substantive_commit")
+    if first and last and first > last:
+        yield at(("signals", "first_commit"), f"{first} is after last_commit {last}")
+    if last_sub and last and last_sub > last:
+        yield at(("signals", "last_substantive_commit"), f"{last_sub} is after last_commit {last}")
+    if signals["commits"] and last is not None and last < start:
+        yield at(
+            ("signals", "last_commit"),
+            f"{last} is before the window start {start} but the window has commits",
+        )
+
+
+@functools.lru_cache(maxsize=64)
+def _month_range(start: date, end: date) -> tuple[str, ...]:
+    """month_range, remembered: the files of one collect run share their window."""
+    return tuple(month_range(start, end))
+
+
+def month_range(start: date, end: date) -> list[str]:
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _month_mismatch(expected: list[str], found: list[str]) -> str:
+    head = f"must list one entry per month from {expected[0]} to {expected[-1]} ({len(expected)})"
+    for index, (want, got) in enumerate(zip(expected, found, strict=False)):
+        if want != got:
+            return f"{head}; entry {index + 1} is {got}, expected {want}"
+    return f"{head}; found {len(found)}"

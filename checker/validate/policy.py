@@ -1,0 +1,189 @@
+"""The policy file and policy fixtures: validated documents -> Policy / Fixture models."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from checker.core.errors import CheckerError, Problem
+from checker.core.model import Driver
+from checker.load.document import Document, field_name, read_document
+from checker.validate import schemas
+from checker.validate.driver import validate_driver
+from checker.validate.policy_schema import FIXTURE_SCHEMA, POLICY_SCHEMA
+from checker.validate.schema_check import schema_problems
+
+RANK = {name: index for index, name in enumerate(reversed(schemas.VERDICTS))}  # remove=0..keep=3
+
+
+@dataclass(frozen=True)
+class HardRule:
+    id: str
+    when: dict[str, Any]
+    effect: str  # "verdict" (sets), "at_most" (caps), "at_least" (floors)
+    target: str
+    why: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Policy:
+    name: str
+    version: int
+    file: str
+    window_months: int
+    probes: dict[str, dict[str, Any]]
+    thresholds: dict[str, float]
+    confidence: dict[str, float]
+    rules: tuple[HardRule, ...]
+    stale: dict[str, int]
+    raw: dict[str, Any]
+
+    @property
+    def digest(self) -> str:
+        """The policy's identity beside its version: a digest of everything in it but
+        `version` and `description` (comments and layout do not count), so two policies
+        with the same label and different content cannot look alike."""
+        return policy_digest(self.raw)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version} ({self.digest})"
+
+
+def policy_digest(data: Any) -> str:
+    import hashlib
+    import json
+
+    content = {k: v for k, v in data.items() if k not in ("version", "description")} \
+        if isinstance(data, dict) else data
+    text = json.dumps(content, sort_keys=True, ensure_ascii=False, default=str,
+                      separators=(",", ":"))
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+@dataclass(frozen=True)
+class Fixture:
+    file: str
+    description: str
+    expect_verdict: str
+    expect_rule: str | None
+    driver: Driver
+
+
+def validate_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
+    problems = schema_problems(doc, POLICY_SCHEMA)
+    if problems:
+        return None, problems
+    data = doc.data
+    thresholds = data["thresholds"]
+    order = list(schemas.VERDICTS[:-1])
+    for higher, lower in itertools.pairwise(order):
+        if thresholds[higher] <= thresholds[lower]:
+            line, col = doc.locate(("thresholds", lower))
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    col,
+                    f"thresholds.{lower}",
+                    f"must be below thresholds.{higher} ({thresholds[higher]}); "
+                    f"found {thresholds[lower]}",
+                    rule="cross-field",
+                )
+            )
+    weights = data["confidence"]
+    total = weights["coverage"] + weights["agreement"] + weights["margin"]
+    if abs(total - 1.0) > 1e-9:
+        line, col = doc.locate(("confidence",))
+        problems.append(
+            Problem(
+                doc.path,
+                line,
+                col,
+                "confidence",
+                f"coverage + agreement + margin must sum to 1 (found {total:g})",
+                rule="cross-field",
+            )
+        )
+    seen: dict[str, int] = {}
+    for index, rule in enumerate(data["rules"]):
+        if not any(key in rule for key in ("verdict", "at_most", "at_least")):
+            line, col = doc.locate(("rules", index))
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    col,
+                    field_name(("rules", index)),
+                    "needs one of verdict, at_most or at_least",
+                    rule="cross-field",
+                )
+            )
+        if rule["id"] in seen:
+            line, col = doc.locate(("rules", index, "id"))
+            problems.append(
+                Problem(
+                    doc.path,
+                    line,
+                    col,
+                    field_name(("rules", index, "id")),
+                    f"duplicate rule id {rule['id']!r} "
+                    f"(first at {field_name(('rules', seen[rule['id']]))})",
+                    rule="cross-field",
+                )
+            )
+        seen.setdefault(rule["id"], index)
+    if problems:
+        return None, problems
+    return to_policy(doc), []
+
+
+def to_policy(doc: Document) -> Policy:
+    data = doc.data
+    rules = []
+    for rule in data["rules"]:
+        effect = next(k for k in ("verdict", "at_most", "at_least") if k in rule)
+        rules.append(
+            HardRule(
+                rule["id"], rule["when"], effect, rule[effect], rule["why"], rule.get("confidence")
+            )
+        )
+    return Policy(
+        name=data["policy"],
+        version=data["version"],
+        file=doc.path,
+        window_months=data["window"]["months"],
+        probes=data["probes"],
+        thresholds=data["thresholds"],
+        confidence=data["confidence"],
+        rules=tuple(rules),
+        stale=data["stale"],
+        raw=data,
+    )
+
+
+def validate_fixture(doc: Document) -> tuple[Fixture | None, list[Problem]]:
+    problems = schema_problems(doc, FIXTURE_SCHEMA)
+    if problems:
+        return None, problems
+    name = Path(doc.path).stem
+    driver, problems = validate_driver(doc.sub("driver"), ident=f"fixture/{name}")
+    if driver is None:
+        return None, problems
+    expect = doc.data["expect"]
+    return Fixture(
+        doc.path, doc.data["description"], expect["verdict"], expect.get("rule"), driver
+    ), []
+
+
+def load_policy(path: Path, display: str, *, root: Path | None = None) -> Policy:
+    """Load a policy the commands depend on; its problems are an expected failure."""
+    doc, problems = read_document(path, display, root=root)
+    if doc is not None:
+        policy, problems = validate_policy(doc)
+        if policy is not None:
+            return policy
+    raise CheckerError("the policy is invalid:\n" + "\n".join(str(p) for p in problems))

@@ -1,0 +1,218 @@
+"""Cerberus schemas of the policy file and of policy fixtures, as module-level data."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checker.validate.schemas import (
+    COUNT,
+    MAINTAINERS_STATUS,
+    NAME_RE,
+    REPORT_KINDS,
+    REPORT_SCALES,
+    SHORT_TEXT,
+    TEXT,
+    VERDICTS,
+    _list_of,
+    _mapping,
+)
+
+OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "known", "unknown")
+
+
+SCALAR = {"type": ["string", "number", "boolean", "list"], "nullable": True}
+
+
+POINTS: dict[str, Any] = {"type": "number", "min": -100, "max": 100, "required": True}
+
+
+WHY: dict[str, Any] = {**TEXT, "required": True}
+
+
+def _bands(key: str) -> dict[str, Any]:
+    """Ordered bands: the first whose bound holds gives the points."""
+    return _list_of(
+        _mapping(
+            {
+                key: {"type": "number", "required": True},
+                "points": POINTS,
+                "label": {**SHORT_TEXT, "required": True},
+            }
+        ),
+        required=True,
+        minlength=1,
+    )
+
+
+def _points_for(values: tuple[str, ...]) -> dict[str, Any]:
+    return _mapping({v: POINTS for v in values}, required=True)
+
+
+PROBE_CONFIG: dict[str, dict[str, Any]] = {
+    "deployment": {"points": _points_for(("none", "low", "medium", "high"))},
+    "activity": {"bands": _bands("at_least")},
+    "recency": {"bands": _bands("at_most_months"), "older": POINTS},
+    "substantive_work": {"bands": _bands("at_least")},
+    "authors": {"bands": _bands("at_least")},
+    "churn": {"bands": _bands("at_least")},
+    "feature_work": {"within_months": {**COUNT, "required": True}, "points": POINTS},
+    "hardware": {
+        "software": POINTS,
+        "sold_new": POINTS,
+        "not_sold_bands": _bands("at_most_years"),
+        "not_sold_older": POINTS,
+    },
+    "replacement": {"points": _points_for(("none", "partial", "full"))},
+    "maintainers": {"points": _points_for(MAINTAINERS_STATUS[:-1])},
+    "user_reports": {
+        "within_months": {**COUNT, "required": True},
+        "points": POINTS,
+        "max_points": POINTS,
+        "kinds": _mapping(
+            {k: {"type": "number", "min": 0, "max": 100, "required": True} for k in REPORT_KINDS},
+            required=True,
+        ),
+        "scales": _mapping(
+            {k: {"type": "number", "min": 0, "max": 100, "required": True}
+             for k in REPORT_SCALES},
+            required=True,
+        ),
+    },
+    "upstream_removal": {"points": _points_for(("none", "proposed", "deprecated", "merged"))},
+    "broken": {"points": POINTS},
+}
+
+
+# Names a condition may test: one per probe (the probe's value), closed.
+PROBE_NAMES = tuple(PROBE_CONFIG)
+
+CONDITION: dict[str, Any] = {
+    "type": "dict",
+    "condition": True,  # checked by the validator's `condition` rule (recursive, closed form)
+}
+
+
+HARD_RULE = _mapping(
+    {
+        "id": {"type": "string", "regex": NAME_RE, "required": True},
+        "when": {**CONDITION, "required": True},
+        "verdict": {"type": "string", "allowed": VERDICTS, "excludes": ["at_most", "at_least"]},
+        "at_most": {"type": "string", "allowed": VERDICTS, "excludes": ["verdict", "at_least"]},
+        "at_least": {"type": "string", "allowed": VERDICTS, "excludes": ["verdict", "at_most"]},
+        "confidence": {"type": "number", "min": 0, "max": 1},
+        "why": WHY,
+    }
+)
+
+
+POLICY_SCHEMA: dict[str, Any] = {
+    "policy": {"type": "string", "regex": NAME_RE, "required": True},
+    "version": {"type": "integer", "min": 1, "required": True},
+    "description": {**TEXT, "required": True},
+    "window": _mapping(
+        {"months": {"type": "integer", "min": 1, "max": 240, "required": True}}, required=True
+    ),
+    "collect": _mapping(
+        {
+            "mechanical": _mapping(
+                {
+                    "max_files": {"type": "integer", "min": 1, "required": True},
+                    "subject_patterns": _list_of(
+                        {"type": "string", "regex_pattern": True}, required=True
+                    ),
+                    "bot_authors": _list_of(
+                        {"type": "string", "regex_pattern": True}, required=True
+                    ),
+                    "series": _mapping(
+                        {
+                            "min_commits": {"type": "integer", "min": 2, "required": True},
+                            "within_days": {"type": "integer", "min": 1, "required": True},
+                        }
+                    ),
+                },
+                required=True,
+            ),
+            "source_extensions": _list_of(
+                {"type": "string", "regex": r"^\.[A-Za-z0-9]+$"}, required=True, minlength=1
+            ),
+        },
+        required=True,
+    ),
+    # `new --discover`: how driver units are found (checker/collect/discover.py)
+    "discover": _mapping(
+        {
+            "makefiles": _list_of(
+                {"type": "string", "regex": r"^[A-Za-z0-9_.+-]+$"}, required=True
+            ),
+            "unit_markers": _list_of(
+                _mapping(
+                    {
+                        "file": {"type": "string", "regex": r"^[A-Za-z0-9_.+-]+$",
+                                 "required": True},
+                        "contains": {"type": "string", "regex_pattern": True},
+                        # other directories the build file compiles (group 1, a path
+                        # relative to `relative_to`, itself relative to the marker's)
+                        "adopts": _mapping(
+                            {
+                                "pattern": {"type": "string", "regex_pattern": True,
+                                            "required": True},
+                                "relative_to": {"type": "string",
+                                                "regex": r"^(\.\.|\.)(/\.\.)*$"},
+                            }
+                        ),
+                    }
+                ),
+                required=True,
+            ),
+            "entry_points": _list_of(
+                {"type": "string", "regex_pattern": True}, required=True, minlength=1
+            ),
+            "names": _list_of({"type": "string", "regex_pattern": True}, required=True),
+        }
+    ),
+    "stale": _mapping(
+        {
+            "source_months": {"type": "integer", "min": 1, "required": True},
+            "signals_months": {"type": "integer", "min": 1, "required": True},
+        },
+        required=True,
+    ),
+    "probes": _mapping(
+        {name: _mapping(config, required=True) for name, config in PROBE_CONFIG.items()},
+        required=True,
+    ),
+    "thresholds": _mapping(
+        {name: {"type": "number", "required": True} for name in VERDICTS[:-1]},
+        required=True,
+    ),
+    "confidence": _mapping(
+        {
+            "coverage": {"type": "number", "min": 0, "max": 1, "required": True},
+            "agreement": {"type": "number", "min": 0, "max": 1, "required": True},
+            "margin": {"type": "number", "min": 0, "max": 1, "required": True},
+            "margin_scale": {"type": "number", "min": 0.1, "required": True},
+        },
+        required=True,
+    ),
+    "rules": _list_of(HARD_RULE, required=True),
+    "backtest": _mapping(
+        {
+            "removal_patterns": _list_of(
+                {"type": "string", "regex_pattern": True}, required=True, minlength=1
+            ),
+        }
+    ),
+}
+
+
+FIXTURE_SCHEMA: dict[str, Any] = {
+    "description": {**TEXT, "required": True},
+    "expect": _mapping(
+        {
+            "verdict": {"type": "string", "allowed": VERDICTS, "required": True},
+            "rule": {"type": "string", "regex": NAME_RE},
+        },
+        required=True,
+    ),
+    "driver": {"type": "dict", "required": True},
+}
