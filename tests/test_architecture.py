@@ -143,6 +143,26 @@ def test_imports_flow_one_way_by_stage() -> None:
     assert sorted(upward(graph())) == []
 
 
+REGISTRIES = {"checker.evaluate.probes", "checker.cli.commands"}
+
+
+def test_package_init_files_hold_only_a_docstring() -> None:
+    """Importing any module imports its packages' __init__ first: they stay empty (a
+    docstring), so that validating one file imports only what it uses. The registries
+    of probes and of commands are the exceptions."""
+    heavy = []
+    for path in sorted(PACKAGE.rglob("__init__.py")):
+        name = module_name(path)
+        if name == "checker" or name in REGISTRIES or "skeleton" in path.parts:
+            continue
+        body = ast.parse(path.read_text(encoding="utf-8")).body
+        if any(not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))
+               and not (isinstance(node, ast.ImportFrom) and node.module == "__future__")
+               for node in body):
+            heavy.append(name)
+    assert heavy == []
+
+
 def documented_modules() -> set[str]:
     """The files of the module tree in docs/architecture.md, as paths below checker/."""
     text = (PACKAGE.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
