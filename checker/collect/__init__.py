@@ -8,7 +8,7 @@ The only package that imports gitpython. Stages, each with one input and one out
               listing), walked in runs (walker.py), all drivers at once -> Activity
 - tree.py     the tree at REV -> files, source lines, device IDs (kbuild.py: Kconfig,
               Makefiles, id tables; maintainers.py: MAINTAINERS)
-- run.py      collect(): the above, in parallel, -> signal mappings per driver
+- run.py      collect(): the above, in parallel (runner.py), -> signal mappings per driver
 - write.py    signal mappings -> driver files (only their own bytes change; driverfile.py
               reads a driver file's segments, yamltext.py writes the values)
 - discover.py units below directories of a tree (discover_rules.py: what to look for,
