@@ -318,8 +318,9 @@ def main(argv: list[str] | None = None) -> int:
         "whole-commit diffs (`--full-diff`, to tell sweeps by size), rename detection, "
         "history before the window (first commit dates), the tree at REV (source lines, "
         "device tables, Kconfig, MAINTAINERS) and the writes. It lists every commit once "
-        "(`git rev-list`, no diffs) and walks runs of them on one process per core while "
-        "the listing goes on; one of those processes reads the tree meanwhile, so its wall "
+        "(one `git log`, no diffs, which also finds the mechanical series), walks the "
+        "window's commits while the rest is still listed, and runs of them on one process "
+        "per core; the tree is read meanwhile, so its wall "
         "time depends on getting both cores: on a shared machine the figures move with "
         "the load (see the load averages above). Per-phase times: "
         "`DRIVER_POLICY_TIMINGS=1 driver-policy collect ...`.",
