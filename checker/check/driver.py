@@ -1,5 +1,6 @@
 """One driver file through the stages: read, parse, validate, evaluate, check its
-card's seal; the result, plain data, is what the cache stores."""
+card's seal; the result, plain data, is what the cache stores, under the digest of the
+bytes it was computed from (which the worker that read them reports with it)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,17 @@ class DriverResult(NamedTuple):
     dated: tuple[tuple[int, tuple[str | int, ...], str], ...] = ()
 
 
+class Checked(NamedTuple):
+    """A result with the digests of the bytes it was computed from: the driver file's
+    (None when it could not be read) and those of the cards and charts read to verify
+    their seals (path under cards/, digest), so that the caller caches and compares what
+    was checked, even if a file changed since it was listed, and hashes no file twice."""
+
+    result: DriverResult
+    digest: str | None = None
+    read: tuple[tuple[str, str], ...] = ()
+
+
 @dataclass(frozen=True)
 class _Context:
     root: Path
@@ -57,8 +69,8 @@ def set_context(context: _Context) -> None:
     _CONTEXT = context
 
 
-def process_driver(rel: str) -> DriverResult:
-    """One driver file, from bytes to result. Pure apart from reading the file."""
+def process_driver(rel: str) -> Checked:
+    """One driver file, from bytes to result. Pure apart from reading the files."""
     from checker.evaluate.consistency import check_driver
     from checker.load.document import MAX_BYTES, parse_document
     from checker.load.fsutil import FileAccessError, read_file
@@ -74,25 +86,33 @@ def process_driver(rel: str) -> DriverResult:
     try:  # the one door: no links, a regular file, at most MAX_BYTES
         raw = read_file(root / rel, rel, root=root, limit=MAX_BYTES)
     except FileAccessError as exc:
-        return DriverResult(rel, (Problem(rel, 1, 1, "", exc.reason, rule="io"),))
+        return Checked(DriverResult(rel, (Problem(rel, 1, 1, "", exc.reason, rule="io"),)))
+    digest = digest_bytes(raw)
     doc, problems = parse_document(raw, rel)
     if doc is None:
-        return DriverResult(rel, tuple(problems))
+        return Checked(DriverResult(rel, tuple(problems)), digest)
     driver, problems = validate_driver(doc)
     if driver is None:
-        return DriverResult(rel, tuple(problems))
+        return Checked(DriverResult(rel, tuple(problems)), digest)
     claim = Claim(driver.id, driver.file, driver.path, driver.include, driver.exclude,
                   _claim_marks(doc, driver))
     outcome, problems = check_driver(driver, policy, date.min, lambda _f, k: doc.locate(k))
     templates = root / "templates"
     # A card or chart that carries a valid seal for these inputs is current as it is.
     inputs = inputs_digest(_CONTEXT.inputs_key, rel, raw)
+    read = []
     card = card_path(driver)
-    wanted = [(card, _sealed_digest(root, card, inputs) or digest_bytes(
+    on_disk, current_card = _on_disk(root, card, inputs)
+    if on_disk is not None:
+        read.append((card, on_disk))
+    wanted = [(card, on_disk if current_card and on_disk else digest_bytes(
         render_card(templates, outcome, policy, inputs).encode()))]
     if driver.signals is not None:
         chart = chart_path(driver)
-        current = _sealed_digest(root, chart, inputs)
+        on_disk, current_chart = _on_disk(root, chart, inputs)
+        if on_disk is not None:
+            read.append((chart, on_disk))
+        current = on_disk if current_chart else None
         if current is None:
             svg = render_chart(outcome, inputs)
             current = digest_bytes(svg.encode()) if svg is not None else None
@@ -101,7 +121,7 @@ def process_driver(rel: str) -> DriverResult:
     override = driver.verdict.override if driver.verdict else None
     dated = tuple((value.first_day.toordinal(), value.keypath, value.shown)
                   for value in dated_values(driver))
-    return DriverResult(
+    return Checked(DriverResult(
         rel,
         tuple(problems),
         claim,
@@ -113,20 +133,27 @@ def process_driver(rel: str) -> DriverResult:
         index_row(outcome),
         tuple(wanted),
         dated,
-    )
+    ), digest, tuple(read))
 
 
-def _sealed_digest(root: Path, rel: str, inputs: str) -> str | None:
-    """The digest of a generated file that is current for `inputs`, or None (also when it
-    cannot be read safely: then it is rendered and compared, which reports the problem)."""
+def _on_disk(root: Path, rel: str, inputs: str) -> tuple[str | None, bool]:
+    """The digest of a generated file's bytes (None when it cannot be read safely: then
+    it is rendered and compared, which reports the problem) and whether they carry a
+    valid seal for `inputs` (then they are what render would write)."""
     from checker.load.fsutil import read_file
     from checker.render.seal import sealed
 
     try:
         data = read_file(root / rel, rel, root=root)
     except (OSError, CheckerError):
-        return None
-    return digest_bytes(data) if sealed(data, inputs) else None
+        return None, False
+    return digest_bytes(data), sealed(data, inputs)
+
+
+def _sealed_digest(root: Path, rel: str, inputs: str) -> str | None:
+    """The digest of a generated file that is current for `inputs`, or None."""
+    digest, current = _on_disk(root, rel, inputs)
+    return digest if current else None
 
 
 def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int], ...]:
@@ -140,11 +167,11 @@ def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int
     return tuple((key, *doc.locate(key)) for key in keys)
 
 
-def _process_chunk(rels: Sequence[str]) -> list[DriverResult]:
+def _process_chunk(rels: Sequence[str]) -> list[Checked]:
     return [process_driver(rel) for rel in rels]
 
 
-def compute(rels: Sequence[str], jobs: int) -> list[DriverResult]:
+def compute(rels: Sequence[str], jobs: int) -> list[Checked]:
     """Results for `rels`, in worker processes when there are enough of them."""
     if jobs <= 1 or len(rels) < PARALLEL_FROM:
         return [process_driver(rel) for rel in rels]

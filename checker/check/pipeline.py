@@ -90,18 +90,28 @@ def run_check(
     if not isinstance(stored, _Stored) or stored.as_of > today \
             or not _claims_recorded(root, cache):
         hashed = True
-        digests = {rel: cache.digest(rel, signatures[rel]) for rel in drivers}
-        card_digests = {rel: cache.digest(rel, signatures[rel]) for rel in cards}
         generated_digests = {rel: cache.digest(rel, signatures[rel]) for rel in generated}
         other_digests = {rel: cache.digest(rel, signatures[rel]) for rel in others}
-        run_key = _run_key(cache.salt, digests, card_digests, generated_digests, other_digests)
-        stored = cache.get_run(run_key)
+        digests: dict[str, str | None] = {}
+        card_digests: dict[str, str | None] = {}
+        stored = None
+        if cache.has_run():  # the stored run is this one if no file's bytes changed
+            digests = {rel: cache.digest(rel, signatures[rel]) for rel in drivers}
+            card_digests = {rel: cache.digest(rel, signatures[rel]) for rel in cards}
+            stored = cache.get_run(
+                _run_key(cache.salt, digests, card_digests, generated_digests, other_digests))
         if not isinstance(stored, _Stored) or stored.as_of > today:
+            # Without a run to reuse (cold), a file is hashed where it is checked, in a
+            # worker: from the bytes it was checked as, once, while the cores are busy.
+            if not digests:
+                digests = {rel: cache.known(rel, signatures[rel]) for rel in drivers}
             stored = _full_run(
                 root,
                 source,
                 drivers,
                 others,
+                cards,
+                signatures,
                 digests,
                 card_digests,
                 _run_key(cache.salt, other_digests),
@@ -110,6 +120,7 @@ def run_check(
                 today,
             )
             full = True
+        run_key = _run_key(cache.salt, digests, card_digests, generated_digests, other_digests)
         cache.put_run(run_key, stored, stat_key, newest)
         _record_claims(root, cache, drivers, digests, source.signatures, full)
     locate = _memo_locate(root, cache)
@@ -236,6 +247,8 @@ def _full_run(
     source: DiskSource,
     drivers: list[str],
     others: list[str],
+    cards: list[str],
+    signatures: dict[str, Signature | None],
     digests: dict[str, str | None],
     card_digests: dict[str, str | None],
     others_key: str,
@@ -243,10 +256,17 @@ def _full_run(
     jobs: int | None,
     today: date,
 ) -> _Stored:
+    """Every driver's result, cached or computed. `digests` holds those known before the
+    run (None: not yet hashed); both maps of digests are completed here, each from the
+    bytes that were checked (a computed file's from the worker that read it)."""
     base, policy = _base(root, source, others, others_key, cache)
     problems = list(base.problems)
     results: list[DriverResult] = []
     todo = []
+    if not base.policy_valid:
+        for rel in drivers:
+            if digests.get(rel) is None:
+                digests[rel] = cache.digest(rel, signatures[rel])
     for rel in drivers:
         digest = digests[rel]
         cached = cache.get(rel, digest) if digest and base.policy_valid else None
@@ -254,6 +274,7 @@ def _full_run(
             results.append(cached)
         else:
             todo.append(rel)
+    read: dict[str, str] = {}
     if not base.policy_valid:
         from checker.load.document import read_document
         from checker.validate.driver import validate_driver
@@ -271,12 +292,20 @@ def _full_run(
         policy_file = root / DEFAULT_POLICY
         policy_bytes = read_file(policy_file, DEFAULT_POLICY, root=root)
         set_context(_Context(root, policy, inputs_key(root / "templates", policy_bytes)))
-        fresh = compute(todo, jobs or os.cpu_count() or 1)
-        for result in fresh:
-            digest = digests.get(result.rel)
-            if digest:
-                cache.put(result.rel, digest, result)
-        results += fresh
+        for checked in compute(todo, jobs or os.cpu_count() or 1):
+            rel = checked.result.rel
+            digests[rel] = checked.digest
+            cache.remember(rel, signatures[rel], checked.digest)
+            if checked.digest:
+                cache.put(rel, checked.digest, checked.result)
+            results.append(checked.result)
+            read.update(checked.read)
+    for rel in cards:  # as the workers read them; the rest (indexes, orphans) hashed here
+        if rel in read:
+            card_digests[rel] = read[rel]
+            cache.remember(rel, signatures[rel], read[rel])
+        elif rel not in card_digests:
+            card_digests[rel] = cache.digest(rel, signatures[rel])
     results.sort(key=lambda r: r.rel)
     for result in results:
         problems += result.problems

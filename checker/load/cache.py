@@ -291,21 +291,39 @@ class Cache:
             except OSError:
                 return None
             listed = (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-        stats = self._stats.data
-        known = stats.get(rel)
-        if (
-            known is not None
-            and known[0] == listed
-            and not racy(max(listed[3], listed[4]), self._stats.loaded_ns)
-        ):
-            return str(known[1])
+        known = self.known(rel, listed)
+        if known is not None:
+            return known
         try:  # the one door: a link, a FIFO or a device is never read (its reader says why)
             digest = digest_bytes(read_file(Path(path), rel, root=Path(self.root)))
         except CheckerError:
             return None
-        if self.enabled and known != (listed, digest):
-            self._stats.put(rel, (listed, digest))
+        self.remember(rel, listed, digest)
         return digest
+
+    def known(self, rel: str, listed: tuple[int, ...] | None) -> str | None:
+        """The digest remembered for a file with this stat signature, without reading it;
+        None when there is none (or the file changed too close to the record to tell)."""
+        known = self._stats.data.get(rel) if listed is not None else None
+        if (
+            known is not None
+            and known[0] == listed
+            and listed is not None
+            and not racy(max(listed[3], listed[4]), self._stats.loaded_ns)
+        ):
+            return str(known[1])
+        return None
+
+    def remember(self, rel: str, listed: tuple[int, ...] | None, digest: str | None) -> None:
+        """Record the digest of bytes read after the file was listed with signature
+        `listed` (read before, they could be older than the signature says)."""
+        if self.enabled and listed is not None and digest is not None \
+                and self._stats.data.get(rel) != (listed, digest):
+            self._stats.put(rel, (listed, digest))
+
+    def has_run(self) -> bool:
+        """Whether a run's result is stored (else no run key can find one: get_run)."""
+        return self._run is not None and self._run.get("value") is not None
 
     def get(self, rel: str, digest: str) -> Any:
         return self._results.data.get((rel, digest)) if self.enabled else None
