@@ -20,6 +20,8 @@ import checker.render.chart
 import checker.render.templates
 from checker.check.pipeline import run_check
 from checker.cli.commands.check import gather
+from checker.load.cache import digest_bytes
+from checker.load.layout import signature
 
 TODAY = date(2026, 11, 21)
 
@@ -83,6 +85,74 @@ def test_cache_sees_a_changed_file_of_the_same_size_and_time(repo: Path) -> None
     assert (path.stat().st_size, path.stat().st_mtime_ns) == (before.st_size, before.st_mtime_ns)
     assert any("recorded keep but the policy computes keep-annotate" in m
                for m in _verdict_problem(repo))
+
+
+@pytest.mark.parametrize("stored_run", [False, True], ids=["cold", "run-stored"])
+def test_a_file_changed_during_the_run_is_cached_as_it_was_checked(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, stored_run: bool
+) -> None:
+    """A driver file edited after the run listed it, before a worker read it: the result
+    is that of the bytes the worker read, and it is cached (and the run recorded) under
+    their digest, never the listed file's. Put back as it was, the file is clean again."""
+    iser = repo / "drivers/infiniband/iser.yaml"
+    original = iser.read_bytes()
+    if stored_run:  # a stored run of other bytes: the files are hashed, then checked
+        assert run_check(repo, TODAY).problems == []
+        original += b"# edited\n"
+        iser.write_bytes(original)
+    broken = original.replace(b"  files: 7", b"  files: -7")
+    assert broken != original
+    real = checker.check.driver.process_driver
+
+    def edit_first(rel: str) -> checker.check.driver.Checked:
+        if rel.endswith("iser.yaml"):
+            iser.write_bytes(broken)
+        return real(rel)
+
+    monkeypatch.setattr(checker.check.driver, "process_driver", edit_first)
+    during = run_check(repo, TODAY, jobs=1)
+    assert [p.path for p in during.problems if p.rule == "schema"] == \
+        ["drivers/infiniband/iser.yaml"]
+    cache = checker.check.pipeline.open_cache(repo)
+    assert cache.get("drivers/infiniband/iser.yaml", digest_bytes(original)) is None
+    cached = cache.get("drivers/infiniband/iser.yaml", digest_bytes(broken))
+    assert [p.rule for p in cached.problems] == ["schema"]
+    monkeypatch.setattr(checker.check.driver, "process_driver", real)
+    assert run_check(repo, TODAY) == during
+    iser.write_bytes(original)
+    restored = run_check(repo, TODAY)
+    assert [p.rule for p in restored.problems if p.path.startswith("drivers/")] == []
+    assert restored == run_check(repo, TODAY, use_cache=False)
+
+
+def test_a_cold_run_reads_each_driver_file_and_card_once(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no stored run to find, the main process hashes no driver file, card or chart
+    a worker reads anyway (only the indexes); the next run finds every digest remembered
+    by its stat signature and reuses the run."""
+    hashed: list[str] = []
+    real = checker.load.cache.Cache.digest
+
+    def count(self: checker.load.cache.Cache, rel: str, *rest: object) -> str | None:
+        hashed.append(rel)
+        return real(self, rel, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checker.load.cache.Cache, "digest", count)
+    cold = run_check(repo, TODAY)
+    assert not [rel for rel in hashed if rel.startswith("drivers/")]
+    cards = [p.relative_to(repo).as_posix() for p in (repo / "cards").rglob("*.*")]
+    assert sorted(rel for rel in hashed if rel.startswith("cards/")) == \
+        sorted(rel for rel in cards if rel.endswith("README.md"))
+    monkeypatch.setattr(checker.load.cache, "RACY_NS", 0)  # the test's files count as settled
+    cache = checker.check.pipeline.open_cache(repo)
+    for path in [*(repo / "drivers").rglob("*.yaml"), *(repo / "cards").rglob("*.*")]:
+        rel = path.relative_to(repo).as_posix()
+        assert cache.known(rel, signature(os.lstat(path))) == digest_bytes(path.read_bytes())
+    os.utime(repo / "drivers/infiniband/ipoib.yaml")  # the stat shortcut misses: hashed
+    hashed.clear()
+    assert run_check(repo, TODAY) == cold
+    assert "drivers/infiniband/ipoib.yaml" in hashed
 
 
 def test_cache_sees_a_policy_change(repo: Path) -> None:
