@@ -94,12 +94,14 @@ def run_check(
         other_digests = {rel: cache.digest(rel, signatures[rel]) for rel in others}
         digests: dict[str, str | None] = {}
         card_digests: dict[str, str | None] = {}
-        stored = None
+        stored, run_key, hashed_as = None, "", None
         if cache.has_run():  # the stored run is this one if no file's bytes changed
             digests = {rel: cache.digest(rel, signatures[rel]) for rel in drivers}
             card_digests = {rel: cache.digest(rel, signatures[rel]) for rel in cards}
-            stored = cache.get_run(
-                _run_key(cache.salt, digests, card_digests, generated_digests, other_digests))
+            hashed_as = (dict(digests), dict(card_digests))
+            run_key = _run_key(cache.salt, digests, card_digests, generated_digests,
+                               other_digests)
+            stored = cache.get_run(run_key)
         if not isinstance(stored, _Stored) or stored.as_of > today:
             # Without a run to reuse (cold), a file is hashed where it is checked, in a
             # worker: from the bytes it was checked as, once, while the cores are busy.
@@ -120,7 +122,9 @@ def run_check(
                 today,
             )
             full = True
-        run_key = _run_key(cache.salt, digests, card_digests, generated_digests, other_digests)
+            if (digests, card_digests) != hashed_as:  # the digests as the files were checked
+                run_key = _run_key(cache.salt, digests, card_digests, generated_digests,
+                                   other_digests)
         cache.put_run(run_key, stored, stat_key, newest)
         _record_claims(root, cache, drivers, digests, source.signatures, full)
     locate = _memo_locate(root, cache)
