@@ -24,7 +24,8 @@ def register(sub: Any) -> None:
         "that no longer exist are removed. Output is deterministic and writes are atomic. "
         "With --check nothing is written: each stale, missing or orphaned file is listed, "
         "one line each (--diff adds a unified diff of each stale file), and the exit code "
-        "is 1. `driver-policy check` runs the same check. See docs/cards.md.",
+        "is 1. `driver-policy check` runs the same check. How to read a card: "
+        "docs/cards.md of the driver-policy checker.",
         epilog="examples:\n  driver-policy render            # after changing evidence or "
         "templates\n  driver-policy render --check    # in CI: fail if cards/ is not current\n"
         "  driver-policy render --check --diff   # and show what would change\n"
