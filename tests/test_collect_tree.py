@@ -66,6 +66,14 @@ def test_parse_maintainers_skips_the_preamble() -> None:
     assert sections[2].status == "Odd fixes"
 
 
+def test_parse_maintainers_reads_a_field_with_a_long_run_of_blanks_in_linear_time() -> None:
+    # `\s*(.*?)\s*$` was quadratic in blanks inside a value (minutes for this line)
+    text = "ACME\nS:\t Maintained" + " " * 200_000 + "x  \nF:\tdrivers/acme/ \n"
+    [section] = parse_maintainers(text)
+    assert section.status == "Maintained" + " " * 200_000 + "x"
+    assert section.include == ["drivers/acme/"]
+
+
 @pytest.mark.parametrize(("text", "status"), [
     ("Supported", "Supported"),
     ("Maintained", "Maintained"),

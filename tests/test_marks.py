@@ -60,3 +60,18 @@ def test_values_that_differ_from_the_loaded_ones_are_not_located() -> None:
     assert claim_marks(text, "N", "drivers/x/y", ["drivers/x/other/"]) is None
     assert claim_marks(text, "M", "drivers/x/y", ["drivers/x/y/"]) is None
     assert claim_marks(text + "name: again\n", "N", "drivers/x/y", ["drivers/x/y/"]) is None
+
+
+def test_a_flow_item_with_a_long_run_of_blanks_is_read_in_linear_time() -> None:
+    # an item's trailing blanks were found by a lazy repetition followed by `[ \t]*`:
+    # quadratic in a run of blanks (minutes for this line); now one pass
+    item = "drivers/x/" + " " * 200_000 + "y/"
+    text = BODY.format(name="N", paths=f"  include: [{item}, drivers/x/z/  ]")
+    doc, problems = parse_document(text.encode(), "f.yaml")
+    assert doc is not None and not problems
+    assert doc.data["paths"]["include"] == [item, "drivers/x/z/"]
+    marks = claim_marks(text, "N", "drivers/x/y", [item, "drivers/x/z/"])
+    assert marks is not None
+    assert [m[1:] for m in marks[2:]] == [(6, 13), (6, 13 + len(item) + 2)]
+    for keypath, line, col in marks:
+        assert (line, col) == doc.locate(keypath), keypath

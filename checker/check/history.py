@@ -234,7 +234,18 @@ _UNCUT = ("\n---", "\n...", "\n%", "\r", "\x85", "\u2028", "\u2029")
 # collection that would take them in is left open by the piece without them, which then
 # does not parse (the whole piece is read instead). A block scalar that keeps its
 # trailing lines (`|+`) keeps the whole piece.
-_TRAILER = re.compile(r"\n(?:(?:#[^\n]*)?\n)*(?:#[^\n]*)?\Z")
+def _trailer(piece: str) -> int | None:
+    """The offset of the line break that starts the blank and column-0 comment lines
+    ending `piece`, or None. A backward scan: a regular expression anchored at the end
+    is tried at every line break and is quadratic on a file of comment lines."""
+    start = None
+    end = len(piece)
+    while (brk := piece.rfind("\n", 0, end)) >= 0:
+        line = piece[brk + 1:end]
+        if line and not line.startswith("#"):
+            break
+        start = end = brk
+    return start
 
 
 _KEEP = re.compile(r"[|>](?:[1-9]?\+|\+[1-9])")
@@ -250,7 +261,7 @@ class _Versions:
     edits a note or a source, collect rewrites `signals`), so each version is cut at
     the lines that start a top-level field (a plain key at column 0) and each piece is
     parsed once, however many versions hold it; the blank lines and column-0 comments
-    that end a piece are left out of it where that cannot change its value (_TRAILER).
+    that end a piece are left out of it where that cannot change its value (_trailer).
     The data equal what parse_document gives the whole file: in a block mapping at
     column 0 such a line can only start a new field (block and plain scalars end at a
     line less indented than their content), unless a quoted scalar or flow collection
@@ -316,10 +327,10 @@ class _Versions:
         lines = "\n" + piece  # a piece starts a line: marks cannot span two pieces
         if any(mark in lines for mark in _UNCUT):
             return None
-        trailer = None if _KEEP.search(piece) else _TRAILER.search(piece)
-        if trailer is None or trailer.start() + 1 == len(piece):
+        trailer = None if _KEEP.search(piece) else _trailer(piece)
+        if trailer is None or trailer + 1 == len(piece):
             return self._parse(piece)
-        body = piece[: trailer.start() + 1]
+        body = piece[: trailer + 1]
         found = self._bodies.get(body, _UNSEEN)
         if found is _UNSEEN:
             found = self._bodies[body] = self._parse(body)

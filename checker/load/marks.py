@@ -21,7 +21,11 @@ Mark = tuple[KeyPath, int, int]
 # at the start of a line: searched in "\n" + text, whose literal first character lets the
 # regex engine skip from line to line instead of trying every position
 _TOP_KEY = re.compile(r"\n(name|path|paths)[ \t]*:(?=[ \t]|$)", re.M)
-_FLOW_ITEM = re.compile(r"[ \t]*(\"[^\"\\\n]*\"|'[^'\n]*'|[^,\]\s\"'][^,\]\n]*?)[ \t]*(,|\])")
+# A plain item is its first character and then (blanks, one character) pairs taken
+# possessively, so that it ends at its last non-blank character without backtracking: a
+# lazy `[^,\]\n]*?` followed by `[ \t]*` is quadratic on a long run of blanks.
+_FLOW_ITEM = re.compile(
+    r"[ \t]*(\"[^\"\\\n]*\"|'[^'\n]*'|[^,\]\s\"'](?:[ \t]*+[^,\]\n \t])*+)[ \t]*(,|\])")
 
 
 def claim_marks(
