@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def main() -> int:
-    from checker.check.driver import _claim_marks, _sealed_digest
+    from checker.check.driver import _claim_marks, _on_disk
     from checker.evaluate.consistency import check_driver
     from checker.load.cache import digest_bytes
     from checker.load.document import parse_document
@@ -61,11 +61,11 @@ def main() -> int:
         outcome, _ = check_driver(driver, policy, date.min, lambda _f, k, d=doc: d.locate(k))
         t4 = clock()
         inputs = inputs_digest(key, rel, raw)
-        if _sealed_digest(root, card_path(driver), inputs) is None:
+        if not _on_disk(root, card_path(driver), inputs)[1]:
             digest_bytes(render_card(root / "templates", outcome, policy, inputs).encode())
             rendered += 1
         t5 = clock()
-        if _sealed_digest(root, chart_path(driver), inputs) is None:
+        if not _on_disk(root, chart_path(driver), inputs)[1]:
             render_chart(outcome, inputs)
         t6 = clock()
         _claim_marks(doc, driver)

@@ -150,12 +150,6 @@ def _on_disk(root: Path, rel: str, inputs: str) -> tuple[str | None, bool]:
     return digest_bytes(data), sealed(data, inputs)
 
 
-def _sealed_digest(root: Path, rel: str, inputs: str) -> str | None:
-    """The digest of a generated file that is current for `inputs`, or None."""
-    digest, current = _on_disk(root, rel, inputs)
-    return digest if current else None
-
-
 def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int], ...]:
     from checker.load.marks import claim_marks
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from checker.core.errors import CheckerError
@@ -19,7 +19,7 @@ class Marker:
     # (DPDK's drivers/common/qat/meson.build: `qat_crypto_path = 'crypto/qat'`), and the
     # directory, relative to the marker's, that the group is relative to.
     adopts: Any = None
-    adopts_from: str = "."
+    relative_to: str = "."
 
 
 @dataclass(frozen=True)
@@ -61,12 +61,13 @@ class DiscoverRules:
                                            and isinstance(adopts.get("pattern"), str)):
                 raise CheckerError("policy: discover.unit_markers: adopts is {pattern: "
                                    "REGEX, relative_to: DIR}")
-            markers.append(Marker(
-                item["file"],
-                None if contains is None else _compiled((str(contains),), "unit_markers")[0],
-                None if adopts is None else _compiled((adopts["pattern"],),
-                                                      "unit_markers.adopts")[0],
-                str(adopts.get("relative_to") or ".") if adopts is not None else "."))
+            marker = Marker(item["file"], None if contains is None else
+                            _compiled((str(contains),), "unit_markers")[0])
+            if adopts is not None:
+                marker = replace(marker, adopts=_compiled((adopts["pattern"],),
+                                                          "unit_markers.adopts")[0],
+                                 relative_to=str(adopts.get("relative_to") or "."))
+            markers.append(marker)
         return cls(
             makefiles=tuple(_strings(section, "makefiles")),
             markers=tuple(markers),

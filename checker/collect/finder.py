@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -94,19 +95,10 @@ class _Tree:
         return out
 
 
-def _normalise(path: str) -> str | None:
+def _inside(path: str) -> str | None:
     """`a/b/../c` -> `a/c`; None when it climbs out of the tree."""
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
+    clean = posixpath.normpath(path)
+    return None if clean == ".." or clean.startswith("../") else clean
 
 
 def _parent(path: str) -> str:
@@ -145,10 +137,10 @@ class _Finder:
                 directory = _parent(path)
                 if _name(path) != marker.file or not self.marked(directory):
                     continue
-                base = _normalise(f"{directory}/{marker.adopts_from}")
                 for match in marker.adopts.finditer(text):
-                    target = _normalise(f"{base}/{match.group(1)}") if base is not None \
-                        and match.groups() and match.group(1) else None
+                    if not match.groups() or not match.group(1):
+                        continue
+                    target = _inside(f"{directory}/{marker.relative_to}/{match.group(1)}")
                     if target and target != directory and self.tree.is_dir(target) \
                             and not self.marked(target):
                         adopted.setdefault(target, directory)
