@@ -83,9 +83,9 @@ def _glob_match(directory: str, pattern: str) -> bool:
 def discovered_units(repo: Any, sha: str, directories: Sequence[str],
                      policy_raw: Mapping[str, Any]) -> list[Unit]:
     """The units `driver-policy new --discover` would scaffold from the tree at `sha`,
-    under the `discover:` rules in `policy_raw` (checker/collect/discover.py)."""
-    from checker.collect.discover import discover
-    from checker.collect.discover_rules import DiscoverRules
+    under the `discover:` rules in `policy_raw` (checker/discover/discover.py)."""
+    from checker.discover.discover import discover
+    from checker.discover.rules import DiscoverRules
 
     rules = DiscoverRules.from_policy(policy_raw)
     found, _skipped = discover(repo, sha, directories, rules)

@@ -123,7 +123,7 @@ def _check_kernel_path(given: str) -> str:
 
 
 def _discover_rules(policy: dict[str, Any], needed: bool) -> Any:
-    from checker.collect.discover_rules import DiscoverRules
+    from checker.discover.rules import DiscoverRules
 
     if "discover" in policy or needed:
         return DiscoverRules.from_policy(policy)
@@ -153,9 +153,9 @@ def run_new(args: argparse.Namespace) -> int:
         raise CheckerError("drivers: a link; refusing to write through it")
 
     _need_git()
-    from checker.collect.discover import discover
+    from checker.discover.discover import discover
     from checker.collect.driverfile import find_driver_files, read_driver
-    from checker.collect.finder import Unit
+    from checker.discover.model import Unit
     from checker.collect.gitrepo import open_repo, resolve
     from checker.collect.rules import CollectRules
 

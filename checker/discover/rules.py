@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from checker.collect.buildfiles import GRAMMARS
 from checker.core.errors import CheckerError
+
+# Build files read when the policy names none: every grammar's usual names.
+DEFAULT_BUILD_FILES = tuple(name for names in GRAMMARS.values() for name in names)
 
 
 @dataclass(frozen=True)
@@ -24,20 +29,34 @@ class Marker:
 
 @dataclass(frozen=True)
 class DiscoverRules:
-    """The policy's `discover:` section (see docs/collect.md)."""
+    """The policy's `discover:` section (see docs/collect.md, "Discovery")."""
 
-    makefiles: tuple[str, ...]
+    build_files: tuple[str, ...]  # file-name patterns (fnmatch) of build files
     markers: tuple[Marker, ...]
     entry_points: tuple[str, ...]
     names: tuple[str, ...]
     source_extensions: tuple[str, ...]
+    # units: "kconfig" (one per Kconfig symbol that builds objects) or "markers"
+    # (directories holding a marker; the rest by build file or path)
+    units: str = "kconfig"
+    kconfig_tops: tuple[str, ...] = ("Kconfig",)
+    kconfig_env: tuple[tuple[str, str], ...] = ()
+    # a user-visible symbol is a unit only when one of its files has an entry point
+    require_entry_point: bool = False
+    subsystem_base: tuple[str, ...] = ()  # directories whose children are subsystems
+    # a symbol this many units' symbols depend on is a subsystem's core (0: never)
+    subsystem_core_dependents: int = 0
     _entry: tuple[Any, ...] = field(init=False, repr=False, compare=False)
+    _entry_any: Any = field(init=False, repr=False, compare=False)
     _names: tuple[Any, ...] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.entry_points:
             raise CheckerError("policy: discover.entry_points must name at least one pattern")
         object.__setattr__(self, "_entry", _compiled(self.entry_points, "entry_points"))
+        # one pass over a file for all of them (RE2 runs an alternation in one scan)
+        object.__setattr__(self, "_entry_any", _compiled(
+            ["|".join(f"(?:{p})" for p in self.entry_points)], "entry_points")[0])
         object.__setattr__(self, "_names", _compiled(self.names, "names"))
 
     @classmethod
@@ -46,8 +65,8 @@ class DiscoverRules:
         if not isinstance(section, Mapping):
             raise CheckerError(
                 "policy: no `discover:` section: it says how units are found and what "
-                "marks a driver (docs/collect.md has the default and examples for other "
-                "trees)")
+                "marks a driver (`driver-policy init --kernel TREE` learns one from the "
+                "tree; docs/collect.md explains each key)")
         collect = mapping.get("collect")
         extensions = collect.get("source_extensions") if isinstance(collect, Mapping) else None
         markers = []
@@ -68,19 +87,52 @@ class DiscoverRules:
                                                           "unit_markers.adopts")[0],
                                  relative_to=str(adopts.get("relative_to") or "."))
             markers.append(marker)
+        build_files = _strings(section, "build_files") or _strings(section, "makefiles") \
+            or list(DEFAULT_BUILD_FILES)
+        kconfig = section.get("kconfig")
+        tops: tuple[str, ...] = ("Kconfig",)
+        env: tuple[tuple[str, str], ...] = ()
+        if isinstance(kconfig, Mapping):
+            tops = tuple(_strings(kconfig, "top", "discover.kconfig"))
+            raw_env = kconfig.get("env") or {}
+            if not isinstance(raw_env, Mapping) or not all(
+                    isinstance(k, str) and isinstance(v, str) for k, v in raw_env.items()):
+                raise CheckerError("policy: discover.kconfig.env must map names to strings")
+            env = tuple(sorted(raw_env.items()))
+        units = section.get("units", "kconfig" if not markers else "markers")
+        if units not in ("kconfig", "markers"):
+            raise CheckerError("policy: discover.units must be kconfig or markers")
         return cls(
-            makefiles=tuple(_strings(section, "makefiles")),
+            build_files=tuple(build_files),
             markers=tuple(markers),
             entry_points=tuple(_strings(section, "entry_points")),
             names=tuple(_strings(section, "names")),
             source_extensions=tuple(str(e) for e in extensions or (".c", ".h", ".S", ".rs")),
+            units=str(units),
+            kconfig_tops=tops,
+            kconfig_env=env,
+            require_entry_point=bool(section.get("require_entry_point", False)),
+            subsystem_base=tuple(p.strip("/") for p in _strings(section, "subsystem_base")),
+            subsystem_core_dependents=int(section.get("subsystem_core_dependents") or 0),
         )
 
     def is_source(self, path: str) -> bool:
         return path.endswith(self.source_extensions)
 
+    def is_build_file(self, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(name, pattern) for pattern in self.build_files)
+
     def has_entry_point(self, text: str) -> bool:
-        return any(regex.search(text) is not None for regex in self._entry)
+        return self._entry_any.search(text) is not None
+
+    def entry_point_in(self, text: str) -> str | None:
+        """The first entry-point pattern found in `text`, or None."""
+        if self._entry_any.search(text) is None:
+            return None
+        for pattern, regex in zip(self.entry_points, self._entry, strict=True):
+            if regex.search(text) is not None:
+                return pattern
+        return None
 
     def name_in(self, text: str) -> str | None:
         for regex in self._names:
@@ -90,10 +142,10 @@ class DiscoverRules:
         return None
 
 
-def _strings(section: Mapping[str, Any], key: str) -> list[str]:
+def _strings(section: Mapping[str, Any], key: str, where: str = "discover") -> list[str]:
     value = section.get(key) or []
     if isinstance(value, str) or not all(isinstance(v, str) for v in value):
-        raise CheckerError(f"policy: discover.{key} must be a list of strings")
+        raise CheckerError(f"policy: {where}.{key} must be a list of strings")
     return list(value)
 
 

@@ -4,41 +4,16 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from checker.collect.finder import Unit, _Candidate, _name
 from checker.core.paths import PathIndex, PathSpec
-
-_KCONFIG_ENTRY = re.compile(r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$")
-
-
-_PROMPT = re.compile(r'^\s*(?:bool|tristate|prompt|string|int|hex)\s+"((?:[^"\\]|\\.)*)"')
+from checker.discover.graph import name_of
+from checker.discover.model import Unit
+from checker.discover.units import Candidate
 
 
-def _kconfig_prompts(texts: Iterable[str]) -> dict[str, str]:
-    """symbol -> the prompt of its first definition that has one."""
-    prompts: dict[str, str] = {}
-    for text in texts:
-        current: str | None = None
-        for line in text.splitlines():
-            match = _KCONFIG_ENTRY.match(line)
-            if match:
-                current = match.group(1)
-                continue
-            if current is None:
-                continue
-            if line[:1].strip() and not line.startswith(("config", "menuconfig")):
-                current = None
-                continue
-            prompt = _PROMPT.match(line)
-            if prompt and current not in prompts and prompt.group(1).strip():
-                prompts[current] = prompt.group(1).strip()
-                current = None
-    return prompts
-
-
-def _specific_sections(sections: Sequence[Any], units: Sequence[_Candidate]) -> dict[int, str]:
+def specific_sections(sections: Sequence[Any], units: Sequence[Candidate]) -> dict[int, str]:
     """Candidate index -> title of the best MAINTAINERS section that claims files of
     that unit only (never a catch-all section)."""
     from checker.collect.maintainers import match_maintainers
@@ -58,14 +33,17 @@ def _specific_sections(sections: Sequence[Any], units: Sequence[_Candidate]) -> 
     return {int(i): s.title for i, s in chosen.items() if claimed.get(s.title) == {int(i)}}
 
 
-def _pick_name(candidate: _Candidate, prompts: Mapping[str, str],
-               found: Mapping[str, str], section: str | None) -> tuple[str, str]:
-    for symbol in candidate.kconfig:
-        if symbol in prompts:
-            return _clean(prompts[symbol]), "kconfig"
-    for path in sorted(candidate.files):
-        if path in found:
-            return _clean(found[path]), "source"
+def pick_name(candidate: Candidate, found: Mapping[str, str], section: str | None
+              ) -> tuple[str, str]:
+    """The unit's name and where it came from (kconfig | source | maintainers | path)."""
+    described = next((found[p] for p in sorted(candidate.files) if p in found), None)
+    prompt = candidate.symbol.prompt if candidate.symbol is not None else None
+    if prompt and not candidate.split:
+        return _clean(prompt), "kconfig"
+    if described:
+        return _clean(described), "source"
+    if prompt:
+        return _clean(f"{prompt}: {candidate.stem}"), "kconfig"
     if section:
         return _clean(section), "maintainers"
     return f"{candidate.stem} ({candidate.path})", "path"
@@ -81,18 +59,22 @@ def _slug(text: str) -> str:
     return slug if slug and slug[0].isalnum() else f"x{slug}"
 
 
-def subsystem_of(path: str) -> str:
-    parts = [p for p in path.strip("/").split("/") if p]
-    return _slug(parts[1] if parts[0] == "drivers" and len(parts) > 2 else parts[0])
+def subsystem_of(path: str, base: str = "") -> str:
+    """The first directory below `base` (the discovered root's driver directory)."""
+    rest = path.strip("/")
+    if base and (rest == base or rest.startswith(base + "/")):
+        rest = rest[len(base):].strip("/")
+    parts = [p for p in rest.split("/") if p]
+    return _slug(parts[0] if parts else name_of(base) or "misc")
 
 
-def default_id(path: str, stem: str | None = None) -> str:
-    """`drivers/net/ethernet/8390/ne.c` -> `net/ne`: the subsystem (the component
-    after `drivers/`, else the first), then the unit's own name."""
-    name = stem if stem is not None else _name(path.strip("/"))
+def default_id(path: str, stem: str | None = None, base: str = "") -> str:
+    """`drivers/net/ethernet/8390/ne.c` below `drivers` -> `net/ne`: the subsystem (the
+    first directory below `base`), then the unit's own name."""
+    name = stem if stem is not None else name_of(path.strip("/"))
     for suffix in (".c", ".h", ".rs", ".S"):
         name = name.removesuffix(suffix)
-    return f"{subsystem_of(path)}/{_slug(name)}"
+    return f"{subsystem_of(path, base)}/{_slug(name)}"
 
 
 def resolve_ids(units: Sequence[Unit], taken: set[str]) -> list[Unit]:
@@ -152,7 +134,7 @@ def _prefixes(path: str, subsystem: str) -> list[str]:
     parts = [p for p in path.strip("/").split("/") if p][:-1]
     out = []
     for part in reversed(parts):
-        if _slug(part) == subsystem or part == "drivers":
+        if _slug(part) == subsystem:
             break
         out.append(_slug(part))
     return out

@@ -1,0 +1,90 @@
+"""A tree's Kconfig at one revision, read by kconfiglib (a real Kconfig implementation).
+
+`read_kconfig(texts, tops, env)` -> `KconfigModel`: every symbol with its type,
+prompt, help text, where it is defined, what it depends on (its own `depends on` and
+those of the `if` blocks and menus around it), what it selects and implies and what
+selects and implies it, and the menus above it.
+
+The Kconfig files come from git objects (no checkout): kconfiglib reads them from
+memory, `source` globs match the tree's own paths only (nothing outside it is read),
+and the tree's own `source` structure is followed from its top file. What kconfiglib
+cannot read is answered file by file, never with a stop:
+
+- keywords newer than kconfiglib, `$(shell,...)` and the other preprocessor functions:
+  `checker/collect/kconfig_shims.py` (nothing is ever run);
+- a `source` of a file that is not in the tree (generated files, variables that name
+  places outside it): read as empty, with a warning;
+- a line kconfiglib cannot parse: left out, with a warning, and the parse done again
+  (at most MAX_RETRIES times);
+- Kconfig files that no `source` reaches from the top (`extra`): read after it;
+- anything else (a crash, a recursion too deep, a parse running past its time): every
+  file is read by the line reader of `checker/collect/kconfig_text.py`, with a warning.
+
+The parse runs in a forked child (`checker/core/isolate.py`) whose environment holds
+only the variables given: a tree cannot read this process's environment through
+`$(VAR)` or `option env=`, nor make kconfiglib import a module of its choosing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from checker.collect.kconfig_model import KconfigModel
+
+TIMEOUT = 300.0  # seconds for one parse of a whole tree
+
+
+def read_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[str, str],
+                 extra: Sequence[str] = (), timeout: float = TIMEOUT) -> KconfigModel:
+    """The symbols of the tree whose Kconfig files are `texts` (path -> text), read from
+    `tops` (each a path in `texts`, read in order), then `extra`."""
+    from checker.collect.kconfiglib_reader import FAKE_ROOT, parse
+    from checker.core.isolate import Failed, run_isolated
+
+    if not tops and not extra:
+        return KconfigModel({}, engine="kconfiglib", env=dict(env))
+    environ = {"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-", **env}
+    result = run_isolated(lambda: parse(texts, tops, extra, env), timeout, environ)
+    if isinstance(result, Failed):
+        from checker.collect.kconfig_text import read_text
+
+        model = read_text(texts)
+        note = f"Kconfig: kconfiglib could not read the tree ({result.reason}); every " \
+            "Kconfig file was read line by line instead (menus, if blocks and " \
+            "macros are approximated)"
+        return KconfigModel(model.symbols, model.files, (note, *model.warnings), "text",
+                            dict(env))
+    assert isinstance(result, KconfigModel)
+    return result
+
+
+def statically_sourced(texts: Mapping[str, str], tops: Sequence[str],
+                       env: Mapping[str, str]) -> set[str]:
+    """The Kconfig files the `source` lines reach from `tops`, read as text: variables
+    from `env` are put in, a path that still holds a variable is not followed. Used to
+    tell which files no `source` reaches (kconfiglib reads those after the top)."""
+    import fnmatch
+
+    from checker.collect.kconfig_shims import source_lines
+
+    reached: set[str] = set()
+    queue = [t for t in tops if t in texts]
+    paths = sorted(texts)
+    while queue:
+        current = queue.pop()
+        if current in reached:
+            continue
+        reached.add(current)
+        for kind, pattern in source_lines(texts[current]):
+            for name, value in env.items():
+                pattern = pattern.replace(f"$({name})", value).replace(f"${name}", value)
+            if "$" in pattern:
+                continue
+            if kind.startswith(("r", "or")):
+                pattern = f"{current.rsplit('/', 1)[0]}/{pattern}" if "/" in current \
+                    else pattern
+            if any(c in pattern for c in "*?["):
+                queue.extend(p for p in paths if fnmatch.fnmatchcase(p, pattern))
+            elif pattern in texts:
+                queue.append(pattern)
+    return reached

@@ -1,0 +1,240 @@
+"""What kconfiglib needs answered to read a real tree without running anything.
+
+Every shim is here, each small and tested (tests/test_kconfig_shims.py):
+
+- `rewrite_line`: Kconfig keywords newer than kconfiglib 14.1. Linux 6.x writes
+  `modules` alone on a line where older trees wrote `option modules`; Linux 6.18 adds
+  `transitional`. Lines are rewritten, never dropped silently.
+- `shell`: the `$(shell,...)` preprocessor function. A tree's Kconfig asks the host
+  toolchain for versions and probes compiler flags; a tree from anywhere must never run
+  a command here, so each command is answered from its text: `test`/`[` expressions are
+  evaluated, `{ probe; } ... && echo A || echo B` takes A (a current toolchain has the
+  flag), `set -- WORDS && echo $N` picks a word, `echo` echoes, and the version scripts
+  of Linux's scripts/ directory answer as GCC 12.2 with binutils 2.40 and no Rust.
+  Anything else is the empty string, with a warning.
+- `error-if`, `warning-if`, `info`: warnings, never a stop.
+- `choose_env`: values for the variables a top Kconfig needs in `source` paths
+  (`arch/$(SRCARCH)/Kconfig`): the value that names an existing file, preferring the
+  directory with the most shipped configurations.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+# The toolchain the version scripts answer for (scripts/*-version.sh of Linux).
+TOOLCHAIN = {
+    "cc-version.sh": "GCC 120200",
+    "as-version.sh": "GNU 24000",
+    "ld-version.sh": "BFD 24000",
+    "rustc-version.sh": "0",
+    "rustc-llvm-version.sh": "0",
+    "pahole-version.sh": "0",
+}
+
+# Longer commands are not parsed (the patterns below stay cheap on any input).
+MAX_COMMAND = 4096
+
+_KEYWORD_ALONE = re.compile(r"^(\s+)(modules|transitional)\s*(#.*)?$")
+
+
+def rewrite_line(line: str) -> tuple[str, str | None]:
+    """One Kconfig line as kconfiglib 14.1 reads it, and what was changed (or None)."""
+    match = _KEYWORD_ALONE.match(line.rstrip("\n"))
+    if not match:
+        return line, None
+    end = "\n" if line.endswith("\n") else ""
+    if match.group(2) == "modules":
+        return f"{match.group(1)}option modules{end}", "`modules` read as `option modules`"
+    return f"{match.group(1)}# transitional{end}", "`transitional` ignored"
+
+
+def rewrite_text(text: str) -> tuple[str, int]:
+    """The whole file rewritten, and how many lines changed."""
+    if "modules" not in text and "transitional" not in text:
+        return text, 0
+    lines = text.splitlines(keepends=True)
+    changed = 0
+    for number, line in enumerate(lines):
+        new, why = rewrite_line(line)
+        if why is not None:
+            lines[number] = new
+            changed += 1
+    return "".join(lines), changed
+
+
+# `{ CMD; } >/dev/null 2>&1 && echo "A" || echo "B"` (Linux's if-success macro)
+_IF_SUCCESS = re.compile(
+    r"^\{\s*(?P<cmd>.*?)\s*;?\s*\}\s*(?:>\s*/dev/null\s*)?(?:2>&1\s*)?"
+    r"&&\s*echo\s+(?P<yes>\"[^\"]*\"|'[^']*'|\S*)\s*\|\|\s*echo\s+"
+    r"(?P<no>\"[^\"]*\"|'[^']*'|\S*)\s*$", re.DOTALL)
+_SET_ECHO = re.compile(r"^set\s+--\s+(?P<words>.*?)\s*&&\s*echo\s+\$(?P<n>[0-9])\s*$")
+
+
+def shell(command: str, warn: Callable[[str], None]) -> str:
+    """The answer to `$(shell,command)`, computed from its text alone."""
+    command = command.strip()
+    if len(command) > MAX_COMMAND:
+        warn(f"$(shell,...) of {len(command):,} characters not read: read as empty")
+        return ""
+    if match := _IF_SUCCESS.match(command):
+        yes, no = (_unquote(match.group(k)) for k in ("yes", "no"))
+        return yes if _succeeds(match.group("cmd")) else no
+    if match := _SET_ECHO.match(command):
+        words = match.group("words").split()
+        index = int(match.group("n")) - 1
+        return words[index] if 0 <= index < len(words) else ""
+    words = _split(command)
+    if words and words[0] == "echo" and "|" not in command and ">" not in command:
+        return " ".join(words[1:])
+    if words:
+        script = words[0].rsplit("/", 1)[-1]
+        if script in TOOLCHAIN:
+            return TOOLCHAIN[script]
+    warn(f"$(shell,{command[:120]}) not run: read as empty")
+    return ""
+
+
+def _succeeds(command: str) -> bool:
+    """Whether a probe succeeds: `test` expressions are evaluated, and a toolchain
+    probe (compiling, linking) is taken to succeed."""
+    words = _split(command)
+    if words and words[0] in ("test", "["):
+        body = words[1:-1] if words[0] == "[" and words[-1:] == ["]"] else words[1:]
+        return _test(body)
+    return True
+
+
+def _test(words: list[str]) -> bool:
+    if words[:1] == ["!"]:
+        return not _test(words[1:])
+    if len(words) == 0:
+        return False
+    if len(words) == 1:
+        return words[0] != ""
+    if len(words) == 2:
+        flag, value = words
+        if flag == "-z":
+            return value == ""
+        if flag == "-n":
+            return value != ""
+        return False  # -e, -f, -d ...: nothing on the host is looked at
+    left, op, right = words[0], words[1], " ".join(words[2:])
+    if op in ("=", "=="):
+        return left == right
+    if op == "!=":
+        return left != right
+    numbers = {"-eq": int.__eq__, "-ne": int.__ne__, "-lt": int.__lt__,
+               "-le": int.__le__, "-gt": int.__gt__, "-ge": int.__ge__}
+    if op in numbers:
+        try:
+            return bool(numbers[op](int(left), int(right)))
+        except ValueError:
+            return False
+    return False
+
+
+def _split(command: str) -> list[str]:
+    try:
+        return shlex.split(command)
+    except ValueError:
+        return command.split()
+
+
+def _unquote(word: str) -> str:
+    return word[1:-1] if len(word) >= 2 and word[0] == word[-1] and word[0] in "\"'" else word
+
+
+def functions(warn: Callable[[str], None]) -> dict[str, tuple[Any, int, int]]:
+    """The preprocessor functions, in kconfiglib's form: name -> (fn, min, max)."""
+
+    def shell_fn(kconf: Any, _: str, command: str) -> str:
+        return shell(command, lambda message: warn(_where(kconf) + message))
+
+    def error_if(kconf: Any, _: str, cond: str, message: str) -> str:
+        if cond == "y":
+            warn(f"{_where(kconf)}$(error-if) would stop the build: {message[:200]}")
+        return ""
+
+    def warning_if(kconf: Any, _: str, cond: str, message: str) -> str:
+        return ""
+
+    def info(kconf: Any, _: str, message: str) -> str:
+        return ""
+
+    return {"shell": (shell_fn, 1, 1), "error-if": (error_if, 2, 2),
+            "warning-if": (warning_if, 2, 2), "info": (info, 1, 1)}
+
+
+def _where(kconf: Any) -> str:
+    return f"{kconf.filename}:{kconf.linenr}: " if getattr(kconf, "filename", None) else ""
+
+
+_VARIABLE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$([A-Za-z_][A-Za-z0-9_]*)")
+_SOURCE = re.compile(r'^[ \t]*((?:o|r|or)?source)[ \t]+"([^"\n]*)"', re.MULTILINE)
+
+
+def source_lines(text: str) -> list[tuple[str, str]]:
+    """(keyword, path) of every `source`/`rsource`/`osource`/`orsource` line."""
+    return [(m.group(1), m.group(2)) for m in _SOURCE.finditer(text)]
+
+
+def source_variables(text: str) -> dict[str, list[str]]:
+    """Variable -> the `source` paths of one Kconfig text that use it."""
+    found: dict[str, list[str]] = {}
+    for _kind, path in source_lines(text):
+        for var in _VARIABLE.finditer(path):
+            found.setdefault(var.group(1) or var.group(2), []).append(path)
+    return found
+
+
+def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
+               defined: Iterable[str] = ()) -> dict[str, str]:
+    """Values for the variables the top Kconfig's `source` lines need.
+
+    `files` are the tree's paths; `configs` counts shipped configurations per directory
+    (`arch/arm/configs/x_defconfig` counts for `arch/arm`). A variable takes each
+    candidate value that makes one of its `source` paths an existing file; the one whose
+    directory holds the most configurations wins, then the first by name. Variables the
+    Kconfig defines itself (`SRCARCH := ...`) are left alone."""
+    paths = set(files)
+    skip = set(defined)
+    env: dict[str, str] = {}
+    for variable, patterns in sorted(source_variables(top).items()):
+        if variable in skip:
+            continue
+        scores: dict[str, tuple[int, str]] = {}
+        for pattern in patterns:
+            regex = _pattern_regex(pattern, variable)
+            if regex is None:
+                continue
+            for path in paths:
+                match = regex.fullmatch(path)
+                if match:
+                    value = match.group(1)
+                    prefix = path[:match.start(1)] + value
+                    scores[value] = (-configs.get(prefix, 0), value)
+        if scores:
+            env[variable] = min(scores.values())[1]
+    return env
+
+
+def _pattern_regex(pattern: str, variable: str) -> re.Pattern[str] | None:
+    """`arch/$(SRCARCH)/Kconfig` -> a regex with one group for the variable."""
+    parts: list[str] = []
+    last = 0
+    seen = False
+    for match in _VARIABLE.finditer(pattern):
+        parts.append(re.escape(pattern[last:match.start()]))
+        name = match.group(1) or match.group(2)
+        if name == variable and not seen:
+            parts.append(r"([A-Za-z0-9_.+-]+)")
+            seen = True
+        else:
+            return None  # two variables in one path: not guessed
+        last = match.end()
+    parts.append(re.escape(pattern[last:]))
+    return re.compile("".join(parts)) if seen else None

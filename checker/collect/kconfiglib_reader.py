@@ -1,0 +1,198 @@
+"""Kconfig read by kconfiglib, in a forked child (see checker/collect/kconfig.py)."""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from checker.collect.kconfig_model import KconfigModel, Symbol
+
+FAKE_ROOT = "/nonexistent/driver-policy-tree"
+
+MAX_RETRIES = 40
+
+MAX_WARNINGS = 200
+
+
+def parse(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str],
+           env: Mapping[str, str]) -> KconfigModel:
+    import kconfiglib
+
+    from checker.collect import kconfig_shims
+
+    warnings: list[str] = []
+    served = dict(texts)
+    rewritten = 0
+    for path, text in list(served.items()):
+        served[path], changed = kconfig_shims.rewrite_text(text)
+        rewritten += changed
+    if rewritten:
+        warnings.append(f"Kconfig: {rewritten} line(s) with keywords newer than kconfiglib "
+                        "rewritten (`modules` read as `option modules`)")
+    top = "__driver_policy_top__"
+    served[top] = "".join(f'source "{p}"\n' for p in [*tops, *extra])
+    vfs = _Files(served, warnings)
+    kconfiglib.iglob = vfs.glob  # the one glob kconfiglib calls: `source` patterns
+    functions = kconfig_shims.functions(lambda message: _warn(warnings, message))
+    kconfig_class = _kconfig_class()
+    for _attempt in range(MAX_RETRIES + 1):
+        kconf = kconfig_class.__new__(kconfig_class)
+        kconf.files = vfs
+        try:
+            _init(kconfiglib, kconf, top, functions)
+            break
+        except kconfiglib.KconfigError as exc:
+            if not vfs.drop_line(str(exc)):
+                raise
+    else:
+        raise RuntimeError(f"more than {MAX_RETRIES} lines could not be parsed")
+    for message in kconf.warnings:
+        _warn(warnings, f"Kconfig: {message.splitlines()[0]}")
+    return KconfigModel(_symbols(kconfiglib, kconf), tuple(sorted(vfs.read)),
+                        tuple(warnings), "kconfiglib", dict(env))
+
+
+def _init(kconfiglib: Any, kconf: Any, top: str, functions: Mapping[str, Any]) -> None:
+    """Kconfig.__init__ with the shims' preprocessor functions in place of the host's."""
+    original = kconfiglib._shell_fn, kconfiglib._error_if_fn, kconfiglib._info_fn, \
+        kconfiglib._warning_if_fn
+    kconfiglib._shell_fn = functions["shell"][0]
+    kconfiglib._error_if_fn = functions["error-if"][0]
+    kconfiglib._info_fn = functions["info"][0]
+    kconfiglib._warning_if_fn = functions["warning-if"][0]
+    try:
+        kconfiglib.Kconfig.__init__(kconf, top, warn=True, warn_to_stderr=False,
+                                    suppress_traceback=False)
+    finally:
+        (kconfiglib._shell_fn, kconfiglib._error_if_fn, kconfiglib._info_fn,
+         kconfiglib._warning_if_fn) = original
+
+
+def _warn(warnings: list[str], message: str) -> None:
+    if len(warnings) < MAX_WARNINGS:
+        warnings.append(message)
+
+
+class _Files:
+    """The tree's Kconfig files, served from memory to kconfiglib."""
+
+    def __init__(self, texts: dict[str, str], warnings: list[str]) -> None:
+        self.texts = texts
+        self.warnings = warnings
+        self.read: set[str] = set()
+        self.prefix = FAKE_ROOT + "/"
+        self.dropped: dict[str, set[int]] = defaultdict(set)
+
+    def relative(self, path: str) -> str | None:
+        if not path.startswith(self.prefix):
+            return None
+        clean = posixpath.normpath(path[len(self.prefix):])
+        return None if clean.startswith("../") or clean == ".." else clean
+
+    def glob(self, pattern: str) -> Iterable[str]:
+        rel = self.relative(pattern)
+        if rel is None:
+            _warn(self.warnings, f"Kconfig: source {pattern!r} is outside the tree: not read")
+            return []
+        if not any(c in rel for c in "*?["):
+            if rel in self.texts:
+                return [self.prefix + rel]
+            _warn(self.warnings, f"Kconfig: {rel}: sourced but not in the tree: read as "
+                  "empty")
+            self.texts[rel] = ""
+            return [self.prefix + rel]
+        parts = rel.split("/")
+        return [self.prefix + p for p in sorted(self.texts)
+                if len(p.split("/")) == len(parts)
+                and all(fnmatch.fnmatchcase(a, b) for a, b in zip(p.split("/"), parts,
+                                                                  strict=True))]
+
+    def open(self, filename: str) -> Any:
+        import io
+
+        rel = self.relative(filename) if filename.startswith("/") else \
+            posixpath.normpath(filename)
+        if rel is None or rel not in self.texts:
+            raise FileNotFoundError(2, "not in the tree", filename)
+        self.read.add(rel)
+        return io.StringIO(self.texts[rel])
+
+    def drop_line(self, message: str) -> bool:
+        """Leave out the line a kconfiglib error names; False when it names none."""
+        match = re.match(r"\s*([^\s:]+):(\d+):", message)
+        if not match:
+            return False
+        path = match.group(1)
+        if path.startswith(self.prefix):
+            path = path[len(self.prefix):]
+        number = int(match.group(2))
+        if path not in self.texts or number < 1 or number in self.dropped[path]:
+            return False
+        lines = self.texts[path].splitlines(keepends=True)
+        if number > len(lines):
+            return False
+        self.dropped[path].add(number)
+        lines[number - 1] = "# " + lines[number - 1]
+        self.texts[path] = "".join(lines)
+        _warn(self.warnings, f"Kconfig: {path}:{number}: left out: "
+              f"{message.split(':', 2)[-1].strip().splitlines()[0][:200]}")
+        return True
+
+
+def _kconfig_class() -> Any:
+    import kconfiglib
+
+    class Kconfig(kconfiglib.Kconfig):  # type: ignore[misc]
+        files: _Files
+
+        def _open(self, filename: str, mode: str) -> Any:
+            return self.files.open(filename)
+
+    return Kconfig
+
+
+def _symbols(kconfiglib: Any, kconf: Any) -> dict[str, Symbol]:
+    selected_by: dict[str, set[str]] = defaultdict(set)
+    implied_by: dict[str, set[str]] = defaultdict(set)
+    defined = [s for s in kconf.unique_defined_syms if s.nodes]
+    for sym in defined:
+        for target, _ in sym.selects:
+            selected_by[target.name].add(sym.name)
+        for target, _ in sym.implies:
+            implied_by[target.name].add(sym.name)
+    out: dict[str, Symbol] = {}
+    for sym in defined:
+        prompt = next((n.prompt[0] for n in sym.nodes if n.prompt), None)
+        help_text = next((n.help for n in sym.nodes if n.help), "") or ""
+        depends = sorted({item.name for item in kconfiglib.expr_items(sym.direct_dep)
+                          if isinstance(item, kconfiglib.Symbol) and not item.is_constant
+                          and item.name != sym.name})
+        out[sym.name] = Symbol(
+            name=sym.name,
+            type=kconfiglib.TYPE_TO_STR.get(sym.orig_type, "unknown") or "unknown",
+            prompt=prompt,
+            help=help_text,
+            defined_at=tuple((n.filename, n.linenr) for n in sym.nodes),
+            depends=tuple(depends),
+            selects=tuple(sorted({t.name for t, _ in sym.selects})),
+            implies=tuple(sorted({t.name for t, _ in sym.implies})),
+            selected_by=tuple(sorted(selected_by.get(sym.name, ()))),
+            implied_by=tuple(sorted(implied_by.get(sym.name, ()))),
+            menu=_menus(kconfiglib, sym.nodes[0]),
+            has_default=bool(sym.defaults),
+        )
+    return out
+
+
+def _menus(kconfiglib: Any, node: Any) -> tuple[str, ...]:
+    titles = []
+    parent = node.parent
+    while parent is not None and parent.parent is not None:
+        if parent.item is kconfiglib.MENU and parent.prompt:
+            titles.append(parent.prompt[0])
+        parent = parent.parent
+    return tuple(reversed(titles))
