@@ -197,8 +197,11 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
 
     `files` are the tree's paths; `configs` counts shipped configurations per directory
     (`arch/arm/configs/x_defconfig` counts for `arch/arm`). A variable takes each
-    candidate value that makes one of its `source` paths an existing file; the one whose
-    directory holds the most configurations wins, then the first by name. Variables the
+    candidate value that makes one of its `source` paths an existing file in a directory
+    that ships configurations; the one with the most wins, then the first by name (no
+    such value: the variable is left unset, and its `source` reads as empty). A variable
+    that starts a path (`$(APPSDIR)/Kconfig`) names a place, not a choice among sibling
+    directories, and is not guessed. Variables the
     Kconfig defines itself (`SRCARCH := ...`) are left alone."""
     paths = set(files)
     skip = set(defined)
@@ -208,6 +211,8 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
             continue
         scores: dict[str, tuple[int, str]] = {}
         for pattern in patterns:
+            if pattern.split("/", 1)[0].startswith("$"):
+                continue  # `$(APPSDIR)/Kconfig` names a place, not one of sibling choices
             regex = _pattern_regex(pattern, variable)
             if regex is None:
                 continue
@@ -216,7 +221,8 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
                 if match:
                     value = match.group(1)
                     prefix = path[:match.start(1)] + value
-                    scores[value] = (-configs.get(prefix, 0), value)
+                    if configs.get(prefix, 0):  # a directory that ships configurations
+                        scores[value] = (-configs[prefix], value)
         if scores:
             env[variable] = min(scores.values())[1]
     return env

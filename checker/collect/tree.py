@@ -83,8 +83,11 @@ def list_tree(repo: Repo, sha: str) -> list[TreeEntry]:
     return entries
 
 
-def read_blobs(repo: Repo, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
-    """Stream blobs through one `git cat-file --batch`, in the order asked."""
+def read_blobs(repo: Repo, shas: Sequence[str], missing: list[str] | None = None
+               ) -> Iterator[tuple[str, bytes]]:
+    """Stream blobs through one `git cat-file --batch`, in the order asked. A blob the
+    repository lacks is an error, unless `missing` is given: then it is listed there
+    and skipped (discovery reads a partial clone as far as it goes)."""
     if not shas:
         return
     stream = Stream(repo, "cat-file", ["--batch"], stdin=True)
@@ -107,6 +110,9 @@ def read_blobs(repo: Repo, shas: Sequence[str]) -> Iterator[tuple[str, bytes]]:
                 raise CheckerError(f"git cat-file stopped early: {stream.error_text()}")
             fields = header.split()
             if len(fields) < 2 or fields[1] == b"missing":
+                if missing is not None:
+                    missing.append(sha)
+                    continue
                 raise CheckerError(
                     f"object {sha} is missing from the repository (a partial or damaged "
                     "clone?): run `git fsck` there, or fetch the full history"

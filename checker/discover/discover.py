@@ -83,7 +83,8 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     tree = Tree(e.path for e in entries)
     roots = _roots(tree, dirs, sha)
     asked = _asked(tree, paths, sha)
-    texts = _read_texts(repo, entries, tree, rules, roots, asked)
+    missing: list[str] = []
+    texts = _read_texts(repo, entries, tree, rules, roots, asked, missing)
     found = Discovery([], [])
     build_files = _parse_build_files(texts, tree, rules, found)
     walk_roots = sorted({*roots, *(p if tree.is_dir(p) else parent(p) for p in asked)})
@@ -131,6 +132,11 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
                          key=lambda u: u.id)
     found.skipped = sorted(skipped, key=lambda s: (s.path, s.reason))
     found.files = _account(tree, roots, found, build, rules)
+    lost = sorted({*missing, *sources.missing})
+    if lost:
+        paths = sorted(e.path for e in entries if e.sha in set(lost))
+        found.warnings.append(f"{len(paths):,} file(s) are missing from the repository (a "
+                              f"partial clone?) and were not read, e.g. {paths[0]}")
     return found
 
 
@@ -157,7 +163,8 @@ def _asked(tree: Tree, paths: Sequence[str], sha: str) -> list[str]:
 
 
 def _read_texts(repo: Any, entries: Sequence[Any], tree: Tree, rules: DiscoverRules,
-                roots: Sequence[str], asked: Sequence[str]) -> dict[str, str]:
+                roots: Sequence[str], asked: Sequence[str], missing: list[str]
+                ) -> dict[str, str]:
     """Build files below the roots and above them, every Kconfig file, the markers and
     MAINTAINERS."""
     from checker.collect.tree import read_blobs
@@ -180,7 +187,7 @@ def _read_texts(repo: Any, entries: Sequence[Any], tree: Tree, rules: DiscoverRu
                 or entry.path == "MAINTAINERS":
             wanted[entry.sha].append(entry.path)
     texts: dict[str, str] = {}
-    for blob, data in read_blobs(repo, sorted(wanted)):
+    for blob, data in read_blobs(repo, sorted(wanted), missing):
         for path in wanted[blob]:
             texts[path] = data[:MAX_SCAN].decode("utf-8", "replace")
     return texts
@@ -264,6 +271,7 @@ class _Sources:
         self.entry: dict[str, str | None] = {}
         self.names: dict[str, str] = {}
         self.reads = 0
+        self.missing: list[str] = []
 
     def read(self, paths: Iterable[str]) -> None:
         from checker.collect.tree import read_blobs
@@ -277,7 +285,7 @@ class _Sources:
             self.entry[path] = None
         if wanted:
             self.reads += 1
-        for blob, data in read_blobs(self.repo, sorted(wanted)):
+        for blob, data in read_blobs(self.repo, sorted(wanted), self.missing):
             text = data[:MAX_SCAN].decode("utf-8", "replace")
             pattern = self.rules.entry_point_in(text)
             described = self.rules.name_in(text)

@@ -87,8 +87,9 @@ class DiscoverRules:
                                                           "unit_markers.adopts")[0],
                                  relative_to=str(adopts.get("relative_to") or "."))
             markers.append(marker)
-        build_files = _strings(section, "build_files") or _strings(section, "makefiles") \
-            or list(DEFAULT_BUILD_FILES)
+        # `makefiles: []` (the older key) names no build file: every directory by path
+        key = "build_files" if "build_files" in section else "makefiles"
+        build_files = _strings(section, key) if key in section else list(DEFAULT_BUILD_FILES)
         kconfig = section.get("kconfig")
         tops: tuple[str, ...] = ("Kconfig",)
         env: tuple[tuple[str, str], ...] = ()
