@@ -370,22 +370,24 @@ _STRING = re.compile(r"'([^'\n]*)'")
 def _parse_meson(result: BuildFile, text: str, is_dir: Callable[[str], bool]) -> None:
     directory = result.directory
     lines = text.split("\n")
+    code = "\n".join(line.split("#", 1)[0] for line in lines)  # calls may span lines
     by_variable = False
-    for number, raw in enumerate(lines, start=1):
-        line = raw.split("#", 1)[0]
-        for match in _MESON_CALL.finditer(line):
-            strings = _STRING.findall(match.group(2))
-            if match.group(1) == "subdir" and not strings:
-                by_variable = True
-            for word in strings:
-                target = _resolve(directory, word)
-                if target is None:
-                    continue
-                if match.group(1) == "subdir":
-                    result.items.append(BuildItem(target.rstrip("/") + "/", (), None,
-                                                  "subdir", number))
-                elif _is_source(target):
-                    result.items.append(BuildItem(target, (), None, "files", number))
+    number, counted = 1, 0
+    for match in _MESON_CALL.finditer(code):
+        number += code.count("\n", counted, match.start())  # each newline counted once
+        counted = match.start()
+        strings = _STRING.findall(match.group(2))
+        if match.group(1) == "subdir" and not strings:
+            by_variable = True
+        for word in strings:
+            target = _resolve(directory, word)
+            if target is None:
+                continue
+            if match.group(1) == "subdir":
+                result.items.append(BuildItem(target.rstrip("/") + "/", (), None, "subdir",
+                                              number))
+            elif _is_source(target):
+                result.items.append(BuildItem(target, (), None, "files", number))
     if by_variable:
         for number, raw in enumerate(lines, start=1):
             for word in _STRING.findall(raw.split("#", 1)[0]):

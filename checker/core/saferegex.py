@@ -55,6 +55,24 @@ def compile_policy_regex(pattern: str) -> Any:
                          "look-around are not allowed") from None
 
 
+def compile_alternation(patterns: list[str], flags: str = "") -> Any:
+    """One RE2 program matching any of `patterns` (each checked as a policy regex on its
+    own first): a file is searched once for all of them. Its memory bound grows with
+    the number of patterns, each of which is bounded."""
+    import re2
+
+    for pattern in patterns:
+        compile_policy_regex(f"{flags}{pattern}")
+    options = re2.Options()
+    options.max_mem = MAX_MEMORY * max(1, len(patterns))
+    options.log_errors = False
+    joined = flags + "|".join(f"(?:{p})" for p in patterns)
+    try:
+        return re2.compile(joined, options)
+    except (re2.error, ValueError, TypeError) as exc:
+        raise RegexError(f"the patterns together cannot be run ({_first_line(exc)})") from None
+
+
 def regex_problem(pattern: str) -> str | None:
     """Why `pattern` cannot be used as a policy regex run by RE2, or None."""
     try:

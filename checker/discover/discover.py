@@ -330,11 +330,8 @@ def _marker_units(build: Build, tree: Tree, rules: DiscoverRules, sources: _Sour
             candidates.append(Candidate(files[0] if len(files) == 1 else
                                         f"{parent(head)}/{stem}".lstrip("/"), list(files),
                                         [symbol] if symbol else [], "files", stem, files))
-    pending = sorted(build.unread)
-    while pending:  # directories no build file describes: by path
-        directory = pending.pop(0)
-        subdirs = sorted(tree.subdirs.get(directory, ()))
-        if not subdirs:
+    for directory in sorted(build.unread):  # directories no build file describes: by path
+        if not tree.subdirs.get(directory):
             if any(rules.is_source(p) for p in tree.files.get(directory, ())):
                 candidates.append(Candidate(directory, [f"{directory}/"], [], "directory",
                                             name_of(directory), tree.below(directory)))
@@ -343,10 +340,6 @@ def _marker_units(build: Build, tree: Tree, rules: DiscoverRules, sources: _Sour
             if rules.is_source(path) and not path.endswith(".h"):
                 stem = name_of(path).rsplit(".", 1)[0]
                 candidates.append(Candidate(path, [path], [], "files", stem, [path]))
-        for sub in subdirs:
-            if sub not in build.reached:
-                build.reached.add(sub)
-                pending.append(sub)
     return candidates, skipped
 
 

@@ -169,6 +169,9 @@ class Walker:
             files = self._files_of(directory)
             if not files:
                 self.build.unread[directory] = by
+                if self.rules.units == "markers":  # read by path: every subdirectory
+                    for sub in sorted(self.tree.subdirs.get(directory, ()), reverse=True):
+                        stack.append((sub, chain, ""))
                 continue
             named_dirs: set[str] = set()
             subdirs: list[tuple[str, tuple[str, ...], str]] = []
@@ -208,7 +211,7 @@ class Walker:
         while queue:
             current = queue.pop()
             for include in current.includes:
-                for path in self._matching(include.target):
+                for path in self._included(include.target, current.directory, directory):
                     if path not in seen and path in self.files:
                         seen.add(path)
                         included = self.files[path]
@@ -220,6 +223,18 @@ class Walker:
                         out.append(gated)
                         queue.append(gated)
         return out
+
+    def _included(self, target: str, including: str, walked: str) -> list[str]:
+        """An `include` names a file relative to the including file's directory, or (as
+        Make reads it) to the directory make runs in, or to the tree's root."""
+        relative = target[len(including) + 1:] if including and target.startswith(
+            including + "/") else target
+        for base in (including, walked, ""):
+            candidate = posixpath.normpath(f"{base}/{relative}") if base else relative
+            found = self._matching(candidate)
+            if any(path in self.files for path in found):
+                return found
+        return []
 
     def _matching(self, pattern: str) -> list[str]:
         if "*" not in pattern:
@@ -262,7 +277,8 @@ class Walker:
         sources = [p for p in self.tree.below(sub) if self.rules.is_source(p)
                    and not p.endswith(".h")]
         if sources and not any(p in self.claimed for p in sources):
-            names = ", ".join(f.path for f in files)
+            names = ", ".join(f.path for f in files[:3]) + (
+                f" and {len(files) - 3} more" if len(files) > 3 else "")
             self.build.skipped.append(Skipped(sub, NOT_BUILT, f"{names} names nothing in it"))
 
 

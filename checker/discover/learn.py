@@ -16,8 +16,8 @@
    MIN_FILES of those files in as many directories (or four times as many files) use it
    and it is at least twice as
    common there as in the files of library symbols, when there are MIN_LIBRARY of
-   those (MODULE_LICENSE and EXPORT_SYMBOL are not); macros that share a first and a last word become one family
-   (`module_*_driver`).
+   those (MODULE_LICENSE and EXPORT_SYMBOL are not); macros that share a first and a
+   last word become one family (`module_*_driver`).
 6. **Names**: the string macro used by the most unit files whose texts are distinct and
    read like phrases (MODULE_DESCRIPTION).
 
@@ -386,8 +386,8 @@ def render_section(learned: Learned, source: str) -> str:
             lines.append(f"  {key}: {scalar(value)}")
     comment("entry_points")
     lines.append("  entry_points:")
-    for construct, regex in zip(learned.entry or [None], section["entry_points"],
-                                strict=False):
+    entries: list[Construct | None] = [*learned.entry] or [None]
+    for construct, regex in zip(entries, section["entry_points"], strict=False):
         if construct is not None:
             lines.append(f"    # {construct.key}: {construct.files:,} unit files, "
                          f"{construct.library:,} library files; e.g. "

@@ -55,8 +55,7 @@ class DiscoverRules:
             raise CheckerError("policy: discover.entry_points must name at least one pattern")
         object.__setattr__(self, "_entry", _compiled(self.entry_points, "entry_points"))
         # one pass over a file for all of them (RE2 runs an alternation in one scan)
-        object.__setattr__(self, "_entry_any", _compiled(
-            ["|".join(f"(?:{p})" for p in self.entry_points)], "entry_points")[0])
+        object.__setattr__(self, "_entry_any", _alternation(self.entry_points))
         object.__setattr__(self, "_names", _compiled(self.names, "names"))
 
     @classmethod
@@ -141,6 +140,15 @@ class DiscoverRules:
             if match and match.groups() and match.group(1):
                 return str(match.group(1))
         return None
+
+
+def _alternation(patterns: Iterable[str]) -> Any:
+    from checker.core.saferegex import RegexError, compile_alternation
+
+    try:
+        return compile_alternation(list(patterns), "(?m)")
+    except RegexError as exc:
+        raise CheckerError(f"policy: discover.entry_points: {exc}") from None
 
 
 def _strings(section: Mapping[str, Any], key: str, where: str = "discover") -> list[str]:

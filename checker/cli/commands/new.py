@@ -153,11 +153,11 @@ def run_new(args: argparse.Namespace) -> int:
         raise CheckerError("drivers: a link; refusing to write through it")
 
     _need_git()
-    from checker.discover.discover import discover
     from checker.collect.driverfile import find_driver_files, read_driver
-    from checker.discover.model import Unit
     from checker.collect.gitrepo import open_repo, resolve
     from checker.collect.rules import CollectRules
+    from checker.discover.discover import discover
+    from checker.discover.model import Unit
 
     policy = policy_mapping(args, root)
     rules = CollectRules.from_policy(policy)
