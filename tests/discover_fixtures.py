@@ -15,14 +15,21 @@ KERNEL_FILES: dict[str, str] = {
         "NETWORKING DRIVERS\nM:\tN <n@example.org>\nS:\tMaintained\nF:\tdrivers/net/\n\n"
         "THE REST\nM:\tL <l@example.org>\nS:\tBuried alive in reporters\nF:\t*\nF:\t*/\n"
     ),
+    "Kconfig": 'source "drivers/net/Kconfig"\nsource "drivers/misc/Kconfig"\n',
     "drivers/net/Kconfig": (
-        'config NE2000\n\ttristate "NE2000 ISA support"\n\n'
+        'config NE2000\n\ttristate "NE2000 ISA support"\n\tselect LIB8390\n\n'
         'config ISA_NE\n\ttristate "Old ISA NE clone"\n\n'
         "config LIB8390\n\ttristate\n\n"
         'config I2C_MUX_PCA954x\n\ttristate "PCA954x muxes"\n\n'
         "config ACME_A\n\ttristate\n\n"
+        'config ACME_B\n\ttristate "Acme B"\n\n'
         "config FOO\n\ttristate\n"
     ),
+    "drivers/misc/Kconfig": "config PLAIN\n\ttristate\n\tselect HELPERS\n\n"
+                            "config HELPERS\n\ttristate\n",
+    "drivers/misc/Makefile": "obj-$(CONFIG_PLAIN) += plain/\nobj-$(CONFIG_HELPERS) += helpers/\n",
+    "drivers/misc/plain/Makefile": "obj-$(CONFIG_PLAIN) += thing.o\n",
+    "drivers/misc/helpers/Makefile": "obj-y += util.o\n",
     "drivers/net/Makefile": (
         "obj-y += 8390/ isa/\n"
         "obj-$(CONFIG_NET_VENDOR_ACME) += acme/\n"

@@ -25,6 +25,7 @@ STAGES = (
     "core",  # errors and Problem, the models, kernel path patterns, bounded regexes, terminal
     "load",  # the one door for files, sources (disk, git), YAML -> Document with line/col
     "collect",  # a kernel git checkout -> signals written into driver files (no verdicts)
+    "discover",  # a tree at one revision -> the driver units it holds (new, init, backtest)
     "validate",  # schemas, Documents -> Driver / Policy models, cross-file rules, workspace
     "evaluate",  # probes, hard rules, the verdict and its direction, consistency, compare
     "render",  # Markdown escaping, templates, seals, charts, cards, indexes, cards/ files

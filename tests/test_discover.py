@@ -1,110 +1,207 @@
-"""Discovery of driver units in a Kbuild-shaped tree (checker/collect/discover.py)."""
+"""Discovery of driver units (checker/discover/), on real trees of each build shape."""
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
+import tree_shapes
 from collect_fixtures import History
-from discover_fixtures import build_kbuild_kernel
 from ruamel.yaml import YAML
 
-from checker.collect.discover import discover
-from checker.collect.discover_rules import DiscoverRules
-from checker.collect.finder import Skipped, Unit
 from checker.collect.gitrepo import open_repo
-from checker.collect.naming import resolve_ids
 from checker.core.errors import CheckerError
 from checker.core.paths import PathSpec
+from checker.discover.discover import Discovery, discover
+from checker.discover.model import Skipped, Unit
+from checker.discover.naming import resolve_ids
+from checker.discover.rules import DiscoverRules
 
-RULES = DiscoverRules.from_policy({
-    "collect": {"source_extensions": [".c", ".h", ".S", ".rs"]},
-    "discover": {
-        "makefiles": ["Makefile", "Kbuild"],
-        "unit_markers": [],
-        "entry_points": [r"^\s*module_init\s*\(", r"^\s*module_[a-z0-9_]+_driver\s*\("],
-        "names": [r'MODULE_DESCRIPTION\(\s*"((?:[^"\\\n]|\\.)+)"'],
-    },
-})
-
-
-@pytest.fixture(scope="module")
-def kernel(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    path = tmp_path_factory.mktemp("kbuild") / "linux"
-    return path, build_kbuild_kernel(path)
+ENTRY = [r"^\s*module_init\s*\(", r"^\s*module_[a-z0-9_]+_driver\s*\(",
+         r"^\s*DT_INST_FOREACH_STATUS_OKAY\s*\(",
+         r"^(?:static\s+)?(?:const\s+)?struct\s+file_operations\s+\w+\s*=\s*\{"]
+NAMES = [r'MODULE_DESCRIPTION\(\s*"((?:[^"\\\n]|\\.)+)"']
 
 
-def run(kernel: tuple[Path, str], dirs: list[str], existing: dict[str, PathSpec] | None = None,
-        ) -> tuple[list[Unit], list[Skipped]]:
-    repo = open_repo(kernel[0])
+def rules(**extra: object) -> DiscoverRules:
+    section: dict[str, object] = {"entry_points": ENTRY, "names": NAMES,
+                                  "kconfig": {"top": ["Kconfig"], "env": {}}, **extra}
+    return DiscoverRules.from_policy({"discover": section})
+
+
+RULES = rules(subsystem_core_dependents=0)
+
+
+def run(path: Path, sha: str, dirs: list[str], use: DiscoverRules = RULES,
+        existing: dict[str, PathSpec] | None = None, paths: tuple[str, ...] = ()
+        ) -> Discovery:
+    repo = open_repo(path)
     try:
-        return discover(repo, kernel[1], dirs, RULES, existing)
+        return discover(repo, sha, dirs, use, existing, paths)
     finally:
         repo.close()
 
 
-def test_units_of_a_kbuild_tree(kernel: tuple[Path, str]) -> None:
-    units, skipped = run(kernel, ["drivers/net"])
-    got = {u.id: (u.name, u.name_from, u.include, u.kconfig, u.granularity) for u in units}
+@pytest.fixture(scope="module")
+def kbuild(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    path = tmp_path_factory.mktemp("kbuild") / "linux"
+    return path, tree_shapes.build_kbuild(path)
+
+
+def test_kbuild_units_are_what_kconfig_symbols_build(kbuild: tuple[Path, str]) -> None:
+    found = run(*kbuild, ["drivers"])
+    got = {u.id: (u.name, u.name_from, u.include, u.kconfig, u.granularity)
+           for u in found.units}
     assert got == {
-        # the same default id net/ne: the clash rule prefixes the parent directory
-        "net/8390-ne": ("NE2000 ISA support", "kconfig", ("drivers/net/8390/ne.c",),
-                        ("NE2000",), "files"),
-        "net/isa-ne": ("Old ISA NE clone", "kconfig", ("drivers/net/isa/ne.c",),
-                       ("ISA_NE",), "files"),
-        # a directory whose every gate names ACME_A is one unit; no prompt, no
-        # MODULE_DESCRIPTION: the specific MAINTAINERS section names it
-        "net/a": ("ACME A DRIVER", "maintainers", ("drivers/net/acme/a/",), ("ACME_A",),
-                  "directory"),
-        # only the broad NETWORKING DRIVERS section claims it (not specific): the path
-        "net/b": ("b (drivers/net/acme/b.c)", "path", ("drivers/net/acme/b.c",),
-                  ("ACME_B",), "files"),
-        # composite object with a build-phase prefix in the gate
-        "net/foo": ("Foo network adapter", "source",
-                    ("drivers/net/foo_hw.c", "drivers/net/foo_main.c"), ("FOO",), "files"),
-        # mixed-case symbol kept as the tree spells it
-        "net/mux": ("PCA954x muxes", "kconfig", ("drivers/net/mux.c",), ("I2C_MUX_PCA954x",),
-                    "files"),
+        "net/ne": ("NE2000 ISA support", "kconfig", ("drivers/net/ne.c",), ("NE2000",),
+                   "files"),
+        "net/ne2k-pci": ("NE2000 PCI support", "kconfig", ("drivers/net/ne2k-pci.c",),
+                         ("NE2K_PCI",), "files"),
+        # the composite acme.o with the option that adds debug.o; its directory holds
+        # other symbols' objects, so the unit is its files (and the header of its stem)
+        "net/acme": ("Acme adapters", "kconfig",
+                     ("drivers/net/acme/debug.c", "drivers/net/acme/hw.c",
+                      "drivers/net/acme/main.c"), ("ACME", "ACME_DEBUG"), "files"),
+        # no prompt, nothing selects it, an entry point: enabled by default
+        # no MAINTAINERS section is its own (ACME DRIVERS claims acme too): the path
+        "net/hidden": ("hidden (drivers/net/acme/hidden.c)", "path",
+                       ("drivers/net/acme/hidden.c",), ("ACME_HIDDEN",), "files"),
+        # one symbol, two modules with an entry point each: two units; rc-common goes
+        # with the first
+        "rc/rc-a": ("A remote", "source", ("drivers/rc/rc-a.c", "drivers/rc/rc-common.c"),
+                    ("RC_MAP",), "files"),
+        "rc/rc-b": ("B remote", "source", ("drivers/rc/rc-b.c",), ("RC_MAP",), "files"),
     }
-    assert {u.id: u.renamed_from for u in units if u.renamed_from} == {
-        "net/8390-ne": "net/ne", "net/isa-ne": "net/ne"}
-    assert skipped == [Skipped("drivers/net/8390/lib8390.c", "not-a-driver",
-                               "no entry point in its sources")]
+    assert [(s.path, s.reason, s.detail) for s in found.skipped] == [
+        ("drivers/base/core.o", "always-built", "built whenever its directory is "
+         "(drivers/base/Makefile:1 gives it no Kconfig symbol)"),
+        ("drivers/base/proc.c", "gated-outside", "CONFIG_PROC_FS is defined in fs/Kconfig, "
+         "outside drivers/"),
+        ("drivers/net/acme/helper.c", "hidden", "CONFIG_ACME_HELPER has no prompt, nothing "
+         "selects it and no file of it has an entry point"),
+        ("drivers/net/ghost.c", "unknown-symbol", "CONFIG_NOWHERE: no Kconfig file of the "
+         "tree defines it"),
+        ("drivers/net/lib8390.c", "library", "CONFIG_LIB8390 has no prompt and is selected by "
+         "NE2000, NE2K_PCI"),
+        ("drivers/net/unbuilt", "not-built", "drivers/net/Makefile names nothing in it"),
+    ]
 
 
-def test_a_unit_directory_given_to_discover_is_one_unit(kernel: tuple[Path, str]) -> None:
-    units, skipped = run(kernel, ["drivers/net/acme/a"])
-    assert [(u.id, u.include, u.kconfig, u.granularity) for u in units] == [
-        ("net/a", ("drivers/net/acme/a/",), ("ACME_A",), "directory")]
-    assert skipped == []
+def test_every_file_below_the_directories_is_accounted_for(kbuild: tuple[Path, str]
+                                                           ) -> None:
+    found = run(*kbuild, ["drivers"])
+    below = {p for p in tree_shapes.KBUILD if p.startswith("drivers/")}
+    assert set(found.files) == below
+    assert found.files["drivers/net/lib8390.c"] == "library"
+    assert found.files["drivers/net/lib8390.h"] == "not-source"
+    assert found.files["drivers/net/README"] == "not-source"
+    assert found.files["drivers/net/Makefile"] == "build-file"
+    assert found.files["drivers/net/unbuilt/old.c"] == "not-built"
+    assert found.files["drivers/net/acme/main.c"] == "unit:net/acme"
 
 
-def test_fallback_without_makefile(kernel: tuple[Path, str]) -> None:
-    units, skipped = run(kernel, ["drivers/misc"])
-    assert [(u.id, u.include, u.granularity) for u in units] == [
-        ("misc/plain", ("drivers/misc/plain/",), "directory")]
-    assert skipped == [Skipped("drivers/misc/helpers", "not-a-driver",
-                               "no entry point in its sources")]
+def test_a_symbol_many_units_depend_on_is_a_subsystem_core(kbuild: tuple[Path, str]) -> None:
+    # NETDEVICES gates no object of its own here; RC_MAP's units depend on nothing.
+    # With a threshold of 1, ACME (which ACME_DEBUG, an option, depends on) stays: only
+    # units' symbols count, and ACME_DEBUG builds no unit of its own.
+    found = run(*kbuild, ["drivers"], rules(subsystem_core_dependents=1))
+    assert "net/acme" in {u.id for u in found.units}
 
 
-def test_existing_files_cover_and_take_ids(kernel: tuple[Path, str]) -> None:
-    units, skipped = run(kernel, ["drivers/net"], {
-        "net/mux": PathSpec(["drivers/net/mux.c"]),
-        "net/foo": PathSpec(["drivers/other/"]),
+def test_kconfig_is_read_with_its_menus_ifs_selects_and_help(kbuild: tuple[Path, str]
+                                                            ) -> None:
+    found = run(*kbuild, ["drivers"])
+    assert found.kconfig is not None and found.kconfig.engine == "kconfiglib"
+    ne = found.kconfig.symbols["NE2000"]
+    assert (ne.type, ne.prompt, ne.help.strip(), ne.selects, ne.depends, ne.menu) == (
+        "tristate", "NE2000 ISA support", "The NE2000 card.", ("LIB8390",),
+        ("NETDEVICES",), ("Device Drivers",))
+    assert found.kconfig.symbols["LIB8390"].selected_by == ("NE2000", "NE2K_PCI")
+    # arch/$(SRCARCH)/Kconfig with SRCARCH unset: read as empty, with a warning
+    assert "Kconfig: arch/Kconfig: sourced but not in the tree: read as empty" in \
+        found.warnings
+
+
+def test_a_directory_of_chips_gives_one_unit_per_chip_and_ids_below_the_root(
+        tmp_path: Path) -> None:
+    old, new = tree_shapes.build_make_variables(tmp_path / "fw")
+    found = run(tmp_path / "fw", new, ["src/drivers"], rules(units="kconfig"))
+    assert {u.id: (u.include, u.kconfig, u.name) for u in found.units} == {
+        "i2c/a": (("src/drivers/i2c/chips/a/",), ("CHIP_A",), "Chip A"),
+        "i2c/b": (("src/drivers/i2c/chips/b/",), ("CHIP_B",), "Chip B"),
+        # no registration construct: a user-visible symbol that builds it
+        "i2c/tpm": (("src/drivers/i2c/tpm/",), ("DRIVERS_I2C_TPM",), "I2C TPM"),
+        # every source of src/drivers/uart is its own: the directory
+        "uart/uart": (("src/drivers/uart/",), ("DRIVERS_UART_8250",), "8250 UART"),
+    }
+    # the same drivers at the revision whose build files were named Makefile.inc
+    before = run(tmp_path / "fw", old, ["src/drivers"], rules(units="kconfig"))
+    assert [(u.id, u.include) for u in before.units] == [
+        (u.id, u.include) for u in found.units]
+
+
+def test_make_defs_with_conditional_source_lists(tmp_path: Path) -> None:
+    sha = tree_shapes.build(tmp_path / "rtos", tree_shapes.MAKE_DEFS)
+    found = run(tmp_path / "rtos", sha, ["drivers"])
+    assert {u.id: (u.include, u.kconfig) for u in found.units} == {
+        "sensors/bmp180": (("drivers/sensors/bmp180.c",), ("SENSORS_BMP180",)),
+        "sensors/lm75_uorb": (("drivers/sensors/lm75_uorb.c",), ("SENSORS_LM75",)),
+        "sensors/sensor": (("drivers/sensors/sensor.c",), ("SENSORS",)),
+    }
+    assert Counter(s.reason for s in found.skipped) == {"library": 1, "always-built": 1}
+    # `$APPSDIR/Kconfig` names a place outside the tree: read as empty, with a warning
+    assert any("$APPSDIR/Kconfig" in w for w in found.warnings)
+
+
+def test_cmake_sources_ifdef_and_symbols_enabled_by_default(tmp_path: Path) -> None:
+    sha = tree_shapes.build(tmp_path / "rtos", tree_shapes.CMAKE)
+    found = run(tmp_path / "rtos", sha, ["drivers"])
+    assert {u.id: (u.include, u.kconfig, u.name_from) for u in found.units} == {
+        "i2c/i2c_common": (("drivers/i2c/i2c_common.c",), ("I2C",), "kconfig"),
+        # no prompt, default y, registered by a file-scope macro: a unit
+        "i2c/i2c_nrfx": (("drivers/i2c/i2c_nrfx.c",), ("I2C_NRFX",), "path"),
+        "i2c/i2c_shell": (("drivers/i2c/i2c_shell.c",), ("I2C_SHELL",), "kconfig"),
+    }
+
+
+def test_meson_markers(tmp_path: Path) -> None:
+    sha = tree_shapes.build(tmp_path / "pmd", tree_shapes.MESON)
+    use = DiscoverRules.from_policy({"discover": {
+        "units": "markers", "unit_markers": [{"file": "meson.build",
+                                              "contains": r"^\s*sources\s*\+?=\s*files"}],
+        "entry_points": [r"^\s*RTE_PMD_REGISTER_\w+\s*\("], "names": []}})
+    found = run(tmp_path / "pmd", sha, ["drivers"], use)
+    assert {u.id: (u.include, u.granularity) for u in found.units} == {
+        "net/ixq": (("drivers/net/ixq/",), "directory"),
+        "net/tap": (("drivers/net/tap/",), "directory"),
+    }
+
+
+def test_a_path_given_by_name_is_one_unit(kbuild: tuple[Path, str]) -> None:
+    found = run(*kbuild, [], paths=("drivers/net/acme",))
+    assert [(u.id, u.include, u.kconfig) for u in found.units] == [
+        ("net/acme", ("drivers/net/acme/",), ("ACME", "ACME_HIDDEN", "ACME_HELPER"))]
+
+
+def test_existing_files_cover_and_take_ids(kbuild: tuple[Path, str]) -> None:
+    found = run(*kbuild, ["drivers"], existing={
+        "net/ne2k-pci": PathSpec(["drivers/net/ne2k-pci.c"]),
+        "net/ne": PathSpec(["drivers/other/"]),
     })
-    ids = {u.id for u in units}
-    assert "net/mux" not in ids
-    assert Skipped("drivers/net/mux.c", "already-covered", "net/mux") in skipped
-    # net/foo is taken by a file for other paths: no parent directory to add, so the
-    # Kconfig symbol is appended
-    assert "net/foo-foo" in ids
+    ids = {u.id for u in found.units}
+    assert "net/ne2k-pci" not in ids
+    assert Skipped("drivers/net/ne2k-pci.c", "already-covered", "net/ne2k-pci") in found.skipped
+    # net/ne is taken by a file for other paths: no parent directory to add below the
+    # subsystem, so the Kconfig symbol is appended
+    assert "net/ne-ne2000" in ids
 
 
-def test_error_no_such_directory(kernel: tuple[Path, str]) -> None:
+def test_error_no_such_directory(kbuild: tuple[Path, str]) -> None:
     with pytest.raises(CheckerError) as info:
-        run(kernel, ["drivers/nope"])
+        run(*kbuild, ["drivers/nope"])
     assert str(info.value) == (f"--discover drivers/nope: no such directory in the tree at "
-                               f"{kernel[1][:12]}")
+                               f"{kbuild[1][:12]}")
 
 
 def test_clash_rule_is_deterministic() -> None:
@@ -190,6 +287,6 @@ def test_a_build_file_that_compiles_other_directories_makes_one_unit(
     assert [(s.path, s.reason, s.detail) for s in skipped] == [
         ("drivers/compress/qat", *part_of), ("drivers/crypto/qat", *part_of)]
     # discovering only the adopted directory's parent names the unit it belongs to
-    assert only_crypto[0] == []
-    assert [(s.path, s.reason) for s in only_crypto[1]] == [("drivers/crypto/qat",
+    assert only_crypto.units == []
+    assert [(s.path, s.reason) for s in only_crypto.skipped] == [("drivers/crypto/qat",
                                                              "built-elsewhere")]

@@ -49,7 +49,8 @@ def test_init_creates_a_repository_that_check_accepts(tmp_path: Path,
 def test_init_picks_the_discover_rules_of_the_tree(tmp_path: Path,
                                                    cli: Callable[..., Any]) -> None:
     h = History(tmp_path / "dpdk")
-    h.commit("2024-01-01", "initial", {"drivers/meson.build": "subdirs = []\n",
+    h.commit("2024-01-01", "initial", {"meson.build": "project('DPDK', 'c',\n",
+                                       "drivers/meson.build": "subdirs = []\n",
                                        "drivers/net/x/meson.build": "sources = files('x.c')\n",
                                        "drivers/net/x/x.c": "RTE_PMD_REGISTER_PCI(x, d);\n"})
     h.build()
@@ -62,11 +63,12 @@ def test_init_picks_the_discover_rules_of_the_tree(tmp_path: Path,
 
 
 def test_the_packaged_skeleton_is_this_repository_s_policy_and_templates() -> None:
+    """One source: the package's skeleton links to this repository's own policy and
+    templates, and the default policy's discover: rules are the Linux profile's."""
     repo = Path(__file__).resolve().parent.parent
-    for rel in ["policies/default.yaml",
-                *(f"templates/{p.name}" for p in (repo / "templates").glob("*.j2")),
-                *(f"policies/tests/{p.name}" for p in (repo / "policies/tests").glob("*.yaml"))]:
-        assert (SKELETON / rel).read_bytes() == (repo / rel).read_bytes(), rel
+    for name in ("policies", "templates"):
+        assert (SKELETON / name).is_symlink(), name
+        assert (SKELETON / name).resolve() == (repo / name).resolve()
     linux = YAML(typ="safe").load((SKELETON / "profiles" / "linux.yaml").read_text())
     policy = YAML(typ="safe").load((repo / "policies/default.yaml").read_text())
     assert linux["discover"] == policy["discover"]
@@ -80,11 +82,13 @@ def test_new_discover_dry_run_lists_units_and_skips(kbuild: tuple[Path, str], tm
     assert run.code == 0, run.err
     assert ("unit  net/8390-ne  drivers/net/8390/ne.c  [NE2000]  'NE2000 ISA support' "
             "(name from kconfig)  (id net/ne clashed)\n") in run.out
-    assert ("skip  drivers/net/8390/lib8390.c  not-a-driver: no entry point in its "
-            "sources\n") in run.out
-    assert run.out.splitlines()[-1].startswith(
-        "new: 6 unit(s) would be written; 1 skipped (1 not-a-driver); 2 id(s) changed by "
+    assert ("skip  drivers/net/8390/lib8390.c  library: CONFIG_LIB8390 has no prompt and is "
+            "selected by NE2000\n") in run.out
+    assert run.out.splitlines()[-2].startswith(
+        "new: 6 unit(s) would be written; 1 skipped (1 library); 2 id(s) changed by "
         "the clash rule (to choose one, scaffold that path alone with --id SUBSYSTEM/NAME)")
+    assert run.out.splitlines()[-1] == (
+        "files below the directories: 11 in a unit, 4 build-file, 1 library, 1 not-source")
     assert list((tmp_path / "p" / "drivers").rglob("*.yaml")) == []
 
 
@@ -96,23 +100,24 @@ def test_new_discover_writes_files_that_check_accepts(kbuild: tuple[Path, str],
     run = cli("-C", str(root), "new", "--kernel", str(kbuild[0]), "--discover", "drivers/net",
               "drivers/misc", "--window-end", "2025-01-01")
     assert run.code == 0, run.err
-    assert run.out.startswith("new: 7 unit(s) written; 2 skipped (2 not-a-driver); 2 id(s) "
+    assert run.out.startswith("new: 7 unit(s) written; 2 skipped (2 library); 2 id(s) "
                               "changed by the clash rule")
     files = sorted(p.relative_to(root / "drivers").as_posix()
                    for p in (root / "drivers").rglob("*.yaml"))
-    assert files == ["misc/plain.yaml", "net/8390-ne.yaml", "net/a.yaml", "net/b.yaml",
+    # directory units are named after the module their Makefile builds (acme_a.o)
+    assert files == ["misc/thing.yaml", "net/8390-ne.yaml", "net/acme_a.yaml", "net/b.yaml",
                      "net/foo.yaml", "net/isa-ne.yaml", "net/mux.yaml"]
-    a = YAML(typ="safe").load((root / "drivers/net/a.yaml").read_text())
+    a = YAML(typ="safe").load((root / "drivers/net/acme_a.yaml").read_text())
     assert (a["name"], a["kconfig"], a["maintainers_status"]) == (
         "ACME A DRIVER", ["ACME_A"], "Orphan")  # `#M:` line kept the section; Orphaned
     assert a["signals"]["commits"] == 2  # the initial commit and the 2024-02-01 fix
     mux = YAML(typ="safe").load((root / "drivers/net/mux.yaml").read_text())
     assert mux["kconfig"] == ["I2C_MUX_PCA954x"]
-    plain = YAML(typ="safe").load((root / "drivers/misc/plain.yaml").read_text())
+    plain = YAML(typ="safe").load((root / "drivers/misc/thing.yaml").read_text())
     # only THE REST claims it: a catch-all section is no status and no name
     assert (plain["maintainers_status"], plain["signals"]["maintainers_entry"]) == (
         "unknown", "THE REST")
-    assert plain["name"] == "plain (drivers/misc/plain)"
+    assert plain["name"] == "thing (drivers/misc/plain)"
     assert cli("-C", str(root), "render").code == 0
     check = cli("-C", str(root), "check")
     # scaffolds are drafts: listed with what is left to finish, and no failure
@@ -122,7 +127,7 @@ def test_new_discover_writes_files_that_check_accepts(kbuild: tuple[Path, str],
     again = cli("-C", str(root), "new", "--kernel", str(kbuild[0]), "--discover", "drivers/net")
     assert again.code == 0
     assert again.out.startswith("new: 0 unit(s) written; 7 skipped (6 already-covered, 1 "
-                                "not-a-driver)")
+                                "library)")
 
 
 def test_error_id_with_several_paths(kbuild: tuple[Path, str], tmp_path: Path,

@@ -114,11 +114,9 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     settle_paths(candidates, tree, [*roots, ""], others, rules.is_source)
     kept = _keep(candidates, skipped, existing or {}, sources, rules)
     sections = _sections(texts)
-    unnamed = [c for c in kept if not (c.symbol and c.symbol.prompt)
+    unnamed = [n for n, c in enumerate(kept) if not (c.symbol and c.symbol.prompt)
                and not any(f in sources.names for f in c.files)]
-    titles = specific_sections(sections, unnamed)
-    position = {id(c): n for n, c in enumerate(kept)}
-    specific = {position[id(c)]: titles[i] for i, c in enumerate(unnamed) if i in titles}
+    specific = specific_sections(sections, kept, unnamed) if unnamed else {}
     units = []
     for number, candidate in enumerate(kept):
         name, source = pick_name(candidate, sources.names, specific.get(number))
@@ -367,6 +365,9 @@ def _objects_by_stem(build: Build) -> dict[str, list[Obj]]:
         stem = obj.path.rsplit(".", 1)[0] if "." in name_of(obj.path) else obj.path
         out[stem].append(obj)
         out[obj.path].append(obj)
+        for path in obj.files:  # a skip of a one-file object names the file
+            if path not in (stem, obj.path):
+                out[path].append(obj)
     return out
 
 
@@ -415,15 +416,15 @@ def _sections(texts: Mapping[str, str]) -> list[Any]:
 
 def _base(path: str, roots: Sequence[str], configured: Sequence[str]) -> str:
     """The directory whose children are subsystems, for one unit path: the deepest
-    configured `subsystem_base` above it, else its discovered root (a unit right
-    below the root takes the root's own name as its subsystem)."""
+    configured `subsystem_base` above it ("." is the tree's root), else its discovered
+    root; a path asked for by name below neither: its top directory."""
     for base in sorted(configured, key=len, reverse=True):
-        if under(path, base) and path != base:
-            return base
+        if base in (".", "") or (under(path, base) and path != base):
+            return "" if base == "." else base
     for root in sorted(roots, key=len, reverse=True):
         if under(path, root) and path != root:
-            return root if "/" in path[len(root) + 1:] else parent(root)
-    return ""
+            return root
+    return path.split("/", 1)[0] if path.count("/") >= 2 else ""
 
 
 def _account(tree: Tree, roots: Sequence[str], found: Discovery, build: Build,

@@ -196,7 +196,11 @@ class Walker:
             for sub, gates, by_file in reversed(subdirs):
                 stack.append((sub, gates, by_file))
             for sub in sorted(self.tree.subdirs.get(directory, ())):
-                if sub not in named_dirs:
+                if sub in named_dirs:
+                    continue
+                if self.rules.units == "markers":  # markers are looked for everywhere
+                    stack.append((sub, chain, ""))
+                else:
                     unnamed.append((sub, files))
         for sub, files in unnamed:  # once every object is known: members live there too
             if sub not in self.build.reached:

@@ -109,15 +109,20 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
                            "directories with --discover DIR")
     names = Counter(name_of(e.path) for e in entries if grammar_of(name_of(e.path))
                     and any(under(e.path, r) for r in chosen))
-    build_files = sorted(names, key=lambda n: (-names[n], n))
+    # the grammars' name patterns that match, not the names: `Makefile.*` still finds a
+    # tree's build files at a revision where they were Makefile.inc, not Makefile.mk
+    patterns = Counter({_name_pattern(n): 0 for n in names})
+    for name, count in names.items():
+        patterns[_name_pattern(name)] += count
+    build_files = sorted(patterns, key=lambda n: (-patterns[n], n))
     kconfig_files = [e.path for e in entries if is_kconfig_file(e.path)]
     tops = ["Kconfig"] if "Kconfig" in tree.all else _kconfig_tops(repo, entries)
     env: dict[str, str] = {}
-    if tops:
-        blobs = {e.path: e.sha for e in entries}
-        top_text = "".join(data.decode("utf-8", "replace")
-                           for _, data in read_blobs(repo, [blobs[t] for t in tops], []))
-        env = choose_env(top_text, tree.all, shipped_configs(sorted(tree.all)))
+    if tops:  # every Kconfig file: `source "arch/$(SRCARCH)/Kconfig"` may sit anywhere
+        blobs = sorted({e.sha for e in entries if is_kconfig_file(e.path)})
+        text = "\n".join(data.decode("utf-8", "replace")
+                         for _, data in read_blobs(repo, blobs, []))
+        env = choose_env(text, tree.all, shipped_configs(sorted(tree.all)))
     provisional = {
         "build_files": build_files or list(GRAMMARS["make"]),
         "units": "kconfig" if kconfig_files else "markers",
@@ -133,11 +138,15 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
     built = gated + sum(1 for v in found.files.values() if v == "always-built")
     units_mode = "kconfig" if kconfig_files and built and gated / built >= KCONFIG_SHARE \
         else "markers"
-    section: dict[str, Any] = {"build_files": build_files, "units": units_mode}
+    section: dict[str, Any] = {"build_files": build_files, "units": units_mode,
+                               "subsystem_base": list(chosen)}
     comments: dict[str, list[str]] = {
+        "subsystem_base": ["ids are SUBSYSTEM/NAME, SUBSYSTEM the first directory below "
+                           "these"],
         "build_files": [f"build files below {', '.join(r + '/' for r in chosen)} at "
                         f"{sha[:12]}: " + ", ".join(f"{n} ({names[n]:,})"
-                                                     for n in build_files[:8])],
+                                                     for n in sorted(names, key=lambda n: (
+                                                         -names[n], n))[:8])],
     }
     if units_mode == "kconfig":
         section["kconfig"] = {"top": tops, "env": env}
@@ -150,7 +159,7 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
             "a symbol this many units depend on is a subsystem's core, not a driver"]
         section["unit_markers"] = []
     else:
-        marker = _marker(found, tree, build_files)
+        marker = _marker(found, tree, sorted(names))
         section["unit_markers"] = [{"file": marker}] if marker else []
         comments["unit_markers"] = [f"the build file most leaf directories hold: {marker}"]
     unit_files = sorted({f for u in found.units for f in u.files
@@ -178,6 +187,16 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
     notes.append(f"driver directories: {', '.join(r + '/' for r in chosen)}")
     notes.append(f"units: {units_mode}; {len(found.units):,} found before entry points")
     return Learned(chosen, section, comments, notes, entry, strings)
+
+
+def _name_pattern(name: str) -> str:
+    import fnmatch
+
+    for names in GRAMMARS.values():
+        for pattern in names:
+            if fnmatch.fnmatchcase(name, pattern):
+                return pattern
+    return name
 
 
 def _gated_directories(repo: Any, entries: Sequence[Any], tree: Tree) -> list[str]:
@@ -364,7 +383,8 @@ def render_section(learned: Learned, source: str) -> str:
         for text in learned.comments.get(key, ()):
             lines.append(f"  # {text}")
 
-    for key in ("build_files", "units", "kconfig", "subsystem_core_dependents",
+    for key in ("build_files", "units", "subsystem_base", "kconfig",
+                "subsystem_core_dependents",
                 "require_entry_point", "unit_markers"):
         if key not in section:
             continue

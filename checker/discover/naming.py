@@ -13,9 +13,11 @@ from checker.discover.model import Unit
 from checker.discover.units import Candidate
 
 
-def specific_sections(sections: Sequence[Any], units: Sequence[Candidate]) -> dict[int, str]:
+def specific_sections(sections: Sequence[Any], units: Sequence[Candidate],
+                      only: Sequence[int] | None = None) -> dict[int, str]:
     """Candidate index -> title of the best MAINTAINERS section that claims files of
-    that unit only (never a catch-all section)."""
+    that unit only (never a catch-all section); for the indices `only`, if given (what
+    a section claims is still counted over every unit)."""
     from checker.collect.maintainers import match_maintainers
 
     usable = [s for s in sections if not s.catch_all]
@@ -27,8 +29,9 @@ def specific_sections(sections: Sequence[Any], units: Sequence[Candidate]) -> di
         for path in unit.files:
             for owner in index.owners(path):
                 claimed[usable[int(owner)].title].add(number)
-    drivers = {str(i): PathSpec(u.include) for i, u in enumerate(units)}
-    files = {str(i): list(u.files) for i, u in enumerate(units)}
+    wanted = range(len(units)) if only is None else only
+    drivers = {str(i): PathSpec(units[i].include) for i in wanted}
+    files = {str(i): list(units[i].files) for i in wanted}
     chosen = match_maintainers(usable, drivers, files)
     return {int(i): s.title for i, s in chosen.items() if claimed.get(s.title) == {int(i)}}
 
@@ -97,7 +100,7 @@ def resolve_ids(units: Sequence[Unit], taken: set[str]) -> list[Unit]:
         subsystem, name = base.split("/", 1)
         ordered = sorted(members, key=lambda u: u.path)
         names = {u.path: name for u in ordered}
-        parents = {u.path: _prefixes(u.path, subsystem) for u in ordered}
+        parents = {u.path: _prefixes(u, subsystem) for u in ordered}
         level = 0
         while True:
             level += 1
@@ -129,9 +132,13 @@ def resolve_ids(units: Sequence[Unit], taken: set[str]) -> list[Unit]:
     return result
 
 
-def _prefixes(path: str, subsystem: str) -> list[str]:
-    """Parent directory names, nearest first, below the subsystem's directory."""
-    parts = [p for p in path.strip("/").split("/") if p][:-1]
+def _prefixes(unit: Unit, subsystem: str) -> list[str]:
+    """Parent directory names, nearest first, below the subsystem's directory; a
+    directory unit named after its module (isa/ne.o) starts with its own directory."""
+    parts = [p for p in unit.path.strip("/").split("/") if p]
+    own = unit.granularity == "directory" and _slug(parts[-1]) != unit.id.split("/", 1)[1]
+    if not own:
+        parts = parts[:-1]
     out = []
     for part in reversed(parts):
         if _slug(part) == subsystem:

@@ -163,6 +163,10 @@ def scan_for_entry(objects: Sequence[Obj], kconfig: KconfigModel,
 
 
 def _where(objs: Sequence[Obj]) -> str:
+    """How a skip names what it skips: the one source file, else the object's stem."""
+    files = {f for o in objs for f in o.files}
+    if len(files) == 1:
+        return next(iter(files))
     first = objs[0].path
     return first[:-2] if first.endswith(".o") else first
 
@@ -214,6 +218,8 @@ def settle_paths(candidates: list[Candidate], tree: Tree, roots: Sequence[str],
             builders[directory].add(who)
             directory = parent(directory)
     for number, candidate in enumerate(candidates):
+        if candidate.granularity == "directory" or candidate.explicit:
+            continue  # a marked directory, or a path asked for: already what it is
         directory = _common_dir(candidate.files)
         if directory and directory not in roots and builders.get(directory) == {number}:
             candidate.path = directory

@@ -141,9 +141,22 @@ POLICY_SCHEMA: dict[str, Any] = {
     # `new --discover`: how driver units are found (checker/collect/discover.py)
     "discover": _mapping(
         {
-            "makefiles": _list_of(
-                {"type": "string", "regex": r"^[A-Za-z0-9_.+-]+$"}, required=True
+            # file names (fnmatch patterns) of the build files to read; the older key
+            # `makefiles` says the same (one of the two)
+            "build_files": _list_of({"type": "string", "regex": r"^[A-Za-z0-9_.+*?-]+$"}),
+            "makefiles": _list_of({"type": "string", "regex": r"^[A-Za-z0-9_.+*?-]+$"}),
+            "units": {"type": "string", "allowed": ["kconfig", "markers"]},
+            "kconfig": _mapping(
+                {
+                    "top": _list_of({"type": "string", "regex": r"^[A-Za-z0-9_./+-]+$"},
+                                    required=True),
+                    # variable -> value (strings; checked where the rules are read)
+                    "env": {"type": "dict"},
+                }
             ),
+            "require_entry_point": {"type": "boolean"},
+            "subsystem_base": _list_of({"type": "string", "regex": r"^[A-Za-z0-9_./+-]+$"}),
+            "subsystem_core_dependents": {"type": "integer", "min": 0, "max": 100000},
             "unit_markers": _list_of(
                 _mapping(
                     {

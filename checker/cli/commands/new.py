@@ -125,12 +125,36 @@ def _check_kernel_path(given: str) -> str:
 def _discover_rules(policy: dict[str, Any], needed: bool) -> Any:
     from checker.discover.rules import DiscoverRules
 
-    if "discover" in policy or needed:
+    if "discover" in policy:
         return DiscoverRules.from_policy(policy)
-    # No `discover:` section and only paths given: Makefiles are read as collect reads
+    if needed:
+        return None  # learned from the tree (run_new)
+    # No `discover:` section and only paths given: build files are read as collect reads
     # them; no entry point is needed (every path given is kept).
     return DiscoverRules(("Makefile", "Kbuild"), (), (r"[^\s\S]",), (),
                          tuple(policy.get("collect", {}).get("source_extensions") or ()))
+
+
+def _learn_rules(root: Path, args: argparse.Namespace, repo: Any, sha: str) -> Any:
+    """No `discover:` section: learn one from the tree, write it into the policy (for
+    review in a pull request) and use it."""
+    from checker.discover.learn import learn, render_section
+    from checker.discover.rules import DiscoverRules
+    from checker.load.fsutil import read_text, write_atomic
+
+    learned = learn(repo, sha, [d.strip().strip("/") for d in args.discover])
+    section = render_section(learned, f"{args.kernel} at {sha[:12]}")
+    if not args.policy and not args.dry_run:
+        target = root / "policies" / "default.yaml"
+        text = read_text(target, "policies/default.yaml", root=root)
+        write_atomic(target, (text.rstrip("\n") + "\n\n" + section).encode())
+        print("new: the policy had no discover: rules; rules learned from the tree were "
+              "added to policies/default.yaml (review them: docs/collect.md)", file=sys.stderr)
+    else:
+        print("new: the policy has no discover: rules; rules learned from the tree are used "
+              "(not written: " + ("--dry-run" if args.dry_run else "--policy") + ")",
+              file=sys.stderr)
+    return DiscoverRules.from_policy({"discover": learned.section})
 
 
 def run_new(args: argparse.Namespace) -> int:
@@ -164,9 +188,9 @@ def run_new(args: argparse.Namespace) -> int:
     discover_rules = _discover_rules(policy, bool(args.discover))
     existing = {}
     for path in find_driver_files(root):
-        _, found, _ = read_driver(root, path)
-        if found is not None:
-            existing[found.id] = found.spec
+        _, driver, _ = read_driver(root, path)
+        if driver is not None:
+            existing[driver.id] = driver.spec
     existing_ids = {p.relative_to(drivers_dir).with_suffix("").as_posix()
                     for p in find_driver_files(root)}
     if args.id is not None:
@@ -181,8 +205,11 @@ def run_new(args: argparse.Namespace) -> int:
     repo = open_repo(Path(args.kernel))
     try:
         revision = resolve(repo, args.rev)
-        units, skipped = discover(repo, revision.sha, args.discover, discover_rules,
-                                  existing, paths, taken=existing_ids)
+        if discover_rules is None:
+            discover_rules = _learn_rules(root, args, repo, revision.sha)
+        found = discover(repo, revision.sha, args.discover, discover_rules,
+                         existing, paths, taken=existing_ids)
+        units, skipped = found.units, found.skipped
     finally:
         repo.close()
     if args.id is not None and units:
@@ -201,14 +228,22 @@ def run_new(args: argparse.Namespace) -> int:
     found_in = time.monotonic() - clock
     renamed = [u for u in units if u.renamed_from]
 
+    for warning in found.warnings:
+        print(f"driver-policy new: warning: {_terminal(warning)}", file=sys.stderr)
     if args.dry_run and args.format == "json":
         _json({
             "dry_run": True,
             "units": [{"id": u.id, "path": u.path, "kconfig": list(u.kconfig), "name": u.name,
-                       "name_from": u.name_from, "renamed_from": u.renamed_from}
+                       "name_from": u.name_from, "renamed_from": u.renamed_from,
+                       "files": list(u.files)}
                       for u in units],
             "skipped": [{"path": k.path, "reason": k.reason, "detail": k.detail}
                         for k in skipped],
+            "files": [{"path": path, "unit": status[5:]} if status.startswith("unit:")
+                      else {"path": path, "reason": status}
+                      for path, status in sorted(found.files.items())],
+            "file_counts": _file_counts(found.files),
+            "warnings": list(found.warnings),
         })
         return 0
     if args.dry_run:
@@ -221,11 +256,48 @@ def run_new(args: argparse.Namespace) -> int:
             print(f"skip  {skip.path}  {skip.reason}: {skip.detail}")
         print(_summary(len(units), skipped, renamed, would=True)
               + f"; found in {found_in:.1f} s")
+        print("files below the directories: " + ", ".join(
+            f"{count:,} {reason}" for reason, count in _file_counts(found.files).items()))
+        if not units and args.discover:
+            print(_why_none(found, discover_rules))
         return 0
     if not units:
         print(_summary(0, skipped, renamed, would=False))
+        if args.discover:
+            print(_why_none(found, discover_rules))
         return 0 if args.discover else 1
     return _scaffold(args, root, revision, units, skipped, renamed, rules)
+
+
+def _file_counts(files: dict[str, str]) -> dict[str, int]:
+    counts = Counter("in a unit" if s.startswith("unit:") else s for s in files.values())
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _why_none(found: Any, rules: Any) -> str:
+    """What a discovery that found nothing saw, and what to try."""
+    reasons = Counter(s.reason for s in found.skipped)
+    files = _file_counts(found.files)
+    if not found.files:
+        return ("new: no file below the directories: check the paths (they are relative to "
+                "the tree's root)")
+    if not found.build_files and rules.build_files:
+        return ("new: no build file below the directories matched discover.build_files ("
+                + ", ".join(rules.build_files) + "): name the tree's build files there, or "
+                "remove the policy's discover: section to learn them from the tree")
+    if rules.units == "kconfig" and found.kconfig is not None and not found.kconfig.symbols:
+        return ("new: no Kconfig symbol was read (discover.kconfig.top: "
+                + ", ".join(rules.kconfig_tops) + "): set the tree's top Kconfig file there")
+    top = ", ".join(f"{n} {r}" for r, n in reasons.most_common(3)) or \
+        ", ".join(f"{n} {r}" for r, n in list(files.items())[:3])
+    return (f"new: 0 units ({top}); `--dry-run --format json` lists every file with its "
+            "reason; docs/collect.md says what each reason means and which discover: key "
+            "changes it")
+
+
+def _terminal(text: str) -> str:
+    """Tree text for the terminal: control characters shown, not obeyed."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
 
 
 def _summary(written: int, skipped: list[Any], renamed: list[Any], would: bool) -> str:
