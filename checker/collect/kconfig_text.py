@@ -99,9 +99,9 @@ def _read_file(path: str, text: str) -> list[_Entry]:
         if help_indent is not None and current is not None:
             stripped = raw.strip()
             indent = len(raw) - len(raw.lstrip())
-            if not stripped or indent >= help_indent:
-                if stripped and help_indent == 10**6:
-                    help_indent = indent
+            if stripped and help_indent < 0:  # the first line of the text sets its indent
+                help_indent = indent if indent > 0 else None
+            if help_indent is not None and (not stripped or indent >= help_indent):
                 current.help.append(stripped)
                 continue
             help_indent = None
@@ -143,7 +143,7 @@ def _read_file(path: str, text: str) -> list[_Entry]:
         if current is None:
             continue
         if _HELP.match(line):
-            help_indent = 10**6  # the first non-empty line sets it
+            help_indent = -1  # the first non-empty line sets it
             continue
         if match := _TYPE.match(line):
             current.type = _TYPES.get(match.group(1), match.group(1))

@@ -1,0 +1,172 @@
+"""Kconfig read by kconfiglib (checker/collect/kconfig*.py): shims, fallbacks, isolation."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from checker.collect import kconfig_shims as shims
+from checker.collect.kconfig import read_kconfig, statically_sourced
+from checker.collect.kconfig_text import read_text
+from checker.core.isolate import Failed, run_isolated
+
+# --- shims, one test each -----------------------------------------------------------
+
+
+def test_modules_alone_is_read_as_option_modules() -> None:
+    assert shims.rewrite_line("\tmodules\n") == ("\toption modules\n",
+                                                 "`modules` read as `option modules`")
+    assert shims.rewrite_line("\tdepends on MODULES\n") == ("\tdepends on MODULES\n", None)
+    assert shims.rewrite_text("config M\n\tbool\n\tmodules\n\ttransitional\n") == (
+        "config M\n\tbool\n\toption modules\n\t# transitional\n", 2)
+
+
+@pytest.mark.parametrize(("command", "answer"), [
+    # the version scripts of Linux's scripts/, whatever path they are called by
+    ("/tree/scripts/cc-version.sh gcc", "GCC 120200"),
+    ("$(srctree)/scripts/ld-version.sh ld", "BFD 24000"),
+    ("/x/scripts/rustc-version.sh rustc", "0"),
+    # Linux's if-success: a toolchain probe succeeds, a test is evaluated
+    ('{ gcc -Werror -mfoo -c -x c /dev/null -o /dev/null; } >/dev/null 2>&1 && echo "y" '
+     '|| echo "n"', "y"),
+    ('{ test -z "GCC 120200"; } >/dev/null 2>&1 && echo "y" || echo "n"', "n"),
+    ('{ test "4" -ge "3"; } >/dev/null 2>&1 && echo "yes" || echo "no"', "yes"),
+    ('{ [ -e /etc/passwd ]; } >/dev/null 2>&1 && echo "y" || echo "n"', "n"),
+    ("set -- GCC 120200 && echo $2", "120200"),
+    ("echo hello world", "hello world"),
+])
+def test_shell_is_answered_from_the_command_text(command: str, answer: str) -> None:
+    warnings: list[str] = []
+    assert shims.shell(command, warnings.append) == answer
+    assert warnings == []
+
+
+def test_shell_never_runs_anything(tmp_path: os.PathLike[str]) -> None:
+    warnings: list[str] = []
+    marker = os.path.join(str(tmp_path), "ran")
+    assert shims.shell(f"touch {marker}", warnings.append) == ""
+    assert not os.path.exists(marker)
+    assert warnings == [f"$(shell,touch {marker}) not run: read as empty"]
+    assert shims.shell("x" * 5000, warnings.append) == ""
+    assert warnings[-1] == "$(shell,...) of 5,000 characters not read: read as empty"
+
+
+def test_env_takes_the_sibling_directory_that_ships_the_most_configurations() -> None:
+    top = 'source "arch/$(SRCARCH)/Kconfig"\nsource "$(APPSDIR)/Kconfig"\n'
+    files = ["arch/arm/Kconfig", "arch/x86/Kconfig", "arch/um/Kconfig", "apps/Kconfig"]
+    configs = {"arch/arm": 3, "arch/x86": 5, "arch": 8, "apps": 1}
+    # APPSDIR starts a path: a place, not a choice among siblings
+    assert shims.choose_env(top, files, configs) == {"SRCARCH": "x86"}
+    assert shims.choose_env(top, files, {}) == {}
+
+
+# --- the reader ---------------------------------------------------------------------
+
+TREE = {
+    "Kconfig": 'mainmenu "T"\nsource "arch/$(SRCARCH)/Kconfig"\nsource "drivers/Kconfig"\n'
+               'source "gen/Kconfig.generated"\n',
+    "arch/x86/Kconfig": "config X86\n\tdef_bool y\n",
+    "drivers/Kconfig": (
+        'menu "Drivers"\nconfig CORE\n\tbool "Core"\n\tmodules\n\nif CORE\n'
+        'config A\n\ttristate "A driver"\n\tselect LIB\n\timply EXTRA\n\thelp\n'
+        "\t  Drives A.\n\t  Second line.\n\n"
+        "config LIB\n\ttristate\n\nconfig EXTRA\n\ttristate \"Extra\"\n"
+        'config VERSION\n\tstring\n\tdefault "$(shell,echo 12)"\n'
+        "config LEAK\n\tstring\n\tdefault \"$(HOME)\"\nendif\nendmenu\n"
+        'rsource "sub/*.kconfig"\n'),
+    "drivers/sub/b.kconfig": 'config B\n\tbool "B"\n\tdepends on CORE && !A\n',
+}
+
+
+def test_kconfiglib_reads_symbols_with_their_menus_deps_and_help() -> None:
+    model = read_kconfig(TREE, ["Kconfig"], {"SRCARCH": "x86"})
+    assert model.engine == "kconfiglib"
+    a = model.symbols["A"]
+    assert (a.type, a.prompt, a.help, a.depends, a.selects, a.implies, a.menu) == (
+        "tristate", "A driver", "Drives A.\nSecond line.", ("CORE",), ("LIB",), ("EXTRA",),
+        ("Drivers",))
+    assert model.symbols["LIB"].selected_by == ("A",)
+    assert model.symbols["EXTRA"].implied_by == ("A",)
+    assert model.symbols["B"].depends == ("A", "CORE")
+    assert "X86" in model.symbols
+    assert set(model.files) >= {"Kconfig", "drivers/Kconfig", "drivers/sub/b.kconfig"}
+    assert ("Kconfig: gen/Kconfig.generated: sourced but not in the tree: read as empty"
+            in model.warnings)
+
+
+def test_the_tree_cannot_read_this_process_s_environment() -> None:
+    os.environ["DRIVER_POLICY_SECRET"] = "s3cret"
+    try:
+        tree = {"Kconfig": 'config LEAK\n\tstring "x"\n\tdefault "$(DRIVER_POLICY_SECRET)'
+                           '$(HOME)"\nconfig ENV\n\tstring\n\toption env="PATH"\n'}
+        model = read_kconfig(tree, ["Kconfig"], {})
+        assert model.engine == "kconfiglib"
+    finally:
+        del os.environ["DRIVER_POLICY_SECRET"]
+    # the child's environment held only srctree: nothing else can be expanded
+    assert run_isolated(lambda: sorted(os.environ), 30, {"srctree": "/t"}) == ["srctree"]
+
+
+def test_a_recursive_source_is_left_out_with_a_warning() -> None:
+    model = read_kconfig({"Kconfig": 'source "Kconfig"\nconfig A\n\tbool "A"\n'},
+                         ["Kconfig"], {})
+    assert (model.engine, set(model.symbols)) == ("kconfiglib", {"A"})
+    assert any(w.startswith("Kconfig: Kconfig:1: left out:") for w in model.warnings)
+
+
+def test_a_line_kconfiglib_cannot_parse_is_left_out_with_a_warning() -> None:
+    tree = {"Kconfig": 'config A\n\tbool "A"\n\tfrobnicate wildly\n\nconfig B\n\tbool "B"\n'}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert model.engine == "kconfiglib"
+    assert {"A", "B"} <= set(model.symbols)
+    assert any(w.startswith("Kconfig: Kconfig:3: left out:") for w in model.warnings)
+
+
+def test_a_tree_kconfiglib_cannot_read_falls_back_to_the_line_reader() -> None:
+    # more lines kconfiglib cannot parse than it is worth parsing again for
+    tree = {"Kconfig": "".join(f"frob {n}\n" for n in range(60)) + 'config A\n\tbool "A"\n'}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert model.engine == "text"
+    assert model.warnings[0].startswith("Kconfig: kconfiglib could not read the tree (")
+    assert model.symbols["A"].prompt == "A"
+
+
+def test_a_source_outside_the_tree_is_never_read() -> None:
+    tree = {"Kconfig": 'source "/etc/passwd"\nsource "../../etc/passwd"\n'
+                       'config A\n\tbool "A"\n'}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert set(model.symbols) == {"A"}
+    assert any("outside the tree" in w for w in model.warnings)
+
+
+def test_statically_sourced_follows_literal_paths_globs_and_env() -> None:
+    reached = statically_sourced(TREE, ["Kconfig"], {"SRCARCH": "x86"})
+    assert reached == {"Kconfig", "arch/x86/Kconfig", "drivers/Kconfig",
+                       "drivers/sub/b.kconfig"}
+
+
+def test_line_reader_reads_ifs_menus_selects_and_help() -> None:
+    model = read_text(TREE)
+    a = model.symbols["A"]
+    assert (a.prompt, a.depends, a.selects, a.implies, a.help.strip(), a.menu) == (
+        "A driver", ("CORE",), ("LIB",), ("EXTRA",), "Drives A.\nSecond line.", ("Drivers",))
+    assert model.symbols["LIB"].selected_by == ("A",)
+
+
+# --- isolation -----------------------------------------------------------------------
+
+
+def test_run_isolated_returns_results_errors_and_stops_runaways() -> None:
+    assert run_isolated(lambda: {"a": 1}, 30) == {"a": 1}
+
+    def boom() -> None:
+        raise RecursionError("too deep")
+
+    assert run_isolated(boom, 30) == Failed("RecursionError: too deep")
+
+    def forever() -> None:
+        while True:
+            pass
+
+    assert run_isolated(forever, 1) == Failed("stopped after 1 s")
