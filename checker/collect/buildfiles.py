@@ -164,8 +164,9 @@ def _list_and_symbol(name: str) -> tuple[str, str | None, bool]:
     """`obj-$(CONFIG_X)` -> ("obj", "X", True); `obj-y` -> ("obj", None, True);
     `CSRCS` -> ("CSRCS", None, True); `obj-n` -> (..., False): never built."""
     if name.endswith(")") and "-$(" in name:
-        head, ref = name.rsplit("-$(", 1)
-        match = _CONFIG_REF.fullmatch("$(" + ref)
+        head, ref = name.split("-$(", 1)
+        # `$(CONFIG_X)`, also inside a function: `obj-$(subst m,y,$(CONFIG_HYPERV))`
+        match = _CONFIG_REF.search("$(" + ref)
         return head, (match.group(1) if match else None), match is not None
     if "-" in name:
         head, suffix = name.rsplit("-", 1)

@@ -106,8 +106,7 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     else:
         candidates, skipped = _marker_units(build, tree, rules, sources)
     skipped.extend(build.skipped)
-    by_stem = _objects_by_stem(build)
-    others = {f for s in skipped for f in _skip_files(s, by_stem)}
+    others = {f for s in skipped for f in s.files}
     candidates = [c for c in candidates if not any(c.path == a or under(c.path, a)
                                                    for a in asked)]
     candidates[:0] = [_explicit(p, build, tree) for p in asked]
@@ -358,23 +357,6 @@ def _explicit(path: str, build: Build, tree: Tree) -> Candidate:
     return candidate
 
 
-def _objects_by_stem(build: Build) -> dict[str, list[Obj]]:
-    """`dir/x.o` and `dir/x.c` -> under `dir/x` (how skips name objects)."""
-    out: dict[str, list[Obj]] = defaultdict(list)
-    for obj in build.objects:
-        stem = obj.path.rsplit(".", 1)[0] if "." in name_of(obj.path) else obj.path
-        out[stem].append(obj)
-        out[obj.path].append(obj)
-        for path in obj.files:  # a skip of a one-file object names the file
-            if path not in (stem, obj.path):
-                out[path].append(obj)
-    return out
-
-
-def _skip_files(skip: Skipped, by_stem: Mapping[str, list[Obj]]) -> list[str]:
-    return [f for o in by_stem.get(skip.path, ()) for f in o.files]
-
-
 def _keep(candidates: list[Candidate], skipped: list[Skipped],
           existing: Mapping[str, PathSpec], sources: _Sources, rules: DiscoverRules
           ) -> list[Candidate]:
@@ -398,11 +380,12 @@ def _keep(candidates: list[Candidate], skipped: list[Skipped],
         if rules.units == "markers" and not candidate.explicit \
                 and sources.entry_point(candidate.files) is None:
             skipped.append(Skipped(candidate.path, NOT_A_DRIVER,
-                                   "no entry point in its sources"))
+                                   "no entry point in its sources", tuple(candidate.files)))
             continue
         owners = sorted({o for path in candidate.files for o in covered.owners(path)})
         if owners:
-            skipped.append(Skipped(candidate.path, ALREADY_COVERED, ", ".join(owners)))
+            skipped.append(Skipped(candidate.path, ALREADY_COVERED, ", ".join(owners),
+                                   tuple(candidate.files)))
             continue
         kept.append(candidate)
     return kept
@@ -436,10 +419,13 @@ def _account(tree: Tree, roots: Sequence[str], found: Discovery, build: Build,
         for path in unit.files:
             if spec.matches(path):
                 status.setdefault(path, f"unit:{unit.id}")
-    by_stem = _objects_by_stem(build)
+    for path in list(tree.all):
+        if any(under(path, r) for r in roots) and (rules.is_build_file(name_of(path))
+                                                     or is_kconfig_file(path)):
+            status.setdefault(path, "build-file")
     for skip in found.skipped:
-        files = _skip_files(skip, by_stem) or (
-            tree.below(skip.path) if tree.is_dir(skip.path) else [skip.path])
+        files = skip.files or (tree.below(skip.path) if tree.is_dir(skip.path)
+                               else [skip.path])
         for path in files:
             status.setdefault(path, skip.reason)
     for root in roots:

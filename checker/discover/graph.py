@@ -219,14 +219,35 @@ class Walker:
                     if path not in seen and path in self.files:
                         seen.add(path)
                         included = self.files[path]
-                        # an included file's items carry the include's conditions
+                        # an included file's items carry the include's conditions, and
+                        # name paths relative to its own directory (a Make.defs found
+                        # through VPATH) or, as Kbuild reads them, to the directory
+                        # being built
                         gated = BuildFile(included.path, included.grammar, [
-                            BuildItem(i.target, _join(include.gates, i.gates), i.own, i.list,
-                                      i.line, i.member_of) for i in included.items],
-                            included.includes)
+                            BuildItem(self._rebased(i.target, included.directory, directory),
+                                      _join(include.gates, i.gates), i.own, i.list, i.line,
+                                      i.member_of and self._rebased(
+                                          i.member_of, included.directory, directory))
+                            for i in included.items], included.includes)
                         out.append(gated)
                         queue.append(gated)
         return out
+
+    def _exists(self, target: str) -> bool:
+        if target.endswith("/"):
+            return self.tree.is_dir(target)
+        if target.endswith(".o"):
+            return any(target[:-2] + ext in self.tree.all for ext in self.rules.source_extensions)
+        return target in self.tree.all
+
+    def _rebased(self, target: str, own: str, walked: str) -> str:
+        """`target` as the included file at `own` named it, else the same words read
+        from the directory being built, whichever exists (the first when neither)."""
+        if own == walked or self._exists(target) or not target.startswith(own + "/"):
+            return target
+        other = posixpath.normpath(f"{walked}/{target[len(own) + 1:]}") + (
+            "/" if target.endswith("/") else "")
+        return other if self._exists(other) else target
 
     def _included(self, target: str, including: str, walked: str) -> list[str]:
         """An `include` names a file relative to the including file's directory, or (as
@@ -283,7 +304,8 @@ class Walker:
         if sources and not any(p in self.claimed for p in sources):
             names = ", ".join(f.path for f in files[:3]) + (
                 f" and {len(files) - 3} more" if len(files) > 3 else "")
-            self.build.skipped.append(Skipped(sub, NOT_BUILT, f"{names} names nothing in it"))
+            self.build.skipped.append(Skipped(sub, NOT_BUILT, f"{names} names nothing in it",
+                                              tuple(sources)))
 
 
 def _join(chain: tuple[str, ...], gates: tuple[str, ...]) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from checker.core.paths import PathSpec
 
@@ -34,3 +34,5 @@ class Skipped:
     path: str
     reason: str
     detail: str = ""
+    # the files it holds (for the accounting of every file); not part of its identity
+    files: tuple[str, ...] = field(default=(), compare=False)

@@ -41,8 +41,10 @@ class DiscoverRules:
     units: str = "kconfig"
     kconfig_tops: tuple[str, ...] = ("Kconfig",)
     kconfig_env: tuple[tuple[str, str], ...] = ()
-    # a user-visible symbol is a unit only when one of its files has an entry point
-    require_entry_point: bool = False
+    # a user-visible symbol is a unit only when one of its files has an entry point:
+    # "no", "bool" (symbols that cannot build a module: in trees that have modules, a
+    # bool symbol without one is a feature of something else), or "all"
+    require_entry_point: str = "no"
     subsystem_base: tuple[str, ...] = ()  # directories whose children are subsystems
     # a symbol this many units' symbols depend on is a subsystem's core (0: never)
     subsystem_core_dependents: int = 0
@@ -111,7 +113,7 @@ class DiscoverRules:
             units=str(units),
             kconfig_tops=tops,
             kconfig_env=env,
-            require_entry_point=bool(section.get("require_entry_point", False)),
+            require_entry_point=_requirement(section.get("require_entry_point", False)),
             subsystem_base=tuple(p.strip("/") for p in _strings(section, "subsystem_base")),
             subsystem_core_dependents=int(section.get("subsystem_core_dependents") or 0),
         )
@@ -149,6 +151,16 @@ def _alternation(patterns: Iterable[str]) -> Any:
         return compile_alternation(list(patterns), "(?m)")
     except RegexError as exc:
         raise CheckerError(f"policy: discover.entry_points: {exc}") from None
+
+
+def _requirement(value: Any) -> str:
+    if value is True or value == "all":
+        return "all"
+    if value is False or value in (None, "no"):
+        return "no"
+    if value == "bool":
+        return "bool"
+    raise CheckerError("policy: discover.require_entry_point must be true, false or bool")
 
 
 def _strings(section: Mapping[str, Any], key: str, where: str = "discover") -> list[str]:

@@ -12,7 +12,7 @@ objects). Then, from the tree's Kconfig (`checker/collect/kconfig.py`):
 | no prompt, selected by other symbols | skip `library`: a helper the drivers select |
 | no prompt, not selected, no entry point in its files | skip `hidden` |
 | no prompt, not selected, an entry point in its files | a unit (set by defaults) |
-| a prompt | a unit (with `require_entry_point`: only with an entry point, else `not-a-driver`) |
+| a prompt | a unit; `require_entry_point` (all, or bool symbols) asks for an entry point, else `not-a-driver` |
 | one that `subsystem_core_dependents` or more units' symbols depend on | skip `subsystem-core` |
 
 A symbol that builds several objects of its own (`obj-$(CONFIG_S) += a.o b.o`), two or
@@ -61,7 +61,7 @@ class Candidate:
 
 def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[str],
                  entry: Callable[[Sequence[str]], str | None],
-                 require_entry_point: bool, core_dependents: int = 0
+                 require_entry_point: str, core_dependents: int = 0
                  ) -> tuple[list[Candidate], list[Skipped]]:
     """Candidates and skips from the objects of the walk (`entry(files)` names the
     entry point found in those files, or None). With `core_dependents` N > 0, a symbol
@@ -77,9 +77,9 @@ def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[
         if symbol_name is None:
             for obj in objs:
                 if obj.files:
-                    skipped.append(Skipped(obj.path, ALWAYS_BUILT, f"built whenever its "
-                                        f"directory is ({obj.build_file}:{obj.line} gives "
-                                        "it no Kconfig symbol)"))
+                    skipped.append(Skipped(_where([obj]), ALWAYS_BUILT, f"built whenever "
+                                           f"its directory is ({obj.build_file}:{obj.line} "
+                                           "gives it no Kconfig symbol)", tuple(obj.files)))
             continue
         where = _where(objs)
         if not files:
@@ -89,13 +89,13 @@ def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[
         symbol = kconfig.get(symbol_name)
         if symbol is None:
             skipped.append(Skipped(where, UNKNOWN_SYMBOL, f"CONFIG_{symbol_name}: no Kconfig "
-                                "file of the tree defines it"))
+                                "file of the tree defines it", tuple(files)))
             continue
         if roots and not any(under(path, root) for path, _ in symbol.defined_at
                              for root in roots):
             skipped.append(Skipped(where, GATED_OUTSIDE, f"CONFIG_{symbol_name} is defined in "
                                 f"{symbol.defined_at[0][0]}, outside "
-                                f"{', '.join(r + '/' for r in roots)}"))
+                                f"{', '.join(r + '/' for r in roots)}", tuple(files)))
             continue
         if not symbol.user_visible:
             if symbol.selected_by:
@@ -103,16 +103,16 @@ def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[
                     f" and {len(symbol.selected_by) - 3} more"
                     if len(symbol.selected_by) > 3 else "")
                 skipped.append(Skipped(where, LIBRARY, f"CONFIG_{symbol_name} has no prompt and "
-                                    f"is selected by {shown}"))
+                                    f"is selected by {shown}", tuple(files)))
                 continue
             if entry(files) is None:
                 skipped.append(Skipped(where, HIDDEN, f"CONFIG_{symbol_name} has no prompt, "
                                     "nothing selects it and no file of it has an entry "
-                                    "point"))
+                                    "point", tuple(files)))
                 continue
-        elif require_entry_point and entry(files) is None:
+        elif _required(require_entry_point, symbol) and entry(files) is None:
             skipped.append(Skipped(where, NOT_A_DRIVER, f"CONFIG_{symbol_name} has a prompt "
-                                "but no file of it has an entry point"))
+                                "but no file of it has an entry point", tuple(files)))
             continue
         candidates.extend(_split(symbol, objs, entry))
     if core_dependents > 0:
@@ -135,14 +135,14 @@ def _without_cores(candidates: list[Candidate], skipped: list[Skipped],
         if count >= threshold:
             skipped.append(Skipped(candidate.path, SUBSYSTEM_CORE, f"CONFIG_{name}: the "
                                    f"symbols of {count} units depend on it (the core of a "
-                                   "subsystem, not a driver)"))
+                                   "subsystem, not a driver)", tuple(candidate.files)))
             continue
         kept.append(candidate)
     return kept
 
 
 def scan_for_entry(objects: Sequence[Obj], kconfig: KconfigModel,
-                   require_entry_point: bool) -> list[str]:
+                   require_entry_point: str) -> list[str]:
     """The source files whose entry points `symbol_units` will ask for: every file
     with `require_entry_point`, else those of symbols without a prompt that nothing
     selects, and of symbols that build several objects of their own."""
@@ -156,10 +156,14 @@ def scan_for_entry(objects: Sequence[Obj], kconfig: KconfigModel,
         symbol = kconfig.get(name) if name else None
         if symbol is None:
             continue
-        if require_entry_point or own[symbol.name] >= 2 or (
+        if _required(require_entry_point, symbol) or own[symbol.name] >= 2 or (
                 not symbol.user_visible and not symbol.selected_by):
             out.extend(obj.files)
     return out
+
+
+def _required(requirement: str, symbol: Symbol) -> bool:
+    return requirement == "all" or (requirement == "bool" and symbol.type == "bool")
 
 
 def _where(objs: Sequence[Obj]) -> str:

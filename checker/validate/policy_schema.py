@@ -154,7 +154,9 @@ POLICY_SCHEMA: dict[str, Any] = {
                     "env": {"type": "dict"},
                 }
             ),
-            "require_entry_point": {"type": "boolean"},
+            # true, false, or "bool": only symbols that cannot build a module need one
+            "require_entry_point": {"type": ["boolean", "string"], "allowed": [True, False,
+                                                                                "bool"]},
             "subsystem_base": _list_of({"type": "string", "regex": r"^[A-Za-z0-9_./+-]+$"}),
             "subsystem_core_dependents": {"type": "integer", "min": 0, "max": 100000},
             "unit_markers": _list_of(
