@@ -74,7 +74,7 @@ def test_kbuild_units_are_what_kconfig_symbols_build(kbuild: tuple[Path, str]) -
         "rc/rc-b": ("B remote", "source", ("drivers/rc/rc-b.c",), ("RC_MAP",), "files"),
     }
     assert [(s.path, s.reason, s.detail) for s in found.skipped] == [
-        ("drivers/base/core.o", "always-built", "built whenever its directory is "
+        ("drivers/base/core.c", "always-built", "built whenever its directory is "
          "(drivers/base/Makefile:1 gives it no Kconfig symbol)"),
         ("drivers/base/proc.c", "gated-outside", "CONFIG_PROC_FS is defined in fs/Kconfig, "
          "outside drivers/"),

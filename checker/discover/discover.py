@@ -97,7 +97,8 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     found.kconfig = kconfig
     sources = _Sources(repo, entries, rules)
     if kconfig is not None:
-        sources.read(scan_for_entry(build.objects, kconfig, rules.require_entry_point))
+        sources.read(scan_for_entry(build.objects, kconfig, rules.require_entry_point,
+                                    roots))
         candidates, skipped = symbol_units(
             [o for o in build.objects if any(under(o.path, r) for r in roots)],
             kconfig, roots, sources.entry_point, rules.require_entry_point,
@@ -127,7 +128,8 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
             granularity=candidate.granularity, files=tuple(sorted(candidate.files))))
     found.units = sorted(resolve_ids(units, set(existing or ()) | set(taken)),
                          key=lambda u: u.id)
-    found.skipped = sorted(skipped, key=lambda s: (s.path, s.reason))
+    found.skipped = sorted({(s.path, s.reason): s for s in skipped}.values(),
+                           key=lambda s: (s.path, s.reason))  # one row per path and reason
     found.files = _account(tree, roots, found, build, rules)
     lost = sorted({*missing, *sources.missing})
     if lost:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -40,7 +40,8 @@ def pick_name(candidate: Candidate, found: Mapping[str, str], section: str | Non
               ) -> tuple[str, str]:
     """The unit's name and where it came from (kconfig | source | maintainers | path)."""
     described = next((found[p] for p in sorted(candidate.files) if p in found), None)
-    prompt = candidate.symbol.prompt if candidate.symbol is not None else None
+    prompt = candidate.symbol.prompt if candidate.symbol is not None \
+        and not candidate.outside else None
     if prompt and not candidate.split:
         return _clean(prompt), "kconfig"
     if described:
@@ -98,26 +99,28 @@ def resolve_ids(units: Sequence[Unit], taken: set[str]) -> list[Unit]:
         if len(members) == 1 and base not in taken:
             continue
         subsystem, name = base.split("/", 1)
-        ordered = sorted(members, key=lambda u: u.path)
-        names = {u.path: name for u in ordered}
-        parents = {u.path: _prefixes(u, subsystem) for u in ordered}
+        ordered = sorted(members, key=lambda u: (u.path, u.kconfig))
+        # by position: two units may share a path (one file, two symbols)
+        names = [name for _ in ordered]
+        parents = [_prefixes(u, subsystem) for u in ordered]
         level = 0
         while True:
             level += 1
-            ids = [f"{subsystem}/{names[u.path]}" for u in ordered]
-            clash = {i for i in ids if ids.count(i) > 1 or i in used}
+            ids = [f"{subsystem}/{n}" for n in names]
+            counts = Counter(ids)
+            clash = {i for i in ids if counts[i] > 1 or i in used}
             if not clash:
                 break
             grew = False
-            for unit, current in zip(ordered, ids, strict=True):
-                prefix = parents[unit.path]
+            for number, current in enumerate(ids):
+                prefix = parents[number]
                 if current in clash and level <= len(prefix):
-                    names[unit.path] = f"{prefix[level - 1]}-{names[unit.path]}"
+                    names[number] = f"{prefix[level - 1]}-{names[number]}"
                     grew = True
             if not grew:
                 break
-        for unit in ordered:
-            candidate = f"{subsystem}/{names[unit.path]}"
+        for number, unit in enumerate(ordered):
+            candidate = f"{subsystem}/{names[number]}"
             if candidate in used and unit.kconfig:
                 candidate = f"{candidate}-{_slug(unit.kconfig[0])}"
             number = 2

@@ -2,31 +2,37 @@
 
 A symbol S is the unit of every object it decides (its own statement's symbol, else the
 nearest symbol above it: `obj-$(CONFIG_S) += d/` makes S the unit of `d/`'s `obj-y`
-objects). Then, from the tree's Kconfig (`checker/collect/kconfig.py`):
+objects). Then, from the tree's Kconfig (`checker/collect/kconfig.py`; the table of
+docs/collect.md, "What the build says: units"):
 
-| the symbol | result |
-|---|---|
-| none (always built) | skip `always-built`: core code built whenever its directory is |
-| not defined by any Kconfig file | skip `unknown-symbol` |
-| defined only outside the discovered directories (`PROC_FS`) | skip `gated-outside` |
-| no prompt, selected by other symbols | skip `library`: a helper the drivers select |
-| no prompt, not selected, no entry point in its files | skip `hidden` |
-| no prompt, not selected, an entry point in its files | a unit (set by defaults) |
-| a prompt | a unit; `require_entry_point` (all, or bool symbols) asks for an entry point, else `not-a-driver` |
-| one that `subsystem_core_dependents` or more units' symbols depend on | skip `subsystem-core` |
+- no symbol (built whenever its directory is): skip `always-built`;
+- no Kconfig file defines it: skip `unknown-symbol`;
+- defined only outside the discovered directories (a SoC's, `PROC_FS`): each of its
+  objects with an entry point is a unit of its own, the rest skip `gated-outside`;
+- no prompt, selected only by one user-visible symbol that builds nothing itself: a
+  unit of that symbol;
+- no prompt, selected by others (or a prompt, selected by three or more, and no entry
+  point in its files): skip `library`;
+- no prompt, not selected: a unit with an entry point in its files, else skip `hidden`;
+- a prompt: a unit (`require_entry_point`, for all symbols or bool ones, asks for an
+  entry point, else `not-a-driver`); a bool one that depends on another unit's symbol,
+  builds files beside that unit's and has no entry point is an option of that unit;
+- `subsystem_core_dependents` or more units' symbols depend on it: skip
+  `subsystem-core`.
 
 A symbol that builds several objects of its own (`obj-$(CONFIG_S) += a.o b.o`), two or
 more of which have an entry point, gives one unit per such object (ib_core, ib_cm,
 iw_cm); its other objects go with the first. A unit whose files are every built source
-file below one directory is that directory (`granularity: directory`), else its files.
+below one directory is that directory (`granularity: directory`), else its files.
 """
 
 from __future__ import annotations
 
 import posixpath
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from checker.collect.kconfig_model import KconfigModel, Symbol
 from checker.discover.graph import Obj, Tree, name_of, parent, under
@@ -40,6 +46,8 @@ HIDDEN = "hidden"
 NOT_A_DRIVER = "not-a-driver"
 NO_SOURCES = "no-sources"
 SUBSYSTEM_CORE = "subsystem-core"
+
+SELECTED_LIBRARY = 3  # a symbol with a prompt that this many select, registering nothing
 
 
 @dataclass
@@ -57,6 +65,7 @@ class Candidate:
     objects: list[Obj] = field(default_factory=list)
     split: bool = False  # one of several units of one symbol
     named_by_object: bool = False  # its stem is a module's name (amdgpu.o), kept
+    outside: bool = False  # gated by a symbol of elsewhere: its prompt does not name it
 
 
 def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[str],
@@ -93,11 +102,29 @@ def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[
             continue
         if roots and not any(under(path, root) for path, _ in symbol.defined_at
                              for root in roots):
-            skipped.append(Skipped(where, GATED_OUTSIDE, f"CONFIG_{symbol_name} is defined in "
-                                f"{symbol.defined_at[0][0]}, outside "
-                                f"{', '.join(r + '/' for r in roots)}", tuple(files)))
+            # a symbol of elsewhere (a SoC's, PROC_FS): each of its objects that registers
+            # a driver is a unit of its own (a SoC's clock driver), the rest is skipped
+            outside = f"CONFIG_{symbol_name} is defined in {symbol.defined_at[0][0]}, " \
+                f"outside {', '.join(r + '/' for r in roots)}"
+            for obj in objs:
+                if obj.files and entry(obj.files) is not None:
+                    candidate = _candidate(symbol, [obj], split=True)
+                    candidate.outside = True
+                    candidates.append(candidate)
+                elif obj.files:
+                    skipped.append(Skipped(_where([obj]), GATED_OUTSIDE, outside,
+                                           tuple(obj.files)))
             continue
         if not symbol.user_visible:
+            selector = _sole_selector(symbol, kconfig, groups)
+            if selector is not None:
+                # the driver of a user-visible symbol that builds nothing itself and
+                # selects this one (`config BQ769X0 ... select I2C_BQ769X0`)
+                candidate = _candidate(symbol, objs, split=False)
+                candidate.kconfig.insert(0, selector.name)
+                candidate.symbol = selector
+                candidates.append(candidate)
+                continue
             if symbol.selected_by:
                 shown = ", ".join(symbol.selected_by[:3]) + (
                     f" and {len(symbol.selected_by) - 3} more"
@@ -110,6 +137,12 @@ def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[
                                     "nothing selects it and no file of it has an entry "
                                     "point", tuple(files)))
                 continue
+        elif len(symbol.selected_by) >= SELECTED_LIBRARY and entry(files) is None:
+            # a helper with a prompt that many others select (INPUT_FF_MEMLESS)
+            skipped.append(Skipped(where, LIBRARY, f"CONFIG_{symbol_name} is selected by "
+                                   f"{len(symbol.selected_by)} symbols and no file of it has "
+                                   "an entry point", tuple(files)))
+            continue
         elif _required(require_entry_point, symbol) and entry(files) is None:
             skipped.append(Skipped(where, NOT_A_DRIVER, f"CONFIG_{symbol_name} has a prompt "
                                 "but no file of it has an entry point", tuple(files)))
@@ -117,7 +150,45 @@ def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[
         candidates.extend(_split(symbol, objs, entry))
     if core_dependents > 0:
         candidates = _without_cores(candidates, skipped, core_dependents)
-    return candidates, skipped
+    return _options_folded(candidates, entry), skipped
+
+
+def _options_folded(candidates: list[Candidate], entry: Callable[[Sequence[str]], str | None]
+                    ) -> list[Candidate]:
+    """A bool symbol that depends on another unit's symbol, builds files beside that
+    unit's named after them (wm8994_debug.c beside wm8994.c) and registers nothing is an
+    option of that unit (a driver's register dump): its files and symbol go there."""
+    by_symbol: dict[str, Candidate] = {}
+    for candidate in candidates:
+        if candidate.symbol is not None and not candidate.split:
+            by_symbol.setdefault(candidate.symbol.name, candidate)
+    kept = []
+    for candidate in candidates:
+        symbol = candidate.symbol
+        host = None
+        if symbol is not None and symbol.type == "bool" and not candidate.split \
+                and not candidate.outside:
+            dirs = {parent(f) for f in candidate.files}
+            for name in symbol.depends:
+                other = by_symbol.get(name)
+                if other is not None and other is not candidate and \
+                        dirs <= {parent(f) for f in other.files} and \
+                        _named_after(candidate.files, other.files):
+                    host = other
+                    break
+        if host is None or entry(candidate.files) is not None:
+            kept.append(candidate)
+            continue
+        host.files = sorted({*host.files, *candidate.files})
+        host.kconfig.extend(k for k in candidate.kconfig if k not in host.kconfig)
+        host.objects.extend(candidate.objects)
+    return kept
+
+
+def _named_after(files: Sequence[str], others: Sequence[str]) -> bool:
+    stems = {name_of(f).rsplit(".", 1)[0] for f in others if "." in name_of(f)}
+    return any(name_of(f).startswith(stem) and name_of(f) != stem for f in files
+               for stem in stems if len(stem) >= 3)
 
 
 def _without_cores(candidates: list[Candidate], skipped: list[Skipped],
@@ -132,7 +203,7 @@ def _without_cores(candidates: list[Candidate], skipped: list[Skipped],
     for candidate in candidates:
         name = candidate.symbol.name if candidate.symbol else ""
         count = len(dependents.get(name, ()))
-        if count >= threshold:
+        if count >= threshold and not candidate.outside:
             skipped.append(Skipped(candidate.path, SUBSYSTEM_CORE, f"CONFIG_{name}: the "
                                    f"symbols of {count} units depend on it (the core of a "
                                    "subsystem, not a driver)", tuple(candidate.files)))
@@ -142,7 +213,7 @@ def _without_cores(candidates: list[Candidate], skipped: list[Skipped],
 
 
 def scan_for_entry(objects: Sequence[Obj], kconfig: KconfigModel,
-                   require_entry_point: str) -> list[str]:
+                   require_entry_point: str, roots: Sequence[str] = ()) -> list[str]:
     """The source files whose entry points `symbol_units` will ask for: every file
     with `require_entry_point`, else those of symbols without a prompt that nothing
     selects, and of symbols that build several objects of their own."""
@@ -156,10 +227,24 @@ def scan_for_entry(objects: Sequence[Obj], kconfig: KconfigModel,
         symbol = kconfig.get(name) if name else None
         if symbol is None:
             continue
-        if _required(require_entry_point, symbol) or own[symbol.name] >= 2 or (
+        outside = bool(roots) and not any(under(path, root) for path, _ in symbol.defined_at
+                                          for root in roots)
+        if outside or _required(require_entry_point, symbol) or own[symbol.name] >= 2 or \
+                len(symbol.selected_by) >= SELECTED_LIBRARY or (
                 not symbol.user_visible and not symbol.selected_by):
             out.extend(obj.files)
     return out
+
+
+def _sole_selector(symbol: Symbol, kconfig: KconfigModel, groups: Mapping[str | None, Any]
+                   ) -> Symbol | None:
+    """The one user-visible symbol that selects `symbol` and builds nothing itself."""
+    if len(symbol.selected_by) != 1:
+        return None
+    selector = kconfig.get(symbol.selected_by[0])
+    if selector is None or not selector.user_visible or selector.name in groups:
+        return None
+    return selector
 
 
 def _required(requirement: str, symbol: Symbol) -> bool:
