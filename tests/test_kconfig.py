@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -170,3 +171,25 @@ def test_run_isolated_returns_results_errors_and_stops_runaways() -> None:
             pass
 
     assert run_isolated(forever, 1) == Failed("stopped after 1 s")
+
+
+def test_parses_are_cached_by_content_and_a_planted_file_is_ignored(
+        tmp_path: os.PathLike[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    from checker.collect import kconfig
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    tree = {"Kconfig": 'config CACHED\n\tbool "Cached"\n\thelp\n\t  text\n'}
+    first = read_kconfig(tree, ["Kconfig"], {})
+    stored = list((kconfig.cache_dir() or Path()).glob("*.json"))
+    assert len(stored) == 1
+    import checker.core.isolate
+
+    def no_parse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(checker.core.isolate, "run_isolated", no_parse)
+    assert read_kconfig(tree, ["Kconfig"], {}) == first
+    stored[0].write_text('{"symbols": [{"name": 1}]}')  # not what we wrote: a miss
+    assert kconfig._cached(stored[0].stem) is None
+    monkeypatch.setenv("DRIVER_POLICY_NO_CACHE", "1")
+    assert kconfig.cache_dir() is None

@@ -26,6 +26,7 @@ with a hand-written bracket scan, and no pattern has nested repetition.
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 import re
 from collections.abc import Callable, Iterable
@@ -69,8 +70,9 @@ class BuildFile:
         return posixpath.dirname(self.path)
 
 
-def grammar_of(name: str, patterns: dict[str, tuple[str, ...]] | None = None) -> str | None:
-    for grammar, names in (patterns or GRAMMARS).items():
+@functools.lru_cache(maxsize=4096)
+def grammar_of(name: str) -> str | None:
+    for grammar, names in GRAMMARS.items():
         if any(fnmatch.fnmatchcase(name, p) for p in names):
             return grammar
     return None

@@ -27,9 +27,14 @@ only the variables given: a tree cannot read this process's environment through
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
-from checker.collect.kconfig_model import KconfigModel
+from checker.collect.kconfig_model import KconfigModel, Symbol
 
 TIMEOUT = 300.0  # seconds for one parse of a whole tree
 
@@ -43,6 +48,10 @@ def read_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[str
 
     if not tops and not extra:
         return KconfigModel({}, engine="kconfiglib", env=dict(env))
+    key = _key(texts, tops, env, extra)
+    cached = _cached(key)
+    if cached is not None:
+        return cached
     environ = {"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-", **env}
     result = run_isolated(lambda: parse(texts, tops, extra, env), timeout, environ)
     if isinstance(result, Failed):
@@ -55,7 +64,81 @@ def read_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[str
         return KconfigModel(model.symbols, model.files, (note, *model.warnings), "text",
                             dict(env))
     assert isinstance(result, KconfigModel)
+    _store(key, result)
     return result
+
+
+# --- a cache of parses, by content: `init` learns and `new` discovers on the same tree
+
+CACHE_VERSION = 1
+
+
+def cache_dir() -> Path | None:
+    if os.environ.get("DRIVER_POLICY_NO_CACHE"):
+        return None
+    home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(home) / "driver-policy" / "kconfig"
+
+
+def _key(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[str, str],
+         extra: Sequence[str]) -> str:
+    import kconfiglib
+
+    digest = hashlib.sha256(json.dumps(
+        [CACHE_VERSION, kconfiglib.VERSION, list(tops), sorted(env.items()), list(extra)]
+    ).encode())
+    for path in sorted(texts):
+        digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(texts[path].encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _cached(key: str) -> KconfigModel | None:
+    """The model stored for `key`, or None (absent, unreadable, not what we wrote). JSON,
+    never pickle: a planted file can at worst name wrong symbols, never run code."""
+    from checker.core.errors import CheckerError
+    from checker.load.fsutil import read_file
+
+    directory = cache_dir()
+    if directory is None:
+        return None
+    try:
+        data = json.loads(read_file(directory / f"{key}.json", limit=256 << 20))
+        return KconfigModel(
+            {s["name"]: _symbol(s) for s in data["symbols"]}, tuple(data["files"]),
+            tuple(data["warnings"]), str(data["engine"]), dict(data["env"]))
+    except (CheckerError, OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _symbol(data: dict[str, Any]) -> Symbol:
+    return Symbol(
+        name=str(data["name"]), type=str(data["type"]),
+        prompt=None if data["prompt"] is None else str(data["prompt"]), help=str(data["help"]),
+        defined_at=tuple((str(p), int(n)) for p, n in data["defined_at"]),
+        depends=tuple(data["depends"]), selects=tuple(data["selects"]),
+        implies=tuple(data["implies"]), selected_by=tuple(data["selected_by"]),
+        implied_by=tuple(data["implied_by"]), menu=tuple(data["menu"]),
+        has_default=bool(data["has_default"]))
+
+
+def _store(key: str, model: KconfigModel) -> None:
+    from dataclasses import asdict
+
+    from checker.core.errors import CheckerError
+    from checker.load.fsutil import write_atomic
+
+    directory = cache_dir()
+    if directory is None or model.engine != "kconfiglib":  # a fallback is not kept
+        return
+    payload: dict[str, Any] = {
+        "symbols": [asdict(s) for s in model.symbols.values()], "files": list(model.files),
+        "warnings": list(model.warnings), "engine": model.engine, "env": dict(model.env)}
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / f"{key}.json", json.dumps(payload).encode(), durable=False)
+    except (CheckerError, OSError):
+        pass  # a cache that cannot be written is a slower next run, nothing more
 
 
 def statically_sourced(texts: Mapping[str, str], tops: Sequence[str],
