@@ -43,29 +43,55 @@ def read_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[str
                  extra: Sequence[str] = (), timeout: float = TIMEOUT) -> KconfigModel:
     """The symbols of the tree whose Kconfig files are `texts` (path -> text), read from
     `tops` (each a path in `texts`, read in order), then `extra`."""
+    return start_kconfig(texts, tops, env, extra, timeout).model()
+
+
+class KconfigRead:
+    """A parse under way in a forked child (or already at hand, from the cache)."""
+
+    def __init__(self, texts: Mapping[str, str], env: Mapping[str, str], key: str,
+                 running: Any = None, done: KconfigModel | None = None,
+                 timeout: float = TIMEOUT) -> None:
+        self.texts, self.env, self.key = texts, env, key
+        self.running, self.done, self.timeout = running, done, timeout
+
+    def model(self) -> KconfigModel:
+        if self.done is not None:
+            return self.done
+        from checker.core.isolate import Failed
+
+        result = self.running.result(self.timeout)
+        if isinstance(result, Failed):
+            from checker.collect.kconfig_text import read_text
+
+            text = read_text(self.texts)
+            note = f"Kconfig: kconfiglib could not read the tree ({result.reason}); every " \
+                "Kconfig file was read line by line instead (menus, if blocks and " \
+                "macros are approximated)"
+            self.done = KconfigModel(text.symbols, text.files, (note, *text.warnings),
+                                     "text", dict(self.env))
+        else:
+            assert isinstance(result, KconfigModel)
+            _store(self.key, result)
+            self.done = result
+        return self.done
+
+
+def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[str, str],
+                  extra: Sequence[str] = (), timeout: float = TIMEOUT) -> KconfigRead:
+    """Start reading the tree's Kconfig in a child (the caller goes on meanwhile)."""
     from checker.collect.kconfiglib_reader import FAKE_ROOT, parse
-    from checker.core.isolate import Failed, run_isolated
+    from checker.core.isolate import start_isolated
 
     if not tops and not extra:
-        return KconfigModel({}, engine="kconfiglib", env=dict(env))
+        return KconfigRead(texts, env, "", done=KconfigModel({}, env=dict(env)))
     key = _key(texts, tops, env, extra)
     cached = _cached(key)
     if cached is not None:
-        return cached
+        return KconfigRead(texts, env, key, done=cached)
     environ = {"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-", **env}
-    result = run_isolated(lambda: parse(texts, tops, extra, env), timeout, environ)
-    if isinstance(result, Failed):
-        from checker.collect.kconfig_text import read_text
-
-        model = read_text(texts)
-        note = f"Kconfig: kconfiglib could not read the tree ({result.reason}); every " \
-            "Kconfig file was read line by line instead (menus, if blocks and " \
-            "macros are approximated)"
-        return KconfigModel(model.symbols, model.files, (note, *model.warnings), "text",
-                            dict(env))
-    assert isinstance(result, KconfigModel)
-    _store(key, result)
-    return result
+    running = start_isolated(lambda: parse(texts, tops, extra, env), environ)
+    return KconfigRead(texts, env, key, running=running, timeout=timeout)
 
 
 # --- a cache of parses, by content: `init` learns and `new` discovers on the same tree
@@ -123,8 +149,6 @@ def _symbol(data: dict[str, Any]) -> Symbol:
 
 
 def _store(key: str, model: KconfigModel) -> None:
-    from dataclasses import asdict
-
     from checker.core.errors import CheckerError
     from checker.load.fsutil import write_atomic
 
@@ -132,7 +156,13 @@ def _store(key: str, model: KconfigModel) -> None:
     if directory is None or model.engine != "kconfiglib":  # a fallback is not kept
         return
     payload: dict[str, Any] = {
-        "symbols": [asdict(s) for s in model.symbols.values()], "files": list(model.files),
+        "symbols": [{"name": s.name, "type": s.type, "prompt": s.prompt, "help": s.help,
+                     "defined_at": [list(d) for d in s.defined_at],
+                     "depends": list(s.depends), "selects": list(s.selects),
+                     "implies": list(s.implies), "selected_by": list(s.selected_by),
+                     "implied_by": list(s.implied_by), "menu": list(s.menu),
+                     "has_default": s.has_default} for s in model.symbols.values()],
+        "files": list(model.files),
         "warnings": list(model.warnings), "engine": model.engine, "env": dict(model.env)}
     try:
         directory.mkdir(parents=True, exist_ok=True)

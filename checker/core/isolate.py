@@ -31,8 +31,60 @@ def run_isolated(fn: Callable[[], Any], timeout: float,
     """`fn()` in a forked child with `environ` as its whole environment; its result, or
     `Failed` when it raised, died or ran longer than `timeout` seconds. Where fork is
     not available the function runs here, with the environment swapped for the call."""
+    return start_isolated(fn, environ).result(timeout)
+
+
+class Running:
+    """A forked child at work; `result(timeout)` waits for what it returns."""
+
+    def __init__(self, pid: int, read_end: int) -> None:
+        self.pid = pid
+        self.read_end = read_end
+        self.started = time.monotonic()
+
+    def result(self, timeout: float) -> Any:
+        chunks: list[bytes] = []
+        deadline = self.started + timeout
+        timed_out = False
+        with os.fdopen(self.read_end, "rb") as pipe:
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    timed_out = True
+                    break
+                ready, _, _ = select.select([pipe], [], [], min(left, 1.0))
+                if not ready:
+                    continue
+                chunk = os.read(pipe.fileno(), 1 << 20)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        if timed_out:
+            os.kill(self.pid, signal.SIGKILL)
+        _, status = os.waitpid(self.pid, 0)
+        if timed_out:
+            return Failed(f"stopped after {timeout:.0f} s")
+        try:
+            kind, value = pickle.loads(b"".join(chunks))
+        except Exception:
+            return Failed(f"the reading process ended without a result (status {status})")
+        return value if kind == "ok" else Failed(str(value))
+
+
+class _Done:
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def result(self, timeout: float) -> Any:
+        return self.value
+
+
+def start_isolated(fn: Callable[[], Any], environ: Mapping[str, str] | None = None
+                   ) -> Running | _Done:
+    """Fork a child that runs `fn()`; the caller goes on and asks for the result later
+    (the child works on the other core meanwhile)."""
     if not hasattr(os, "fork"):
-        return _in_process(fn, environ)
+        return _Done(_in_process(fn, environ))
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: never returns
@@ -54,32 +106,7 @@ def run_isolated(fn: Callable[[], Any], timeout: float,
         finally:
             os._exit(code)
     os.close(write_end)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + timeout
-    timed_out = False
-    with os.fdopen(read_end, "rb") as pipe:
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                timed_out = True
-                break
-            ready, _, _ = select.select([pipe], [], [], min(left, 1.0))
-            if not ready:
-                continue
-            chunk = os.read(pipe.fileno(), 1 << 20)
-            if not chunk:
-                break
-            chunks.append(chunk)
-    if timed_out:
-        os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
-    if timed_out:
-        return Failed(f"stopped after {timeout:.0f} s")
-    try:
-        kind, value = pickle.loads(b"".join(chunks))
-    except Exception:
-        return Failed(f"the reading process ended without a result (status {status})")
-    return value if kind == "ok" else Failed(str(value))
+    return Running(pid, read_end)
 
 
 def _in_process(fn: Callable[[], Any], environ: Mapping[str, str] | None) -> Any:

@@ -86,14 +86,16 @@ def discover(repo: Any, sha: str, dirs: Sequence[str], rules: DiscoverRules,
     missing: list[str] = []
     texts = _read_texts(repo, entries, tree, rules, roots, asked, missing)
     found = Discovery([], [])
+    pending = _start_kconfig(texts, rules, roots, found) if rules.units == "kconfig" \
+        else None
     build_files = _parse_build_files(texts, tree, rules, found)
     walk_roots = sorted({*roots, *(p if tree.is_dir(p) else parent(p) for p in asked)})
     walker = Walker(tree, build_files, texts, rules)
     build = walker.walk(walk_roots, _chains(walk_roots, build_files))
     kconfig = None
-    if rules.units == "kconfig":
-        kconfig = _read_kconfig(texts, rules, roots, {o.symbol for o in build.objects
-                                                      if o.symbol}, found)
+    if pending is not None:
+        kconfig = _finish_kconfig(pending, texts, {o.symbol for o in build.objects
+                                                   if o.symbol}, found)
     found.kconfig = kconfig
     sources = _Sources(repo, entries, rules)
     if kconfig is not None:
@@ -203,14 +205,11 @@ def _parse_build_files(texts: Mapping[str, str], tree: Tree, rules: DiscoverRule
     return out
 
 
-def _read_kconfig(texts: Mapping[str, str], rules: DiscoverRules, roots: Sequence[str],
-                  wanted: set[str], found: Discovery) -> KconfigModel:
-    """The tree's Kconfig from its tops, with the Kconfig files below the roots that no
-    `source` reaches; symbols the build names that are still missing are looked up in
-    the other Kconfig files, read line by line (another architecture's, say)."""
-    from checker.collect.kconfig import read_kconfig, statically_sourced
-    from checker.collect.kconfig_model import KconfigModel
-    from checker.collect.kconfig_text import read_text
+def _start_kconfig(texts: Mapping[str, str], rules: DiscoverRules, roots: Sequence[str],
+                   found: Discovery) -> Any:
+    """Start reading the tree's Kconfig from its tops, with the Kconfig files below the
+    roots that no `source` reaches (the parse runs while the build is walked)."""
+    from checker.collect.kconfig import start_kconfig, statically_sourced
 
     kconfig_texts = {p: t for p, t in texts.items() if is_kconfig_file(p)}
     tops = [t for t in rules.kconfig_tops if t in kconfig_texts]
@@ -223,13 +222,23 @@ def _read_kconfig(texts: Mapping[str, str], rules: DiscoverRules, roots: Sequenc
     reached = statically_sourced(kconfig_texts, tops, env)
     orphans = sorted(p for p in kconfig_texts if p not in reached
                      and any(under(p, r) for r in roots))
-    model = read_kconfig(kconfig_texts, tops, env, extra=orphans)
+    return start_kconfig(kconfig_texts, tops, env, extra=orphans)
+
+
+def _finish_kconfig(pending: Any, texts: Mapping[str, str], wanted: set[str],
+                    found: Discovery) -> KconfigModel:
+    """The parse's model; symbols the build names that it did not define (another
+    architecture's) are looked up in the other Kconfig files, read line by line."""
+    from checker.collect.kconfig_model import KconfigModel
+    from checker.collect.kconfig_text import read_text
+
+    model: KconfigModel = pending.model()
     found.warnings.extend(model.warnings)
     unknown = {s for s in wanted if s not in model.symbols}
     if not unknown:
         return model
     read = set(model.files)
-    defining = {p: t for p, t in kconfig_texts.items() if p not in read
+    defining = {p: t for p, t in texts.items() if is_kconfig_file(p) and p not in read
                 and any(f"config {s}" in t for s in unknown)}
     extra = read_text(defining).symbols
     symbols = dict(model.symbols)
