@@ -11,6 +11,8 @@ docs/collect.md, "What the build says: units"):
   objects with an entry point is a unit of its own, the rest skip `gated-outside`;
 - no prompt, selected only by one user-visible symbol that builds nothing itself: a
   unit of that symbol;
+- no prompt, selected only by symbols defined outside the directories (a platform
+  selects its timer) and an entry point in its files: a unit;
 - no prompt, selected by others (or a prompt, selected by three or more, and no entry
   point in its files): skip `library`;
 - no prompt, not selected: a unit with an entry point in its files, else skip `hidden`;
@@ -125,6 +127,11 @@ def symbol_units(objects: Sequence[Obj], kconfig: KconfigModel, roots: Sequence[
                 candidate.symbol = selector
                 candidates.append(candidate)
                 continue
+            if symbol.selected_by and _selected_from_outside(symbol, kconfig, roots) \
+                    and entry(files) is not None:
+                # a driver a platform selects (`select AMBA_SP804` in arch/): a unit
+                candidates.extend(_split(symbol, objs, entry))
+                continue
             if symbol.selected_by:
                 shown = ", ".join(symbol.selected_by[:3]) + (
                     f" and {len(symbol.selected_by) - 3} more"
@@ -231,9 +238,24 @@ def scan_for_entry(objects: Sequence[Obj], kconfig: KconfigModel,
                                           for root in roots)
         if outside or _required(require_entry_point, symbol) or own[symbol.name] >= 2 or \
                 len(symbol.selected_by) >= SELECTED_LIBRARY or (
+                    not symbol.user_visible and symbol.selected_by) or (
                 not symbol.user_visible and not symbol.selected_by):
             out.extend(obj.files)
     return out
+
+
+def _selected_from_outside(symbol: Symbol, kconfig: KconfigModel, roots: Sequence[str]
+                           ) -> bool:
+    """Whether every symbol that selects `symbol` is defined outside the roots (a
+    platform's: the SoC selects its timer, its pin controller)."""
+    if not roots:
+        return False
+    for name in symbol.selected_by:
+        selector = kconfig.get(name)
+        if selector is None or any(under(path, root) for path, _ in selector.defined_at
+                                   for root in roots):
+            return False
+    return True
 
 
 def _sole_selector(symbol: Symbol, kconfig: KconfigModel, groups: Mapping[str | None, Any]
