@@ -164,7 +164,7 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
         comments["unit_markers"] = [f"the build file most leaf directories hold: {marker}"]
     unit_files = sorted({f for u in found.units for f in u.files
                          if rules.is_source(f) and not f.endswith(".h")}
-                        | {p for p, v in found.files.items() if v == "hidden"
+                        | {p for p, v in found.files.items() if v in ("hidden", "gated-outside")
                            and rules.is_source(p) and not p.endswith(".h")})
     library_files = sorted({p for p, v in found.files.items() if v == "library"
                             and rules.is_source(p) and not p.endswith(".h")})
