@@ -280,7 +280,7 @@ def test_error_new_path_not_in_the_tree(kernel: tuple[Path, str], policy: Path,
     run = cli("-C", str(policy), "new", "--kernel", str(kernel[0]), "drivers/misc/nope")
     assert run.code == 1
     assert run.err.startswith("driver-policy new: drivers/misc/nope: no such file or directory "
-                              "in the kernel at ")
+                              "in the tree at ")
 
 
 def test_collect_and_new_json(kernel: tuple[Path, str], policy: Path,

@@ -19,6 +19,7 @@ from checker.backtest.truth import Removal, fates, removed_units, tree_paths
 from checker.backtest.units import Unit, present
 from checker.collect.gitrepo import Revision, check_rev_syntax, open_repo, resolve
 from checker.collect.rules import CollectRules
+from checker.collect.usage import UsageOptions
 from checker.core.errors import CheckerError, UsageError
 from checker.core.model import Driver, Hardware, Replacement
 from checker.evaluate.engine import evaluate
@@ -119,6 +120,7 @@ def run_backtest(
     jobs: int = 0,
     horizon_months: int | None = None,
     progress: Callable[[str], Callable[[int], None] | None] | None = None,
+    usage: UsageOptions | None = None,
 ) -> Result:
     """Backtest `policy` at every OLD in `ats` against what NEW (`to`) holds, or, with
     `horizon_months`, what the tree held that many months after OLD (at most NEW)."""
@@ -162,7 +164,7 @@ def run_backtest(
             raise CheckerError(f"--at {text}: no unit has a file in the tree at {old.sha[:12]}")
         tick = progress(text) if progress is not None else None
         collected = collect(kernel, [DriverPaths(u.id, u.include, u.exclude) for u in units],
-                            rules, rev=old.sha, jobs=jobs, progress=tick)
+                            rules, rev=old.sha, jobs=jobs, progress=tick, usage=usage)
         for unit in units:
             signals = collected.signals[unit.id]
             status = collected.maintainers_status.get(unit.id, "unknown")
@@ -268,4 +270,8 @@ def features(signals: dict[str, Any], as_of: date) -> dict[str, float | None]:
         # Never a substantive commit: as long ago as the first commit.
         "months_since_substantive": months_between(last_sub, as_of) if last_sub else age,
         "months_since_commit": months_between(last, as_of) if last else age,
+        # usage at OLD (null without a configuration, a symbol or a device tree)
+        "configs": (signals.get("usage") or {}).get("configs"),
+        "selected": (signals.get("usage") or {}).get("selected"),
+        "dt_users": (signals.get("usage") or {}).get("dt_users"),
     }

@@ -96,7 +96,7 @@ def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[st
 
 # --- a cache of parses, by content: `init` learns and `new` discovers on the same tree
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 def cache_dir() -> Path | None:
@@ -145,7 +145,7 @@ def _symbol(data: dict[str, Any]) -> Symbol:
         depends=tuple(data["depends"]), selects=tuple(data["selects"]),
         implies=tuple(data["implies"]), selected_by=tuple(data["selected_by"]),
         implied_by=tuple(data["implied_by"]), menu=tuple(data["menu"]),
-        has_default=bool(data["has_default"]))
+        has_default=bool(data["has_default"]), select_sites=int(data["select_sites"]))
 
 
 def _store(key: str, model: KconfigModel) -> None:
@@ -161,7 +161,8 @@ def _store(key: str, model: KconfigModel) -> None:
                      "depends": list(s.depends), "selects": list(s.selects),
                      "implies": list(s.implies), "selected_by": list(s.selected_by),
                      "implied_by": list(s.implied_by), "menu": list(s.menu),
-                     "has_default": s.has_default} for s in model.symbols.values()],
+                     "has_default": s.has_default, "select_sites": s.select_sites}
+                    for s in model.symbols.values()],
         "files": list(model.files),
         "warnings": list(model.warnings), "engine": model.engine, "env": dict(model.env)}
     try:

@@ -22,6 +22,9 @@ class Symbol:
     implied_by: tuple[str, ...] = ()
     menu: tuple[str, ...] = ()  # titles of the menus above it, outermost first
     has_default: bool = False
+    # select/imply statements naming it, each definition counted (every board's
+    # `config BOARD_SPECIFIC_OPTIONS ... select X` is one)
+    select_sites: int = 0
 
     @property
     def user_visible(self) -> bool:

@@ -244,3 +244,16 @@ def _pattern_regex(pattern: str, variable: str) -> re.Pattern[str] | None:
         last = match.end()
     parts.append(re.escape(pattern[last:]))
     return re.compile("".join(parts)) if seen else None
+
+
+def variable_bases(texts: Iterable[str]) -> dict[str, str]:
+    """Variable -> the directory whose children it chooses among (`source
+    "arch/$(SRCARCH)/Kconfig"` -> SRCARCH: arch), from every `source` line."""
+    bases: dict[str, str] = {}
+    for text in texts:
+        for variable, patterns in source_variables(text).items():
+            for pattern in patterns:
+                head = pattern.split("$", 1)[0]
+                if head.endswith("/") and head.strip("/"):
+                    bases.setdefault(variable, head.strip("/"))
+    return bases

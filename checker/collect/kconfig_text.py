@@ -57,11 +57,14 @@ def read_text(texts: Mapping[str, str]) -> KconfigModel:
         merged[entry.name].append(entry)
     selected_by: dict[str, set[str]] = defaultdict(set)
     implied_by: dict[str, set[str]] = defaultdict(set)
+    sites: dict[str, int] = defaultdict(int)
     for entry in entries:
         for target in entry.selects:
             selected_by[target].add(entry.name)
         for target in entry.implies:
             implied_by[target].add(entry.name)
+        for target in entry.selects | entry.implies:
+            sites[target] += 1
     symbols = {}
     for name, group in merged.items():
         kind = next((e.type for e in group if e.type != "unknown"), "unknown")
@@ -78,6 +81,7 @@ def read_text(texts: Mapping[str, str]) -> KconfigModel:
             implied_by=tuple(sorted(implied_by.get(name, ()))),
             menu=group[0].menus,
             has_default=any(e.has_default for e in group),
+            select_sites=sites.get(name, 0),
         )
     return KconfigModel(symbols, tuple(sorted(texts)), (), "text")
 

@@ -22,6 +22,16 @@ def parse(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str],
            env: Mapping[str, str]) -> KconfigModel:
     import kconfiglib
 
+    kconf, vfs, warnings = load(texts, tops, extra)
+    return KconfigModel(_symbols(kconfiglib, kconf), tuple(sorted(vfs.read)),
+                        tuple(warnings), "kconfiglib", dict(env))
+
+
+def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
+         ) -> tuple[Any, _Files, list[str]]:
+    """A kconfiglib.Kconfig of the tree (in this process: call it in a child)."""
+    import kconfiglib
+
     from checker.collect import kconfig_shims
 
     warnings: list[str] = []
@@ -52,8 +62,29 @@ def parse(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str],
         raise RuntimeError(f"more than {MAX_RETRIES} lines could not be parsed")
     for message in kconf.warnings:
         _warn(warnings, f"Kconfig: {message.splitlines()[0]}")
-    return KconfigModel(_symbols(kconfiglib, kconf), tuple(sorted(vfs.read)),
-                        tuple(warnings), "kconfiglib", dict(env))
+    return kconf, vfs, warnings
+
+
+def enabled_in(texts: Mapping[str, str], tops: Sequence[str],
+               configs: Sequence[tuple[str, str]], wanted: Sequence[str]
+               ) -> dict[str, list[str]]:
+    """Config path -> the `wanted` symbols it enables (y or m), each configuration
+    loaded as `make olddefconfig` would read it: defaults, `select` and `imply` applied."""
+    kconf, vfs, _ = load(texts, tops, ())
+    symbols = [kconf.syms[name] for name in wanted if name in kconf.syms]
+    kconf.warn = False
+    out: dict[str, list[str]] = {}
+    for path, text in configs:
+        name = f"__driver_policy_config__/{len(out)}"
+        vfs.texts[name] = text
+        try:
+            kconf.load_config(f"{FAKE_ROOT}/{name}", replace=True)
+        except Exception:
+            continue
+        finally:
+            del vfs.texts[name]
+        out[path] = [s.name for s in symbols if s.tri_value > 0]
+    return out
 
 
 def _init(kconfiglib: Any, kconf: Any, top: str, functions: Mapping[str, Any]) -> None:
@@ -158,12 +189,16 @@ def _kconfig_class() -> Any:
 def _symbols(kconfiglib: Any, kconf: Any) -> dict[str, Symbol]:
     selected_by: dict[str, set[str]] = defaultdict(set)
     implied_by: dict[str, set[str]] = defaultdict(set)
+    sites: dict[str, set[tuple[str, int]]] = defaultdict(set)  # each select/imply line
     defined = [s for s in kconf.unique_defined_syms if s.nodes]
     for sym in defined:
         for target, _ in sym.selects:
             selected_by[target.name].add(sym.name)
         for target, _ in sym.implies:
             implied_by[target.name].add(sym.name)
+        for node in sym.nodes:
+            for target, _ in [*node.selects, *node.implies]:
+                sites[target.name].add((node.filename, node.linenr))
     out: dict[str, Symbol] = {}
     for sym in defined:
         prompt = next((n.prompt[0] for n in sym.nodes if n.prompt), None)
@@ -184,6 +219,7 @@ def _symbols(kconfiglib: Any, kconf: Any) -> dict[str, Symbol]:
             implied_by=tuple(sorted(implied_by.get(sym.name, ()))),
             menu=_menus(kconfiglib, sym.nodes[0]),
             has_default=bool(sym.defaults),
+            select_sites=len(sites.get(sym.name, ())),
         )
     return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from checker.collect.rules import CollectRules, month_keys
 from checker.collect.runner import Runner, _read_tree_task, default_jobs, runs_of
 from checker.collect.series import SeriesFinder
 from checker.collect.tree import TreeFacts
+from checker.collect.usage import UsageOptions, usage_signals
 from checker.core.errors import CheckerError
 from checker.core.paths import PathIndex, PathSpec
 
@@ -55,6 +56,8 @@ SIGNAL_KEYS = (
     "depends_on_broken",
     "maintainers_entry",
 )
+# Written after those when the tree said anything about usage (collect/usage.py).
+USAGE_KEY = "usage"
 # Written after those only for a driver none of whose files is in the tree at REV.
 ABSENT_KEYS = ("present", "removed_in")
 
@@ -110,6 +113,7 @@ def collect(
     window_end: date | None = None,
     jobs: int = 0,
     progress: Callable[[int], None] | None = None,
+    usage: UsageOptions | None = None,
 ) -> Collected:
     """Signals for every driver in `drivers`, from the checkout at `kernel`.
 
@@ -172,6 +176,15 @@ def collect(
         timings["history"] = time.monotonic() - clock
         facts, timings["tree"] = tree_jobs[0]()
 
+    usages: dict[str, dict[str, Any]] = {}
+    if usage is not None:
+        clock = time.monotonic()
+        usages, usage_warnings = usage_signals(
+            repo, revision.sha, {d.id: (facts[d.id].kconfig, facts[d.id].paths,
+                                        facts[d.id].compatibles) for d in drivers},
+            replace(usage, jobs=jobs))
+        warnings.extend(usage_warnings)
+        timings["usage"] = time.monotonic() - clock
     months = month_keys(start, end)
     result = Collected(revision.sha, start, end, {}, {}, {}, commits_read, warnings, timings)
     absent = {d.id: d.spec for d in drivers if not facts[d.id].files}
@@ -179,7 +192,8 @@ def collect(
     for driver in drivers:
         act = totals.get(driver.id) or Activity()
         tree = facts[driver.id]
-        result.signals[driver.id] = _signals(revision, start, end, months, act, tree, complete)
+        result.signals[driver.id] = _signals(revision, start, end, months, act, tree, complete,
+                                             usages.get(driver.id))
         if driver.id in absent:
             result.signals[driver.id]["present"] = False
             removal = removals.get(driver.id)
@@ -193,7 +207,8 @@ def collect(
 
 
 def _signals(revision: Revision, start: date, end: date, months: list[str], act: Activity,
-             tree: TreeFacts, complete: bool) -> dict[str, Any]:
+             tree: TreeFacts, complete: bool, usage: dict[str, Any] | None = None
+             ) -> dict[str, Any]:
     monthly = []
     for month in months:
         commits, added, removed = act.months.get(month, (0, 0, 0))
@@ -220,6 +235,8 @@ def _signals(revision: Revision, start: date, end: date, months: list[str], act:
         "maintainers_entry": tree.maintainers_entry,
     }
     assert tuple(values) == SIGNAL_KEYS
+    if usage is not None:
+        values[USAGE_KEY] = usage
     return values
 
 

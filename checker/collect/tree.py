@@ -24,6 +24,7 @@ Heuristics (documented in docs/collect.md):
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
@@ -49,6 +50,9 @@ from checker.core.paths import PathIndex, PathSpec
 
 DEVICE_SUFFIXES = (".c", ".h")
 
+# `.compatible = "vendor,chip"` in an of_device_id table (one line, bounded)
+_COMPATIBLE = re.compile(r'\.compatible\s*=\s*"([^"\n]{1,200})"')
+
 
 @dataclass(frozen=True)
 class TreeFacts:
@@ -61,6 +65,8 @@ class TreeFacts:
     depends_on_broken: bool | None
     maintainers_entry: str | None
     maintainers_status: str | None  # normalised; None when no entry was found
+    paths: tuple[str, ...] = ()  # its files at REV
+    compatibles: tuple[str, ...] = ()  # device-tree compatibles its sources match
 
 
 @dataclass(frozen=True)
@@ -178,6 +184,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
 
     lines: dict[str, int] = {}
     ids: dict[str, int] = {}
+    compatibles: dict[str, list[str]] = {}
     defined_in: dict[str, list[str]] = defaultdict(list)  # Kconfig path -> symbols
     broken: dict[str, bool] = {}
     makefiles: dict[str, Makefile] = {}
@@ -189,7 +196,10 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                 if rules.is_source(entry.path):
                     lines[entry.path] = _line_count(data)
                 if entry.path.endswith(DEVICE_SUFFIXES):
-                    ids[entry.path] = device_ids(data.decode("utf-8", "replace"))
+                    text = data.decode("utf-8", "replace")
+                    ids[entry.path] = device_ids(text)
+                    if ".compatible" in text:
+                        compatibles[entry.path] = _COMPATIBLE.findall(text)
             if name.startswith("Kconfig"):
                 text = data.decode("utf-8", "replace")
                 for symbol, is_broken in broken_symbols(text).items():
@@ -220,6 +230,8 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
             maintainers_entry=section.title if section else None,
             maintainers_status=(None if section is None else "unknown" if section.catch_all
                                 else normalise_status(section.status)),
+            paths=tuple(sorted(paths)),
+            compatibles=tuple(sorted({c for p in paths for c in compatibles.get(p, ())})),
         )
     return facts
 

@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from checker.collect.run import ABSENT_KEYS, SIGNAL_KEYS
+from checker.collect.run import ABSENT_KEYS, SIGNAL_KEYS, USAGE_KEY
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9 _./()+,-]*[A-Za-z0-9_./)+-]$|^[A-Za-z_]$")
 
@@ -68,6 +68,9 @@ def render_signals(values: Mapping[str, Any], key_indent: int = 2, dash_indent: 
         elif key == "window":
             out.append(f"{pad}window: {{start: {scalar(value['start'])}, "
                        f"end: {scalar(value['end'])}}}\n")
+        elif key == "usage":
+            out.append(f"{pad}usage:" + (" null\n" if value is None else
+                                         "\n" + _usage(value, pad + "  ")))
         elif key == "monthly":
             out.append(f"{pad}monthly:\n")
             for item in value:
@@ -82,6 +85,18 @@ def render_signals(values: Mapping[str, Any], key_indent: int = 2, dash_indent: 
     return "".join(out)
 
 
+def _usage(value: Mapping[str, Any], pad: str) -> str:
+    shown = ", ".join(scalar(name, True) for name in value["enabled_in"])
+    return "".join([
+        f"{pad}configs: {scalar(value['configs'])}\n",
+        f"{pad}configs_read: {value['configs_read']}\n",
+        f"{pad}enabled_in: [{shown}]\n",
+        f"{pad}selected: {scalar(value['selected'])}\n",
+        f"{pad}dt_users: {scalar(value['dt_users'])}\n",
+        f"{pad}deprecated: {scalar(value['deprecated'])}\n",
+        f"{pad}staging: {scalar(value['staging'])}\n"])
+
+
 def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
     """The keys written, in order: the absent-driver keys only when collect gave them."""
-    return (*SIGNAL_KEYS, *(key for key in ABSENT_KEYS if key in values))
+    return (*SIGNAL_KEYS, *(key for key in (USAGE_KEY, *ABSENT_KEYS) if key in values))

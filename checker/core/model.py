@@ -89,6 +89,20 @@ class Month:
 
 
 @dataclass(frozen=True)
+class Usage:
+    """Does anything the tree ships build or use the driver (collect's usage signals;
+    None where the tree could not say)?"""
+
+    configs: int | None  # shipped configurations that enable its symbol
+    configs_read: int
+    enabled_in: tuple[str, ...] = ()
+    selected: int | None = None  # select/imply statements naming its symbols
+    dt_users: int | None = None  # device trees using one of its compatibles
+    deprecated: bool | None = None  # its Kconfig help announces deprecation
+    staging: bool = False
+
+
+@dataclass(frozen=True)
 class Signals:
     computed_by: str
     kernel_rev: str | None
@@ -113,6 +127,7 @@ class Signals:
     present: bool = True  # False: no file of its paths is in the tree at kernel_rev
     removed_commit: str | None = None  # the commit that deleted its last file, if known
     removed_date: date | None = None
+    usage: Usage | None = None
 
     @property
     def months(self) -> int:

@@ -12,6 +12,7 @@ from checker.evaluate.direction import deciding, sign
 from checker.evaluate.probes import PROBES
 from checker.evaluate.rules import holds
 from checker.validate.policy import RANK, HardRule, Policy
+from checker.validate.policy_schema import OPTIONAL_PROBES
 from checker.validate.schemas import VERDICTS
 
 
@@ -19,7 +20,8 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
     as_of = driver.evidence_date()
     if as_of is None:  # validation refuses such files; fixtures and callers get a clear error
         raise ValueError(f"{driver.id}: the evidence has no date to measure time against")
-    findings = tuple(PROBES[name](driver, policy.probes[name], as_of) for name in PROBES)
+    findings = tuple(PROBES[name](driver, policy.probes[name], as_of) for name in PROBES
+                     if name in policy.probes)
     score = round(sum(f.contribution for f in findings), 6)
     by_score = verdict_for_score(score, policy.thresholds)
     value, rule, reasons = by_score, "score", []
@@ -42,7 +44,11 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
     head = f"score {score:g} gives {by_score} ({_band_text(score, policy.thresholds)})"
     pushing = deciding(findings, value)
     reasons = [head, *reasons, *(f"{f.reason} ({f.contribution:+g})" for f in pushing)]
-    confidence, parts = _confidence(findings, value, score, policy, setting)
+    # probes whose evidence was never gathered (usage before collect computed it) are
+    # left out of coverage: what nobody looked for is not known-to-be-unknown
+    counted = findings if driver.signals is not None and driver.signals.usage is not None \
+        else tuple(f for f in findings if f.probe not in OPTIONAL_PROBES)
+    confidence, parts = _confidence(counted, value, score, policy, setting)
     return Verdict(
         value=value,
         score=score,
@@ -78,7 +84,7 @@ def _confidence(
     if setting is not None and setting.confidence is not None:
         return setting.confidence, (("rule " + setting.id, setting.confidence, 1.0),)
     weights = policy.confidence
-    coverage = sum(1 for f in findings if f.known) / len(findings)
+    coverage = sum(1 for f in findings if f.known) / len(findings) if findings else 0.0
     direction = sign(value)
     total = sum(abs(f.contribution) for f in findings)
     agreeing = sum(abs(f.contribution) for f in findings if f.contribution * direction > 0)
@@ -88,10 +94,15 @@ def _confidence(
     else:
         distance = min(abs(score - t) for t in policy.thresholds.values())
         margin = min(1.0, distance / weights["margin_scale"])
-    parts = (
+    parts: tuple[tuple[str, float, float], ...] = (
         ("coverage", round(coverage, 3), weights["coverage"]),
         ("agreement", round(agreement, 3), weights["agreement"]),
         ("margin", round(margin, 3), weights["margin"]),
     )
     raw = sum(v * w for _, v, w in parts)
+    if policy.confidence_cap is not None:
+        names, at_most = policy.confidence_cap
+        if not any(f.known for f in findings if f.probe in names) and raw > at_most:
+            parts = (*parts, ("cap: " + ", ".join(names) + " unknown", at_most, 1.0))
+            raw = at_most
     return round(raw, 2), parts

@@ -16,6 +16,7 @@ from checker.core.model import (
     Signals,
     Source,
     UpstreamAction,
+    Usage,
     UserReport,
 )
 from checker.load.document import Document
@@ -132,4 +133,14 @@ def signals_model(s: dict[str, Any]) -> Signals:
         present=s.get("present", True),
         removed_commit=(s.get("removed_in") or {}).get("commit"),
         removed_date=(s.get("removed_in") or {}).get("date"),
+        usage=_usage(s.get("usage")),
     )
+
+
+def _usage(u: dict[str, Any] | None) -> Usage | None:
+    if u is None:
+        return None
+    return Usage(configs=u.get("configs"), configs_read=u["configs_read"],
+                 enabled_in=tuple(u.get("enabled_in") or ()), selected=u.get("selected"),
+                 dt_users=u.get("dt_users"), deprecated=u.get("deprecated"),
+                 staging=bool(u.get("staging", False)))

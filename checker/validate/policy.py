@@ -40,6 +40,8 @@ class Policy:
     rules: tuple[HardRule, ...]
     stale: dict[str, int]
     raw: dict[str, Any]
+    # confidence is at most `at_most` when none of these probes knows anything
+    confidence_cap: tuple[tuple[str, ...], float] | None = None
 
     @property
     def digest(self) -> str:
@@ -158,11 +160,18 @@ def to_policy(doc: Document) -> Policy:
         window_months=data["window"]["months"],
         probes=data["probes"],
         thresholds=data["thresholds"],
-        confidence=data["confidence"],
+        confidence={k: v for k, v in data["confidence"].items() if k != "cap"},
         rules=tuple(rules),
         stale=data["stale"],
         raw=data,
+        confidence_cap=_cap(data["confidence"].get("cap")),
     )
+
+
+def _cap(cap: dict[str, Any] | None) -> tuple[tuple[str, ...], float] | None:
+    if not cap:
+        return None
+    return tuple(cap["when_unknown"]), float(cap["at_most"])
 
 
 def validate_fixture(doc: Document) -> tuple[Fixture | None, list[Problem]]:

@@ -80,7 +80,16 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     },
     "upstream_removal": {"points": _points_for(("none", "proposed", "deprecated", "merged"))},
     "broken": {"points": POINTS},
+    "configs": {"bands": _bands("at_least")},
+    "selected": {"bands": _bands("at_least")},
+    "dt_users": {"bands": _bands("at_least")},
+    "deprecated_help": {"points": POINTS},
+    "staging": {"points": POINTS},
 }
+
+# Probes a policy may leave out (it then scores without them): the usage probes came
+# after policies were written.
+OPTIONAL_PROBES = ("configs", "selected", "dt_users", "deprecated_help", "staging")
 
 
 # Names a condition may test: one per probe (the probe's value), closed.
@@ -193,7 +202,8 @@ POLICY_SCHEMA: dict[str, Any] = {
         required=True,
     ),
     "probes": _mapping(
-        {name: _mapping(config, required=True) for name, config in PROBE_CONFIG.items()},
+        {name: _mapping(config, required=name not in OPTIONAL_PROBES)
+         for name, config in PROBE_CONFIG.items()},
         required=True,
     ),
     "thresholds": _mapping(
@@ -206,6 +216,15 @@ POLICY_SCHEMA: dict[str, Any] = {
             "agreement": {"type": "number", "min": 0, "max": 1, "required": True},
             "margin": {"type": "number", "min": 0, "max": 1, "required": True},
             "margin_scale": {"type": "number", "min": 0.1, "required": True},
+            # what is unknown bounds how sure a verdict can be: when none of these
+            # probes knows anything, confidence is at most `at_most`
+            "cap": _mapping(
+                {
+                    "when_unknown": _list_of({"type": "string", "allowed": list(PROBE_CONFIG)},
+                                             required=True, minlength=1),
+                    "at_most": {"type": "number", "min": 0, "max": 1, "required": True},
+                }
+            ),
         },
         required=True,
     ),

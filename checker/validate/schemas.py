@@ -122,6 +122,20 @@ MONTH = _mapping(
     }
 )
 
+# Does anything the tree ships build or use the driver (checker/collect/usage.py)?
+USAGE = _mapping(
+    {
+        "configs": OPTIONAL_COUNT,
+        "configs_read": {**COUNT, "required": True},
+        "enabled_in": _list_of(SHORT_TEXT, maxlength=10),
+        "selected": OPTIONAL_COUNT,
+        "dt_users": OPTIONAL_COUNT,
+        "deprecated": {"type": "boolean", "nullable": True},
+        "staging": {"type": "boolean"},
+    },
+    nullable=True,
+)
+
 SIGNALS = _mapping(
     {
         "computed_by": {**SHORT_TEXT, "required": True},
@@ -149,6 +163,7 @@ SIGNALS = _mapping(
         "device_ids": OPTIONAL_COUNT,
         "depends_on_broken": {"type": "boolean", "nullable": True},
         "maintainers_entry": {**SHORT_TEXT, "nullable": True},
+        "usage": USAGE,
         # written only when no file of the driver's paths is in the tree at kernel_rev:
         # the code is gone (the upstream-removal probe reads it as a merged removal)
         "present": {"type": "boolean"},

@@ -88,6 +88,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--jobs", "-j", type=_count, default=0, metavar="N",
                         help="processes walking history at once (default: one per core)")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
+    parser.add_argument("--no-usage", action="store_true",
+                        help="do not evaluate the tree's configurations at OLD (usage "
+                        "signals null; faster)")
     parser.set_defaults(func=run_backtest_command)
 
 
@@ -167,10 +170,16 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         bars.append(bar)
         return bar
 
+    usage = None
+    if not args.no_usage:
+        from checker.cli.commands.collect import usage_options
+
+        usage = usage_options(argparse.Namespace(no_usage=False, config=[]),
+                              raw if args.discover else dict(policy.raw))
     try:
         result = run_backtest(Path(args.kernel), args.at, args.to, policy, units_for,
                               jobs=args.jobs, horizon_months=args.horizon,
-                              progress=progress)
+                              progress=progress, usage=usage)
     finally:
         for bar in bars:
             bar.close()

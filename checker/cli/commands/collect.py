@@ -74,6 +74,60 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         "(default: policies/default.yaml in the repository)")
     parser.add_argument("--jobs", "-j", type=_jobs, default=0, metavar="N",
                         help="processes walking history at once (default: one per core)")
+    parser.add_argument("--config", action="append", default=[], metavar="GLOB",
+                        help="configuration files (kernel .config, defconfig; .xz and .gz "
+                        "read too) to count as usage besides the tree's own shipped ones, "
+                        "e.g. a distribution's kernel configs; repeatable")
+    parser.add_argument("--no-usage", action="store_true",
+                        help="do not evaluate the tree's configurations (usage signals are "
+                        "then null)")
+
+
+def usage_options(args: argparse.Namespace, policy: dict[str, Any]) -> Any:
+    """What collect needs for usage signals: the policy's Kconfig rules (its discover:
+    section) and the configuration files named with --config; None with --no-usage."""
+    from checker.collect.usage import Config, UsageOptions
+
+    if args.no_usage:
+        return None
+    section = policy.get("discover")
+    section = section if isinstance(section, dict) else {}
+    kconfig = section.get("kconfig")
+    kconfig = kconfig if isinstance(kconfig, dict) else {}
+    tops = tuple(str(t) for t in kconfig.get("top") or ("Kconfig",))
+    env = tuple(sorted((str(k), str(v)) for k, v in (kconfig.get("env") or {}).items()))
+    return UsageOptions(tops, env, tuple(Config(shown, text)
+                                         for shown, text in read_configs(args.config)))
+
+
+def read_configs(globs: list[str]) -> list[tuple[str, str]]:
+    """(name shown, text) of each configuration file the globs name, decompressed."""
+    import glob
+    import gzip
+    import lzma
+
+    out: list[tuple[str, str]] = []
+    for pattern in globs:
+        found = sorted(glob.glob(pattern))
+        if not found:
+            raise UsageError(f"--config {pattern}: no file matches")
+        for name in found:
+            path = Path(name)
+            try:
+                data = path.read_bytes()
+                if name.endswith(".xz"):
+                    data = lzma.decompress(data)
+                elif name.endswith(".gz"):
+                    data = gzip.decompress(data)
+            except (OSError, lzma.LZMAError, EOFError) as exc:
+                raise CheckerError(f"--config {name}: cannot be read ({exc})") from None
+            from checker.collect.usage import config_text
+
+            text = config_text(data)
+            if text is None:
+                raise CheckerError(f"--config {name}: not a configuration (no CONFIG_ line)")
+            out.append((path.name, text))
+    return out
 
 
 EARLIEST_END, LATEST_END = date(1970, 1, 1), date(9998, 12, 31)
@@ -160,11 +214,14 @@ def run_collect(args: argparse.Namespace) -> int:
     root = _root(args)
     _need_git()
     from checker.collect.driverfile import DriverFile, driver_id, find_driver_files, read_driver
+    from checker.collect.rules import CollectRules
     from checker.collect.run import collect
     from checker.collect.write import render, write_if_changed
     from checker.core.progress import Progress
 
-    rules = _rules(args, root)
+    policy = policy_mapping(args, root)
+    rules = CollectRules.from_policy(policy)
+    usage = usage_options(args, policy)
     load_clock = time.monotonic()
     problems: list[str] = []
     files = find_driver_files(root)  # links and FIFOs among them are refused when read
@@ -195,7 +252,7 @@ def run_collect(args: argparse.Namespace) -> int:
     try:
         result = collect(Path(args.kernel), [paths for _, paths in loaded], rules,
                          rev=args.rev, window_end=args.window_end, jobs=args.jobs,
-                         progress=progress)
+                         progress=progress, usage=usage)
     finally:
         progress.close()
     for warning in result.warnings:

@@ -11,7 +11,14 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from checker.cli.commands.collect import _common, _json, _need_git, _root, policy_mapping
+from checker.cli.commands.collect import (
+    _common,
+    _json,
+    _need_git,
+    _root,
+    policy_mapping,
+    usage_options,
+)
 from checker.core.errors import CheckerError, UsageError
 
 NEW_EPILOG = """\
@@ -266,7 +273,8 @@ def run_new(args: argparse.Namespace) -> int:
         if args.discover:
             print(_why_none(found, discover_rules))
         return 0 if args.discover else 1
-    return _scaffold(args, root, revision, units, skipped, renamed, rules)
+    return _scaffold(args, root, revision, units, skipped, renamed, rules,
+                     usage_options(args, policy))
 
 
 def _file_counts(files: dict[str, str]) -> dict[str, int]:
@@ -313,7 +321,7 @@ def _summary(written: int, skipped: list[Any], renamed: list[Any], would: bool) 
 
 
 def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[Any],
-              skipped: list[Any], renamed: list[Any], rules: Any) -> int:
+              skipped: list[Any], renamed: list[Any], rules: Any, usage: Any) -> int:
     from checker.collect.run import DriverPaths, collect
     from checker.core.progress import Progress
     from checker.load.fsutil import write_atomic
@@ -323,7 +331,7 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     try:
         result = collect(Path(args.kernel), [DriverPaths(u.id, u.include) for u in units],
                          rules, rev=revision.sha, window_end=args.window_end, jobs=args.jobs,
-                         progress=progress)
+                         progress=progress, usage=usage)
     finally:
         progress.close()
     for warning in result.warnings:

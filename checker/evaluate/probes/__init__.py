@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from checker.core.model import Driver, Finding
-from checker.evaluate.probes import assessment, hardware, maintenance, upstream
+from checker.evaluate.probes import assessment, hardware, maintenance, upstream, usage
 
 Probe = Callable[[Driver, Mapping[str, Any], date], Finding]
 
@@ -31,4 +31,10 @@ PROBES: dict[str, Probe] = {
     "user_reports": assessment.user_reports,
     "upstream_removal": upstream.upstream_removal,
     "broken": upstream.broken,
+    # usage: optional in a policy (a policy without them scores without them)
+    "configs": usage.configs,
+    "selected": usage.selected,
+    "dt_users": usage.dt_users,
+    "deprecated_help": usage.deprecated_help,
+    "staging": usage.staging,
 }

@@ -1,0 +1,303 @@
+"""Usage signals: does anything the tree ships build or use the driver?
+
+For each driver, as of the revision collected (`usage_signals`):
+
+- `configs`: in how many of the tree's shipped configurations its Kconfig symbol is
+  *effectively* enabled (y or m, with defaults, `select` and `imply` applied: each
+  configuration is loaded by kconfiglib as `make olddefconfig` would), plus the
+  configuration files a maintainer names (`collect --config GLOB`); `configs_read` how
+  many were evaluated, `enabled_in` the first three that enable it. Shipped
+  configurations are the files named `*defconfig` and the files in a `configs/`
+  directory that hold `CONFIG_` lines. A configuration below a directory that one of
+  the Kconfig variables chooses (`arch/arm/configs/...` for `SRCARCH`) is read with
+  that value.
+- `selected`: how many `select`/`imply` statements name its symbols (each definition
+  counted: every board that selects a Super I/O chip is one).
+- `dt_users`: how many of the tree's device-tree sources (`.dts`, `.dtsi`) use one of
+  its compatibles (`.compatible = "vendor,chip"` in its source files).
+- `deprecated`: whether its Kconfig prompt or help announces deprecation or removal.
+- `staging`: whether it lives below a directory named `staging`.
+
+A value that cannot be known is null: `configs` without a symbol or a configuration,
+`selected` and `deprecated` without a symbol the Kconfig defines, `dt_users` without a
+compatible or a device tree. The configurations are evaluated in at most two forked
+children (`checker/core/isolate.py`) and the result is cached by content, like parses
+(`checker/collect/kconfig.py`).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+ENABLED_IN_SHOWN = 3
+
+_DEPRECATION = re.compile(
+    r"\b(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed|"
+    r"no longer (?:supported|maintained))\b", re.IGNORECASE)
+_DTS_COMPATIBLE = re.compile(r"\bcompatible\s*=\s*([^;{}]*);")
+_QUOTED = re.compile(r'"([^"\n]{1,200})"')
+_CONFIG_LINE = re.compile(rb"^(?:CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)",
+                          re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Config:
+    """One configuration to evaluate: where it is shown from, its text."""
+
+    name: str
+    text: str
+
+
+@dataclass
+class UsageInputs:
+    """What the tree holds for usage, read once per collect."""
+
+    kconfig_texts: dict[str, str] = field(default_factory=dict)
+    configs: list[Config] = field(default_factory=list)
+    dts_compatibles: dict[str, set[str]] = field(default_factory=dict)  # compatible -> dts
+    has_dts: bool = False
+
+
+def is_shipped_config(path: str) -> bool:
+    name = path.rsplit("/", 1)[-1]
+    return name.endswith("defconfig") or "/configs/" in f"/{path}"
+
+
+def config_text(data: bytes) -> str | None:
+    """The text of a configuration file, or None when it holds no CONFIG_ line."""
+    if _CONFIG_LINE.search(data[:1 << 16]) is None:
+        return None
+    return data.decode("utf-8", "replace")
+
+
+def dts_compatibles(text: str) -> set[str]:
+    out: set[str] = set()
+    for match in _DTS_COMPATIBLE.finditer(text):
+        out.update(_QUOTED.findall(match.group(1)))
+    return out
+
+
+def announces_deprecation(text: str) -> bool:
+    return _DEPRECATION.search(text) is not None
+
+
+def env_for(path: str, env: Mapping[str, str], bases: Mapping[str, str],
+            directories: set[str]) -> dict[str, str]:
+    """The Kconfig variables for a configuration at `path`: a variable that chooses among
+    the children of a directory (`SRCARCH` among arch/*) takes the child the
+    configuration sits in (arch/arm/configs/... -> arm)."""
+    chosen = dict(env)
+    for variable in env:
+        base = bases.get(variable)
+        if base and path.startswith(base + "/"):
+            child = path[len(base) + 1:].split("/", 1)[0]
+            if f"{base}/{child}" in directories:
+                chosen[variable] = child
+    return chosen
+
+
+def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
+             directories: set[str], wanted: Sequence[str], jobs: int = 2
+             ) -> tuple[dict[str, list[str]], list[str]]:
+    """Configuration name -> the `wanted` symbols it enables; and warnings."""
+    from checker.collect.kconfig import cache_dir
+
+    if not inputs.configs or not wanted or not tops:
+        return {}, []
+    key = _key(inputs, tops, env, wanted)
+    cached = _cached(cache_dir(), key)
+    if cached is not None:
+        return cached, []
+    from checker.collect.kconfig_shims import variable_bases
+
+    bases = variable_bases(inputs.kconfig_texts.values())
+    groups: dict[tuple[tuple[str, str], ...], list[Config]] = defaultdict(list)
+    for config in inputs.configs:
+        groups[tuple(sorted(env_for(config.name, env, bases, directories).items()))].append(
+            config)
+    result, warnings = _run(inputs.kconfig_texts, tops, groups, list(wanted), max(1, jobs))
+    _store(cache_dir(), key, result)
+    return result, warnings
+
+
+def _run(texts: Mapping[str, str], tops: Sequence[str],
+         groups: Mapping[tuple[tuple[str, str], ...], list[Config]], wanted: list[str],
+         jobs: int) -> tuple[dict[str, list[str]], list[str]]:
+    """The groups spread over `jobs` children, each parsing the Kconfig once per group
+    (the largest groups first, each to the least loaded child)."""
+    from checker.collect.kconfig import TIMEOUT
+    from checker.collect.kconfiglib_reader import FAKE_ROOT, enabled_in
+    from checker.core.isolate import Failed, start_isolated
+
+    shares: list[list[tuple[tuple[tuple[str, str], ...], list[Config]]]] = [
+        [] for _ in range(jobs)]
+    loads = [0] * jobs
+    for env_key, configs in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+        least = loads.index(min(loads))
+        shares[least].append((env_key, configs))
+        loads[least] += len(configs) + 20  # a parse costs about twenty evaluations
+
+    def work(share: list[tuple[tuple[tuple[str, str], ...], list[Config]]]
+             ) -> dict[str, list[str]]:
+        import os
+
+        out: dict[str, list[str]] = {}
+        for env_key, configs in share:
+            os.environ.clear()
+            os.environ.update({"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-",
+                               **dict(env_key)})
+            out.update(enabled_in(texts, tops, [(c.name, c.text) for c in configs], wanted))
+        return out
+
+    running = [start_isolated(functools.partial(work, share), {}) for share in shares if share]
+    result: dict[str, list[str]] = {}
+    warnings: list[str] = []
+    for child in running:
+        done = child.result(TIMEOUT * 4)
+        if isinstance(done, Failed):
+            warnings.append(f"configurations: some could not be evaluated ({done.reason})")
+            continue
+        result.update(done)
+    return result, warnings
+
+
+def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
+         wanted: Sequence[str]) -> str:
+    from checker.collect.kconfig import CACHE_VERSION
+
+    digest = hashlib.sha256(json.dumps(
+        ["usage", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted)]).encode())
+    for path in sorted(inputs.kconfig_texts):
+        digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(inputs.kconfig_texts[path].encode("utf-8", "surrogateescape"))
+    for config in sorted(inputs.configs, key=lambda c: c.name):
+        digest.update(b"\1" + config.name.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(config.text.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()
+
+
+def _cached(directory: Any, key: str) -> dict[str, list[str]] | None:
+    from checker.core.errors import CheckerError
+    from checker.load.fsutil import read_file
+
+    if directory is None:
+        return None
+    try:
+        data = json.loads(read_file(directory / f"usage-{key}.json", limit=256 << 20))
+        return {str(k): [str(s) for s in v] for k, v in data.items()}
+    except (CheckerError, OSError, ValueError, AttributeError, TypeError):
+        return None
+
+
+def _store(directory: Any, key: str, result: Mapping[str, list[str]]) -> None:
+    from checker.core.errors import CheckerError
+    from checker.load.fsutil import write_atomic
+
+    if directory is None:
+        return
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(directory / f"usage-{key}.json", json.dumps(result).encode(),
+                     durable=False)
+    except (CheckerError, OSError):
+        pass
+
+
+def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iterable[str],
+                 enabled: Mapping[str, list[str]], configs_read: int, model: Any,
+                 inputs: UsageInputs) -> dict[str, Any] | None:
+    """One driver's usage mapping (see the module docstring); None when the tree says
+    nothing about its usage (no known symbol, no configuration, no device tree)."""
+    known = [model.symbols[s] for s in symbols if model is not None and s in model.symbols]
+    enabling = sorted(name for name, on in enabled.items() if set(on) & set(symbols))
+    users: set[str] = set()
+    wanted = set(compatibles)
+    for compatible in wanted:
+        users |= inputs.dts_compatibles.get(compatible, set())
+    staging = any("/staging/" in f"/{path}" for path in files)
+    if not known and not configs_read and not (wanted and inputs.has_dts) and not staging:
+        return None
+    return {
+        "configs": len(enabling) if symbols and configs_read else None,
+        "configs_read": configs_read,
+        "enabled_in": enabling[:ENABLED_IN_SHOWN],
+        "selected": sum(s.select_sites for s in known) if known else None,
+        "dt_users": len(users) if wanted and inputs.has_dts else None,
+        "deprecated": any(announces_deprecation(f"{s.prompt or ''}\n{s.help}")
+                          for s in known) if known else None,
+        "staging": staging,
+    }
+
+
+@dataclass(frozen=True)
+class UsageOptions:
+    """What collect needs to compute usage: the Kconfig rules (the policy's
+    `discover.kconfig`) and the configurations a maintainer names."""
+
+    tops: tuple[str, ...] = ("Kconfig",)
+    env: tuple[tuple[str, str], ...] = ()
+    extra_configs: tuple[Config, ...] = ()
+    jobs: int = 2
+
+
+def read_inputs(repo: Any, sha: str, options: UsageOptions) -> tuple[UsageInputs, set[str]]:
+    """The tree's Kconfig files, shipped configurations and device-tree sources at `sha`,
+    and its directories."""
+    from checker.collect.kconfig_model import is_kconfig_file
+    from checker.collect.tree import list_tree, read_blobs
+
+    entries = [e for e in list_tree(repo, sha) if e.kind == "blob" and e.mode != "120000"]
+    directories = {e.path.rsplit("/", 1)[0] for e in entries if "/" in e.path}
+    inputs = UsageInputs(configs=list(options.extra_configs))
+    wanted: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for entry in entries:
+        if is_kconfig_file(entry.path):
+            wanted[entry.sha].append(("kconfig", entry.path))
+        elif is_shipped_config(entry.path):
+            wanted[entry.sha].append(("config", entry.path))
+        elif entry.path.endswith((".dts", ".dtsi")):
+            wanted[entry.sha].append(("dts", entry.path))
+    for blob, data in read_blobs(repo, sorted(wanted), []):
+        for kind, path in wanted[blob]:
+            if kind == "kconfig":
+                inputs.kconfig_texts[path] = data.decode("utf-8", "replace")
+            elif kind == "config":
+                text = config_text(data)
+                if text is not None:
+                    inputs.configs.append(Config(path, text))
+            else:
+                inputs.has_dts = True
+                for compatible in dts_compatibles(data.decode("utf-8", "replace")):
+                    inputs.dts_compatibles.setdefault(compatible, set()).add(path)
+    return inputs, directories
+
+
+def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str],
+                  Sequence[str], Iterable[str]]], options: UsageOptions
+                  ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Driver id -> its usage mapping; `drivers` maps an id to (its Kconfig symbols, its
+    files, its compatibles)."""
+    from checker.collect.kconfig import start_kconfig
+
+    inputs, directories = read_inputs(repo, sha, options)
+    tops = [t for t in options.tops if t in inputs.kconfig_texts]
+    env = dict(options.env)
+    pending = start_kconfig(inputs.kconfig_texts, tops, env) if tops else None
+    wanted = sorted({s for symbols, _, _ in drivers.values() for s in symbols})
+    enabled, warnings = evaluate(inputs, tops, env, directories, wanted, options.jobs)
+    model = pending.model() if pending is not None else None
+    configs_read = len(enabled)
+    out = {}
+    for driver, (symbols, files, compatibles) in drivers.items():
+        found = driver_usage(list(symbols), list(files), compatibles, enabled, configs_read,
+                             model, inputs)
+        if found is not None:
+            out[driver] = found
+    return out, warnings

@@ -1,0 +1,74 @@
+"""Probes over usage: is the driver built by the tree's own configurations, selected by
+its boards, used by its device trees, announced as deprecated, in staging?"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from checker.core.model import Driver, Finding, Usage
+from checker.evaluate.probes.common import band, unknown
+
+
+def _usage(driver: Driver) -> Usage | None:
+    return driver.signals.usage if driver.signals is not None else None
+
+
+def configs(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """In how many of the tree's shipped configurations is it enabled?"""
+    usage = _usage(driver)
+    if usage is None or usage.configs is None:
+        return unknown("configs", "not evaluated against the tree's configurations")
+    hit = band(usage.configs, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    shown = f", e.g. {usage.enabled_in[0]}" if usage.enabled_in else ""
+    return Finding("configs", usage.configs, points,
+                   f"enabled in {usage.configs} of {usage.configs_read} shipped "
+                   f"configurations{shown} ({label})")
+
+
+def selected(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How many Kconfig select/imply statements (boards, other drivers) name it?"""
+    usage = _usage(driver)
+    if usage is None or usage.selected is None:
+        return unknown("selected", "its Kconfig symbols are not known")
+    hit = band(usage.selected, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    return Finding("selected", usage.selected, points,
+                   f"selected or implied {usage.selected} time(s) ({label})")
+
+
+def dt_users(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How many of the tree's device trees use one of its compatibles?"""
+    usage = _usage(driver)
+    if usage is None or usage.dt_users is None:
+        return unknown("dt_users", "no device-tree compatible, or no device tree")
+    hit = band(usage.dt_users, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    return Finding("dt_users", usage.dt_users, points,
+                   f"used by {usage.dt_users} device tree(s) ({label})")
+
+
+def deprecated_help(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """Does its Kconfig help announce deprecation or removal?"""
+    usage = _usage(driver)
+    if usage is None or usage.deprecated is None:
+        return unknown("deprecated_help", "its Kconfig help is not known")
+    if not usage.deprecated:
+        return Finding("deprecated_help", False, 0.0, "Kconfig announces no deprecation")
+    return Finding("deprecated_help", True, float(config["points"]),
+                   "its Kconfig help announces deprecation")
+
+
+def staging(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """Is it in a staging directory (not yet, or no longer, up to the tree's standard)?"""
+    usage = _usage(driver)
+    if usage is None:
+        return unknown("staging", "usage not collected")
+    if not usage.staging:
+        return Finding("staging", False, 0.0, "not in staging")
+    return Finding("staging", True, float(config["points"]), "in a staging directory")
