@@ -19,7 +19,7 @@ import yaml
 
 from checker.core.errors import Problem
 from checker.load.bounds import MAX_DEPTH, MAX_VALUES, _first_content_line, _too_large
-from checker.load.fastyaml import Declined, fast_load, needs_reference
+from checker.load.fastyaml import Declined, fast_load
 
 if TYPE_CHECKING:
     from checker.load.reference import Marks
@@ -144,16 +144,15 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
         return fail(f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})", line, col)
     if not text.strip():
         return fail("file is empty")
-    if not needs_reference(text):
-        too_large = _too_large(text)
-        if too_large is not None:
-            return fail(*too_large)
-        try:
-            data = fast_load(text, MAX_DEPTH, scanned=True)
-            if isinstance(data, dict):
-                return Document(display, text, data), []
-        except Declined:
-            pass
+    too_large = _too_large(text)  # before libyaml composes (it recurses per level)
+    if too_large is not None:
+        return fail(*too_large)
+    try:
+        data = fast_load(text, MAX_DEPTH)
+        if isinstance(data, dict):
+            return Document(display, text, data), []
+    except Declined:
+        pass
     from checker.load.reference import Refused, load
 
     try:
