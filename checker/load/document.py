@@ -158,8 +158,8 @@ def parse_document(raw: bytes, display: str) -> tuple[Document | None, list[Prob
     try:
         data, marks = load(text, MAX_DEPTH, MAX_VALUES)
     except Refused as refused:
-        return None, [Problem(display, refused.line, refused.col, refused.field,
-                              refused.message, rule="yaml")]
+        return None, [Problem(display, refused.line, refused.col,
+                              field_name(refused.keypath), refused.message, rule="yaml")]
     if data is None:
         return fail("file holds no YAML document")
     if not isinstance(data, dict):

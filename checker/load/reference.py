@@ -16,6 +16,8 @@ hold neither.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import math
 import re
 from collections.abc import Iterator
@@ -32,28 +34,34 @@ Marks = dict[KeyPath, tuple[tuple[int, int], tuple[int, int] | None, bool]]
 ALIASES = "YAML anchors and aliases are not allowed in evidence files"
 SEVERAL = "file holds several YAML documents; keep exactly one"
 DIRECTIVES = "YAML directives (%YAML, %TAG) are not allowed"
-DISAGREE = ("YAML that YAML readers read differently ({detail}); write it plainly (quote "
-            "the value, one value a line)")
+DISAGREE = ("YAML that YAML readers read differently; write it plainly (quote the value, "
+            "one value a line)")
 UNREAD = "YAML that not every YAML reader reads ({detail}); write it plainly"
-# An alias starts a token: at a line's start or after a space or flow indicator
+# An anchor or alias starts a token: at a line's start or after a space or flow indicator
+_ANCHOR = re.compile(r"(?:^|(?<=[\s\[{,:]))&\S", re.MULTILINE)
 _STAR = re.compile(r"(?:^|(?<=[\s\[{,:]))\*", re.MULTILINE)
-MAX_STARS = 8  # tokens starting with `*` a text may hold and still go to py-yaml12
+MAX_STARS = 8  # tokens starting with `*` a text with an `&x` may hold and go to py-yaml12
 
 
 class Refused(Exception):
     """One located reason the document is not read."""
 
-    def __init__(self, message: str, line: int = 1, col: int = 1, field: str = "") -> None:
+    def __init__(self, message: str, line: int = 1, col: int = 1,
+                 keypath: KeyPath = ()) -> None:
         super().__init__(message)
-        self.message, self.line, self.col, self.field = message, line, col, field
+        self.message, self.line, self.col, self.keypath = message, line, col, keypath
 
 
 def load(text: str, max_depth: int, max_values: int) -> tuple[Any, Marks]:
     """The data of `text` and where each value is, or Refused."""
     from ruamel.yaml.error import YAMLError
 
+    swapped, back = _without_old_breaks(text)
     try:
-        data, marks = _build(_events(text), max_depth, max_values)
+        data, marks = _build(_events(swapped), max_depth, max_values)
+        if back:
+            data = _restored(data, back)
+            marks = {tuple(_fix(key, back) for key in path): at for path, at in marks.items()}
     except Refused:
         raise
     except YAMLError as exc:
@@ -65,6 +73,53 @@ def load(text: str, max_depth: int, max_values: int) -> tuple[Any, Marks]:
         raise Refused(f"YAML error: {detail}") from None
     _cross_check(text, data, marks)
     return data, marks
+
+
+def _without_old_breaks(text: str) -> tuple[str, dict[str, str]]:
+    """`text` with NEL, LS and PS (line breaks in YAML 1.1, and to ruamel.yaml's
+    scanner; ordinary characters in YAML 1.2) replaced by private-use characters the
+    text does not hold, one for one (columns stay), and the way back."""
+    if text.isascii():
+        return text, {}
+    back: dict[str, str] = {}
+    spare = (chr(code) for code in range(0xE000, 0xF900) if chr(code) not in text)
+    for old in ("\x85", "\u2028", "\u2029"):
+        if old in text:
+            new = next(spare)
+            text, back[new] = text.replace(old, new), old
+    return text, back
+
+
+def _restored(data: Any, back: dict[str, str]) -> Any:
+    """`data` with the characters _without_old_breaks replaced put back, in strings,
+    keys and list items."""
+    fix = functools.partial(_fix, back=back)
+    stack = [data] if isinstance(data, (dict, list)) else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            items = [(fix(key), value) for key, value in node.items()]
+            node.clear()
+            for key, value in items:
+                node[key] = fix(value)
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+        else:
+            for index, value in enumerate(node):
+                node[index] = fix(value)
+                if isinstance(value, (dict, list)):
+                    stack.append(value)
+    return fix(data)
+
+
+def _fix(value: Any, back: dict[str, str]) -> Any:
+    if isinstance(value, str):
+        for new, old in back.items():
+            value = value.replace(new, old)
+        return value
+    if isinstance(value, tuple):
+        return tuple(_fix(item, back) for item in value)
+    return value
 
 
 def _events(text: str) -> Iterator[Any]:
@@ -96,8 +151,6 @@ _NO_KEY = object()
 def _build(events: Iterator[Any], max_depth: int, max_values: int) -> tuple[Any, Marks]:
     """Data from parser events, without recursion; Refused at the first event that
     breaks a rule."""
-    from checker.load.document import field_name
-
     stack: list[_Open] = []
     marks: Marks = {}
     root: Any = None
@@ -145,7 +198,7 @@ def _build(events: Iterator[Any], max_depth: int, max_values: int) -> tuple[Any,
                 except NotADate as exc:
                     keypath = parent.keypath if in_key or parent is None else _child_path(parent)
                     raise Refused(f"{value!r} is not a date on the calendar ({exc})",
-                                  *at, field=field_name(keypath)) from None
+                                  *at, keypath=keypath) from None
                 except ValueError as exc:
                     raise Refused(f"YAML error: a value cannot be read ({_first_line(str(exc))})",
                                   *at) from None
@@ -236,16 +289,26 @@ def _syntax_refusal(exc: Any, text: str) -> Refused:
 
 def _yaml12(text: str) -> list[Any] | None:
     """py-yaml12's documents of `text`, or None when it refuses the text (or when the
-    text has too many `*` tokens to be safe from alias expansion)."""
+    text could make it expand aliases)."""
     import yaml12
 
-    if len(_STAR.findall(text)) > MAX_STARS:
+    if _expandable(text) is not None:
         return None
     try:
         documents = yaml12.parse_yaml(text, multi=True)
     except (ValueError, TypeError):
         return None
     return list(documents)
+
+
+def _expandable(text: str) -> re.Match[str] | None:
+    """The first `*` token past MAX_STARS in a text that may define anchors: py-yaml12
+    would copy each alias of an anchor it reads (ruamel.yaml saw none, but they may
+    read the text differently), and copies of copies grow exponentially."""
+    if _ANCHOR.search(text) is None:
+        return None
+    stars = _STAR.finditer(text)
+    return next(itertools.islice(stars, MAX_STARS, None), None)
 
 
 _YAML12_AT = re.compile(r"line (\d+) column (\d+)")
@@ -255,12 +318,11 @@ def _cross_check(text: str, data: Any, marks: Marks) -> None:
     """Refused unless py-yaml12 reads `text` as the same data."""
     import yaml12
 
-    stars = _STAR.findall(text)
-    if len(stars) > MAX_STARS:
-        where = list(_STAR.finditer(text))[MAX_STARS]
+    where = _expandable(text)
+    if where is not None:
         before = text[: where.start()]
-        raise Refused(f"more than {MAX_STARS} words start with '*', which YAML reads as "
-                      "aliases in places; rephrase or quote them",
+        raise Refused(f"more than {MAX_STARS} words start with '*' in a text with '&', which "
+                      "YAML reads as aliases and anchors in places; rephrase or quote them",
                       before.count("\n") + 1, where.start() - (before.rfind("\n") + 1) + 1)
     try:
         documents = yaml12.parse_yaml(text, multi=True)
@@ -276,14 +338,7 @@ def _cross_check(text: str, data: Any, marks: Marks) -> None:
     if path is None:
         return
     line, col = _located(marks, path)
-    shown = "the document" if not path else _shown(path)
-    raise Refused(DISAGREE.format(detail=f"at {shown}"), line, col)
-
-
-def _shown(path: KeyPath) -> str:
-    from checker.load.document import field_name
-
-    return field_name(path)
+    raise Refused(DISAGREE, line, col, keypath=path)
 
 
 def _located(marks: Marks, path: KeyPath) -> tuple[int, int]:
