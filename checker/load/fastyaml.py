@@ -38,11 +38,11 @@ class Declined(Exception):
 # refuses what YAML does not print, and then declines). Indicators at the start of a
 # token: `?` (explicit key, `?x` in flow), `!` (tag), `&` before a name (an anchor; an
 # alias, `*x`, without one is an error to libyaml, and with one a node seen twice:
-# declined either way), `%` (directive); `-` or `:` right after a flow indicator and `:` right before
-# one (`[-]`, `[:x]`, `{a:,}`), `-` before a flow indicator (`{a: -}`) and `:`
-# starting a word (`a :b`). Lines: document markers and lines of spaces only. One
-# linear pass of RE2 over "\n" + text (Python's `re` tries each alternative at each
-# position: twenty times slower here).
+# declined either way), `%` (directive); `-` or `:` right after a flow indicator and
+# `:` right before one (`[-]`, `[:x]`, `{a:,}`), `-` before a flow indicator
+# (`{a: -}`) and `:` starting a word (`a :b`). Lines: document markers and lines of
+# spaces only. One linear pass of RE2 over "\n" + text (Python's `re` tries each
+# alternative at each position: twenty times slower here).
 _UNUSUAL = (
     r"[\t\x{85}\x{2028}\x{2029}\x{FEFF}]|\r(?:[^\n]|\z)"
     r"|[ \n\[{,](?:[?!%]|&[^ \r\n])"

@@ -136,7 +136,7 @@ def _at(event: Any) -> tuple[int, int]:
 class _Open:
     """A collection being built: its data, keypath and, for a mapping, the pending key."""
 
-    __slots__ = ("data", "first", "key", "key_at", "keypath", "in_key")
+    __slots__ = ("data", "first", "in_key", "key", "key_at", "keypath")
 
     def __init__(self, data: Any, keypath: KeyPath, in_key: bool) -> None:
         self.data, self.keypath, self.in_key = data, keypath, in_key
@@ -196,7 +196,8 @@ def _build(events: Iterator[Any], max_depth: int, max_values: int) -> tuple[Any,
                 try:
                     value = plain(value)
                 except NotADate as exc:
-                    keypath = parent.keypath if in_key or parent is None else _child_path(parent)
+                    keypath = (() if parent is None else parent.keypath if in_key
+                               else _child_path(parent))
                     raise Refused(f"{value!r} is not a date on the calendar ({exc})",
                                   *at, keypath=keypath) from None
                 except ValueError as exc:
