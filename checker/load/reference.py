@@ -66,7 +66,8 @@ def load(text: str, max_depth: int, max_values: int) -> tuple[Any, Marks]:
         raise
     except YAMLError as exc:
         raise _syntax_refusal(exc, text) from None
-    except (AssertionError, ValueError, TypeError, IndexError, KeyError, RecursionError) as exc:
+    except (AssertionError, AttributeError, ValueError, TypeError, IndexError, KeyError,
+            RecursionError) as exc:
         detail = _first_line(str(exc)) or type(exc).__name__
         if _yaml12(text) is not None:  # ruamel.yaml's parser failed on YAML (`%YAML 1.3`)
             raise Refused(UNREAD.format(detail=detail)) from None
@@ -291,15 +292,27 @@ def _syntax_refusal(exc: Any, text: str) -> Refused:
 def _yaml12(text: str) -> list[Any] | None:
     """py-yaml12's documents of `text`, or None when it refuses the text (or when the
     text could make it expand aliases)."""
-    import yaml12
-
     if _expandable(text) is not None:
         return None
     try:
-        documents = yaml12.parse_yaml(text, multi=True)
-    except (ValueError, TypeError):
+        return _parse12(text)
+    except ValueError:
         return None
-    return list(documents)
+
+
+def _parse12(text: str) -> list[Any]:
+    """py-yaml12's documents of `text`; ValueError for whatever it raises, a Rust panic
+    too (pyo3 raises it as a BaseException)."""
+    import yaml12
+
+    try:
+        return list(yaml12.parse_yaml(text, multi=True))
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except ValueError:
+        raise
+    except BaseException as exc:  # PanicException, TypeError: any failure of the reader
+        raise ValueError(f"YAML parse error: {type(exc).__name__}: {exc}") from None
 
 
 def _expandable(text: str) -> re.Match[str] | None:
@@ -317,8 +330,6 @@ _YAML12_AT = re.compile(r"line (\d+) column (\d+)")
 
 def _cross_check(text: str, data: Any, marks: Marks) -> None:
     """Refused unless py-yaml12 reads `text` as the same data."""
-    import yaml12
-
     where = _expandable(text)
     if where is not None:
         before = text[: where.start()]
@@ -326,7 +337,7 @@ def _cross_check(text: str, data: Any, marks: Marks) -> None:
                       "YAML reads as aliases and anchors in places; rephrase or quote them",
                       before.count("\n") + 1, where.start() - (before.rfind("\n") + 1) + 1)
     try:
-        documents = yaml12.parse_yaml(text, multi=True)
+        documents = _parse12(text)
     except ValueError as exc:
         message = _first_line(str(exc)).removeprefix("YAML parse error: ")
         found = _YAML12_AT.search(message)
