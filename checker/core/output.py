@@ -1,4 +1,5 @@
-"""How commands talk to a terminal: `--quiet`, and colour only where it can be seen.
+"""How commands talk to a terminal: `--quiet`, colour only where it can be seen, and
+untrusted text escaped.
 
 Set once by the CLI (`configure`) and read by reporters. Colour is used on a terminal
 unless NO_COLOR is set (https://no-color.org) or TERM is dumb; `--color always|never`
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import os
 from typing import IO
+
+from checker.core.hidden import Table
 
 _STATE = {"quiet": False, "color": "auto"}
 
@@ -40,3 +43,42 @@ def paint(text: str, style: str, stream: IO[str]) -> str:
     if not color_enabled(stream):
         return text
     return f"\x1b[{STYLES[style]}m{text}\x1b[0m"
+
+
+# -- text from files, policies, templates, revisions and trees --------------------------
+#
+# Every value a command prints that it did not write itself (a driver's name or reasons,
+# a rule's `why`, a fixture or template name, a revision, a path or a commit subject
+# from a kernel tree) goes through `safe` (one line) or, for a block of lines the
+# checker composed, `terminal`. What is hidden (checker.core.hidden: controls and escape
+# sequences, format and bidirectional characters, default-ignorable code points,
+# fillers, line separators) is shown as a backslash escape; a byte of a name that is not
+# UTF-8 is shown as `\xNN`.
+
+
+def _escape(code: int) -> str:
+    if code in _NAMED:
+        return _NAMED[code]
+    if 0xDC80 <= code <= 0xDCFF:  # a byte that was not UTF-8 (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
+
+
+_NAMED = {ord("\n"): "\\n", ord("\r"): "\\r", ord("\t"): "\\t"}
+_ONE_LINE = Table(_escape)
+_LINES = Table(_escape, keep="\n\t")
+
+
+def safe(value: object) -> str:
+    """Untrusted text for a terminal, on one line: every hidden character, line breaks
+    and tabs included, shown escaped (`\\x1b`, `\\n`, `\\u202e`), so that no value can
+    colour, move or retitle the terminal, reorder what is shown, or forge a line."""
+    return str(value).translate(_ONE_LINE)
+
+
+def terminal(text: str) -> str:
+    """A block of lines the checker composed (a diff, a list of problems) for a
+    terminal: line breaks and tabs kept, every other hidden character escaped."""
+    return text.translate(_LINES)
