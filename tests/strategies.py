@@ -778,3 +778,86 @@ def untrusted_strings(driver: Any) -> Iterator[str]:
 
 
 Check = Callable[[bytes], None]
+
+
+# -- the terminal --------------------------------------------------------------------------
+
+# A line that untrusted text would forge if a line break in it reached the terminal.
+FORGED = "FORGED.yaml:1:1: error: forged"
+
+
+def plant_hostile_text(root: Path, payload: str) -> None:
+    """`payload` in every place a pull request can put text that commands print: a
+    driver's name, replacement note, user report and override (evidence), every hard
+    rule's `why` and every band label (the policy), and a fixture's file name."""
+    from ruamel.yaml import YAML
+
+    text = payload.replace("TODO", "T0DO")
+    short = text[:200]
+    driver = root / "drivers/infiniband/ipoib.yaml"
+    lines = driver.read_text(encoding="utf-8").split("\n")
+    edits = {"name:": f"name: {quoted(short)}",
+             "users_reported: []": "users_reported:\n"
+             f"  - {{who: {quoted(short)}, claim: {quoted(text)}, date: \"2025\", "
+             "sources: [1], kind: production, scale: fleet}"}
+    lines = [next((new for old, new in edits.items() if line.startswith(old)), line)
+             for line in lines]
+    out = "\n".join(lines).replace(
+        "  note: A generic upper-layer protocol; no like-for-like upstream replacement.",
+        f"  note: {quoted(text)}")
+    out = out.replace("verdict:\n", "verdict:\n  override:\n    verdict: deprecate\n"
+                      f"    reason: {quoted(text)}\n    by: {quoted(short)}\n"
+                      "    until: 2030-01-01\n", 1)
+    driver.write_text(out, encoding="utf-8")
+    policy_file = root / "policies/default.yaml"
+    yaml = YAML(typ="safe", pure=True)
+    policy = yaml.load(policy_file.read_text(encoding="utf-8"))
+    for rule in policy["rules"]:
+        rule["why"] = text
+    for config in policy["probes"].values():
+        for key, value in config.items():
+            if key.endswith("bands"):
+                for band in value:
+                    band["label"] = short
+    policy_file.write_text(to_yaml(policy), encoding="utf-8")
+    policy["thresholds"]["keep"] += 50  # a candidate that flips verdicts (impact)
+    (root / "candidate.yaml").write_text(to_yaml(policy), encoding="utf-8")
+    fixture = sorted((root / "policies/tests").glob("*.yaml"))[0]
+    name = "x\x1b[31m\u202e\u00ad\n" + FORGED.replace("/", "_") + ".yaml"
+    (fixture.parent / name).write_bytes(fixture.read_bytes())
+
+
+def check_terminal(output: str, what: str) -> None:
+    """What a command printed to a terminal holds no hidden character (checker.core.hidden:
+    escape sequences, bidirectional and invisible characters) but its line breaks, and no
+    line that untrusted text forged."""
+    from checker.core.hidden import hidden
+
+    leaked = sorted({hex(ord(ch)) for ch in output if ch != "\n" and hidden(ord(ch))})
+    assert not leaked, f"{what}: {leaked}"
+    forged = [line for line in output.split("\n") if line.startswith(("FORGED", "  FORGED"))]
+    assert not forged, f"{what}: {forged}"
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    """driver-policy ARGS in this process: the exit code, and stdout and stderr together."""
+    import contextlib
+    import io
+
+    from checker.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue() + err.getvalue()
+
+
+# Every command whose text output shows what a working tree holds (`diff` and `history`
+# read git: tests/test_output.py runs them on a repository with hostile commits).
+TERMINAL_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("verdicts",), ("explain", "infiniband/ipoib"), ("check", "--no-cache"),
+    ("check", "--no-cache", "-q"), ("check", "--no-cache", "--format", "github"),
+    ("validate",), ("stale", "--today", "2040-01-01"), ("policy", "test"),
+    ("record", "--all", "--dry-run"), ("render", "--check", "--diff"),
+    ("impact", "--policy", "{root}/candidate.yaml"),
+)

@@ -281,7 +281,7 @@ def test_commit_subjects_are_escaped_in_every_format(tmp_path: Path,
             "--simple-units", "drivers/net", "-q", "--bootstrap", "5", "-j", "1")
     text = cli(*args).out
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
-    assert "remove driver \N{REPLACEMENT CHARACTER}]0;owned" in text
+    assert "remove driver \\x1b]0;owned\\x07 | <b>x</b> \\u202e" in text
     markdown = cli(*args, "--format", "markdown").out
     assert "\x1b" not in markdown and "| <b>" not in markdown
     assert "\\|" in markdown and "\\<b\\>" in markdown

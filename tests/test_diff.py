@@ -509,3 +509,23 @@ def test_compare_is_pure_and_sorted(repo: Path) -> None:
     same = compare(workspace, workspace)
     assert same.empty and not same.verdicts_changed
     assert same.distribution_before == same.distribution_after
+
+
+def test_the_comment_makes_no_link_mention_or_reference(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    """GitHub's own renderer (cmark-gfm) reads the comment of a pull request that puts
+    hostile text in evidence and the policy: no autolink (x_www., _https://, e-mail,
+    xmpp:, mailto:), no mention, no issue reference, no hidden character."""
+    from strategies import check_gfm, no_hidden, plant_hostile_text
+
+    repo = init_repo(tmp_path / "repo")
+    commit(repo, "seed")
+    plant_hostile_text(repo, "x_www.evil.example _https://evil.example/p *www.e.example "
+                       "(www.e.example) eve@example.org xmpp:a@b.example/r MAILTO:a@b.example "
+                       "@octocat #12 GH-3 \u00ad\u3164\ufe0f\u034f http://x\\<b\\>y")
+    commit(repo, "hostile")
+    page = cli("-C", str(repo), "diff", "HEAD~1", "--format", "markdown").out
+    assert "x_www" in page and "evil.example" in page
+    check_gfm(page, set(), comment=True)
+    no_hidden(html(page))

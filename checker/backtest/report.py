@@ -1,20 +1,20 @@
 """A backtest result as a summary (plain data), then as text, JSON, Markdown or SVG.
 
 Commit subjects and unit ids come from the kernel tree, which is not ours: text output
-replaces control and bidi characters, Markdown escapes through the card renderer's
+escapes hidden characters (checker.core.output.safe), Markdown escapes through the card renderer's
 `md_cell`, and the SVG escapes everything it prints.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 from checker.backtest.engine import FEATURES, Result, Row
 from checker.backtest.metrics import FLAGGED, auc, bootstrap_auc, confusion, roc_points
+from checker.core.output import safe
 from checker.render.chart import xml_comment
 from checker.validate.schemas import VERDICTS
 
@@ -106,10 +106,8 @@ def to_json(summary: dict[str, Any]) -> str:
 
 
 def plain(text: object) -> str:
-    """One line of untrusted text, safe for a terminal."""
-    chars = ("\N{REPLACEMENT CHARACTER}" if unicodedata.category(c)[0] == "C" else c
-             for c in str(text))
-    return " ".join("".join(chars).split())
+    """One line of untrusted text, safe for a terminal (checker.core.output.safe)."""
+    return safe(text)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:

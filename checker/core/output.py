@@ -9,6 +9,8 @@ decides explicitly. Pipes, files and CI logs get plain text.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterable, Sequence
 from typing import IO
 
 from checker.core.hidden import Table
@@ -82,3 +84,45 @@ def terminal(text: str) -> str:
     """A block of lines the checker composed (a diff, a list of problems) for a
     terminal: line breaks and tabs kept, every other hidden character escaped."""
     return text.translate(_LINES)
+
+
+def emit(lines: Iterable[str], stream: IO[str] | None = None) -> None:
+    """Lines a command composed, each escaped by `safe` (so a value in one cannot break
+    it in two or carry a control character), to `stream` (default: standard output)."""
+    out = stream if stream is not None else sys.stdout
+    for line in lines:
+        out.write(safe(line) + "\n")
+
+
+def width(text: str) -> int:
+    """Columns `text` takes in a terminal: wide and full-width characters two,
+    combining marks none."""
+    import unicodedata
+
+    if text.isascii():
+        return len(text)
+    total = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        total += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return total
+
+
+def columns(rows: Sequence[Sequence[object]], *, right: Sequence[int] = ()) -> list[str]:
+    """Rows of cells as aligned lines: every cell escaped (`safe`), each column as wide
+    as its widest cell, two spaces between columns, the last column not padded;
+    columns whose index is in `right` are aligned to the right."""
+    cells = [[safe(cell) for cell in row] for row in rows]
+    count = max((len(row) for row in cells), default=0)
+    widths = [max((width(row[i]) for row in cells if i < len(row)), default=0)
+              for i in range(count)]
+    lines = []
+    for row in cells:
+        parts = []
+        for i, cell in enumerate(row):
+            pad = " " * (widths[i] - width(cell))
+            last = i == len(row) - 1
+            parts.append(pad + cell if i in right else cell + ("" if last else pad))
+        lines.append("  ".join(parts))
+    return lines

@@ -83,7 +83,11 @@ def _json(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) 
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's data: `%`, CR and LF as the runner decodes them; every other
+    hidden character escaped as for a terminal (the CI log shows escape sequences)."""
+    from checker.core.output import terminal
+
+    return terminal(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

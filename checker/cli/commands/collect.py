@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe
 from checker.validate.policy_schema import POLICY_SCHEMA
 
 COLLECT_EPILOG = """\
@@ -187,7 +188,7 @@ def run_collect(args: argparse.Namespace) -> int:
             loaded.append((doc, paths))
     if not loaded:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(safe(problem), file=sys.stderr)
         raise CheckerError(f"no driver files with paths under {root / 'drivers'}")
 
     started = time.monotonic()
@@ -199,7 +200,7 @@ def run_collect(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     for warning in result.warnings:
-        print(f"driver-policy collect: warning: {warning}", file=sys.stderr)
+        print(f"driver-policy collect: warning: {safe(warning)}", file=sys.stderr)
     gone = sorted(i for i, values in result.signals.items() if values.get("present") is False)
     if gone and len(gone) == len(result.signals) and not args.ids:
         raise CheckerError(
@@ -221,7 +222,7 @@ def run_collect(args: argparse.Namespace) -> int:
             changed.append((doc, text))
     if args.dry_run:
         for doc, _ in changed if args.format == "text" else ():
-            print(f"would update {doc.path.relative_to(root).as_posix()}")
+            print(f"would update {safe(doc.path.relative_to(root).as_posix())}")
     else:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -265,5 +266,5 @@ def run_collect(args: argparse.Namespace) -> int:
         f"read in {elapsed:.1f} s"
     )
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(safe(problem), file=sys.stderr)
     return 1 if problems else 0

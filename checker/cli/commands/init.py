@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe
 
 SKELETON = Path(__file__).resolve().parents[2] / "skeleton"
 
@@ -178,8 +179,8 @@ def run(args: argparse.Namespace) -> int:
     root = target.resolve()
     cards = planned(root)
     write(root, compare(root, cards), cards)
-    print(f"init: created a policy repository in {args.directory} ({len(files) + len(cards)} "
-          f"files; discover rules for {profile}); next: driver-policy -C {args.directory} "
-          f"new --kernel {args.kernel or 'PATH'} --discover "
-          f"{DISCOVER_DIRS.get(profile, 'drivers/')}", file=sys.stdout)
+    print(f"init: created a policy repository in {safe(args.directory)} "
+          f"({len(files) + len(cards)} files; discover rules for {profile}); next: "
+          f"driver-policy -C {safe(args.directory)} new --kernel {safe(args.kernel or 'PATH')} "
+          f"--discover {DISCOVER_DIRS.get(profile, 'drivers/')}", file=sys.stdout)
     return 0
