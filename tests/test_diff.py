@@ -529,3 +529,22 @@ def test_the_comment_makes_no_link_mention_or_reference(
     assert "x_www" in page and "evil.example" in page
     check_gfm(page, set(), comment=True)
     no_hidden(html(page))
+
+
+def test_the_distribution_counts_drafts_apart(scratch: Path, cli: Callable[..., Run]) -> None:
+    """A draft publishes no verdict: the totals leave it out and say how many there are."""
+    from test_draft import _make_draft
+
+    _make_draft(scratch)
+    assert cli("-C", str(scratch), "render").code == 0
+    commit(scratch, "siw: back to a draft", when="2026-05-02T12:00:00+00:00")
+    result = cli("-C", str(scratch), "diff", "HEAD~1")
+    assert result.out.splitlines()[-1] == (
+        "verdicts: keep 2 -> 1, keep-annotate 2, deprecate 0, remove 1; drafts (no verdict "
+        "published, not counted) 0 -> 1")
+    page = cli("-C", str(scratch), "diff", "HEAD~1", "--format", "markdown").out
+    assert "| keep | 2 | 1 |\n" in page
+    assert "| *draft* (no verdict published, not counted above) | 0 | 1 |\n" in page
+    data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
+    assert (data["drafts_before"], data["drafts_after"]) == (0, 1)
+    assert data["distribution_after"]["keep"] == 1

@@ -169,6 +169,9 @@ def text(comparison: Comparison, *, mode: str = "diff") -> str:
         lines.append(
             "verdicts: "
             + ", ".join(f"{name} {_arrow(before[name], after[name])}" for name in after)
+            + (f"; drafts (no verdict published, not counted) "
+               f"{_arrow(c.drafts_before, c.drafts_after)}"
+               if c.drafts_before or c.drafts_after else "")
         )
     else:
         lines.append("verdicts: not computed (no valid policy on one side)")
