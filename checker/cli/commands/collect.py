@@ -108,7 +108,8 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 # The parts of the policy that collect uses, validated as `check` validates them.
-COLLECT_POLICY_SCHEMA = {key: POLICY_SCHEMA[key] for key in ("window", "collect")}
+# (and the categories `new` guesses from)
+COLLECT_POLICY_SCHEMA = {key: POLICY_SCHEMA[key] for key in ("window", "collect", "categories")}
 
 
 def _rules(args: argparse.Namespace, root: Path) -> Any:

@@ -42,42 +42,6 @@ examples:
   driver-policy new --kernel ~/src/dpdk --discover drivers/net drivers/crypto
 """
 
-_CATEGORIES = (  # path prefix -> category, most specific first
-    ("drivers/net/ethernet/", "networking-ethernet"),
-    ("drivers/net/wireless/", "networking-wireless"),
-    ("drivers/net/", "networking-other"),
-    ("net/", "networking-other"),
-    ("drivers/infiniband/", "rdma"),
-    ("providers/", "rdma"),
-    ("drivers/nvme/", "storage-nvme"),
-    ("drivers/scsi/", "storage-scsi-ata"),
-    ("drivers/ata/", "storage-scsi-ata"),
-    ("drivers/block/", "storage-other"),
-    ("drivers/md/", "storage-other"),
-    ("drivers/mtd/", "storage-other"),
-    ("drivers/gpu/", "gpu-display"),
-    ("drivers/video/", "gpu-display"),
-    ("drivers/input/", "input-hid"),
-    ("drivers/hid/", "input-hid"),
-    ("drivers/media/", "media"),
-    ("drivers/usb/", "usb"),
-    ("sound/", "sound"),
-    ("drivers/hwmon/", "sensors-hwmon"),
-    ("drivers/iio/", "sensors-hwmon"),
-    ("drivers/crypto/", "crypto"),
-    ("crypto/", "crypto"),
-    ("drivers/virtio/", "virtualization"),
-    ("drivers/vfio/", "virtualization"),
-    ("drivers/xen/", "virtualization"),
-    ("drivers/vhost/", "virtualization"),
-    ("drivers/platform/", "platform"),
-    ("drivers/power/", "power-thermal"),
-    ("drivers/thermal/", "power-thermal"),
-    ("drivers/pci/", "bus"),
-    ("drivers/i2c/", "bus"),
-    ("drivers/spi/", "bus"),
-)
-
 _ID = re.compile(r"[a-z0-9][a-z0-9_.+-]*/[a-z0-9][a-z0-9_.+-]*")
 
 
@@ -104,14 +68,6 @@ def register(subparsers: Any) -> None:
     new.add_argument("kernel_paths", nargs="*", metavar="KERNEL_PATH",
                      help="directories or files in the kernel tree, e.g. drivers/scsi/3w-9xxx.c")
     new.set_defaults(func=run_new)
-
-
-def guess_category(kernel_path: str) -> str:
-    probe = kernel_path.strip("/") + "/"
-    for prefix, category in _CATEGORIES:
-        if probe.startswith(prefix):
-            return category
-    return "misc"
 
 
 def _check_kernel_path(given: str) -> str:
@@ -245,6 +201,7 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     from checker.collect.run import DriverPaths, collect
     from checker.core.progress import Progress
     from checker.load.fsutil import write_atomic
+    from checker.validate.categories import Categories
 
     started = time.monotonic()
     progress = Progress("new", unit="commit", stream=sys.stderr, quiet=args.quiet)
@@ -257,6 +214,7 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     for warning in result.warnings:
         print(f"driver-policy new: warning: {warning}", file=sys.stderr)
     drivers_dir = root / "drivers"
+    categories = Categories.from_policy(policy_mapping(args, root))  # the policy's list
     problems = []
     written = 0
     files: list[dict[str, Any]] = []
@@ -275,7 +233,8 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
             continue
         text = scaffold_text(unit, revision.sha, result.signals[unit.id],
                              result.kconfig.get(unit.id) or unit.kconfig,
-                             result.maintainers_status.get(unit.id, "unknown"))
+                             result.maintainers_status.get(unit.id, "unknown"),
+                             categories.guess(unit.path))
         write_atomic(target, text.encode("utf-8"))
         written += 1
         files.append({"id": unit.id, "file": shown, "status": "draft",
@@ -305,7 +264,7 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
 
 
 def scaffold_text(unit: Any, sha: str, signals: dict[str, Any], kconfig: Any,
-                  status: str) -> str:
+                  status: str, category: str = "misc") -> str:
     """The new driver file: facts from the kernel, assessment left `unknown`."""
     from checker.collect.yamltext import render_signals, scalar
 
@@ -325,7 +284,7 @@ schema: 1
 status: draft
 name: {scalar(unit.name)}{comment}
 subsystem: {scalar(subsystem)}
-category: {guess_category(unit.path)}   # guessed from the path; check it
+category: {category}   # guessed from the path (the policy's categories); check it
 path: {scalar(unit.path)}
 paths:
   include:
