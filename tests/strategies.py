@@ -259,7 +259,10 @@ def driver_documents(draw: st.DrawFn, hostile: bool = True) -> dict[str, Any]:
     doc["summary"] = draw(text)
     if draw(st.booleans()):
         doc["provenance"] = draw(st.one_of(st.none(), text))
-    doc["deployment"] = draw(st.sampled_from(schemas.DEPLOYMENT))
+    level = draw(st.sampled_from(schemas.DEPLOYMENT))
+    refs = st.lists(st.integers(1, len(sources)), min_size=1, max_size=3)
+    doc["deployment"] = draw(st.one_of(st.just(level), refs.map(
+        lambda r: {"level": level, "sources": r}))) if sources else level
     doc["hardware"] = {
         "kind": draw(st.sampled_from(schemas.HARDWARE_KIND)),
         "sold_new": draw(st.sampled_from((True, False, "unknown"))),

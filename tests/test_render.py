@@ -800,3 +800,18 @@ def test_index_rows_are_plain_data_for_worker_processes() -> None:
     assert sorted(pages) == [INDEX_FILE, "cards/infiniband/README.md", "cards/net/README.md"]
     for path, text in pages.items():
         assert text.encode() == rendered.files[path]
+
+
+def test_deployment_with_sources_is_cited_on_the_card(repo: Path, cli: Callable[..., Run]) -> None:
+    """deployment takes sources like the other claims; the verdict is the same, and the
+    card cites them."""
+    ipoib = repo / "drivers/infiniband/ipoib.yaml"
+    before = cli("-C", str(repo), "explain", "infiniband/ipoib", "--format", "json").out
+    ipoib.write_text(ipoib.read_text().replace(
+        "deployment: medium\n", "deployment:\n  level: medium\n  sources: [3, 4]\n"))
+    after = cli("-C", str(repo), "explain", "infiniband/ipoib", "--format", "json").out
+    assert json.loads(after)["probes"] == json.loads(before)["probes"]
+    assert cli("-C", str(repo), "render").code == 0
+    card = (repo / "cards/infiniband/ipoib.md").read_text()
+    assert "| Deployment | medium (sources 3, 4) |" in card
+    assert cli("-C", str(repo), "check", "--no-cache").code == 0

@@ -178,7 +178,8 @@ def input_rows(driver: Driver) -> list[tuple[str, str]]:
     if driver.replacement.by:
         replacement += f": {driver.replacement.by}"
     rows = [
-        ("Deployment", driver.deployment),
+        ("Deployment", driver.deployment + (f" ({refs(driver.deployment_sources)})"
+                                            if driver.deployment_sources else "")),
         ("Hardware", hw.kind),
         ("Still sold new", sold),
         ("Last sold", _unknown(hw.last_sold)),
