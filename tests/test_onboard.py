@@ -172,7 +172,7 @@ def test_collect_records_a_driver_gone_from_the_tree(tmp_path: Path,
     verdict = evaluate(gone, workspace.policy)
     assert (verdict.value, verdict.rule) == ("remove", "removed-upstream")
     finding = next(f for f in verdict.findings if f.probe == "upstream_removal")
-    assert finding.reason == (f"no file of its paths is in the kernel tree at {head[:12]} "
+    assert finding.reason == (f"no file of its paths is in the tree at {head[:12]} "
                               f"(deleted by commit {removal[:12]} on 2024-03-01)")
 
 

@@ -33,7 +33,8 @@ typical use:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="driver-policy",
-        description="Lifecycle policy for Linux kernel drivers: evidence in drivers/, policy "
+        description="Lifecycle policy for the drivers of Linux or another kernel-style tree: "
+        "evidence in drivers/, policy "
         "in policies/, verdicts recomputed and explained, Markdown cards in cards/.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -39,8 +39,8 @@ examples:
 def register(subparsers: Any) -> None:
     collect = subparsers.add_parser(
         "collect",
-        help="compute maintenance signals from a kernel git checkout into driver files",
-        description="Walk the kernel's git history once for every driver (time slices in "
+        help="compute maintenance signals from a tree's git checkout into driver files",
+        description="Walk the tree's git history once for every driver (time slices in "
         "parallel) and read the tree at REV; write each driver's `signals` block.",
         epilog=COLLECT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -65,9 +65,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
     parser.add_argument("--kernel", required=True, metavar="PATH",
-                        help="a git checkout of the kernel (full history for the window)")
+                        help="a git checkout of the tree the drivers live in (the kernel, or "
+                        "another kernel-style tree; full history for the window)")
     parser.add_argument("--rev", default="HEAD", metavar="REV",
-                        help="the kernel revision to read (default: HEAD)")
+                        help="the revision of the tree to read (default: HEAD)")
     parser.add_argument("--window-end", type=_date, metavar="YYYY-MM-DD",
                         help="last day of the window (default: the committer date of REV)")
     parser.add_argument("--policy", metavar="FILE", default=None,

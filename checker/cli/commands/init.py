@@ -114,7 +114,7 @@ def install_requirement() -> str:
 
 
 def readme(profile: str, kernel: str | None) -> str:
-    where = kernel or "PATH/TO/KERNEL"
+    where = kernel or "PATH/TO/TREE"
     package = install_requirement()
     return f"""\
 # Driver lifecycle policy

@@ -16,7 +16,7 @@ from checker.core.errors import CheckerError, UsageError
 
 NEW_EPILOG = """\
 Each new file gets paths, kconfig, a name, maintainers_status and signals from the
-kernel; assessment fields are left `unknown` (deployment, hardware.sold_new,
+tree; assessment fields are left `unknown` (deployment, hardware.sold_new,
 replacement) and hardware.kind is `hardware` when the code has MODULE_DEVICE_TABLE
 entries, else `unknown`. No verdict is written: `driver-policy check` then says what
 the policy computes. An existing file is never overwritten.
@@ -48,8 +48,8 @@ _ID = re.compile(r"[a-z0-9][a-z0-9_.+-]*/[a-z0-9][a-z0-9_.+-]*")
 def register(subparsers: Any) -> None:
     new = subparsers.add_parser(
         "new",
-        help="scaffold driver files for kernel paths, or every driver below a directory",
-        description="Create drivers/SUBSYSTEM/NAME.yaml for each kernel path given and each "
+        help="scaffold driver files for paths of a tree, or every driver below a directory",
+        description="Create drivers/SUBSYSTEM/NAME.yaml for each path of the tree given and each "
         "driver unit found below --discover directories, with paths, name, Kconfig "
         "symbols, MAINTAINERS status and signals filled in (one history walk for all).",
         epilog=NEW_EPILOG,
@@ -60,20 +60,21 @@ def register(subparsers: Any) -> None:
                      help="the driver's id, with exactly one KERNEL_PATH "
                      "(default: from the path, e.g. infiniband/ipoib)")
     new.add_argument("--discover", nargs="+", default=[], metavar="DIR",
-                     help="find every driver unit below these kernel directories")
+                     help="find every driver unit below these directories of the tree")
     new.add_argument("--dry-run", action="store_true",
                      help="list the units (id, name, paths, Kconfig) and what is skipped and "
                      "why; read no history, write nothing")
     new.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     new.add_argument("kernel_paths", nargs="*", metavar="KERNEL_PATH",
-                     help="directories or files in the kernel tree, e.g. drivers/scsi/3w-9xxx.c")
+                     help="directories or files in the tree (--kernel), e.g. "
+                     "drivers/scsi/3w-9xxx.c")
     new.set_defaults(func=run_new)
 
 
 def _check_kernel_path(given: str) -> str:
     path = given.strip()
     if path.startswith(("/", "-")) or ".." in path.split("/") or not path.strip("/"):
-        raise UsageError(f"KERNEL_PATH {given!r}: give a path inside the kernel tree, such "
+        raise UsageError(f"KERNEL_PATH {given!r}: give a path inside the tree, such "
                          "as drivers/scsi/3w-9xxx.c")
     return path.rstrip("/")
 
@@ -276,7 +277,7 @@ def scaffold_text(unit: Any, sha: str, signals: dict[str, Any], kconfig: Any,
         "   # from MAINTAINERS; check it" if unit.name_from == "maintainers"
         else "   # from the path: give it a real name")
     return f"""\
-# Scaffolded by `driver-policy new` from {unit.path} at kernel {sha[:12]}.
+# Scaffolded by `driver-policy new` from {unit.path} at commit {sha[:12]} of the tree.
 # Fields left `unknown` or TODO are for a person to fill from evidence (docs/evidence.md).
 # A draft publishes no verdict: `driver-policy check` lists what is left to finish
 # (TODO text, sources, `# guessed` fields, the verdict); then remove `status: draft`.
@@ -293,7 +294,7 @@ granularity: {unit.granularity}
 kconfig: [{symbols}]
 summary: >-
   TODO: what this driver is for, which hardware or protocol it serves, and who uses it.
-provenance: {scalar(f"Scaffolded by driver-policy new from kernel {sha}.")}
+provenance: {scalar(f"Scaffolded by driver-policy new from the tree at commit {sha}.")}
 
 # Assessment inputs.
 deployment: unknown
