@@ -25,6 +25,7 @@ examples, so that a character of the same kind is caught too:
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Callable
 
@@ -77,6 +78,23 @@ class Table(dict[int, str]):
         super().__init__()
         self._replace = replace
         self._keep = frozenset(map(ord, keep))
+        controls = "".join(chr(c) for c in (*range(0x20), 0x7F) if c not in self._keep)
+        self._ascii = re.compile("[" + re.escape(controls) + "]")
+        self._visible: set[str] = set()  # characters met that are shown as they are
+
+    def apply(self, text: str) -> str:
+        """`text` with every hidden character replaced. Text whose characters are all
+        known to be visible (the common case: ASCII without controls, or letters seen
+        before) is returned as it is, without a lookup per character."""
+        if text.isascii():
+            return text if self._ascii.search(text) is None else text.translate(self)
+        chars = set(text)
+        if chars <= self._visible:
+            return text
+        if all(self[ord(char)] == char for char in chars):
+            self._visible |= chars
+            return text
+        return text.translate(self)
 
     def __missing__(self, code: int) -> str:
         shown = chr(code)

@@ -77,13 +77,13 @@ def safe(value: object) -> str:
     """Untrusted text for a terminal, on one line: every hidden character, line breaks
     and tabs included, shown escaped (`\\x1b`, `\\n`, `\\u202e`), so that no value can
     colour, move or retitle the terminal, reorder what is shown, or forge a line."""
-    return str(value).translate(_ONE_LINE)
+    return _ONE_LINE.apply(str(value))
 
 
 def terminal(text: str) -> str:
     """A block of lines the checker composed (a diff, a list of problems) for a
     terminal: line breaks and tabs kept, every other hidden character escaped."""
-    return text.translate(_LINES)
+    return _LINES.apply(text)
 
 
 def emit(lines: Iterable[str], stream: IO[str] | None = None) -> None:

@@ -46,11 +46,13 @@ _HIDDEN = Table(lambda code: "\N{REPLACEMENT CHARACTER}", keep="\t\n\x0b\x0c\r\u
 #   letter, so no word boundary is assumed. These are made inert in cards too: the
 #   extension reads them from the raw Markdown and swallows the backslash of an escape
 #   that follows (`http://x\<img src=x\>` became a link and an HTML image).
-# The pull-request comment also makes issue references (#123, GH-123) inert. Each
-# pattern is a literal or one character before a lookahead: linear in the text.
-_AUTOLINK = r"@(?=[\w-])|(?:mailto|xmpp)(?=:)|[a-z](?=://)|www(?=\.)"
+# The pull-request comment also makes issue references (#123, GH-123) inert. Every
+# alternative starts with one literal character and looks a fixed width around it
+# (linear, and the engine skips to the next `@`, `:`, `.`, `#` or `-`); the space goes
+# after an `@` or `#`, before anything else (`www&#8203;.`, `https&#8203;://`).
+_AUTOLINK = r"@(?=[\w-])|:(?<=[a-z]:)(?=//)|:(?<=mailto:)|:(?<=xmpp:)|\.(?<=www\.)"
 _NOT_LINKS = re.compile(_AUTOLINK, re.IGNORECASE)
-_LIVE = re.compile(_AUTOLINK + r"|#(?=[0-9])|GH-(?=[0-9])", re.IGNORECASE)
+_LIVE = re.compile(_AUTOLINK + r"|#(?=[0-9])|-(?<=GH-)(?=[0-9])", re.IGNORECASE)
 
 
 _ZWSP = "&#8203;"
@@ -77,7 +79,7 @@ _SPECIAL = re.compile(
 
 
 def _one_line(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(_HIDDEN)
+    text = _HIDDEN.apply(unicodedata.normalize("NFC", text))
     return " ".join(text.split())
 
 
@@ -112,8 +114,13 @@ def _code_spans(text: str) -> list[tuple[bool, str]]:
     return parts
 
 
+def _break(match: re.Match[str]) -> str:
+    char = match.group()
+    return char + _ZWSP if char in "@#" else _ZWSP + char
+
+
 def _inert(text: str, live: re.Pattern[str]) -> str:
-    return live.sub(lambda match: match.group() + _ZWSP, text)
+    return live.sub(_break, text)
 
 
 @functools.lru_cache(maxsize=16384)  # labels, figures and "unknown" recur on every card
@@ -162,7 +169,7 @@ def _paragraphs(value: object) -> list[str]:
     """Blank-line separated paragraphs; one holding only a control character (NEL is
     whitespace to Python) is kept: it is shown as U+FFFD, not silently dropped."""
     parts = re.split(r"\n[ \t]*\n", str(value))
-    return [p for p in parts if p.translate(_HIDDEN).strip()]
+    return [p for p in parts if _HIDDEN.apply(p).strip()]
 
 
 def md_paragraphs(value: object) -> Markdown:
