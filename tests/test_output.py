@@ -138,3 +138,12 @@ def test_explain_shows_evidence_and_policy_text_escaped(
     assert result.out.startswith(
         "infiniband/ipoib: A\\u3164B\\nFORGED.yaml:1:1: error: forged\\n\\x1b]0;owned\\x07"
         "\\u202eC\\xad\\ufe0f\\u034f  (drivers/infiniband/ipoib.yaml, policy default v3 ")
+
+
+def test_verdicts_columns_never_touch(repo: Path, cli: Callable[..., Run]) -> None:
+    """A disagreeing verdict is marked `!` inside its column, which widens to hold it."""
+    ipoib = repo / "drivers/infiniband/ipoib.yaml"
+    ipoib.write_text(ipoib.read_text().replace("deployment: medium", "deployment: low"))
+    lines = cli("-C", str(repo), "verdicts").out.splitlines()
+    assert lines[0] == "ID                RECORDED       COMPUTED        SCORE  CONF  RULE"
+    assert lines[1] == "infiniband/ipoib  keep           keep-annotate!      6  0.65  score"

@@ -9,7 +9,7 @@ from typing import Any
 
 from checker.cli.commands.common import repo_root
 from checker.core.errors import CheckerError
-from checker.core.output import emit, safe
+from checker.core.output import columns, emit
 
 
 def register(sub: Any) -> None:
@@ -86,16 +86,13 @@ def run_verdicts(args: argparse.Namespace) -> int:
         json.dump(table, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        width = max([len(safe(r["id"])) for r in table] + [2])
-        lines = [f"{'ID':<{width}}  {'RECORDED':<13}  {'COMPUTED':<13}  {'SCORE':>5}  CONF  RULE"]
+        cells: list[list[object]] = [["ID", "RECORDED", "COMPUTED", "SCORE", "CONF", "RULE"]]
         for r in table:
-            mark = " " if r["draft"] or r["recorded"] in (r["computed"], r["override"]) else "!"
+            mark = "" if r["draft"] or r["recorded"] in (r["computed"], r["override"]) else "!"
             shown = "(draft)" if r["draft"] else r["recorded"] or "-"
-            lines.append(
-                f"{safe(r['id']):<{width}}  {shown:<13} {mark}{r['computed']:<13}  "
-                f"{r['score']:>5g}  {r['confidence']:.2f}  {r['rule']}"
-            )
-        emit(lines)
+            cells.append([r["id"], shown, r["computed"] + mark, f"{r['score']:g}",
+                          f"{r['confidence']:.2f}", r["rule"]])
+        emit(columns(cells, right=(3,)))  # a "!" marks a recorded verdict that disagrees
     problems = [p for p in workspace.problems if p.path.startswith("drivers/")]
     for problem in problems:
         print(f"skipped (invalid): {problem}", file=sys.stderr)
