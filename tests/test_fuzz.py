@@ -190,7 +190,7 @@ def test_policy_candidates(raw: bytes) -> None:
 
 
 # Each example runs every text command on a repository: a few in the default run.
-TERMINAL_QUICK = settings(max_examples=int(os.environ.get("TERMINAL_EXAMPLES", "4")),
+TERMINAL_QUICK = settings(max_examples=int(os.environ.get("TERMINAL_EXAMPLES", "3")),
                           deadline=None, suppress_health_check=list(HealthCheck))
 TERMINAL_FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2500")) // 25,
                          deadline=None, suppress_health_check=list(HealthCheck))
