@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe
 
 SKELETON = Path(__file__).resolve().parents[2] / "skeleton"
 
@@ -53,6 +54,8 @@ def register(subparsers: Any) -> None:
                         help="the kernel-style tree it will rule on: picks the discover rules")
     parser.add_argument("--profile", choices=PROFILES,
                         help="the discover rules by name (default: from --kernel, else linux)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
     parser.set_defaults(func=run)
 
 
@@ -111,7 +114,7 @@ def install_requirement() -> str:
 
 
 def readme(profile: str, kernel: str | None) -> str:
-    where = kernel or "PATH/TO/KERNEL"
+    where = kernel or "PATH/TO/TREE"
     package = install_requirement()
     return f"""\
 # Driver lifecycle policy
@@ -178,8 +181,18 @@ def run(args: argparse.Namespace) -> int:
     root = target.resolve()
     cards = planned(root)
     write(root, compare(root, cards), cards)
-    print(f"init: created a policy repository in {args.directory} ({len(files) + len(cards)} "
-          f"files; discover rules for {profile}); next: driver-policy -C {args.directory} "
-          f"new --kernel {args.kernel or 'PATH'} --discover "
-          f"{DISCOVER_DIRS.get(profile, 'drivers/')}", file=sys.stdout)
+    following = ["driver-policy", "-C", args.directory, "new", "--kernel", args.kernel or "PATH",
+                 "--discover", DISCOVER_DIRS.get(profile, "drivers/")]
+    if args.format == "json":
+        import json
+
+        json.dump({"directory": args.directory, "profile": profile,
+                   "files": sorted([*files, *cards]), "next": following},
+                  sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    print(f"init: created a policy repository in {safe(args.directory)} "
+          f"({len(files) + len(cards)} files; discover rules for {profile}); next: "
+          f"driver-policy -C {safe(args.directory)} new --kernel {safe(args.kernel or 'PATH')} "
+          f"--discover {DISCOVER_DIRS.get(profile, 'drivers/')}", file=sys.stdout)
     return 0
