@@ -53,6 +53,17 @@ FRAGMENTS = (
     "\u2066", "\u2028", "\u2029", "\ufeff", "\ufffd", "e\u0301", "\U0001f600", "ǅ", "ﬁ",
     "-->", "]]>", "{{ x }}", "{% if %}", "%0A", "::error::x", "snake_case", "a_b_", "x",
     "word", "0.4", "2025", "drivers/net/x.c",
+    # what GitHub links or notifies without markup (cmark-gfm's autolinks, mentions,
+    # references), after the characters that let an autolink start
+    "x_www.evil.example", "_https://evil.example/p", "*www.evil.example", "~www.evil.example",
+    "(www.evil.example)", "x1https://evil.example", "ftp://evil.example", "FTP://e.example",
+    "xmpp:a@b.example/r", "MAILTO:a@b.example", "eve@example.org", "a+b@c.example", "@octocat",
+    "@org/team", "#12", "GH-12", "owner/repo#3",
+    # invisible characters, by class: soft hyphen, fillers, variation selectors,
+    # combining grapheme joiner, Mongolian vowel separator, bidi, tags, unassigned
+    "\u00ad", "\u3164", "\u115f", "\uffa0", "\u2800", "\ufe0f", "\U000e0100", "\u034f",
+    "\u180e", "\u061c", "\u2067", "\U000e0041", "\u0600", "\U0001d173", "\u17b4",
+    "\u2065", "\ufff0",
 )
 _ODD = st.characters(
     blacklist_categories=("Cs",),  # lone surrogates cannot be written in UTF-8
@@ -65,17 +76,38 @@ def hostile_text(min_size: int = 1, max_size: int = 12) -> st.SearchStrategy[str
     return st.lists(piece, min_size=min_size, max_size=max_size).map("".join)
 
 
+_FOLDED = "\t\n\x0b\x0c\r\u2028\u2029"  # whitespace to Markdown: folded into one space
+
+
 def visible(text: str) -> str:
     """What a card shows of untrusted text, for comparing with what a parser sees: NFC,
-    control, bidirectional and invisible characters as U+FFFD, and without whitespace or backticks
-    (code spans drop their backticks and the spaces next to them)."""
+    hidden characters (checker.core.hidden, by Unicode class) as U+FFFD, and without
+    whitespace or backticks (code spans drop their backticks and the spaces next to
+    them)."""
+    from checker.core.hidden import hidden
+
     text = unicodedata.normalize("NFC", text)
-    text = re.sub("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e"
-                  "\u2060-\u2064\u2066-\u2069\ufeff\U000e0000-\U000e007f]", "\ufffd", text)
+    text = "".join("\ufffd" if ch not in _FOLDED and hidden(ord(ch)) else ch for ch in text)
     return "".join(ch for ch in text if not ch.isspace() and ch != "`")
 
 
+def shown(parsed: str) -> str:
+    """visible() of what a parser read from a card or a comment: the zero-width spaces
+    that escaping put in to break autolinks and mentions left out (untrusted text's own
+    became U+FFFD)."""
+    return visible(parsed.replace("\u200b", ""))
+
+
 # -- valid driver documents -------------------------------------------------------------
+
+
+@functools.cache
+def default_categories() -> tuple[str, ...]:
+    """The categories policies/default.yaml lists."""
+    from ruamel.yaml import YAML
+
+    policy = YAML(typ="safe", pure=True).load((ROOT / "policies/default.yaml").read_text())
+    return tuple(policy["categories"]["names"])
 
 
 def _text(max_size: int, hostile: bool) -> st.SearchStrategy[str]:
@@ -214,7 +246,7 @@ def driver_documents(draw: st.DrawFn, hostile: bool = True) -> dict[str, Any]:
         "schema": 1,
         "name": draw(short),
         "subsystem": "infiniband",
-        "category": draw(st.sampled_from(schemas.CATEGORIES)),
+        "category": draw(st.sampled_from(default_categories())),
         "path": draw(KERNEL_PATHS),
         "paths": {"include": draw(st.lists(KERNEL_PATHS, min_size=1, max_size=3))},
         "granularity": draw(st.sampled_from(schemas.GRANULARITY)),
@@ -227,7 +259,10 @@ def driver_documents(draw: st.DrawFn, hostile: bool = True) -> dict[str, Any]:
     doc["summary"] = draw(text)
     if draw(st.booleans()):
         doc["provenance"] = draw(st.one_of(st.none(), text))
-    doc["deployment"] = draw(st.sampled_from(schemas.DEPLOYMENT))
+    level = draw(st.sampled_from(schemas.DEPLOYMENT))
+    refs = st.lists(st.integers(1, len(sources)), min_size=1, max_size=3)
+    doc["deployment"] = draw(st.one_of(st.just(level), refs.map(
+        lambda r: {"level": level, "sources": r}))) if sources else level
     doc["hardware"] = {
         "kind": draw(st.sampled_from(schemas.HARDWARE_KIND)),
         "sold_new": draw(st.sampled_from((True, False, "unknown"))),
@@ -609,6 +644,69 @@ CARD_H2 = ["Recommendation", "Why", "Evidence", "Repository signals", "Sources",
            "Reasoning notes"]
 
 
+class _GfmReader:
+    """Links and the text outside code of GitHub's rendering of a Markdown document."""
+
+    def __init__(self, markdown: str) -> None:
+        import html.parser
+
+        import cmarkgfm
+        from cmarkgfm.cmark import Options
+
+        self.links: list[str] = []
+        self.text: list[str] = []
+        depth = {"code": 0}
+        reader = self
+
+        class Parser(html.parser.HTMLParser):
+            def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+                if tag == "a":
+                    reader.links.append(dict(attrs).get("href") or "")
+                if tag in ("code", "pre"):
+                    depth["code"] += 1
+
+            def handle_endtag(self, tag: str) -> None:
+                if tag in ("code", "pre"):
+                    depth["code"] -= 1
+
+            def handle_data(self, data: str) -> None:
+                if not depth["code"]:
+                    reader.text.append(data)
+
+        parser = Parser(convert_charrefs=True)
+        parser.feed(cmarkgfm.github_flavored_markdown_to_html(
+            markdown, options=Options.CMARK_OPT_UNSAFE))
+        parser.close()
+
+
+# What GitHub turns into a notification or a reference in a comment's text.
+NOTIFIES = re.compile(r"@[A-Za-z0-9-]|#[0-9]|GH-[0-9]", re.IGNORECASE)
+
+
+def check_gfm(markdown: str, allowed: set[str], *, comment: bool = False) -> None:
+    """GitHub's own renderer (cmark-gfm, with its autolink extension) makes no link of
+    untrusted text but an http(s) one in a card, and none at all in a comment (where
+    also no mention or issue reference is left in the text outside code)."""
+    page = _GfmReader(markdown)
+    for href in page.links:
+        if href in allowed:
+            continue
+        assert not comment, f"a link in the comment: {href!r}"
+        assert href.lower().startswith(("http://", "https://")), f"a link: {href!r}"
+    if comment:
+        text = "".join(page.text)
+        assert not NOTIFIES.search(text), NOTIFIES.search(text)
+
+
+def no_hidden(text: str) -> None:
+    """No hidden character (checker.core.hidden) reached the reader: each became U+FFFD,
+    or is a zero-width space that escaping put in."""
+    from checker.core.hidden import hidden
+
+    leaked = {ch for ch in text if ch not in " \n\u200b" and hidden(ord(ch))}
+    assert not leaked, sorted(map(hex, map(ord, leaked)))
+
+
 def check_card(card: str, driver: Any) -> list[Token]:
     """A card of `driver` parses into the structure the template gives it, whatever the
     driver file holds: only the generated-file comment is HTML, every link is one of the
@@ -638,6 +736,8 @@ def check_card(card: str, driver: Any) -> list[Token]:
     assert all(tag in ("h1", "h2", "h3") for tag, _ in levels), levels
     for rows in tables(tokens):
         assert len(set(rows)) == 1, f"a row has another number of cells than the header: {rows}"
+    no_hidden(text_of(tokens))
+    check_gfm(card, set(links))
     return tokens
 
 
@@ -690,3 +790,86 @@ def untrusted_strings(driver: Any) -> Iterator[str]:
 
 
 Check = Callable[[bytes], None]
+
+
+# -- the terminal --------------------------------------------------------------------------
+
+# A line that untrusted text would forge if a line break in it reached the terminal.
+FORGED = "FORGED.yaml:1:1: error: forged"
+
+
+def plant_hostile_text(root: Path, payload: str) -> None:
+    """`payload` in every place a pull request can put text that commands print: a
+    driver's name, replacement note, user report and override (evidence), every hard
+    rule's `why` and every band label (the policy), and a fixture's file name."""
+    from ruamel.yaml import YAML
+
+    text = payload.replace("TODO", "T0DO")
+    short = text[:200]
+    driver = root / "drivers/infiniband/ipoib.yaml"
+    lines = driver.read_text(encoding="utf-8").split("\n")
+    edits = {"name:": f"name: {quoted(short)}",
+             "users_reported: []": "users_reported:\n"
+             f"  - {{who: {quoted(short)}, claim: {quoted(text)}, date: \"2025\", "
+             "sources: [1], kind: production, scale: fleet}"}
+    lines = [next((new for old, new in edits.items() if line.startswith(old)), line)
+             for line in lines]
+    out = "\n".join(lines).replace(
+        "  note: A generic upper-layer protocol; no like-for-like upstream replacement.",
+        f"  note: {quoted(text)}")
+    out = out.replace("verdict:\n", "verdict:\n  override:\n    verdict: deprecate\n"
+                      f"    reason: {quoted(text)}\n    by: {quoted(short)}\n"
+                      "    until: 2030-01-01\n", 1)
+    driver.write_text(out, encoding="utf-8")
+    policy_file = root / "policies/default.yaml"
+    yaml = YAML(typ="safe", pure=True)
+    policy = yaml.load(policy_file.read_text(encoding="utf-8"))
+    for rule in policy["rules"]:
+        rule["why"] = text
+    for config in policy["probes"].values():
+        for key, value in config.items():
+            if key.endswith("bands"):
+                for band in value:
+                    band["label"] = short
+    policy_file.write_text(to_yaml(policy), encoding="utf-8")
+    policy["thresholds"]["keep"] += 50  # a candidate that flips verdicts (impact)
+    (root / "candidate.yaml").write_text(to_yaml(policy), encoding="utf-8")
+    fixture = sorted((root / "policies/tests").glob("*.yaml"))[0]
+    name = "x\x1b[31m\u202e\u00ad\n" + FORGED.replace("/", "_") + ".yaml"
+    (fixture.parent / name).write_bytes(fixture.read_bytes())
+
+
+def check_terminal(output: str, what: str) -> None:
+    """What a command printed to a terminal holds no hidden character (checker.core.hidden:
+    escape sequences, bidirectional and invisible characters) but its line breaks, and no
+    line that untrusted text forged."""
+    from checker.core.hidden import hidden
+
+    leaked = sorted({hex(ord(ch)) for ch in output if ch != "\n" and hidden(ord(ch))})
+    assert not leaked, f"{what}: {leaked}"
+    forged = [line for line in output.split("\n") if line.startswith(("FORGED", "  FORGED"))]
+    assert not forged, f"{what}: {forged}"
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    """driver-policy ARGS in this process: the exit code, and stdout and stderr together."""
+    import contextlib
+    import io
+
+    from checker.cli.main import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(args))
+    return code, out.getvalue() + err.getvalue()
+
+
+# Every command whose text output shows what a working tree holds (`diff` and `history`
+# read git: tests/test_output.py runs them on a repository with hostile commits).
+TERMINAL_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("verdicts",), ("explain", "infiniband/ipoib"), ("check", "--no-cache"),
+    ("check", "--no-cache", "-q"), ("check", "--no-cache", "--format", "github"),
+    ("validate",), ("stale", "--today", "2040-01-01"), ("policy", "test"),
+    ("record", "--all", "--dry-run"), ("render", "--check", "--diff"),
+    ("impact", "--policy", "{root}/candidate.yaml"),
+)

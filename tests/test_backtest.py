@@ -51,6 +51,16 @@ def test_bootstrap_is_seeded_and_brackets_the_estimate() -> None:
     assert value is not None and first.low <= value <= first.high
 
 
+@pytest.mark.parametrize(("kept", "removed"), [(200, 1), (200, 9), (9, 200)])
+def test_no_interval_from_too_few_cases(kept: int, removed: int) -> None:
+    """With one removed unit a bootstrap gave 0.984-1.000: every resample held that one
+    unit. Below 10 of either outcome no interval is given."""
+    scores = [float(v % 11) for v in range(kept)]
+    assert bootstrap_auc(scores, [0.0] * removed, 1000, seed=12) is None
+    ten = [float(v % 11) for v in range(10)]
+    assert bootstrap_auc(ten, [0.0] * 10, 1000, seed=12) is not None
+
+
 def test_roc_runs_from_origin_to_one() -> None:
     points = roc_points([2, 3], [1, 3])
     assert points[0] == (0.0, 0.0) and points[-1] == (1.0, 1.0)
@@ -202,8 +212,8 @@ def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]
     data = json.loads(result.out)
     (group,) = data["groups"]
     assert group["units"] == 6 and group["removed"] == 2
-    assert 0.0 <= group["auc"] <= 1.0 and group["auc_ci"][0] <= group["auc"] <= \
-        group["auc_ci"][1]
+    # two removed units: a figure, but no interval (too few to resample), and a warning
+    assert 0.0 <= group["auc"] <= 1.0 and group["auc_ci"] is None and group["small_sample"]
     assert sum(group["confusion"]["removed"].values()) == 2
     scores = [r["score"] for r in group["highest_removed"]]
     assert scores == sorted(scores, reverse=True)
@@ -220,11 +230,16 @@ def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]
     text = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
                "--simple-units", "drivers/net", "-q", "--bootstrap", "20", "-j", "1")
     assert "score ROC AUC" in text.out and "highest-scoring removed:" in text.out
+    assert ("warning: only 2 removed and 4 kept unit(s): too few to measure the score by (no "
+            "interval is given below 10 of each); the AUC and precision describe these units, "
+            "not the policy's power\n") in text.out
+    assert "(no interval: too few cases)" in text.out and "95% CI" not in text.out
     markdown = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
                    "--simple-units", "drivers/net", "-q", "--format", "markdown",
                    "--bootstrap", "20", "-j", "1")
-    assert markdown.out.startswith("## Backtest: default v2 (sha256:")
+    assert markdown.out.startswith("## Backtest: default v3 (sha256:")
     assert "| verdict | kept | removed |" in markdown.out
+    assert "**Warning**: only 2 removed and 4 kept unit(s): too few" in markdown.out
 
 
 def test_error_at_not_an_ancestor(tree: Path, cli: Callable[..., Run]) -> None:
@@ -281,7 +296,7 @@ def test_commit_subjects_are_escaped_in_every_format(tmp_path: Path,
             "--simple-units", "drivers/net", "-q", "--bootstrap", "5", "-j", "1")
     text = cli(*args).out
     assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
-    assert "remove driver \N{REPLACEMENT CHARACTER}]0;owned" in text
+    assert "remove driver \\x1b]0;owned\\x07 | <b>x</b> \\u202e" in text
     markdown = cli(*args, "--format", "markdown").out
     assert "\x1b" not in markdown and "| <b>" not in markdown
     assert "\\|" in markdown and "\\<b\\>" in markdown

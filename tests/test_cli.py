@@ -175,3 +175,67 @@ def test_check_one_file_with_a_warm_cache_imports_no_heavy_module(repo: Path) ->
     code, modules = _imported_by("-C", str(repo), "check", "drivers/infiniband/ipoib.yaml")
     assert code == 0
     assert sorted(modules & set(HEAVY_MODULES)) == []
+
+
+def _subcommands() -> list[tuple[str, ...]]:
+    """Every leaf subcommand of the command line, as its words (`policy test`)."""
+    import argparse
+
+    def walk(parser: argparse.ArgumentParser, words: tuple[str, ...]) -> list[tuple[str, ...]]:
+        actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        if not actions:
+            return [words]
+        return [found for name, child in actions[0].choices.items()
+                for found in walk(child, (*words, name))]
+
+    return walk(cli_module.build_parser(), ())
+
+
+NOT_REPORTS = {("completion",)}  # prints a shell script
+
+
+def test_every_command_that_reports_has_json() -> None:
+    """Every subcommand that reports takes --format json (`schema` prints a JSON Schema,
+    and with --check or --write reports in JSON too)."""
+    import argparse
+
+    parser = cli_module.build_parser()
+    missing = []
+    for words in _subcommands():
+        if words in NOT_REPORTS:
+            continue
+        command = parser
+        for word in words:
+            sub = next(a for a in command._actions if isinstance(a, argparse._SubParsersAction))
+            command = sub.choices[word]
+        action = command._option_string_actions.get("--format")
+        if action is None or "json" not in (action.choices or ()):
+            missing.append(" ".join(words))
+    assert missing == []
+    assert len(_subcommands()) >= 16
+
+
+def test_schema_check_json(repo: Path, cli: Callable[..., Run]) -> None:
+    (repo / "schema/policy.schema.json").write_text("{}\n")
+    result = cli("-C", str(repo), "schema", "--check", "--format", "json")
+    assert result.code == 1
+    assert json.loads(result.out) == {"mode": "check", "ok": False, "files": [
+        {"path": "schema/driver.schema.json", "state": "current"},
+        {"path": "schema/policy.schema.json", "state": "stale"}]}
+    result = cli("-C", str(repo), "schema", "--write", "--format", "json")
+    assert result.code == 0
+    assert json.loads(result.out)["files"][1] == {"path": "schema/policy.schema.json",
+                                                 "state": "written"}
+
+
+def test_init_json(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    target = tmp_path / "policy"
+    result = cli("init", str(target), "--profile", "dpdk", "--format", "json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert (data["rules"], data["dirs"], data["committed"]) == ("profile dpdk", ["drivers"],
+                                                                 True)
+    assert "policies/default.yaml" in data["files"] and "cards/README.md" in data["files"]
+    assert data["next"] == ["driver-policy", "-C", str(target), "new", "--kernel", "TREE",
+                            "--discover", "drivers/", "--dry-run"]
+    assert all((target / rel).is_file() for rel in data["files"])

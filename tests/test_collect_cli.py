@@ -251,7 +251,8 @@ def test_new_scaffolds_from_the_kernel(kernel: tuple[Path, str], policy: Path,
     # a scaffold is a draft: `check` lists what is left and does not fail on it
     (policy / "policies" / "default.yaml").write_bytes(
         (Path(__file__).parent.parent / "policies" / "default.yaml").read_bytes())
-    check = cli("-C", str(policy), "check", "drivers/misc/foo2.yaml")
+    check = cli("-C", str(policy), "check", "drivers/misc/foo2.yaml",
+                "--list-drafts")
     assert check.code == 0, check.out
     assert "drivers/misc/foo2.yaml:6:9: status: misc/foo2: draft, no verdict published" \
         in check.out

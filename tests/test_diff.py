@@ -67,7 +67,7 @@ def test_diff_says_ipoib_went_keep_to_keep_annotate_and_why(
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("driver-policy diff: HEAD~1 (")
-    assert re.fullmatch(r"policy: default v2 \(sha256:[0-9a-f]{12}\)", lines[1])
+    assert re.fullmatch(r"policy: default v3 \(sha256:[0-9a-f]{12}\)", lines[1])
     assert lines[3] == "verdict changes (1):"
     assert lines[4] == "  infiniband/ipoib: keep -> keep-annotate (score 8 -> 6, confidence 0.65)"
     assert lines[5] == "    deployment: medium (+2) -> low (+0): deployment is low"
@@ -275,12 +275,12 @@ def test_error_policy_content_changed_without_a_version_bump(
     assert result.code == 1
     assert re.fullmatch(
         r"driver-policy diff: policies/default.yaml: the policy's content changed "
-        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 2; set "
-        r"version: 3 \(docs/policy.md says when\)\n", result.err)
-    edit(scratch / "policies/default.yaml", "\nversion: 2\n", "\nversion: 3\n")
+        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 3; set "
+        r"version: 4 \(docs/policy.md says when\)\n", result.err)
+    edit(scratch / "policies/default.yaml", "\nversion: 3\n", "\nversion: 4\n")
     bumped = cli("-C", str(scratch), "diff", "HEAD")
     assert bumped.code == 0, bumped.err
-    assert "policy: default v2 (sha256:" in bumped.out and " -> default v3 (sha256:" in bumped.out
+    assert "policy: default v3 (sha256:" in bumped.out and " -> default v4 (sha256:" in bumped.out
 
 
 def test_merge_base_shows_only_what_the_branch_changes(
@@ -333,9 +333,9 @@ def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., 
     result = cli("-C", str(scratch), "diff", "HEAD~1")
     assert result.code == 0
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
-    digest = data["policy_before"].removeprefix("default v2 ")
+    digest = data["policy_before"].removeprefix("default v3 ")
     assert result.out.splitlines()[1:] == [
-        f"policy: default v2 {digest} -> invalid",
+        f"policy: default v3 {digest} -> invalid",
         "",
         "no verdict changes",
         "policy changes (1):",
@@ -509,3 +509,42 @@ def test_compare_is_pure_and_sorted(repo: Path) -> None:
     same = compare(workspace, workspace)
     assert same.empty and not same.verdicts_changed
     assert same.distribution_before == same.distribution_after
+
+
+def test_the_comment_makes_no_link_mention_or_reference(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    """GitHub's own renderer (cmark-gfm) reads the comment of a pull request that puts
+    hostile text in evidence and the policy: no autolink (x_www., _https://, e-mail,
+    xmpp:, mailto:), no mention, no issue reference, no hidden character."""
+    from strategies import check_gfm, no_hidden, plant_hostile_text
+
+    repo = init_repo(tmp_path / "repo")
+    commit(repo, "seed")
+    plant_hostile_text(repo, "x_www.evil.example _https://evil.example/p *www.e.example "
+                       "(www.e.example) eve@example.org xmpp:a@b.example/r MAILTO:a@b.example "
+                       "@octocat #12 GH-3 \u00ad\u3164\ufe0f\u034f http://x\\<b\\>y")
+    commit(repo, "hostile")
+    page = cli("-C", str(repo), "diff", "HEAD~1", "--format", "markdown").out
+    assert "x_www" in page and "evil.example" in page
+    check_gfm(page, set(), comment=True)
+    no_hidden(html(page))
+
+
+def test_the_distribution_counts_drafts_apart(scratch: Path, cli: Callable[..., Run]) -> None:
+    """A draft publishes no verdict: the totals leave it out and say how many there are."""
+    from test_draft import _make_draft
+
+    _make_draft(scratch)
+    assert cli("-C", str(scratch), "render").code == 0
+    commit(scratch, "siw: back to a draft", when="2026-05-02T12:00:00+00:00")
+    result = cli("-C", str(scratch), "diff", "HEAD~1")
+    assert result.out.splitlines()[-1] == (
+        "verdicts: keep 2 -> 1, keep-annotate 2, deprecate 0, remove 1; drafts (no verdict "
+        "published, not counted) 0 -> 1")
+    page = cli("-C", str(scratch), "diff", "HEAD~1", "--format", "markdown").out
+    assert "| keep | 2 | 1 |\n" in page
+    assert "| *draft* (no verdict published, not counted above) | 0 | 1 |\n" in page
+    data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
+    assert (data["drafts_before"], data["drafts_after"]) == (0, 1)
+    assert data["distribution_after"]["keep"] == 1

@@ -24,7 +24,7 @@ def test_draft_is_listed_by_check_and_marked_on_its_card_and_the_index(
 ) -> None:
     _make_draft(repo)
     assert cli("-C", str(repo), "render").code == 0
-    result = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    result = cli("-C", str(repo), "check", "--today", "2026-11-21", "--list-drafts")
     assert result.code == 0, result.out
     assert result.out.splitlines()[0] == (
         f"{SIW}:3:9: status: infiniband/siw: draft, no verdict published (the policy "
@@ -44,7 +44,7 @@ def test_draft_is_listed_by_check_and_marked_on_its_card_and_the_index(
 
 def test_finished_draft_says_to_remove_the_marker(repo: Path, cli: Callable[..., Run]) -> None:
     _make_draft(repo, finished=True)
-    result = cli("-C", str(repo), "check", SIW, "--today", "2026-11-21")
+    result = cli("-C", str(repo), "check", SIW, "--today", "2026-11-21", "--list-drafts")
     assert result.code == 0
     assert result.out.splitlines()[0].endswith(
         "nothing left to finish: remove `status: draft` to publish it"
@@ -60,3 +60,26 @@ def test_error_draft_marker_removed_with_todo_left(repo: Path, cli: Callable[...
     assert result.out.splitlines()[0] == (
         f"{SIW}:17:10: summary: holds TODO text; finish it, or mark the file `status: draft`"
     )
+
+
+def test_check_folds_drafts_into_one_line_so_problems_stand_out(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    """A freshly onboarded tree has hundreds of drafts: `check -q` prints the problems
+    and one line for the drafts; --list-drafts lists them."""
+    _make_draft(repo)
+    assert cli("-C", str(repo), "render").code == 0
+    broken = repo / "drivers/infiniband/ipoib.yaml"
+    broken.write_text(broken.read_text().replace("deployment: medium", "deployment: vast"))
+    result = cli("-C", str(repo), "-q", "check", "--today", "2026-11-21")
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        "drivers/infiniband/ipoib.yaml:24:13: deployment: must be one of 'none', 'low', "
+        "'medium', 'high', 'unknown' (found 'vast')",
+        "1 draft(s) not finished, not listed (--list-drafts lists what each one lacks)",
+    ]
+    listed = cli("-C", str(repo), "-q", "check", "--today", "2026-11-21", "--list-drafts")
+    assert len(listed.out.splitlines()) == 2
+    assert listed.out.splitlines()[1].startswith(f"{SIW}:3:9: status: infiniband/siw: draft")
+    full = cli("-C", str(repo), "check", "--today", "2026-11-21")
+    assert "1 problem(s) in 1 file(s); 37 file(s) checked; 1 note(s)" in full.out

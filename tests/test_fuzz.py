@@ -29,19 +29,26 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import (
+    FORGED,
     REL,
+    ROOT,
+    TERMINAL_COMMANDS,
     check_card,
     check_chart,
     check_index,
     check_problems,
+    check_terminal,
     driver_yaml,
     hostile_text,
     mutated_data,
     mutated_documents,
     mutated_policies,
     mutated_text,
+    plant_hostile_text,
+    run_cli,
     run_pipeline,
     run_policy,
+    shown,
     text_of,
     to_yaml,
     untrusted_strings,
@@ -66,9 +73,9 @@ def valid_document_renders_safely(data: dict[str, Any], raw: bytes) -> None:
     check_problems(result.problems, raw)
     assert result.card is not None and result.index is not None
     tokens = check_card(result.card, result.driver)
-    shown = visible(text_of(tokens))
+    seen = shown(text_of(tokens))
     for text in untrusted_strings(result.driver):
-        assert visible(text) in shown, text
+        assert visible(text) in seen, text
     for page in result.index.values():
         check_index(page)
     if result.chart is not None:
@@ -122,6 +129,25 @@ def text_field_is_escaped(payload: str, data: dict[str, Any]) -> None:
     valid_document_renders_safely(data, raw)
 
 
+def terminal_output_is_escaped(payload: str) -> None:
+    """Hostile text in evidence, the policy and a fixture's name: no command's text
+    output carries a hidden character or a forged line."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as scratch:
+        root = Path(scratch) / "repo"
+        for part in ("drivers", "policies", "schema", "templates", "cards"):
+            shutil.copytree(ROOT / part, root / part)
+        plant_hostile_text(root, payload)
+        for command in TERMINAL_COMMANDS:
+            args = [arg.format(root=root) for arg in command]
+            code, output = run_cli("-C", str(root), *args)
+            assert code in (0, 1), (command, output)
+            check_terminal(output, " ".join(command))
+
+
 # -- quick runs (every `pytest`) --------------------------------------------------------
 
 
@@ -161,6 +187,20 @@ def test_arbitrary_bytes(raw: bytes) -> None:
 @given(mutated_policies())
 def test_policy_candidates(raw: bytes) -> None:
     check_problems(run_policy(raw), raw, "policies/candidate.yaml")
+
+
+# Each example runs every text command on a repository: a few in the default run.
+TERMINAL_QUICK = settings(max_examples=int(os.environ.get("TERMINAL_EXAMPLES", "3")),
+                          deadline=None, suppress_health_check=list(HealthCheck))
+TERMINAL_FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2500")) // 25,
+                         deadline=None, suppress_health_check=list(HealthCheck))
+FORGING = st.just("\n" + FORGED + "\n\x1b[2J\u202e")
+
+
+@TERMINAL_QUICK
+@given(st.tuples(hostile_text(1, 8), FORGING, hostile_text(0, 8)).map("".join))
+def test_terminal_output_is_escaped(payload: str) -> None:
+    terminal_output_is_escaped(payload)
 
 
 # -- the fuzzing run (pytest -m fuzz) ---------------------------------------------------
@@ -206,6 +246,13 @@ def test_fuzz_arbitrary_bytes(raw: bytes) -> None:
 @given(mutated_policies())
 def test_fuzz_policy_candidates(raw: bytes) -> None:
     check_problems(run_policy(raw), raw, "policies/candidate.yaml")
+
+
+@pytest.mark.fuzz
+@TERMINAL_FUZZ
+@given(st.tuples(hostile_text(1, 30), FORGING, hostile_text(0, 30)).map("".join))
+def test_fuzz_terminal_output(payload: str) -> None:
+    terminal_output_is_escaped(payload)
 
 
 def test_the_fuzzed_file_is_a_driver_file() -> None:

@@ -196,7 +196,7 @@ MANY = ("document holds more than 10,000 values (keys, values and list items); a
                      [f"f.yaml:1:1: file is {MAX_BYTES + 4} bytes; the limit is {MAX_BYTES} bytes"],
                      id="huge-file"),
         pytest.param(b"a: " + b"9" * 100_000 + b"\n",
-                     ["f.yaml:1:1: YAML error: a value cannot be read (Exceeds the limit (4300 "
+                     ["f.yaml:1:4: YAML error: a value cannot be read (Exceeds the limit (4300 "
                       "digits) for integer string conversion: value has 100000 digits; use "
                       "sys.set_int_max_str_digits() to increase the limit)"],
                      id="huge-integer"),

@@ -443,7 +443,7 @@ def test_rendering_does_not_depend_on_the_machine_or_the_place(
         ("snake_case_name", "snake_case_name"),
         ("_emphasis_ and __strong__", "\\_emphasis\\_ and \\_\\_strong\\_\\_"),
         ("<b>bold</b>", "\\<b\\>bold\\</b\\>"),
-        ("[a](https://x.example)", "\\[a\\](https://x.example)"),
+        ("[a](https://x.example)", "\\[a\\](https&#8203;://x.example)"),
         ("a | b", "a \\| b"),
         ("`code` stays", "`code` stays"),
         ("``a`b`` stays", "``a`b`` stays"),
@@ -585,7 +585,7 @@ def test_untrusted_text_cannot_inject(repo: Path, payload: str) -> None:
         "https://x.example/a%29b%7Cc",
         "https://docs.nvidia.com/",
     }
-    visible = " ".join(text_of(tokens).replace("`", "").split())
+    visible = " ".join(text_of(tokens).replace("`", "").replace("\u200b", "").split())
     expected = " ".join(payload.replace("`", "").split())
     assert visible.count(expected) >= len(FIELDS) - 2  # name and by are one line already
     index = MD.parse(files[INDEX_FILE].decode())
@@ -648,7 +648,7 @@ def test_override_box_shows_reason_by_until_and_the_computed_verdict(repo: Path)
         f"**{computed.value}** (score {num(computed.score)}, confidence {conf}).\n"
         ">\n"
         "> - **Reason:** The only user moves to RoCE in 2026.\n"
-        "> - **By:** A Maintainer \\<maintainer@example.org\\>\n"
+        "> - **By:** A Maintainer \\<maintainer@&#8203;example.org\\>\n"
         "> - **Until:** 2027-06-30\n"
     ) in text
     index = files["cards/infiniband/README.md"].decode()
@@ -800,3 +800,18 @@ def test_index_rows_are_plain_data_for_worker_processes() -> None:
     assert sorted(pages) == [INDEX_FILE, "cards/infiniband/README.md", "cards/net/README.md"]
     for path, text in pages.items():
         assert text.encode() == rendered.files[path]
+
+
+def test_deployment_with_sources_is_cited_on_the_card(repo: Path, cli: Callable[..., Run]) -> None:
+    """deployment takes sources like the other claims; the verdict is the same, and the
+    card cites them."""
+    ipoib = repo / "drivers/infiniband/ipoib.yaml"
+    before = cli("-C", str(repo), "explain", "infiniband/ipoib", "--format", "json").out
+    ipoib.write_text(ipoib.read_text().replace(
+        "deployment: medium\n", "deployment:\n  level: medium\n  sources: [3, 4]\n"))
+    after = cli("-C", str(repo), "explain", "infiniband/ipoib", "--format", "json").out
+    assert json.loads(after)["probes"] == json.loads(before)["probes"]
+    assert cli("-C", str(repo), "render").code == 0
+    card = (repo / "cards/infiniband/ipoib.md").read_text()
+    assert "| Deployment | medium (sources 3, 4) |" in card
+    assert cli("-C", str(repo), "check", "--no-cache").code == 0

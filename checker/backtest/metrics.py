@@ -19,6 +19,12 @@ from checker.validate.schemas import VERDICTS
 
 FLAGGED = ("deprecate", "remove")  # verdicts that predict a removal
 
+# Below this many removed (or kept) units no interval is given: a bootstrap resamples
+# the few cases there are (with one removed unit, every resample holds that unit, and
+# the "interval" only shows how the kept units vary, e.g. 0.984-1.000), and the
+# interval is far narrower than what the data can support. The report says so instead.
+MIN_FOR_INTERVAL = 10
+
 
 @dataclass(frozen=True)
 class Interval:
@@ -48,8 +54,9 @@ def auc(kept: Sequence[float], removed: Sequence[float]) -> float | None:
 
 def bootstrap_auc(kept: Sequence[float], removed: Sequence[float], resamples: int,
                   seed: int, level: float = 0.95) -> Interval | None:
-    """Percentile interval of the AUC over stratified resamples."""
-    if not kept or not removed or resamples < 1:
+    """Percentile interval of the AUC over stratified resamples; None with fewer than
+    MIN_FOR_INTERVAL units of either outcome (see there)."""
+    if min(len(kept), len(removed)) < MIN_FOR_INTERVAL or resamples < 1:
         return None
     rng = random.Random(seed)
     values = []

@@ -1,20 +1,27 @@
 """A backtest result as a summary (plain data), then as text, JSON, Markdown or SVG.
 
 Commit subjects and unit ids come from the kernel tree, which is not ours: text output
-replaces control and bidi characters, Markdown escapes through the card renderer's
+escapes hidden characters (checker.core.output.safe), Markdown escapes through the card renderer's
 `md_cell`, and the SVG escapes everything it prints.
 """
 
 from __future__ import annotations
 
 import json
-import unicodedata
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
 from checker.backtest.engine import FEATURES, Result, Row
-from checker.backtest.metrics import FLAGGED, auc, bootstrap_auc, confusion, roc_points
+from checker.backtest.metrics import (
+    FLAGGED,
+    MIN_FOR_INTERVAL,
+    auc,
+    bootstrap_auc,
+    confusion,
+    roc_points,
+)
+from checker.core.output import safe
 from checker.render.chart import xml_comment
 from checker.validate.schemas import VERDICTS
 
@@ -63,10 +70,13 @@ def _group(label: str, rows: list[Row], seed: int, resamples: int, top: int) -> 
         found = auc(k, m)
         signal_aucs[name] = None if found is None else round(found, 4)
     order = sorted(rows, key=lambda r: (r.score, r.at, r.unit))
+    few = min(len(kept), len(removed))
     return {
         "at": label,
         "units": len(rows),
         "removed": len(removed),
+        # fewer than MIN_FOR_INTERVAL removed or kept units: no interval, and a warning
+        "small_sample": few < MIN_FOR_INTERVAL,
         "auc": None if value is None else round(value, 4),
         "auc_ci": None if interval is None else [round(interval.low, 4),
                                                  round(interval.high, 4)],
@@ -106,10 +116,8 @@ def to_json(summary: dict[str, Any]) -> str:
 
 
 def plain(text: object) -> str:
-    """One line of untrusted text, safe for a terminal."""
-    chars = ("\N{REPLACEMENT CHARACTER}" if unicodedata.category(c)[0] == "C" else c
-             for c in str(text))
-    return " ".join("".join(chars).split())
+    """One line of untrusted text, safe for a terminal (checker.core.output.safe)."""
+    return safe(text)
 
 
 def _fmt(value: float | None, digits: int = 3) -> str:
@@ -126,7 +134,20 @@ def _outcome(summary: dict[str, Any], code: Any = plain) -> str:
 
 def _ci(group: dict[str, Any]) -> str:
     ci = group["auc_ci"]
-    return "" if ci is None else f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})"
+    if ci is not None:
+        return f" (95% CI {ci[0]:.3f}-{ci[1]:.3f})"
+    return " (no interval: too few cases)" if group["small_sample"] and group["auc"] is not \
+        None else ""
+
+
+def small_sample_warning(group: dict[str, Any]) -> str | None:
+    """What a reader must know before trusting a group's figures, or None."""
+    if not group["small_sample"]:
+        return None
+    removed, kept = group["removed"], group["units"] - group["removed"]
+    return (f"only {removed} removed and {kept} kept unit(s): too few to measure the score "
+            f"by (no interval is given below {MIN_FOR_INTERVAL} of each); the AUC and "
+            "precision describe these units, not the policy's power")
 
 
 def _signals_text(signals: dict[str, Any]) -> str:
@@ -148,6 +169,9 @@ def to_text(summary: dict[str, Any]) -> str:
         out.append("")
         out.append(f"== {plain(group['at'])}: {group['units']} units, "
                    f"{group['removed']} removed")
+        warning = small_sample_warning(group)
+        if warning:
+            out.append(f"warning: {warning}")
         out.append(f"score ROC AUC {_fmt(group['auc'])}{_ci(group)}; deprecate+remove "
                    f"precision {_fmt(group['precision'])}, recall {_fmt(group['recall'])}")
         out.append("verdict         kept  removed")
@@ -192,8 +216,11 @@ def to_markdown(summary: dict[str, Any]) -> str:
                    f"{_fmt(g['auc'])}{_ci(g)} | {_fmt(g['precision'])} | "
                    f"{_fmt(g['recall'])} |")
     for g in summary["groups"]:
-        out += ["", f"### {md_cell(g['at'])}", "",
-                "| verdict | kept | removed |", "|---|---:|---:|"]
+        out += ["", f"### {md_cell(g['at'])}", ""]
+        warning = small_sample_warning(g)
+        if warning:
+            out += [f"**Warning**: {md_cell(warning)}.", ""]
+        out += ["| verdict | kept | removed |", "|---|---:|---:|"]
         for verdict in VERDICTS:
             out.append(f"| {verdict} | {g['confusion']['kept'][verdict]} | "
                        f"{g['confusion']['removed'][verdict]} |")

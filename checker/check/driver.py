@@ -176,6 +176,7 @@ def compute(rels: Sequence[str], jobs: int) -> list[Checked]:
     from checker.validate.schema_check import precheck_for
 
     precheck_for(schemas.DRIVER_SCHEMA)  # compiled once, here, not in every worker
+    precheck_for(schemas.DRIVER_SCHEMA_SOURCED)
     chunk = max(16, len(rels) // (jobs * 8))
     chunks = [rels[i : i + chunk] for i in range(0, len(rels), chunk)]
     context = multiprocessing.get_context("fork")

@@ -14,7 +14,8 @@ from datetime import date
 
 from checker import __version__
 from checker.cli.commands import COMMAND_MODULES
-from checker.core.errors import CheckerError, UsageError, terminal
+from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe, terminal
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 
@@ -32,7 +33,8 @@ typical use:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="driver-policy",
-        description="Lifecycle policy for Linux kernel drivers: evidence in drivers/, policy "
+        description="Lifecycle policy for the drivers of Linux or another kernel-style tree: "
+        "evidence in drivers/, policy "
         "in policies/, verdicts recomputed and explained, Markdown cards in cards/.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -108,7 +110,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # reported by the command's own parser, with its usage
-            _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extra)}")
+            _command_parser(parser, args).error(
+                f"unrecognized arguments: {safe(' '.join(extra))}")
     except SystemExit as exc:  # argparse reports usage errors itself, with code 2
         return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
     from checker.core import output
@@ -136,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from checker.load.fsutil import describe
 
         where = exc.filename if isinstance(exc.filename, str) else "a file"
-        print(f"driver-policy {args.command}: {terminal(where)}: {describe(exc)}",
+        print(f"driver-policy {args.command}: {safe(where)}: {safe(describe(exc))}",
               file=sys.stderr)
         return EXIT_FINDINGS
     except Exception as exc:  # the one place a crash becomes a message
@@ -144,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         traceback.print_exc(file=sys.stderr)
         print(
-            f"driver-policy {args.command}: internal error ({type(exc).__name__}: {exc}); "
+            f"driver-policy {args.command}: internal error ({type(exc).__name__}: "
+            f"{safe(exc)}); "
             "this is a bug in driver-policy, please report it with the trace above",
             file=sys.stderr,
         )

@@ -235,6 +235,7 @@ class Driver:
     kernel_facts: KernelFacts | None = None
     # what is unfinished in a draft (TODO text, no sources, `# guessed` fields, no verdict)
     unfinished: tuple[str, ...] = ()
+    deployment_sources: tuple[int, ...] = ()  # the sources backing `deployment`, if any
 
     def depends_on_broken(self) -> bool | None:
         """From the collected signals, else from the recorded kernel facts; None: unknown."""

@@ -127,13 +127,17 @@ class Comparison:
     changed: tuple[DriverChange, ...]  # verdict, confidence or score changes, by id
     overrides: tuple[OverrideChange, ...]
     policy: tuple[PolicyChange, ...]
-    distribution_before: dict[str, int] | None  # None: that side has no valid policy
+    # verdicts that stand, drafts left out (they publish none); None: that side has no
+    # valid policy
+    distribution_before: dict[str, int] | None
     distribution_after: dict[str, int] | None
     invalid_before: tuple[str, ...]  # problems of files that fail validation, as text
     invalid_after: tuple[str, ...]
     inconsistent_after: tuple[str, ...] = field(default=())  # ids whose recorded verdict
     # differs from the one that stands on the head side (`check` fails on them)
     today: date | None = None
+    drafts_before: int | None = None  # drafts on each side (None: no valid policy)
+    drafts_after: int | None = None
 
     @property
     def flips(self) -> tuple[DriverChange, ...]:
@@ -280,15 +284,19 @@ def compare(
         overrides=overrides,
         policy=policy,
         distribution_before=(
-            distribution(s for s, _ in base_states.values()) if base.policy else None
+            distribution(s for i, (s, _) in base_states.items() if not base_drivers[i].draft)
+            if base.policy else None
         ),
         distribution_after=(
-            distribution(s for s, _ in head_states.values()) if head.policy else None
+            distribution(s for i, (s, _) in head_states.items() if not head_drivers[i].draft)
+            if head.policy else None
         ),
         invalid_before=_invalid(base),
         invalid_after=_invalid(head),
         inconsistent_after=inconsistent,
         today=today,
+        drafts_before=sum(d.draft for d in base_drivers.values()) if base.policy else None,
+        drafts_after=sum(d.draft for d in head_drivers.values()) if head.policy else None,
     )
 
 

@@ -10,6 +10,7 @@ from checker.core.errors import Problem
 from checker.core.model import Driver, Verdict
 from checker.evaluate.direction import deciding
 from checker.evaluate.engine import evaluate
+from checker.validate.categories import category_problems
 from checker.validate.policy import Fixture, Policy
 
 Locate = Callable[[str, tuple[str | int, ...]], tuple[int, int]]
@@ -39,7 +40,7 @@ def check_driver(
     driver: Driver, policy: Policy, today: date, locate: Locate
 ) -> tuple[Outcome, list[Problem]]:
     computed = evaluate(driver, policy)
-    problems: list[Problem] = []
+    problems: list[Problem] = category_problems(driver, policy.categories, locate)
 
     def problem(keypath: tuple[str | int, ...], field: str, message: str) -> None:
         line, col = locate(driver.file, keypath)

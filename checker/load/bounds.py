@@ -1,14 +1,10 @@
-"""What a hostile file cannot make the loader do: grow past the size, depth and value
-limits, or use anchors, aliases and tags. Each refusal is one located problem."""
+"""What a hostile file cannot make the fast loader do: grow past the depth and value
+limits before libyaml composes it. Each refusal is one located problem. (The reference
+reader, checker.load.reference, counts the same limits on its own events.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:  # ruamel.yaml is imported where it runs: a clean file never needs it
-    from ruamel.yaml import YAML
-
+from typing import Any
 
 MAX_DEPTH = 24
 
@@ -17,14 +13,6 @@ MAX_DEPTH = 24
 # files hold under 1,000 and a full 600-month signals window about 6,000; 256 KiB of
 # tiny values would hold 100,000, and every later stage pays per value.
 MAX_VALUES = 10_000
-
-
-def _safe_yaml() -> YAML:
-    from ruamel.yaml import YAML
-
-    yaml = YAML(typ="safe", pure=False)
-    yaml.allow_duplicate_keys = False
-    return yaml
 
 
 TOO_DEEP = f"document is nested more than {MAX_DEPTH} levels deep"
@@ -50,11 +38,11 @@ def _too_large(text: str, *, force: bool = False) -> tuple[str, int, int] | None
     deep = text.count("[") + text.count("{") + text.count("- ") >= 1000
     if not (force or deep or (len(text) > MAX_VALUES and _values_bound(text) > MAX_VALUES)):
         return None
-    from ruamel.yaml.error import YAMLError
+    import yaml
 
     depth = values = 0
     try:
-        for event in _safe_yaml().parse(text):
+        for event in yaml.parse(text, Loader=yaml.CBaseLoader):
             kind = type(event).__name__
             if kind in _NODES:
                 values += 1
@@ -66,7 +54,7 @@ def _too_large(text: str, *, force: bool = False) -> tuple[str, int, int] | None
                     return (TOO_DEEP, *_event_mark(event))
             elif kind in ("SequenceEndEvent", "MappingEndEvent"):
                 depth -= 1
-    except YAMLError:
+    except yaml.YAMLError:
         return None  # the real parse reports the syntax error with its location
     return None
 
@@ -88,54 +76,3 @@ def _first_content_line(text: str) -> int:
         if line.strip() and not line.lstrip().startswith("#"):
             return number
     return 1
-
-
-def _check_shape(data: Any) -> str | None:
-    """Refuse aliases (a shared node) and deep nesting before anything walks the data."""
-    seen: set[int] = set()
-    stack: list[tuple[Any, int]] = [(data, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, dict):
-            children: Iterable[Any] = node.values()
-        elif isinstance(node, list):
-            children = node
-        else:
-            continue
-        if id(node) in seen:
-            return ALIASES
-        if depth > MAX_DEPTH:
-            return f"document is nested more than {MAX_DEPTH} levels deep"
-        seen.add(id(node))
-        stack.extend((child, depth + 1) for child in children)
-    return None
-
-
-ALIASES = "YAML anchors and aliases are not allowed in evidence files"
-
-
-def _anchor_or_alias(text: str) -> tuple[int, int] | None:
-    """Where the first alias is, or else the first anchor, from parser events (which do
-    not expand aliases); None when there is neither, or when a syntax error comes first
-    (the reference loader reports it)."""
-    from ruamel.yaml.error import YAMLError
-
-    anchor = None
-    try:
-        for event in _safe_yaml().parse(text):
-            if type(event).__name__ == "AliasEvent":
-                return _event_mark(event)
-            if anchor is None and getattr(event, "anchor", None) is not None:
-                anchor = _event_mark(event)
-    except YAMLError:
-        return anchor
-    return anchor
-
-
-def _first_alias(text: str, problem: str) -> tuple[int, int]:
-    if "alias" not in problem:
-        return 1, 1
-    for event in _safe_yaml().parse(text):
-        if type(event).__name__ == "AliasEvent" and event.start_mark is not None:
-            return event.start_mark.line + 1, event.start_mark.column + 1
-    return 1, 1

@@ -1,51 +1,67 @@
-"""The common-path YAML loader: PyYAML's C parser with YAML 1.2 core-schema resolution.
+"""The common-path YAML loader: libyaml (PyYAML's C parser), for plain documents only.
 
-ruamel.yaml (YAML 1.2) is the reference loader and the only one that reports errors.
-This loader is several times faster, but PyYAML resolves plain scalars by YAML 1.1
-rules (`yes` is true, `012` is octal, `1e3` is a string). So it resolves only the
-scalars on which both versions agree and *declines* everything else (and every error,
-duplicate key, unusual tag or alias): the caller then loads the file with ruamel. The
-result for any file it accepts equals ruamel's (tests/test_fastyaml.py checks that).
+libyaml reads YAML 1.1 syntax, which a YAML 1.2 reader reads differently in corners
+(`{?a: b}`, `! 12`, block scalars with lines of spaces, under-indented continuations,
+`"a"#b`, tabs, other line breaks). This loader takes a document only when nothing in
+it reaches those corners, and *declines* everything else (and every error, duplicate
+key, tag, anchor or alias): the caller then loads the file with the reference reader
+(checker.load.reference). The gate is in two parts: a scan of the text for the
+characters and indicators that only unusual YAML holds (`needs_reference`), then, while
+the nodes are built, a check of the few nodes whose text can differ (quoted and block
+scalars, flow collections: each on one line, followed by what the grammar allows).
+Plain scalars resolve by the YAML 1.2 core schema (checker.load.scalars), as in the
+reference. tests/test_fastyaml.py and tests/test_yaml_suite.py check that the result
+of any document it takes equals the reference's.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from datetime import date
 from typing import Any
 
 import yaml
 
-NULL = frozenset(("", "~", "null", "Null", "NULL"))
-BOOL = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
-# Both versions read these the same way.
-INT_RE = re.compile(r"[-+]?(0|[1-9][0-9]*)\Z")
-FLOAT_RE = re.compile(r"[-+]?(0|[1-9][0-9]*)\.[0-9]+\Z")
-DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-# Whole plain scalars that YAML 1.1 or 1.2 may read as something other than a string
-# (numbers of every base and form, sexagesimal, timestamps, 1.1 booleans, merge, value).
-SUSPECT_RE = re.compile(
-    r"(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?"
-    r"|[-+]?0b[0-1_]+|[-+]?0o[0-7_]+|[-+]?0x[0-9a-fA-F_]+"
-    r"|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
-    r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?"
-    r"|[-+0-9_.:eE]+"  # anything else made only of number characters: let the reference decide
-    r"|y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|<<|=)\Z"
-)
+from checker.load.scalars import plain
 
-STR, INT, FLOAT, NULL_TAG, BOOL_TAG, DATE, SEQ, MAP = (
-    f"tag:yaml.org,2002:{name}"
-    for name in ("str", "int", "float", "null", "bool", "timestamp", "seq", "map")
-)
+# Private tags: the composer calls `resolve` for every node without an explicit tag, so
+# a node that keeps a tag:yaml.org,2002:* tag was tagged in the text (`!!str x`).
+STR, PLAIN, OTHER, SEQ, MAP = "s", "p", "q", "S", "M"
 
 
 class Declined(Exception):
     """This file needs the reference loader."""
 
 
-DECLINE = "decline"
+# Characters and indicators that only unusual YAML holds; any of them sends the text to
+# the reference. Characters: tab, a CR outside CRLF, NEL, LS, PS and BOM (libyaml also
+# refuses what YAML does not print, and then declines). Indicators at the start of a
+# token: `?` (explicit key, `?x` in flow), `!` (tag), `&` before a name (an anchor; an
+# alias, `*x`, without one is an error to libyaml, and with one a node seen twice:
+# declined either way), `%` (directive); `-` or `:` right after a flow indicator and
+# `:` right before one (`[-]`, `[:x]`, `{a:,}`), `-` before a flow indicator
+# (`{a: -}`) and `:` starting a word (`a :b`). Lines: document markers and lines of
+# spaces only. One linear pass of RE2 over "\n" + text (Python's `re` tries each
+# alternative at each position: twenty times slower here).
+_UNUSUAL = (
+    r"[\t\x{85}\x{2028}\x{2029}\x{FEFF}]|\r(?:[^\n]|\z)"
+    r"|[ \n\[{,](?:[?!%]|&[^ \r\n])"
+    r"|[\[{,] *[-:]|:[,\]}]| :[^ \r\n]|[ \n]-[,\[\]{}]"
+    r"|\n(?:---|\.\.\.| +\r?(?:\n|\z))"
+)
+_unusual: Any = None
+
+
+def needs_reference(text: str) -> bool:
+    """Does `text` hold anything the fast path does not read (see _UNUSUAL)?"""
+    global _unusual
+    if _unusual is None:
+        import re2
+
+        _unusual = re2.compile(_UNUSUAL)
+    return _unusual.search("\n" + text) is not None
+
+
 _MEMO: dict[str, str] = {}  # plain scalar -> tag; evidence repeats the same small values
 
 
@@ -54,34 +70,15 @@ class _Composer(yaml.CSafeLoader):  # type: ignore[misc]
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         if kind is yaml.ScalarNode:
-            if not implicit[0]:  # quoted: always a string
-                return STR
+            if not implicit[0]:  # quoted or block: a string, its text checked later
+                return OTHER
             tag = _MEMO.get(value)
             if tag is None:
-                tag = _resolve_plain(value)
+                tag = STR if type(plain(value)) is str else PLAIN
                 if len(value) <= 16 and len(_MEMO) < 4096:
                     _MEMO[value] = tag
-            if tag is DECLINE:
-                raise Declined(value)
             return tag
         return SEQ if kind is yaml.SequenceNode else MAP
-
-
-def _resolve_plain(value: str) -> str:
-    """The tag both YAML versions give a plain scalar, or DECLINE where they may differ."""
-    if value in NULL:
-        return NULL_TAG
-    if value in BOOL:
-        return BOOL_TAG
-    if INT_RE.match(value):
-        return INT
-    if FLOAT_RE.match(value):
-        return FLOAT
-    if DATE_RE.match(value):
-        return DATE
-    if SUSPECT_RE.match(value):
-        return DECLINE
-    return STR
 
 
 def compose(text: str) -> Any:
@@ -89,8 +86,6 @@ def compose(text: str) -> Any:
     loader = _Composer(text)
     try:
         return loader.get_single_node()
-    except Declined:
-        raise
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
         raise Declined(str(exc)) from None
     finally:
@@ -99,11 +94,9 @@ def compose(text: str) -> Any:
 
 def fast_load(text: str, max_depth: int = 64) -> Any:
     """Plain data for `text`, or Declined when the reference loader must decide."""
-    if ("&" in text or "*" in text or "!" in text) and _has_node_property(text):
-        raise Declined("anchor, alias or tag")  # rare in evidence: the reference path decides
     split = _split_monthly(text)
     if split is not None:
-        data = _load(split[0], max_depth)
+        data = _load(split[0], max_depth)  # the month lines hold nothing unusual
         signals = data.get("signals") if isinstance(data, dict) else None
         if isinstance(signals, dict) and signals.get("monthly") == _PLACEHOLDER:
             if max_depth < 4:
@@ -114,8 +107,10 @@ def fast_load(text: str, max_depth: int = 64) -> Any:
 
 
 def _load(text: str, max_depth: int) -> Any:
+    if needs_reference(text):
+        raise Declined("unusual YAML")
     node = compose(text)
-    return None if node is None else _construct(node, max_depth)
+    return None if node is None else _construct(node, max_depth, text)
 
 
 # `signals.monthly` is most of a driver file's values (61 months of four), written by
@@ -175,57 +170,104 @@ def _split_monthly(text: str) -> tuple[str, list[dict[str, Any]]] | None:
     return text[:start] + replaced + text[position:], months
 
 
-_SCALARS: dict[str, Any] = {
-    STR: lambda v: v,
-    INT: int,
-    FLOAT: float,
-    NULL_TAG: lambda v: None,
-    BOOL_TAG: BOOL.__getitem__,
-    DATE: date.fromisoformat,
-}
+def leaf(node: Any, text: str, key: bool = False) -> Any:
+    """The value of a scalar node; declines where a YAML 1.2 reader could read its text
+    differently, or where the reference must report it (a date not on the calendar)."""
+    tag = node.tag
+    if tag == STR:
+        return node.value
+    if tag == PLAIN:
+        value = _VALUES.get(node.value, _VALUES)
+        if value is _VALUES:
+            try:
+                value = plain(node.value)
+            except ValueError as exc:  # 2021-02-30, or an integer too long to convert
+                raise Declined(str(exc)) from None
+            if len(node.value) <= 16 and len(_VALUES) < 4096:
+                _VALUES[node.value] = value  # None, bool, int, float, date: immutable
+        return value
+    if tag != OTHER:
+        raise Declined(tag)
+    start, end = node.start_mark, node.end_mark
+    if node.style in ("'", '"'):
+        if start.line != end.line or (text[end.index : end.index + 1] not in _ENDS
+                                      and _AFTER_TOKEN.match(text, end.index) is None):
+            raise Declined("quoted scalar over lines, or followed by something unusual")
+    elif (_BLOCK_HEADER.match(text, start.index) is None or not node.value
+          or (end.index >= len(text) and not text.endswith("\n"))):
+        raise Declined("block scalar: unusual header, empty, or ends the text without a "
+                       "line break")
+    if not key and _starts_line(text, start.index):
+        raise Declined("value on a line of its own")
+    return node.value
 
 
-def _construct(root: Any, max_depth: int) -> Any:
+_VALUES: dict[str, Any] = {}  # plain scalar -> its value, for the short ones
+_ENDS = ("\n", ",", "]", "}")  # what usually follows a closing quote or bracket
+
+
+def _starts_line(text: str, index: int) -> bool:
+    """Is only indentation before `index` on its line? (libyaml takes such a value
+    less indented than YAML 1.2 allows: `a:` then `[1]` or `|` at column 0)"""
+    if text[index - 2 : index] in (": ", "- "):
+        return False
+    return not text[text.rfind("\n", 0, index) + 1 : index].strip(" ")
+
+
+def _flow_checked(node: Any, text: str, nested: bool) -> None:
+    """Declines a flow collection over several lines, followed by something unusual
+    (`[a]#b`), or nested in the document on a line of its own."""
+    start, end = node.start_mark, node.end_mark
+    if start.line != end.line or (nested and _starts_line(text, start.index)) or (
+            text[end.index : end.index + 1] not in _ENDS
+            and _AFTER_TOKEN.match(text, end.index) is None):
+        raise Declined("flow collection over lines, alone on its line, or before `#`")
+
+
+# What may follow a closing quote or bracket on its line: a comment after a space, the
+# end of the line, a flow indicator, or the `: ` of a key
+_AFTER_TOKEN = re.compile(r" +#| *(?:\r?\n|\Z|[,\]}]|:(?:[ \r\n]|\Z))")
+# `|`, `|-`, `>` or `>-`, then spaces and a comment after a space (no keep `+`, no
+# indentation indicator)
+_BLOCK_HEADER = re.compile(r"[|>]-?(?: +#[^\r\n]*)? *\r?\n")
+
+
+def _construct(root: Any, max_depth: int, text: str) -> Any:
     """Nodes -> dicts, lists and scalars, without recursion; declines on any node seen
-    twice (an alias), a non-scalar or duplicate key, an unusual tag or deep nesting.
-    (Strings, most of the scalars, are taken as they are; the composer makes nodes of
-    exactly these classes.)"""
+    twice (an alias), a non-scalar or duplicate key, a tag, deep nesting, a flow
+    collection over several lines, or a scalar `leaf` declines. (Plain strings, most
+    of the scalars, are taken as they are; the composer makes nodes of exactly these
+    classes.)"""
     seen: set[int] = set()
     scalar, mapping = yaml.ScalarNode, yaml.MappingNode
 
-    def leaf(node: Any) -> Any:
-        convert = _SCALARS.get(node.tag)
-        if convert is None:
-            raise Declined(node.tag)
-        try:
-            return convert(node.value)
-        except ValueError as exc:  # e.g. 2021-02-30
-            raise Declined(str(exc)) from None
-
     if isinstance(root, scalar):
-        return leaf(root)
+        return leaf(root, text)
     result: Any = {} if isinstance(root, mapping) else []
     stack = [(root, result, 1)]
     while stack:
         node, target, depth = stack.pop()
         if id(node) in seen or depth > max_depth or node.tag not in (SEQ, MAP):
             raise Declined("alias, deep nesting or tag")
+        if node.flow_style:
+            _flow_checked(node, text, depth > 1)
         seen.add(id(node))
         if type(node) is mapping:
             for key_node, value_node in node.value:
                 if type(key_node) is not scalar:
                     raise Declined("non-scalar key")
-                key = key_node.value if key_node.tag == STR else leaf(key_node)
+                key = key_node.value if key_node.tag == STR else leaf(key_node, text, True)
                 if key in target:
                     raise Declined("duplicate key")
                 if type(value_node) is scalar:
-                    target[key] = value_node.value if value_node.tag == STR else leaf(value_node)
+                    target[key] = (value_node.value if value_node.tag == STR
+                                   else leaf(value_node, text))
                 else:
                     target[key] = _child(value_node, stack, depth)
         else:
             for item in node.value:
                 if type(item) is scalar:
-                    target.append(item.value if item.tag == STR else leaf(item))
+                    target.append(item.value if item.tag == STR else leaf(item, text))
                 else:
                     target.append(_child(item, stack, depth))
     return result
@@ -235,12 +277,3 @@ def _child(node: Any, stack: list[Any], depth: int) -> Any:
     container: Any = {} if type(node) is yaml.MappingNode else []
     stack.append((node, container, depth + 1))
     return container
-
-
-_PROPERTY_RE = re.compile(r"(^|[\s\[{,:-])[&*!][^\s,\]}]")
-
-
-def _has_node_property(text: str) -> bool:
-    """Could `text` hold an anchor, alias or tag? (A claim's `*` may say yes: then the
-    reference loader decides, which is correct, only slower.)"""
-    return _PROPERTY_RE.search(text) is not None

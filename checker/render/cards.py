@@ -109,7 +109,7 @@ def signal_rows(signals: Signals) -> list[tuple[str, str]]:
         ("Device ids", _unknown(signals.device_ids)),
         ("Depends on BROKEN", "unknown" if broken is None else ("yes" if broken else "no")),
         ("MAINTAINERS entry", _unknown(signals.maintainers_entry)),
-        ("Kernel revision", _unknown(signals.kernel_rev, "not recorded")),
+        ("Tree revision", _unknown(signals.kernel_rev, "not recorded")),
         ("Computed by", signals.computed_by),
     ]
     return rows
@@ -178,7 +178,8 @@ def input_rows(driver: Driver) -> list[tuple[str, str]]:
     if driver.replacement.by:
         replacement += f": {driver.replacement.by}"
     rows = [
-        ("Deployment", driver.deployment),
+        ("Deployment", driver.deployment + (f" ({refs(driver.deployment_sources)})"
+                                            if driver.deployment_sources else "")),
         ("Hardware", hw.kind),
         ("Still sold new", sold),
         ("Last sold", _unknown(hw.last_sold)),

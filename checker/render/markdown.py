@@ -3,8 +3,10 @@
 Text from driver files reaches a card only through the escaping filters here (md_text,
 md_cell, md_code, md_link, md_rel_link, md_paragraphs); the template environment's
 `finalize` refuses to print anything that did not pass through one of them, so a
-template cannot forget to escape. The pull-request comment's filters (COMMENT_FILTERS)
-also make mentions, issue references and autolinks inert.
+template cannot forget to escape. Links are made only by md_link (http(s) sources) and
+md_rel_link: text that GitHub would autolink (www., scheme://, e-mail, mailto:, xmpp:)
+is made inert; the pull-request comment's filters (COMMENT_FILTERS) also make issue
+references inert.
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from checker.core.hidden import Table
+
 MINUS = "−"  # U+2212, as the seed cards write removed lines
 
 
@@ -24,26 +28,31 @@ class Markdown(str):
     __slots__ = ()
 
 
-# Characters that are never printed as they are: C0/C1 controls and the Unicode
-# bidirectional overrides and isolates that can make a reviewer read text in an order
-# other than the one the parser sees ("trojan source").
-# Also the invisible characters that make two strings look alike or hide text from a
-# reviewer: Arabic letter mark, zero-width space, non-joiner and joiner, word joiner and
-# invisible operators, the byte-order mark, and the tag characters (U+E0000-U+E007F).
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-    "\u2066-\u2069\ufeff\U000e0000-\U000e007f]"
-)
+# Characters that are never printed as they are (checker.core.hidden: controls, format
+# and bidirectional characters, default-ignorable code points such as the soft hyphen,
+# variation selectors and the combining grapheme joiner, fillers, unassigned code
+# points) become U+FFFD; line breaks and tabs are whitespace, folded into one space.
+_HIDDEN = Table(lambda code: "\N{REPLACEMENT CHARACTER}", keep="\t\n\x0b\x0c\r\u2028\u2029")
 
 
-# What a code host turns into a notification or a link in a comment: @user and
-# @org/team mentions and e-mail addresses (an `@` before a name), issue and pull-request
-# references (#123, GH-123), and bare www. and scheme:// autolinks. In the pull-request
-# comment a zero-width space (as an entity, which no evidence can hold: `&` is escaped)
-# is put after the `@`, the `#`, `GH-`, `www` and the scheme, which keeps the text
-# readable and makes it inert.
-_LIVE = re.compile(r"@(?=[\w-])|#(?=[0-9])|\bGH-(?=[0-9])|\bwww(?=\.)|\b[A-Za-z]{2,10}(?=://)",
-                   re.IGNORECASE)
+# What GitHub's Markdown makes a link or a notification without any markup (cmark-gfm's
+# autolink extension, and the comment's mentions and references), matched so that a
+# zero-width space (as an entity, which no evidence can hold: `&` is escaped) put after
+# each match breaks it while the text reads the same:
+# - an e-mail address (a mailto: link) at its `@`, which also makes @user and
+#   @org/team mentions inert, and `mailto:` and `xmpp:` links before their colon;
+# - `www.` and `scheme://`: the extension links `www.` after the start of a line, a
+#   blank, `*`, `_`, `~` or `(`, and `http(s)://` or `ftp://` after anything but a
+#   letter, so no word boundary is assumed. These are made inert in cards too: the
+#   extension reads them from the raw Markdown and swallows the backslash of an escape
+#   that follows (`http://x\<img src=x\>` became a link and an HTML image).
+# The pull-request comment also makes issue references (#123, GH-123) inert. Every
+# alternative starts with one literal character and looks a fixed width around it
+# (linear, and the engine skips to the next `@`, `:`, `.`, `#` or `-`); the space goes
+# after an `@` or `#`, before anything else (`www&#8203;.`, `https&#8203;://`).
+_AUTOLINK = r"@(?=[\w-])|:(?<=[a-z]:)(?=//)|:(?<=mailto:)|:(?<=xmpp:)|\.(?<=www\.)"
+_NOT_LINKS = re.compile(_AUTOLINK, re.IGNORECASE)
+_LIVE = re.compile(_AUTOLINK + r"|#(?=[0-9])|-(?<=GH-)(?=[0-9])", re.IGNORECASE)
 
 
 _ZWSP = "&#8203;"
@@ -70,7 +79,7 @@ _SPECIAL = re.compile(
 
 
 def _one_line(text: str) -> str:
-    text = _INVISIBLE.sub("\N{REPLACEMENT CHARACTER}", unicodedata.normalize("NFC", text))
+    text = _HIDDEN.apply(unicodedata.normalize("NFC", text))
     return " ".join(text.split())
 
 
@@ -105,17 +114,24 @@ def _code_spans(text: str) -> list[tuple[bool, str]]:
     return parts
 
 
-def _inert(text: str) -> str:
-    return _LIVE.sub(lambda match: match.group() + _ZWSP, text)
+def _break(match: re.Match[str]) -> str:
+    char = match.group()
+    return char + _ZWSP if char in "@#" else _ZWSP + char
+
+
+def _inert(text: str, live: re.Pattern[str]) -> str:
+    return live.sub(_break, text)
 
 
 @functools.lru_cache(maxsize=16384)  # labels, figures and "unknown" recur on every card
-def escape_inline(text: str, *, line_start: bool, comment: bool = False) -> str:
+def escape_inline(text: str, *, line_start: bool, comment: bool = False,
+                  links: bool = False) -> str:
     """One line of untrusted text as Markdown that renders as exactly that text.
 
     Balanced code spans (`like_this`) are kept: their content is literal in every
     Markdown reader, so they can hold no link and no HTML. A code span containing a
-    pipe is escaped as text instead, because a pipe would end a table cell.
+    pipe is escaped as text instead, because a pipe would end a table cell. Text that
+    would autolink is made inert (`links`: the label of a link, where nothing does).
     """
     text = _one_line(text)
     out = []
@@ -124,7 +140,8 @@ def escape_inline(text: str, *, line_start: bool, comment: bool = False) -> str:
         if is_code and "|" not in part:
             out.append(part)  # literal: no mention, reference or link is made in code
         else:
-            out.append(_inert(_escape_plain(part)) if comment else _escape_plain(part))
+            escaped = _escape_plain(part)
+            out.append(escaped if links else _inert(escaped, _LIVE if comment else _NOT_LINKS))
     result = "".join(out)
     if line_start:
         result = _LINE_START.sub(_escape_line_start, result, count=1)
@@ -152,7 +169,7 @@ def _paragraphs(value: object) -> list[str]:
     """Blank-line separated paragraphs; one holding only a control character (NEL is
     whitespace to Python) is kept: it is shown as U+FFFD, not silently dropped."""
     parts = re.split(r"\n[ \t]*\n", str(value))
-    return [p for p in parts if _INVISIBLE.sub("\N{REPLACEMENT CHARACTER}", p).strip()]
+    return [p for p in parts if _HIDDEN.apply(p).strip()]
 
 
 def md_paragraphs(value: object) -> Markdown:
@@ -194,12 +211,14 @@ def safe_url(url: str) -> str | None:
 
 
 def md_link(text: object, url: object) -> Markdown:
-    """[text](url) for an http(s) URL; the escaped text alone for anything else."""
-    label = md_cell(text)
+    """[text](url) for an http(s) URL; the escaped text alone for anything else. Inside
+    the brackets of a link GitHub's autolink extension makes no link, so a label keeps
+    its `www.` (a source's domain) as it is."""
     destination = safe_url(str(url))
-    if destination is None or not label:
-        return label
-    return Markdown(f"[{label}]({destination})")
+    if destination is None:
+        return md_cell(text)
+    label = escape_inline(str(text), line_start=False, links=True)
+    return Markdown(f"[{label}]({destination})") if label else Markdown("")
 
 
 def md_rel_link(text: object, target: str) -> Markdown:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from checker.core.errors import CheckerError
+from checker.core.output import safe
 
 if TYPE_CHECKING:
     import jinja2
@@ -168,6 +169,9 @@ def text(comparison: Comparison, *, mode: str = "diff") -> str:
         lines.append(
             "verdicts: "
             + ", ".join(f"{name} {_arrow(before[name], after[name])}" for name in after)
+            + (f"; drafts (no verdict published, not counted) "
+               f"{_arrow(c.drafts_before, c.drafts_after)}"
+               if c.drafts_before or c.drafts_after else "")
         )
     else:
         lines.append("verdicts: not computed (no valid policy on one side)")
@@ -175,7 +179,10 @@ def text(comparison: Comparison, *, mode: str = "diff") -> str:
         side = "candidate" if mode == "impact" else "head"
         lines.append(f"problems at {side} ({len(c.invalid_after)}; run driver-policy check):")
         lines += [f"  {p}" for p in c.invalid_after]
-    return "\n".join(lines) + "\n"
+    # Revision names, evidence and policy text (a reason, a rule's `why`, an override's
+    # `by`) are in these lines: each is escaped for the terminal, so none can carry a
+    # control sequence or forge a line.
+    return "".join(safe(line) + "\n" for line in lines)
 
 
 def markdown(comparison: Comparison, templates: Path, *, mode: str = "diff") -> str:

@@ -12,9 +12,18 @@ from checker.core.errors import Problem
 
 
 def report(
-    problems: Sequence[Problem], fmt: str, out: TextIO, *, checked: int, summary: str = ""
+    problems: Sequence[Problem], fmt: str, out: TextIO, *, checked: int, summary: str = "",
+    list_drafts: bool = True,
 ) -> None:
-    REPORTERS[fmt](sorted(problems, key=Problem.sort_key), out, checked, summary)
+    """Problems in format `fmt`. In text, `list_drafts=False` folds the drafts' notes
+    (what each draft lacks) into one line, so that real problems are not buried under
+    a freshly onboarded tree's hundreds of drafts."""
+    ordered = sorted(problems, key=Problem.sort_key)
+    if fmt == "text" and not list_drafts:
+        shown = [p for p in ordered if p.rule != "draft"]
+        _text(shown, out, checked, summary, folded=len(ordered) - len(shown))
+        return
+    REPORTERS[fmt](ordered, out, checked, summary)
 
 
 def summary_line(evaluated: int, label: str, counts: Mapping[str, int], *, overrides: int,
@@ -33,12 +42,14 @@ def errors(problems: Sequence[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity != "note"]
 
 
-def _notes(problems: Sequence[Problem]) -> str:
+def _notes(problems: Sequence[Problem], folded: int = 0) -> str:
     counts = Counter(p.severity for p in problems if p.severity == "note")
-    return "".join(f"; {n} {kind}(s)" for kind, n in sorted(counts.items()))
+    counts["note"] += folded
+    return "".join(f"; {n} {kind}(s)" for kind, n in sorted(counts.items()) if n)
 
 
-def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) -> None:
+def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str,
+          folded: int = 0) -> None:
     from checker.core.output import paint, quiet
 
     for problem in problems:
@@ -48,16 +59,19 @@ def _text(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) 
         if line.startswith(where):  # (an escaped path is printed plain)
             line = paint(where, style, out) + line[len(where):]
         out.write(line + "\n")
+    if folded:
+        out.write(paint(f"{folded} draft(s)", "cyan", out) + " not finished, not listed "
+                  "(--list-drafts lists what each one lacks)\n")
     if quiet():
         return
     failing = errors(problems)
     files = len({p.path for p in failing})
     if failing:
         out.write(paint(f"{len(failing)} problem(s) in {files} file(s)", "red", out)
-                  + f"; {checked} file(s) checked{_notes(problems)}\n")
+                  + f"; {checked} file(s) checked{_notes(problems, folded)}\n")
     else:
         out.write(paint("ok:", "green", out)
-                  + f" {checked} file(s) checked, no problems{_notes(problems)}\n")
+                  + f" {checked} file(s) checked, no problems{_notes(problems, folded)}\n")
     if summary:
         out.write(summary.rstrip("\n") + "\n")
 
@@ -83,7 +97,11 @@ def _json(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) 
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    """A workflow command's data: `%`, CR and LF as the runner decodes them; every other
+    hidden character escaped as for a terminal (the CI log shows escape sequences)."""
+    from checker.core.output import terminal
+
+    return terminal(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"))
 
 
 def _escape_property(text: str) -> str:

@@ -32,7 +32,7 @@ def validate_driver(
     `ident` is given for drivers that do not live in drivers/ (policy fixtures), which
     skips the file-location rule.
     """
-    problems = schema_problems(doc, schemas.DRIVER_SCHEMA)
+    problems = schema_problems(doc, schemas.driver_schema(doc.data))
     if ident is None:
         problems += _location_problems(doc)
     if problems:
@@ -165,6 +165,14 @@ def _cross_field_problems(doc: Document) -> Iterator[Problem]:
                         (section, index, "sources", ref_index),
                         f"refers to source {ref} but the file lists {count} source(s)",
                     )
+    deployment = data["deployment"]
+    if isinstance(deployment, dict):
+        for ref_index, ref in enumerate(deployment["sources"]):
+            if ref > count:
+                yield at(
+                    ("deployment", "sources", ref_index),
+                    f"refers to source {ref} but the file lists {count} source(s)",
+                )
     facts = data.get("kernel_facts")
     if facts:
         for ref_index, ref in enumerate(facts["sources"]):

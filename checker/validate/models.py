@@ -37,6 +37,7 @@ def to_driver(
     sold = hw["sold_new"]
     signals = d.get("signals")
     verdict = d.get("verdict")
+    deployment = d["deployment"]
     return Driver(
         id=ident,
         file=doc.path,
@@ -51,7 +52,8 @@ def to_driver(
         kconfig=tuple(d["kconfig"]),
         summary=d["summary"],
         provenance=d.get("provenance"),
-        deployment=d["deployment"],
+        deployment=deployment["level"] if isinstance(deployment, dict) else deployment,
+        deployment_sources=tuple(deployment["sources"]) if isinstance(deployment, dict) else (),
         hardware=Hardware(hw["kind"], None if sold == "unknown" else bool(sold), hw["last_sold"]),
         replacement=Replacement(**d["replacement"]),
         maintainers_status=d["maintainers_status"],

@@ -11,6 +11,7 @@ from checker.core.errors import CheckerError, Problem
 from checker.core.model import Driver
 from checker.load.document import Document, field_name, read_document
 from checker.validate import schemas
+from checker.validate.categories import Categories
 from checker.validate.driver import validate_driver
 from checker.validate.policy_schema import FIXTURE_SCHEMA, POLICY_SCHEMA
 from checker.validate.schema_check import schema_problems
@@ -53,6 +54,11 @@ class Policy:
     @property
     def label(self) -> str:
         return f"{self.name} v{self.version} ({self.digest})"
+
+    @property
+    def categories(self) -> Categories:
+        """The categories driver files may name (checker/validate/categories.py)."""
+        return Categories.from_policy(self.raw)
 
 
 def policy_digest(data: Any) -> str:
@@ -110,6 +116,7 @@ def validate_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
                 rule="cross-field",
             )
         )
+    problems += _category_problems(doc)
     seen: dict[str, int] = {}
     for index, rule in enumerate(data["rules"]):
         if not any(key in rule for key in ("verdict", "at_most", "at_least")):
@@ -141,6 +148,26 @@ def validate_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
     if problems:
         return None, problems
     return to_policy(doc), []
+
+
+def _category_problems(doc: Document) -> list[Problem]:
+    """The default and every path rule's category must be one of the names."""
+    section = doc.data.get("categories")
+    if section is None:
+        return []
+    names = set(section["names"])
+    places: list[tuple[tuple[str | int, ...], str]] = [(("categories", "default"),
+                                                        section["default"])]
+    places += [(("categories", "paths", index, "category"), rule["category"])
+               for index, rule in enumerate(section["paths"])]
+    problems = []
+    for keypath, name in places:
+        if name not in names:
+            line, col = doc.locate(keypath)
+            problems.append(Problem(doc.path, line, col, field_name(keypath),
+                                    f"{name!r} is not one of categories.names",
+                                    rule="cross-field"))
+    return problems
 
 
 def to_policy(doc: Document) -> Policy:

@@ -6,6 +6,7 @@ from typing import Any
 
 from checker.validate.schemas import (
     COUNT,
+    KERNEL_PATH_RE,
     MAINTAINERS_STATUS,
     NAME_RE,
     REPORT_KINDS,
@@ -229,6 +230,25 @@ POLICY_SCHEMA: dict[str, Any] = {
         required=True,
     ),
     "rules": _list_of(HARD_RULE, required=True),
+    # the categories driver files may name, and `new`'s guess from a path (the longest
+    # matching prefix's category, else `default`): checker/validate/categories.py
+    "categories": _mapping(
+        {
+            "names": _list_of({"type": "string", "regex": NAME_RE}, required=True,
+                              minlength=1),
+            "default": {"type": "string", "regex": NAME_RE, "required": True},
+            "paths": _list_of(
+                _mapping(
+                    {
+                        "prefix": {"type": "string", "regex": KERNEL_PATH_RE,
+                                   "required": True},
+                        "category": {"type": "string", "regex": NAME_RE, "required": True},
+                    }
+                ),
+                required=True,
+            ),
+        }
+    ),
     "backtest": _mapping(
         {
             "removal_patterns": _list_of(

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # cerberus is imported only when a document fails the compile
 REGEX_WORDS = {
     schemas.NAME_RE: "lower-case letters, digits and . _ + - (starting with a letter or digit)",
     schemas.KCONFIG_RE: "a Kconfig symbol (letters, digits, _), without the CONFIG_ prefix",
-    schemas.KERNEL_PATH_RE: "a relative kernel path (no leading '/', no '..')",
+    schemas.KERNEL_PATH_RE: "a relative path in the tree (no leading '/', no '..')",
     schemas.SHA_RE: "a hexadecimal commit id of 7 to 40 lower-case characters",
     schemas.MONTH_RE: 'a month written "YYYY-MM"',
 }

@@ -25,27 +25,6 @@ UPSTREAM_ACTIONS = (
     "feature-work",  # new functionality landed
     "maintenance",  # fixes, refactoring, backports
 )
-CATEGORIES = (
-    "bus",
-    "crypto",
-    "gpu-display",
-    "input-hid",
-    "media",
-    "misc",
-    "networking-ethernet",
-    "networking-wireless",
-    "networking-other",
-    "platform",
-    "power-thermal",
-    "rdma",
-    "sensors-hwmon",
-    "sound",
-    "storage-nvme",
-    "storage-scsi-ata",
-    "storage-other",
-    "usb",
-    "virtualization",
-)
 
 NAME_RE = r"^[a-z0-9][a-z0-9_.+-]*$"
 KCONFIG_RE = r"^(?!CONFIG_)[A-Za-z0-9_]+$"  # as in the tree: mixed case exists (I2C_MUX_PCA954x)
@@ -192,6 +171,18 @@ KERNEL_FACTS = _mapping(
 
 STATUSES = ("draft",)
 
+# `deployment`: a level, as before, or the level with the sources that back it, like the
+# other claims (upstream events, user reports, kernel facts):
+#   deployment: {level: low, sources: [2]}
+DEPLOYMENT_LEVEL: dict[str, Any] = {"type": "string", "allowed": DEPLOYMENT, "required": True}
+DEPLOYMENT_CLAIM = _mapping(
+    {
+        "level": {"type": "string", "allowed": DEPLOYMENT, "required": True},
+        "sources": _list_of(SOURCE_REF, required=True, minlength=1),
+    },
+    required=True,
+)
+
 OVERRIDE = _mapping(
     {
         "verdict": {"type": "string", "allowed": VERDICTS, "required": True},
@@ -208,7 +199,9 @@ DRIVER_SCHEMA: dict[str, Any] = {
     "status": {"type": "string", "allowed": STATUSES},
     "name": {**SHORT_TEXT, "required": True},
     "subsystem": {"type": "string", "regex": NAME_RE, "required": True},
-    "category": {"type": "string", "allowed": CATEGORIES, "required": True},
+    # one of the policy's categories (checker/validate/categories.py checks it against
+    # the policy's `categories.names`)
+    "category": {"type": "string", "regex": NAME_RE, "required": True},
     "path": {"type": "string", "regex": KERNEL_PATH_RE, "required": True},
     "paths": _mapping(
         {
@@ -224,7 +217,7 @@ DRIVER_SCHEMA: dict[str, Any] = {
     "kconfig": _list_of({"type": "string", "regex": KCONFIG_RE}, required=True),
     "summary": {**TEXT, "required": True},
     "provenance": {**TEXT, "nullable": True},
-    "deployment": {"type": "string", "allowed": DEPLOYMENT, "required": True},
+    "deployment": DEPLOYMENT_LEVEL,
     "hardware": _mapping(
         {
             "kind": {"type": "string", "allowed": HARDWARE_KIND, "required": True},
@@ -267,3 +260,14 @@ DRIVER_SCHEMA: dict[str, Any] = {
         nullable=True,
     ),
 }
+
+# The same, for a file whose deployment is a mapping (the form with sources).
+DRIVER_SCHEMA_SOURCED: dict[str, Any] = {**DRIVER_SCHEMA, "deployment": DEPLOYMENT_CLAIM}
+
+
+def driver_schema(data: Any) -> dict[str, Any]:
+    """The schema a driver document is checked against: its deployment's form decides
+    (a level, or a mapping with the level and its sources)."""
+    if isinstance(data, dict) and isinstance(data.get("deployment"), dict):
+        return DRIVER_SCHEMA_SOURCED
+    return DRIVER_SCHEMA

@@ -55,7 +55,7 @@ def register(subparsers: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--kernel", required=True, metavar="PATH",
-                        help="a git repository of the kernel (bare or not; full history)")
+                        help="a git repository of the tree (bare or not; full history)")
     parser.add_argument("--at", action="append", required=True, metavar="OLD",
                         help="revision or YYYY-MM-DD to score units at (repeatable)")
     parser.add_argument("--to", default="HEAD", metavar="NEW",
@@ -130,7 +130,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         raise UsageError("give --discover or --simple-units, not both")
     for directory in [*args.discover, *args.simple_units]:
         if directory.startswith(("/", "-")) or ".." in directory.split("/"):
-            raise UsageError(f"{directory!r}: give a directory inside the kernel tree, such "
+            raise UsageError(f"{directory!r}: give a directory inside the tree, such "
                              "as drivers/net")
     if args.discover:
         directories = list(args.discover)
@@ -208,5 +208,5 @@ def _repository_units(root: Path) -> list[Any]:
         raise CheckerError("cannot read the drivers' paths:\n" + "\n".join(problems))
     if not units:
         raise CheckerError(f"no driver files under {root / 'drivers'}; use --discover DIR "
-                           "to score units found in the kernel tree")
+                           "to score units found in the tree")
     return units

@@ -27,7 +27,8 @@ def register(sub: Any) -> None:
         "the policy fixtures, and check that generated files (schema/, cards/) are current.",
         epilog="examples:\n  driver-policy check\n  driver-policy check --format sarif > "
         "results.sarif\n  driver-policy check --today 2027-01-01   # test override expiry\n"
-        "  driver-policy check drivers/infiniband/ipoib.yaml   # one file (pre-commit)",
+        "  driver-policy check drivers/infiniband/ipoib.yaml   # one file (pre-commit)\n"
+        "  driver-policy check -q --list-drafts   # problems, and what each draft lacks",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -52,6 +53,12 @@ def register(sub: Any) -> None:
         metavar="YYYY-MM-DD",
         help="the day to check as of: overrides expire against it and no evidence may be "
         "dated after it (default: today's date, read once)",
+    )
+    parser.add_argument(
+        "--list-drafts",
+        action="store_true",
+        help="list every draft and what it lacks (text format; by default the drafts are "
+        "one line, so that problems stand out)",
     )
     parser.add_argument("--no-cache", action="store_true",
                         help="neither read nor write the result cache (.driver-policy-cache/)")
@@ -81,7 +88,8 @@ def run(args: argparse.Namespace) -> int:
             problems, checked, summary = gather(root, today, files)
             if args.verdicts_only:
                 problems = [p for p in problems if p.rule in VERDICT_RULES]
-    report(problems, args.format, sys.stdout, checked=checked, summary=summary)
+    report(problems, args.format, sys.stdout, checked=checked, summary=summary,
+           list_drafts=args.list_drafts)
     return 1 if errors(problems) else 0
 
 

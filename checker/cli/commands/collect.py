@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe
 from checker.validate.policy_schema import POLICY_SCHEMA
 
 COLLECT_EPILOG = """\
@@ -38,8 +39,8 @@ examples:
 def register(subparsers: Any) -> None:
     collect = subparsers.add_parser(
         "collect",
-        help="compute maintenance signals from a kernel git checkout into driver files",
-        description="Walk the kernel's git history once for every driver (time slices in "
+        help="compute maintenance signals from a tree's git checkout into driver files",
+        description="Walk the tree's git history once for every driver (time slices in "
         "parallel) and read the tree at REV; write each driver's `signals` block.",
         epilog=COLLECT_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -64,9 +65,10 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="output format (default: text)")
     parser.add_argument("--kernel", required=True, metavar="PATH",
-                        help="a git checkout of the kernel (full history for the window)")
+                        help="a git checkout of the tree the drivers live in (the kernel, or "
+                        "another kernel-style tree; full history for the window)")
     parser.add_argument("--rev", default="HEAD", metavar="REV",
-                        help="the kernel revision to read (default: HEAD)")
+                        help="the revision of the tree to read (default: HEAD)")
     parser.add_argument("--window-end", type=_date, metavar="YYYY-MM-DD",
                         help="last day of the window (default: the committer date of REV)")
     parser.add_argument("--policy", metavar="FILE", default=None,
@@ -161,7 +163,8 @@ def _root(args: argparse.Namespace) -> Path:
 
 
 # The parts of the policy that collect uses, validated as `check` validates them.
-COLLECT_POLICY_SCHEMA = {key: POLICY_SCHEMA[key] for key in ("window", "collect")}
+# (and the categories `new` guesses from)
+COLLECT_POLICY_SCHEMA = {key: POLICY_SCHEMA[key] for key in ("window", "collect", "categories")}
 
 
 def _rules(args: argparse.Namespace, root: Path) -> Any:
@@ -244,7 +247,7 @@ def run_collect(args: argparse.Namespace) -> int:
             loaded.append((doc, paths))
     if not loaded:
         for problem in problems:
-            print(problem, file=sys.stderr)
+            print(safe(problem), file=sys.stderr)
         raise CheckerError(f"no driver files with paths under {root / 'drivers'}")
 
     started = time.monotonic()
@@ -256,7 +259,7 @@ def run_collect(args: argparse.Namespace) -> int:
     finally:
         progress.close()
     for warning in result.warnings:
-        print(f"driver-policy collect: warning: {warning}", file=sys.stderr)
+        print(f"driver-policy collect: warning: {safe(warning)}", file=sys.stderr)
     gone = sorted(i for i, values in result.signals.items() if values.get("present") is False)
     if gone and len(gone) == len(result.signals) and not args.ids:
         raise CheckerError(
@@ -278,7 +281,7 @@ def run_collect(args: argparse.Namespace) -> int:
             changed.append((doc, text))
     if args.dry_run:
         for doc, _ in changed if args.format == "text" else ():
-            print(f"would update {doc.path.relative_to(root).as_posix()}")
+            print(f"would update {safe(doc.path.relative_to(root).as_posix())}")
     else:
         from concurrent.futures import ThreadPoolExecutor
 
@@ -322,5 +325,5 @@ def run_collect(args: argparse.Namespace) -> int:
         f"read in {elapsed:.1f} s"
     )
     for problem in problems:
-        print(problem, file=sys.stderr)
+        print(safe(problem), file=sys.stderr)
     return 1 if problems else 0

@@ -17,6 +17,7 @@ from typing import Any
 
 from checker.cli.commands.common import add_today, repo_root
 from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe
 from checker.report.comparison import FORMATS, MAX_COMMENT, emit
 
 DIFF_EPILOG = """\
@@ -147,7 +148,7 @@ def run_diff(args: argparse.Namespace) -> int:
     emit(comparison, args.format, sys.stdout, root, mode="diff", full_report=args.full_report)
     unbumped = version_problem(before.policy, after.policy)
     if unbumped:
-        print(f"driver-policy diff: {unbumped}", file=sys.stderr)
+        print(f"driver-policy diff: {safe(unbumped)}", file=sys.stderr)
         return 1
     return 1 if args.fail_on_change and comparison.verdicts_changed else 0
 

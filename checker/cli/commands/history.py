@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 from checker.check.history import Point, _changes, driver_id_of, timeline
 from checker.check.stale import stale_findings
 from checker.cli.commands.common import add_format, parse_date, repo_root
-from checker.core.errors import CheckerError, UsageError, terminal
+from checker.core.errors import CheckerError, UsageError
+from checker.core.output import columns, emit, safe
 
 if TYPE_CHECKING:
     from checker.validate.workspace import GitRepository
@@ -108,8 +109,16 @@ def run_history(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 0
     print(f"{ident}: verdict at each commit that changed drivers/{ident}.yaml or the policy")
-    print(f"{'COMMIT':<12}  {'DATE':<10}  {'RECORDED':<13}  {'COMPUTED':<13}  CONF  "
-          f"{'CHANGED':<15}  AUTHOR: SUBJECT")
+    emit(history_table(points), sys.stdout)
+    print("(* an override; ! the computed verdict changed at that commit)")
+    return 0
+
+
+def history_table(points: list[Point]) -> list[str]:
+    """The timeline as aligned columns (each as wide as its content); author and
+    subject, from the commit, escaped like every cell."""
+    rows: list[list[str]] = [["COMMIT", "DATE", "RECORDED", "COMPUTED", "CONF", "CHANGED",
+                              "AUTHOR: SUBJECT"]]
     previous: Point | None = None
     for p in points:
         if p.state == "valid":
@@ -118,13 +127,13 @@ def run_history(args: argparse.Namespace) -> int:
                 computed = f"{p.override}*"
             conf = f"{p.confidence:.2f}"
         else:
-            computed, conf = f"({p.state})", "   -"
-        flip = "!" if previous and previous.computed != p.computed and p.state == "valid" else " "
-        print(f"{p.commit[:12]}  {p.date[:10]}  {p.recorded or '-':<13} {flip}{computed:<13}  "
-              f"{conf}  {p.touched:<15}  {terminal(p.author)}: {terminal(p.subject)}")
+            computed, conf = f"({p.state})", "-"
+        if previous and previous.computed != p.computed and p.state == "valid":
+            computed += "!"
+        rows.append([p.commit[:12], p.date[:10], p.recorded or "-", computed, conf, p.touched,
+                     f"{p.author}: {p.subject}"])
         previous = p
-    print("(* an override; ! the computed verdict changed at that commit)")
-    return 0
+    return columns(rows, right=(4,))
 
 
 def _suggest(opened: GitRepository, sha: str, ident: str) -> str:
@@ -165,5 +174,5 @@ def run_stale(args: argparse.Namespace) -> int:
     report(findings, args.format, sys.stdout, checked=workspace.files, summary=summary)
     invalid = [p for p in workspace.problems if p.path.startswith("drivers/")]
     for problem in invalid:
-        print(f"skipped (invalid): {terminal(str(problem))}", file=sys.stderr)
+        print(f"skipped (invalid): {safe(str(problem))}", file=sys.stderr)
     return 1 if findings or invalid else 0

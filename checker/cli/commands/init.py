@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe
 
 SKELETON = Path(__file__).resolve().parents[2] / "skeleton"
 
@@ -68,6 +69,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--no-git", action="store_true",
                         help="do not make DIR a git repository with a first commit")
     parser.add_argument("--quiet", "-q", action="store_true", help="no summary")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="output format (default: text)")
     parser.set_defaults(func=run)
 
 
@@ -226,14 +229,25 @@ def run(args: argparse.Namespace) -> int:
     cards = planned(root)
     write(root, compare(root, cards), cards)
     committed = "" if args.no_git else _first_commit(root, rules)
+    dirs = [f"{d}/" for d in rules.dirs] or ["drivers/"]
+    following = ["driver-policy", "-C", args.directory, "new", "--kernel", args.kernel or "TREE",
+                 "--discover", *dirs, "--dry-run"]
+    if args.format == "json":
+        import json
+
+        json.dump({"directory": args.directory, "rules": rules.origin, "dirs": rules.dirs,
+                   "notes": rules.notes, "committed": bool(committed),
+                   "files": sorted([*files, *cards]), "next": following},
+                  sys.stdout, indent=2, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
     if not args.quiet:
         for note in rules.notes:
-            print(f"init: {note}")
-        dirs = " ".join(f"{d}/" for d in rules.dirs) or "drivers/"
-        print(f"init: created a policy repository in {args.directory} ({len(files) + len(cards)} "
-              f"files{committed}; discover rules: {rules.origin}); next: "
-              f"driver-policy -C {shlex.quote(args.directory)} new --kernel "
-              f"{shlex.quote(args.kernel or 'TREE')} --discover {dirs} --dry-run")
+            print(f"init: {safe(note)}")
+        print(f"init: created a policy repository in {safe(args.directory)} "
+              f"({len(files) + len(cards)} files{committed}; discover rules: "
+              f"{safe(rules.origin)}); next: " + " ".join(safe(shlex.quote(w))
+                                                      for w in following))
     return 0
 
 

@@ -20,10 +20,11 @@ from checker.cli.commands.collect import (
     usage_options,
 )
 from checker.core.errors import CheckerError, UsageError
+from checker.core.output import safe
 
 NEW_EPILOG = """\
 Each new file gets paths, kconfig, a name, maintainers_status and signals from the
-kernel; assessment fields are left `unknown` (deployment, hardware.sold_new,
+tree; assessment fields are left `unknown` (deployment, hardware.sold_new,
 replacement) and hardware.kind is `hardware` when the code has MODULE_DEVICE_TABLE
 entries, else `unknown`. No verdict is written: `driver-policy check` then says what
 the policy computes. An existing file is never overwritten.
@@ -49,50 +50,14 @@ examples:
   driver-policy new --kernel ~/src/dpdk --discover drivers/net drivers/crypto
 """
 
-_CATEGORIES = (  # path prefix -> category, most specific first
-    ("drivers/net/ethernet/", "networking-ethernet"),
-    ("drivers/net/wireless/", "networking-wireless"),
-    ("drivers/net/", "networking-other"),
-    ("net/", "networking-other"),
-    ("drivers/infiniband/", "rdma"),
-    ("providers/", "rdma"),
-    ("drivers/nvme/", "storage-nvme"),
-    ("drivers/scsi/", "storage-scsi-ata"),
-    ("drivers/ata/", "storage-scsi-ata"),
-    ("drivers/block/", "storage-other"),
-    ("drivers/md/", "storage-other"),
-    ("drivers/mtd/", "storage-other"),
-    ("drivers/gpu/", "gpu-display"),
-    ("drivers/video/", "gpu-display"),
-    ("drivers/input/", "input-hid"),
-    ("drivers/hid/", "input-hid"),
-    ("drivers/media/", "media"),
-    ("drivers/usb/", "usb"),
-    ("sound/", "sound"),
-    ("drivers/hwmon/", "sensors-hwmon"),
-    ("drivers/iio/", "sensors-hwmon"),
-    ("drivers/crypto/", "crypto"),
-    ("crypto/", "crypto"),
-    ("drivers/virtio/", "virtualization"),
-    ("drivers/vfio/", "virtualization"),
-    ("drivers/xen/", "virtualization"),
-    ("drivers/vhost/", "virtualization"),
-    ("drivers/platform/", "platform"),
-    ("drivers/power/", "power-thermal"),
-    ("drivers/thermal/", "power-thermal"),
-    ("drivers/pci/", "bus"),
-    ("drivers/i2c/", "bus"),
-    ("drivers/spi/", "bus"),
-)
-
 _ID = re.compile(r"[a-z0-9][a-z0-9_.+-]*/[a-z0-9][a-z0-9_.+-]*")
 
 
 def register(subparsers: Any) -> None:
     new = subparsers.add_parser(
         "new",
-        help="scaffold driver files for kernel paths, or every driver below a directory",
-        description="Create drivers/SUBSYSTEM/NAME.yaml for each kernel path given and each "
+        help="scaffold driver files for paths of a tree, or every driver below a directory",
+        description="Create drivers/SUBSYSTEM/NAME.yaml for each path of the tree given and each "
         "driver unit found below --discover directories, with paths, name, Kconfig "
         "symbols, MAINTAINERS status and signals filled in (one history walk for all).",
         epilog=NEW_EPILOG,
@@ -103,28 +68,21 @@ def register(subparsers: Any) -> None:
                      help="the driver's id, with exactly one KERNEL_PATH "
                      "(default: from the path, e.g. infiniband/ipoib)")
     new.add_argument("--discover", nargs="+", default=[], metavar="DIR",
-                     help="find every driver unit below these kernel directories")
+                     help="find every driver unit below these directories of the tree")
     new.add_argument("--dry-run", action="store_true",
                      help="list the units (id, name, paths, Kconfig) and what is skipped and "
                      "why; read no history, write nothing")
     new.add_argument("--quiet", "-q", action="store_true", help="no progress bar")
     new.add_argument("kernel_paths", nargs="*", metavar="KERNEL_PATH",
-                     help="directories or files in the kernel tree, e.g. drivers/scsi/3w-9xxx.c")
+                     help="directories or files in the tree (--kernel), e.g. "
+                     "drivers/scsi/3w-9xxx.c")
     new.set_defaults(func=run_new)
-
-
-def guess_category(kernel_path: str) -> str:
-    probe = kernel_path.strip("/") + "/"
-    for prefix, category in _CATEGORIES:
-        if probe.startswith(prefix):
-            return category
-    return "misc"
 
 
 def _check_kernel_path(given: str) -> str:
     path = given.strip()
     if path.startswith(("/", "-")) or ".." in path.split("/") or not path.strip("/"):
-        raise UsageError(f"KERNEL_PATH {given!r}: give a path inside the kernel tree, such "
+        raise UsageError(f"KERNEL_PATH {given!r}: give a path inside the tree, such "
                          "as drivers/scsi/3w-9xxx.c")
     return path.rstrip("/")
 
@@ -231,12 +189,12 @@ def run_new(args: argparse.Namespace) -> int:
                 raise CheckerError(f"{given}: already-covered: already claimed by "
                                    f"drivers/{skip.detail.split(', ')[0]}.yaml; refusing to "
                                    "scaffold it again (edit that file, or run collect)")
-            raise CheckerError(f"{given}: {skip.reason}: {skip.detail}")
+            raise CheckerError(f"{safe(given)}: {skip.reason}: {safe(skip.detail)}")
     found_in = time.monotonic() - clock
     renamed = [u for u in units if u.renamed_from]
 
     for warning in found.warnings:
-        print(f"driver-policy new: warning: {_terminal(warning)}", file=sys.stderr)
+        print(f"driver-policy new: warning: {safe(warning)}", file=sys.stderr)
     if args.dry_run and args.format == "json":
         _json({
             "dry_run": True,
@@ -257,10 +215,11 @@ def run_new(args: argparse.Namespace) -> int:
         for unit in units:
             kconfig = ",".join(unit.kconfig) or "-"
             note = f"  (id {unit.renamed_from} clashed)" if unit.renamed_from else ""
-            print(f"unit  {unit.id}  {unit.path}  [{kconfig}]  {unit.name!r} "
+            print(f"unit  {unit.id}  {safe(unit.path)}  [{safe(kconfig)}]  "
+                  f"{safe(repr(unit.name))} "
                   f"(name from {unit.name_from}){note}")
         for skip in skipped:
-            print(f"skip  {skip.path}  {skip.reason}: {skip.detail}")
+            print(f"skip  {safe(skip.path)}  {skip.reason}: {safe(skip.detail)}")
         print(_summary(len(units), skipped, renamed, would=True)
               + f"; found in {found_in:.1f} s")
         print("files below the directories: " + ", ".join(
@@ -303,11 +262,6 @@ def _why_none(found: Any, rules: Any) -> str:
             "changes it")
 
 
-def _terminal(text: str) -> str:
-    """Tree text for the terminal: control characters shown, not obeyed."""
-    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
-
-
 def _summary(written: int, skipped: list[Any], renamed: list[Any], would: bool) -> str:
     reasons = Counter(s.reason for s in skipped)
     parts = [f"{written} unit(s) {'would be written' if would else 'written'}"]
@@ -325,6 +279,7 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     from checker.collect.run import DriverPaths, collect
     from checker.core.progress import Progress
     from checker.load.fsutil import write_atomic
+    from checker.validate.categories import Categories
 
     started = time.monotonic()
     progress = Progress("new", unit="commit", stream=sys.stderr, quiet=args.quiet)
@@ -335,8 +290,9 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     finally:
         progress.close()
     for warning in result.warnings:
-        print(f"driver-policy new: warning: {warning}", file=sys.stderr)
+        print(f"driver-policy new: warning: {safe(warning)}", file=sys.stderr)
     drivers_dir = root / "drivers"
+    categories = Categories.from_policy(policy_mapping(args, root))  # the policy's list
     problems = []
     written = 0
     files: list[dict[str, Any]] = []
@@ -355,7 +311,8 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
             continue
         text = scaffold_text(unit, revision.sha, result.signals[unit.id],
                              result.kconfig.get(unit.id) or unit.kconfig,
-                             result.maintainers_status.get(unit.id, "unknown"))
+                             result.maintainers_status.get(unit.id, "unknown"),
+                             categories.guess(unit.path))
         write_atomic(target, text.encode("utf-8"))
         written += 1
         files.append({"id": unit.id, "file": shown, "status": "draft",
@@ -380,12 +337,12 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
         print(_summary(written, skipped, renamed, would=False)
               + f"; {result.commits_read:,} commits read in {elapsed:.1f} s")
     for problem in problems:
-        print(f"driver-policy new: {problem}", file=sys.stderr)
+        print(f"driver-policy new: {safe(problem)}", file=sys.stderr)
     return 1 if problems else 0
 
 
 def scaffold_text(unit: Any, sha: str, signals: dict[str, Any], kconfig: Any,
-                  status: str) -> str:
+                  status: str, category: str = "misc") -> str:
     """The new driver file: facts from the kernel, assessment left `unknown`."""
     from checker.collect.yamltext import render_signals, scalar
 
@@ -397,7 +354,7 @@ def scaffold_text(unit: Any, sha: str, signals: dict[str, Any], kconfig: Any,
         "   # from MAINTAINERS; check it" if unit.name_from == "maintainers"
         else "   # from the path: give it a real name")
     return f"""\
-# Scaffolded by `driver-policy new` from {unit.path} at kernel {sha[:12]}.
+# Scaffolded by `driver-policy new` from {unit.path} at commit {sha[:12]} of the tree.
 # Fields left `unknown` or TODO are for a person to fill from evidence (docs/evidence.md).
 # A draft publishes no verdict: `driver-policy check` lists what is left to finish
 # (TODO text, sources, `# guessed` fields, the verdict); then remove `status: draft`.
@@ -405,7 +362,7 @@ schema: 1
 status: draft
 name: {scalar(unit.name)}{comment}
 subsystem: {scalar(subsystem)}
-category: {guess_category(unit.path)}   # guessed from the path; check it
+category: {category}   # guessed from the path (the policy's categories); check it
 path: {scalar(unit.path)}
 paths:
   include:
@@ -414,7 +371,7 @@ granularity: {unit.granularity}
 kconfig: [{symbols}]
 summary: >-
   TODO: what this driver is for, which hardware or protocol it serves, and who uses it.
-provenance: {scalar(f"Scaffolded by driver-policy new from kernel {sha}.")}
+provenance: {scalar(f"Scaffolded by driver-policy new from the tree at commit {sha}.")}
 
 # Assessment inputs.
 deployment: unknown

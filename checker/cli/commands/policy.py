@@ -9,6 +9,7 @@ from typing import Any
 
 from checker.cli.commands.common import repo_root
 from checker.core.errors import UsageError
+from checker.core.output import safe
 from checker.validate.schemas import VERDICTS
 
 
@@ -90,7 +91,7 @@ def _run_test(args: argparse.Namespace, results: list[dict[str, Any]]) -> int:
     if args.policy:
         path = Path(args.policy)
         if not path.is_file():
-            raise UsageError(f"--policy {args.policy}: no such file")
+            raise UsageError(f"--policy {safe(args.policy)}: no such file")
         policy = load_policy(path, args.policy)
     else:
         policy = workspace.policy
@@ -121,15 +122,17 @@ def _run_test(args: argparse.Namespace, results: list[dict[str, Any]]) -> int:
                         "rule": verdict.rule, "problems": [str(p) for p in found]})
         failures += bool(found)
         print(
-            f"{status:<4} {fixture.file}: {verdict.value} (score {verdict.score:g}, {verdict.rule})"
+            f"{status:<4} {safe(fixture.file)}: {verdict.value} (score {verdict.score:g}, "
+            f"{safe(verdict.rule)})"
         )
         for problem in found:
             print(f"     {problem}")
-    print(f"\npolicy {policy.label}: {len(workspace.fixtures)} fixture(s), {failures} failed")
+    print(f"\npolicy {safe(policy.label)}: {len(workspace.fixtures)} fixture(s), {failures} "
+          "failed")
     print("hard rules (held / decided the verdict):")
     unexercised = []
     for rule in policy.rules:
-        print(f"  {rule.id:<24} {held[rule.id]:>3} / {decided[rule.id]}")
+        print(f"  {safe(rule.id):<24} {held[rule.id]:>3} / {decided[rule.id]}")
         if not held[rule.id]:
             unexercised.append(rule.id)
     print("verdicts reached by score alone:")
@@ -137,8 +140,8 @@ def _run_test(args: argparse.Namespace, results: list[dict[str, Any]]) -> int:
         print(f"  {value:<24} {count:>3}")
     missing = [v for v, c in reached.items() if not c]
     for rule_id in unexercised:
-        print(f"{policy.file}: rule {rule_id} is never exercised by a fixture")
+        print(f"{safe(policy.file)}: rule {safe(rule_id)} is never exercised by a fixture")
     for value in missing:
-        print(f"{policy.file}: no fixture's score reaches {value}")
+        print(f"{safe(policy.file)}: no fixture's score reaches {value}")
     bad = failures or unexercised or missing or problems
     return 1 if bad else 0

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from checker.cli.commands.common import repo_root
-from checker.core.errors import CheckerError, terminal
+from checker.core.errors import CheckerError
+from checker.core.output import safe, terminal
 
 
 def register(sub: Any) -> None:
@@ -117,7 +118,7 @@ def run(args: argparse.Namespace) -> int:
         return 1 if args.check and differences else 0
     if args.check:
         for difference in differences:
-            print(difference)
+            print(safe(difference))  # a card's name can be anything a commit put there
             if args.diff and difference.diff:  # a planted card's bytes: shown escaped
                 sys.stdout.write(terminal(difference.diff))
         if differences:
@@ -134,7 +135,7 @@ def run(args: argparse.Namespace) -> int:
     write(root, differences, files)
     for difference in differences:
         verb = "removed" if difference.state == "orphaned" else "wrote"
-        print(f"{verb} {difference.path}")
+        print(f"{verb} {safe(difference.path)}")
     if not quiet():
         print(f"cards/ is current ({len(files)} files, {len(differences)} changed)")
     return 0

@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
         "The committed copies live in schema/; --write regenerates them and --check "
         "fails when they are stale.",
         epilog="examples:\n  driver-policy schema > driver.schema.json\n"
-        "  driver-policy schema --kind policy\n  driver-policy schema --write",
+        "  driver-policy schema --kind policy\n  driver-policy schema --write\n"
+        "  driver-policy schema --check --format json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
@@ -39,6 +40,9 @@ def register(sub: Any) -> None:
         action="store_true",
         help="fail (exit 1) when the files in schema/ are not current",
     )
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="with --write or --check: output format (default: text); the "
+                        "schema itself is always JSON")
     parser.set_defaults(func=run)
 
 
@@ -50,18 +54,30 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write(render(args.kind))
         return 0
     root = repo_root(args)
-    stale = []
+    states: dict[str, str] = {}
     for kind, rel in FILES.items():
         path = root / rel
         text = render(kind)
         current = read_optional(path, rel, root=root)
         if current == text.encode("utf-8"):
-            continue
-        if args.write:
+            states[rel] = "current"
+        elif args.write:
             write_atomic(path, text.encode("utf-8"), display=rel)
-            print(f"wrote {rel}")
+            states[rel] = "written"
         else:
-            stale.append(rel)
-    for rel in stale:
-        print(f"{rel}:1:1: generated schema is stale; run: driver-policy schema --write")
-    return 1 if stale else 0
+            states[rel] = "missing" if current is None else "stale"
+    failed = [rel for rel, state in states.items() if state in ("missing", "stale")]
+    if args.format == "json":
+        import json
+
+        json.dump({"mode": "write" if args.write else "check", "ok": not failed,
+                   "files": [{"path": rel, "state": state} for rel, state in states.items()]},
+                  sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 1 if failed else 0
+    for rel, state in states.items():
+        if state == "written":
+            print(f"wrote {rel}")
+        elif state != "current":
+            print(f"{rel}:1:1: generated schema is {state}; run: driver-policy schema --write")
+    return 1 if failed else 0

@@ -34,6 +34,7 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from checker.load.layout import expand
     from checker.report.problems import report
+    from checker.validate.categories import category_problems
     from checker.validate.dates import future_problems
     from checker.validate.workspace import document_locator, load_workspace
 
@@ -41,8 +42,11 @@ def run(args: argparse.Namespace) -> int:
     files = expand(root, args.paths) if args.paths else None
     workspace = load_workspace(root, files)
     problems = list(workspace.problems)
+    locate = document_locator(workspace)
     for driver in workspace.drivers:
-        problems += future_problems(driver, args.today, document_locator(workspace))
+        problems += future_problems(driver, args.today, locate)
+        if workspace.policy is not None:  # the policy's categories
+            problems += category_problems(driver, workspace.policy.categories, locate)
     report(problems, args.format, sys.stdout,
            checked=len(files) if files is not None else workspace.files)
     return 1 if problems else 0

@@ -9,6 +9,7 @@ from typing import Any
 
 from checker.cli.commands.common import repo_root
 from checker.core.errors import CheckerError
+from checker.core.output import columns, emit
 
 
 def register(sub: Any) -> None:
@@ -85,15 +86,13 @@ def run_verdicts(args: argparse.Namespace) -> int:
         json.dump(table, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        width = max([len(r["id"]) for r in table] + [2])
-        print(f"{'ID':<{width}}  {'RECORDED':<13}  {'COMPUTED':<13}  {'SCORE':>5}  CONF  RULE")
+        cells: list[list[object]] = [["ID", "RECORDED", "COMPUTED", "SCORE", "CONF", "RULE"]]
         for r in table:
-            mark = " " if r["draft"] or r["recorded"] in (r["computed"], r["override"]) else "!"
+            mark = "" if r["draft"] or r["recorded"] in (r["computed"], r["override"]) else "!"
             shown = "(draft)" if r["draft"] else r["recorded"] or "-"
-            print(
-                f"{r['id']:<{width}}  {shown:<13} {mark}{r['computed']:<13}  "
-                f"{r['score']:>5g}  {r['confidence']:.2f}  {r['rule']}"
-            )
+            cells.append([r["id"], shown, r["computed"] + mark, f"{r['score']:g}",
+                          f"{r['confidence']:.2f}", r["rule"]])
+        emit(columns(cells, right=(3,)))  # a "!" marks a recorded verdict that disagrees
     problems = [p for p in workspace.problems if p.path.startswith("drivers/")]
     for problem in problems:
         print(f"skipped (invalid): {problem}", file=sys.stderr)
@@ -114,40 +113,46 @@ def run_explain(args: argparse.Namespace) -> int:
                   ensure_ascii=False)
         sys.stdout.write("\n")
         return 0
-    print(f"{driver.id}: {driver.name}  ({driver.file}, policy {policy.label})")
+    emit(explain_lines(driver, policy, verdict, recorded))
+    return 0
+
+
+def explain_lines(driver: Any, policy: Any, verdict: Any, recorded: str | None) -> list[str]:
+    """The text of `explain`: one entry per line (emit escapes each)."""
+    lines = [f"{driver.id}: {driver.name}  ({driver.file}, policy {policy.label})"]
     if driver.draft:
-        print("draft: no verdict published; to finish: "
-              + ("; ".join(driver.unfinished) or "nothing (remove `status: draft`)"))
-    print(f"evidence date (as of): {driver.evidence_date()}")
-    print(
+        lines.append("draft: no verdict published; to finish: "
+                     + ("; ".join(driver.unfinished) or "nothing (remove `status: draft`)"))
+    lines.append(f"evidence date (as of): {driver.evidence_date()}")
+    lines += [
         f"recorded: {recorded or '(none)'}   computed: {verdict.value}   score: "
-        f"{verdict.score:g}   confidence: {verdict.confidence:.2f}   decided by: {verdict.rule}\n"
-    )
-    print("probes:")
+        f"{verdict.score:g}   confidence: {verdict.confidence:.2f}   decided by: {verdict.rule}",
+        "",
+        "probes:",
+    ]
     width = max(len(f.probe) for f in verdict.findings)
     for f in verdict.findings:
         value = "unknown" if not f.known else f.value
-        print(f"  {f.probe:<{width}}  {f.contribution:+5g}  {value!s:<14}  {f.reason}")
-    print(f"  {'total':<{width}}  {verdict.score:+5g}")
+        lines.append(f"  {f.probe:<{width}}  {f.contribution:+5g}  {value!s:<14}  {f.reason}")
+    lines.append(f"  {'total':<{width}}  {verdict.score:+5g}")
     thresholds = policy.thresholds
-    print(
-        "\nthresholds: "
-        + ", ".join(f"{k} >= {v:g}" for k, v in thresholds.items())
-        + f", remove below {thresholds['deprecate']:g}"
-    )
-    print(f"score alone gives: {verdict.score_verdict}")
-    print("\nhard rules:")
+    lines += [
+        "",
+        "thresholds: " + ", ".join(f"{k} >= {v:g}" for k, v in thresholds.items())
+        + f", remove below {thresholds['deprecate']:g}",
+        f"score alone gives: {verdict.score_verdict}",
+        "",
+        "hard rules:",
+    ]
     for rule in policy.rules:
         state = "held" if rule.id in verdict.rules_held else "did not hold"
-        print(f"  {rule.id}: {rule.effect} {rule.target}: {state}")
-    print("\nconfidence:")
+        lines.append(f"  {rule.id}: {rule.effect} {rule.target}: {state}")
+    lines += ["", "confidence:"]
     for part, value, weight in verdict.confidence_parts:
-        print(f"  {part:<10} {value:.3f} x weight {weight:g}")
-    print(f"  = {verdict.confidence:.2f}")
-    print("\nreasons:")
-    for reason in verdict.reasons:
-        print(f"  - {reason}")
-    return 0
+        lines.append(f"  {part:<10} {value:.3f} x weight {weight:g}")
+    lines += [f"  = {verdict.confidence:.2f}", "", "reasons:"]
+    lines += [f"  - {reason}" for reason in verdict.reasons]
+    return lines
 
 
 def _explain_json(driver: Any, policy: Any, verdict: Any) -> dict[str, Any]:

@@ -38,7 +38,7 @@ def upstream_removal(driver: Driver, config: Mapping[str, Any], as_of: date) -> 
                 "upstream_removal",
                 "merged",
                 float(config["points"]["merged"]),
-                f"no file of its paths is in the kernel tree at{rev}{by}",
+                f"no file of its paths is in the tree at{rev}{by}",
             )
     if not decisive:
         return Finding(
