@@ -213,3 +213,19 @@ def test_error_discover_does_not_write_through_a_linked_subsystem(
                                        "leaves the repository; refusing to write through it")
     assert len(run.err.splitlines()) == 6
     assert list(outside.iterdir()) == []
+
+
+def test_a_dry_run_that_finds_nothing_says_why(kbuild: tuple[Path, str], tmp_path: Path,
+                                               cli: Callable[..., Any]) -> None:
+    root = tmp_path / "p"
+    assert cli("init", str(root), "--no-git").code == 0
+    policy = root / "policies/default.yaml"
+    policy.write_text(policy.read_text().replace("build_files: [Makefile, Kbuild]",
+                                                 "build_files: [GNUmakefile]"))
+    run = cli("-C", str(root), "new", "--kernel", str(kbuild[0]), "--discover", "drivers/net",
+              "--dry-run")
+    assert run.code == 0, run.err
+    assert run.out.splitlines()[-1] == (
+        "new: no build file below the directories matched discover.build_files (GNUmakefile): "
+        "name the tree's build files there, or remove the policy's discover: section to "
+        "learn them from the tree")

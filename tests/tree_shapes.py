@@ -25,8 +25,13 @@ KBUILD: dict[str, str] = {
                'source "arch/$(SRCARCH)/Kconfig"\nsource "drivers/Kconfig"\n'
                'source "fs/Kconfig"\n',
     "arch/arm/Kconfig": "config ARM\n\tdef_bool y\n",
-    "arch/arm/configs/a_defconfig": "CONFIG_ACME=y\n",
-    "arch/arm/configs/b_defconfig": "CONFIG_ACME=y\n",
+    # ACME sits in `if NETDEVICES`: a configuration must turn that on too
+    "arch/arm/configs/a_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_ACME=y\n",
+    "arch/arm/configs/b_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_ACME=y\n",
+    "arch/arm/configs/c_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_NE2000=m\n",
+    "arch/arm/configs/d_defconfig": "CONFIG_ACME=y\n",  # NETDEVICES off: ACME off
+    "arch/arm/boot/dts/board.dts": '/ {\n\teth@0 {\n\t\tcompatible = "acme,eth", "x,y";\n\t};\n};\n',
+    "arch/arm/boot/dts/other.dtsi": '/ { n { compatible = "other,thing"; }; };\n',
     "arch/x86/Kconfig": "config X86\n\tdef_bool y\n",
     "fs/Kconfig": 'config PROC_FS\n\tbool "proc file system"\n',
     "MAINTAINERS": ("ACME DRIVERS\nM:\tA <a@example.org>\nS:\tMaintained\n"
@@ -43,7 +48,8 @@ KBUILD: dict[str, str] = {
         'menuconfig NETDEVICES\n\tbool "Network device support"\n\nif NETDEVICES\n\n'
         'config NE2000\n\ttristate "NE2000 ISA support"\n\tselect LIB8390\n\thelp\n'
         "\t  The NE2000 card.\n\n"
-        'config NE2K_PCI\n\ttristate "NE2000 PCI support"\n\tselect LIB8390\n\n'
+        'config NE2K_PCI\n\ttristate "NE2000 PCI support"\n\tselect LIB8390\n\thelp\n'
+        "\t  This driver is deprecated and will be removed.\n\n"
         "config LIB8390\n\ttristate\n\n"
         'config ACME\n\ttristate "Acme adapters"\n\n'
         "config ACME_DEBUG\n\tbool \"Acme debugging\"\n\tdepends on ACME\n\n"
@@ -63,7 +69,8 @@ KBUILD: dict[str, str] = {
         "obj-$(CONFIG_ACME) += acme.o\nacme-y := main.o hw.o\n"
         "acme-$(CONFIG_ACME_DEBUG) += debug.o\n"
         "obj-$(CONFIG_ACME_HIDDEN) += hidden.o\nobj-$(CONFIG_ACME_HELPER) += helper.o\n"),
-    "drivers/net/acme/main.c": lines(6) + STRUCT + PLATFORM,
+    "drivers/net/acme/main.c": lines(6) + STRUCT + PLATFORM
+    + 'static const struct of_device_id ids[] = {\n\t{ .compatible = "acme,eth" },\n\t{}\n};\n',
     "drivers/net/acme/hw.c": lines(7),
     "drivers/net/acme/debug.c": lines(3),
     "drivers/net/acme/hidden.c": lines(3) + PLATFORM,

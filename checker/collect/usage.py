@@ -38,9 +38,10 @@ from typing import Any
 
 ENABLED_IN_SHOWN = 3
 
+# whole words (`deprecated-mode registers` is not an announcement)
 _DEPRECATION = re.compile(
-    r"\b(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed|"
-    r"no longer (?:supported|maintained))\b", re.IGNORECASE)
+    r"(?<![-\w])(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed|"
+    r"no longer (?:supported|maintained))(?![-\w])", re.IGNORECASE)
 _DTS_COMPATIBLE = re.compile(r"\bcompatible\s*=\s*([^;{}]*);")
 _QUOTED = re.compile(r'"([^"\n]{1,200})"')
 _CONFIG_LINE = re.compile(rb"^(?:CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)",
