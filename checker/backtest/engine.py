@@ -163,7 +163,8 @@ def run_backtest(
         if not units:
             raise CheckerError(f"--at {text}: no unit has a file in the tree at {old.sha[:12]}")
         tick = progress(text) if progress is not None else None
-        collected = collect(kernel, [DriverPaths(u.id, u.include, u.exclude) for u in units],
+        collected = collect(kernel, [DriverPaths(u.id, u.include, u.exclude, u.kconfig)
+                                     for u in units],
                             rules, rev=old.sha, jobs=jobs, progress=tick, usage=usage)
         for unit in units:
             signals = collected.signals[unit.id]

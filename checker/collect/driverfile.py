@@ -115,4 +115,7 @@ def read_driver(root: Path, path: Path) -> tuple[DriverFile | None, DriverPaths 
             parse_pattern(pattern)
         except ValueError as exc:
             return None, None, f"{shown}: paths: {exc}"
-    return doc, DriverPaths(doc.id, tuple(include), tuple(exclude)), ""
+    kconfig = document.data.get("kconfig")
+    symbols = tuple(s for s in kconfig if isinstance(s, str)) if isinstance(kconfig, list) \
+        else ()
+    return doc, DriverPaths(doc.id, tuple(include), tuple(exclude), symbols), ""

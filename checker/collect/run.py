@@ -69,6 +69,7 @@ class DriverPaths:
     id: str
     include: tuple[str, ...]
     exclude: tuple[str, ...] = ()
+    kconfig: tuple[str, ...] = ()  # as the driver file lists them: its own symbol first
 
     @property
     def spec(self) -> PathSpec:
@@ -180,7 +181,7 @@ def collect(
     if usage is not None:
         clock = time.monotonic()
         usages, usage_warnings = usage_signals(
-            repo, revision.sha, {d.id: (facts[d.id].kconfig, facts[d.id].paths,
+            repo, revision.sha, {d.id: (usage_symbols(d, facts[d.id]), facts[d.id].paths,
                                         facts[d.id].compatibles) for d in drivers},
             replace(usage, jobs=jobs))
         warnings.extend(usage_warnings)
@@ -204,6 +205,15 @@ def collect(
         if tree.maintainers_status is not None:
             result.maintainers_status[driver.id] = tree.maintainers_status
     return result
+
+
+def usage_symbols(driver: DriverPaths, facts: TreeFacts) -> tuple[str, ...]:
+    """The symbol whose usage is the driver's: the first its file lists (a discovered
+    unit's own; the others are options of it, such as DEBUG_FS), else the one symbol
+    that gates its files, else none (several: which one is the driver's is not known)."""
+    if driver.kconfig:
+        return driver.kconfig[:1]
+    return facts.kconfig if len(facts.kconfig) == 1 else ()
 
 
 def _signals(revision: Revision, start: date, end: date, months: list[str], act: Activity,

@@ -284,7 +284,8 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     started = time.monotonic()
     progress = Progress("new", unit="commit", stream=sys.stderr, quiet=args.quiet)
     try:
-        result = collect(Path(args.kernel), [DriverPaths(u.id, u.include) for u in units],
+        result = collect(Path(args.kernel), [DriverPaths(u.id, u.include, (), u.kconfig)
+                                             for u in units],
                          rules, rev=revision.sha, window_end=args.window_end, jobs=args.jobs,
                          progress=progress, usage=usage)
     finally:
