@@ -321,3 +321,33 @@ def test_usage_error_discover_and_simple_units(tree: Path, cli: Callable[..., Ru
                  "--discover", "drivers/net", "--simple-units", "drivers/net", "-q")
     assert (result.code, result.err) == (
         2, "driver-policy backtest: usage error: give --discover or --simple-units, not both\n")
+
+
+def test_a_point_where_discovery_finds_nothing_is_said_and_left_out(
+        tmp_path: Path, cli: Callable[..., Any]) -> None:
+    """At the first point the drivers' build files had another name than the rules know:
+    that point warns and is left out; the other is scored."""
+    from collect_fixtures import History, lines
+
+    h = History(tmp_path / "tree")
+    h.commit("2020-01-10", "initial", {
+        "Kconfig": 'source "drivers/Kconfig"\n',
+        "drivers/Kconfig": 'config A\n\ttristate "A"\nconfig B\n\ttristate "B"\n',
+        "drivers/GNUmakefile": "obj-$(CONFIG_A) += a.o\nobj-$(CONFIG_B) += b.o\n",
+        "drivers/a.c": lines(3), "drivers/b.c": lines(3)})
+    h.commit("2022-01-10", "build: rename", {
+        "drivers/GNUmakefile": None,
+        "drivers/Makefile": "obj-$(CONFIG_A) += a.o\nobj-$(CONFIG_B) += b.o\n"})
+    h.commit("2024-01-10", "b: remove the driver", {"drivers/b.c": None})
+    h.build()
+    root = tmp_path / "p"
+    assert cli("init", str(root), "--no-git").code == 0
+    run = cli("-C", str(root), "backtest", "--kernel", str(tmp_path / "tree"), "--at",
+              "2021-01-01", "--at", "2023-01-01", "--discover", "drivers", "--no-usage",
+              "--format", "json", "-q")
+    assert run.code == 0, run.err
+    data = json.loads(run.out)
+    first, second = data["points"]
+    assert (first["units"], second["units"], second["removed"]) == (0, 2, 1)
+    assert first["warnings"][0].startswith("no unit has a file in the tree at ")
+    assert [g["at"] for g in data["groups"]] == ["2023-01-01"]

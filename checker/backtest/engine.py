@@ -159,9 +159,19 @@ def run_backtest(
     finally:
         repo.close()
     result = Result(str(kernel), to, new.sha, new.day, policy.label, horizon_months)
+    if not any(units for _, _, _, units, _ in plan):
+        text, old = plan[0][0], plan[0][1]
+        raise CheckerError(f"--at {text}: no unit has a file in the tree at {old.sha[:12]} "
+                           "(with --discover: the discovery rules find nothing there; the "
+                           "tree's build files or markers may then have been others)")
     for text, old, outcome, units, truth in plan:
         if not units:
-            raise CheckerError(f"--at {text}: no unit has a file in the tree at {old.sha[:12]}")
+            # one OLD without units among others: said, and left out of the pooled figures
+            result.points.append(Point(text, old.sha, old.day, 0, 0, 0, (
+                f"no unit has a file in the tree at {old.sha[:12]}: the discovery rules "
+                "match nothing there (build files or markers under other names?); this "
+                "point is left out",), outcome.sha, outcome.day))
+            continue
         tick = progress(text) if progress is not None else None
         collected = collect(kernel, [DriverPaths(u.id, u.include, u.exclude, u.kconfig)
                                      for u in units],

@@ -32,7 +32,7 @@ def summarize(result: Result, *, seed: int, resamples: int, top: int) -> dict[st
     """Everything the reports print, as JSON-ready data (the json format is this)."""
     groups: list[tuple[str, list[Row]]] = [
         (point.label, [row for row in result.rows if row.at == point.label])
-        for point in result.points
+        for point in result.points if point.units  # a point without units: its warning
     ]
     if len(groups) > 1:
         groups.append((ALL, list(result.rows)))
