@@ -30,7 +30,8 @@ KBUILD: dict[str, str] = {
     "arch/arm/configs/b_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_ACME=y\n",
     "arch/arm/configs/c_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_NE2000=m\n",
     "arch/arm/configs/d_defconfig": "CONFIG_ACME=y\n",  # NETDEVICES off: ACME off
-    "arch/arm/boot/dts/board.dts": '/ {\n\teth@0 {\n\t\tcompatible = "acme,eth", "x,y";\n\t};\n};\n',
+    "arch/arm/boot/dts/board.dts": ('/ {\n\teth@0 {\n\t\tcompatible = "acme,eth", "x,y";\n'
+                                    "\t};\n};\n"),
     "arch/arm/boot/dts/other.dtsi": '/ { n { compatible = "other,thing"; }; };\n',
     "arch/x86/Kconfig": "config X86\n\tdef_bool y\n",
     "fs/Kconfig": 'config PROC_FS\n\tbool "proc file system"\n',
