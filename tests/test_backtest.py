@@ -8,8 +8,8 @@ import shutil
 import subprocess
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 import pytest
 from collect_fixtures import GIT_ENV, History, git, lines
