@@ -96,7 +96,7 @@ def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[st
 
 # --- a cache of parses, by content: `init` learns and `new` discovers on the same tree
 
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def cache_dir() -> Path | None:

@@ -60,8 +60,10 @@ def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
                 raise
     else:
         raise RuntimeError(f"more than {MAX_RETRIES} lines could not be parsed")
-    for message in kconf.warnings:
-        _warn(warnings, f"Kconfig: {message.splitlines()[0]}")
+    if kconf.warnings:  # kconfiglib's own remarks on the tree's Kconfig: one line
+        first = kconf.warnings[0].splitlines()[0].removeprefix("warning: ")
+        _warn(warnings, f"Kconfig: kconfiglib made {len(kconf.warnings)} remark(s) on the "
+              f"tree's Kconfig, e.g. {first[:160]}")
     return kconf, vfs, warnings
 
 
