@@ -54,8 +54,9 @@ class History:
                renames: Sequence[tuple[str, str]] = (), author: tuple[str, str] = (
                    "Ann Author", "ann@example.org"), branch: str = "main",
                merge: str | None = None, committed: str | None = None,
-               start_from: str | None = None) -> int:
-        """One commit; `files` maps path -> new content (None deletes)."""
+               start_from: str | None = None, links: Mapping[str, str] = {}) -> int:
+        """One commit; `files` maps path -> new content (None deletes), `links` path ->
+        the commit a submodule (gitlink) points to."""
         self._mark += 1
         mark = self._mark
         author_ts = stamp(when)
@@ -82,6 +83,8 @@ class History:
             else:
                 data = content.encode() if isinstance(content, str) else content
                 head += f"M 100644 inline {file_path}\ndata {len(data)}\n".encode() + data + b"\n"
+        for file_path, target in links.items():
+            head += f"M 160000 {target} {file_path}\n".encode()
         self._stream.append(head + b"\n")
         self.branches[branch] = mark
         return mark

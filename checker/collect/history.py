@@ -104,7 +104,7 @@ class Task:
     pathspecs: tuple[str, ...]
     specs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
     rules: CollectRules
-    mailmap_blob: str | None
+    mailmap_blob: str  # REV:.mailmap (see run._mailmap_blob)
     revs: tuple[str, ...]  # exactly these commits are walked (`--no-walk`)
     series: frozenset[str] | None = frozenset()  # those in a series; None: not known yet
 
@@ -143,7 +143,7 @@ def list_history(repo: Any, sha: str, start: int, end: int,
 
     series = finder is not None and finder.enabled
     form = "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
-    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob and series else []
+    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
     stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
                                   "--no-notes", f"--format={form}", sha, "--"], config=options)
     listing = Listing()

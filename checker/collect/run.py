@@ -18,10 +18,10 @@ from typing import Any
 
 from checker import __version__
 from checker.collect.gitrepo import (
-    GitFailed,
     Kernel,
     Revision,
     commit_times,
+    local_attributes,
     open_kernel,
     resolve,
     shallow_boundary,
@@ -131,7 +131,12 @@ def collect(
     start_ts, end_ts = day_start(start), day_start(end + timedelta(days=1))
     warnings: list[str] = []
     complete = _check_depth(repo, kernel, start, start_ts, warnings)
-    mailmap = _mailmap_blob(repo, revision)
+    attributes = local_attributes(repo)
+    if attributes is not None:
+        warnings.append(f"{attributes}: git applies this checkout's attributes to every "
+                        "revision (a file they mark binary counts 0 lines): line counts "
+                        "follow it, not the tree")
+    mailmap = _mailmap_blob(revision)
     pathspecs = pathspecs_for(specs.values())
     jobs = jobs or default_jobs()
     counting, before = Slice(start_ts, end_ts, True), Slice(None, start_ts, False)
@@ -279,10 +284,7 @@ def _check_depth(repo: Kernel, kernel: Path, start: date, start_ts: int,
     return False
 
 
-def _mailmap_blob(repo: Kernel, revision: Revision) -> str | None:
-    """`.mailmap` at REV, so that a bare or differently checked-out tree agrees."""
-    try:
-        repo.run("cat-file", "-e", f"{revision.sha}:.mailmap")
-    except GitFailed:
-        return None
+def _mailmap_blob(revision: Revision) -> str:
+    """`.mailmap` at REV, and no other: named even when REV has none (git then maps no
+    address), so that no later `.mailmap` (the work tree's, HEAD's) is read instead."""
     return f"{revision.sha}:.mailmap"

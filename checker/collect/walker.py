@@ -167,7 +167,7 @@ def run_task(task: Task, progress: Progress | None = None
 
     walker = Walker(owners_for(task.specs), task.rules, task.slice, task.series)
     repo = task.repo
-    options = [f"mailmap.blob={task.mailmap_blob}"] if task.mailmap_blob else []
+    options = [f"mailmap.blob={task.mailmap_blob}"]
     stream = Stream(repo, "log", log_args(task), stdin=True, config=options)
     feeder = feed_lines(stream, task.revs)
     reported = 0
