@@ -192,6 +192,37 @@ def test_nothing_after_old_leaks_into_signals(tree: Path, policy: Policy,
     assert alive.features["authors"] == 3  # not merged by the later .mailmap
 
 
+@pytest.mark.parametrize("layout", ["normal", "bare"])
+@pytest.mark.parametrize("how", ["replace", "graft"])
+def test_ground_truth_ignores_replace_refs_and_grafts(tree: Path, policy: Policy,
+                                                      tmp_path: Path, how: str,
+                                                      layout: str) -> None:
+    """A replace ref or a graft that hides the commit removing net/dead from the history
+    after OLD: git would then see no removal (the files are simply not at NEW)."""
+    repo = tmp_path / layout
+    if layout == "bare":
+        subprocess.run(["git", "clone", "-q", "--bare", "--no-local", str(tree), str(repo)],
+                       env=GIT_ENV, check=True, capture_output=True)
+    else:
+        shutil.copytree(tree, repo, symlinks=True)
+    removal = git(repo, "log", "--format=%H", "--grep=net/dead: remove driver", "HEAD").strip()
+    before = git(repo, "rev-parse", f"{removal}^").strip()
+    after = git(repo, "log", "--format=%H", "--grep=net/moved: move", "HEAD").strip()
+    if how == "replace":
+        git(repo, "replace", "--graft", after, before)
+    else:
+        common = repo if layout == "bare" else repo / ".git"
+        (common / "info").mkdir(exist_ok=True)
+        (common / "info" / "grafts").write_text(f"{after} {before}\n")
+    seen = subprocess.run(["git", "log", "--format=%H", "HEAD"], cwd=repo, env=GIT_ENV,
+                          capture_output=True, check=True).stdout.decode()
+    assert removal not in seen  # git, run the default way, no longer sees the removal
+    result = run_backtest(repo, ["old"], "HEAD", policy, units_for, jobs=1)
+    removed = {row.unit: row.removal.subject for row in result.rows if row.removal}
+    assert removed == {"net/dead": "net/dead: remove driver",
+                       "net/reorg": "vendor/reorg: remove the driver"}
+
+
 def test_at_as_a_day_and_several_points(tree: Path, policy: Policy) -> None:
     result = run_backtest(tree, [OLD_DAY, "2024-07-02"], "HEAD", policy, units_for, jobs=1)
     first, second = result.points
