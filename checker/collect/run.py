@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
+from checker.collect.gitenv import local_attributes
 from checker.collect.gitrepo import (
     Kernel,
     Revision,
     commit_times,
-    local_attributes,
     open_kernel,
     resolve,
     shallow_boundary,
@@ -132,7 +132,7 @@ def collect(
     start_ts, end_ts = day_start(start), day_start(end + timedelta(days=1))
     warnings: list[str] = []
     complete = _check_depth(repo, kernel, start, start_ts, warnings)
-    attributes = local_attributes(repo)
+    attributes = local_attributes(repo.common_dir)
     if attributes is not None:
         warnings.append(f"{attributes}: git applies this checkout's attributes to every "
                         "revision (a file they mark binary counts 0 lines): line counts "
