@@ -54,8 +54,9 @@ class History:
                renames: Sequence[tuple[str, str]] = (), author: tuple[str, str] = (
                    "Ann Author", "ann@example.org"), branch: str = "main",
                merge: str | None = None, committed: str | None = None,
-               start_from: str | None = None) -> int:
-        """One commit; `files` maps path -> new content (None deletes)."""
+               start_from: str | None = None, links: Mapping[str, str] = {}) -> int:
+        """One commit; `files` maps path -> new content (None deletes), `links` path ->
+        the commit a submodule (gitlink) points to."""
         self._mark += 1
         mark = self._mark
         author_ts = stamp(when)
@@ -82,6 +83,8 @@ class History:
             else:
                 data = content.encode() if isinstance(content, str) else content
                 head += f"M 100644 inline {file_path}\ndata {len(data)}\n".encode() + data + b"\n"
+        for file_path, target in links.items():
+            head += f"M 160000 {target} {file_path}\n".encode()
         self._stream.append(head + b"\n")
         self.branches[branch] = mark
         return mark
@@ -185,14 +188,18 @@ def oracle(repo: Path, rev: str, include: Sequence[str], exclude: Sequence[str],
         elif line.strip():
             added, removed, name = line.split("\t", 2)
             commits[-1][2].append((added, removed, _rename_sides(name)))
+    left_out = _reverts(repo, rev) if getattr(rules, "exclude_reverts", False) else set()
+    limit = getattr(rules, "sweep_directories", 0)
     for sha, ct, files in commits:
         mine = [(a, r) for a, r, sides in files
                 if any(claims(include, exclude, side) for side in sides)]
         if not mine or ct >= hi:
             continue
         day = datetime.fromtimestamp(ct, UTC).date()
-        mechanical, email = _commit_facts(repo, sha, rules)
         result.first = day if result.first is None else min(result.first, day)
+        if sha in left_out or (limit and _directories(repo, sha) > limit):
+            continue  # not work: only the first commit counts it
+        mechanical, email = _commit_facts(repo, sha, rules)
         result.last = day if result.last is None else max(result.last, day)
         if not mechanical:
             result.last_substantive = day if result.last_substantive is None else max(
@@ -236,6 +243,50 @@ def _commit_facts(repo: Path, sha: str, rules: Any) -> tuple[bool, str]:
         email = email.rstrip(">")
         _FACTS[key] = (rules.mechanical_reason(subject, name, email, count) is not None, email)
     return _FACTS[key]
+
+
+def _directories(repo: Path, sha: str) -> int:
+    """How many directories the commit's changed paths (both sides of renames) lie in."""
+    out = git(repo, "diff-tree", "--root", "--no-commit-id", "-r", "-M", "--name-status", sha)
+    paths = [part for line in out.splitlines() for part in line.split("\t")[1:]]
+    return len({path.rpartition("/")[0] + "/" if "/" in path else "" for path in paths})
+
+
+def _reverts(repo: Path, rev: str) -> set[str]:
+    """Reverts, what they revert and their re-applies (checker/collect/reverts.py), from
+    the listing read as a whole: each revert takes the nearest older commit with the
+    subject it names that no newer revert took (or the one its body names, resolved
+    by git), and the nearest newer commit with that subject is its re-apply."""
+    out = git(repo, "log", "--no-merges", "--format=%H%x00%s%x00%b%x01", rev)
+    listing = [record.strip("\n").split("\0") for record in out.split("\x01")
+               if record.strip("\n")]
+    found: set[str] = set()
+    taken: set[int] = set()
+    for at, (sha, subject, body) in enumerate(listing):
+        match = re.fullmatch(r'(Revert|Reapply) "(.*)"', subject.strip())
+        named = re.search(r"This reverts commit ([0-9a-f]{7,64})", body)
+        if not match and not named:
+            continue
+        found.add(sha)
+        if named:
+            done = subprocess.run(["git", "rev-parse", "--verify", "--quiet",
+                                   f"{named.group(1)}^{{commit}}"], cwd=repo, env=GIT_ENV,
+                                  capture_output=True, check=False)
+            if done.returncode == 0:
+                found.add(done.stdout.decode().strip())
+        if match:
+            target = match.group(2) if match.group(1) == "Revert" else f'Revert "{match.group(2)}"'
+            if not named:
+                for later in range(at + 1, len(listing)):
+                    if later not in taken and listing[later][1].strip() == target:
+                        taken.add(later)
+                        found.add(listing[later][0])
+                        break
+            for newer in range(at - 1, -1, -1):
+                if listing[newer][1].strip() == target:
+                    found.add(listing[newer][0])
+                    break
+    return found
 
 
 def _rename_sides(name: str) -> list[str]:

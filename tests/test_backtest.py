@@ -101,6 +101,7 @@ def test_discover_units_directories_and_source_files() -> None:
 # -- ground truth and leakage on a real repository -------------------------------------
 
 OLD_DAY = "2024-06-01"
+AL = ("al@example.org", "al@work.example", "al@home.example")
 
 
 def build_tree(path: Path) -> History:
@@ -110,10 +111,10 @@ def build_tree(path: Path) -> History:
             for name in ("alive", "dead", "moved", "folded", "reorg", "quiet")}
     base["drivers/net/dead/dead.h"] = lines(5, "h")
     h.commit("2019-01-10", "initial import", base)
-    for month in range(1, 13):
+    for month in range(1, 13):  # one person, three addresses: three authors at OLD
         h.commit(f"2023-{month:02d}-05", f"net/alive: fix {month}",
                  {"drivers/net/alive/main.c": lines(40 + month, "alive")},
-                 author=("Al Ive", "al@example.org"))
+                 author=("Al Ive", AL[month % 3]))
     h.commit("2023-03-03", "net/dead: tweak", {"drivers/net/dead/main.c": lines(41, "dead")})
     h.commit("2024-05-30", "net/reorg: fix", {"drivers/net/reorg/main.c": lines(42, "reorg")})
     h.commit("2024-05-31", "last commit at OLD", {"README": "old\n"})
@@ -134,7 +135,9 @@ def build_tree(path: Path) -> History:
                  {"drivers/net/quiet/main.c": lines(40 + day, "quiet"),
                   "drivers/net/alive/main.c": lines(60 + day, "alive")},
                  author=(f"Later {day}", f"later{day}@example.org"))
-    h.commit("2024-10-01", "mailmap", {".mailmap": "Al Ive <later1@example.org>\n"})
+    # a later .mailmap that merges the three (and renames one of the later authors)
+    h.commit("2024-10-01", "mailmap", {".mailmap": "".join(
+        f"Al Ive <{AL[0]}> <{other}>\n" for other in (*AL[1:], "later1@example.org"))})
     h.build()
     return h
 
@@ -170,13 +173,22 @@ def test_ground_truth_counts_removals_not_moves_or_folds(tree: Path, policy: Pol
     assert result.points[0].units == 6 and result.points[0].removed == 2
 
 
+@pytest.mark.parametrize("layout", ["normal", "bare"])
 def test_nothing_after_old_leaks_into_signals(tree: Path, policy: Policy,
-                                              tmp_path: Path) -> None:
+                                              tmp_path: Path, layout: str) -> None:
+    """Work, removals and a .mailmap after OLD; the .mailmap merges three addresses
+    used before OLD (git would read it from the work tree, or in a bare clone from
+    HEAD). tests/test_collect_isolation.py checks every other kind of present state."""
     # A clone that holds only the history up to OLD: no object after OLD exists in it.
     cut = tmp_path / "cut"
     subprocess.run(["git", "clone", "-q", "--no-local", "--single-branch", "--branch", "old",
                     str(tree), str(cut)], env=GIT_ENV, check=True, capture_output=True)
-    full = run_backtest(tree, ["old"], "HEAD", policy, units_for, jobs=1)
+    full_repo = tree
+    if layout == "bare":
+        full_repo = tmp_path / "bare"
+        subprocess.run(["git", "clone", "-q", "--bare", "--no-local", str(tree),
+                        str(full_repo)], env=GIT_ENV, check=True, capture_output=True)
+    full = run_backtest(full_repo, ["old"], "HEAD", policy, units_for, jobs=1)
     alone = run_backtest(cut, ["HEAD"], "HEAD", policy, units_for, jobs=1)
 
     def view(rows: list[Row]) -> dict[str, tuple[object, ...]]:
@@ -187,6 +199,39 @@ def test_nothing_after_old_leaks_into_signals(tree: Path, policy: Policy,
     assert full.points[0].sha == alone.points[0].sha
     quiet = next(r for r in full.rows if r.unit == "net/quiet")
     assert quiet.features["commits"] == 0  # the burst after OLD is not seen
+    alive = next(r for r in full.rows if r.unit == "net/alive")
+    assert alive.features["authors"] == 3  # not merged by the later .mailmap
+
+
+@pytest.mark.parametrize("layout", ["normal", "bare"])
+@pytest.mark.parametrize("how", ["replace", "graft"])
+def test_ground_truth_ignores_replace_refs_and_grafts(tree: Path, policy: Policy,
+                                                      tmp_path: Path, how: str,
+                                                      layout: str) -> None:
+    """A replace ref or a graft that hides the commit removing net/dead from the history
+    after OLD: git would then see no removal (the files are simply not at NEW)."""
+    repo = tmp_path / layout
+    if layout == "bare":
+        subprocess.run(["git", "clone", "-q", "--bare", "--no-local", str(tree), str(repo)],
+                       env=GIT_ENV, check=True, capture_output=True)
+    else:
+        shutil.copytree(tree, repo, symlinks=True)
+    removal = git(repo, "log", "--format=%H", "--grep=net/dead: remove driver", "HEAD").strip()
+    before = git(repo, "rev-parse", f"{removal}^").strip()
+    after = git(repo, "log", "--format=%H", "--grep=net/moved: move", "HEAD").strip()
+    if how == "replace":
+        git(repo, "replace", "--graft", after, before)
+    else:
+        common = repo if layout == "bare" else repo / ".git"
+        (common / "info").mkdir(exist_ok=True)
+        (common / "info" / "grafts").write_text(f"{after} {before}\n")
+    seen = subprocess.run(["git", "log", "--format=%H", "HEAD"], cwd=repo, env=GIT_ENV,
+                          capture_output=True, check=True).stdout.decode()
+    assert removal not in seen  # git, run the default way, no longer sees the removal
+    result = run_backtest(repo, ["old"], "HEAD", policy, units_for, jobs=1)
+    removed = {row.unit: row.removal.subject for row in result.rows if row.removal}
+    assert removed == {"net/dead": "net/dead: remove driver",
+                       "net/reorg": "vendor/reorg: remove the driver"}
 
 
 def test_at_as_a_day_and_several_points(tree: Path, policy: Policy) -> None:

@@ -210,8 +210,12 @@ def test_rev_selects_the_tree_and_default_window(kernel: tuple[Path, str]) -> No
 # A random history, checked the same way.
 
 
-def random_history(path: Path, seed: int) -> str:
+def random_history(path: Path, seed: int, reverts: bool = False) -> str:
+    """60 commits; with `reverts`, some subjects revert (`Revert "..."`, `Reapply
+    "..."`) or repeat (a re-apply) an earlier one."""
     rng = random.Random(seed)
+    subjects: list[str] = []
+    reverted: list[str] = []
     h = History(path)
     names = [f"drivers/{d}/{f}" for d in ("a", "b", "a/x", "c") for f in ("p.c", "q.c", "r.h")]
     content = {name: lines(rng.randrange(5, 30), name) for name in names}
@@ -239,8 +243,17 @@ def random_history(path: Path, seed: int) -> str:
             if new != old and new not in content and old not in changes:
                 renames.append((old, new))
                 content[new] = content.pop(old)
-        subject = rng.choice(["fix", "treewide: sweep", "cleanup", "fix spelling"])
-        h.commit(when, f"{subject} {i}", changes, renames=renames, author=rng.choice(authors))
+        subject = f"{rng.choice(['fix', 'treewide: sweep', 'cleanup', 'fix spelling'])} {i}"
+        chance = rng.random() if reverts and subjects else 1.0
+        if chance < 0.12:
+            reverted.append(rng.choice(subjects))
+            subject = f'Revert "{reverted[-1]}"'
+        elif chance < 0.2:  # the same subject again: a re-apply after a revert
+            subject = rng.choice(reverted or subjects)
+        elif chance < 0.24:
+            subject = f'Reapply "{rng.choice(subjects)}"'
+        subjects.append(subject)
+        h.commit(when, subject, changes, renames=renames, author=rng.choice(authors))
     return h.build()
 
 
@@ -264,6 +277,34 @@ def test_random_history_matches_plain_git(tmp_path: Path, seed: int) -> None:
         assert signals["authors"] == len(want.authors), driver.id
         want.authors = set()
         assert as_oracle(signals) == want, driver.id
+
+
+NOT_WORK = CollectRules.from_policy({
+    **POLICY, "collect": {**POLICY["collect"], "sweep_directories": 2, "exclude_reverts": True}})
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_history_with_sweeps_and_reverts_matches_plain_git(
+        tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Commits across more than two directories, reverts, what they revert and their
+    re-applies count only for first_commit; same result for any runs or processes."""
+    import checker.collect.runner as runner
+
+    sha = random_history(tmp_path / "k", seed, reverts=True)
+    result = collect(tmp_path / "k", RANDOM_DRIVERS, NOT_WORK, jobs=2)
+    plain = collect(tmp_path / "k", RANDOM_DRIVERS, RULES, jobs=1)
+    assert result.signals != plain.signals  # the history holds commits left out
+    for driver in RANDOM_DRIVERS:
+        signals = result.signals[driver.id]
+        want = oracle(tmp_path / "k", sha, driver.include, driver.exclude, result.start,
+                      result.end, NOT_WORK)
+        assert signals["authors"] == len(want.authors), driver.id
+        want.authors = set()
+        assert as_oracle(signals) == want, driver.id
+    monkeypatch.setattr(runner, "RUN_SIZE", 3)
+    for jobs in (1, 2):
+        assert collect(tmp_path / "k", RANDOM_DRIVERS, NOT_WORK, jobs=jobs).signals == \
+            result.signals
 
 
 # ---------------------------------------------------------------------------------
@@ -352,3 +393,75 @@ def test_gitpython_and_plain_git_open_the_same_checkout(kernel: tuple[Path, str]
     finally:
         wrapped.close()
         elsewhere.close()
+
+
+# ---------------------------------------------------------------------------------
+# Commits that are not work: a sweep, reverts and re-applies (real `git revert`).
+
+
+def git_at(repo: Path, when: str, author: tuple[str, str], *args: str) -> str:
+    """A git command that commits, dated `when` (UTC noon) and by `author`."""
+    import subprocess
+
+    from collect_fixtures import GIT_ENV
+
+    name, email = author
+    stamp = f"{when}T12:00:00+0000"
+    env = {**GIT_ENV, "GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email,
+           "GIT_COMMITTER_NAME": name, "GIT_COMMITTER_EMAIL": email,
+           "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp}
+    done = subprocess.run(["git", *args], cwd=repo, env=env, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def commit_file(repo: Path, when: str, author: tuple[str, str], subject: str, path: str,
+                text: str) -> str:
+    (repo / path).write_text(text)
+    git_at(repo, when, author, "add", path)
+    git_at(repo, when, author, "commit", "-q", "-m", subject)
+    return git_at(repo, when, author, "rev-parse", "HEAD").strip()
+
+
+SWEEPS_AND_REVERTS = CollectRules.from_policy({
+    **POLICY, "collect": {**POLICY["collect"], "sweep_directories": 3, "exclude_reverts": True}})
+ANN, BOB, CY, DEE = (("Ann", "ann@example.org"), ("Bob", "bob@example.org"),
+                     ("Cy", "cy@example.org"), ("Dee", "dee@example.org"))
+
+
+def test_sweeps_reverts_and_reapplies_are_not_work(tmp_path: Path) -> None:
+    repo = tmp_path / "k"
+    h = History(repo)
+    h.commit("2024-01-01", "import", {f"drivers/{n}/main.c": lines(20, n) for n in "abcde"})
+    h.commit("2024-02-01", "a: real fix", {"drivers/a/main.c": lines(21, "a")}, author=ANN)
+    h.commit("2024-03-01", "headers: clean up includes",  # five directories: a sweep
+             {f"drivers/{n}/main.c": lines(20, n) + "#include <x.h>\n" for n in "abcde"},
+             author=DEE)
+    h.build()
+    feature = commit_file(repo, "2024-04-01", BOB, "a: add feature X", "drivers/a/main.c",
+                          lines(30, "a"))
+    git_at(repo, "2024-05-01", CY, "revert", "--no-edit", feature)  # Revert "a: add ..."
+    git_at(repo, "2024-06-01", BOB, "revert", "--no-edit", "HEAD")  # and re-applied
+    rework = commit_file(repo, "2024-04-15", CY, "b: rework", "drivers/b/main.c",
+                         lines(25, "b"))
+    git_at(repo, "2024-05-15", CY, "revert", "--no-edit", rework)
+    commit_file(repo, "2024-06-15", DEE, "b: rework", "drivers/b/main.c",  # same subject
+                lines(26, "b"))
+    commit_file(repo, "2024-07-10", DEE, "b: small fix", "drivers/b/main.c", lines(27, "b"))
+    commit_file(repo, "2024-08-01", ANN, "a: another fix", "drivers/a/main.c", lines(23, "a"))
+    subjects = git_at(repo, "2024-08-01", ANN, "log", "--format=%s").splitlines()
+    assert 'Revert "Revert "a: add feature X""' in subjects and 'Revert "b: rework"' in subjects
+    drivers = [DriverPaths(n, (f"drivers/{n}/",)) for n in "abc"]
+    for jobs in (1, 2):
+        found = collect(repo, drivers, SWEEPS_AND_REVERTS, jobs=jobs).signals
+        a, b, c = found["a"], found["b"], found["c"]
+        assert (a["commits"], a["substantive_commits"], a["authors"]) == (2, 2, 1)  # Ann's
+        assert (a["lines_added"], a["lines_removed"]) == (1, 7)  # +1; 30 lines to 23
+        assert a["active_months"] == 2
+        assert (a["first_commit"], a["last_commit"], a["last_substantive_commit"]) == (
+            date(2024, 1, 1), date(2024, 8, 1), date(2024, 8, 1))
+        assert (b["commits"], b["authors"], b["last_commit"]) == (1, 1, date(2024, 7, 10))
+        assert b["first_commit"] == date(2024, 1, 1)  # the import: a sweep, but it is there
+        assert (c["commits"], c["first_commit"], c["last_commit"]) == (0, date(2024, 1, 1), None)
+    plain = collect(repo, drivers, RULES, jobs=1).signals
+    assert (plain["a"]["commits"], plain["a"]["authors"]) == (7, 4)
+    assert (plain["b"]["commits"], plain["c"]["commits"]) == (6, 2)

@@ -5,10 +5,10 @@ git's machine-readable output streamed, never per-commit object access: gitpytho
 not imported on that path (its import and its `git version` probe cost more than the
 walk of a small tree). Commands that use gitpython's `repo.git` (backtest, init, new)
 open the checkout with open_repo, and every helper here takes either. Both run git
-the same way: in the work tree's top (a bare repository: in itself), with
-LANGUAGE=C and LC_ALL=C as gitpython does, stdin closed unless it is written to.
-stderr is drained by a thread so that a chatty git never blocks on a full pipe, and
-its tail is kept for the error message.
+the same way: in the environment of gitenv.py (nothing of the checkout's present,
+work tree, configuration or replace refs, reaches what git prints about history),
+stdin closed unless it is written to; stderr is drained by a thread so that a chatty
+git never blocks on a full pipe, and its tail is kept for the error message.
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Union
 
+from checker.collect.gitenv import empty_dir, git_env, isolated_env
 from checker.core.errors import CheckerError, UsageError
 
 if TYPE_CHECKING:
@@ -77,9 +78,13 @@ class Kernel:
             argv += ["-c", item]
         return argv + list(args)
 
+    def env(self) -> dict[str, str]:
+        """The environment git runs in on this repository (gitenv.py)."""
+        return isolated_env(self.git_dir)
+
     def run(self, *args: str, config: Sequence[str] = ()) -> str:
         """git's stdout (text, the last newline kept), or GitFailed with its stderr."""
-        done = subprocess.run(self.argv(args, config), cwd=self.cwd, env=git_env(),
+        done = subprocess.run(self.argv(args, config), cwd=empty_dir(), env=self.env(),
                               stdin=subprocess.DEVNULL, capture_output=True, check=False)
         if done.returncode != 0:
             raise GitFailed(done.stderr.decode("utf-8", "replace"))
@@ -90,15 +95,6 @@ class Kernel:
 
 
 Repo = Union[Kernel, "git.Repo"]
-
-
-def git_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    env = dict(os.environ)
-    env["LANGUAGE"] = "C"
-    env["LC_ALL"] = "C"
-    if extra:
-        env.update(extra)
-    return env
 
 
 def open_kernel(path: Path) -> Kernel:
@@ -141,6 +137,7 @@ def open_repo(path: Path) -> git.Repo:
     except (InvalidGitRepositoryError, NoSuchPathError) as exc:
         raise CheckerError(f"--kernel {path}: not a git repository ({exc})") from None
     repo._kernel = kernel  # type: ignore[attr-defined]
+    repo.git.update_environment(**kernel.env())  # as plain git runs (gitenv.py)
     return repo
 
 
@@ -232,7 +229,7 @@ class Stream:
         self.command = f"git {command}"
         kernel = as_kernel(repo)
         self.proc: subprocess.Popen[bytes] = subprocess.Popen(
-            kernel.argv([command, *args], config), cwd=kernel.cwd, env=git_env(),
+            kernel.argv([command, *args], config), cwd=empty_dir(), env=kernel.env(),
             stdin=subprocess.PIPE if stdin else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         self._err = bytearray()

@@ -13,6 +13,11 @@ exactly one run, so the sums do not depend on how many runs or processes there a
 Commits before the window are walked the same way, with `--name-status` (no line
 counts), for first/last commit dates.
 
+Commits that are not work on a driver (a sweep across many directories, found here
+by size; reverts and what they undo or redo, found by the listing: reverts.py) count
+only for its first commit's date. The window's commits walked before the listing is
+over are counted once it is (settle()), when it is known which are left out.
+
 Semantics (documented in docs/collect.md):
 - dates are committer dates (what `--since`/`--until` filter on), bucketed in UTC;
 - a commit's diff is against its first parent, rename detection (`-M`) across the
@@ -29,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checker.collect.gitrepo import Kernel
+from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules
 from checker.collect.series import SeriesFinder
 from checker.core.paths import PathSpec
@@ -40,9 +46,10 @@ RENAME_LIMIT = 1000  # git's default diff.renameLimit, fixed so that config cann
 
 Progress = Callable[[int], None]
 
-# A commit walked before the series were known, that no rule calls mechanical: its id,
-# committer time, the drivers it touched, and whether its slice counts (settle()).
-Pending = tuple[str, int, tuple[str, ...], bool]
+# A commit walked before the listing was over (series and reverts not yet known), to
+# be counted by settle(): its id, committer time, author, month, whether a rule calls
+# it mechanical, whether its slice counts, and per driver touched [added, removed].
+Pending = tuple[str, int, str, str, bool, bool, tuple[tuple[str, list[int]], ...]]
 
 
 @dataclass
@@ -77,6 +84,48 @@ class Activity:
         self.last_substantive = _max(self.last_substantive, other.last_substantive)
 
 
+def count(activity: dict[str, Activity], stamp: int, author: str, month: str,
+          touched: Iterable[tuple[str, list[int]]], mechanical: bool, counting: bool) -> None:
+    """Add one commit to the activity of every driver it touched."""
+    for owner, (added, removed) in touched:
+        act = activity.get(owner)
+        if act is None:
+            act = activity[owner] = Activity()
+        if act.first is None or stamp < act.first:
+            act.first = stamp
+        if act.last is None or stamp > act.last:
+            act.last = stamp
+        if not mechanical and (act.last_substantive is None or stamp > act.last_substantive):
+            act.last_substantive = stamp
+        if not counting:
+            continue
+        act.commits += 1
+        if mechanical:
+            act.mechanical += 1
+        else:
+            act.substantive += 1
+        act.added += added
+        act.removed += removed
+        act.authors.add(author)
+        bucket = act.months.get(month)
+        if bucket is None:
+            act.months[month] = [1, added, removed]
+        else:
+            bucket[0] += 1
+            bucket[1] += added
+            bucket[2] += removed
+
+
+def touch(activity: dict[str, Activity], stamp: int, owners: Iterable[str]) -> None:
+    """A commit that is not work on the drivers it touched: only their first commit."""
+    for owner in owners:
+        act = activity.get(owner)
+        if act is None:
+            act = activity[owner] = Activity()
+        if act.first is None or stamp < act.first:
+            act.first = stamp
+
+
 def _min(a: int | None, b: int | None) -> int | None:
     return b if a is None else a if b is None else min(a, b)
 
@@ -104,9 +153,12 @@ class Task:
     pathspecs: tuple[str, ...]
     specs: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]
     rules: CollectRules
-    mailmap_blob: str | None
+    mailmap_blob: str  # REV:.mailmap (see run._mailmap_blob)
     revs: tuple[str, ...]  # exactly these commits are walked (`--no-walk`)
-    series: frozenset[str] | None = frozenset()  # those in a series; None: not known yet
+    # those in a series, and those left out (reverts.py); series None: neither is known
+    # yet (the listing is not over), and every commit is left to settle()
+    series: frozenset[str] | None = frozenset()
+    excluded: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -118,13 +170,15 @@ class Listing:
     before: list[str] = field(default_factory=list)
     total: int = 0
     series: frozenset[str] = frozenset()
+    excluded: frozenset[str] = frozenset()  # reverts and what they undo or redo
     handed: int = 0  # window[:handed] went to `early` while the listing went on
 
 
 def list_history(repo: Any, sha: str, start: int, end: int,
                  finder: SeriesFinder | None = None,
                  mailmap_blob: str | None = None,
-                 early: Callable[[list[str]], None] | None = None) -> Listing:
+                 early: Callable[[list[str]], None] | None = None,
+                 reverts: RevertFinder | None = None) -> Listing:
     """One cheap walk (no diffs): `git log --no-merges --format=%ct %H ... REV`.
 
     Commits with committer time in [start, end) are the window's, older ones are the
@@ -132,7 +186,9 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     commit is listed once, so that runs of them can be walked at once without overlap.
     With a `finder`, the same pass gives it every commit's author (after the `.mailmap`
     at `mailmap_blob`, as the walk sees them) and subject, and the listing names the
-    commits of series.
+    commits of series; with `reverts`, every commit's subject and body, and the
+    listing names the reverts and what they undo or redo (all history, newer than the
+    window too: a later revert undoes a commit of the window).
 
     git lists newest first, so the window's commits come before the older history:
     when the first commit older than the window is listed, `early` is given the window's
@@ -142,13 +198,14 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     from checker.collect.gitrepo import Stream
 
     series = finder is not None and finder.enabled
-    form = "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
-    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob and series else []
+    form = "%ct %H%x1f%aE%x1f%s%x1f%b" if reverts is not None else \
+        "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
+    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
     stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
                                   "--no-notes", f"--format={form}", sha, "--"], config=options)
     listing = Listing()
     window, before = listing.window, listing.before
-    pattern = _SERIES_RECORD if series else _RECORD
+    pattern = _REVERT_RECORD if reverts is not None else _SERIES_RECORD if series else _RECORD
 
     def parse(data: bytes) -> None:
         for record in pattern.finditer(data):
@@ -156,6 +213,8 @@ def list_history(repo: Any, sha: str, start: int, end: int,
             commit = record[2].decode()
             if finder is not None and series:
                 finder.add(stamp, commit, record[3], record[4])
+            if reverts is not None:
+                reverts.add(commit, record[4], record[5])
             if stamp < end:
                 if stamp >= start:
                     window.append(commit)
@@ -182,12 +241,16 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     parse(leftover)
     if finder is not None:
         listing.series = finder.series()
+    if reverts is not None:
+        listing.excluded = reverts.excluded(window + before)
     return listing
 
 
 # One listed commit, "%ct %H" and for series "\x1f%aE\x1f%s"; -z ends records with NUL.
 _RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\n?(?=\0|\Z)")
 _SERIES_RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\0]*)")
+_REVERT_RECORD = re.compile(
+    rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)")
 
 
 def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tuple[str, ...]:
@@ -302,17 +365,11 @@ def iter_commits(chunks: Iterable[bytes], counting: bool
 
 
 def settle(totals: dict[str, Activity], pending: Iterable[Pending],
-           series: frozenset[str]) -> None:
-    """Count the commits walked before the series were known, now that they are: what
-    Walker.add would have counted had it known (the sums do not depend on when)."""
-    for sha, stamp, owners, counting in pending:
-        mechanical = sha in series
-        for owner in owners:
-            act = totals[owner]
-            if not mechanical and (act.last_substantive is None or stamp > act.last_substantive):
-                act.last_substantive = stamp
-            if counting:
-                if mechanical:
-                    act.mechanical += 1
-                else:
-                    act.substantive += 1
+           series: frozenset[str], excluded: frozenset[str] = frozenset()) -> None:
+    """Count the commits walked before the listing was over, now that their series and
+    reverts are known: what Walker.add would have counted had it known (the sums do not
+    depend on when). Their first commit dates were counted when they were walked."""
+    for sha, stamp, author, month, mechanical, counting, touched in pending:
+        if sha not in excluded:
+            count(totals, stamp, author, month, touched, mechanical or sha in series,
+                  counting)

@@ -11,13 +11,19 @@ any rule holds, and *substantive* otherwise:
   `collect.mechanical.bot_authors` (the same way);
 - it belongs to a series split across subsystems (`collect.mechanical.series`,
   found by checker/collect/series.py before the walk).
+
+Some commits are not work on a driver at all, and are left out of its history (all
+but its first commit's date): a commit that changes files in more than
+`collect.sweep_directories` directories (a tree-wide sweep), and with
+`collect.exclude_reverts`, reverts, the commits they revert and their re-applies
+(found by checker/collect/reverts.py while history is listed).
 """
 
 from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -36,6 +42,8 @@ class CollectRules:
     source_extensions: tuple[str, ...]
     series_min_commits: int = 0  # 0: no series detection (see checker/collect/series.py)
     series_within_days: int = 0
+    sweep_directories: int = 0  # 0: no sweep rule
+    exclude_reverts: bool = False
     _subjects: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     _bots: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     _any_subject: Any = field(init=False, repr=False, compare=False)
@@ -50,6 +58,9 @@ class CollectRules:
             raise CheckerError(
                 f"policy: collect.mechanical.max_files must be at least 1, not {self.max_files}"
             )
+        if self.sweep_directories < 0 or self.sweep_directories == 1:
+            raise CheckerError("policy: collect.sweep_directories must be at least 2, not "
+                               f"{self.sweep_directories}")
         object.__setattr__(self, "_subjects", _compile(self.subject_patterns, "subject_patterns"))
         object.__setattr__(self, "_bots", _compile(self.bot_authors, "bot_authors"))
         object.__setattr__(self, "_any_subject", _combine(self.subject_patterns))
@@ -73,6 +84,10 @@ class CollectRules:
             if series else 0
         series_days = _get(series, ("collect", "mechanical", "series", "within_days"), int) \
             if series else 0
+        sweeps = _get(collect, ("collect", "sweep_directories"), int) \
+            if collect.get("sweep_directories") is not None else 0
+        reverts = _get(collect, ("collect", "exclude_reverts"), bool) \
+            if collect.get("exclude_reverts") is not None else False
         return cls(
             window_months=months,
             max_files=max_files,
@@ -81,6 +96,8 @@ class CollectRules:
             source_extensions=tuple(e if e.startswith(".") else f".{e}" for e in extensions),
             series_min_commits=series_min,
             series_within_days=series_days,
+            sweep_directories=sweeps,
+            exclude_reverts=reverts,
         )
 
     def mechanical_reason(self, subject: str, author_name: str, author_email: str,
@@ -106,6 +123,20 @@ class CollectRules:
                                           files_touched) is not None
         return bool(self._any_subject.search(subject) or self._any_bot.search(author_name)
                     or self._any_bot.search(author_email))
+
+    def is_sweep(self, paths: Iterable[bytes | None]) -> bool:
+        """Whether the changed paths (both sides of a rename) lie in more than
+        `sweep_directories` directories (a top-level file's is the tree's root)."""
+        limit = self.sweep_directories
+        if not limit:
+            return False
+        seen: set[bytes] = set()
+        for path in paths:
+            if path is not None:
+                seen.add(path[:path.rfind(b"/") + 1])
+                if len(seen) > limit:
+                    return True
+        return False
 
     def is_source(self, path: str) -> bool:
         """Whether a file's lines count as source lines (every file if no extensions)."""

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
+from checker.collect.gitenv import local_attributes
 from checker.collect.gitrepo import (
-    GitFailed,
     Kernel,
     Revision,
     commit_times,
@@ -27,6 +27,7 @@ from checker.collect.gitrepo import (
     shallow_boundary,
 )
 from checker.collect.history import Activity, Slice, Task, list_history, pathspecs_for, settle
+from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules, month_keys
 from checker.collect.runner import Runner, _read_tree_task, default_jobs, runs_of
 from checker.collect.series import SeriesFinder
@@ -136,7 +137,12 @@ def collect(
     start_ts, end_ts = day_start(start), day_start(end + timedelta(days=1))
     warnings: list[str] = []
     complete = _check_depth(repo, kernel, start, start_ts, warnings)
-    mailmap = _mailmap_blob(repo, revision)
+    attributes = local_attributes(repo.common_dir)
+    if attributes is not None:
+        warnings.append(f"{attributes}: git applies this checkout's attributes to every "
+                        "revision (a file they mark binary counts 0 lines): line counts "
+                        "follow it, not the tree")
+    mailmap = _mailmap_blob(revision)
     pathspecs = pathspecs_for(specs.values())
     jobs = jobs or default_jobs()
     counting, before = Slice(start_ts, end_ts, True), Slice(None, start_ts, False)
@@ -152,28 +158,34 @@ def collect(
 
         clock = time.monotonic()
         finder = SeriesFinder(rules)
+        reverts = RevertFinder() if rules.exclude_reverts else None
 
-        def walk(window: Slice, commits: list[str], series: frozenset[str] | None) -> None:
+        def walk(window: Slice, commits: list[str], series: frozenset[str] | None,
+                 excluded: frozenset[str] = frozenset()) -> None:
             for revs in runs_of(commits, jobs):
                 runner.add(Task(repo, revision.sha, window, pathspecs, spec_data,
                                 rules, mailmap, revs, series if series is None else
-                                frozenset(r for r in revs if r in series)))
+                                frozenset(r for r in revs if r in series),
+                                frozenset(r for r in revs if r in excluded)))
 
-        # One pass lists the commits and finds the series; the window's commits (which
-        # carry line counts) are walked as soon as they are listed, then the rest.
+        # One pass lists the commits, finds the series and the reverts; the window's
+        # commits (which carry line counts) are walked as soon as they are listed, then
+        # the rest.
         def early(commits: list[str]) -> None:
             timings["walk starts"] = time.monotonic() - clock
-            walk(counting, commits, None if finder.enabled else frozenset())
+            known = not finder.enabled and reverts is None
+            walk(counting, commits, frozenset() if known else None)
             read_tree_now()
 
-        listing = list_history(repo, revision.sha, start_ts, end_ts, finder, mailmap, early)
+        listing = list_history(repo, revision.sha, start_ts, end_ts, finder, mailmap, early,
+                               reverts)
         timings["list"] = time.monotonic() - clock
         read_tree_now()
-        series = listing.series
-        walk(counting, listing.window[listing.handed:], series)
-        walk(before, listing.before, series)
+        series, excluded = listing.series, listing.excluded
+        walk(counting, listing.window[listing.handed:], series, excluded)
+        walk(before, listing.before, series, excluded)
         totals, commits_read, pending = runner.finish()
-        settle(totals, pending, series)
+        settle(totals, pending, series, excluded)
         timings["history"] = time.monotonic() - clock
         facts, timings["tree"] = tree_jobs[0]()
 
@@ -306,10 +318,7 @@ def _check_depth(repo: Kernel, kernel: Path, start: date, start_ts: int,
     return False
 
 
-def _mailmap_blob(repo: Kernel, revision: Revision) -> str | None:
-    """`.mailmap` at REV, so that a bare or differently checked-out tree agrees."""
-    try:
-        repo.run("cat-file", "-e", f"{revision.sha}:.mailmap")
-    except GitFailed:
-        return None
+def _mailmap_blob(revision: Revision) -> str:
+    """`.mailmap` at REV, and no other: named even when REV has none (git then maps no
+    address), so that no later `.mailmap` (the work tree's, HEAD's) is read instead."""
     return f"{revision.sha}:.mailmap"

@@ -15,8 +15,10 @@ from checker.collect.history import (
     Progress,
     Slice,
     Task,
+    count,
     iter_commits,
     log_args,
+    touch,
 )
 from checker.collect.rules import CollectRules
 from checker.core.paths import PathIndex, PathSpec
@@ -55,9 +57,11 @@ class Walker:
     """Accumulates commits into per-driver Activity for one slice."""
 
     def __init__(self, owners: Owners, rules: CollectRules, window: Slice,
-                 series: frozenset[str] | None = frozenset()) -> None:
+                 series: frozenset[str] | None = frozenset(),
+                 excluded: frozenset[str] = frozenset()) -> None:
         self.owners = owners
         self.series = series
+        self.excluded = excluded
         self.rules = rules
         self.window = window
         self.activity: dict[str, Activity] = {}
@@ -100,48 +104,32 @@ class Walker:
                     counts[1] += removed
         if not touched:
             return
+        rules = self.rules
+        sha = sha_b.decode()
+        limit = rules.sweep_directories
+        if limit and 2 * len(files) > limit and rules.is_sweep(
+                path for _a, _r, new, old in files for path in (new, old)):
+            touch(self.activity, stamp, touched)  # a sweep: not work on any driver
+            return
         name = name_b.decode("utf-8", "replace")
         email = email_b.decode("utf-8", "replace")
         subject = subject_b.decode("utf-8", "replace")
-        mechanical = self.rules.is_mechanical(subject, name, email, len(files))
-        deferred = False
-        if not mechanical:
-            series = self.series
-            if series is None:  # settled once the series are known
-                deferred = True
-                self.pending.append((sha_b.decode(), stamp, tuple(touched), window.counting))
-            elif series:
-                mechanical = sha_b.decode() in series
+        mechanical = rules.is_mechanical(subject, name, email, len(files))
         author = email.lower() or name
         month = self.month(stamp) if window.counting else ""
-        for owner, (added, removed) in touched.items():
-            act = self.activity.get(owner)
-            if act is None:
-                act = self.activity[owner] = Activity()
-            if act.first is None or stamp < act.first:
-                act.first = stamp
-            if act.last is None or stamp > act.last:
-                act.last = stamp
-            if not mechanical and not deferred and (
-                    act.last_substantive is None or stamp > act.last_substantive):
-                act.last_substantive = stamp
-            if not window.counting:
-                continue
-            act.commits += 1
-            if mechanical:
-                act.mechanical += 1
-            elif not deferred:
-                act.substantive += 1
-            act.added += added
-            act.removed += removed
-            act.authors.add(author)
-            bucket = act.months.get(month)
-            if bucket is None:
-                act.months[month] = [1, added, removed]
-            else:
-                bucket[0] += 1
-                bucket[1] += added
-                bucket[2] += removed
+        series = self.series
+        if series is None:  # counted by settle() once the listing is over
+            touch(self.activity, stamp, touched)
+            self.pending.append((sha, stamp, author, month, mechanical, window.counting,
+                                 tuple(touched.items())))
+            return
+        if sha in self.excluded:  # a revert, or what one undoes or redoes
+            touch(self.activity, stamp, touched)
+            return
+        if not mechanical and series:
+            mechanical = sha in series
+        count(self.activity, stamp, author, month, touched.items(), mechanical,
+              window.counting)
 
 
 def feed_lines(stream: Any, lines: Sequence[str]) -> threading.Thread:
@@ -162,12 +150,13 @@ def feed_lines(stream: Any, lines: Sequence[str]) -> threading.Thread:
 def run_task(task: Task, progress: Progress | None = None
              ) -> tuple[dict[str, Activity], int, list[Pending]]:
     """Walk one slice; return per-driver activity, the number of commits read, and the
-    commits whose series membership was not known (task.series None; see settle())."""
+    commits to count once the listing is over (task.series None; see settle())."""
     from checker.collect.gitrepo import Stream
 
-    walker = Walker(owners_for(task.specs), task.rules, task.slice, task.series)
+    walker = Walker(owners_for(task.specs), task.rules, task.slice, task.series,
+                    task.excluded)
     repo = task.repo
-    options = [f"mailmap.blob={task.mailmap_blob}"] if task.mailmap_blob else []
+    options = [f"mailmap.blob={task.mailmap_blob}"]
     stream = Stream(repo, "log", log_args(task), stdin=True, config=options)
     feeder = feed_lines(stream, task.revs)
     reported = 0

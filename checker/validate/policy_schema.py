@@ -145,6 +145,9 @@ POLICY_SCHEMA: dict[str, Any] = {
             "source_extensions": _list_of(
                 {"type": "string", "regex": r"^\.[A-Za-z0-9]+$"}, required=True, minlength=1
             ),
+            # commits left out of every driver's history (checker/collect/rules.py)
+            "sweep_directories": {"type": "integer", "min": 2, "max": 1_000_000},
+            "exclude_reverts": {"type": "boolean"},
         },
         required=True,
     ),
