@@ -77,13 +77,14 @@ TREES = (
     Tree("Linux 6.1 -> 6.12", "linux_pair", ("2022-12-11",), "discover", ("drivers",),
          "linux", extra_patterns=(r"^Linux 6\.12 ",), rename_limit=20000),
     Tree("barebox", "barebox", ("2016-01-01", "2019-01-01", "2022-01-01"), "discover",
-         ("drivers",), "barebox", temporal="2022-01-01"),
+         ("drivers",), "barebox", temporal="2023-01-01"),
     Tree("DPDK", "dpdk", ("2019-01-01", "2021-01-01", "2023-01-01"), "simple",
-         ("drivers/*",), temporal="2021-01-01"),
+         ("drivers/*",)),
     Tree("rdma-core", "rdma_core", ("2017-06-01", "2019-01-01", "2020-06-01"), "simple",
          ("providers",)),
-    Tree("NuttX", "nuttx", ("2021-01-01", "2023-01-01"), "discover", ("drivers",), "learn",
-         temporal="2023-01-01", temporal_from="2021-01-01"),
+    # discovery finds NuttX's drivers from 2020 on (its build files changed), and NuttX
+    # has removed almost no driver since: the points are before, with simple units
+    Tree("NuttX", "nuttx", ("2016-01-01", "2018-01-01"), "simple", ("drivers/*",), "learn"),
 )
 
 
@@ -223,6 +224,8 @@ def main() -> int:
         data[tree.name] = [gathered(args.workdir, tree, path, base, at, "HEAD")
                            for at in tree.points]
         if tree.temporal:
+            data[tree.name + " test"] = [gathered(args.workdir, tree, path, base,
+                                                  tree.temporal, "HEAD")]
             start = tree.temporal_from or months_after(
                 _day(tree.temporal), -(settings.train_months or base.window_months)
             ).isoformat()
@@ -275,7 +278,7 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
             continue
         found, candidate = fit_samples(chosen, settings, samples(tree.name, [train[tree.name]]),
                                        fixtures)
-        test = [g for g in data[tree.name] if g.points[0].label == tree.temporal]
+        test = data[tree.name + " test"]
         temporal[tree.name] = (measure(candidate, test), measure(chosen, test), found)
     lines += ["### Leave one tree out", "",
               "| tree | points | unit-points | removed | held-out AUC (95% CI) | "

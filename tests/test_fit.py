@@ -133,16 +133,17 @@ def test_weighted_auc_by_hand() -> None:
     assert weighted_auc({}, {1: 1}) is None
 
 
-def test_stratified_auc_weighs_each_tree_by_its_removals(policy: Policy) -> None:
+def test_stratified_auc_counts_each_tree_once_small_ones_less(policy: Policy) -> None:
     busy = {"active": 40, "lines": 500, "authors": 5, "substantive": 9}
     idle = {"active": 0, "lines": 0, "authors": 0, "substantive": 0}
     samples = [("a", driver("a1", **busy), False), ("a", driver("a2", **idle), True),
                ("b", driver("b1", **idle), False), ("b", driver("b2", **idle), True),
                ("b", driver("b3", **idle), True), ("b", driver("b4", **idle), True)]
     coded = code(samples, policy, slots_of(policy, ("churn",)))
+    values = [s.value for s in coded.slots]
     # tree a separates perfectly (1.0, one removal), tree b not at all (0.5, three)
-    assert stratified_auc(coded, [s.value for s in coded.slots]) == pytest.approx(
-        (1.0 * 1 + 0.5 * 3) / 4)
+    assert stratified_auc(coded, values, 1) == pytest.approx((1.0 + 0.5) / 2)
+    assert stratified_auc(coded, values, 10) == pytest.approx((1.0 * 0.1 + 0.5 * 0.3) / 0.4)
 
 
 # -- the search -------------------------------------------------------------------------

@@ -154,7 +154,9 @@ def candidate_text(text: str, locate: Callable[[Path], tuple[int, int]],
             marks.setdefault(line_no, []).append(f"{_short(path)} {number(before)} -> "
                                                  f"{number(after)}")
     for line_no, notes in marks.items():
-        lines[line_no - 1] += "  # calibrated: " + ", ".join(reversed(notes))
+        line = lines[line_no - 1]
+        line = line[:line.index("  # calibrated: ")] if "  # calibrated: " in line else line
+        lines[line_no - 1] = line + "  # calibrated: " + ", ".join(reversed(notes))
     first = 1 if lines and lines[0].startswith("#") else 0
     block = ["#", *(f"# {h}" if h else "#" for h in header)]
     return "\n".join(lines[:first] + block + lines[first:])

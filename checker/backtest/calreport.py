@@ -69,7 +69,8 @@ def summarize_calibration(cal: Calibration, *, seed: int, resamples: int, top: i
             "auc_after": _round(found.auc),
             "changes": [
                 {"round": c.round, "number": label, "path": path_text(path),
-                 "before": before, "after": after, "training_auc": _round(c.auc)}
+                 "before": before, "after": after, "training_auc": _round(c.auc),
+                 "training_catch": _round(c.catch)}
                 for c in found.changes
                 for label, path, before, after in zip(c.labels, c.paths, c.before, c.after,
                                                       strict=True)
@@ -133,7 +134,7 @@ def to_text(data: dict[str, Any]) -> str:
         out.append("changed numbers (in the order the fit took them):")
         for c in fit["changes"]:
             out.append(f"  {c['path']}: {c['before']:g} -> {c['after']:g}  ({c['number']}; "
-                       f"training AUC {_fmt(c['training_auc'])})")
+                       f"training AUC {_fmt(c['training_auc'])}, {_catch(c['training_catch'])})")
     else:
         out.append("no point changed: no move raised the training AUC by "
                    f"{data['settings']['min_gain']:g} while the fixtures still agreed")
@@ -160,6 +161,13 @@ def to_text(data: dict[str, Any]) -> str:
     return "\n".join(out) + "\n"
 
 
+def _catch(value: float) -> str:
+    """Coverage.catch: a recall within the flagged share, or minus the share over it."""
+    if value < 0:
+        return f"flags {_pct(-value)}, over the share"
+    return f"catches {_pct(value)} within the share"
+
+
 def _shares_text(shares: dict[str, float]) -> str:
     return ", ".join(_pct(v) for v in shares.values()) or "n/a"
 
@@ -183,16 +191,17 @@ def to_markdown(data: dict[str, Any]) -> str:
         out += [""] + [f"- **warning**: {md_cell(w)}" for w in warnings]
     out += ["", f"Training AUC {_fmt(fit['auc_before'])} -> **{_fmt(fit['auc_after'])}**"
             + ("" if fit["points_fitted"] else " (points not fitted)") + ".", "",
-            "| number | before | after | what it scores | training AUC after |",
-            "|---|---:|---:|---|---:|"]
+             "| number | before | after | what it scores | training AUC after | "
+            "deprecate+remove after |", "|---|---:|---:|---|---:|---|"]
     for c in fit["changes"]:
         out.append(f"| `{c['path']}` | {c['before']:g} | {c['after']:g} | "
-                   f"{md_cell(c['number'])} | {_fmt(c['training_auc'])} |")
+                   f"{md_cell(c['number'])} | {_fmt(c['training_auc'])} | "
+                   f"{_catch(c['training_catch'])} |")
     before, after = fit["thresholds"]["before"], fit["thresholds"]["after"]
     for k in VERDICTS[:-1]:
         if before[k] != after[k]:
             out.append(f"| `thresholds.{k}` | {before[k]:g} | {after[k]:g} | the verdict's "
-                       "lower bound | |")
+                       "lower bound | | |")
     if fit["rejected_by_fixtures"]:
         out += ["", f"{fit['rejected_by_fixtures']} better move(s) were refused because a "
                 "policy fixture would no longer agree."]

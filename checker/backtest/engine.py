@@ -15,10 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from checker.backtest.truth import Removal, fates, removed_units, tree_paths
+from checker.backtest.truth import Fate, Removal, fates, removed_units, tree_paths
 from checker.backtest.units import Unit, present
 from checker.collect.gitrepo import Revision, check_rev_syntax, open_repo, resolve
-from checker.collect.history import RENAME_LIMIT
+from checker.collect.history import RENAME_LIMIT, pathspecs_for
 from checker.collect.rules import CollectRules
 from checker.collect.usage import UsageOptions
 from checker.core.errors import CheckerError, UsageError
@@ -204,21 +204,22 @@ def gather(
             paths = tree_paths(repo, old.sha)
             units = units_for(repo, old.sha, paths)
             claimed = present(units, paths)
-            events = fates(repo, old.sha, outcome.sha,
-                           int((policy.raw.get("backtest") or {}).get("rename_limit",
-                                                                     RENAME_LIMIT)))
             specs = {u.id: u.spec for u in units if u.id in claimed}
+            events, warning = _fates(repo, old.sha, outcome.sha, policy, specs.values())
             truth = removed_units(claimed, specs, trees[outcome.sha], events, patterns)
-            plan.append((text, old, outcome, [u for u in units if u.id in claimed], truth))
+            plan.append((text, old, outcome, [u for u in units if u.id in claimed], truth,
+                         warning))
     finally:
         repo.close()
     result = Gathered(str(kernel), to, new.sha, new.day, horizon_months)
-    for text, old, outcome, units, truth in plan:
+    for text, old, outcome, units, truth, warning in plan:
         if not units:
             raise CheckerError(f"--at {text}: no unit has a file in the tree at {old.sha[:12]}")
         tick = progress(text) if progress is not None else None
         collected = collect(kernel, [DriverPaths(u.id, u.include, u.exclude) for u in units],
                             rules, rev=old.sha, jobs=jobs, progress=tick, usage=usage)
+        if warning:
+            collected.warnings.append(warning)
         for unit in units:
             signals = collected.signals[unit.id]
             status = collected.maintainers_status.get(unit.id, "unknown")
@@ -250,6 +251,24 @@ def score(gathered: Gathered, policy: Policy) -> Result:
                             f.contribution) for f in verdict.findings),
         ))
     return result
+
+
+def _fates(repo: Any, old: str, new: str, policy: Policy, specs: Any
+           ) -> tuple[dict[str, Fate], str | None]:
+    """fates() over OLD..NEW; when git cannot read an object on the way (a clone whose
+    largest files are missing), again over the units' directories only, with a warning."""
+    limit = int((policy.raw.get("backtest") or {}).get("rename_limit", RENAME_LIMIT))
+    try:
+        return fates(repo, old, new, limit), None
+    except CheckerError as exc:
+        if "unable to read" not in str(exc):
+            raise
+        where = pathspecs_for(specs, limit=16)
+        shown = ", ".join(p.removeprefix(":(literal)") for p in where)
+        return fates(repo, old, new, limit, where), (
+            f"git could not read every object of {old[:12]}..{new[:12]} (missing from the "
+            f"clone): removals were read below {shown} only (a move out of there counts "
+            "as a deletion)")
 
 
 def months_after(day: date, months: int) -> date:

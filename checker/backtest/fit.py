@@ -13,9 +13,11 @@ not depend on the fitted numbers and are kept as they are. Units with the same c
 collapse into one pattern with counts, so a candidate policy's score for every unit costs
 an addition per pattern, and equals what `evaluate` computes (tested).
 
-**Objective.** The stratified ROC AUC: the AUC within each stratum (kept units against
-removed ones of the same tree), weighted by the stratum's removals. Pooling trees would
-reward a score that separates trees rather than units.
+**Objective.** The stratified ROC AUC: the mean of the AUCs within each stratum (kept
+units against removed ones of the same tree). Each tree counts once, whatever its size,
+since the policy is for the next tree; one with fewer than `min_removals` removals counts
+in proportion to them (its AUC is noise). Pooling trees would reward a score that
+separates trees rather than units.
 
 **Search.** Coordinate ascent: every round tries every allowed value of every slot
 (integers in `calibration.points`), and every probe shifted by one; it takes the move
@@ -226,8 +228,10 @@ def weighted_auc(kept: Mapping[float, int], removed: Mapping[float, int]) -> flo
     return wins / (n_kept * n_removed)
 
 
-def stratified_auc(coded: Coded, values: Sequence[float]) -> float | None:
-    """The AUC within each stratum, weighted by its removals."""
+def stratified_auc(coded: Coded, values: Sequence[float], full_weight: int = 1
+                   ) -> float | None:
+    """The mean of the AUCs within each stratum: each counts once, one with fewer than
+    `full_weight` removals in proportion to its removals (its AUC is noisier)."""
     hists: dict[str, tuple[dict[float, int], dict[float, int]]] = {}
     for pattern, score in zip(coded.patterns, pattern_scores(coded, values), strict=True):
         kept, removed = hists.setdefault(pattern.stratum, ({}, {}))
@@ -239,8 +243,9 @@ def stratified_auc(coded: Coded, values: Sequence[float]) -> float | None:
     for kept, removed in hists.values():
         value = weighted_auc(kept, removed)
         if value is not None:
-            total += value * sum(removed.values())
-            weight += sum(removed.values())
+            share = min(1.0, sum(removed.values()) / max(1, full_weight))
+            total += value * share
+            weight += share
     return total / weight if weight else None
 
 
@@ -252,25 +257,42 @@ class Coverage:
     recall: float | None  # of every removal, the share flagged
     flagged: int
     units: int
+    recalls: dict[str, float] = field(default_factory=dict)  # stratum -> its recall
+    removed: dict[str, int] = field(default_factory=dict)  # stratum -> its removals
+
+    def catch(self, flag_share: float, full_weight: int) -> float:
+        """What the search maximises after the AUC: the mean recall of the strata
+        (weighted as the AUC is) while every stratum stays within `flag_share`; over
+        it, minus the largest share (so that flagging less is progress)."""
+        widest = max(self.share.values(), default=0.0)
+        if widest > flag_share + 1e-12:
+            return -widest
+        weights = {s: min(1.0, n / max(1, full_weight)) for s, n in self.removed.items()
+                   if n}
+        total = sum(weights.values())
+        return sum(self.recalls[s] * w for s, w in weights.items()) / total if total else 0.0
 
 
 def coverage(coded: Coded, values: Sequence[float], thresholds: Mapping[str, float]
              ) -> Coverage:
     flagged: dict[str, int] = {}
     units: dict[str, int] = {}
-    caught = 0
+    caught: dict[str, int] = {}
+    removed: dict[str, int] = {}
     for pattern, score in zip(coded.patterns, pattern_scores(coded, values), strict=True):
         held = [coded.rules[r] for r in pattern.held if r in coded.rules]
         verdict = decide(score, held, thresholds)[1]
-        units[pattern.stratum] = units.get(pattern.stratum, 0) + pattern.kept + pattern.removed
+        stratum = pattern.stratum
+        units[stratum] = units.get(stratum, 0) + pattern.kept + pattern.removed
+        removed[stratum] = removed.get(stratum, 0) + pattern.removed
         if verdict in FLAGGED:
-            flagged[pattern.stratum] = (flagged.get(pattern.stratum, 0) + pattern.kept
-                                        + pattern.removed)
-            caught += pattern.removed
-    removals = coded.removals()
+            flagged[stratum] = flagged.get(stratum, 0) + pattern.kept + pattern.removed
+            caught[stratum] = caught.get(stratum, 0) + pattern.removed
+    total = sum(removed.values())
     return Coverage({s: flagged.get(s, 0) / n for s, n in units.items()},
-                    caught / removals if removals else None, sum(flagged.values()),
-                    sum(units.values()))
+                    sum(caught.values()) / total if total else None, sum(flagged.values()),
+                    sum(units.values()),
+                    {s: caught.get(s, 0) / n for s, n in removed.items() if n}, removed)
 
 
 # -------------------------------------------------------------------------------------
@@ -285,6 +307,7 @@ class Change:
     before: tuple[float, ...]
     after: tuple[float, ...]
     auc: float  # the training objective after this change
+    catch: float = 0.0  # and the recall within the flagged share (Coverage.catch)
 
 
 @dataclass
@@ -359,7 +382,7 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
     values = [s.value for s in slots]
     bounds, order = _constraints(policy, slots, settings)
     thresholds = dict(policy.thresholds)
-    before = stratified_auc(coded, values)
+    before = stratified_auc(coded, values, settings.min_removals)
     result = Fit(slots, values, dict(thresholds), dict(thresholds), before, before,
                  coverage(coded, values, thresholds), coverage(coded, values, thresholds))
     removals = coded.removals()
@@ -374,6 +397,12 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
                                f"calibration.min_removals ({settings.min_removals}): the "
                                "points are not fitted (only the thresholds)")
     current = before
+
+    def catch(trial: Sequence[float]) -> float:
+        return coverage(coded, trial, thresholds).catch(settings.flag_share,
+                                                        settings.min_removals)
+
+    caught = catch(values)
     for round_no in range(1, settings.max_changes + 1):
         if not result.points_fitted or current is None:
             break
@@ -384,12 +413,15 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
                 trial[index] = points
             if not _feasible(trial, bounds, order):
                 continue
-            gained = stratified_auc(coded, trial)
-            if gained is not None and gained >= current + settings.min_gain:
-                ranked.append((-round(gained, 9), sum(abs(v) for v in trial), position,
-                               trial, move, gained))
-        ranked.sort(key=lambda item: item[:3])
-        for *_key, trial, move, value in ranked:
+            gained = stratified_auc(coded, trial, settings.min_removals)
+            if gained is None or gained < current - 1e-9:
+                continue
+            more = catch(trial)
+            if gained >= current + settings.min_gain or more >= caught + settings.min_gain:
+                ranked.append((-round(gained, 9), -round(more, 9), sum(abs(v) for v in trial),
+                               position, trial, move, gained, more))
+        ranked.sort(key=lambda item: item[:4])
+        for *_key, trial, move, value, more in ranked:
             numbers = {s.path: v for s, v in zip(slots, trial, strict=True)}
             if guard(numbers, thresholds):
                 indices = tuple(sorted(move))
@@ -397,8 +429,8 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
                     round_no, tuple(slots[i].label for i in indices),
                     tuple(slots[i].path for i in indices),
                     tuple(values[i] for i in indices), tuple(trial[i] for i in indices),
-                    value))
-                values, current = trial, value
+                    value, more))
+                values, current, caught = trial, value, more
                 break
             result.rejected_by_guard += 1
         else:

@@ -143,8 +143,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     finally:
         for bar in bars:
             bar.close()
-    command = "driver-policy calibrate " + " ".join(
-        shlex.quote(a) for a in sys.argv[2:] if a not in ("-q", "--quiet"))
+    command = _command(args)
     doc, problems = read_document(policy_path, display)
     if doc is None:  # load_policy read it a moment ago
         raise CheckerError("\n".join(str(p) for p in problems))
@@ -166,6 +165,22 @@ def run_calibrate(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(to_text(data))
     return 0
+
+
+def _command(args: argparse.Namespace) -> str:
+    """The command that made the candidate, from what was parsed (for its comment)."""
+    words = ["driver-policy", "calibrate", "--kernel", args.kernel, "--train-until",
+             args.train_until]
+    for option, value in (("--at", args.at), ("--to", None if args.to == "HEAD" else args.to),
+                          ("--policy", args.policy), ("--profile", args.profile)):
+        if value:
+            words += [option, value]
+    for option, values in (("--discover", args.discover), ("--simple-units", args.simple_units)):
+        for value in values:
+            words += [option, value]
+    if args.no_usage:
+        words.append("--no-usage")
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _fixtures(root: Path) -> list[Any]:
