@@ -223,7 +223,7 @@ def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]
     markdown = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
                    "--simple-units", "drivers/net", "-q", "--format", "markdown",
                    "--bootstrap", "20", "-j", "1")
-    assert markdown.out.startswith("## Backtest: default v2 (sha256:")
+    assert markdown.out.startswith("## Backtest: default v3 (sha256:")
     assert "| verdict | kept | removed |" in markdown.out
 
 

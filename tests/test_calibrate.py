@@ -77,18 +77,18 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     policy = load_policy(path, "policies/default.yaml")
     doc, _ = read_document(path, "policies/default.yaml")
     assert doc is not None
-    changes = {("probes", "churn", "bands", 1, "points"): (0.0, 1.0),
+    changes = {("probes", "churn", "bands", 1, "points"): (-1.0, 0.0),
                ("probes", "maintainers", "points", "Odd Fixes"): (0.0, -1.0),
                ("probes", "maintainers", "points", "Orphan"): (-2.0, -3.0),
                ("thresholds", "keep-annotate"): (0.0, 1.0)}
-    text = candidate_text(path.read_text(), doc.locate, changes, (2, 3), ["fitted on a test"])
+    text = candidate_text(path.read_text(), doc.locate, changes, (3, 4), ["fitted on a test"])
     before, after = path.read_text().split("\n"), text.split("\n")
     assert after[:3] == [before[0], "#", "# fitted on a test"]
     differing = [(a, b) for a, b in zip(before[1:], after[3:], strict=True) if a != b]
     assert differing == [
-        ("version: 2", "version: 3"),
-        ("      - {at_least: 20, points: 0, label: small change}",
-         "      - {at_least: 20, points: 1, label: small change}  # calibrated: band 2 0 -> 1"),
+        ("version: 3", "version: 4"),
+        ("      - {at_least: 20, points: -1, label: small change}",
+         "      - {at_least: 20, points: 0, label: small change}  # calibrated: band 2 -1 -> 0"),
         ("    points: {Supported: 1, Maintained: 1, Odd Fixes: 0, Orphan: -2, Obsolete: -3}",
          "    points: {Supported: 1, Maintained: 1, Odd Fixes: -1, Orphan: -3, Obsolete: -3}"
          "  # calibrated: Odd Fixes 0 -> -1, Orphan -2 -> -3"),
@@ -97,7 +97,7 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     written.write_text(text)
     expected = with_numbers(policy, {p: a for p, (_, a) in changes.items()
                                      if p[0] != "thresholds"},
-                            {**policy.thresholds, "keep-annotate": 1}, version=3)
+                            {**policy.thresholds, "keep-annotate": 1}, version=4)
     assert load_policy(written, "candidate.yaml").raw == expected.raw
 
 
@@ -108,10 +108,10 @@ def test_candidate_text_refuses_a_number_it_cannot_find() -> None:
     from checker.core.errors import CheckerError
 
     with pytest.raises(CheckerError, match=r"cannot place the fitted value of "
-                       r"probes\.churn\.bands\.1\.points at line \d+: the policy's text "
+                       r"probes\.churn\.bands\[2\]\.points at line \d+: the policy's text "
                        r"there is not 5"):
         candidate_text(path.read_text(), doc.locate,
-                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (2, 3), [])
+                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (3, 4), [])
 
 
 def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Path,
@@ -133,31 +133,31 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
     assert text.splitlines()[3:10] == [
         "training AUC 0.500 -> 0.808",
         "changed numbers (in the order the fit took them):",
-        "  probes.activity.bands[3].points: 0 -> -1  (activity >= 0 (dormant); training AUC "
+        "  probes.activity.bands[4].points: 0 -> -1  (activity >= 0 (dormant); training AUC "
         "0.808, catches 100.0% within the share)",
         "thresholds: keep 7, keep-annotate 0, deprecate -3",
         "training: deprecate+remove flags 0.0% -> 55.6% of the units (target at most 60.0%), "
         "catching 0.0% -> 100.0% of the removals",
         "held out (test):",
-        "  default v2 (" + policy_digest + "): AUC 0.500 (95% CI 0.500-0.500); flags 0 (0.0%), "
+        "  default v3 (" + policy_digest + "): AUC 0.500 (95% CI 0.500-0.500); flags 0 (0.0%), "
         "precision n/a, recall 0.000"]
     assert text.splitlines()[10].endswith(
         "AUC 0.944 (95% CI 0.833-1.000); flags 5 (38.5%), precision 0.800, recall 1.000")
     candidate = out / "policy.yaml"
     assert sorted(p.name for p in out.iterdir()) == ["backtest.md", "impact.md", "policy.yaml"]
     written = load_policy(candidate, str(candidate))
-    assert written.version == 3
+    assert written.version == 4
     assert written.probes["activity"]["bands"][3]["points"] == -1
     body = candidate.read_text()
-    assert "# Candidate v3, calibrated from default v2 by `driver-policy calibrate`" in body
+    assert "# Candidate v4, calibrated from default v3 by `driver-policy calibrate`" in body
     assert "#   driver-policy calibrate --kernel" in body
     assert "      - {at_least: 0.0, points: -1, label: dormant}  # calibrated: band 4 0 -> -1\n" \
         in body
     report = (out / "backtest.md").read_text()
-    assert report.startswith("# Calibration of default v2 (sha256:")
-    assert ("| `probes.activity.bands[3].points` | 0 | -1 | activity \\>= 0 (dormant) | 0.808 "
+    assert report.startswith("# Calibration of default v3 (sha256:")
+    assert ("| `probes.activity.bands[4].points` | 0 | -1 | activity \\>= 0 (dormant) | 0.808 "
             "| catches 100.0% within the share |") in report
-    assert "### Backtest: default v3" in report
+    assert "### Backtest: default v4" in report
     assert (out / "impact.md").read_text().startswith("<!-- driver-policy-diff -->")
     # held out: the candidate ranks the test's removals first, the flat policy cannot
     data = json.loads(cli(*args, "--format", "json").out)
@@ -165,7 +165,7 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
     assert data["held_out"]["input"]["auc"] == 0.5
     assert data["fit"]["changes"] == [{
         "round": 1, "number": "activity >= 0 (dormant)",
-        "path": "probes.activity.bands[3].points", "before": 0.0, "after": -1.0,
+        "path": "probes.activity.bands[4].points", "before": 0.0, "after": -1.0,
         "training_auc": 0.8077, "training_catch": 1.0}]
     assert candidate.read_text() == body  # deterministic: the same bytes again
 

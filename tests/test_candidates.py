@@ -88,7 +88,7 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "protocol?",
         "              6. no MAINTAINERS section of its own: find who maintains it"]
     markdown = cli("-C", str(root), "candidates", "--top", "5", "--format", "markdown").out
-    assert markdown.startswith("## Removal candidates (default v2 (sha256:")
+    assert markdown.startswith("## Removal candidates (default v3 (sha256:")
     assert "| 5 | `net/hidden` (draft) | deprecate | -4 | 0.59 | " in markdown
 
 

@@ -30,6 +30,7 @@ from checker.backtest.fit import (
     code,
     fit,
     number,
+    path_text,
     slots_of,
     with_numbers,
 )
@@ -146,7 +147,7 @@ def candidate_text(text: str, locate: Callable[[Path], tuple[int, int]],
         line = lines[line_no - 1]
         found = _NUMBER.match(line, col - 1)
         if found is None or float(found.group()) != before:
-            raise CheckerError(f"cannot place the fitted value of {'.'.join(map(str, path))} "
+            raise CheckerError(f"cannot place the fitted value of {path_text(path)} "
                                f"at line {line_no}: the policy's text there is not "
                                f"{number(before)}")
         lines[line_no - 1] = line[:found.start()] + str(number(after)) + line[found.end():]

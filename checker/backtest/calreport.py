@@ -12,19 +12,11 @@ from typing import Any
 
 from checker.backtest.calibrate import Calibration
 from checker.backtest.engine import Gathered, score
-from checker.backtest.fit import FLAGGED, Path
+from checker.backtest.fit import FLAGGED, path_text
 from checker.backtest.report import plain, summarize
 from checker.backtest.report import to_markdown as backtest_markdown
 from checker.validate.policy import Policy
 from checker.validate.schemas import VERDICTS
-
-
-def path_text(path: Path) -> str:
-    """("probes", "churn", "bands", 1, "points") -> probes.churn.bands[1].points"""
-    out = ""
-    for key in path:
-        out += f"[{key}]" if isinstance(key, int) else (f".{key}" if out else str(key))
-    return out
 
 
 def _point(gathered: Gathered) -> dict[str, Any]:

@@ -119,6 +119,15 @@ def slots_of(policy: Policy, probes: Sequence[str]) -> list[Slot]:
     return out
 
 
+def path_text(path: Path) -> str:
+    """("probes", "churn", "bands", 1, "points") -> probes.churn.bands[2].points (list
+    entries counted from 1, as every problem and `diff` print them)"""
+    out = ""
+    for key in path:
+        out += f"[{key + 1}]" if isinstance(key, int) else (f".{key}" if out else str(key))
+    return out
+
+
 def get_path(data: Any, path: Path) -> Any:
     for key in path:
         data = data[key]
@@ -333,22 +342,31 @@ class Fit:
 
 def _constraints(policy: Policy, slots: Sequence[Slot], settings: Settings
                  ) -> tuple[list[tuple[float, float]], list[tuple[int, int]]]:
-    """Per slot (low, high), and pairs (i, j): value i >= value j."""
+    """Per slot (low, high), and pairs (i, j): value i >= value j.
+
+    What keeps the numbers meaningful: unknown evidence scores 0, so no number changes
+    sign (evidence against stays against), a probe's best band is never below 0 and its
+    worst never above (knowing the worst is never better than knowing nothing), a
+    better band never gets fewer points than a worse one, and a points mapping keeps
+    every strict order the policy states (Supported above Orphan)."""
     bounds: list[tuple[float, float]] = []
     order: list[tuple[int, int]] = []
     by_probe: dict[str, list[int]] = {}
     for index, slot in enumerate(slots):
         by_probe.setdefault(slot.probe, []).append(index)
         low, high = min(settings.low, slot.value), max(settings.high, slot.value)
-        if isinstance(policy.probes[slot.probe].get("points"), (int, float)):
-            # a flag keeps its sign: evidence against stays evidence against
-            low, high = (low, 0.0) if slot.value < 0 else (0.0, high) if slot.value > 0 \
-                else (low, high)
+        if slot.value < 0:
+            high = 0.0
+        elif slot.value > 0:
+            low = 0.0
         bounds.append((low, high))
     for probe, owned in by_probe.items():
         config = policy.probes[probe]
         if "bands" in config:  # better bands first (and `older` last): never fewer points
             order += list(itertools.pairwise(owned))
+            first, last = bounds[owned[0]], bounds[owned[-1]]
+            bounds[owned[0]] = (max(first[0], 0.0), first[1])
+            bounds[owned[-1]] = (last[0], min(last[1], 0.0))
         elif isinstance(config.get("points"), dict):
             order += [(a, b) for a in owned for b in owned if slots[a].value > slots[b].value]
     return bounds, order
@@ -398,11 +416,9 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
                                "points are not fitted (only the thresholds)")
     current = before
 
-    def catch(trial: Sequence[float]) -> float:
-        return coverage(coded, trial, thresholds).catch(settings.flag_share,
-                                                        settings.min_removals)
-
-    caught = catch(values)
+    caught = result.coverage_before.catch(settings.flag_share, settings.min_removals)
+    # the flagged share may not grow past the target (nor past where it started)
+    budget = max(settings.flag_share, max(result.coverage_before.share.values(), default=0.0))
     for round_no in range(1, settings.max_changes + 1):
         if not result.points_fitted or current is None:
             break
@@ -416,7 +432,10 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
             gained = stratified_auc(coded, trial, settings.min_removals)
             if gained is None or gained < current - 1e-9:
                 continue
-            more = catch(trial)
+            found = coverage(coded, trial, thresholds)
+            if max(found.share.values(), default=0.0) > budget + 1e-12:
+                continue
+            more = found.catch(settings.flag_share, settings.min_removals)
             if gained >= current + settings.min_gain or more >= caught + settings.min_gain:
                 ranked.append((-round(gained, 9), -round(more, 9), sum(abs(v) for v in trial),
                                position, trial, move, gained, more))
