@@ -51,6 +51,7 @@ from checker.backtest.calibrate import (  # noqa: E402
     changed_numbers,
     fit_samples,
 )
+from checker.backtest.coding import with_numbers  # noqa: E402
 from checker.backtest.engine import Gathered, gather, months_after, score  # noqa: E402
 from checker.backtest.fit import Settings  # noqa: E402
 from checker.backtest.metrics import FLAGGED, auc, bootstrap_auc  # noqa: E402
@@ -182,6 +183,9 @@ def measure(policy: Policy, data: list[Gathered]) -> dict[str, Any]:
         "recall_24": (sum(1 for r in soon if r.verdict in FLAGGED) / len(soon)
                       if soon else None),
         "max_confidence": max((r.confidence for r in rows), default=None),
+        "per_point": {label: auc([r.score for r in rows if r.at == label and not r.removed],
+                                 [r.score for r in rows if r.at == label and r.removed])
+                      for label in days},
     }
 
 
@@ -299,6 +303,9 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
     # 2. all trees
     everything = [s for t in trees for s in samples(t.name, data[t.name])]
     final, chosen = fit_samples(base, settings, everything, fixtures)
+    if settings.min_gain != base.raw["calibration"]["min_gain"]:
+        chosen = with_numbers(chosen, {("calibration", "min_gain"): settings.min_gain},
+                              chosen.thresholds)
     # 3. temporal
     temporal: dict[str, tuple[dict[str, Any], dict[str, Any], Any]] = {}
     for tree in trees:
@@ -309,14 +316,17 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
         test = data[tree.name + " test"]
         temporal[tree.name] = (measure(candidate, test), measure(chosen, test), found)
     lines += ["### Leave one tree out", "",
-              "| tree | points | unit-points | removed | held-out AUC (95% CI) | "
+              "| tree | points | unit-points | removed | held-out AUC (95% CI) | per point | "
               f"{base.name} v{base.version} AUC (95% CI) | flagged | recall | removed "
               "within 24 months: flagged | largest confidence |",
-              "|---|---|---:|---:|---|---|---:|---:|---|---:|"]
+              "|---|---|---:|---:|---|---|---|---:|---:|---|---:|"]
     for tree in trees:
         m, b = held[tree.name], before[tree.name]
         lines.append(f"| {tree.name} | {', '.join(tree.points)} | {m['units']} | {m['removed']} | "
-                     f"**{auc_text(m)}** | {auc_text(b)} | {pct(m['share'])} | "
+                     f"**{auc_text(m)}** | "
+                     + (", ".join(fmt(v) for v in m["per_point"].values())
+                        if len(m["per_point"]) > 1 else "") +
+                     f" | {auc_text(b)} | {pct(m['share'])} | "
                      f"{pct(m['recall'])} | {m['removed_24']}: {pct(m['recall_24'])} | "
                      f"{fmt(m['max_confidence'], 2)} |")
     lines += ["", "### Temporal hold-out (from the all-trees fit)", "",

@@ -13,7 +13,8 @@ from collect_fixtures import History, lines
 from conftest import ROOT, Run
 
 from checker.backtest.calibrate import candidate_text, train_start
-from checker.backtest.fit import Settings, slots_of, with_numbers
+from checker.backtest.coding import slots_of, with_numbers
+from checker.backtest.fit import Settings
 from checker.load.document import read_document
 from checker.validate.policy import load_policy
 

@@ -1,5 +1,5 @@
-"""checker/backtest/fit.py: coding units, the stratified AUC, the search and its guards,
-on scaffolded drivers built from collect-shaped signals (fit is pure: no git needed)."""
+"""checker/backtest/coding.py and fit.py: coding units, the stratified AUC, the search
+and its guards, on scaffolded drivers built from collect-shaped signals (pure: no git)."""
 
 from __future__ import annotations
 
@@ -10,19 +10,18 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
-from checker.backtest.engine import unit_driver
-from checker.backtest.fit import (
+from checker.backtest.coding import (
     Coded,
-    Settings,
     code,
     coverage,
-    fit,
     pattern_scores,
     slots_of,
     stratified_auc,
     weighted_auc,
     with_numbers,
 )
+from checker.backtest.engine import unit_driver
+from checker.backtest.fit import Settings, fit
 from checker.backtest.units import Unit
 from checker.core.model import Driver
 from checker.evaluate.engine import evaluate

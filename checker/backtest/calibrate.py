@@ -21,19 +21,9 @@ from datetime import date
 from pathlib import Path as FilePath
 from typing import Any
 
+from checker.backtest.coding import Guard, Path, code, number, path_text, slots_of, with_numbers
 from checker.backtest.engine import Gathered, UnitSource, gather, months_after
-from checker.backtest.fit import (
-    Fit,
-    Guard,
-    Path,
-    Settings,
-    code,
-    fit,
-    number,
-    path_text,
-    slots_of,
-    with_numbers,
-)
+from checker.backtest.fit import Fit, Settings, fit
 from checker.collect.usage import UsageOptions
 from checker.core.errors import CheckerError, UsageError
 from checker.evaluate.engine import evaluate

@@ -11,8 +11,8 @@ import json
 from typing import Any
 
 from checker.backtest.calibrate import Calibration
+from checker.backtest.coding import FLAGGED, path_text
 from checker.backtest.engine import Gathered, score
-from checker.backtest.fit import FLAGGED, path_text
 from checker.backtest.report import plain, summarize
 from checker.backtest.report import to_markdown as backtest_markdown
 from checker.validate.policy import Policy
@@ -68,6 +68,7 @@ def summarize_calibration(cal: Calibration, *, seed: int, resamples: int, top: i
                                                       strict=True)
             ],
             "rejected_by_fixtures": found.rejected_by_guard,
+            "thresholds_refused": found.thresholds_refused,
             "thresholds": {"before": found.thresholds_before, "after": found.thresholds},
             "training_flagged": {
                 "before": {"share": _shares(found.coverage_before.share),
@@ -127,16 +128,19 @@ def to_text(data: dict[str, Any]) -> str:
         for c in fit["changes"]:
             out.append(f"  {c['path']}: {c['before']:g} -> {c['after']:g}  ({c['number']}; "
                        f"training AUC {_fmt(c['training_auc'])}, {_catch(c['training_catch'])})")
-    else:
-        out.append("no point changed: no move raised the training AUC by "
-                   f"{data['settings']['min_gain']:g} while the fixtures still agreed")
+    elif fit["points_fitted"]:
+        out.append("no point changed: no move raised the training AUC (or what deprecate+"
+                   f"remove catches) by {data['settings']['min_gain']:g} within the bounds "
+                   "while the fixtures still agreed")
     if fit["rejected_by_fixtures"]:
         out.append(f"  ({fit['rejected_by_fixtures']} better move(s) refused: a policy "
                    "fixture would no longer agree)")
     before, after = fit["thresholds"]["before"], fit["thresholds"]["after"]
     out.append("thresholds: " + ", ".join(
         f"{k} {before[k]:g}" + (f" -> {after[k]:g}" if after[k] != before[k] else "")
-        for k in VERDICTS[:-1]))
+        for k in VERDICTS[:-1]) + (
+        f" ({fit['thresholds_refused']} keep-annotate value(s) within the share refused: a "
+        "fixture would no longer agree)" if fit["thresholds_refused"] else ""))
     flagged = fit["training_flagged"]
     out.append(f"training: deprecate+remove flags {_shares_text(flagged['before']['share'])} "
                f"-> {_shares_text(flagged['after']['share'])} of the units (target at most "
