@@ -185,22 +185,28 @@ def to_markdown(data: dict[str, Any]) -> str:
     warnings = [*data["train"]["warnings"], *data["test"]["warnings"], *fit["warnings"]]
     if warnings:
         out += [""] + [f"- **warning**: {md_cell(w)}" for w in warnings]
+    before, after = fit["thresholds"]["before"], fit["thresholds"]["after"]
+    moved = [k for k in VERDICTS[:-1] if before[k] != after[k]]
     out += ["", f"Training AUC {_fmt(fit['auc_before'])} -> **{_fmt(fit['auc_after'])}**"
-            + ("" if fit["points_fitted"] else " (points not fitted)") + ".", "",
-             "| number | before | after | what it scores | training AUC after | "
-            "deprecate+remove after |", "|---|---:|---:|---|---:|---|"]
+            + ("" if fit["points_fitted"] else " (points not fitted)") + "."]
+    if fit["changes"] or moved:
+        out += ["", "| number | before | after | what it scores | training AUC after | "
+                "deprecate+remove after |", "|---|---:|---:|---|---:|---|"]
+    else:
+        out += ["", "No number changed."]
     for c in fit["changes"]:
         out.append(f"| `{c['path']}` | {c['before']:g} | {c['after']:g} | "
                    f"{md_cell(c['number'])} | {_fmt(c['training_auc'])} | "
                    f"{_catch(c['training_catch'])} |")
-    before, after = fit["thresholds"]["before"], fit["thresholds"]["after"]
-    for k in VERDICTS[:-1]:
-        if before[k] != after[k]:
-            out.append(f"| `thresholds.{k}` | {before[k]:g} | {after[k]:g} | the verdict's "
-                       "lower bound | | |")
+    for k in moved:
+        out.append(f"| `thresholds.{k}` | {before[k]:g} | {after[k]:g} | the verdict's "
+                   "lower bound | | |")
     if fit["rejected_by_fixtures"]:
         out += ["", f"{fit['rejected_by_fixtures']} better move(s) were refused because a "
                 "policy fixture would no longer agree."]
+    if fit["thresholds_refused"]:
+        out += ["", f"{fit['thresholds_refused']} keep-annotate value(s) within the flagged "
+                "share were refused because a policy fixture would no longer agree."]
     out += ["", "## Held out", "", "| policy | AUC (95% CI) | flagged | precision | recall |",
             "|---|---|---:|---:|---:|"]
     for key in ("input", "candidate"):
