@@ -397,3 +397,34 @@ def test_a_point_where_discovery_finds_nothing_is_said_and_left_out(
     assert (first["units"], second["units"], second["removed"]) == (0, 2, 1)
     assert first["warnings"][0].startswith("no unit has a file in the tree at ")
     assert [g["at"] for g in data["groups"]] == ["2023-01-01"]
+
+
+def test_objects_missing_from_the_clone_narrow_the_ground_truth(tmp_path: Path,
+                                                                policy: Policy) -> None:
+    # A mirror that lacks its largest blobs: following renames across the whole commit
+    # needs a file git cannot read; the removals below the units are still found.
+    path = tmp_path / "k"
+    h = History(path)
+    h.commit("2019-01-10", "import", {"drivers/net/a/main.c": lines(30, "a"),
+                                      "drivers/net/b/main.c": lines(30, "b")})
+    h.commit("2020-01-10", "last before OLD", {"README": "x\n"})
+    h.commit("2020-03-01", "app: a big table", {"app/big.h": lines(200, "big")})
+    h.commit("2020-06-01", "app: split the big table",
+             {"app/big.h": None, "app/table.h": lines(190, "big")})
+    h.commit("2020-07-01", "net/b: remove driver", {"drivers/net/b/main.c": None})
+    h.build()
+    blob = git(path, "rev-parse", "HEAD~2:app/big.h").strip()
+    pack_dir = path / ".git/objects/pack"
+    for pack in sorted(pack_dir.glob("*.pack")):
+        data = pack.read_bytes()
+        for stale in pack_dir.glob(pack.stem + ".*"):
+            stale.unlink()
+        git(path, "unpack-objects", "-q", input=data)
+    (path / ".git/objects" / blob[:2] / blob[2:]).unlink()
+    result = run_backtest(path, ["2020-02-01"], "HEAD", policy, units_for, jobs=1)
+    assert {r.unit: r.removed for r in result.rows} == {"net/a": False, "net/b": True}
+    (point,) = result.points
+    assert point.warnings[-1].startswith("git could not read every object of ")
+    assert point.warnings[-1].endswith(": removals were read below drivers/net/a, "
+                                       "drivers/net/b only (a move "
+                                       "out of there counts as a deletion)")

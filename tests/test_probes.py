@@ -74,7 +74,8 @@ def test_substantive_work_bands(count: int, points: float) -> None:
     assert probe("substantive_work", driver) == (count, points)
 
 
-@pytest.mark.parametrize(("lines", "points"), [(0, -1.0), (19, -1.0), (20, 0.0), (100, 1.0)])
+@pytest.mark.parametrize(("lines", "points"), [(0, -1.0), (19, -1.0), (20, -1.0), (99, -1.0),
+                                               (100, 1.0)])
 def test_churn_bands(lines: int, points: float) -> None:
     driver = dataclasses.replace(blank(), signals=signals({}, first=None, lines=lines))
     assert probe("churn", driver) == (lines, points)

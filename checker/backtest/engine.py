@@ -15,9 +15,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from checker.backtest.truth import Removal, fates, removed_units, tree_paths
+from checker.backtest.truth import Fate, Removal, fates, removed_units, tree_paths
 from checker.backtest.units import Unit, present
 from checker.collect.gitrepo import Revision, check_rev_syntax, open_repo, resolve
+from checker.collect.history import RENAME_LIMIT, pathspecs_for
 from checker.collect.rules import CollectRules
 from checker.collect.usage import UsageOptions
 from checker.core.errors import CheckerError, UsageError
@@ -110,6 +111,37 @@ def resolve_point(repo: Any, text: str, to: Revision, option: str) -> Revision:
     return resolve(repo, text)
 
 
+@dataclass(frozen=True)
+class Sample:
+    """One unit at one OLD point as the policy sees it (a scaffolded driver: signals as of
+    OLD, every assessment unknown) and what happened to it afterwards. Evaluation is
+    pure, so a sample can be scored under any policy that collects the same way
+    (calibration re-scores the same samples under candidate policies)."""
+
+    at: str
+    unit: str
+    driver: Driver
+    removal: Removal | None
+    features: dict[str, float | None]
+
+    @property
+    def removed(self) -> bool:
+        return self.removal is not None
+
+
+@dataclass
+class Gathered:
+    """What a backtest collected: its points and every unit's sample, not yet scored."""
+
+    kernel: str
+    to_label: str
+    to_sha: str
+    to_day: date
+    horizon_months: int | None = None
+    points: list[Point] = field(default_factory=list)
+    samples: list[Sample] = field(default_factory=list)
+
+
 def run_backtest(
     kernel: Path,
     ats: Sequence[str],
@@ -124,6 +156,26 @@ def run_backtest(
 ) -> Result:
     """Backtest `policy` at every OLD in `ats` against what NEW (`to`) holds, or, with
     `horizon_months`, what the tree held that many months after OLD (at most NEW)."""
+    return score(gather(kernel, ats, to, policy, units_for, jobs=jobs,
+                        horizon_months=horizon_months, progress=progress, usage=usage),
+                 policy)
+
+
+def gather(
+    kernel: Path,
+    ats: Sequence[str],
+    to: str,
+    policy: Policy,
+    units_for: UnitSource,
+    *,
+    jobs: int = 0,
+    horizon_months: int | None = None,
+    progress: Callable[[str], Callable[[int], None] | None] | None = None,
+    usage: UsageOptions | None = None,
+) -> Gathered:
+    """Collect every unit present at each OLD in `ats` (signals as of OLD, under the
+    policy's collect rules and window) and its fate by NEW or the horizon (the
+    policy's removal patterns). Nothing is scored."""
     from checker.collect.run import DriverPaths, collect
 
     rules = CollectRules.from_policy(policy.raw)
@@ -152,19 +204,20 @@ def run_backtest(
             paths = tree_paths(repo, old.sha)
             units = units_for(repo, old.sha, paths)
             claimed = present(units, paths)
-            events = fates(repo, old.sha, outcome.sha)
             specs = {u.id: u.spec for u in units if u.id in claimed}
+            events, warning = _fates(repo, old.sha, outcome.sha, policy, specs.values())
             truth = removed_units(claimed, specs, trees[outcome.sha], events, patterns)
-            plan.append((text, old, outcome, [u for u in units if u.id in claimed], truth))
+            plan.append((text, old, outcome, [u for u in units if u.id in claimed], truth,
+                         warning))
     finally:
         repo.close()
-    result = Result(str(kernel), to, new.sha, new.day, policy.label, horizon_months)
-    if not any(units for _, _, _, units, _ in plan):
+    result = Gathered(str(kernel), to, new.sha, new.day, horizon_months)
+    if not any(units for _, _, _, units, _, _ in plan):
         text, old = plan[0][0], plan[0][1]
         raise CheckerError(f"--at {text}: no unit has a file in the tree at {old.sha[:12]} "
                            "(with --discover: the discovery rules find nothing there; the "
                            "tree's build files or markers may then have been others)")
-    for text, old, outcome, units, truth in plan:
+    for text, old, outcome, units, truth, warning in plan:
         if not units:
             # one OLD without units among others: said, and left out of the pooled figures
             result.points.append(Point(text, old.sha, old.day, 0, 0, 0, (
@@ -176,27 +229,57 @@ def run_backtest(
         collected = collect(kernel, [DriverPaths(u.id, u.include, u.exclude, u.kconfig)
                                      for u in units],
                             rules, rev=old.sha, jobs=jobs, progress=tick, usage=usage)
+        if warning:
+            collected.warnings.append(warning)
         for unit in units:
             signals = collected.signals[unit.id]
             status = collected.maintainers_status.get(unit.id, "unknown")
-            driver = unit_driver(unit, signals, status)
-            verdict = evaluate(driver, policy)
-            result.rows.append(Row(
-                at=text,
-                unit=unit.id,
-                score=verdict.score,
-                verdict=verdict.value,
-                rule=verdict.rule,
-                confidence=verdict.confidence,
-                removal=truth.get(unit.id),
-                features=features(signals, collected.end),
-                findings=tuple((f.probe, "unknown" if f.value is None else str(f.value),
-                                f.contribution) for f in verdict.findings),
-            ))
+            result.samples.append(Sample(text, unit.id, unit_driver(unit, signals, status),
+                                         truth.get(unit.id),
+                                         features(signals, collected.end)))
         result.points.append(Point(text, old.sha, old.day, len(units), len(truth),
                                    collected.commits_read, tuple(collected.warnings),
                                    outcome.sha, outcome.day))
     return result
+
+
+def score(gathered: Gathered, policy: Policy) -> Result:
+    """Every sample evaluated under `policy`: the rows a report summarises."""
+    result = Result(gathered.kernel, gathered.to_label, gathered.to_sha, gathered.to_day,
+                    policy.label, gathered.horizon_months, list(gathered.points))
+    for sample in gathered.samples:
+        verdict = evaluate(sample.driver, policy)
+        result.rows.append(Row(
+            at=sample.at,
+            unit=sample.unit,
+            score=verdict.score,
+            verdict=verdict.value,
+            rule=verdict.rule,
+            confidence=verdict.confidence,
+            removal=sample.removal,
+            features=sample.features,
+            findings=tuple((f.probe, "unknown" if f.value is None else str(f.value),
+                            f.contribution) for f in verdict.findings),
+        ))
+    return result
+
+
+def _fates(repo: Any, old: str, new: str, policy: Policy, specs: Any
+           ) -> tuple[dict[str, Fate], str | None]:
+    """fates() over OLD..NEW; when git cannot read an object on the way (a clone whose
+    largest files are missing), again over the units' directories only, with a warning."""
+    limit = int((policy.raw.get("backtest") or {}).get("rename_limit", RENAME_LIMIT))
+    try:
+        return fates(repo, old, new, limit), None
+    except CheckerError as exc:
+        if "unable to read" not in str(exc):
+            raise
+        where = pathspecs_for(specs, limit=16)
+        shown = ", ".join(p.removeprefix(":(literal)") for p in where)
+        return fates(repo, old, new, limit, where), (
+            f"git could not read every object of {old[:12]}..{new[:12]} (missing from the "
+            f"clone): removals were read below {shown} only (a move out of there counts "
+            "as a deletion)")
 
 
 def months_after(day: date, months: int) -> date:

@@ -54,12 +54,17 @@ def tree_paths(repo: Any, sha: str) -> list[str]:
     return [entry.path for entry in list_tree(repo, sha) if entry.kind == "blob"]
 
 
-def fates(repo: Any, old: str, new: str) -> dict[str, Fate]:
-    """Every path deleted or renamed away in OLD..NEW -> its last such event."""
-    args = ["--no-merges", "-M", f"-l{RENAME_LIMIT}", "--diff-filter=DR", "-z", "--no-color",
+def fates(repo: Any, old: str, new: str, rename_limit: int = RENAME_LIMIT,
+          pathspecs: Sequence[str] = ()) -> dict[str, Fate]:
+    """Every path deleted or renamed away in OLD..NEW -> its last such event. Past
+    `rename_limit` files added or deleted in one commit, git finds only exact renames
+    (a release-to-release commit needs a larger limit: the policy's
+    `backtest.rename_limit`). With `pathspecs`, only those paths are read (renames are
+    then found between them only)."""
+    args = ["--no-merges", "-M", f"-l{rename_limit}", "--diff-filter=DR", "-z", "--no-color",
             "--no-ext-diff", "--no-textconv", "--no-relative", "--no-show-signature",
             "--no-notes", "--name-status", "--format=%x01%H%x1f%ct%x1f%s",
-            f"{old}..{new}", "--"]
+            f"{old}..{new}", "--", *pathspecs]
     stream = Stream(repo, "log", args)
     found: dict[str, Fate] = {}
     try:

@@ -5,7 +5,7 @@ Pure: no I/O and no clock. Time is the evidence's own date (Driver.evidence_date
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from checker.core.model import Driver, Finding, Verdict
 from checker.evaluate.direction import deciding, sign
@@ -23,24 +23,9 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
     findings = tuple(PROBES[name](driver, policy.probes[name], as_of) for name in PROBES
                      if name in policy.probes)
     score = round(sum(f.contribution for f in findings), 6)
-    by_score = verdict_for_score(score, policy.thresholds)
-    value, rule, reasons = by_score, "score", []
     facts = {f.probe: f.value for f in findings}
     held = [hard for hard in policy.rules if holds(hard.when, facts)]
-    # Caps first, then floors (a floor protects against a cap), then the first rule that
-    # sets the verdict outright. The order of rules in the file does not matter.
-    for hard in held:
-        if hard.effect == "at_most" and RANK[value] > RANK[hard.target]:
-            reasons.append(f"rule {hard.id}: at most {hard.target} ({hard.why})")
-            value, rule = hard.target, hard.id
-    for hard in held:
-        if hard.effect == "at_least" and RANK[value] < RANK[hard.target]:
-            reasons.append(f"rule {hard.id}: at least {hard.target} ({hard.why})")
-            value, rule = hard.target, hard.id
-    setting = next((hard for hard in held if hard.effect == "verdict"), None)
-    if setting is not None:
-        reasons.append(f"rule {setting.id}: {setting.target} ({setting.why})")
-        value, rule = setting.target, setting.id
+    by_score, value, rule, setting, reasons = decide(score, held, policy.thresholds)
     head = f"score {score:g} gives {by_score} ({_band_text(score, policy.thresholds)})"
     pushing = deciding(findings, value)
     reasons = [head, *reasons, *(f"{f.reason} ({f.contribution:+g})" for f in pushing)]
@@ -60,6 +45,29 @@ def evaluate(driver: Driver, policy: Policy) -> Verdict:
         rules_held=tuple(hard.id for hard in held),
         confidence_parts=parts,
     )
+
+
+def decide(score: float, held: Sequence[HardRule], thresholds: Mapping[str, float]
+           ) -> tuple[str, str, str, HardRule | None, list[str]]:
+    """The score's verdict, then the hard rules that held: (verdict by score, verdict,
+    deciding rule, the rule that set it outright or None, reasons). Caps first, then
+    floors (a floor protects against a cap), then the first rule that sets the verdict
+    outright; the order of rules in the file does not matter."""
+    by_score = verdict_for_score(score, thresholds)
+    value, rule, reasons = by_score, "score", []
+    for hard in held:
+        if hard.effect == "at_most" and RANK[value] > RANK[hard.target]:
+            reasons.append(f"rule {hard.id}: at most {hard.target} ({hard.why})")
+            value, rule = hard.target, hard.id
+    for hard in held:
+        if hard.effect == "at_least" and RANK[value] < RANK[hard.target]:
+            reasons.append(f"rule {hard.id}: at least {hard.target} ({hard.why})")
+            value, rule = hard.target, hard.id
+    setting = next((hard for hard in held if hard.effect == "verdict"), None)
+    if setting is not None:
+        reasons.append(f"rule {setting.id}: {setting.target} ({setting.why})")
+        value, rule = setting.target, setting.id
+    return by_score, value, rule, setting, reasons
 
 
 def verdict_for_score(score: float, thresholds: Mapping[str, float]) -> str:

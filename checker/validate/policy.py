@@ -117,6 +117,13 @@ def validate_policy(doc: Document) -> tuple[Policy | None, list[Problem]]:
             )
         )
     problems += _category_problems(doc)
+    calibration = data.get("calibration")
+    if calibration and calibration["points"]["min"] > calibration["points"]["max"]:
+        line, col = doc.locate(("calibration", "points", "min"))
+        problems.append(Problem(doc.path, line, col, "calibration.points.min",
+                                f"must not be above calibration.points.max "
+                                f"({calibration['points']['max']}); found "
+                                f"{calibration['points']['min']}", rule="cross-field"))
     seen: dict[str, int] = {}
     for index, rule in enumerate(data["rules"]):
         if not any(key in rule for key in ("verdict", "at_most", "at_least")):

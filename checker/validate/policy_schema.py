@@ -93,6 +93,13 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
 OPTIONAL_PROBES = ("configs", "selected", "dt_users", "deprecated_help", "staging")
 
 
+# Probes whose numbers `driver-policy calibrate` may fit (checker/backtest/fit.py): the
+# signal probes, whose evidence a backtest knows for every unit; their points are bands,
+# a points mapping, or one number.
+CALIBRATABLE = ("activity", "recency", "substantive_work", "authors", "churn", "maintainers",
+                "broken", "configs", "selected", "dt_users", "deprecated_help", "staging")
+
+
 # Names a condition may test: one per probe (the probe's value), closed.
 PROBE_NAMES = tuple(PROBE_CONFIG)
 
@@ -252,11 +259,32 @@ POLICY_SCHEMA: dict[str, Any] = {
             ),
         }
     ),
+    # `driver-policy calibrate`: what is fitted, within which bounds, towards what
+    "calibration": _mapping(
+        {
+            "probes": _list_of({"type": "string", "allowed": list(CALIBRATABLE)},
+                               required=True, minlength=1),
+            "points": _mapping(
+                {
+                    "min": {"type": "integer", "min": -20, "max": 20, "required": True},
+                    "max": {"type": "integer", "min": -20, "max": 20, "required": True},
+                },
+                required=True,
+            ),
+            "flag_share": {"type": "number", "min": 0, "max": 1, "required": True},
+            "min_removals": {"type": "integer", "min": 1, "max": 100000, "required": True},
+            "min_gain": {"type": "number", "min": 0, "max": 1, "required": True},
+            "max_changes": {"type": "integer", "min": 0, "max": 1000, "required": True},
+            "train_months": {"type": "integer", "min": 1, "max": 600},
+        }
+    ),
     "backtest": _mapping(
         {
             "removal_patterns": _list_of(
                 {"type": "string", "regex_pattern": True}, required=True, minlength=1
             ),
+            # files added or deleted in one commit past which git finds exact renames only
+            "rename_limit": {"type": "integer", "min": 1, "max": 100000},
         }
     ),
 }

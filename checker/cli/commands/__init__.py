@@ -9,6 +9,8 @@ from types import ModuleType
 
 from checker.cli.commands import (
     backtest,
+    calibrate,
+    candidates,
     check,
     collect,
     diff,
@@ -24,7 +26,7 @@ from checker.cli.commands import (
 )
 
 COMMAND_MODULES: list[ModuleType] = [
-    check, validate, verdicts, record, render, policy, diff, history, init, collect, new,
-    backtest,
+    check, validate, verdicts, candidates, record, render, policy, diff, history, init,
+    collect, new, backtest, calibrate,
     schema,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,6 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         raise CheckerError(f"backtest needs git and gitpython: {exc}") from None
     from checker.backtest.engine import run_backtest
     from checker.backtest.report import render, summarize, to_svg
-    from checker.backtest.units import Unit, discover_units, discovered_units
     from checker.core.progress import Progress
     from checker.validate.policy import load_policy
 
@@ -125,6 +125,45 @@ def run_backtest_command(args: argparse.Namespace) -> int:
             raise UsageError(f"--at {text!r}: a revision cannot be empty or begin with '-'")
     if args.to.startswith("-"):
         raise UsageError(f"--to {args.to!r}: a revision cannot begin with '-'")
+
+    units_for, raw = unit_source(args, policy, root)
+
+    bars: list[Progress] = []
+
+    def progress(label: str) -> Any:
+        for bar in bars:
+            bar.close()
+        bar = Progress(f"backtest at {label}", unit="commit", stream=sys.stderr,
+                       quiet=args.quiet)
+        bars.append(bar)
+        return bar
+
+    usage = None
+    if not args.no_usage:
+        from checker.cli.commands.collect import usage_options
+
+        usage = usage_options(argparse.Namespace(no_usage=False, config=[]), raw)
+    try:
+        result = run_backtest(Path(args.kernel), args.at, args.to, policy, units_for,
+                              jobs=args.jobs, horizon_months=args.horizon,
+                              progress=progress, usage=usage)
+    finally:
+        for bar in bars:
+            bar.close()
+    summary = summarize(result, seed=args.seed, resamples=args.bootstrap, top=args.top)
+    sys.stdout.write(render(summary, args.format))
+    if args.svg:
+        from checker.load.fsutil import write_atomic
+
+        write_atomic(Path(args.svg), to_svg(summary).encode(), durable=False)
+    return 0
+
+
+def unit_source(args: argparse.Namespace, policy: Any, root: Path
+                ) -> tuple[Callable[[Any, str, list[str]], list[Any]], dict[str, Any]]:
+    """The units to score (--discover, --simple-units, or the repository's drivers) and
+    the raw policy their discovery and usage read (with --profile's discover rules)."""
+    from checker.backtest.units import Unit, discover_units, discovered_units
 
     if args.discover and args.simple_units:
         raise UsageError("give --discover or --simple-units, not both")
@@ -159,37 +198,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
 
         def units_for(repo: Any, sha: str, paths: list[str]) -> list[Unit]:
             return repository_units
-
-    bars: list[Progress] = []
-
-    def progress(label: str) -> Any:
-        for bar in bars:
-            bar.close()
-        bar = Progress(f"backtest at {label}", unit="commit", stream=sys.stderr,
-                       quiet=args.quiet)
-        bars.append(bar)
-        return bar
-
-    usage = None
-    if not args.no_usage:
-        from checker.cli.commands.collect import usage_options
-
-        usage = usage_options(argparse.Namespace(no_usage=False, config=[]),
-                              raw if args.discover else dict(policy.raw))
-    try:
-        result = run_backtest(Path(args.kernel), args.at, args.to, policy, units_for,
-                              jobs=args.jobs, horizon_months=args.horizon,
-                              progress=progress, usage=usage)
-    finally:
-        for bar in bars:
-            bar.close()
-    summary = summarize(result, seed=args.seed, resamples=args.bootstrap, top=args.top)
-    sys.stdout.write(render(summary, args.format))
-    if args.svg:
-        from checker.load.fsutil import write_atomic
-
-        write_atomic(Path(args.svg), to_svg(summary).encode(), durable=False)
-    return 0
+    return units_for, raw if args.discover else dict(policy.raw)
 
 
 def _repository_units(root: Path) -> list[Any]:

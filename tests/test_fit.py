@@ -1,0 +1,240 @@
+"""checker/backtest/coding.py and fit.py: coding units, the stratified AUC, the search
+and its guards, on scaffolded drivers built from collect-shaped signals (pure: no git)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+from typing import Any
+
+import pytest
+from conftest import ROOT
+
+from checker.backtest.coding import (
+    Coded,
+    code,
+    coverage,
+    pattern_scores,
+    slots_of,
+    stratified_auc,
+    weighted_auc,
+    with_numbers,
+)
+from checker.backtest.engine import unit_driver
+from checker.backtest.fit import Settings, fit
+from checker.backtest.units import Unit
+from checker.core.model import Driver
+from checker.evaluate.engine import evaluate
+from checker.validate.policy import Policy, load_policy
+
+END = date(2020, 1, 1)
+MONTHS = [f"{2015 + (i // 12)}-{i % 12 + 1:02d}" for i in range(61)]
+
+
+def signals(*, active: int, lines: int, authors: int, substantive: int,
+            configs: int | None = None, selected: int | None = None) -> dict[str, Any]:
+    """A collect mapping: `active` months with a commit, the last ones of the window."""
+    monthly = [{"month": m, "commits": int(i >= 61 - active), "added": 0, "removed": 0}
+               for i, m in enumerate(MONTHS)]
+    usage = None if configs is None else {
+        "configs": configs, "configs_read": 40, "enabled_in": [], "selected": selected,
+        "dt_users": None, "deprecated": False, "staging": False}
+    return {"computed_by": "driver-policy collect", "kernel_rev": None,
+            "window": {"start": date(2015, 1, 1), "end": END}, "files": 2,
+            "source_lines": 300, "commits": active, "substantive_commits": substantive,
+            "mechanical_commits": active - substantive, "lines_added": lines,
+            "lines_removed": 0, "authors": authors, "active_months": active,
+            "monthly": monthly, "first_commit": date(2010, 1, 1),
+            "last_commit": date(2019, 12, 1) if active else date(2014, 1, 1),
+            "last_substantive_commit": date(2019, 12, 1) if substantive else None,
+            "usage": usage}
+
+
+def driver(name: str, **kwargs: Any) -> Driver:
+    return unit_driver(Unit(f"net/{name}", (f"drivers/net/{name}/",)), signals(**kwargs),
+                       "unknown")
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy(ROOT / "policies/default.yaml", "policies/default.yaml")
+
+
+def settings(policy: Policy, **changes: Any) -> Settings:
+    return dataclasses.replace(Settings.from_policy(policy), **changes)
+
+
+def anything(*_: object) -> bool:
+    return True
+
+
+def mixed() -> list[tuple[str, Driver, bool]]:
+    """Units of every kind: busy, dormant, in between, with and without usage."""
+    out = []
+    for i in range(24):
+        out.append(("t", driver(f"u{i}", active=i % 7 * 4, lines=(i * 37) % 400,
+                                authors=i % 4, substantive=i % 5,
+                                configs=None if i % 3 == 0 else i % 4,
+                                selected=i % 2), i % 5 == 0))
+    return out
+
+
+# -- coding ---------------------------------------------------------------------------
+
+
+def test_a_coded_score_is_the_score_evaluate_computes(policy: Policy) -> None:
+    samples = mixed()
+    slots = slots_of(policy, Settings.from_policy(policy).probes)
+    coded = code(samples, policy, slots)
+    # the input numbers, and other numbers: the coded score follows evaluate's
+    other = [s.value + (1 if i % 3 == 0 else -1 if i % 3 == 1 else 0)
+             for i, s in enumerate(slots)]
+    for values in ([s.value for s in slots], other):
+        numbers = {s.path: v for s, v in zip(slots, values, strict=True)}
+        candidate = with_numbers(policy, numbers, policy.thresholds)
+        by_pattern = dict(zip(coded.patterns, pattern_scores(coded, values), strict=True))
+        for stratum, unit, removed in samples:
+            (pattern,) = [p for p in code([(stratum, unit, removed)], policy, slots).patterns]
+            match = next(p for p in by_pattern if (p.stratum, p.base, p.slots, p.held) ==
+                         (pattern.stratum, pattern.base, pattern.slots, pattern.held))
+            assert by_pattern[match] == evaluate(unit, candidate).score
+
+
+def test_units_that_score_alike_collapse_into_one_pattern(policy: Policy) -> None:
+    same = [("t", driver(f"d{i}", active=0, lines=0, authors=0, substantive=0), i < 2)
+            for i in range(5)]
+    coded = code(same, policy, slots_of(policy, ("churn", "authors")))
+    (pattern,) = coded.patterns
+    assert (pattern.kept, pattern.removed) == (3, 2)
+    assert [coded.slots[i].label for i in pattern.slots] == [
+        "churn >= 0 (next to no change)", "authors >= 0 (one person or none)"]
+
+
+def test_slots_of_bands_points_and_flags(policy: Policy) -> None:
+    slots = slots_of(policy, ("recency", "maintainers", "broken"))
+    assert [(s.label, s.value) for s in slots] == [
+        ("recency <= 12 months (recent)", 1.0),
+        ("recency <= 36 months (within three years)", 0.0),
+        ("recency older than every band", -1.0),
+        ("maintainers Supported", 1.0), ("maintainers Maintained", 1.0),
+        ("maintainers Odd Fixes", 0.0), ("maintainers Orphan", -2.0),
+        ("maintainers Obsolete", -3.0),
+        ("broken (when it holds)", -3.0)]
+    assert slots[1].path == ("probes", "recency", "bands", 1, "points")
+
+
+# -- measures --------------------------------------------------------------------------
+
+
+def test_weighted_auc_by_hand() -> None:
+    # kept 2, 3, 3 vs removed 1, 3: the same pairs as tests/test_backtest.py: 4/6
+    assert weighted_auc({2: 1, 3: 2}, {1: 1, 3: 1}) == pytest.approx(4 / 6)
+    assert weighted_auc({}, {1: 1}) is None
+
+
+def test_stratified_auc_counts_each_tree_once_small_ones_less(policy: Policy) -> None:
+    busy = {"active": 40, "lines": 500, "authors": 5, "substantive": 9}
+    idle = {"active": 0, "lines": 0, "authors": 0, "substantive": 0}
+    samples = [("a", driver("a1", **busy), False), ("a", driver("a2", **idle), True),
+               ("b", driver("b1", **idle), False), ("b", driver("b2", **idle), True),
+               ("b", driver("b3", **idle), True), ("b", driver("b4", **idle), True)]
+    coded = code(samples, policy, slots_of(policy, ("churn",)))
+    values = [s.value for s in coded.slots]
+    # tree a separates perfectly (1.0, one removal), tree b not at all (0.5, three)
+    assert stratified_auc(coded, values, 1) == pytest.approx((1.0 + 0.5) / 2)
+    assert stratified_auc(coded, values, 10) == pytest.approx((1.0 * 0.1 + 0.5 * 0.3) / 0.4)
+
+
+# -- the search -------------------------------------------------------------------------
+
+
+def flat(policy: Policy, probe: str) -> Policy:
+    """`policy` with every point of `probe` set to 0: it carries no information."""
+    slots = slots_of(policy, (probe,))
+    return with_numbers(policy, {s.path: 0 for s in slots}, policy.thresholds)
+
+
+def churn_decides() -> list[tuple[str, Driver, bool]]:
+    """Removed units changed < 20 lines, kept ones >= 100; nothing else differs."""
+    return [("t", driver(f"k{i}", active=6, lines=150, authors=2, substantive=3), False)
+            for i in range(12)] + [
+            ("t", driver(f"r{i}", active=6, lines=5, authors=2, substantive=3), True)
+            for i in range(4)]
+
+
+def test_fit_takes_the_move_that_separates_and_reports_it(policy: Policy) -> None:
+    start = flat(policy, "churn")
+    conf = settings(start, probes=("churn",), min_removals=2)
+    coded = code(churn_decides(), start, slots_of(start, ("churn",)))
+    found = fit(coded, start, conf, anything)
+    assert found.auc_before == 0.5 and found.auc == 1.0
+    (change,) = found.changes
+    assert change.labels == ("churn >= 100 (real change)",)
+    assert (change.before, change.after) == ((0.0,), (1.0,))  # the smallest move, first
+    assert found.numbers() == {("probes", "churn", "bands", 0, "points"): 1.0}
+
+
+def test_a_refused_move_gives_way_to_the_next_best(policy: Policy) -> None:
+    start = flat(policy, "churn")
+    conf = settings(start, probes=("churn",), min_removals=2)
+    coded = code(churn_decides(), start, slots_of(start, ("churn",)))
+
+    def no_bonus(numbers: Any, thresholds: Any) -> bool:
+        return numbers[("probes", "churn", "bands", 0, "points")] <= 0
+
+    found = fit(coded, start, conf, no_bonus)
+    (change,) = found.changes
+    # as good, and as small: -1 on the last band (the one refused was +1 on the first)
+    assert change.labels == ("churn >= 0 (next to no change)",)
+    assert change.after == (-1.0,) and found.auc == 1.0
+    assert found.rejected_by_guard == 1
+
+
+def test_bands_stay_monotone(policy: Policy) -> None:
+    # removed units have the MOST churn: a monotone churn cannot reward that
+    samples = [("t", driver(f"k{i}", active=6, lines=5, authors=2, substantive=3), False)
+               for i in range(12)] + [
+               ("t", driver(f"r{i}", active=6, lines=150, authors=2, substantive=3), True)
+               for i in range(4)]
+    start = flat(policy, "churn")
+    conf = settings(start, probes=("churn",), min_removals=2)
+    found = fit(code(samples, start, slots_of(start, ("churn",))), start, conf, anything)
+    assert found.changes == [] and found.auc == 0.5
+
+
+def test_few_removals_fit_no_points_and_say_so(policy: Policy) -> None:
+    start = flat(policy, "churn")
+    conf = settings(start, probes=("churn",), min_removals=10)
+    found = fit(code(churn_decides(), start, slots_of(start, ("churn",))), start, conf,
+                anything)
+    assert not found.points_fitted and found.changes == []
+    assert found.warnings == [
+        "t: 4 removal(s), fewer than 10: its AUC says little",
+        "4 removal(s) in training, fewer than calibration.min_removals (10): the points "
+        "are not fitted (only the thresholds)"]
+
+
+def test_thresholds_flag_at_most_the_share_and_catch_the_most(policy: Policy) -> None:
+    samples = churn_decides() + [
+        ("t", driver(f"i{i}", active=0, lines=0, authors=0, substantive=0), False)
+        for i in range(2)]
+    conf = settings(policy, probes=("churn",), min_removals=2, flag_share=0.35)
+    coded = code(samples, policy, slots_of(policy, ("churn",)))
+    found = fit(coded, policy, conf, anything)
+    # 18 units: the 4 removed and 2 idle kept score lowest; 6/18 = 33% <= 35%
+    assert found.coverage.recall == 1.0
+    assert found.coverage.share == {"t": pytest.approx(6 / 18)}
+    tighter = fit(coded, policy, settings(policy, probes=("churn",), min_removals=2,
+                                          flag_share=0.2), anything)
+    assert max(tighter.coverage.share.values()) <= 0.2
+    gap = policy.thresholds["keep-annotate"] - policy.thresholds["deprecate"]
+    assert tighter.thresholds["keep-annotate"] - tighter.thresholds["deprecate"] == gap
+
+
+def test_coverage_counts_hard_rule_caps(policy: Policy) -> None:
+    coded: Coded = code(churn_decides(), policy, slots_of(policy, ("churn",)))
+    values = [s.value for s in coded.slots]
+    nobody = coverage(coded, values, {"keep": 100, "keep-annotate": -100, "deprecate": -103})
+    assert nobody.flagged == 0 and nobody.recall == 0.0
+    everybody = coverage(coded, values, {"keep": 101, "keep-annotate": 100, "deprecate": 97})
+    assert everybody.flagged == 16 and everybody.recall == 1.0
