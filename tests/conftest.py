@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,6 +14,27 @@ from checker.cli.main import main
 
 ROOT = Path(__file__).resolve().parent.parent
 REPO_PARTS = ("drivers", "policies", "schema", "templates", "cards")
+
+
+# Test-run sizes read from the environment: whole numbers from 1 (docs/security.md).
+COUNTS = ("FUZZ_EXAMPLES", "FAULT_LOOPS", "SPLICE_EXAMPLES")
+
+
+def env_count(name: str, default: int) -> int:
+    """A test-run size from the environment; pytest.UsageError (exit 4) for a value that
+    is not a whole number from 1 to 10,000,000."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value[:9]) <= 10_000_000:
+        raise pytest.UsageError(f"environment variable {name}={value!r}: must be a whole "
+                                "number from 1 to 10000000, or unset")
+    return int(value)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in COUNTS:
+        env_count(name, 1)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Run
+from conftest import ROOT, Run, env_count
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -36,7 +36,7 @@ from strategies import driver_documents, to_yaml
 from checker.load.fsutil import PAUSE_ENV, write_atomic
 
 PYTHON = [sys.executable, "-m", "checker"]
-LOOPS = int(os.environ.get("FAULT_LOOPS", "1"))  # more rounds (docs/security.md)
+LOOPS = env_count("FAULT_LOOPS", 1)  # more rounds (docs/security.md)
 # Tests that start, kill and race real processes: `pytest -m slow` (CI runs them).
 slow = pytest.mark.slow
 

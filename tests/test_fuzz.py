@@ -21,11 +21,11 @@ properties with FUZZ_EXAMPLES examples each (default 2,500: 15,000 cases in all)
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from typing import Any
 
 import pytest
+from conftest import env_count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import (
@@ -50,7 +50,7 @@ from strategies import (
 
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2500")),
+    max_examples=env_count("FUZZ_EXAMPLES", 2500),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from checker import __version__
+from checker.core.environment import NO_CACHE, flag
 from checker.core.errors import CheckerError
 from checker.load.fsutil import read_file, write_atomic
 
@@ -81,7 +82,7 @@ def claims_salt() -> str:
 def cache_directory(root: Path) -> Path | None:
     """Where the cache of the repository at `root` lives; None when it is switched off
     (--no-cache, DRIVER_POLICY_NO_CACHE) or a link planted in the repository."""
-    if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
+    if flag(NO_CACHE):
         return None
     configured = os.environ.get("DRIVER_POLICY_CACHE_DIR")
     directory = Path(configured or root / CACHE_DIR)
@@ -257,7 +258,7 @@ class Cache:
     """Digests of files and results keyed by (path, digest), for one salt."""
 
     def __init__(self, root: Path, salt_inputs: Iterable[bytes], enabled: bool = True) -> None:
-        self.enabled = enabled and os.environ.get("DRIVER_POLICY_NO_CACHE", "") in ("", "0")
+        self.enabled = enabled and not flag(NO_CACHE)
         hasher = hashlib.blake2b(digest_size=16)
         hasher.update(code_signature().encode())
         for item in salt_inputs:

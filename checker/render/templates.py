@@ -132,9 +132,10 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
     """
     import os
 
+    from checker.core.environment import NO_CACHE, flag
     from checker.load.cache import CACHE_DIR, code_signature, secret_key
 
-    if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
+    if flag(NO_CACHE):
         return None
     configured = os.environ.get("DRIVER_POLICY_CACHE_DIR")
     base = Path(configured) if configured else root / CACHE_DIR
