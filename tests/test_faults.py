@@ -338,6 +338,36 @@ def test_processes_started_at_once_share_one_complete_cache_key(tmp_path: Path) 
         assert [p.name for p in key_file.parent.iterdir()] == ["cache-key"]
 
 
+
+@pytest.mark.parametrize("planted", ["fifo", "link", "directory", "short"])
+def test_an_unusable_cache_key_file_neither_blocks_nor_is_used(
+    repo: Path, tmp_path: Path, planted: str
+) -> None:
+    """Issue 23: a FIFO at the user cache's key file blocked check and render for ever.
+    The key is read through the one door (no link, a regular file, a bounded size); an
+    unusable one is left alone and this process uses a key of its own (a cold cache)."""
+    key_file = tmp_path / "home/driver-policy/cache-key"
+    key_file.parent.mkdir(parents=True)
+    if planted == "fifo":
+        os.mkfifo(key_file)
+    elif planted == "link":
+        (tmp_path / "elsewhere").write_bytes(b"k" * 32)
+        key_file.symlink_to(tmp_path / "elsewhere")
+    elif planted == "directory":
+        key_file.mkdir()
+    else:
+        key_file.write_bytes(b"short")
+    runs = [["check"], ["render", "--check"]] if planted == "fifo" else [["check"]]
+    for args in runs:
+        result = subprocess.run(  # the timeout only guards against the hang itself
+            [sys.executable, "-m", "checker", "-C", str(repo), *args],
+            env=env(XDG_CACHE_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT)),
+            capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+    assert os.path.lexists(key_file)
+    if planted == "short":
+        assert key_file.read_bytes() == b"short"
+
 # -- collect's writer: every byte that is not its own is kept ------------------------------
 
 SAFE = YAML(typ="safe", pure=False)

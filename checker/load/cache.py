@@ -92,6 +92,7 @@ def cache_directory(root: Path) -> Path | None:
 
 
 TAG_BYTES = 32
+KEY_LIMIT = 4096  # the key file is 32 bytes; anything much larger is not one
 
 
 @functools.cache
@@ -99,12 +100,13 @@ def secret_key() -> bytes:
     """The per-user key that authenticates cache files (never inside a repository)."""
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(home) / "driver-policy" / "cache-key"
-    try:
-        key = path.read_bytes()
+    try:  # through the one door: a FIFO, a link or a device there is refused, never waited on
+        key = read_file(path, limit=KEY_LIMIT)
         if len(key) >= 32:
             return key
-    except OSError:
-        pass
+    except CheckerError:
+        if os.path.lexists(path):  # unusable, and not ours to replace: a key of this process
+            return os.urandom(32)
     import tempfile  # here: only the first run of a user makes a key
 
     key = os.urandom(32)
@@ -120,7 +122,10 @@ def secret_key() -> bytes:
         finally:
             os.unlink(tmp)
     except FileExistsError:  # another process made it first: use theirs
-        return path.read_bytes()
+        with contextlib.suppress(CheckerError):
+            theirs = read_file(path, limit=KEY_LIMIT)
+            if len(theirs) >= 32:
+                return theirs
     except OSError:
         pass  # no writable home: this process's key still protects what it writes
     return key
