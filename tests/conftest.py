@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +37,26 @@ def env_count(name: str, default: int) -> int:
 def pytest_configure(config: pytest.Config) -> None:
     for name in COUNTS:
         env_count(name, 1)
+
+
+@contextlib.contextmanager
+def hang_guard(seconds: int = 60) -> Iterator[None]:
+    """Fail with TimeoutError when the body runs longer than `seconds`: a guard for the
+    tests of linear-time code, never a speed assertion. Their hostile inputs take
+    minutes to hours where the code is quadratic and milliseconds where it is linear, so
+    a generous limit only keeps a regression from hanging the suite. (SIGALRM: Python's
+    regular-expression engine checks for signals while it backtracks.)"""
+
+    def expire(signum: int, frame: object) -> None:
+        raise TimeoutError(f"still running after {seconds} s: not linear time")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 @dataclass
