@@ -39,16 +39,21 @@ def pytest_configure(config: pytest.Config) -> None:
         env_count(name, 1)
 
 
+class Hung(BaseException):
+    """A body ran past its hang guard (a BaseException: no `except Exception` or
+    `except OSError` of the code under test swallows it)."""
+
+
 @contextlib.contextmanager
 def hang_guard(seconds: int = 60) -> Iterator[None]:
-    """Fail with TimeoutError when the body runs longer than `seconds`: a guard for the
+    """Fail with Hung when the body runs longer than `seconds`: a guard for the
     tests of linear-time code, never a speed assertion. Their hostile inputs take
     minutes to hours where the code is quadratic and milliseconds where it is linear, so
     a generous limit only keeps a regression from hanging the suite. (SIGALRM: Python's
     regular-expression engine checks for signals while it backtracks.)"""
 
     def expire(signum: int, frame: object) -> None:
-        raise TimeoutError(f"still running after {seconds} s: not linear time")
+        raise Hung(f"still running after {seconds} s: not linear time")
 
     previous = signal.signal(signal.SIGALRM, expire)
     signal.alarm(seconds)
