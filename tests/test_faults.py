@@ -339,6 +339,42 @@ def test_processes_started_at_once_share_one_complete_cache_key(tmp_path: Path) 
 
 
 
+
+@slow
+@pytest.mark.parametrize("writer", ["editor", "locked"])
+def test_record_never_undoes_a_write_that_lands_while_it_replaces(
+    repo: Path, writer: str
+) -> None:
+    """Issue 23: record replaced the file with an edit of what it had read, undoing a
+    collect that finished meanwhile (exit 0). Now the file is read again under the
+    directory's lock just before the rename: record writes nothing and says so (exit 1).
+    The write lands while record's temporary file is half written (the pause hook)."""
+    from checker.load.rewrite import replace_if_unchanged
+
+    iser = repo / "drivers/infiniband/iser.yaml"
+    iser.write_text(iser.read_text().replace("\ndeployment: low\n", "\ndeployment: high\n"))
+    theirs = iser.read_bytes().replace(b"\nsignals:", b"\n# collected meanwhile\nsignals:")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "checker", "-C", str(repo), "record", "infiniband/iser"],
+        cwd=ROOT, env=env(**{PAUSE_ENV: "3"}), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        while not temporaries(repo / "drivers"):  # record is writing its temporary file
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.005)
+        if writer == "editor":  # takes no lock
+            iser.write_bytes(theirs)
+        else:  # collect's way: under the directory's lock
+            assert replace_if_unchanged(iser, theirs, None, display="iser")
+        out, err = process.communicate(timeout=120)
+    finally:
+        kill(process)
+    assert process.returncode == 1, (out, err)
+    assert err == ("driver-policy record: drivers/infiniband/iser.yaml: changed since record "
+                   "read it; not written (run record again)\n")
+    assert iser.read_bytes() == theirs
+    assert temporaries(repo / "drivers") == []
+
 @pytest.mark.parametrize("planted", ["fifo", "link", "directory", "short"])
 def test_an_unusable_cache_key_file_neither_blocks_nor_is_used(
     repo: Path, tmp_path: Path, planted: str
