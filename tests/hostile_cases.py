@@ -152,6 +152,7 @@ def run_policy_regex(raw: bytes, pattern: str) -> None:
 
     from checker.collect.discover_rules import DiscoverRules
     from checker.collect.rules import CollectRules
+    from checker.core.errors import CheckerError
     from checker.core.saferegex import compile_policy_regex, regex_problem
     from checker.load.document import parse_document
     from checker.validate.policy import validate_policy
@@ -167,7 +168,13 @@ def run_policy_regex(raw: bytes, pattern: str) -> None:
             compiled.search(subject)
         rules = CollectRules.from_policy(policy.raw)
         rules.is_mechanical("a" * 60_000 + "!", "x" * 1000, "e@example.org", 1)
-        DiscoverRules.from_policy(policy.raw)
+        try:
+            DiscoverRules.from_policy(policy.raw)
+        except CheckerError as exc:
+            # discovery compiles `(?m)` + the pattern, so a valid pattern of 997 to 1,000
+            # characters is over the limit there: a clean message, not a crash, and the
+            # discovery rewrite's to settle (issue 21); anything else is a defect
+            assert len(pattern) > 996 and "characters long; the limit is 1000" in str(exc)
 
 
 # -- templates ----------------------------------------------------------------------
