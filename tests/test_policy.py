@@ -174,3 +174,15 @@ def test_error_a_400_digit_threshold_stops_no_command(
         assert result.code == 1, (args, result.err)
         assert "policies/default.yaml:166:9: thresholds.keep: must be <= 10000 (found 9999" \
             in result.out + result.err, args
+
+
+@pytest.mark.parametrize("pattern", ["[<!--", "[a&&b]", "[a||b]", "[[:alpha:]]"])
+def test_a_pattern_python_warns_about_prints_no_warning(pattern: str) -> None:
+    """The fuzzing found `[<!--`: Python's `re` warned (FutureWarning, a line with the
+    checker's own path on the terminal) while checking the syntax of a policy pattern.
+    The suite turns warnings into errors, so a warning that escapes fails here."""
+    from checker.core.saferegex import regex_problem
+
+    problem = regex_problem(pattern)
+    assert problem is None or problem.startswith(("is not a valid regular expression",
+                                                  "cannot be run in linear time"))
