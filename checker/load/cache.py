@@ -40,7 +40,7 @@ from typing import Any, TypeVar
 from checker import __version__
 from checker.core.environment import NO_CACHE, flag
 from checker.core.errors import CheckerError
-from checker.load.fsutil import read_file, write_atomic
+from checker.load.fsutil import read_file, read_optional, write_atomic
 
 CACHE_DIR = ".driver-policy-cache"
 FORMAT = 2
@@ -101,12 +101,11 @@ def secret_key() -> bytes:
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(home) / "driver-policy" / "cache-key"
     try:  # through the one door: a FIFO, a link or a device there is refused, never waited on
-        key = read_file(path, limit=KEY_LIMIT)
-        if len(key) >= 32:
-            return key
-    except CheckerError:
-        if os.path.lexists(path):  # unusable, and not ours to replace: a key of this process
-            return os.urandom(32)
+        found = read_optional(path, limit=KEY_LIMIT)
+    except CheckerError:  # unusable, and not ours to replace: a key of this process
+        return os.urandom(32)
+    if found is not None and len(found) >= 32:
+        return found
     import tempfile  # here: only the first run of a user makes a key
 
     key = os.urandom(32)
