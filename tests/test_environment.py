@@ -65,13 +65,29 @@ def test_the_pause_reads_seconds(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.parametrize("name", ["FUZZ_EXAMPLES", "FAULT_LOOPS", "SPLICE_EXAMPLES"])
-def test_error_a_test_run_size_that_is_not_a_number_stops_pytest_cleanly(name: str) -> None:
+@pytest.mark.parametrize("value", ["lots", "0", "-3", "1e3", "99999999999", "٣"])
+def test_error_a_test_run_size_that_is_not_a_whole_number(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    from conftest import env_count
+
+    monkeypatch.setenv(name, value)
+    with pytest.raises(pytest.UsageError) as info:
+        env_count(name, 5)
+    assert str(info.value) == (f"environment variable {name}={value!r}: must be a whole "
+                               "number from 1 to 10000000, or unset")
+    monkeypatch.setenv(name, " 12 ")
+    assert env_count(name, 5) == 12
+
+
+def test_error_a_test_run_size_that_is_not_a_number_stops_pytest_cleanly() -> None:
     import os
     import subprocess
     import sys
 
     from conftest import ROOT
 
+    name = "FUZZ_EXAMPLES"
     env = {**os.environ, name: "lots"}
     result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
                              "-n", "0", "--collect-only", "-q", "tests/test_environment.py"],

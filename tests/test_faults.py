@@ -375,7 +375,8 @@ def test_record_never_undoes_a_write_that_lands_while_it_replaces(
     assert iser.read_bytes() == theirs
     assert temporaries(repo / "drivers") == []
 
-@pytest.mark.parametrize("planted", ["fifo", "link", "directory", "short"])
+@pytest.mark.parametrize("planted", ["fifo", "link", pytest.param("directory", marks=slow),
+                                     pytest.param("short", marks=slow)])
 def test_an_unusable_cache_key_file_neither_blocks_nor_is_used(
     repo: Path, tmp_path: Path, planted: str
 ) -> None:

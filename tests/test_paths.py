@@ -190,7 +190,7 @@ many_globs = st.lists(st.builds(lambda glob, tail: f"a/{glob}{tail}", glob_part,
                           lambda drawn: [f"a/*x{i}" for i in range(70)] + drawn)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(many_globs, st.lists(patterns, min_size=1, max_size=2))
 def test_index_with_many_globs_agrees_with_specs(globs: list[str],
                                                  wanted: list[str]) -> None:
