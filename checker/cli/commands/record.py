@@ -8,7 +8,7 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from checker.cli.commands.common import add_today, find_drivers, load_valid_workspace, repo_root
-from checker.core.errors import UsageError, terminal
+from checker.core.errors import CheckerError, UsageError, terminal
 
 if TYPE_CHECKING:
     from checker.report.record import Change
@@ -67,7 +67,10 @@ def run(args: argparse.Namespace) -> int:
         # the text the verdict was computed from, with its own line endings: the file is
         # replaced only if it still holds exactly these bytes
         text = workspace.documents[driver.file].text
-        new_text, before = record_text(text, target, computed.confidence)
+        try:
+            new_text, before = record_text(text, target, computed.confidence)
+        except CheckerError as exc:  # nothing is written to any file after this one
+            raise CheckerError(f"{driver.file}: {exc}") from None
         written_for = driver.verdict.recommendation_for if driver.verdict else None
         written_for = written_for or before
         change = Change(
