@@ -428,3 +428,44 @@ def test_objects_missing_from_the_clone_narrow_the_ground_truth(tmp_path: Path,
     assert point.warnings[-1].endswith(": removals were read below drivers/net/a, "
                                        "drivers/net/b only (a move "
                                        "out of there counts as a deletion)")
+
+
+# -- issue 23: dates at the edges of the calendar --------------------------------------
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "2999-12-31", "2500-01-01"])
+def test_at_a_day_far_ahead_is_the_last_commit(tree: Path, policy: Policy, day: str) -> None:
+    """git's date parser misreads 9999-12-31 23:59:59 and said "no commit on or before
+    that day"; the commits' own timestamps are compared instead."""
+    from checker.backtest.engine import resolve_point
+    from checker.collect.gitrepo import open_repo, resolve
+
+    repo = open_repo(tree)
+    try:
+        head = resolve(repo, "HEAD")
+        assert resolve_point(repo, day, head, "--at").sha == head.sha
+        assert resolve_point(repo, "2024-05-31", head, "--at").sha == \
+            git(tree, "rev-parse", "old").strip()
+        assert resolve_point(repo, "2019-01-10", head, "--at").sha == \
+            git(tree, "rev-list", "--max-parents=0", "HEAD").strip()
+    finally:
+        repo.close()
+
+
+def test_error_at_a_day_before_any_commit(tree: Path, cli: Callable[..., Run]) -> None:
+    result = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "0001-01-01",
+                 "--simple-units", "drivers/net", "-q")
+    assert result.code == 1
+    head = git(tree, "rev-parse", "HEAD").strip()
+    assert result.err == (f"driver-policy backtest: --at 0001-01-01: no commit of {head[:12]} "
+                          "on or before that day\n")
+
+
+@pytest.mark.parametrize("months", [96_000, 10**30])
+def test_a_horizon_past_year_9999_is_the_newest_tree(tree: Path, policy: Policy,
+                                                      months: int) -> None:
+    """Issue 23: `backtest --horizon N` past year 9999 crashed (ValueError, exit 3)."""
+    result = run_backtest(tree, ["old"], "HEAD", policy, units_for, jobs=1,
+                          horizon_months=months)
+    assert result.points[0].outcome_sha == git(tree, "rev-parse", "HEAD").strip()
+    assert result.points[0].removed == 2

@@ -13,12 +13,12 @@ pure-Python parser, not libyaml.
 from __future__ import annotations
 
 import json
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
+from conftest import env_count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +29,7 @@ from checker.collect.write import EditError, render
 from checker.load.document import parse_document
 
 OWNED = ("signals", "kconfig", "maintainers_status")
-PROPERTY = settings(max_examples=int(os.environ.get("SPLICE_EXAMPLES", "150")), deadline=None,
+PROPERTY = settings(max_examples=env_count("SPLICE_EXAMPLES", 150), deadline=None,
                     suppress_health_check=list(HealthCheck))
 
 

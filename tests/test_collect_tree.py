@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from collect_fixtures import POLICY
+from conftest import hang_guard
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from checker.collect.kbuild import broken_symbols, device_ids, parse_makefile
+from checker.collect.kbuild import (
+    array_bodies,
+    broken_symbols,
+    device_ids,
+    parse_makefile,
+    strip_comments,
+)
 from checker.collect.maintainers import match_maintainers, normalise_status, parse_maintainers
 from checker.collect.rules import CollectRules
 from checker.core.errors import CheckerError
@@ -283,3 +293,31 @@ def test_maintainers_commented_line_and_catch_all_section() -> None:
         ("THE REST", "Buried alive in reporters", ["*", "*/"], True),
     ]
     assert normalise_status("Orphaned") == "Orphan"
+
+
+# -- issue 23: the device-table scans are linear and read as the expressions did --------
+
+OLD_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
+OLD_ARRAY = re.compile(r"\b(\w+)\s*\[[^\]]*\][\w\s]*=\s*\{")
+C_TOKENS = ["/*", "*/", "//", "/", "*", "\n", " ", "\t", "a", "b_1", "é", "[", "]", "=", "{",
+            "}", ",", "ids[] = {", "\u2028", "0"]
+
+
+@settings(max_examples=300, deadline=None)  # more: tests/test_fuzz.py device_tables
+@given(st.lists(st.sampled_from(C_TOKENS), max_size=16).map("".join))
+def test_the_comment_and_array_scans_read_c_as_the_expressions_did(text: str) -> None:
+    assert strip_comments(text) == OLD_COMMENTS.sub(" ", text)
+    assert array_bodies(text) == {m.group(1): m.end() for m in OLD_ARRAY.finditer(text)}
+
+
+@pytest.mark.parametrize("run", ["/* ", "a[", "a [", "x[] ", "//", "MODULE_DEVICE_TABLE(pci, x);"])
+def test_device_ids_of_a_1_mib_hostile_file_in_linear_time(run: str) -> None:
+    """Issue 23: collect hung on a device-table file with a long run of unclosed `/* `
+    (or of `a[` without `]`): 36 s for 256 KiB of `a[`, ten minutes or more for these
+    1 MiB (a C file in a tree is not bounded like a driver file); milliseconds now. A
+    table named many times is counted once per name, not once per mention."""
+    table = "static const struct pci_device_id x[] = {\n\t{ 1 },\n\t{ 0 }\n};\n"
+    text = table + "MODULE_DEVICE_TABLE(pci, x);\n" + run * ((1 << 20) // len(run))
+    with hang_guard():
+        count = device_ids(text)
+    assert count == (1 + (1 << 20) // len(run) if run.startswith("MODULE") else 1)

@@ -3,10 +3,13 @@ index, and publish no verdict; a finished file may not keep unfinished parts."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
 from conftest import Run
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 SIW = "drivers/infiniband/siw.yaml"
 
@@ -83,3 +86,40 @@ def test_check_folds_drafts_into_one_line_so_problems_stand_out(
     assert listed.out.splitlines()[1].startswith(f"{SIW}:3:9: status: infiniband/siw: draft")
     full = cli("-C", str(repo), "check", "--today", "2026-11-21")
     assert "1 problem(s) in 1 file(s); 37 file(s) checked; 1 note(s)" in full.out
+
+# -- issue 23: the `# guessed` comment is found in linear time -------------------------
+
+OLD_GUESSED = re.compile(r"#[^\n]*\bguess(?:ed)?\b", re.IGNORECASE)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(st.sampled_from(["#", " ", "guess", "Guessed", "guesses", "x", "\n", "\r",
+                                 "ed", "_", "é", "\u2028", "-"]), max_size=14).map("".join))
+def test_guessed_comments_are_found_as_the_expression_found_them(text: str) -> None:
+    from checker.validate.driver import guessed_comment, has_guessed_comment
+
+    assert has_guessed_comment(text) == bool(OLD_GUESSED.search(text))
+    for line in text.splitlines():
+        assert guessed_comment(line) == bool(OLD_GUESSED.search(line))
+
+
+def test_a_256_kib_file_of_one_hash_run_is_checked_diffed_and_traced_in_linear_time(
+    tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    """Issue 23: `#[^\\n]*\\bguess(?:ed)?\\b` was quadratic in a run of `#`: a driver file
+    of 256 KiB with one long `#` run hung check (hours), and diff and history once it
+    was committed."""
+    from conftest import hang_guard
+    from test_gitsource import commit, init_repo
+
+    repo = init_repo(tmp_path / "data")
+    commit(repo, "seed")
+    iser = repo / "drivers/infiniband/iser.yaml"
+    text = iser.read_text()
+    iser.write_text(text + "# " + "#" * (262_000 - len(text.encode())) + "\n")
+    with hang_guard():
+        assert cli("-C", str(repo), "validate", "drivers/infiniband/iser.yaml").code == 0
+        commit(repo, "a long comment")
+        assert cli("-C", str(repo), "diff", "HEAD~1").code == 0
+        result = cli("-C", str(repo), "history", "infiniband/iser")
+    assert result.code == 0, result.err

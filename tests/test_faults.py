@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT, Run
+from conftest import ROOT, Run, env_count
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
@@ -36,7 +36,7 @@ from strategies import driver_documents, to_yaml
 from checker.load.fsutil import PAUSE_ENV, write_atomic
 
 PYTHON = [sys.executable, "-m", "checker"]
-LOOPS = int(os.environ.get("FAULT_LOOPS", "1"))  # more rounds (docs/security.md)
+LOOPS = env_count("FAULT_LOOPS", 1)  # more rounds (docs/security.md)
 # Tests that start, kill and race real processes: `pytest -m slow` (CI runs them).
 slow = pytest.mark.slow
 
@@ -337,6 +337,73 @@ def test_processes_started_at_once_share_one_complete_cache_key(tmp_path: Path) 
         assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
         assert [p.name for p in key_file.parent.iterdir()] == ["cache-key"]
 
+
+
+
+@slow
+@pytest.mark.parametrize("writer", ["editor", "locked"])
+def test_record_never_undoes_a_write_that_lands_while_it_replaces(
+    repo: Path, writer: str
+) -> None:
+    """Issue 23: record replaced the file with an edit of what it had read, undoing a
+    collect that finished meanwhile (exit 0). Now the file is read again under the
+    directory's lock just before the rename: record writes nothing and says so (exit 1).
+    The write lands while record's temporary file is half written (the pause hook)."""
+    from checker.load.rewrite import replace_if_unchanged
+
+    iser = repo / "drivers/infiniband/iser.yaml"
+    iser.write_text(iser.read_text().replace("\ndeployment: low\n", "\ndeployment: high\n"))
+    theirs = iser.read_bytes().replace(b"\nsignals:", b"\n# collected meanwhile\nsignals:")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "checker", "-C", str(repo), "record", "infiniband/iser"],
+        cwd=ROOT, env=env(**{PAUSE_ENV: "3"}), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True)
+    try:
+        while not temporaries(repo / "drivers"):  # record is writing its temporary file
+            assert process.poll() is None, process.communicate()
+            time.sleep(0.005)
+        if writer == "editor":  # takes no lock
+            iser.write_bytes(theirs)
+        else:  # collect's way: under the directory's lock
+            assert replace_if_unchanged(iser, theirs, None, display="iser")
+        out, err = process.communicate(timeout=120)
+    finally:
+        kill(process)
+    assert process.returncode == 1, (out, err)
+    assert err == ("driver-policy record: drivers/infiniband/iser.yaml: changed since record "
+                   "read it; not written (run record again)\n")
+    assert iser.read_bytes() == theirs
+    assert temporaries(repo / "drivers") == []
+
+@pytest.mark.parametrize("planted", ["fifo", "link", pytest.param("directory", marks=slow),
+                                     pytest.param("short", marks=slow)])
+def test_an_unusable_cache_key_file_neither_blocks_nor_is_used(
+    repo: Path, tmp_path: Path, planted: str
+) -> None:
+    """Issue 23: a FIFO at the user cache's key file blocked check and render for ever.
+    The key is read through the one door (no link, a regular file, a bounded size); an
+    unusable one is left alone and this process uses a key of its own (a cold cache)."""
+    key_file = tmp_path / "home/driver-policy/cache-key"
+    key_file.parent.mkdir(parents=True)
+    if planted == "fifo":
+        os.mkfifo(key_file)
+    elif planted == "link":
+        (tmp_path / "elsewhere").write_bytes(b"k" * 32)
+        key_file.symlink_to(tmp_path / "elsewhere")
+    elif planted == "directory":
+        key_file.mkdir()
+    else:
+        key_file.write_bytes(b"short")
+    runs = [["check"], ["render", "--check"]] if planted == "fifo" else [["check"]]
+    for args in runs:
+        result = subprocess.run(  # the timeout only guards against the hang itself
+            [sys.executable, "-m", "checker", "-C", str(repo), *args],
+            env=env(XDG_CACHE_HOME=str(tmp_path / "home"), PYTHONPATH=str(ROOT)),
+            capture_output=True, text=True, timeout=300)
+        assert result.returncode == 0, (args, result.stdout, result.stderr)
+    assert os.path.lexists(key_file)
+    if planted == "short":
+        assert key_file.read_bytes() == b"short"
 
 # -- collect's writer: every byte that is not its own is kept ------------------------------
 

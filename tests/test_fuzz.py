@@ -15,17 +15,46 @@ file goes through `driver-policy check` (strategies.run_pipeline), and:
 Policy candidates (the default policy, mutated) go through load and validate and, when
 still valid, evaluate and render every seed driver.
 
+Issue 23 added the classes its red team found defects in (tests/hostile_cases.py):
+policies with numbers of any size, drawn regular expressions and hostile text, run
+through validate, evaluate, render, impact, stale, collect and discovery; template
+names that are not UTF-8 and drawn template contents, through listing, sealing and
+rendering; C device tables and MAINTAINERS files of many sections against the slow
+reference (what collect counted before); days at both ends of the calendar; `record`
+on every verdict layout and line ending; and a write that lands while `record` replaces
+the file.
+
 The default run keeps each property small (CI time); `pytest -m fuzz` runs the same
-properties with FUZZ_EXAMPLES examples each (default 2,500: 15,000 cases in all).
+properties with FUZZ_EXAMPLES examples each (default 2,500; docs/security.md says how
+many cases ran).
 """
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
 import pytest
+from conftest import env_count
+from hostile_cases import (
+    c_files,
+    device_ids_reference,
+    edge_day_cases,
+    maintainers_cases,
+    match_maintainers_reference,
+    policy_numbers,
+    policy_regexes,
+    policy_texts,
+    record_cases,
+    run_concurrent_write,
+    run_edge_day,
+    run_policy_everywhere,
+    run_policy_regex,
+    run_record,
+    run_templates,
+    template_cases,
+)
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import (
@@ -55,9 +84,14 @@ from strategies import (
     visible,
 )
 
+from checker.collect.kbuild import device_ids
+from checker.collect.maintainers import match_maintainers, parse_maintainers
+from checker.core.paths import PathSpec
+
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+FEW = settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
 FUZZ = settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2500")),
+    max_examples=env_count("FUZZ_EXAMPLES", 2500),
     deadline=None,
     suppress_health_check=list(HealthCheck),
 )
@@ -190,9 +224,9 @@ def test_policy_candidates(raw: bytes) -> None:
 
 
 # Each example runs every text command on a repository: a few in the default run.
-TERMINAL_QUICK = settings(max_examples=int(os.environ.get("TERMINAL_EXAMPLES", "3")),
+TERMINAL_QUICK = settings(max_examples=env_count("TERMINAL_EXAMPLES", 3),
                           deadline=None, suppress_health_check=list(HealthCheck))
-TERMINAL_FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "2500")) // 25,
+TERMINAL_FUZZ = settings(max_examples=env_count("FUZZ_EXAMPLES", 2500) // 25,
                          deadline=None, suppress_health_check=list(HealthCheck))
 FORGING = st.just("\n" + FORGED + "\n\x1b[2J\u202e")
 
@@ -253,6 +287,86 @@ def test_fuzz_policy_candidates(raw: bytes) -> None:
 @given(st.tuples(hostile_text(1, 30), FORGING, hostile_text(0, 30)).map("".join))
 def test_fuzz_terminal_output(payload: str) -> None:
     terminal_output_is_escaped(payload)
+
+# -- issue 23's classes (tests/hostile_cases.py) ----------------------------------------
+
+
+def _classes(wrap: Callable[[Any], Any], marks: list[Any]) -> dict[str, Any]:
+    """The issue-23 properties under one settings object (and marks)."""
+
+    def mark(test: Any) -> Any:
+        for item in marks:
+            test = item(test)
+        return test
+
+    @mark
+    @wrap
+    @given(policy_numbers())
+    def policy_numbers_of_any_size(raw: bytes) -> None:
+        run_policy_everywhere(raw)
+
+    @mark
+    @wrap
+    @given(policy_regexes())
+    def policy_regular_expressions(case: tuple[bytes, str]) -> None:
+        run_policy_regex(*case)
+
+    @mark
+    @wrap
+    @given(policy_texts())
+    def policy_text(raw: bytes) -> None:
+        run_policy_everywhere(raw)
+
+    @mark
+    @wrap
+    @given(template_cases())
+    def template_names_and_contents(case: tuple[list[bytes], str]) -> None:
+        run_templates(*case)
+
+    @mark
+    @wrap
+    @given(c_files)
+    def device_tables(text: str) -> None:
+        assert device_ids(text) == device_ids_reference(text)
+
+    @mark
+    @wrap
+    @given(maintainers_cases())
+    def maintainers_sections(case: tuple[str, dict[str, list[str]], dict[str, list[str]]]) -> None:
+        text, drivers, files = case
+        chosen = match_maintainers(parse_maintainers(text),
+                                   {d: PathSpec(inc) for d, inc in drivers.items()}, files)
+        assert {d: s.title for d, s in chosen.items()} == \
+            match_maintainers_reference(text, drivers, files)
+
+    @mark
+    @wrap
+    @given(edge_day_cases())
+    def days_at_the_edges(case: tuple[date, bytes]) -> None:
+        run_edge_day(*case)
+
+    @mark
+    @wrap
+    @given(record_cases())
+    def record_on_any_layout(case: tuple[str, str, float]) -> None:
+        run_record(*case)
+
+    @mark
+    @wrap
+    @given(st.binary(min_size=1, max_size=64), st.binary(min_size=1, max_size=64),
+           st.binary(min_size=1, max_size=64), st.sampled_from((0.0, 0.0005, 0.002, 0.01)))
+    def a_write_while_record_replaces(original: bytes, edit: bytes, theirs: bytes,
+                                      delay: float) -> None:
+        run_concurrent_write(original, edit, theirs, delay)
+
+    return {name: test for name, test in locals().items() if callable(test)
+            and name not in ("mark", "wrap")}
+
+
+for _name, _test in _classes(FEW, []).items():
+    globals()[f"test_{_name}"] = _test
+for _name, _test in _classes(FUZZ, [pytest.mark.fuzz]).items():
+    globals()[f"test_fuzz_{_name}"] = _test
 
 
 def test_the_fuzzed_file_is_a_driver_file() -> None:

@@ -458,3 +458,32 @@ def test_history_sharing_equal_data_equals_reading_every_version(
     assert rows[2]["problems"] != rows[3]["problems"]  # the same data, located a line apart
     assert rows[5]["problems"] != rows[6]["problems"]
     assert "guessed" in rows[5]["problems"][0]
+
+
+@pytest.mark.parametrize(("today", "note"), [
+    ("0001-01-01", "; 24 months before 0001-01-01 is before year 1, so nothing is stale by "
+     "stale.source_months; 12 months before 0001-01-01 is before year 1, so nothing is "
+     "stale by stale.signals_months"),
+    ("0002-06-30", "; 24 months before 0002-06-30 is before year 1, so nothing is stale by "
+     "stale.source_months"),
+    ("9999-12-31", None),
+])
+def test_stale_at_the_edges_of_the_calendar(repo: Path, cli: Callable[..., Run], today: str,
+                                            note: str | None) -> None:
+    """Issue 23: `stale --today 0001-01-01` crashed (year -1 is out of range, exit 3)."""
+    result = cli("-C", str(repo), "stale", "--today", today)
+    assert result.code == (0 if note else 1), result.err
+    summary = (f"5 driver(s) checked on {today} against stale.source_months=24, "
+               "stale.signals_months=12")
+    assert result.out.splitlines()[-1] == summary + (note or "")
+
+
+def test_stale_with_the_longest_limits_the_policy_allows(repo: Path,
+                                                         cli: Callable[..., Run]) -> None:
+    policy = repo / "policies/default.yaml"
+    edit(policy, "source_months: 24", "source_months: 1200")
+    assert cli("-C", str(repo), "stale", "--today", "0050-01-01").code == 0
+    edit(policy, "source_months: 1200", "source_months: 30000")
+    result = cli("-C", str(repo), "stale", "--today", "0050-01-01")
+    assert result.code == 1
+    assert "stale.source_months: must be <= 1200 (found 30000)" in result.err

@@ -7,6 +7,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import Run
 
 ISER = "drivers/infiniband/iser.yaml"
@@ -94,3 +95,79 @@ def test_error_record_usage(repo: Path, cli: Callable[..., Run]) -> None:
     assert typo.code == 2
     assert typo.err.startswith("driver-policy record: usage error: no driver "
                                "'infiniband/isr'; did you mean infiniband/iser")
+
+
+# -- issue 23: files validate accepts, which record crashed on or rewrote --------------
+
+# iser with `deployment: high` computes keep at confidence 0.65 (it records keep-annotate)
+RECORDED = [
+    pytest.param(  # the last line has no line break
+        "verdict:\n  recommendation: Why.\n  value: keep-annotate",
+        "verdict:\n  recommendation: Why.\n  value: keep\n  confidence: 0.65\n"
+        "  recommendation_for: keep-annotate", id="no-final-newline"),
+    pytest.param(  # the verdict is a flow mapping
+        "verdict: {value: keep-annotate, recommendation: Why., recommendation_for: "
+        "keep-annotate}\n",
+        "verdict: {value: keep, confidence: 0.65, recommendation: Why., recommendation_for: "
+        "keep-annotate}\n", id="flow-mapping"),
+    pytest.param(  # a tab after the value (libyaml reads it; PyYAML's Python reader did not)
+        "verdict:\n  value: keep-annotate\t\n  confidence: 0.84\n  recommendation: Why.\n"
+        "  recommendation_for: keep-annotate\n",
+        "verdict:\n  value: keep\t\n  confidence: 0.65\n  recommendation: Why.\n"
+        "  recommendation_for: keep-annotate\n", id="tab-after-value"),
+    pytest.param(  # a block scalar value
+        "verdict:\n  value: >-\n    keep-annotate\n  recommendation: Why.\n"
+        "  recommendation_for: keep-annotate\n",
+        "verdict:\n  value: keep\n  confidence: 0.65\n  recommendation: Why.\n"
+        "  recommendation_for: keep-annotate\n", id="block-scalar-value"),
+]
+
+
+@pytest.mark.parametrize("crlf", [False, True], ids=["lf", "crlf"])
+@pytest.mark.parametrize(("verdict", "expected"), RECORDED)
+def test_record_edits_any_valid_layout_keeping_line_endings(
+    repo: Path, cli: Callable[..., Run], verdict: str, expected: str, crlf: bool
+) -> None:
+    text = _flip_iser(repo)
+    head = text[: text.index("\nverdict:\n") + 1]
+    nl = "\r\n" if crlf else "\n"
+    (repo / ISER).write_bytes((head + verdict).replace("\n", nl).encode())
+    assert cli("-C", str(repo), "validate", ISER).code == 0
+    result = cli("-C", str(repo), "record", "infiniband/iser")
+    assert result.code == 0, result.err
+    assert (repo / ISER).read_bytes() == (head + expected).replace("\n", nl).encode()
+    assert cli("-C", str(repo), "validate", ISER).code == 0
+
+
+def test_record_keeps_crlf_line_endings_of_the_whole_file(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    text = _flip_iser(repo).replace("\n", "\r\n")
+    (repo / ISER).write_bytes(text.encode())
+    assert cli("-C", str(repo), "record", "infiniband/iser").code == 0
+    after = (repo / ISER).read_bytes().decode()
+    assert after == text.replace("value: keep-annotate\r\n  confidence: 0.84",
+                                 "value: keep\r\n  confidence: 0.65")
+
+
+def test_record_gives_up_when_the_file_changed_since_it_was_read(
+    repo: Path, cli: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A collect (or anyone) that writes the file after record read it is not undone:
+    record re-reads just before replacing and writes nothing (exit 1)."""
+    import checker.report.record
+
+    _flip_iser(repo)
+    concurrent = (repo / ISER).read_text().replace("\nsignals:", "\n# collected\nsignals:")
+    original = checker.report.record.record_text
+
+    def meanwhile(text: str, value: str, confidence: float) -> tuple[str, str | None]:
+        (repo / ISER).write_text(concurrent)  # lands after the read, before the replace
+        return original(text, value, confidence)
+
+    monkeypatch.setattr(checker.report.record, "record_text", meanwhile)
+    result = cli("-C", str(repo), "record", "infiniband/iser")
+    assert result.code == 1
+    assert result.err == ("driver-policy record: drivers/infiniband/iser.yaml: changed since "
+                          "record read it; not written (run record again)\n")
+    assert (repo / ISER).read_text() == concurrent

@@ -815,3 +815,34 @@ def test_deployment_with_sources_is_cited_on_the_card(repo: Path, cli: Callable[
     card = (repo / "cards/infiniband/ipoib.md").read_text()
     assert "| Deployment | medium (sources 3, 4) |" in card
     assert cli("-C", str(repo), "check", "--no-cache").code == 0
+
+# -- issue 23: names that are not UTF-8 ----------------------------------------------
+
+
+def test_error_a_template_whose_name_is_not_utf8_is_refused_by_render_as_by_check(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    """check refused it cleanly; render crashed (UnicodeEncodeError, exit 3)."""
+    import os
+
+    (repo / os.fsdecode(b"templates/x\xff.j2")).write_text("{{ 1 }}\n")
+    message = "templates/x\\xff.j2: file name is not valid UTF-8; rename the file"
+    for args in (["render"], ["render", "--check"], ["check"]):
+        result = cli("-C", str(repo), *args)
+        assert result.code == 1, (args, result.err)
+        assert message in result.out + result.err, args
+
+
+def test_a_repository_whose_own_path_is_not_utf8_checks_and_renders(
+    repo: Path, tmp_path: Path, cli: Callable[..., Run]
+) -> None:
+    """The compiled-template cache keyed each template by its path as UTF-8: check (with
+    its cache) and render failed in a directory named with other bytes."""
+    import os
+
+    odd = tmp_path / os.fsdecode(b"caf\xe9")
+    repo.rename(odd)
+    for args in (["render"], ["render", "--check"], ["check"], ["check"], ["verdicts"],
+                 ["stale", "--today", "2026-05-01"], ["record", "--all", "--dry-run"]):
+        result = cli("-C", str(odd), *args)
+        assert result.code == 0, (args, result.out, result.err)

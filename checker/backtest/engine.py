@@ -21,6 +21,7 @@ from checker.collect.gitrepo import Revision, check_rev_syntax, open_repo, resol
 from checker.collect.history import RENAME_LIMIT, pathspecs_for
 from checker.collect.rules import CollectRules
 from checker.collect.usage import UsageOptions
+from checker.core.days import shift_months
 from checker.core.errors import CheckerError, UsageError
 from checker.core.model import Driver, Hardware, Replacement
 from checker.evaluate.engine import evaluate
@@ -101,12 +102,11 @@ def resolve_point(repo: Any, text: str, to: Revision, option: str) -> Revision:
             date.fromisoformat(text)
         except ValueError:
             raise UsageError(f"{option} {text}: not a valid date") from None
-        out = repo.git.rev_list("-1", "--first-parent", f"--before={text} 23:59:59 +0000",
-                                to.sha, "--")
-        if not out.strip():
+        found = last_commit_by(repo, date.fromisoformat(text), to)
+        if found is None:
             raise CheckerError(f"{option} {text}: no commit of {to.sha[:12]} on or before "
                                "that day")
-        return resolve(repo, out.strip())
+        return resolve(repo, found)
     check_rev_syntax(text)
     return resolve(repo, text)
 
@@ -140,6 +140,36 @@ class Gathered:
     horizon_months: int | None = None
     points: list[Point] = field(default_factory=list)
     samples: list[Sample] = field(default_factory=list)
+
+
+def last_commit_by(repo: Any, day: date, to: Revision) -> str | None:
+    """The last first-parent commit of `to` committed on or before `day` (UTC), as
+    `git rev-list -1 --first-parent --before=DAY` would give it, but compared here with
+    each commit's timestamp: git's date parser misreads days it cannot hold without a
+    word (`--before='9999-12-31 23:59:59 +0000'` let no commit through)."""
+    from checker.collect.gitrepo import Stream
+
+    bound = (day - date(1970, 1, 1)).days * 86400 + 86399  # 23:59:59 UTC, may be negative
+    stream = Stream(repo, "rev-list", ["--first-parent", "--timestamp", to.sha, "--"])
+    try:
+        pending = b""
+        for chunk in stream.chunks():
+            lines = (pending + chunk).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                stamp, _, sha = line.partition(b" ")
+                if int(stamp) <= bound:
+                    stream.kill()  # the rest of history is not needed
+                    return sha.decode("ascii")
+        stamp, _, sha = pending.partition(b" ")
+        if pending and int(stamp) <= bound:
+            stream.kill()
+            return sha.decode("ascii")
+    except BaseException:
+        stream.kill()
+        raise
+    stream.finish()  # git's own failure, if it failed, is the message
+    return None
 
 
 def run_backtest(
@@ -283,12 +313,9 @@ def _fates(repo: Any, old: str, new: str, policy: Policy, specs: Any
 
 
 def months_after(day: date, months: int) -> date:
-    """The same day `months` calendar months later (clamped to the month's end)."""
-    import calendar
-
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+    """The same day `months` calendar months later (clamped to the month's end, and to
+    9999-12-31: past NEW either way, so the outcome is NEW)."""
+    return shift_months(day, months)
 
 
 def _is_ancestor(repo: Any, old: str, new: str) -> bool:

@@ -288,7 +288,7 @@ class _Versions:
         """The version of the file in `source` and its key; None for parse_document."""
         from checker.load.bounds import _too_large
         from checker.load.document import BOM, MAX_BYTES, Document
-        from checker.validate.driver import GUESSED_RE
+        from checker.validate.driver import has_guessed_comment
 
         try:
             raw = source.read(self.rel)
@@ -320,7 +320,7 @@ class _Versions:
             data[name] = value
             key.append(value_id)
         doc = Document(self.rel, text, data)
-        return doc, None if GUESSED_RE.search(text) else tuple(key)
+        return doc, None if has_guessed_comment(text) else tuple(key)
 
     def _piece(self, piece: str) -> tuple[str, Any, int] | None:
         """The field a piece holds: its name, value and value id; None for parse_document."""

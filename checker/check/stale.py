@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
+from checker.core.days import shift_months
 from checker.core.errors import Problem
 
 if TYPE_CHECKING:
@@ -15,11 +15,9 @@ if TYPE_CHECKING:
 
 
 def months_before(day: date, months: int) -> date:
-    """The same day `months` calendar months earlier (clamped to the month's end)."""
-    index = day.year * 12 + day.month - 1 - months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return date(year, month + 1, min(day.day, last))
+    """The same day `months` calendar months earlier (clamped to the month's end, and to
+    0001-01-01: nothing is dated before it, so nothing is older than that cutoff)."""
+    return shift_months(day, -months)
 
 
 Locate = Callable[[str, tuple[str | int, ...]], tuple[int, int]]

@@ -14,6 +14,7 @@ from datetime import date
 
 from checker import __version__
 from checker.cli.commands import COMMAND_MODULES
+from checker.core.environment import check_environment
 from checker.core.errors import CheckerError, UsageError
 from checker.core.output import safe, terminal
 
@@ -123,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "today", None) is None:
         args.today = date.today()  # the one reading of the clock; commands take args.today
     try:
+        check_environment()  # a variable that means nothing is a usage error
         return int(args.func(args))
     except UsageError as exc:
         print(f"driver-policy {args.command}: usage error: {terminal(str(exc))}", file=sys.stderr)

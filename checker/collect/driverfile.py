@@ -11,7 +11,6 @@ from checker.collect.run import DriverPaths
 _TOP_KEY = re.compile(r"^([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
 
 
-_TOP_KEY_AT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*[ \t]*:(?:[ \t\r\n]|$)")
 
 
 # Where new top-level keys go when a file lacks them: after the first of these found.

@@ -115,33 +115,119 @@ def parse_makefile(directory: str, text: str) -> Makefile:
     return result
 
 
-_COMMENTS = re.compile(r"/\*.*?\*/|//[^\n]*", re.DOTALL)
-
-
 _TABLE = re.compile(r"\bMODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
 
 
 _SENTINEL = re.compile(r"^[\s,0{}]*$")
 
 
-# An array definition `name[...] <words> = {`; the words after `]` are one character
-# class (no nested quantifier: `(?:\w+\s*)*` backtracked exponentially on a long word).
-_ARRAY = re.compile(r"\b(\w+)\s*\[[^\]]*\][\w\s]*=\s*\{")
+# The comments and array definitions of a C file are found by hand, in one pass each:
+# the regular expressions they replace (`/\*.*?\*/|//[^\n]*` with DOTALL, and
+# `\b(\w+)\s*\[[^\]]*\][\w\s]*=\s*\{`) were quadratic on a long run of unclosed `/* `
+# or of `a[` without `]` (tried at every start, each try scanning to the end). The scans
+# give what those expressions gave: tests/test_collect_tree.py compares them on random
+# C-like text.
+
+
+def strip_comments(text: str) -> str:
+    """`text` with each `/* ... */` (the shortest) and `// ...` (to the line's end)
+    comment replaced by a space, left to right; an unclosed `/*` is no comment."""
+    out: list[str] = []
+    position, size = 0, len(text)
+    last_close = text.rfind("*/")  # a `/*` at p is closed iff a `*/` starts at p + 2 or later
+    block, line = text.find("/*"), text.find("//")
+    while True:
+        if block != -1 and block < position:
+            block = text.find("/*", position)
+        if line != -1 and line < position:
+            line = text.find("//", position)
+        if block == -1 and line == -1:
+            break
+        if block != -1 and (line == -1 or block < line):
+            if last_close < block + 2:  # unclosed: not a comment, and neither is any later `/*`
+                block = -1
+                continue
+            close = text.find("*/", block + 2)
+            out += [text[position:block], " "]
+            position = close + 2
+        else:
+            newline = text.find("\n", line + 2)
+            out += [text[position:line], " "]
+            position = size if newline == -1 else newline
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"  # what `\w` matches in a str pattern
+
+
+def array_bodies(code: str) -> dict[str, int]:
+    """Each array definition `name[...] <words and blanks> = {`: name -> the offset just
+    after its `{` (a later definition of a name wins), found left to right without
+    overlap, as `re.finditer` found them."""
+    found: dict[str, int] = {}
+    size = len(code)
+    last_bracket = code.rfind("]")
+    close = -1  # the first `]` after the current `[`, reused while it stays ahead
+    after: dict[int, int] = {}  # `]` offset -> offset after its `= {`, or -1
+    resume = 0  # where the last match ended: no match may start before it
+    opening = code.find("[")
+    while opening != -1 and opening < last_bracket:
+        start = opening
+        while start > resume and code[start - 1].isspace():
+            start -= 1
+        word_end = start
+        while start > resume and _is_word(code[start - 1]):
+            start -= 1
+        # the name is a whole word: it must not continue before `resume` either
+        whole = start < word_end and (start == 0 or not _is_word(code[start - 1]))
+        if whole:
+            if close <= opening:
+                close = code.find("]", opening + 1)
+            end = after.get(close)
+            if end is None:
+                end = after[close] = _body_after(code, close + 1, size)
+            if end != -1:
+                found[code[start:word_end]] = end
+                resume = end
+                opening = code.find("[", end)
+                continue
+        opening = code.find("[", opening + 1)
+    return found
+
+
+def _body_after(code: str, index: int, size: int) -> int:
+    r"""After an array's `]`: `[\w\s]*=\s*\{` from `index`; the offset after `{`, or -1."""
+    while index < size and (code[index].isspace() or _is_word(code[index])):
+        index += 1
+    if index == size or code[index] != "=":
+        return -1
+    index += 1
+    while index < size and code[index].isspace():
+        index += 1
+    return index + 1 if index < size and code[index] == "{" else -1
 
 
 def device_ids(text: str) -> int:
     """Entries of the tables that MODULE_DEVICE_TABLE names in one C file."""
     if "MODULE_DEVICE_TABLE" not in text:
         return 0
-    code = _COMMENTS.sub(" ", text)
-    arrays = {m.group(1): m.end() for m in _ARRAY.finditer(code)}
+    code = strip_comments(text)
+    arrays = array_bodies(code)
+    counted: dict[int, int] = {}  # a table named twice is counted once per mention
     total = 0
     for match in _TABLE.finditer(code):
         name = match.group(2)
         if name == "name":  # the macro's own definition
             continue
         start = arrays.get(name)
-        total += 1 if start is None else max(1, _count_entries(code, start))
+        if start is None:
+            total += 1
+            continue
+        if start not in counted:
+            counted[start] = max(1, _count_entries(code, start))
+        total += counted[start]
     return total
 
 

@@ -101,7 +101,12 @@ def match_maintainers(sections: Sequence[Section], drivers: dict[str, PathSpec],
             for owner in index.owners(path):
                 counts[int(owner)] += 1
         if not owned:  # nothing at REV: reason about the patterns themselves
-            for i, section in enumerate(sections):
+            # only the sections the index finds may cover every include pattern: testing
+            # each of 12,000 sections for each driver took minutes
+            possible = set.intersection(*(index.may_cover(inc) for inc in spec.include)) \
+                if spec.include else {str(i) for i in range(len(sections))}
+            for i in sorted(map(int, possible)):
+                section = sections[i]
                 if all(any(pattern_covers(f, inc) for f in section.include)
                        for inc in spec.include):
                     counts[i] = 1

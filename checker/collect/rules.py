@@ -21,13 +21,13 @@ but its first commit's date): a commit that changes files in more than
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from checker.core.days import shift_months
 from checker.core.errors import CheckerError
 
 
@@ -154,11 +154,7 @@ class CollectRules:
 
 
 def months_before(day: date, months: int) -> date:
-    index = day.year * 12 + (day.month - 1) - months
-    year, month = divmod(index, 12)
-    month += 1
-    last = calendar.monthrange(year, month)[1]
-    return date(year, month, min(day.day, last))
+    return shift_months(day, -months)
 
 
 def month_keys(start: date, end: date) -> list[str]:

@@ -18,11 +18,7 @@ file no longer holds the bytes the edit was made from (someone edited it meanwhi
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import stat
-import tempfile
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -296,46 +292,16 @@ def write_if_changed(path: Path, text: str, expected: bytes | None = None,
                      display: str | None = None) -> bool:
     """Atomically replace `path` with `text` (same mode); False when nothing changed.
 
-    With `expected` (the bytes the edit was made from), the file is read again just
-    before the replace: if someone changed it meanwhile, it is a ConcurrentChange and
-    their edit is kept. Failures (disk full, read-only) are FileAccessErrors naming it.
+    With `expected` (the bytes the edit was made from), the file is read again under its
+    directory's lock just before the replace (checker.load.rewrite): if someone changed
+    it meanwhile, it is a ConcurrentChange and their edit is kept. Failures (disk full,
+    read-only) are FileAccessErrors naming it.
     """
-    from checker.load.fsutil import read_optional, write_error
+    from checker.load.rewrite import FileChanged, replace_if_unchanged
 
     shown = display or path.as_posix()
-    data = text.encode("utf-8")
-    current = read_optional(path, shown)
-    if current == data:
-        return False
-    if expected is not None and current != expected:
+    try:
+        return replace_if_unchanged(path, text.encode("utf-8"), expected, display=shown)
+    except FileChanged:
         raise ConcurrentChange(f"{shown}: changed while collect ran; not written (run "
-                               "collect again)")
-    try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644
-    except OSError as exc:
-        raise write_error(shown, exc) from None
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise write_error(shown, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        if expected is not None and read_optional(path, shown) != expected:
-            raise ConcurrentChange(f"{shown}: changed while collect ran; not written (run "
-                                   "collect again)")
-        os.replace(tmp, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise write_error(shown, exc) from None
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    return True
+                               "collect again)") from None

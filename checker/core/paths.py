@@ -30,6 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from checker.core.globs import GlobIndex
+
 GLOB_CHARS = frozenset("*?[")
 
 __all__ = [
@@ -325,7 +327,9 @@ class _Node:
 
     def __init__(self) -> None:
         self.literal: dict[str, _Node] = {}
-        self.globs: list[tuple[Callable[[str], bool], str, _Node]] = []
+        # glob children, filed so that a name finds the ones that can match it without
+        # testing each (checker.core.globs): 12,000 were quadratic
+        self.globs: GlobIndex[_Node] | None = None
         # (owner, is_exclude) pairs: files strictly below this node / ending at it.
         self.deeper: list[tuple[str, bool]] = []
         self.exact: list[tuple[str, bool]] = []
@@ -336,11 +340,12 @@ class _Node:
             if node is None:
                 node = self.literal[part] = _Node()
             return node
-        for _, text, node in self.globs:
-            if text == part:
-                return node
-        node = _Node()
-        self.globs.append((_component_matcher(part), part, node))
+        if self.globs is None:
+            self.globs = GlobIndex(_component_matcher)
+        node = self.globs.by_text.get(part)
+        if node is None:
+            node = _Node()
+            self.globs.add(part, node)
         return node
 
 
@@ -370,6 +375,30 @@ class PathIndex:
                 if pattern.exact and entry not in node.exact:
                     node.exact.append(entry)
 
+    def may_cover(self, pattern: str) -> set[str]:
+        """Every owner with an include pattern that may cover `pattern` (pattern_covers):
+        a superset, found along the pattern's components, never every owner in turn."""
+        parts = parse_pattern(pattern).parts
+        found: set[str] = set()
+        frontier = [self._root]
+        for part in parts:
+            following: list[_Node] = []
+            for node in frontier:
+                literal = node.literal.get(part)
+                if literal is not None:
+                    following.append(literal)
+                if node.globs is None:
+                    continue
+                if _has_glob(part):  # a glob is covered only by itself or by a glob
+                    following += node.globs.by_text.values()
+                else:
+                    following += node.globs.matching(part)
+            frontier = following
+            for node in frontier:
+                found.update(owner for owner, is_exclude in (*node.exact, *node.deeper)
+                             if not is_exclude)
+        return found
+
     def owners(self, file: str) -> list[str]:
         """Sorted ids of the drivers whose spec matches `file`."""
         parts = [part for part in file.split("/") if part]
@@ -391,9 +420,15 @@ class PathIndex:
                 found = node.literal.get(part)
                 if found is not None:
                     following.append(found)
-                for test, _, glob_node in node.globs:
-                    if test(part):
-                        following.append(glob_node)
+                globs = node.globs
+                if globs is None:
+                    continue
+                if globs.few is not None:  # the common case, inline: this loop is hot
+                    for test, glob_node in globs.few:
+                        if test(part):
+                            following.append(glob_node)
+                else:
+                    following += globs.matching(part)
             frontier = following
             if not frontier:
                 break

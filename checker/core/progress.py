@@ -7,17 +7,18 @@ is tqdm's; callers only say how much was done.
 
 from __future__ import annotations
 
-import os
 import sys
 from types import TracebackType
 from typing import IO, Any
+
+from checker.core.environment import NO_PROGRESS, flag
 
 
 def progress_enabled(stream: IO[str] | None = None, quiet: bool = False) -> bool:
     """True when a progress bar should be drawn on `stream` (default: stderr)."""
     from checker.core.output import quiet as quiet_mode
 
-    if quiet or quiet_mode() or os.environ.get("DRIVER_POLICY_NO_PROGRESS"):
+    if quiet or quiet_mode() or flag(NO_PROGRESS):
         return False
     target = stream if stream is not None else sys.stderr
     isatty = getattr(target, "isatty", None)

@@ -16,6 +16,7 @@ and RecursionError for deeply nested groups) becomes a RegexError with a message
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Any
 
 from checker.core.errors import CheckerError
@@ -34,7 +35,9 @@ def check_syntax(pattern: str) -> None:
     if len(pattern) > MAX_PATTERN:
         raise RegexError(f"is {len(pattern)} characters long; the limit is {MAX_PATTERN}")
     try:
-        re.compile(pattern)
+        with warnings.catch_warnings():  # `[<!--`: a FutureWarning printed on the terminal
+            warnings.simplefilter("ignore")
+            re.compile(pattern)
     except (re.error, OverflowError, RecursionError, ValueError, MemoryError) as exc:
         raise RegexError(f"is not a valid regular expression ({_first_line(exc)})") from None
 

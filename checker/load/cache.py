@@ -38,8 +38,9 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from checker import __version__
+from checker.core.environment import NO_CACHE, flag
 from checker.core.errors import CheckerError
-from checker.load.fsutil import read_file, write_atomic
+from checker.load.fsutil import read_file, read_optional, write_atomic
 
 CACHE_DIR = ".driver-policy-cache"
 FORMAT = 2
@@ -81,7 +82,7 @@ def claims_salt() -> str:
 def cache_directory(root: Path) -> Path | None:
     """Where the cache of the repository at `root` lives; None when it is switched off
     (--no-cache, DRIVER_POLICY_NO_CACHE) or a link planted in the repository."""
-    if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
+    if flag(NO_CACHE):
         return None
     configured = os.environ.get("DRIVER_POLICY_CACHE_DIR")
     directory = Path(configured or root / CACHE_DIR)
@@ -91,6 +92,7 @@ def cache_directory(root: Path) -> Path | None:
 
 
 TAG_BYTES = 32
+KEY_LIMIT = 4096  # the key file is 32 bytes; anything much larger is not one
 
 
 @functools.cache
@@ -98,12 +100,12 @@ def secret_key() -> bytes:
     """The per-user key that authenticates cache files (never inside a repository)."""
     home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     path = Path(home) / "driver-policy" / "cache-key"
-    try:
-        key = path.read_bytes()
-        if len(key) >= 32:
-            return key
-    except OSError:
-        pass
+    try:  # through the one door: a FIFO, a link or a device there is refused, never waited on
+        found = read_optional(path, limit=KEY_LIMIT)
+    except CheckerError:  # unusable, and not ours to replace: a key of this process
+        return os.urandom(32)
+    if found is not None and len(found) >= 32:
+        return found
     import tempfile  # here: only the first run of a user makes a key
 
     key = os.urandom(32)
@@ -119,7 +121,10 @@ def secret_key() -> bytes:
         finally:
             os.unlink(tmp)
     except FileExistsError:  # another process made it first: use theirs
-        return path.read_bytes()
+        with contextlib.suppress(CheckerError):
+            theirs = read_file(path, limit=KEY_LIMIT)
+            if len(theirs) >= 32:
+                return theirs
     except OSError:
         pass  # no writable home: this process's key still protects what it writes
     return key
@@ -257,7 +262,7 @@ class Cache:
     """Digests of files and results keyed by (path, digest), for one salt."""
 
     def __init__(self, root: Path, salt_inputs: Iterable[bytes], enabled: bool = True) -> None:
-        self.enabled = enabled and os.environ.get("DRIVER_POLICY_NO_CACHE", "") in ("", "0")
+        self.enabled = enabled and not flag(NO_CACHE)
         hasher = hashlib.blake2b(digest_size=16)
         hasher.update(code_signature().encode())
         for item in salt_inputs:

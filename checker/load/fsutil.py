@@ -31,9 +31,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from checker.core.environment import PAUSE_WRITE, pause_seconds
 from checker.core.errors import CheckerError
 
-PAUSE_ENV = "DRIVER_POLICY_TEST_PAUSE_WRITE"
+PAUSE_ENV = PAUSE_WRITE
 _UMASK_LOCK = threading.Lock()
 # The largest repository file read: evidence and policies have their own, smaller limit
 # (checker.load.document.MAX_BYTES); templates, cards and cache files are bounded by this one.
@@ -367,16 +368,8 @@ def _write_atomic(path: Path, data: bytes, durable: bool) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             if durable:
-                pause = os.environ.get(PAUSE_ENV)
-                if pause:
-                    handle.write(data[: len(data) // 2])
-                    handle.flush()
-                    time.sleep(float(pause))
-                    data = data[len(data) // 2 :]
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-                os.chmod(tmp, _mode_for(path))
+                write_durably(handle, data)
+                os.chmod(tmp, mode_for(path))
             else:
                 handle.write(data)
         os.replace(tmp, path)
@@ -386,7 +379,20 @@ def _write_atomic(path: Path, data: bytes, durable: bool) -> None:
         raise
 
 
-def _mode_for(path: Path) -> int:
+def write_durably(handle: Any, data: bytes) -> None:
+    """Write, flush and fsync; with the test hook set, pause halfway (see the module)."""
+    pause = pause_seconds()
+    if pause:
+        handle.write(data[: len(data) // 2])
+        handle.flush()
+        time.sleep(pause)
+        data = data[len(data) // 2 :]
+    handle.write(data)
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def mode_for(path: Path) -> int:
     """The mode of the file being replaced (not followed if it is a link), or the mode a
     new file gets from open() under the process's umask."""
     try:

@@ -40,18 +40,19 @@ def inputs_key(templates: Path, policy_bytes: bytes) -> str:
     for part in (__version__.encode(), RENDER_FORMAT.encode(), policy_bytes):
         hasher.update(len(part).to_bytes(8, "big") + part)
     if templates.is_dir():
-        from checker.load.fsutil import FileAccessError, read_file
+        from checker.load.fsutil import FileAccessError, read_file, walk_files
 
         root = templates.parent
-        # every entry that is not a directory, links included: a link or a special file
-        # is refused as the template loader refuses it (a TemplateError at the file)
-        for path in sorted(p for p in templates.rglob("*") if not p.is_dir() or p.is_symlink()):
-            rel = path.relative_to(root).as_posix()
+        # every entry that is not a directory, links included, listed as check lists them
+        # (checker.check.pipeline.cache_inputs; a file name that is not UTF-8 is refused
+        # there), and a link or a special file refused as the template loader refuses it
+        listed = sorted(walk_files(root, templates.name), key=lambda rel: rel.split("/"))
+        for rel in listed:
             try:
-                data = read_file(path, rel, root=root)
+                data = read_file(root / rel, rel, root=root)
             except FileAccessError as exc:
                 raise TemplateError(Problem(rel, 1, 1, "", exc.reason, rule="template")) from None
-            for part in (path.relative_to(templates).as_posix().encode(), data):
+            for part in (rel.split("/", 1)[1].encode(), data):
                 hasher.update(len(part).to_bytes(8, "big") + part)
     return hasher.hexdigest()
 

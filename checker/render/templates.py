@@ -132,9 +132,10 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
     """
     import os
 
+    from checker.core.environment import NO_CACHE, flag
     from checker.load.cache import CACHE_DIR, code_signature, secret_key
 
-    if os.environ.get("DRIVER_POLICY_NO_CACHE", "") not in ("", "0"):
+    if flag(NO_CACHE):
         return None
     configured = os.environ.get("DRIVER_POLICY_CACHE_DIR")
     base = Path(configured) if configured else root / CACHE_DIR
@@ -151,6 +152,7 @@ def _bytecode_cache(root: Path) -> jinja2.BytecodeCache | None:
 @functools.cache
 def _keyed_bytecode_cache() -> Callable[[str, bytes, str], jinja2.BytecodeCache]:
     import hashlib
+    import os
 
     import jinja2
 
@@ -166,7 +168,9 @@ def _keyed_bytecode_cache() -> Callable[[str, bytes, str], jinja2.BytecodeCache]
 
         def get_cache_key(self, name: str, filename: str | None = None) -> str:
             digest = hashlib.blake2b(key=self._key, digest_size=20)
-            digest.update(f"{self._code}|{name}|{filename}".encode())
+            # the file name as the OS holds it: a repository's path need not be UTF-8
+            digest.update(f"{self._code}|{name}|".encode("utf-8", "surrogateescape")
+                          + os.fsencode(filename or ""))
             return digest.hexdigest()
 
         def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:

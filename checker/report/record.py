@@ -15,8 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from checker.core.errors import CheckerError
 
 TODO_RECOMMENDATION = (
@@ -45,26 +43,33 @@ def record_text(text: str, value: str, confidence: float) -> tuple[str, str | No
     """`text` with `value` and `confidence` recorded; and the verdict recorded before.
 
     The recommendation's `recommendation_for` is set to the verdict it was written for
-    when the value changes (and left alone when it already names one).
+    when the value changes (and left alone when it already names one). Keys are added
+    in the verdict's own style (a line each in a block mapping, `, key: value` in a flow
+    mapping) with the file's line breaks; the result must read back with nothing else
+    changed, or it is a CheckerError and nothing is written.
     """
+    import yaml
+
     shown = f"{confidence:.2f}"
-    root = yaml.compose(text, Loader=yaml.CSafeLoader if hasattr(yaml, "CSafeLoader")
-                        else yaml.SafeLoader)
+    nl = _line_break(text)
+    root = _compose(text)
     if not isinstance(root, yaml.MappingNode):
         raise CheckerError("not a YAML mapping")
     pairs = {k.value: (k, v) for k, v in root.value if isinstance(k, yaml.ScalarNode)}
     verdict = pairs.get("verdict")
     if verdict is None or not isinstance(verdict[1], yaml.MappingNode):
-        block = (
-            f"verdict:\n  value: {value}\n  confidence: {shown}\n"
-            f"  recommendation: >-\n    {TODO_RECOMMENDATION.format(value=value)}\n"
-            f"  recommendation_for: {value}\n"
-        )
+        lines = ["verdict:", f"  value: {value}", f"  confidence: {shown}",
+                 "  recommendation: >-", f"    {TODO_RECOMMENDATION.format(value=value)}",
+                 f"  recommendation_for: {value}"]
+        block = nl.join(lines) + nl
         if verdict is not None:  # `verdict: null`
             start = verdict[0].start_mark.index
             end = _line_end(text, verdict[1].end_mark.index)
-            return text[:start] + block + text[end:], None
-        return text + ("" if text.endswith("\n") or not text else "\n") + block, None
+            out = text[:start] + block + text[end:]
+        else:
+            out = text + ("" if text.endswith(("\n", "\r")) or not text else nl) + block
+        _same_outside_verdict(text, out, value, confidence, whole=True)
+        return out, None
     inner = {k.value: (k, v) for k, v in verdict[1].value if isinstance(k, yaml.ScalarNode)}
     if "value" not in inner:
         raise CheckerError("verdict has no value to replace")
@@ -73,26 +78,58 @@ def record_text(text: str, value: str, confidence: float) -> tuple[str, str | No
 
     def replace(key: str, new: str) -> None:
         node = inner[key][1]
+        if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+            new += nl  # a block scalar's span ends at the start of the next line
         edits.append((node.start_mark.index, node.end_mark.index, new))
 
-    value_key = inner["value"][0]
-    indent = " " * value_key.start_mark.column
-    insert_at = _line_end(text, inner["value"][1].end_mark.index)
-    inserted = ""
+    added: list[tuple[str, str]] = []
     replace("value", value)
     if "confidence" in inner:
         replace("confidence", shown)
     else:
-        inserted += f"{indent}confidence: {shown}\n"
+        added.append(("confidence", shown))
     if before != value and "recommendation_for" not in inner:
-        inserted += f"{indent}recommendation_for: {before}\n"
-    if inserted:
-        edits.append((insert_at, insert_at, inserted))
+        added.append(("recommendation_for", before))
+    if added:
+        edits.append(_insertion(text, verdict[1], inner["value"], added, nl))
     out = text
     for start, end, new in sorted(edits, reverse=True):
         out = out[:start] + new + out[end:]
     _same_outside_verdict(text, out, value, confidence)
     return out, before
+
+
+def _compose(text: str) -> Any:
+    """The node tree with marks (character offsets into `text`), from libyaml; a
+    CheckerError for text libyaml does not read."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return yaml.compose(text, Loader=loader)
+    except yaml.YAMLError as exc:
+        raise CheckerError(f"cannot edit the file: {str(exc).splitlines()[0]}") from None
+
+
+def _line_break(text: str) -> str:
+    """The file's line break, from its first line: CRLF or LF."""
+    first = text.find("\n")
+    return "\r\n" if first > 0 and text[first - 1] == "\r" else "\n"
+
+
+def _insertion(text: str, mapping: Any, value: tuple[Any, Any], added: list[tuple[str, str]],
+               nl: str) -> tuple[int, int, str]:
+    """The edit that adds `added` keys after the verdict's `value`."""
+    key_node, value_node = value
+    if mapping.flow_style:  # `verdict: {value: keep, ...}`: right after the value
+        at = value_node.end_mark.index
+        return at, at, "".join(f", {key}: {item}" for key, item in added)
+    indent = " " * key_node.start_mark.column
+    at = _line_end(text, value_node.end_mark.index)
+    lines = [f"{indent}{key}: {item}" for key, item in added]
+    if at == len(text) and not text.endswith(("\n", "\r")):  # no line break at the end
+        return at, at, nl + nl.join(lines)
+    return at, at, nl.join(lines) + nl
 
 
 def _line_end(text: str, index: int) -> int:
@@ -103,19 +140,38 @@ def _line_end(text: str, index: int) -> int:
     return len(text) if end < 0 else end + 1
 
 
-def _same_outside_verdict(old: str, new: str, value: str, confidence: float) -> None:
-    before, after = yaml.safe_load(old), yaml.safe_load(new)
-    verdict = after.get("verdict") or {}
-    if verdict.get("value") != value or round(float(verdict.get("confidence", -1)), 2) \
-            != round(confidence, 2):
+def _read_back(text: str) -> dict[str, Any]:
+    from checker.load.document import parse_document
+
+    document, problems = parse_document(text.encode("utf-8"), "record")
+    if document is None:
+        raise CheckerError("the edit would not load "
+                           f"({problems[0].message if problems else 'unreadable'}); "
+                           "nothing written")
+    return document.data
+
+
+def _same_outside_verdict(old: str, new: str, value: str, confidence: float, *,
+                          whole: bool = False) -> None:
+    """The edited text, read by the checker's own loader, holds the recorded verdict and
+    everything else as before (the verdict's other keys too, unless it was `whole`ly
+    written)."""
+    before, after = _read_back(old), _read_back(new)
+    verdict = after.get("verdict")
+    verdict = verdict if isinstance(verdict, dict) else {}
+    recorded = verdict.get("confidence")
+    if verdict.get("value") != value or isinstance(recorded, bool) \
+            or not isinstance(recorded, (int, float)) or round(recorded, 2) != round(confidence, 2):
         raise CheckerError("the edit did not record the verdict; nothing written")
     rest_before = {k: v for k, v in before.items() if k != "verdict"}
     rest_after = {k: v for k, v in after.items() if k != "verdict"}
-    old_verdict = {k: v for k, v in (before.get("verdict") or {}).items()
+    old_verdict = before.get("verdict")
+    old_verdict = {k: v for k, v in (old_verdict if isinstance(old_verdict, dict) else {}).items()
                    if k not in ("value", "confidence", "recommendation_for")}
     new_verdict = {k: v for k, v in verdict.items()
                    if k not in ("value", "confidence", "recommendation_for")}
-    if rest_before != rest_after or old_verdict != new_verdict:
+    if list(rest_before.items()) != list(rest_after.items()) or (
+            not whole and old_verdict != new_verdict):
         raise CheckerError("the edit would change more than the verdict; nothing written")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from checker.validate.schemas import (
-    COUNT,
     KERNEL_PATH_RE,
     MAINTAINERS_STATUS,
     NAME_RE,
@@ -24,10 +23,29 @@ OPERATORS = ("eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "known", "unkno
 SCALAR = {"type": ["string", "number", "boolean", "list"], "nullable": True}
 
 
-POINTS: dict[str, Any] = {"type": "number", "min": -100, "max": 100, "required": True}
+# Every number in a policy has a range (tests/test_policy.py walks this schema to hold
+# it): a 400-digit threshold reached float() and crashed check, verdicts, explain,
+# render and impact (issue 23). The ranges are far wider than any sensible policy and
+# keep every computation from them finite; a value outside is a located problem.
+QUANTITY = 1_000_000_000  # counts and shares a band or a condition compares with
+MONTHS = 1200  # a hundred years: stale limits and "within" windows, in months
+
+
+def _number(low: float, high: float, kind: str = "number") -> dict[str, Any]:
+    return {"type": kind, "min": low, "max": high, "required": True}
+
+
+POINTS: dict[str, Any] = _number(-100, 100)
 
 
 WHY: dict[str, Any] = {**TEXT, "required": True}
+
+
+BAND_BOUNDS = {
+    "at_least": _number(-QUANTITY, QUANTITY),
+    "at_most_months": _number(0, 10 * MONTHS),
+    "at_most_years": _number(0, 1000),
+}
 
 
 def _bands(key: str) -> dict[str, Any]:
@@ -35,7 +53,7 @@ def _bands(key: str) -> dict[str, Any]:
     return _list_of(
         _mapping(
             {
-                key: {"type": "number", "required": True},
+                key: BAND_BOUNDS[key],
                 "points": POINTS,
                 "label": {**SHORT_TEXT, "required": True},
             }
@@ -56,7 +74,7 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "substantive_work": {"bands": _bands("at_least")},
     "authors": {"bands": _bands("at_least")},
     "churn": {"bands": _bands("at_least")},
-    "feature_work": {"within_months": {**COUNT, "required": True}, "points": POINTS},
+    "feature_work": {"within_months": _number(0, MONTHS, "integer"), "points": POINTS},
     "hardware": {
         "software": POINTS,
         "sold_new": POINTS,
@@ -66,7 +84,7 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "replacement": {"points": _points_for(("none", "partial", "full"))},
     "maintainers": {"points": _points_for(MAINTAINERS_STATUS[:-1])},
     "user_reports": {
-        "within_months": {**COUNT, "required": True},
+        "within_months": _number(0, MONTHS, "integer"),
         "points": POINTS,
         "max_points": POINTS,
         "kinds": _mapping(
@@ -124,7 +142,7 @@ HARD_RULE = _mapping(
 
 POLICY_SCHEMA: dict[str, Any] = {
     "policy": {"type": "string", "regex": NAME_RE, "required": True},
-    "version": {"type": "integer", "min": 1, "required": True},
+    "version": _number(1, QUANTITY, "integer"),
     "description": {**TEXT, "required": True},
     "window": _mapping(
         {"months": {"type": "integer", "min": 1, "max": 240, "required": True}}, required=True
@@ -133,7 +151,7 @@ POLICY_SCHEMA: dict[str, Any] = {
         {
             "mechanical": _mapping(
                 {
-                    "max_files": {"type": "integer", "min": 1, "required": True},
+                    "max_files": _number(1, QUANTITY, "integer"),
                     "subject_patterns": _list_of(
                         {"type": "string", "regex_pattern": True}, required=True
                     ),
@@ -142,8 +160,8 @@ POLICY_SCHEMA: dict[str, Any] = {
                     ),
                     "series": _mapping(
                         {
-                            "min_commits": {"type": "integer", "min": 2, "required": True},
-                            "within_days": {"type": "integer", "min": 1, "required": True},
+                            "min_commits": _number(2, QUANTITY, "integer"),
+                            "within_days": _number(1, 36_500, "integer"),
                         }
                     ),
                 },
@@ -207,8 +225,8 @@ POLICY_SCHEMA: dict[str, Any] = {
     ),
     "stale": _mapping(
         {
-            "source_months": {"type": "integer", "min": 1, "required": True},
-            "signals_months": {"type": "integer", "min": 1, "required": True},
+            "source_months": _number(1, MONTHS, "integer"),
+            "signals_months": _number(1, MONTHS, "integer"),
         },
         required=True,
     ),
@@ -218,7 +236,7 @@ POLICY_SCHEMA: dict[str, Any] = {
         required=True,
     ),
     "thresholds": _mapping(
-        {name: {"type": "number", "required": True} for name in VERDICTS[:-1]},
+        {name: _number(-10_000, 10_000) for name in VERDICTS[:-1]},
         required=True,
     ),
     "confidence": _mapping(
@@ -226,7 +244,7 @@ POLICY_SCHEMA: dict[str, Any] = {
             "coverage": {"type": "number", "min": 0, "max": 1, "required": True},
             "agreement": {"type": "number", "min": 0, "max": 1, "required": True},
             "margin": {"type": "number", "min": 0, "max": 1, "required": True},
-            "margin_scale": {"type": "number", "min": 0.1, "required": True},
+            "margin_scale": _number(0.1, 10_000),
             # what is unknown bounds how sure a verdict can be: when none of these
             # probes knows anything, confidence is at most `at_most`
             "cap": _mapping(

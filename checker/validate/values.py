@@ -12,7 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from checker.validate.policy_schema import OPERATORS, PROBE_NAMES
+from checker.validate.policy_schema import OPERATORS, PROBE_NAMES, QUANTITY
 
 PARTIAL_DATE_RE = re.compile(r"^[0-9]{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12][0-9]|3[01]))?)?$")
 
@@ -69,6 +69,9 @@ def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[
         yield where, f"op {op!r} needs a list value"
     elif op in ("lt", "le", "gt", "ge") and not is_finite_number(cond["value"]):
         yield where, f"op {op!r} needs a number"
+    elif any(is_finite_number(v) and not -QUANTITY <= v <= QUANTITY for v in (
+            cond["value"] if isinstance(cond["value"], list) else [cond["value"]])):
+        yield where, f"a number in a condition must lie between {-QUANTITY:,} and {QUANTITY:,}"
 
 
 def is_finite_number(value: Any) -> bool:

@@ -7,13 +7,13 @@ commands start without it; collect itself runs plain `git` processes (no gitpyth
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from checker.core.environment import TIMINGS, flag
 from checker.core.errors import CheckerError, UsageError
 from checker.core.output import safe
 from checker.validate.policy_schema import POLICY_SCHEMA
@@ -297,7 +297,7 @@ def run_collect(args: argparse.Namespace) -> int:
         with ThreadPoolExecutor(max_workers=8) as pool:  # fsyncs wait on the disk, not the CPU
             problems += [p for p in pool.map(write, changed) if p]
     elapsed = time.monotonic() - started
-    if os.environ.get("DRIVER_POLICY_TIMINGS"):
+    if flag(TIMINGS):
         phases = {"load": started - load_clock, **result.timings,
                   "write": time.monotonic() - clock}
         print("collect timings: " + ", ".join(f"{k} {v:.2f} s" for k, v in phases.items()),

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from checker.check.history import Point, _changes, driver_id_of, timeline
 from checker.check.stale import stale_findings
 from checker.cli.commands.common import add_format, parse_date, repo_root
+from checker.core.days import clamped
 from checker.core.errors import CheckerError, UsageError
 from checker.core.output import columns, emit, safe
 
@@ -171,6 +172,11 @@ def run_stale(args: argparse.Namespace) -> int:
         f"{workspace.policy.stale['source_months']}, stale.signals_months="
         f"{workspace.policy.stale['signals_months']}"
     )
+    beyond = [key for key in ("source_months", "signals_months")
+              if clamped(today, -workspace.policy.stale[key])]
+    for key in beyond:  # the cutoff is before 0001-01-01: nothing can be older than it
+        summary += (f"; {workspace.policy.stale[key]} months before {today} is before year "
+                    f"1, so nothing is stale by stale.{key}")
     report(findings, args.format, sys.stdout, checked=workspace.files, summary=summary)
     invalid = [p for p in workspace.problems if p.path.startswith("drivers/")]
     for problem in invalid:

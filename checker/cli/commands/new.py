@@ -278,7 +278,8 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
               skipped: list[Any], renamed: list[Any], rules: Any, usage: Any) -> int:
     from checker.collect.run import DriverPaths, collect
     from checker.core.progress import Progress
-    from checker.load.fsutil import write_atomic
+    from checker.load.fsutil import FileAccessError
+    from checker.load.rewrite import EXISTS, create_new
     from checker.validate.categories import Categories
 
     started = time.monotonic()
@@ -307,14 +308,16 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
                             "through it")
             continue
         parent.mkdir(parents=True, exist_ok=True)
-        if target.exists():  # appeared while collecting
-            problems.append(f"{shown} already exists; refusing to overwrite it")
-            continue
         text = scaffold_text(unit, revision.sha, result.signals[unit.id],
                              result.kconfig.get(unit.id) or unit.kconfig,
                              result.maintainers_status.get(unit.id, "unknown"),
                              categories.guess(unit.path))
-        write_atomic(target, text.encode("utf-8"))
+        try:  # created only where nothing is (a file may appear while collecting)
+            create_new(target, text.encode("utf-8"), display=shown)
+        except FileAccessError as exc:
+            problems.append(f"{shown} already exists; refusing to overwrite it"
+                            if exc.reason == EXISTS else str(exc))
+            continue
         written += 1
         files.append({"id": unit.id, "file": shown, "status": "draft",
                       "files": result.signals[unit.id]["files"],

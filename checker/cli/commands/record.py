@@ -8,7 +8,8 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 from checker.cli.commands.common import add_today, find_drivers, load_valid_workspace, repo_root
-from checker.core.errors import UsageError
+from checker.core.errors import CheckerError, UsageError
+from checker.core.output import terminal
 
 if TYPE_CHECKING:
     from checker.report.record import Change
@@ -50,7 +51,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from checker.evaluate.engine import evaluate
-    from checker.load.fsutil import write_atomic
+    from checker.load.rewrite import FileChanged, replace_if_unchanged
     from checker.report.record import Change, as_json, record_text
 
     if bool(args.ids) == bool(args.all):
@@ -59,13 +60,18 @@ def run(args: argparse.Namespace) -> int:
     workspace = load_valid_workspace(root)
     drivers = workspace.drivers if args.all else find_drivers(workspace, args.ids)
     changes: list[Change] = []
+    changed_meanwhile: list[str] = []
     for driver in drivers:
         computed = evaluate(driver, workspace.policy)
         override = driver.verdict.override if driver.verdict else None
         target = override.verdict if override is not None else computed.value
-        path = root / driver.file
-        text = path.read_text(encoding="utf-8")
-        new_text, before = record_text(text, target, computed.confidence)
+        # the text the verdict was computed from, with its own line endings: the file is
+        # replaced only if it still holds exactly these bytes
+        text = workspace.documents[driver.file].text
+        try:
+            new_text, before = record_text(text, target, computed.confidence)
+        except CheckerError as exc:  # nothing is written to any file after this one
+            raise CheckerError(f"{driver.file}: {exc}") from None
         written_for = driver.verdict.recommendation_for if driver.verdict else None
         written_for = written_for or before
         change = Change(
@@ -75,15 +81,24 @@ def run(args: argparse.Namespace) -> int:
             written_for is not None and written_for != target,
         )
         if new_text != text and not args.dry_run:
-            write_atomic(path, new_text.encode("utf-8"))
+            try:
+                replace_if_unchanged(root / driver.file, new_text.encode("utf-8"),
+                                     text.encode("utf-8"), display=driver.file, root=root)
+            except FileChanged:
+                changed_meanwhile.append(driver.file)
+                continue
         changes.append(change)
     if args.format == "json":
-        json.dump({"dry_run": args.dry_run, "drivers": [as_json(c) for c in changes]},
+        json.dump({"dry_run": args.dry_run, "drivers": [as_json(c) for c in changes],
+                   "changed_meanwhile": changed_meanwhile},
                   sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
         _text(changes, args.dry_run)
-    return 0
+    for file in changed_meanwhile:
+        print(f"driver-policy record: {terminal(file)}: changed since record read it; not written "
+              "(run record again)", file=sys.stderr)
+    return 1 if changed_meanwhile else 0
 
 
 def _text(changes: list[Change], dry_run: bool) -> None:
