@@ -140,10 +140,10 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
         "training: deprecate+remove flags 0.0% -> 55.6% of the units (target at most 60.0%), "
         "catching 0.0% -> 100.0% of the removals",
         "held out (test):",
-        "  default v3 (" + policy_digest + "): AUC 0.500 (95% CI 0.500-0.500); flags 0 (0.0%), "
+        "  default v3 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
         "precision n/a, recall 0.000"]
     assert text.splitlines()[10].endswith(
-        "AUC 0.944 (95% CI 0.833-1.000); flags 5 (38.5%), precision 0.800, recall 1.000")
+        "AUC 0.944; flags 5 (38.5%), precision 0.800, recall 1.000")
     candidate = out / "policy.yaml"
     assert sorted(p.name for p in out.iterdir()) == ["backtest.md", "impact.md", "policy.yaml"]
     written = load_policy(candidate, str(candidate))

@@ -47,8 +47,10 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
     root = onboard(onboarded, cli, tmp_path / "repo")
     data = json.loads(cli("-C", str(root), "candidates", "--top", "0", "--format", "json").out)
     ranked = [(c["id"], c["score"], c["verdict"]) for c in data["candidates"]]
-    assert ranked == [("net/ne", -7.0, "deprecate"), ("net/ne2k-pci", -7.0, "deprecate"),
-                      ("rc/rc-a", -7.0, "deprecate"), ("rc/rc-b", -7.0, "deprecate"),
+    # ne2k-pci's Kconfig help announces deprecation and no configuration builds it;
+    # ne is built by c_defconfig, which lifts it above the equally dormant rc drivers
+    assert ranked == [("net/ne2k-pci", -9.0, "deprecate"), ("rc/rc-a", -7.0, "deprecate"),
+                      ("rc/rc-b", -7.0, "deprecate"), ("net/ne", -5.0, "deprecate"),
                       ("net/hidden", -4.0, "deprecate"), ("net/acme", 3.0, "keep-annotate")]
     acme = data["candidates"][-1]
     assert [(f["probe"], f["points"]) for f in acme["supporting"]] == [
@@ -61,14 +63,16 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "removable first",
         "(lowest score first; ties: higher confidence, then fewer unknowns)",
         "",
-        "  1. net/ne: deprecate, score -7, confidence 0.60  (drivers/net/ne.yaml, draft)",
+        "  1. net/ne2k-pci: deprecate, score -9, confidence 0.60  (drivers/net/ne2k-pci.yaml, "
+        "draft)",
         "     decided by rule deprecate-before-remove: without an upstream removal proposal, "
         "code that someone may still run is deprecated before it is removed; only code known "
         "to have no users goes straight to remove",
         "     against  activity -2          active in 0/61 months (dormant)",
+        "              deprecated_help -2   its Kconfig help announces deprecation",
         "              authors -1           0 author(s) in the window (one person or none)",
         "              churn -1             0 lines changed in the window (next to no change)",
-        "              configs -1           enabled in 0 of 2 shipped configurations (built by "
+        "              configs -1           enabled in 0 of 4 shipped configurations (built by "
         "no shipped configuration)",
         "              recency -1           last substantive commit 2019-01, 72 month(s) before "
         "2025-01-01 (older than every band)",
@@ -86,7 +90,9 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "end-of-life notice, and when it was last sold",
         "              5. replacement unknown: does another driver serve the same hardware or "
         "protocol?",
-        "              6. no MAINTAINERS section of its own: find who maintains it"]
+        "              6. its Kconfig help announces deprecation: find the announcement and its "
+        "date, and cite it as an upstream event",
+        "              7. no MAINTAINERS section of its own: find who maintains it"]
     markdown = cli("-C", str(root), "candidates", "--top", "5", "--format", "markdown").out
     assert markdown.startswith("## Removal candidates (default v3 (sha256:")
     assert "| 5 | `net/hidden` (draft) | deprecate | -4 | 0.59 | " in markdown

@@ -150,14 +150,23 @@ def test_error_a_number_of_any_size_anywhere_in_a_policy_is_a_located_problem(
 
     import yaml
 
-    data = copy.deepcopy(yaml.safe_load(DEFAULT.read_text()))
-    for path in NUMBER_PATHS:
-        target = data
-        for key in path[:-1]:
-            target = target[key]
-        target[path[-1]] = huge
-    problems = _policy_problems(data)
     assert len(NUMBER_PATHS) > 50
+    # a few top-level sections at a time: a file reports at most 100 schema problems
+    sections = sorted({path[0] for path in NUMBER_PATHS})
+    problems: list[str] = []
+    for start in range(0, len(sections), 2):
+        chosen = set(sections[start:start + 2])
+        data = copy.deepcopy(yaml.safe_load(DEFAULT.read_text()))
+        for path in NUMBER_PATHS:
+            if path[0] not in chosen:
+                continue
+            target = data
+            for key in path[:-1]:
+                target = target[key]
+            target[path[-1]] = huge
+        found = _policy_problems(data)
+        assert not any("too many problems" in p for p in found), chosen
+        problems += found
     for path in NUMBER_PATHS:
         field = "".join(f"[{k + 1}]" if isinstance(k, int) else f".{k}" for k in path).lstrip(".")
         if path[0] == "rules" and "when" in path:
@@ -171,12 +180,14 @@ def test_error_a_400_digit_threshold_stops_no_command(
 ) -> None:
     """Issue 23: OverflowError (exit 3) in check, verdicts, explain, render and impact."""
     policy = repo / "policies/default.yaml"
-    policy.write_text(policy.read_text().replace("\n  keep: 7\n", f"\n  keep: {'9' * 400}\n"))
+    text = policy.read_text()
+    line = text[:text.index("\n  keep: 7\n") + 1].count("\n") + 1
+    policy.write_text(text.replace("\n  keep: 7\n", f"\n  keep: {'9' * 400}\n"))
     for args in (["check"], ["verdicts"], ["explain", "infiniband/iser"], ["render"],
                  ["impact", "--policy", str(policy)], ["stale"]):
         result = cli("-C", str(repo), *args)
         assert result.code == 1, (args, result.err)
-        assert "policies/default.yaml:166:9: thresholds.keep: must be <= 10000 (found 9999" \
+        assert f"policies/default.yaml:{line}:9: thresholds.keep: must be <= 10000 (found 9999" \
             in result.out + result.err, args
 
 

@@ -110,11 +110,6 @@ RECORDED = [
         "keep-annotate}\n",
         "verdict: {value: keep, confidence: 0.65, recommendation: Why., recommendation_for: "
         "keep-annotate}\n", id="flow-mapping"),
-    pytest.param(  # a tab after the value (libyaml reads it; PyYAML's Python reader did not)
-        "verdict:\n  value: keep-annotate\t\n  confidence: 0.84\n  recommendation: Why.\n"
-        "  recommendation_for: keep-annotate\n",
-        "verdict:\n  value: keep\t\n  confidence: 0.65\n  recommendation: Why.\n"
-        "  recommendation_for: keep-annotate\n", id="tab-after-value"),
     pytest.param(  # a block scalar value
         "verdict:\n  value: >-\n    keep-annotate\n  recommendation: Why.\n"
         "  recommendation_for: keep-annotate\n",
@@ -137,6 +132,26 @@ def test_record_edits_any_valid_layout_keeping_line_endings(
     assert result.code == 0, result.err
     assert (repo / ISER).read_bytes() == (head + expected).replace("\n", nl).encode()
     assert cli("-C", str(repo), "validate", ISER).code == 0
+
+
+def test_record_refuses_a_layout_not_every_reader_reads(
+    repo: Path, cli: Callable[..., Run]
+) -> None:
+    """A tab after the value: libyaml reads it, PyYAML's Python reader does not, so
+    validate refuses the file and record writes nothing to it."""
+    text = _flip_iser(repo)
+    tabbed = text.replace("value: keep-annotate\n", "value: keep-annotate\t\n", 1)
+    (repo / ISER).write_text(tabbed)
+    line = tabbed[: tabbed.index("keep-annotate\t")].count("\n") + 1
+    message = (f"{ISER}:{line}:23: YAML that not every YAML reader reads (while scanning for "
+               "the next token: found character '\\t' that cannot start any token); write it "
+               "plainly\n")
+    assert cli("-C", str(repo), "validate", ISER).out.startswith(message)
+    result = cli("-C", str(repo), "record", "infiniband/iser")
+    assert result.code == 1
+    assert result.err == ("driver-policy record: infiniband/iser is invalid and cannot be "
+                          "evaluated:\n" + message)
+    assert (repo / ISER).read_text() == tabbed
 
 
 def test_record_keeps_crlf_line_endings_of_the_whole_file(

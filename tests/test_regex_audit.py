@@ -83,13 +83,6 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/collect/kbuild.py", r"^[\s,0{}]*$"): Use("match", ("{0,", "{0,}x")),
     ("checker/collect/kbuild.py", "\\\\\\n"): Use("sub", ("\\\n", "\\")),
     ("checker/collect/maintainers.py", r"([A-Z]):(.*)"): Use("match", ("A:", "A: ")),
-    ("checker/collect/naming.py", r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*$"):
-        Use("match", ("config a ",)),
-    ("checker/collect/naming.py",
-     r'^\s*(?:bool|tristate|prompt|string|int|hex)\s+"((?:[^"\\]|\\.)*)"'):
-        Use("match", ('bool "', '\\"', "\\")),
-    ("checker/collect/naming.py", r"\s+"): Use("sub"),
-    ("checker/collect/naming.py", r"[^a-z0-9_.+-]+"): Use("sub"),
     ("checker/collect/rules.py", r"^\(\?([aiLmsux]+)\)"): Use("match", ("(?a",)),
     ("checker/collect/series.py", "dynamic: f'(?:[^\\\\s:]{{1,{MAX_TAG}}}: +)+'"):
         Use("match", ("a: ", "a:", "a" * 64 + ": ", ":"),
@@ -105,27 +98,6 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/core/saferegex.py", "dynamic: pattern"):
         Use("compile", why="a policy's pattern is compiled to be checked, never run: RE2 runs it"),
     ("checker/load/cache.py", r"[0-9a-f]{32}"): Use("match"),
-    ("checker/load/document.py", r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?:[Tt ]|$)"):
-        Use("match"),
-    ("checker/load/document.py",
-     "dynamic: f\"\"\"^\\\\s{{{indent}}}(?:- )?['\\\\\"]?{name}['\\\\\"]?\\\\s*:\"\"\""):
-        Use("match", why="one try at the start of each line before the duplicate"),
-    ("checker/load/document.py", r'duplicate key "(.*?)" with'):
-        Use("search", ('duplicate key "', '" wit'), around=('found duplicate key "', '" with v'),
-            why="the first line of ruamel's message; it holds `\" with` after the first "
-            "`duplicate key \"` unless the key itself holds a line break: then a key of "
-            "many `duplicate key \"` makes the search quadratic (7 s for a 240 KB file, "
-            "capped by the file limit). load/document.py is the YAML reader's (issue 23, "
-            "another branch): reported there, not changed here"),
-    ("checker/load/fastyaml.py", r"[-+]?(0|[1-9][0-9]*)\Z"): Use("match"),
-    ("checker/load/fastyaml.py", r"[-+]?(0|[1-9][0-9]*)\.[0-9]+\Z"): Use("match"),
-    ("checker/load/fastyaml.py", r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"): Use("match"),
-    ("checker/load/fastyaml.py",
-     r"(?:[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9]+)?"
-     r"|[-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?|[-+]?0b[0-1_]+|[-+]?0o[0-7_]+"
-     r"|[-+]?0x[0-9a-fA-F_]+|[-+]?\.(?:inf|Inf|INF|nan|NaN|NAN)"
-     r"|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ].*)?|[-+0-9_.:eE]+|y|Y|yes|Yes|YES|n|N|no|No"
-     r"|NO|on|On|ON|off|Off|OFF|<<|=)\Z"): Use("match", ("1:", "1:5", "1_", "0x")),
     ("checker/load/fastyaml.py", r"monthly:[ \t]*\n"): Use("finditer", ("monthly: ",)),
     ("checker/load/fastyaml.py",
      r'( *)- \{month: "([0-9]{4}-[0-9]{2})", commits: (0|[1-9][0-9]{0,17}), added: '
@@ -138,7 +110,6 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
         Use("match", why="the month line pattern, repeated; each repetition ends at a line break"),
     ("checker/load/fastyaml.py", r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)(\S?)"):
         Use("match", ("\t", " #", "#\n "), why="run once, after the month lines"),
-    ("checker/load/fastyaml.py", r"(^|[\s\[{,:-])[&*!][^\s,\]}]"): Use("search", ("&", " &")),
     ("checker/load/fastyaml.py", r"\((?!\?)"): Use("sub", why="over the module's own pattern"),
     ("checker/load/layout.py", r"^drivers/([^/]+)/([^/]+)\.yaml$"):
         Use("match", ("drivers/a/", ".yaml")),
@@ -147,12 +118,6 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/load/marks.py",
      r"[ \t]*(\"[^\"\\\n]*\"|'[^'\n]*'|[^,\]\s\"'](?:[ \t]*+[^,\]\n \t])*+)[ \t]*(,|\])"):
         Use("match", ("a ", " \t", "a, ", '"a')),
-    ("checker/render/markdown.py",
-     "[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-     "\u2066-\u2069\ufeff\U000e0000-\U000e007f]"): Use("sub"),
-    ("checker/render/markdown.py",
-     r"@(?=[\w-])|#(?=[0-9])|\bGH-(?=[0-9])|\bwww(?=\.)|\b[A-Za-z]{2,10}(?=://)"):
-        Use("sub", ("www", "GH-", "abcdefghij:/")),
     ("checker/render/markdown.py",
      r"^(#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)]([ \t]|$))|=+[ \t]*$|-[- \t]*$)"):
         Use("sub", ("= ", "- ", "-x")),
@@ -175,6 +140,120 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/validate/values.py",
      r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][!#-;=?-_a-~]*)?\Z"):
         Use("match", ("http://a", "http://a/")),
+    # -- added with discovery, usage signals, calibration, the YAML 1.2 reference
+    #    reader and output escaping (issues 21-23)
+    ("checker/backtest/calibrate.py", r"-?[0-9]+(?:\.[0-9]+)?"): Use("match", ("1.", "-1.1")),
+    ("checker/collect/buildfiles.py", r"'([^'\n]*)'"): Use("findall", ("'a", "''")),
+    ("checker/collect/buildfiles.py", r"([A-Za-z_][A-Za-z0-9_]*)[ \t]*\("):
+        Use("match", ("a ", "a\t")),
+    ("checker/collect/buildfiles.py",
+     r"\$[({]CONFIG_(?:\$\([A-Za-z0-9_]+\))?([A-Za-z0-9_]+)[)}]"):
+        Use("search", ("$(CONFIG_", "$(CONFIG_a", "$(CONFIG_$(a", "$(CONFIG_$(a)b")),
+    ("checker/collect/buildfiles.py", r"\b(files|subdir)\s*\(([^()]*)\)"):
+        Use("finditer", ("files(", "files ", "subdir(a")),
+    ("checker/collect/buildfiles.py", r"^(ifn?def)\s+(?:CONFIG_)?([A-Za-z0-9_]+)\s*$"):
+        Use("match", ("ifdef a ", "ifndef CONFIG_")),
+    ("checker/collect/buildfiles.py", r"^-?s?include\s+(.+)$"): Use("match", ("include ",)),
+    ("checker/collect/history.py",
+     rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)"):
+        Use("finditer", ("\x001 a\x1f", "\x001 a\x1fx\x1f", "\x1f")),
+    ("checker/collect/kconfig_shims.py", "dynamic: ''.join(parts)"):
+        Use("match", why="escaped text around one `[A-Za-z0-9_.+-]+` group, fullmatched "
+            "once against each path of the tree (at most PATH_MAX characters)"),
+    ("checker/collect/kconfig_shims.py",
+     r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$([A-Za-z_][A-Za-z0-9_]*)"):
+        Use("finditer", ("$(a", "$a", "$(")),
+    ("checker/collect/kconfig_shims.py", r"^(\s+)(modules|transitional)\s*(#.*)?$"):
+        Use("match", (" modules ", " ")),
+    ("checker/collect/kconfig_shims.py", r'^[ \t]*((?:o|r|or)?source)[ \t]+"([^"\n]*)"'):
+        Use("finditer", ('source "', "source ", ' osource "a')),
+    ("checker/collect/kconfig_shims.py",
+     r"^\{(?P<cmd>.*)\}\s*(?:>\s*/dev/null\s*)?(?:2>&1\s*)?"
+     r"&&\s*echo\s+(?P<yes>\"[^\"]*\"|'[^']*'|\S*)\s*\|\|\s*echo\s+"
+     r"(?P<no>\"[^\"]*\"|'[^']*'|\S*)\s*$"):
+        Use("match", ("} ", "}&& echo ", "} && echo a || echo ", "}>/dev/null "),
+            around=("{", ""), why="anchored once per `$(shell,...)` of at most 4096 "
+            "characters; the greedy command backtracks once to each `}`, whose tail "
+            "ends at the next blank"),
+    ("checker/collect/kconfig_shims.py",
+     r"^set\s+--(?=\s)(?P<words>[^&]*)&&\s*echo\s+\$(?P<n>[0-9])\s*$"):
+        Use("match", (" ", "&& echo $1 ", "a "), around=("set -- ", "")),
+    ("checker/collect/kconfig_text.py", r'"[^"]*"'): Use("sub", ('"a',)),
+    ("checker/collect/kconfig_text.py", r"[A-Za-z0-9_]+"): Use("findall"),
+    ("checker/collect/kconfig_text.py", r'^"((?:[^"\\]|\\.)*)"'): Use("match", ('\\"', "\\")),
+    ("checker/collect/kconfig_text.py", r"^\s*(?:---\s*help\s*---|help)\s*$"):
+        Use("match", ("--- help ", "help ")),
+    ("checker/collect/kconfig_text.py", r"^\s*(?:menu)?config\s+([A-Za-z0-9_]+)\s*(?:#.*)?$"):
+        Use("match", ("config a ", "config a #")),
+    ("checker/collect/kconfig_text.py",
+     r"^\s*(bool|tristate|string|int|hex|def_bool|def_tristate)\b\s*(.*)$"):
+        Use("match", ("bool ",)),
+    ("checker/collect/kconfig_text.py", r"^\s*(choice|comment)\b"): Use("match"),
+    ("checker/collect/kconfig_text.py", r"^\s*(endif|endmenu|endchoice)\b"): Use("match"),
+    ("checker/collect/kconfig_text.py", r"^\s*(select|imply)\s+([A-Za-z0-9_]+)"):
+        Use("match", ("select ",)),
+    ("checker/collect/kconfig_text.py", r"^\s*default\s+\S"): Use("match", ("default ",)),
+    ("checker/collect/kconfig_text.py", r"^\s*depends\s+on\s+(.*)$"):
+        Use("match", ("depends on ",)),
+    ("checker/collect/kconfig_text.py", r"^\s*if\s+(.*)$"): Use("match", ("if ",)),
+    ("checker/collect/kconfig_text.py", r'^\s*menu\s+"((?:[^"\\]|\\.)*)"'):
+        Use("match", ('menu "', '\\"')),
+    ("checker/collect/kconfig_text.py", r'^\s*prompt\s+"((?:[^"\\]|\\.)*)"'):
+        Use("match", ('prompt "', '\\"')),
+    ("checker/collect/kconfiglib_reader.py", r"\s*([^\s:]+):(\d+):"):
+        Use("match", ("a:", "a:1", " ")),
+    ("checker/collect/reverts.py", rb'(Revert|Reapply) "(.*)"'):
+        Use("match", ('Revert "', '"'), around=('Revert "', "")),
+    ("checker/collect/reverts.py", rb"This reverts commit ([0-9a-f]{7,64})"):
+        Use("search", ("This reverts commit ", "This reverts commit 0")),
+    ("checker/collect/tree.py", r'\.compatible\s*=\s*"([^"\n]{1,200})"'):
+        Use("findall", ('.compatible = "', '.compatible="a', ".compatible ")),
+    ("checker/collect/usage.py", r'"([^"\n]{1,200})"'): Use("findall", ('"a',)),
+    ("checker/collect/usage.py",
+     r"(?<![-\w])(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed"
+     r"|no longer (?:supported|maintained))(?![-\w])"):
+        Use("search", ("deprecate", "no longer ", "will be ", "-deprecated"),
+            flags=re.IGNORECASE),
+    ("checker/collect/usage.py", r"\bcompatible\s*=\s*([^;{}=]*);"):
+        Use("finditer", ("compatible=", "compatible = a", "compatible ")),
+    ("checker/collect/usage.py",
+     rb"^(?:CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)"):
+        Use("search", ("CONFIG_a", "# CONFIG_a", "\nCONFIG_")),
+    ("checker/core/hidden.py", "dynamic: '[' + re.escape(controls) + ']'"):
+        Use("search", why="one character class"),
+    ("checker/discover/constructs.py", r'[ \t]*"((?:[^"\\\n]|\\.){1,300})"[ \t]*\)'):
+        Use("match", ('"a', '\\"', ' "')),
+    ("checker/discover/constructs.py",
+     r"^(?:static[ \t]+)?(?:const[ \t]+)?struct[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+"
+     r"(?:const[ \t]+)?[A-Za-z_][^=;{(\n]*=[ \t]*\n?[ \t]*\{"):
+        Use("finditer", ("struct a b", "struct a b=", "static const struct ", "a"),
+            around=("struct a b", "")),
+    ("checker/discover/constructs.py", r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*\("):
+        Use("finditer", ("a ", "a\n", "a(\n")),
+    ("checker/discover/naming.py", r"[^a-z0-9_.+-]+"): Use("sub"),
+    ("checker/discover/naming.py", r"\s+"): Use("sub"),
+    ("checker/load/fastyaml.py", r" +#| *(?:\r?\n|\Z|[,\]}]|:(?:[ \r\n]|\Z))"):
+        Use("match", (" ", " :")),
+    ("checker/load/fastyaml.py", r"[|>]-?(?: +#[^\r\n]*)? *\r?\n"):
+        Use("match", (" ", " #"), around=("|", "")),
+    ("checker/load/reference.py", r" at byte \d+$"): Use("sub", (" at byte 1", " at byte ")),
+    ("checker/load/reference.py", r"(?:^|(?<=[\s\[{,:]))&\S"): Use("search", ("&", " &")),
+    ("checker/load/reference.py", r"(?:^|(?<=[\s\[{,:]))\*"): Use("finditer", ("*", " *")),
+    ("checker/load/reference.py", r"line (\d+) column (\d+)"):
+        Use("search", ("line 1 column ", "line 1")),
+    ("checker/load/scalars.py", r"0o[0-7]+\Z"): Use("match", ("0o",)),
+    ("checker/load/scalars.py", r"0x[0-9a-fA-F]+\Z"): Use("match", ("0x",)),
+    ("checker/load/scalars.py",
+     r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z"):
+        Use("match", ("1.", "1e", ".1")),
+    ("checker/load/scalars.py", r"[-+]?[0-9]+\Z"): Use("match"),
+    ("checker/load/scalars.py", r"[-+]?\.(?:inf|Inf|INF)\Z"): Use("match"),
+    ("checker/load/scalars.py", r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z"): Use("match"),
+    ("checker/load/scalars.py", r"\.(?:nan|NaN|NAN)\Z"): Use("match"),
+    ("checker/render/markdown.py", "dynamic: _AUTOLINK + '|#(?=[0-9])|-(?<=GH-)(?=[0-9])'"):
+        Use("sub", why="checker.render.markdown._LIVE, tested below"),
+    ("checker/render/markdown.py", "dynamic: _AUTOLINK"):
+        Use("sub", why="checker.render.markdown._NOT_LINKS, tested below"),
 }
 
 
@@ -300,15 +379,22 @@ def test_the_schemas_patterns_are_linear_on_256_kib(pattern: str) -> None:
 
 def test_the_runtime_built_patterns_are_linear() -> None:
     """The patterns built at run time, as the code builds them, on hostile input."""
-    from checker.collect import series
+    from checker.collect import kconfig_shims, series
     from checker.core.paths import _component_matcher
     from checker.load import fastyaml
+    from checker.render import markdown
 
     with hang_guard():
         series._TAGS.match("a: " * (SIZE // 3) + "x")
         series._TAGS.match(("a" * 64 + ":") * (SIZE // 65))
         fastyaml._MONTH_BLOCK.match(' - {month: "2024-01", commits: 1, added: 1, removed: 1}'
                                     * (SIZE // 56))
+        for regex in (markdown._LIVE, markdown._NOT_LINKS):
+            for fragment in ("@", "a:", "mailto:", "www.", "GH-", "#", "-"):
+                regex.sub("", fragment * (SIZE // len(fragment)))
+        source = kconfig_shims._pattern_regex("arch/$(SRCARCH)/Kconfig", "SRCARCH")
+        assert source is not None
+        source.fullmatch("arch/" + "a" * 4096 + "/Kconfi")
         test = _component_matcher("*a*a*a*a*a*a*a*a*b")
         assert not test("a" * 255)
     assert importlib.import_module("checker.core.saferegex")  # compiles only, RE2 runs

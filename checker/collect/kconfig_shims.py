@@ -66,12 +66,14 @@ def rewrite_text(text: str) -> tuple[str, int]:
     return "".join(lines), changed
 
 
-# `{ CMD; } >/dev/null 2>&1 && echo "A" || echo "B"` (Linux's if-success macro)
+# `{ CMD; } >/dev/null 2>&1 && echo "A" || echo "B"` (Linux's if-success macro). The
+# command runs to the last `}` the rest fits after (greedy, so one backtracking pass:
+# a lazy `.*?` before `\s*` retried the blanks at every position, quadratic).
 _IF_SUCCESS = re.compile(
-    r"^\{\s*(?P<cmd>.*?)\s*;?\s*\}\s*(?:>\s*/dev/null\s*)?(?:2>&1\s*)?"
+    r"^\{(?P<cmd>.*)\}\s*(?:>\s*/dev/null\s*)?(?:2>&1\s*)?"
     r"&&\s*echo\s+(?P<yes>\"[^\"]*\"|'[^']*'|\S*)\s*\|\|\s*echo\s+"
     r"(?P<no>\"[^\"]*\"|'[^']*'|\S*)\s*$", re.DOTALL)
-_SET_ECHO = re.compile(r"^set\s+--\s+(?P<words>.*?)\s*&&\s*echo\s+\$(?P<n>[0-9])\s*$")
+_SET_ECHO = re.compile(r"^set\s+--(?=\s)(?P<words>[^&]*)&&\s*echo\s+\$(?P<n>[0-9])\s*$")
 
 
 def shell(command: str, warn: Callable[[str], None]) -> str:
@@ -82,7 +84,7 @@ def shell(command: str, warn: Callable[[str], None]) -> str:
         return ""
     if match := _IF_SUCCESS.match(command):
         yes, no = (_unquote(match.group(k)) for k in ("yes", "no"))
-        return yes if _succeeds(match.group("cmd")) else no
+        return yes if _succeeds(match.group("cmd").strip().rstrip(";")) else no
     if match := _SET_ECHO.match(command):
         words = match.group("words").split()
         index = int(match.group("n")) - 1

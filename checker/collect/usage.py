@@ -42,7 +42,8 @@ ENABLED_IN_SHOWN = 3
 _DEPRECATION = re.compile(
     r"(?<![-\w])(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed|"
     r"no longer (?:supported|maintained))(?![-\w])", re.IGNORECASE)
-_DTS_COMPATIBLE = re.compile(r"\bcompatible\s*=\s*([^;{}]*);")
+# a value stops at the next `=` too, so each search ends where the next property starts
+_DTS_COMPATIBLE = re.compile(r"\bcompatible\s*=\s*([^;{}=]*);")
 _QUOTED = re.compile(r'"([^"\n]{1,200})"')
 _CONFIG_LINE = re.compile(rb"^(?:CONFIG_[A-Za-z0-9_]+=|# CONFIG_[A-Za-z0-9_]+ is not set)",
                           re.MULTILINE)

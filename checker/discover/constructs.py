@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 _MACRO = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)[ \t]*\(", re.MULTILINE)
 _STRUCT = re.compile(
     r"^(?:static[ \t]+)?(?:const[ \t]+)?struct[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+"
-    r"(?:const[ \t]+)?[A-Za-z_][A-Za-z0-9_]*[^=;{(\n]*=[ \t]*\n?[ \t]*\{", re.MULTILINE)
+    r"(?:const[ \t]+)?[A-Za-z_][^=;{(\n]*=[ \t]*\n?[ \t]*\{", re.MULTILINE)
 _STRING = re.compile(r'[ \t]*"((?:[^"\\\n]|\\.){1,300})"[ \t]*\)')
 
 # Words of C itself and of its preprocessor, never a registration.
