@@ -18,6 +18,8 @@ import yaml
 if TYPE_CHECKING:  # ruamel.yaml is imported where it runs: a clean file never needs it
     from ruamel.yaml.error import MarkedYAMLError
 
+    from checker.load.marks import TopLevel
+
 from datetime import date
 
 from checker.core.errors import Problem
@@ -51,6 +53,9 @@ class Document:
     # key -> (key node, value node) of each mapping node looked into, by id(node): a file
     # with thousands of keys is located in linear time, not quadratic
     _pairs: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
+    # where the top-level keys are written, from the text (checker.load.marks.top_level);
+    # False when the file is not in that layout
+    _top: Any = field(default=None, repr=False)
 
     def sub(self, key: str) -> Document:
         """A view of one mapping inside this document, locating in the same file."""
@@ -64,8 +69,22 @@ class Document:
 
         `at_key` points at a mapping key instead of its value (for unknown fields).
         Positions come from libyaml's node marks, composed only when a problem is
-        reported, so a clean file never pays for them.
+        reported, so a clean file never pays for them; a top-level field of a file in
+        the common layout is found from the text, without composing (the same position).
         """
+        keys = [*self.prefix, *keypath]
+        if len(keys) <= 1 and not self.prefix:
+            top = self.top_level()
+            if top is not None:
+                if not keys:
+                    return top.first, 1
+                spot = top.keys.get(keys[0]) if isinstance(keys[0], str) else None
+                if spot is None:
+                    return top.first, 1  # no such key: the mapping's own position
+                if at_key:
+                    return spot[0], 1
+                if spot[1] is not None:
+                    return spot[0], spot[1]
         if self._tree is None:
             try:
                 self._tree = yaml.compose(self.text, Loader=yaml.CBaseLoader)
@@ -75,7 +94,6 @@ class Document:
         if not node:
             return 1, 1
         line, col = _mark_of(node)
-        keys = [*self.prefix, *keypath]
         for index, key in enumerate(keys):
             last = index == len(keys) - 1
             if isinstance(node, yaml.MappingNode):
@@ -99,6 +117,15 @@ class Document:
             else:
                 break
         return line, col
+
+    def top_level(self) -> TopLevel | None:
+        """Where the file's top-level keys are written, when it is in the common layout
+        (a view inside the file has none)."""
+        if self._top is None:
+            from checker.load.marks import top_level
+
+            self._top = (not self.prefix and top_level(self.text, list(self.data))) or False
+        return self._top or None
 
     def _pairs_of(self, node: Any) -> dict[str, tuple[Any, Any]]:
         pairs = self._pairs.get(id(node))

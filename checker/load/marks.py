@@ -156,3 +156,76 @@ def _flow_items(line: str, number: int, bracket: int) -> list[tuple[int, int, st
     if _strip_comment(line[position:].lstrip()):
         return None
     return items
+
+
+# -- top-level keys ----------------------------------------------------------------
+# Most positions reported in a driver file are of top-level fields (`status` of every
+# draft, a guessed `category`, a recorded verdict's place), and most files are written
+# in one layout: a block mapping whose keys start at column 1. For such a file every
+# top-level key's line is found from the text in one pass, so that locating one needs
+# no parse. Sound because it is verified: every line starting at column 1 must be a
+# plain key (a comment, a blank line or an indented line aside) and their names, in
+# order, must be exactly the loaded mapping's keys. A line at column 1 inside a
+# multi-line scalar or flow collection would be one key too many, and a real key
+# written otherwise (quoted, complex, with spaces) makes its line refused; so when the
+# names match, each of those lines is the key it names.
+_COLUMN_ONE = re.compile(r"\n([^ \t\n#][^\n]*)")
+_PLAIN_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*) *:(?= |\Z)")
+_LEADING = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+# libyaml breaks lines at these too (YAML 1.1): their line numbers would differ
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+# a value starting with one of these does not start its node where it is written
+# (anchor, tag, alias), or is a block scalar, or is a comment (the value comes later)
+_NOT_AT_VALUE = frozenset("&!*|>#\t")
+
+
+class TopLevel:
+    """Where each top-level key of a file's root mapping is written."""
+
+    __slots__ = ("first", "keys", "lines", "spans")
+
+    def __init__(self, first: int, keys: dict[str, tuple[int, int | None]],
+                 spans: dict[str, tuple[int, int]]) -> None:
+        self.first = first  # line of the first key: the root mapping's position
+        # key -> (1-based line, 1-based column of its value when the value starts on
+        # that line where its node does, else None)
+        self.keys = keys
+        self.lines = {line: key for key, (line, _) in keys.items()}
+        # key -> the text its key and value are written in: (start, end) offsets, from
+        # its line to the next key's line (every character of its value lies within)
+        self.spans = spans
+
+
+def top_level(text: str, keys: Sequence[object]) -> TopLevel | None:
+    """The top-level keys' lines, verified against `keys` (the loaded root mapping's
+    keys, in order); None when the file is not in that layout."""
+    if _OTHER_BREAKS.search(text):
+        return None
+    start = _LEADING.match(text)
+    first = start.end() if start else 0
+    if first >= len(text) or text[first] in " \t":
+        return None  # the root mapping does not start at column 1 (or no content)
+    found: dict[str, tuple[int, int | None]] = {}
+    names: list[str] = []
+    starts: list[int] = []
+    number, counted = 1, 0
+    for match in _COLUMN_ONE.finditer("\n" + text):
+        line = match.group(1)
+        key = _PLAIN_KEY.match(line)
+        if key is None:
+            return None
+        at = match.start()  # where the line starts in `text`
+        number += text.count("\n", counted, at)
+        counted = at
+        rest = line[key.end() :]
+        shown = rest.lstrip(" ")
+        col = None if not shown or shown[0] in _NOT_AT_VALUE else \
+            key.end() + len(rest) - len(shown) + 1
+        names.append(key.group(1))
+        starts.append(at)
+        found[key.group(1)] = (number, col)
+    if names != list(keys) or len(found) != len(names) or not names:
+        return None
+    ends = [*starts[1:], len(text)]
+    spans = {name: (start, end) for name, start, end in zip(names, starts, ends, strict=True)}
+    return TopLevel(found[names[0]][0], found, spans)
