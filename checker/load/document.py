@@ -76,15 +76,14 @@ class Document:
         if len(keys) <= 1 and not self.prefix:
             top = self.top_level()
             if top is not None:
-                if not keys:
-                    return top.first, 1
-                spot = top.keys.get(keys[0]) if isinstance(keys[0], str) else None
-                if spot is None:
+                if not keys or keys[0] not in top.names:
                     return top.first, 1  # no such key: the mapping's own position
+                name = str(keys[0])  # one of `top.names`
                 if at_key:
-                    return spot[0], 1
-                if spot[1] is not None:
-                    return spot[0], spot[1]
+                    return top.line(name), 1
+                col = top.value_column(name)
+                if col is not None:
+                    return top.line(name), col
         if self._tree is None:
             try:
                 self._tree = yaml.compose(self.text, Loader=yaml.CBaseLoader)

@@ -6,6 +6,7 @@ and the caller gathers them for every file.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -72,32 +73,55 @@ def unfinished_items(doc: Document) -> list[tuple[KeyPath, str, str]]:
             items.append((keypath, f"{name}: TODO", "holds TODO text"))
     if not doc.data.get("sources"):
         items.append((("sources",), "sources: none", "cites no source"))
-    if GUESSED_RE.search(doc.text):
-        lines = doc.text.splitlines()
-        for number, line in enumerate(lines, start=1):
-            if GUESSED_RE.search(line) and not line.lstrip().startswith("#"):
-                keypath = _keypath_at_line(doc, number)
-                name = field_name(keypath) if keypath else f"line {number}"
-                items.append((keypath, f"{name}: guessed",
-                              "is marked as guessed (a `# guessed` comment)"))
+    for number in _guessed_lines(doc.text):
+        keypath = _keypath_at_line(doc, number)
+        name = field_name(keypath) if keypath else f"line {number}"
+        items.append((keypath, f"{name}: guessed",
+                      "is marked as guessed (a `# guessed` comment)"))
     if not doc.data.get("verdict"):
         items.append((("verdict",), "verdict: not recorded", "no recorded verdict"))
     return items
 
 
+# what str.splitlines() breaks lines at besides "\n"
+_OTHER_LINE_BREAKS = ("\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def _guessed_lines(text: str) -> list[int]:
+    """The numbers of the lines (str.splitlines') holding a `# guessed` comment after
+    some content (a line that is only a comment marks nothing)."""
+    if not GUESSED_RE.search(text):
+        return []
+    if any(other in text for other in _OTHER_LINE_BREAKS):
+        return [number for number, line in enumerate(text.splitlines(), start=1)
+                if GUESSED_RE.search(line) and not line.lstrip().startswith("#")]
+    numbers = []
+    for match in GUESSED_RE.finditer(text):  # at most one a line: `[^\n]*` is greedy
+        start = text.rfind("\n", 0, match.start()) + 1
+        if text[start : match.start()].strip():  # the match starts at the line's first #
+            numbers.append(text.count("\n", 0, start) + 1)
+    return numbers
+
+
 def _todo_strings(doc: Document) -> list[tuple[KeyPath, str]]:
     """Every string value holding TODO, with its key path, in document order. In a file
-    whose top-level keys are located from the text, a field whose text holds neither
-    TODO nor a backslash (an escape in a double-quoted string) cannot hold one: its
-    value is not walked (a scaffold's `signals`, most of its values)."""
+    whose top-level keys are located from the text, only the fields whose text holds
+    TODO or a backslash (an escape in a double-quoted string) can hold one: the others
+    are not walked (a scaffold's `signals`, most of its values)."""
     top = doc.top_level()
     if top is None:
         return _strings(doc.data)
-    text, found = doc.text, []
-    for key, value in doc.data.items():
-        start, end = top.spans[key]
-        if text.find("TODO", start, end) >= 0 or text.find("\\", start, end) >= 0:
-            found += [((key, *keypath), string) for keypath, string in _strings(value)]
+    text, starts, hit = doc.text, top.starts, set()
+    for needle in ("TODO", "\\"):
+        at = text.find(needle)
+        while at >= 0:
+            index = bisect.bisect_right(starts, at) - 1  # -1: before the first key
+            hit.add(index)
+            at = text.find(needle, starts[index + 1] if index + 1 < len(starts) else len(text))
+    found = []
+    for index in sorted(hit - {-1}):
+        key = top.names[index]
+        found += [((key, *keypath), string) for keypath, string in _strings(doc.data[key])]
     return found
 
 
@@ -132,8 +156,8 @@ def _keypath_at_line(doc: Document, line: int) -> KeyPath:
     """The deepest field whose value starts on `line` (for comments that mark a field)."""
     top = doc.top_level()
     if top is not None:
-        key = top.lines.get(line)
-        if key is not None and top.keys[key][1] is not None and \
+        key = next((k for k, n in top.lines().items() if n == line), None)
+        if key is not None and top.value_column(key) is not None and \
                 not isinstance(doc.data[key], (dict, list)):
             return (key,)  # a scalar written on its key's line: nothing deeper starts there
     found: KeyPath = ()
