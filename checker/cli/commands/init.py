@@ -17,15 +17,16 @@ FILES = {
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "workflow.yml": ".github/workflows/driver-policy.yml",
     "gitignore": ".gitignore",
+    "gitattributes": ".gitattributes",
 }
 
 PROFILES = ("linux", "barebox", "dpdk", "rdma-core")
 
 INIT_EPILOG = """\
 The new repository holds drivers/ (empty), policies/default.yaml (the default policy,
-its fixtures in policies/tests/), templates/, schema/, cards/ (rendered), a
-.pre-commit-config.yaml, a CI workflow (.github/workflows/driver-policy.yml) and a
-README with the two commands. `driver-policy check` passes on it as created.
+its fixtures in policies/tests/), templates/, schema/, cards/ (rendered; marked as
+generated in .gitattributes), a .pre-commit-config.yaml, a CI workflow
+(.github/workflows/driver-policy.yml) and a README with the two commands. `driver-policy check` passes on it as created.
 
 With --kernel, the policy's `discover:` section (how `new --discover` finds driver
 units) is the one for that kind of tree: Linux (Kbuild, module_init), barebox (Kbuild,
