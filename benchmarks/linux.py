@@ -165,7 +165,7 @@ def versions(tool: str) -> str:
     commit = out(["git", "-C", str(ROOT), "rev-parse", "--short=12", "HEAD"])
     dirty = out(["git", "-C", str(ROOT), "status", "--porcelain", "--", "checker",
                  "templates"])
-    return (f"Python {platform.python_version()}, {jsonschema.split(',')[0]}, "
+    return (f"Python {platform.python_version()}, {jsonschema.replace(', version', '')}, "
             f"{out(['git', '--version'])}, PyYAML {libyaml[0]} with libyaml {libyaml[1]}, "
             f"the checker at `{commit}`{' (with uncommitted changes)' if dirty else ''}")
 

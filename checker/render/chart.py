@@ -61,11 +61,23 @@ def sparkline(counts: Sequence[int]) -> str:
 
 def quarterly(months: Sequence[Month]) -> list[int]:
     """Commits per calendar quarter (the window's first and last quarters may be partial)."""
-    totals: dict[tuple[str, int], int] = {}
-    for month in months:
-        key = (month.month[:4], (int(month.month[5:7]) - 1) // 3)
-        totals[key] = totals.get(key, 0) + month.commits
-    return [totals[key] for key in sorted(totals)]
+    names = tuple(month.month for month in months)
+    groups = _QUARTERS.get(names)
+    if groups is None:
+        by_quarter: dict[tuple[str, int], list[int]] = {}
+        for index, name in enumerate(names):
+            by_quarter.setdefault((name[:4], (int(name[5:7]) - 1) // 3), []).append(index)
+        groups = tuple(tuple(by_quarter[key]) for key in sorted(by_quarter))
+        if len(_QUARTERS) >= 256:
+            _QUARTERS.clear()
+        _QUARTERS[names] = groups
+    commits = [month.commits for month in months]
+    return [sum(commits[index] for index in group) for group in groups]
+
+
+# month names of a window -> the positions of each quarter's months, in quarter order:
+# the drivers of one collect run share their window, so this is worked out once
+_QUARTERS: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
 
 
 def axis_for(peak: int, max_ticks: int = 4) -> Axis:

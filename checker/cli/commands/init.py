@@ -26,7 +26,8 @@ INIT_EPILOG = """\
 The new repository holds drivers/ (empty), policies/default.yaml (the default policy,
 its fixtures in policies/tests/), templates/, schema/, cards/ (rendered; marked as
 generated in .gitattributes), a .pre-commit-config.yaml, a CI workflow
-(.github/workflows/driver-policy.yml) and a README with the two commands. `driver-policy check` passes on it as created.
+(.github/workflows/driver-policy.yml) and a README with the two commands.
+`driver-policy check` passes on it as created.
 
 With --kernel, the policy's `discover:` section (how `new --discover` finds driver
 units) is the one for that kind of tree: Linux (Kbuild, module_init), barebox (Kbuild,
