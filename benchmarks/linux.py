@@ -2,6 +2,7 @@
 
     python benchmarks/linux.py --kernel /work/trees/linux-6.12 --workdir DIR
         [--repeat 3] [--tool PATH] [--before-tool PATH] [--history-tree TREE] [--write]
+        [--jsonschema-repeat 1] [--new-repeat 1]
 
 The kernel tree is a one-commit git repository of Debian's linux-source-6.12 package
 (6.12.118 here), made once:
@@ -120,7 +121,7 @@ def empty_cards(repo: Path) -> None:
 
 
 def measure(tool: str, kernel: Path, repo: Path, scratch: Path, rounds: int,
-            jsonschema_rounds: int, skip_new: bool, tag: str, best: Best) -> None:
+            jsonschema_rounds: int, new_rounds: int, tag: str, best: Best) -> None:
     files = sorted(str(p.relative_to(repo)) for p in (repo / "drivers").rglob("*.yaml"))
     check = [tool, "-C", str(repo), "check", "-q"]
     start, end = window_of(repo)
@@ -140,7 +141,7 @@ def measure(tool: str, kernel: Path, repo: Path, scratch: Path, rounds: int,
         best.add(f"{tag} warm", run(check))
         best.add(f"{tag} validate one", run([tool, "-C", str(repo), "validate", ONE_FILE]))
         best.add("python -c pass", run([sys.executable, "-c", "pass"]))
-        if skip_new:
+        if number >= new_rounds:
             continue
         fresh = scratch / f"new-{tag}"
         shutil.rmtree(fresh, ignore_errors=True)
@@ -220,22 +221,24 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--jsonschema-repeat", type=int, default=1,
                         help="rounds that also run check-jsonschema (about 70 s each)")
-    parser.add_argument("--skip-new", action="store_true")
+    parser.add_argument("--new-repeat", type=int, default=1,
+                        help="rounds that also time `new --discover drivers/` (about 90 s "
+                        "each); 0: none")
     parser.add_argument("--history-tree", type=Path, default=None,
                         help="a tree with history for collect (benchmarks/collect.py --tree)")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
-    tools = [("after", args.tool)] + ([("before", args.before_tool)] if args.before_tool else [])
+    tools = [("now", args.tool)] + ([("before", args.before_tool)] if args.before_tool else [])
     for tag, tool in tools:
         build(tool, args.kernel, args.workdir / f"policy-{tag}")
-    units = len(list((args.workdir / "policy-after" / "drivers").rglob("*.yaml")))
+    units = len(list((args.workdir / "policy-now" / "drivers").rglob("*.yaml")))
     best = Best()
     load_before = os.getloadavg()[0]
     for number in range(args.repeat):  # the tools interleaved round by round
         for tag, tool in tools:
             measure(tool, args.kernel, args.workdir / f"policy-{tag}", args.workdir, 1,
-                    args.jsonschema_repeat - number, args.skip_new, tag, best)
+                    args.jsonschema_repeat - number, args.new_repeat - number, tag, best)
     history = ""
     if args.history_tree is not None:
         history = subprocess.run(
