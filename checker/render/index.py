@@ -123,13 +123,14 @@ class _Indexes:
 
 
 def page_inputs(key: str, path: str, context: Mapping[str, Any]) -> str:
-    """The inputs of one index page: `key`, its path, and its context as canonical JSON
-    (its header aside, which names them)."""
+    """The inputs of one index page: `key`, its path, and its context as JSON (its header
+    aside, which names them); the context's keys, and its rows', come in the order this
+    module and index_row build them, the same on every machine."""
     import json
 
     shown = {name: value for name, value in context.items() if name != "header"}
     return inputs_digest(key, path, json.dumps(
-        shown, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str).encode())
+        shown, ensure_ascii=False, separators=(",", ":"), default=str).encode())
 
 
 def render_index_rows(templates: Path, rows: Sequence[Mapping[str, Any]], policy: Policy,
