@@ -94,14 +94,49 @@ REAL_TREES: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# Trees whose discover rules `init` does not know: one unit per directory below these
+# parents (globs as `git ls-tree` lists them), less the excluded ones. NuttX: every
+# drivers/* and arch/*/src/* directory (231 units; the chip directories carry its
+# tree-wide sweeps). Its mirror lacks three large blobs (two PNG files under
+# Documentation/, drivers/video/new_logo.c): drivers/video is left out, and git's pass
+# is over the units' top directories (drivers, arch) without it.
+PATH_TREES: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
+    "nuttx": ("4ebc8a7291df955dece09073b8798db2dfd6490b", ("drivers", "arch/*/src"),
+              ("drivers/video", "*/common", "*/include")),
+}
+
+
 def tree_name(tree: Path) -> str:
-    """The REAL_TREES key of a mirror path such as /work/.mirror/DPDK+dpdk/repo."""
+    """The REAL_TREES or PATH_TREES key of a mirror path such as /work/.mirror/DPDK+dpdk/repo."""
     text = str(tree).lower()
-    for name in REAL_TREES:
-        if f"+{name}" in text or text.rstrip("/").endswith(name):
+    for name in (*REAL_TREES, *PATH_TREES):
+        if f"+{name}" in text or text.rstrip("/").removesuffix(".git").endswith(name):
             return name
-    raise SystemExit(f"{tree}: not one of the pinned trees ({', '.join(REAL_TREES)}); "
-                     "give --rev and --discover")
+    raise SystemExit(f"{tree}: not one of the pinned trees "
+                     f"({', '.join((*REAL_TREES, *PATH_TREES))}); give --rev and --discover")
+
+
+def unit_paths(tree: Path, rev: str, parents: tuple[str, ...],
+               excluded: tuple[str, ...]) -> list[str]:
+    """One unit per directory below `parents` at `rev` (PATH_TREES)."""
+    from fnmatch import fnmatch
+
+    found: list[str] = []
+    for parent in parents:
+        head, _, tail = parent.partition("/*")
+        bases = [head]
+        if tail:  # arch/*/src: every arch directory, then its src
+            listed = subprocess.run(["git", "-C", str(tree), "ls-tree", "-d", "--name-only",
+                                     rev, f"{head}/"], capture_output=True, text=True,
+                                    check=True).stdout.split()
+            bases = [f"{name}{tail}" for name in listed]
+        for base in bases:
+            listed = subprocess.run(["git", "-C", str(tree), "ls-tree", "-d", "--name-only",
+                                     rev, f"{base}/"], capture_output=True, text=True,
+                                    check=True).stdout.split()
+            found += [name for name in listed
+                      if not any(fnmatch(name, pattern) for pattern in excluded)]
+    return sorted(found)
 
 
 def files_of(root: Path) -> dict[str, bytes]:
@@ -129,9 +164,20 @@ def real_tree(args: argparse.Namespace) -> int:
 
     tree: Path = args.tree
     rev, discover = args.rev, args.discover
+    units_given: list[str] = []
+    git_paths: list[str] = []  # git's pass: the whole tree
     if rev is None or discover is None:
-        pinned_rev, pinned_dirs = REAL_TREES[tree_name(tree)]
-        rev, discover = rev or pinned_rev, discover or list(pinned_dirs)
+        name = tree_name(tree)
+        if name in PATH_TREES:
+            pinned_rev, parents, excluded = PATH_TREES[name]
+            rev = rev or pinned_rev
+            units_given = unit_paths(tree, rev, parents, excluded)
+            git_paths = sorted({p.split("/")[0] for p in parents}) + [
+                f":(exclude){e}" for e in excluded if "*" not in e]
+            discover = []
+        else:
+            pinned_rev, pinned_dirs = REAL_TREES[name]
+            rev, discover = rev or pinned_rev, discover or list(pinned_dirs)
     tool = str(Path(sys.executable).parent / "driver-policy")
     best: dict[str, tuple[float, float, int]] = {}
     written: dict[str, bytes] | None = None
@@ -140,7 +186,7 @@ def real_tree(args: argparse.Namespace) -> int:
         subprocess.run([tool, "init", str(base), "--kernel", str(tree)], check=True,
                        stdout=subprocess.DEVNULL)
         run_with_rusage([tool, "-C", str(base), "new", "-q", "--kernel", str(tree), "--rev",
-                         rev, "--discover", *discover])
+                         rev, *(["--discover", *discover] if discover else units_given)])
         units = sorted((base / "drivers").rglob("*.yaml"))
         signals = YAML(typ="safe").load(units[0].read_text())["signals"]["window"]
         start, end = signals["start"], signals["end"]
@@ -149,7 +195,8 @@ def real_tree(args: argparse.Namespace) -> int:
         scaffolded = files_of(base)
         git = ["git", "-C", str(tree), "log", "--no-merges", "--numstat", "-M",
                f"--since={start.isoformat()}T00:00:00Z",
-               f"--until={end.isoformat()}T23:59:59Z", rev]
+               f"--until={end.isoformat()}T23:59:59Z", rev,
+               *(["--", *(f"'{p}'" for p in git_paths)] if git_paths else [])]
         load_before = os.getloadavg()
         for round_ in range(args.repeat):
             wall, cpu, rss, _ = run_with_rusage(["sh", "-c", " ".join(git) + " > /dev/null"])
@@ -185,12 +232,15 @@ def real_tree(args: argparse.Namespace) -> int:
                   f"{times['j1'][0]:.1f} s, -j2 {times['j2'][0]:.1f} s", file=sys.stderr)
         load_after = os.getloadavg()
     git_t, one, two = best["git"], best["j1"], best["j2"]
-    print(f"{tree} at {rev[:12]}, --discover {' '.join(discover)}: {len(units)} units, "
+    scaffolded_by = f"--discover {' '.join(discover)}" if discover else \
+        f"{len(units_given)} directories as units"
+    print(f"{tree} at {rev[:12]}, {scaffolded_by}: {len(units)} units, "
           f"window {start}..{end}; {len(os.sched_getaffinity(0))} cores, load average "
           f"{load_before[0]:.1f} before, {load_after[0]:.1f} after; best of {args.repeat}, "
           "interleaved; every round, collect wrote the signals of all "
           f"{len(units)} files "
-          "(blanked in the scaffold), byte-identical for --jobs 1 and 2")
+          "(blanked in the scaffold), byte-identical for --jobs 1 and 2"
+          + (f"; git's pass over {' '.join(git_paths)}" if git_paths else ""))
     print("| tree (commit) | units | git log --numstat -M (serial) | collect -j1 | "
           "collect -j2 | -j1 / git | -j2 / git | CPU: git, -j1, -j2 | peak RSS -j1, -j2 |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")

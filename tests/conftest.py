@@ -71,15 +71,19 @@ class Run:
     err: str
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    """A writable copy of the repository's data (drivers, policy, schema, templates, cards)."""
-    dest = tmp_path / "repo"
-    dest.mkdir()
+def copy_repository(dest: Path) -> Path:
+    """A writable copy of the repository's data at `dest` (made here)."""
+    dest.mkdir(parents=True)
     for part in REPO_PARTS:
         if (ROOT / part).exists():
             shutil.copytree(ROOT / part, dest / part)
     return dest
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A writable copy of the repository's data (drivers, policy, schema, templates, cards)."""
+    return copy_repository(tmp_path / "repo")
 
 
 @pytest.fixture

@@ -9,6 +9,9 @@ import pytest
 
 from checker.core.model import Month
 from checker.render.chart import (
+    BAR_GAP,
+    BAR_STEP,
+    LEFT,
     PLOT_HEIGHT,
     Axis,
     axis_for,
@@ -104,7 +107,7 @@ def chart(counts: list[int], caption: str = "Monthly commits") -> str:
     )
 
 
-def test_svg_is_valid_xml_with_one_titled_bar_per_month() -> None:
+def test_svg_is_valid_xml_with_one_titled_bar_per_month_with_commits() -> None:
     text = chart([0, 3, 1, 0, 2])
     assert text.startswith("<!-- Generated. -->\n<svg ")
     assert text.endswith("</svg>\n")
@@ -114,15 +117,15 @@ def test_svg_is_valid_xml_with_one_titled_bar_per_month() -> None:
     bars = root.find(f"{SVG}g[@class='bars']")
     assert bars is not None
     titles = [rect.findtext(f"{SVG}title") for rect in bars.iter(f"{SVG}rect")]
-    assert titles == [
-        "2021-04: 0 commits · +0 −0",
+    assert titles == [  # a month without commits draws nothing (the card's table has it)
         "2021-05: 3 commits · +9 −3",
         "2021-06: 1 commit · +3 −1",
-        "2021-07: 0 commits · +0 −0",
         "2021-08: 2 commits · +6 −2",
     ]
     heights = [int(rect.attrib["height"]) for rect in bars.iter(f"{SVG}rect")]
-    assert heights == [PLOT_HEIGHT, PLOT_HEIGHT, 32, PLOT_HEIGHT, 64]  # empty months: hover area
+    assert heights == [PLOT_HEIGHT, 32, 64]
+    xs = [int(rect.attrib["x"]) for rect in bars.iter(f"{SVG}rect")]
+    assert xs == [LEFT + BAR_STEP * month + BAR_GAP // 2 for month in (1, 2, 4)]
     years = root.find(f"{SVG}g[@class='years']")
     assert years is not None
     assert [t.text for t in years.iter(f"{SVG}text")] == ["2021"]
@@ -146,6 +149,14 @@ def test_svg_escapes_its_text() -> None:
     assert root.findtext(f"{SVG}title") == caption
     assert next(t.text for t in root.iter(f"{SVG}text")) == caption
     assert "<script>" not in chart([1, 2], caption=caption)
+
+
+def test_svg_styles_once_and_draws_lines_as_paths() -> None:
+    root = ET.fromstring(chart([0, 3, 1, 0, 2]))
+    assert len(list(root.iter(f"{SVG}style"))) == 1
+    assert list(root.iter(f"{SVG}line")) == []
+    for element in root.iter():  # colours and fonts come from the style sheet
+        assert not {"fill", "stroke", "font-family", "font-size"} & set(element.attrib)
 
 
 def test_svg_is_deterministic() -> None:

@@ -33,13 +33,22 @@ OVERRIDE = """\
 """
 
 
-@pytest.fixture
-def scratch(tmp_path: Path, cli: Callable[..., Run]) -> Path:
-    """A git repository holding this repository's data, cards rendered, committed."""
-    repo = init_repo(tmp_path / "scratch")
-    assert cli("-C", str(repo), "render").code == 0
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A git repository holding this repository's data, cards rendered, committed: made
+    once, copied for each test."""
+    from checker.cli.main import main
+
+    repo = init_repo(tmp_path_factory.mktemp("seed") / "scratch")
+    assert main(["-C", str(repo), "-q", "render"]) == 0
     commit(repo, "seed", when="2026-05-01T12:00:00+00:00")
     return repo
+
+
+@pytest.fixture
+def scratch(seeded: Path, tmp_path: Path) -> Path:
+    """A copy of the seeded repository (its git history too) for one test."""
+    return Path(shutil.copytree(seeded, tmp_path / "scratch", symlinks=True))
 
 
 def lower_ipoib_deployment(repo: Path, cli: Callable[..., Run], *, record: bool) -> str:

@@ -7,9 +7,13 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import Run
+import pytest
+from conftest import ROOT, Run
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from checker.load.document import parse_document
+from checker.validate.driver import unfinished_items
 
 SIW = "drivers/infiniband/siw.yaml"
 
@@ -123,3 +127,36 @@ def test_a_256_kib_file_of_one_hash_run_is_checked_diffed_and_traced_in_linear_t
         assert cli("-C", str(repo), "diff", "HEAD~1").code == 0
         result = cli("-C", str(repo), "history", "infiniband/iser")
     assert result.code == 0, result.err
+
+
+def unfinished(text: str) -> list[tuple[tuple[str | int, ...], str]]:
+    doc, problems = parse_document(text.encode(), SIW)
+    assert doc is not None, problems
+    return [(keypath, short) for keypath, short, _ in unfinished_items(doc)]
+
+
+SIW_TEXT = (ROOT / SIW).read_text()
+EDITS = [  # (old, new, what is unfinished)
+    ("deployment: low ", "deployment: low  # guessed", [(("deployment",), "deployment: guessed")]),
+    ("  sold_new: unknown\n", "  sold_new: unknown  # guessed\n",
+     [(("hardware", "sold_new"), "hardware.sold_new: guessed")]),
+    ("granularity: directory\n", "granularity: directory\n# guessed\n", []),  # a comment line
+    ("  note: The card does not discuss a replacement.",
+     "  note: TODO the card does not discuss a replacement.",
+     [(("replacement", "note"), "replacement.note: TODO")]),
+    ("summary: >-\n", 'x: "\\x54ODO, escaped"\nsummary: >-\n  TODO: say more.\n',
+     [(("x",), "x: TODO"), (("summary",), "summary: TODO")]),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), EDITS)
+@pytest.mark.parametrize("layout", ["common", "quoted key"])
+def test_unfinished_items_are_found_in_any_layout(
+    old: str, new: str, expected: list[tuple[tuple[str | int, ...], str]], layout: str
+) -> None:
+    """The text finds top-level keys in the common layout; a quoted key leaves every file
+    to the parser: the same items either way."""
+    text = SIW_TEXT.replace(old, new, 1)
+    if layout == "quoted key":
+        text = text.replace("\nschema: 1\n", '\n"schema": 1\n', 1)
+    assert unfinished(text) == expected

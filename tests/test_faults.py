@@ -140,20 +140,22 @@ def test_render_killed_while_writing_each_card_leaves_old_or_new(
     before, after = changed_cards
     stale = sorted(rel for rel in before if before[rel] != after[rel])
     points = range(len(stale)) if LOOPS > 1 else sorted({0, len(stale) // 2, len(stale) - 1})
-    for written in points:  # kill while writing the card after `written` new ones
+    for written in points:  # kill while writing, once at least `written` cards are new
         for leftover in temporaries(repo):
             leftover.unlink()
         for rel, data in before.items():
             (repo / rel).write_bytes(data)
         process = subprocess.Popen([*PYTHON, "-C", str(repo), "render"], cwd=ROOT,
                                    env=env(**{PAUSE_ENV: "0.3"}), stdout=subprocess.DEVNULL)
-        while not (temporaries(repo) and assert_old_or_new(repo, before, after) == written):
+        # several cards are written at once (each waits for the disk): the count of new
+        # ones moves in steps
+        while not (temporaries(repo) and assert_old_or_new(repo, before, after) >= written):
             assert process.poll() is None, "render ended before it was killed"
             time.sleep(0.005)
         kill(process)
-        assert assert_old_or_new(repo, before, after) == written
-        [partial] = temporaries(repo)
-        assert partial.suffix == ".tmp"  # never a managed .md or .svg
+        assert assert_old_or_new(repo, before, after) >= written
+        partial = temporaries(repo)
+        assert partial and all(p.suffix == ".tmp" for p in partial)  # never a .md or .svg
     done = subprocess.run([*PYTHON, "-C", str(repo), "render"], cwd=ROOT, env=env(),
                           capture_output=True)
     assert done.returncode == 0

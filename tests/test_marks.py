@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import ROOT
 
-from checker.load.document import parse_document
-from checker.load.marks import claim_marks
+from checker.load.document import Document, parse_document
+from checker.load.marks import claim_marks, top_level
 
 BODY = """\
 # a comment
@@ -36,7 +37,7 @@ def test_marks_agree_with_the_parser(paths: str, name: str) -> None:
     assert marks is not None
     assert len(marks) == 2 + len(include)
     for keypath, line, col in marks:
-        assert (line, col) == doc.locate(keypath), keypath
+        assert (line, col) == composed(doc).locate(keypath), keypath
 
 
 DECLINED = [
@@ -75,3 +76,91 @@ def test_a_flow_item_with_a_long_run_of_blanks_is_read_in_linear_time() -> None:
     assert [m[1:] for m in marks[2:]] == [(6, 13), (6, 13 + len(item) + 2)]
     for keypath, line, col in marks:
         assert (line, col) == doc.locate(keypath), keypath
+
+
+# -- top-level keys --------------------------------------------------------------------
+
+# Files in the common layout: every top-level key is located from the text, where the
+# composer puts it (a value that does not start on its key's line is left to it).
+TOP_AGREEING = [
+    "a: 1\nb: x  # c\nc:\n  - 1\nd: {x: 1}\ne: [1, 2]\nf: 'q'\n",
+    "# lead\n\n  # indented comment\na: x\n\nb:   spaced  \n#col0\nc: \"q # not\"\n",
+    "a: |\n  text\n  more\nb: 2\n",
+    "a: one\n  two\nb: 3\n",
+    "a:\nb: 1\n",
+    'a: "x\n  y"\nb: 1\n',
+    "a:  # comment, the value below\n  k: v\nb: 1\n",
+    "a_b-c: 1\nd : 2\n",
+]
+# Not the common layout: the text says nothing and the composer decides.
+TOP_REFUSED = [
+    '"a": 1\nb: 2\n',
+    "  a: 1\n  b: 2\n",
+    "---\na: 1\n",
+    "a: 1\r\nb: 2\r\n",
+    "? a\n: 1\n",
+    "1: x\n",
+    "a b: 1\n",
+    "{a: 1}\n",
+    'a: "x\nb: y"\n',
+    "a:\tx\nb: 1\n",
+]
+
+
+def composed(doc: Document) -> Document:
+    """The same document located without the text index (by libyaml's composer, or by
+    the reference reader's marks for a document it read)."""
+    copy = Document(doc.path, doc.text, doc.data, _marks=doc._marks)
+    copy._top = False
+    return copy
+
+
+def locations(doc: Document) -> list[tuple[int, int]]:
+    keypaths: list[tuple[str | int, ...]] = [(), *((key,) for key in doc.data), ("absent",)]
+    return [doc.locate(keypath, at_key=at_key) for keypath in keypaths
+            for at_key in (False, True)]
+
+
+@pytest.mark.parametrize("text", TOP_AGREEING)
+def test_top_level_keys_are_located_where_the_composer_puts_them(text: str) -> None:
+    doc, problems = parse_document(text.encode(), "f.yaml")
+    assert doc is not None, problems
+    assert doc.top_level() is not None
+    assert locations(doc) == locations(composed(doc))
+
+
+@pytest.mark.parametrize("text", TOP_REFUSED)
+def test_other_layouts_are_located_by_the_composer(text: str) -> None:
+    doc, problems = parse_document(text.encode(), "f.yaml")
+    if doc is None:  # a layout the readers refuse (a tab after `:`, a bad continuation)
+        assert problems
+        return
+    assert top_level(doc.text, list(doc.data)) is None
+    assert doc.top_level() is None
+    assert locations(doc) == locations(composed(doc))
+
+
+EVIDENCE = sorted([*ROOT.glob("drivers/*/*.yaml"), *ROOT.glob("policies/**/*.yaml"),
+                   *ROOT.glob("tests/examples/*/*.yaml")])
+
+
+def test_every_file_of_the_repository_and_the_examples_is_located_as_composed() -> None:
+    located = 0
+    for path in EVIDENCE:
+        doc, _ = parse_document(path.read_bytes(), path.name)
+        if doc is None:
+            continue
+        located += doc.top_level() is not None
+        assert locations(doc) == locations(composed(doc)), path
+    assert located > len(EVIDENCE) // 2  # most are in the common layout
+
+
+def test_top_level_spans_and_lines() -> None:
+    text = "# head\na: 1\nb:\n  - x\n  - y\n\nc: z\n"
+    top = top_level(text, ["a", "b", "c"])
+    assert top is not None
+    assert top.lines() == {"a": 2, "b": 3, "c": 7}
+    assert [text[slice(*top.span(key))] for key in ("a", "b", "c")] == [
+        "a: 1\n", "b:\n  - x\n  - y\n\n", "c: z\n"]
+    assert (top.value_column("a"), top.value_column("b")) == (4, None)
+    assert top_level(text, ["a", "c", "b"]) is None  # the loaded keys in another order

@@ -36,6 +36,8 @@ def test_init_creates_a_repository_that_check_accepts(tmp_path: Path,
                 ".github/workflows/driver-policy.yml", "README.md", "cards/README.md"):
         assert (root / rel).exists(), rel
     assert "driver-policy check" in (root / "README.md").read_text()
+    # a pull request's review shows evidence and verdicts; the generated cards collapse
+    assert "cards/** linguist-generated=true" in (root / ".gitattributes").read_text()
     assert "--discover drivers/" in (root / "README.md").read_text()
     # the checker is not on PyPI: the README installs it from the checkout init ran from
     assert f".venv/bin/pip install -q {ROOT} " in (root / "README.md").read_text()

@@ -118,6 +118,12 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/load/marks.py",
      r"[ \t]*(\"[^\"\\\n]*\"|'[^'\n]*'|[^,\]\s\"'](?:[ \t]*+[^,\]\n \t])*+)[ \t]*(,|\])"):
         Use("match", ("a ", " \t", "a, ", '"a')),
+    ("checker/load/marks.py", r"(?:[ \t]*(?:#[^\n]*)?\n)*"):
+        Use("match", (" ", " #", "#\n ", "\t\n"),
+            why="each line is consumed whole or the run ends: a failed line costs its length"),
+    ("checker/load/marks.py", r"\n(?:([A-Za-z_][A-Za-z0-9_-]*) *:(?= |\n|\Z)|[^ \t\n#])"):
+        Use("finditer", ("\na", "\na ", "\na :", "\n#", "\n_-"),
+            why="tried only at line starts; an attempt reads at most its line"),
     ("checker/render/markdown.py",
      r"^(#{1,6}(?=[ \t]|$)|[-+](?=[ \t]|$)|[0-9]{1,9}(?=[.)]([ \t]|$))|=+[ \t]*$|-[- \t]*$)"):
         Use("sub", ("= ", "- ", "-x")),
@@ -127,6 +133,7 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/render/markdown.py", r"\n[ \t]*\n"): Use("split", ("\n ", "\n\t")),
     ("checker/render/markdown.py", r"`+"): Use("finditer", ("`a",)),
     ("checker/render/seal.py", rb"Seal: ([0-9a-f]{32})"): Use("search", ("Seal: 0",)),
+    ("checker/validate/crossfile.py", r"[*?\[]"): Use("search", ("*", "[")),
     ("checker/validate/driver.py", r"\bTODO\b"): Use("search", ("TODO", "TODOx")),
     ("checker/validate/driver.py", r"\bguess(?:ed)?\b"): Use("search", ("guess", "guesse"),
                                                              flags=re.IGNORECASE),

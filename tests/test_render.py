@@ -44,7 +44,7 @@ from checker.render.markdown import (
     md_text,
     safe_url,
 )
-from checker.render.seal import inputs_of
+from checker.render.seal import inputs_digest, inputs_key
 from checker.render.templates import environment
 from checker.validate.policy import Policy
 from checker.validate.workspace import Workspace, load_workspace
@@ -92,12 +92,11 @@ def render_at(root: Path) -> Rendered:
     assert workspace.policy is not None
     outcomes = outcomes_of(workspace)
     documents = workspace.documents
-    inputs = inputs_of(
-        TEMPLATES,
-        documents["policies/default.yaml"].text.encode(),
-        {o.driver.file: documents[o.driver.file].text.encode() for o in outcomes},
-    )
-    files = plan(TEMPLATES, outcomes, workspace.policy, inputs)
+    key = inputs_key(TEMPLATES, documents["policies/default.yaml"].text.encode())
+    inputs = {o.driver.file: inputs_digest(key, o.driver.file,
+                                           documents[o.driver.file].text.encode())
+              for o in outcomes}
+    files = plan(TEMPLATES, outcomes, workspace.policy, inputs, key=key)
     return Rendered(files, {o.driver.id: o for o in outcomes}, workspace.policy)
 
 
@@ -796,7 +795,8 @@ def test_index_rows_are_plain_data_for_worker_processes() -> None:
     outcomes = list(rendered.outcomes.values())
     rows = [index_row(o) for o in outcomes]
     assert pickle.loads(pickle.dumps(rows)) == rows
-    pages = render_index_rows(TEMPLATES, list(reversed(rows)), rendered.policy)
+    key = inputs_key(TEMPLATES, (ROOT / "policies/default.yaml").read_bytes())
+    pages = render_index_rows(TEMPLATES, list(reversed(rows)), rendered.policy, key)
     assert sorted(pages) == [INDEX_FILE, "cards/infiniband/README.md", "cards/net/README.md"]
     for path, text in pages.items():
         assert text.encode() == rendered.files[path]

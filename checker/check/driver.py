@@ -161,30 +161,15 @@ def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int
     return tuple((key, *doc.locate(key)) for key in keys)
 
 
-def _process_chunk(rels: Sequence[str]) -> list[Checked]:
-    return [process_driver(rel) for rel in rels]
-
-
 def compute(rels: Sequence[str], jobs: int) -> list[Checked]:
     """Results for `rels`, in worker processes when there are enough of them."""
+    from checker.core.workers import fork_map
+
     if jobs <= 1 or len(rels) < PARALLEL_FROM:
         return [process_driver(rel) for rel in rels]
-    import gc
-    import multiprocessing
-
     from checker.validate import schemas
     from checker.validate.schema_check import precheck_for
 
     precheck_for(schemas.DRIVER_SCHEMA)  # compiled once, here, not in every worker
     precheck_for(schemas.DRIVER_SCHEMA_SOURCED)
-    chunk = max(16, len(rels) // (jobs * 8))
-    chunks = [rels[i : i + chunk] for i in range(0, len(rels), chunk)]
-    context = multiprocessing.get_context("fork")
-    # What exists now is shared with the workers: frozen, no collection in them walks
-    # (and so copies) those pages.
-    gc.freeze()
-    try:
-        with context.Pool(jobs) as pool:
-            return [r for part in pool.imap(_process_chunk, chunks) for r in part]
-    finally:
-        gc.unfreeze()
+    return fork_map(process_driver, rels, jobs)

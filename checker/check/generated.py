@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from checker.check.driver import DriverResult
-from checker.core.errors import Problem
+from checker.core.errors import CheckerError, Problem
 from checker.load.cache import Cache, digest_bytes, memo
-from checker.load.layout import CARDS_DIR
+from checker.load.layout import CARDS_DIR, DEFAULT_POLICY
 
 if TYPE_CHECKING:
     from checker.validate.policy import Policy
@@ -25,7 +25,7 @@ def _card_problems(
     """Cards of valid drivers must match; an invalid driver's card is left alone (render
     refuses to run until it is fixed) and the index is then not checked either."""
     from checker.load.layout import driver_id
-    from checker.render.index import is_index, render_index_rows
+    from checker.render.index import is_index
 
     if not (root / "templates").is_dir() and not (root / CARDS_DIR).is_dir():
         return []
@@ -33,10 +33,7 @@ def _card_problems(
     invalid = {f"{CARDS_DIR}/{driver_id(r.rel)}" for r in results if r.claim is None}
     if not invalid:
         rows = [r.index_row for r in results if r.index_row is not None]
-        wanted.update(memo(
-            cache, "<indexes>", rows,
-            lambda: {path: digest_bytes(text.encode()) for path, text in
-                     render_index_rows(root / "templates", rows, policy).items()}))
+        wanted.update(memo(cache, "<indexes>", rows, lambda: _index_digests(root, rows, policy)))
     else:
         on_disk = {path: d for path, d in on_disk.items() if not is_index(path)}
     on_disk = {path: d for path, d in on_disk.items() if path.rsplit(".", 1)[0] not in invalid}
@@ -49,6 +46,25 @@ def _card_problems(
     for path in sorted(set(on_disk) - set(wanted)):
         problems.append(_card_problem(path, "orphaned"))
     return problems
+
+
+def _index_digests(root: Path, rows: list[dict[str, Any]], policy: Policy) -> dict[str, str]:
+    """What render writes for each index page, by digest: a page on disk whose seal holds
+    is not rendered."""
+    from checker.load.fsutil import read_file
+    from checker.render.index import index_digests
+    from checker.render.seal import inputs_key, sealed
+
+    def current(path: str, inputs: str) -> str | None:
+        try:
+            data = read_file(root / path, path, root=root)
+        except (OSError, CheckerError):
+            return None
+        return digest_bytes(data) if sealed(data, inputs) else None
+
+    policy_bytes = read_file(root / DEFAULT_POLICY, DEFAULT_POLICY, root=root)
+    return index_digests(root / "templates", rows, policy,
+                         inputs_key(root / "templates", policy_bytes), current)
 
 
 def _card_problem(path: str, state: str) -> Problem:

@@ -30,6 +30,8 @@ from typing import Any
 from checker.core.days import shift_months
 from checker.core.errors import CheckerError
 
+BOT_MEMO_LIMIT = 100_000
+
 
 @dataclass(frozen=True)
 class CollectRules:
@@ -48,6 +50,9 @@ class CollectRules:
     _bots: tuple[Any, ...] = field(init=False, repr=False, compare=False)
     _any_subject: Any = field(init=False, repr=False, compare=False)
     _any_bot: Any = field(init=False, repr=False, compare=False)
+    # author name or e-mail -> whether a bot pattern matches it: a tree's few thousand
+    # authors sign tens of thousands of commits
+    _bot_memo: dict[str, bool] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.window_months < 1:
@@ -65,6 +70,7 @@ class CollectRules:
         object.__setattr__(self, "_bots", _compile(self.bot_authors, "bot_authors"))
         object.__setattr__(self, "_any_subject", _combine(self.subject_patterns))
         object.__setattr__(self, "_any_bot", _combine(self.bot_authors))
+        object.__setattr__(self, "_bot_memo", {})
 
     @classmethod
     def from_policy(cls, mapping: Mapping[str, Any]) -> CollectRules:
@@ -121,8 +127,17 @@ class CollectRules:
         if self._any_subject is None or self._any_bot is None:
             return self.mechanical_reason(subject, author_name, author_email,
                                           files_touched) is not None
-        return bool(self._any_subject.search(subject) or self._any_bot.search(author_name)
-                    or self._any_bot.search(author_email))
+        return bool(self._any_subject.search(subject)) or self._bot(author_name) \
+            or self._bot(author_email)
+
+    def _bot(self, author: str) -> bool:
+        memo = self._bot_memo
+        found = memo.get(author)
+        if found is None:
+            if len(memo) > BOT_MEMO_LIMIT:
+                memo.clear()
+            found = memo[author] = bool(self._any_bot.search(author))
+        return found
 
     def is_sweep(self, paths: Iterable[bytes | None]) -> bool:
         """Whether the changed paths (both sides of a rename) lie in more than

@@ -22,6 +22,7 @@ from checker.load.bounds import MAX_DEPTH, MAX_VALUES, _first_content_line, _too
 from checker.load.fastyaml import Declined, fast_load
 
 if TYPE_CHECKING:
+    from checker.load.marks import TopLevel
     from checker.load.reference import Marks
 
 MAX_BYTES = 256 * 1024
@@ -44,6 +45,9 @@ class Document:
     _pairs: dict[int, dict[str, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
     # where each value is, for a document the reference reader read (None: libyaml's)
     _marks: Marks | None = field(default=None, repr=False)
+    # where the top-level keys are written, from the text (checker.load.marks.top_level);
+    # False when the file is not in that layout
+    _top: Any = field(default=None, repr=False)
 
     def sub(self, key: str) -> Document:
         """A view of one mapping inside this document, locating in the same file."""
@@ -58,12 +62,26 @@ class Document:
 
         `at_key` points at a mapping key instead of its value (for unknown fields).
         Positions come from libyaml's node marks, composed only when a problem is
-        reported, so a clean file never pays for them, or from the reference reader's.
+        reported, so a clean file never pays for them, or from the reference reader's; a
+        top-level field of a file in the common layout is found from the text, without
+        composing (the same position).
         """
+        keys = [*self.prefix, *keypath]
         if self._marks is not None:
             from checker.load.reference import locate
 
-            return locate(self._marks, (*self.prefix, *keypath), at_key)
+            return locate(self._marks, tuple(keys), at_key)
+        if len(keys) <= 1 and not self.prefix:
+            top = self.top_level()
+            if top is not None:
+                if not keys or keys[0] not in top.names:
+                    return top.first, 1  # no such key: the mapping's own position
+                name = str(keys[0])  # one of `top.names`
+                if at_key:
+                    return top.line(name), 1
+                col = top.value_column(name)
+                if col is not None:
+                    return top.line(name), col
         if self._tree is None:
             try:
                 self._tree = yaml.compose(self.text, Loader=yaml.CBaseLoader)
@@ -73,7 +91,6 @@ class Document:
         if not node:
             return 1, 1
         line, col = _mark_of(node)
-        keys = [*self.prefix, *keypath]
         for index, key in enumerate(keys):
             last = index == len(keys) - 1
             if isinstance(node, yaml.MappingNode):
@@ -97,6 +114,15 @@ class Document:
             else:
                 break
         return line, col
+
+    def top_level(self) -> TopLevel | None:
+        """Where the file's top-level keys are written, when it is in the common layout
+        (a view inside the file has none)."""
+        if self._top is None:
+            from checker.load.marks import top_level
+
+            self._top = (not self.prefix and top_level(self.text, list(self.data))) or False
+        return self._top or None
 
     def _pairs_of(self, node: Any) -> dict[str, tuple[Any, Any]]:
         pairs = self._pairs.get(id(node))

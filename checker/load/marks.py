@@ -156,3 +156,98 @@ def _flow_items(line: str, number: int, bracket: int) -> list[tuple[int, int, st
     if _strip_comment(line[position:].lstrip()):
         return None
     return items
+
+
+# -- top-level keys ----------------------------------------------------------------
+# Most positions reported in a driver file are of top-level fields (`status` of every
+# draft, a guessed `category`, a recorded verdict's place), and most files are written
+# in one layout: a block mapping whose keys start at column 1. For such a file every
+# top-level key's line is found from the text in one pass, so that locating one needs
+# no parse. Sound because it is verified: every line starting at column 1 must be a
+# plain key (a comment, a blank line or an indented line aside) and their names, in
+# order, must be exactly the loaded mapping's keys. A line at column 1 inside a
+# multi-line scalar or flow collection would be one key too many, and a real key
+# written otherwise (quoted, complex, with spaces) makes its line refused; so when the
+# names match, each of those lines is the key it names.
+# a line starting at column 1 that is not a comment: a plain key (group 1) or not
+_COLUMN_ONE = re.compile(r"\n(?:([A-Za-z_][A-Za-z0-9_-]*) *:(?= |\n|\Z)|[^ \t\n#])")
+_LEADING = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n)*")
+# libyaml breaks lines at these too (YAML 1.1): their line numbers would differ
+_OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+# a value starting with one of these does not start its node where it is written
+# (anchor, tag, alias), or is a block scalar, or is a comment (the value comes later)
+_NOT_AT_VALUE = frozenset("&!*|>#\t")
+
+
+class TopLevel:
+    """Where each top-level key of a file's root mapping is written (line numbers are
+    counted when first asked for: most files never report a problem)."""
+
+    __slots__ = ("_lines", "_text", "names", "starts")
+
+    def __init__(self, text: str, names: list[str], starts: list[int]) -> None:
+        self._text = text
+        self.names = names  # the keys, in order
+        self.starts = starts  # where each key's line starts in the text
+        self._lines: dict[str, int] | None = None
+
+    @property
+    def first(self) -> int:
+        """The line of the first key: the root mapping's position."""
+        return self.line(self.names[0])
+
+    def line(self, key: str) -> int:
+        """The 1-based line of `key` (one of `names`)."""
+        return self.lines()[key]
+
+    def lines(self) -> dict[str, int]:
+        if self._lines is None:
+            lines, number, counted = {}, 1, 0
+            for name, at in zip(self.names, self.starts, strict=True):
+                number += self._text.count("\n", counted, at)
+                counted = at
+                lines[name] = number
+            self._lines = lines
+        return self._lines
+
+    def value_column(self, key: str) -> int | None:
+        """The 1-based column where the value of `key` starts when it starts on the key's
+        line where its node does (a scalar or a flow collection), else None."""
+        start = self.starts[self.names.index(key)]
+        end = self._text.find("\n", start)
+        line = self._text[start : end if end >= 0 else len(self._text)]
+        colon = line.index(":")
+        rest = line[colon + 1 :]
+        shown = rest.lstrip(" ")
+        if not shown or shown[0] in _NOT_AT_VALUE:
+            return None
+        return colon + 1 + len(rest) - len(shown) + 1
+
+    def span(self, key: str) -> tuple[int, int]:
+        """The text `key` and its value are written in: from its line to the next key's
+        (every character of its value lies within)."""
+        index = self.names.index(key)
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self._text)
+        return self.starts[index], end
+
+
+def top_level(text: str, keys: Sequence[object]) -> TopLevel | None:
+    """The top-level keys' lines, verified against `keys` (the loaded root mapping's
+    keys, in order); None when the file is not in that layout."""
+    if any(other in text for other in _OTHER_BREAKS):
+        return None
+    start = _LEADING.match(text)
+    first = start.end() if start else 0
+    if first >= len(text) or text[first] in " \t":
+        return None  # the root mapping does not start at column 1 (or no content)
+    names: list[str] = []
+    starts: list[int] = []
+    for match in _COLUMN_ONE.finditer("\n" + text):
+        name = match.group(1)
+        if name is None:
+            return None
+        names.append(name)
+        starts.append(match.start())  # in `text`: one character less, plus its "\n"
+    if not names or names != list(keys):
+        return None
+    return TopLevel(text, names, starts)

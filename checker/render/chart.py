@@ -61,11 +61,23 @@ def sparkline(counts: Sequence[int]) -> str:
 
 def quarterly(months: Sequence[Month]) -> list[int]:
     """Commits per calendar quarter (the window's first and last quarters may be partial)."""
-    totals: dict[tuple[str, int], int] = {}
-    for month in months:
-        key = (month.month[:4], (int(month.month[5:7]) - 1) // 3)
-        totals[key] = totals.get(key, 0) + month.commits
-    return [totals[key] for key in sorted(totals)]
+    names = tuple(month.month for month in months)
+    groups = _QUARTERS.get(names)
+    if groups is None:
+        by_quarter: dict[tuple[str, int], list[int]] = {}
+        for index, name in enumerate(names):
+            by_quarter.setdefault((name[:4], (int(name[5:7]) - 1) // 3), []).append(index)
+        groups = tuple(tuple(by_quarter[key]) for key in sorted(by_quarter))
+        if len(_QUARTERS) >= 256:
+            _QUARTERS.clear()
+        _QUARTERS[names] = groups
+    commits = [month.commits for month in months]
+    return [sum(commits[index] for index in group) for group in groups]
+
+
+# month names of a window -> the positions of each quarter's months, in quarter order:
+# the drivers of one collect run share their window, so this is worked out once
+_QUARTERS: dict[tuple[str, ...], tuple[tuple[int, ...], ...]] = {}
 
 
 def axis_for(peak: int, max_ticks: int = 4) -> Axis:
@@ -111,13 +123,24 @@ def month_title(month: Month) -> str:
     return f"{month.month}: {month.commits} {noun} · +{month.added:,} −{month.removed:,}"
 
 
+# One style sheet in each chart instead of the same attributes on every element.
+STYLE = (
+    "text{font:11px -apple-system,BlinkMacSystemFont,'Segoe UI',Helvetica,Arial,sans-serif;"
+    f"fill:{TEXT_COLOUR}}}.c{{font-weight:600}}.y{{text-anchor:end}}"
+    f".g{{stroke:{GRID_COLOUR}}}.a{{stroke:{AXIS_COLOUR}}}rect{{fill:{BAR_COLOUR}}}"
+    f".bg{{fill:{BACKGROUND}}}"
+)
+
+
 def monthly_svg(months: Sequence[Month], *, caption: str, description: str, comment: str) -> str:
     """A bar chart of commits per month, with a caption, a y axis and the years below.
 
     `caption` is drawn above the plot; `description` is the accessible description
     (read by screen readers); `comment` is written as an XML comment before the root.
-    Each bar carries a <title> with the month's figures (shown on hover when the SVG
-    is opened by itself).
+    Each month with commits is a bar with a <title> giving its figures (shown on hover
+    when the SVG is opened by itself); a month without commits draws nothing (the
+    card's month table lists every month). Shared styling is one <style> element, the
+    grid and axis lines are one path each.
     """
     counts = [m.commits for m in months]
     axis = axis_for(max(counts, default=0))
@@ -125,52 +148,44 @@ def monthly_svg(months: Sequence[Month], *, caption: str, description: str, comm
     width = LEFT + plot_width + RIGHT
     height = TOP + PLOT_HEIGHT + BOTTOM
     base = TOP + PLOT_HEIGHT  # y of the zero line
+    right = LEFT + plot_width
+    starts = year_starts(months)
+    grid = "".join(f"M{LEFT} {base - bar_height(tick, axis.top)}H{right}"
+                   for tick in axis.ticks if tick)
+    axis_path = f"M{LEFT} {base}H{right}" + "".join(
+        f"M{LEFT + index * BAR_STEP} {base}v6" for index in starts)
     lines = [
         xml_comment(comment),
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="title desc" '
-        "font-family=\"-apple-system, BlinkMacSystemFont, 'Segoe UI', Helvetica, Arial, "
-        f'sans-serif" font-size="11" fill="{TEXT_COLOUR}">',
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="title desc">',
+        f"<style>{STYLE}</style>",
         f'<title id="title">{escape(caption)}</title>',
         f'<desc id="desc">{escape(description)}</desc>',
-        f'<rect width="{width}" height="{height}" rx="6" fill="{BACKGROUND}"/>',
-        f'<text x="{LEFT}" y="18" font-weight="600">{escape(caption)}</text>',
+        f'<rect class="bg" width="{width}" height="{height}" rx="6"/>',
+        f'<text class="c" x="{LEFT}" y="18">{escape(caption)}</text>',
         '<g class="grid">',
     ]
+    if grid:
+        lines.append(f'<path class="g" d="{grid}"/>')
+    lines.append(f'<path class="a" d="{axis_path}"/>')
     for tick in axis.ticks:
         y = base - bar_height(tick, axis.top) if tick else base
-        colour = AXIS_COLOUR if tick == 0 else GRID_COLOUR
-        lines.append(
-            f'<line x1="{LEFT}" y1="{y}" x2="{LEFT + plot_width}" y2="{y}" '
-            f'stroke="{colour}" stroke-width="1"/>'
-        )
-        lines.append(f'<text x="{LEFT - 6}" y="{y + 4}" text-anchor="end">{tick}</text>')
+        lines.append(f'<text class="y" x="{LEFT - 6}" y="{y + 4}">{tick}</text>')
     lines.append("</g>")
-    lines.append(f'<g class="bars" fill="{BAR_COLOUR}">')
+    lines.append('<g class="bars">')
     for index, month in enumerate(months):
         h = bar_height(month.commits, axis.top)
-        x = LEFT + index * BAR_STEP + BAR_GAP // 2
-        title = escape(month_title(month))
         if h:
+            x = LEFT + index * BAR_STEP + BAR_GAP // 2
             lines.append(
                 f'<rect x="{x}" y="{base - h}" width="{BAR_STEP - BAR_GAP}" '
-                f'height="{h}"><title>{title}</title></rect>'
-            )
-        else:  # an empty month still has a hover target
-            lines.append(
-                f'<rect x="{x}" y="{TOP}" width="{BAR_STEP - BAR_GAP}" '
-                f'height="{PLOT_HEIGHT}" fill-opacity="0"><title>{title}</title></rect>'
+                f'height="{h}"><title>{escape(month_title(month))}</title></rect>'
             )
     lines.append("</g>")
-    lines.append('<g class="years" text-anchor="start">')
-    for index in year_starts(months):
-        year = months[index].month[:4]
+    lines.append('<g class="years">')
+    for index in starts:
         x = LEFT + index * BAR_STEP
-        lines.append(
-            f'<line x1="{x}" y1="{base}" x2="{x}" y2="{base + 6}" '
-            f'stroke="{AXIS_COLOUR}" stroke-width="1"/>'
-        )
-        lines.append(f'<text x="{x + 2}" y="{base + 17}">{escape(year)}</text>')
+        lines.append(f'<text x="{x + 2}" y="{base + 17}">{escape(months[index].month[:4])}</text>')
     lines.append("</g>")
     lines.append("</svg>")
     return "\n".join(lines) + "\n"

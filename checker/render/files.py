@@ -35,10 +35,12 @@ def plan(
     policy: Policy,
     inputs: Mapping[str, str],
     progress: Callable[[int], None] | None = None,
+    key: str | None = None,
 ) -> dict[str, bytes]:
     """Every file `render` writes under cards/, by repository-relative path; `inputs`
-    maps each driver file to its inputs_digest (the seal of its card and chart);
-    `progress` is told of each card rendered (a bar on long runs)."""
+    maps each driver file to its inputs_digest (the seal of its card and chart), `key`
+    is the inputs_key that seals the index pages; `progress` is told of each card
+    rendered (a bar on long runs)."""
     files: dict[str, bytes] = {}
     for outcome in outcomes:
         digest = inputs[outcome.driver.file]
@@ -49,7 +51,7 @@ def plan(
         if progress is not None:
             progress(1)
     for path, text in render_index_rows(templates, [index_row(o) for o in outcomes],
-                                        policy).items():
+                                        policy, key).items():
         files[path] = text.encode()
     return dict(sorted(files.items()))
 
@@ -117,25 +119,56 @@ def compare(
 
 
 def write(root: Path, differences: Iterable[Difference], wanted: Mapping[str, bytes]) -> None:
-    """Bring cards/ in line: write stale and missing files atomically, remove orphans."""
+    """Bring cards/ in line: write stale and missing files atomically (several at once:
+    each waits for its bytes to reach the disk), then remove orphans."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from checker.load.fsutil import write_atomic, write_error
 
-    for difference in differences:
+    todo = list(differences)
+    refuse_linked_dirs(root, [d.path for d in todo])
+    writes = [d.path for d in todo if d.state != "orphaned"]
+    for rel in writes:
+        path = root / rel
+        if path.is_dir() and not path.is_symlink():
+            raise CheckerError(f"{rel}: is a directory where the card "
+                               "belongs; remove it, then run: driver-policy render")
+
+    def one(rel: str) -> None:
+        write_atomic(root / rel, wanted[rel], display=rel)
+
+    if len(writes) > 1:
+        with ThreadPoolExecutor(_WRITERS) as pool:
+            for _ in pool.map(one, writes):  # the first failure is raised
+                pass
+    else:
+        for rel in writes:
+            one(rel)
+    for difference in todo:
+        if difference.state != "orphaned":
+            continue
         path = root / difference.path
-        _refuse_linked_dirs(root, difference.path)
-        if difference.state == "orphaned":
-            try:
-                path.unlink()
-            except FileNotFoundError:
-                pass  # another render removed it first
-            except OSError as exc:
-                raise write_error(difference.path, exc) from None
-            _remove_empty_dirs(path.parent, root / CARDS_DIR)
-        else:
-            if path.is_dir() and not path.is_symlink():
-                raise CheckerError(f"{difference.path}: is a directory where the card "
-                                   "belongs; remove it, then run: driver-policy render")
-            write_atomic(path, wanted[difference.path], display=difference.path)
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            pass  # another render removed it first
+        except OSError as exc:
+            raise write_error(difference.path, exc) from None
+        _remove_empty_dirs(path.parent, root / CARDS_DIR)
+
+
+_WRITERS = 8  # files written at once: their waits for the disk overlap
+
+
+def refuse_linked_dirs(root: Path, rels: Iterable[str]) -> None:
+    """_refuse_linked_dirs for each of `rels` (and cards/ itself), each directory once."""
+    _refuse_linked_dirs(root, f"{CARDS_DIR}/")
+    seen: set[str] = set()
+    for rel in rels:
+        parent = rel.rsplit("/", 1)[0]
+        if parent not in seen:
+            seen.add(parent)
+            _refuse_linked_dirs(root, rel)
 
 
 def _refuse_linked_dirs(root: Path, rel: str) -> None:

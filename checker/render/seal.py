@@ -12,13 +12,12 @@ rendered to be compared. `render --check` always renders everything.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 from checker.core.errors import Problem
 from checker.render.templates import TemplateError
 
-RENDER_FORMAT = "1"  # raise when the rendering code changes what a card says
+RENDER_FORMAT = "2"  # raise when the rendering code changes what a card says
 
 
 SEAL_MARK = "Seal: "
@@ -65,12 +64,6 @@ def inputs_digest(key: str, rel: str, raw: bytes) -> str:
     for part in (key.encode(), rel.encode(), raw):
         hasher.update(len(part).to_bytes(8, "big") + part)
     return hasher.hexdigest()
-
-
-def inputs_of(templates: Path, policy_bytes: bytes, drivers: Mapping[str, bytes]) -> dict[str, str]:
-    """inputs_digest of each driver file (path -> bytes), for plan()."""
-    key = inputs_key(templates, policy_bytes)
-    return {rel: inputs_digest(key, rel, raw) for rel, raw in drivers.items()}
 
 
 def _seal_of(inputs: str, blanked: bytes) -> str:

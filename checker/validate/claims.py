@@ -212,11 +212,13 @@ class ClaimsStore:
         self._pending[rel] = (sig, digest, blob)
         self.changed = True
 
-    def save(self, live: Iterable[str]) -> None:
-        """Write what changed, keeping only the files in `live`."""
+    def save(self, live: Iterable[str], trusted: Iterable[str] = ()) -> None:
+        """Write what changed, keeping only the files in `live`; `trusted` are entries the
+        caller found fresh (not to be judged again)."""
         # An entry this process did not verify stays only if it could be trusted when it
         # was loaded: written again now, it would be judged against a later time.
-        keep = {rel for rel in live if rel in self._verified or self._trusted_as_stored(rel)}
+        known = self._verified.union(trusted)
+        keep = {rel for rel in live if rel in known or self._trusted_as_stored(rel)}
         for rel in set(self.files) - keep:
             self._apply(rel, None)
             self._pending[rel] = None
@@ -274,9 +276,10 @@ def other_claims(
             out.append(claim)
     # The index follows every stored entry (the delta's too), so it is right for the
     # trusted ones; the files read again are candidates anyway.
+    fresh = trusted
     if store.index is not None:
         wanted = related(store.index, focus)
         trusted = [rel for rel in trusted if rel in wanted]
     out += [c for rel in trusted for c in [store.claim(rel)] if c is not None]
-    store.save(signatures)
+    store.save(signatures, fresh)
     return out

@@ -19,6 +19,7 @@ the templates), and `check` rewrites it whenever it computed any driver's result
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import NamedTuple, Protocol
 
@@ -199,14 +200,16 @@ def _first_others(
     return named + (f" and {count - NAMED} more" if count > NAMED else "")
 
 
+_GLOB = re.compile(r"[*?\[]")
+
+
 def fixed_prefix(pattern: str) -> str:
     """The directories of a pattern before its first glob component."""
-    parts = []
-    for part in pattern.strip("/").split("/"):
-        if any(ch in part for ch in "*?["):
-            break
-        parts.append(part)
-    return "/".join(parts)
+    stripped = pattern.strip("/")
+    glob = _GLOB.search(stripped)
+    if glob is None:
+        return stripped
+    return stripped[: max(stripped.rfind("/", 0, glob.start()), 0)]
 
 
 def _excluded(driver: Claimant, pattern: str) -> bool:

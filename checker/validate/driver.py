@@ -6,6 +6,7 @@ and the caller gathers them for every file.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from collections.abc import Callable, Iterator
@@ -80,7 +81,7 @@ def unfinished_items(doc: Document) -> list[tuple[KeyPath, str, str]]:
     draft lists them (its card and `check` say what remains); any other file fails.
     """
     items: list[tuple[KeyPath, str, str]] = []
-    strings = _strings(doc.data) if "TODO" in doc.text else ()  # the common case: none
+    strings = _todo_strings(doc) if "TODO" in doc.text else ()  # the common case: none
     for keypath, value in strings:
         if TODO_RE.search(value):
             name = field_name(keypath)
@@ -100,19 +101,63 @@ def unfinished_items(doc: Document) -> list[tuple[KeyPath, str, str]]:
     return items
 
 
-def _strings(data: Any, keypath: KeyPath = ()) -> Iterator[tuple[KeyPath, str]]:
+def _todo_strings(doc: Document) -> list[tuple[KeyPath, str]]:
+    """Every string value holding TODO, with its key path, in document order. In a file
+    whose top-level keys are located from the text, only the fields whose text holds
+    TODO or a backslash (an escape in a double-quoted string) can hold one: the others
+    are not walked (a scaffold's `signals`, most of its values)."""
+    top = doc.top_level()
+    if top is None:
+        return _strings(doc.data)
+    text, starts, hit = doc.text, top.starts, set()
+    for needle in ("TODO", "\\"):
+        at = text.find(needle)
+        while at >= 0:
+            index = bisect.bisect_right(starts, at) - 1  # -1: before the first key
+            hit.add(index)
+            at = text.find(needle, starts[index + 1] if index + 1 < len(starts) else len(text))
+    found = []
+    for index in sorted(hit - {-1}):
+        key = top.names[index]
+        found += [((key, *keypath), string) for keypath, string in _strings(doc.data[key])]
+    return found
+
+
+def _strings(data: Any) -> list[tuple[KeyPath, str]]:
+    """Every string value holding TODO, with its key path, in document order (a plain
+    walk: a file's hundreds of month values cost one type test each)."""
+    found: list[tuple[KeyPath, str]] = []
+
+    def walk(node: Any, keypath: KeyPath) -> None:
+        children = node.items() if type(node) is dict else enumerate(node)
+        for key, value in children:
+            kind = type(value)
+            if kind is str:
+                if "TODO" in value:
+                    found.append(((*keypath, key), value))
+            elif kind is dict or kind is list:
+                walk(value, (*keypath, key))
+            elif isinstance(value, str):
+                if "TODO" in value:
+                    found.append(((*keypath, key), value))
+            elif isinstance(value, (dict, list)):
+                walk(value, (*keypath, key))
+
     if isinstance(data, str):
-        yield keypath, data
-    elif isinstance(data, dict):
-        for key, value in data.items():
-            yield from _strings(value, (*keypath, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, (*keypath, index))
+        return [((), data)] if "TODO" in data else []
+    if isinstance(data, (dict, list)):
+        walk(data, ())
+    return found
 
 
 def _keypath_at_line(doc: Document, line: int) -> KeyPath:
     """The deepest field whose value starts on `line` (for comments that mark a field)."""
+    top = doc.top_level()
+    if top is not None:
+        key = next((k for k, n in top.lines().items() if n == line), None)
+        if key is not None and top.value_column(key) is not None and \
+                not isinstance(doc.data[key], (dict, list)):
+            return (key,)  # a scalar written on its key's line: nothing deeper starts there
     found: KeyPath = ()
 
     def walk(data: Any, keypath: KeyPath) -> None:

@@ -115,9 +115,13 @@ class _Compiler:
         """Statements that `return False` unless the dict in `v` passes `schema`."""
         body: list[str] = []
         required = frozenset(k for k, rule in schema.items() if rule.get("required"))
-        if required:
-            body.append(f"if not {self.const(required)} <= v.keys():\n    return False")
-        body.append(f"if not v.keys() <= {self.const(frozenset(schema))}:\n    return False")
+        if required == frozenset(schema):  # exactly these keys: one comparison
+            body.append(f"if v.keys() != {self.const(required)}:\n    return False")
+        else:
+            if required:
+                body.append(f"if not {self.const(required)} <= v.keys():\n    return False")
+            body.append(f"if not v.keys() <= {self.const(frozenset(schema))}:\n"
+                        "    return False")
         for key, rule in schema.items():
             test = self.field(rule)
             if key in required:  # known to be there

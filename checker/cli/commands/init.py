@@ -20,13 +20,15 @@ FILES = {
     "pre-commit-config.yaml": ".pre-commit-config.yaml",
     "workflow.yml": ".github/workflows/driver-policy.yml",
     "gitignore": ".gitignore",
+    "gitattributes": ".gitattributes",
 }
 
 INIT_EPILOG = """\
 The new repository holds drivers/ (empty), policies/default.yaml (the default policy,
-its fixtures in policies/tests/), templates/, schema/, cards/ (rendered), a
-.pre-commit-config.yaml, a CI workflow (.github/workflows/driver-policy.yml) and a
-README with the two commands, committed to a new git repository (--no-git: not).
+its fixtures in policies/tests/), templates/, schema/, cards/ (rendered; marked as
+generated in .gitattributes), a .pre-commit-config.yaml, a CI workflow
+(.github/workflows/driver-policy.yml) and a README with the two commands, committed to
+a new git repository (--no-git: not).
 `driver-policy check` passes on it as created.
 
 The policy's `discover:` section says how `new --discover` finds driver units. With

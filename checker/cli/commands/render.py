@@ -49,7 +49,7 @@ def planned(root: Path, *, checking: bool = False) -> dict[str, bytes]:
     """What cards/ should hold; refuses while the policy or a driver file is invalid."""
     from checker.evaluate.consistency import check_driver
     from checker.render.files import plan, unrenderable
-    from checker.render.seal import inputs_of
+    from checker.render.seal import inputs_digest, inputs_key
     from checker.render.templates import TEMPLATES_DIR
     from checker.validate.workspace import DEFAULT_POLICY, load_workspace
 
@@ -77,15 +77,13 @@ def planned(root: Path, *, checking: bool = False) -> dict[str, bytes]:
     # a card shows; its problems are reported by `driver-policy check`, not here.
     outcomes = [check_driver(d, workspace.policy, date.min, _nowhere)[0] for d in workspace.drivers]
     documents = workspace.documents
-    inputs = inputs_of(
-        root / TEMPLATES_DIR,
-        documents[DEFAULT_POLICY].text.encode(),
-        {d.file: documents[d.file].text.encode() for d in workspace.drivers},
-    )
+    key = inputs_key(root / TEMPLATES_DIR, documents[DEFAULT_POLICY].text.encode())
+    inputs = {d.file: inputs_digest(key, d.file, documents[d.file].text.encode())
+              for d in workspace.drivers}
     from checker.core.progress import Progress
 
     with Progress("render", unit="card", total=len(outcomes)) as progress:
-        return plan(root / TEMPLATES_DIR, outcomes, workspace.policy, inputs, progress)
+        return plan(root / TEMPLATES_DIR, outcomes, workspace.policy, inputs, progress, key)
 
 
 def _nowhere(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
@@ -96,15 +94,30 @@ def run(args: argparse.Namespace) -> int:
     import json
 
     from checker.core.output import quiet
-    from checker.render.files import compare, write
+    from checker.load.fsutil import is_regular, read_file
+    from checker.render.batch import changes
+    from checker.render.files import Difference, refuse_linked_dirs, unified_diff, write
 
     root = repo_root(args)
-    files = planned(root, checking=args.check)
-    differences = compare(root, files)
+    refuse_linked_dirs(root, [])  # cards/ itself: before anything is read there
+    found = changes(root, verify=args.check)
+    refuse_linked_dirs(root, [*found.write, *found.orphans])
+    differences = sorted(
+        [Difference(path, generated.state) for path, generated in found.write.items()]
+        + [Difference(path, "orphaned") for path in found.orphans],
+        key=lambda d: d.path)
+    wanted = {path: generated.data for path, generated in found.write.items()
+              if generated.data is not None}
+    if args.check and args.diff:  # a stale file's diff, read again only when asked for
+        differences = [
+            Difference(d.path, d.state, unified_diff(
+                d.path, read_file(root / d.path, d.path, root=root), wanted[d.path]))
+            if d.state == "stale" and is_regular(root / d.path) else d
+            for d in differences]
     if args.format == "json":
         payload = {
             "check": args.check,
-            "files": len(files),
+            "files": found.files,
             "differences": [
                 {"path": d.path, "kind": d.kind, "state": d.state,
                  **({"diff": d.diff} if args.diff and d.diff else {})}
@@ -112,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
             ],
         }
         if not args.check:
-            write(root, differences, files)
+            write(root, differences, wanted)
         json.dump(payload, sys.stdout, indent=2, ensure_ascii=False)
         sys.stdout.write("\n")
         return 1 if args.check and differences else 0
@@ -130,12 +143,12 @@ def run(args: argparse.Namespace) -> int:
             )
             return 1
         if not quiet():
-            print(f"ok: cards/ is current ({len(files)} files)")
+            print(f"ok: cards/ is current ({found.files} files)")
         return 0
-    write(root, differences, files)
+    write(root, differences, wanted)
     for difference in differences:
         verb = "removed" if difference.state == "orphaned" else "wrote"
         print(f"{verb} {safe(difference.path)}")
     if not quiet():
-        print(f"cards/ is current ({len(files)} files, {len(differences)} changed)")
+        print(f"cards/ is current ({found.files} files, {len(differences)} changed)")
     return 0
