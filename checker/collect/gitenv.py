@@ -131,5 +131,3 @@ def local_attributes(common_dir: str) -> Path | None:
     settings = [line for line in text.splitlines()
                 if line.strip() and not line.lstrip().startswith("#")]
     return path if settings else None
-
-

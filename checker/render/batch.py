@@ -181,4 +181,3 @@ def changes(root: Path, *, verify: bool = False, jobs: int | None = None) -> Cha
         {path: g for path, g in sorted(wanted.items()) if g.data is not None},
         [rel for rel in owned if rel not in wanted],
     )
-
