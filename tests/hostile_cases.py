@@ -244,7 +244,7 @@ C_TOKENS = (
     "MODULE_DEVICE_TABLE(pci, ids);", "MODULE_DEVICE_TABLE(of, x)", "MODULE_DEVICE_TABLE(",
     "static const struct pci_device_id ids[] = {", "x[2] = {", "ids[]", "a[", "]", "[", "{",
     "}", "{ 0 }", "{ }", "{ PCI_DEVICE(1, 2) },", ",", ";", "=", "/*", "*/", "/* ", "//",
-    "\n", " ", "\t", "0", "ids", "x", "name", "é", "\"/*\"", "sentinel",
+    "\n", " ", "\t", "0", "ids", "x", "_", "name", "é", "\"/*\"", "sentinel",
 )
 
 

@@ -16,7 +16,7 @@ from checker.collect.driverfile import DriverFile, read_driver, split_segments
 from checker.collect.rules import month_keys
 from checker.collect.run import SIGNAL_KEYS
 from checker.collect.write import render, write_if_changed
-from checker.collect.yamltext import render_signals
+from checker.collect.yamltext import double_quoted, escaped, render_signals
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "drivers" / "infiniband" / "ipoib.yaml"
@@ -155,3 +155,12 @@ def test_error_driver_with_bad_pattern(tmp_path: Path) -> None:
     _, _, problem = read_driver(tmp_path, path)
     assert problem == ("drivers/x/y.yaml: paths: path pattern '../etc/' must name files "
                        "inside the tree")
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=12))
+def test_the_quick_double_quoted_path_writes_what_the_general_one_writes(text: str) -> None:
+    """Printable ASCII without `"` or `\\` is written as it is; the rest looked at
+    character by character: the same bytes either way, read back as the same string."""
+    assert double_quoted(text) == escaped(text)
+    assert YAML(typ="safe", pure=True).load(f"k: {double_quoted(text)}\n") == {"k": text}

@@ -77,7 +77,7 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/collect/kbuild.py",
      r"^\s*([A-Za-z0-9_.-]+?)-(\$\(CONFIG_(?:\$\([A-Za-z0-9_]+\))?([A-Za-z0-9_]+)\)|y|m|objs)"
      r"\s*[:+]?=\s*(.*)$"): Use("match", ("a-", "a-$(CONFIG_", "obj-y")),
-    ("checker/collect/kbuild.py", r"\bMODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)"):
+    ("checker/collect/kbuild.py", r"MODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)"):
         Use("finditer", ("MODULE_DEVICE_TABLE(", "MODULE_DEVICE_TABLE(a, b",
                          "MODULE_DEVICE_TABLE")),
     ("checker/collect/kbuild.py", r"^[\s,0{}]*$"): Use("match", ("{0,", "{0,}x")),

@@ -115,7 +115,10 @@ def parse_makefile(directory: str, text: str) -> Makefile:
     return result
 
 
-_TABLE = re.compile(r"\bMODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
+# No leading `\b`: it keeps re from searching for the literal (40x slower on Linux's
+# drivers); device_ids skips a match that continues a word instead (no match can start
+# inside another: the arguments hold no `(`).
+_TABLE = re.compile(r"MODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
 
 
 _SENTINEL = re.compile(r"^[\s,0{}]*$")
@@ -220,6 +223,9 @@ def device_ids(text: str) -> int:
     for match in _TABLE.finditer(code):
         name = match.group(2)
         if name == "name":  # the macro's own definition
+            continue
+        before = match.start() - 1
+        if before >= 0 and _is_word(code[before]):  # `XMODULE_DEVICE_TABLE(`: not it
             continue
         start = arrays.get(name)
         if start is None:

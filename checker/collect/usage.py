@@ -212,13 +212,24 @@ def _store(directory: Any, key: str, result: Mapping[str, list[str]]) -> None:
         pass
 
 
+def configs_by_symbol(enabled: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
+    """Symbol -> the configurations that enable it, from configuration -> its enabled
+    symbols (built once: asked per driver, the other way costs drivers x configurations)."""
+    by_symbol: dict[str, set[str]] = defaultdict(set)
+    for name, on in enabled.items():
+        for symbol in on:
+            by_symbol[symbol].add(name)
+    return by_symbol
+
+
 def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iterable[str],
-                 enabled: Mapping[str, list[str]], configs_read: int, model: Any,
+                 configs_of: Mapping[str, set[str]], configs_read: int, model: Any,
                  inputs: UsageInputs) -> dict[str, Any] | None:
     """One driver's usage mapping (see the module docstring); None when the tree says
-    nothing about its usage (no known symbol, no configuration, no device tree)."""
+    nothing about its usage (no known symbol, no configuration, no device tree).
+    `configs_of` maps a symbol to the configurations that enable it."""
     known = [model.symbols[s] for s in symbols if model is not None and s in model.symbols]
-    enabling = sorted(name for name, on in enabled.items() if set(on) & set(symbols))
+    enabling = sorted(set().union(*(configs_of.get(s, ()) for s in symbols)))
     users: set[str] = set()
     wanted = set(compatibles)
     for compatible in wanted:
@@ -296,9 +307,10 @@ def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str]
     enabled, warnings = evaluate(inputs, tops, env, directories, wanted, options.jobs)
     model = pending.model() if pending is not None else None
     configs_read = len(enabled)
+    configs_of = configs_by_symbol(enabled)
     out = {}
     for driver, (symbols, files, compatibles) in drivers.items():
-        found = driver_usage(list(symbols), list(files), compatibles, enabled, configs_read,
+        found = driver_usage(list(symbols), list(files), compatibles, configs_of, configs_read,
                              model, inputs)
         if found is not None:
             out[driver] = found

@@ -35,6 +35,13 @@ def scalar(value: Any, quote: bool = False) -> str:
 
 def double_quoted(text: str) -> str:
     """A YAML double-quoted scalar: JSON's escapes, plus YAML's for non-printables."""
+    if text.isascii() and text.isprintable() and '"' not in text and "\\" not in text:
+        return f'"{text}"'  # nothing to escape (every month of every file)
+    return escaped(text)
+
+
+def escaped(text: str) -> str:
+    """double_quoted's general case: every character looked at."""
     out = []
     for char in json.dumps(text, ensure_ascii=False):
         code = ord(char)

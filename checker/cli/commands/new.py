@@ -8,6 +8,7 @@ import re
 import sys
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -295,9 +296,8 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
         print(f"driver-policy new: warning: {safe(warning)}", file=sys.stderr)
     drivers_dir = root / "drivers"
     categories = Categories.from_policy(policy_mapping(args, root))  # the policy's list
-    problems = []
-    written = 0
-    files: list[dict[str, Any]] = []
+    problems: list[str] = []
+    planned: list[tuple[Any, Path, str, bytes]] = []
     for unit in units:
         target = drivers_dir / f"{unit.id}.yaml"
         shown = target.relative_to(root).as_posix()
@@ -312,11 +312,24 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
                              result.kconfig.get(unit.id) or unit.kconfig,
                              result.maintainers_status.get(unit.id, "unknown"),
                              categories.guess(unit.path))
+        planned.append((unit, target, shown, text.encode("utf-8")))
+
+    def write(plan: tuple[Any, Path, str, bytes]) -> str:
+        _, target, shown, data = plan
         try:  # created only where nothing is (a file may appear while collecting)
-            create_new(target, text.encode("utf-8"), display=shown)
+            create_new(target, data, display=shown)
         except FileAccessError as exc:
-            problems.append(f"{shown} already exists; refusing to overwrite it"
-                            if exc.reason == EXISTS else str(exc))
+            return (f"{shown} already exists; refusing to overwrite it"
+                    if exc.reason == EXISTS else str(exc))
+        return ""
+
+    with ThreadPoolExecutor(max_workers=8) as pool:  # fsyncs wait on the disk, not the CPU
+        outcomes = list(pool.map(write, planned))
+    written = 0
+    files: list[dict[str, Any]] = []
+    for (unit, _, shown, _), problem in zip(planned, outcomes, strict=True):
+        if problem:
+            problems.append(problem)
             continue
         written += 1
         files.append({"id": unit.id, "file": shown, "status": "draft",
