@@ -239,16 +239,24 @@ def main() -> int:
         for tag, tool in tools:
             measure(tool, args.kernel, args.workdir / f"policy-{tag}", args.workdir, 1,
                     args.jsonschema_repeat - number, args.new_repeat - number, tag, best)
+    # The figures so far are printed before the history part, which can fail on its own.
+    print(report(args, best, [tag for tag, _ in tools], units,
+                 (load_before, os.getloadavg()[0]), ""), flush=True)
     history = ""
     if args.history_tree is not None:
-        history = subprocess.run(
+        done = subprocess.run(
             [sys.executable, str(ROOT / "benchmarks" / "collect.py"), "--tree",
              str(args.history_tree), "--repeat", str(args.repeat)],
-            check=True, capture_output=True, text=True).stdout
+            capture_output=True, text=True)
+        if done.returncode != 0:
+            raise SystemExit(f"benchmarks/collect.py --tree {args.history_tree}: exit "
+                             f"{done.returncode}: {done.stderr[-2000:]}")
+        history = done.stdout
     load_after = os.getloadavg()[0]
     text = report(args, best, [tag for tag, _ in tools], units, (load_before, load_after),
                   history)
-    print(text)
+    if history:
+        print(history.strip())
     if args.write:
         doc = ROOT / "docs" / "benchmarks.md"
         old = doc.read_text()

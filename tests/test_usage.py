@@ -93,3 +93,35 @@ def test_new_writes_usage_and_check_accepts_it(kbuild: tuple[Path, str], tmp_pat
     assert check.code == 0, check.out
     explain = cli("-C", str(root), "explain", "net/acme")
     assert "enabled in 2 of 4 shipped configurations" in explain.out
+
+
+@pytest.mark.parametrize("edit", ["usage removed", "usage changed", "crlf, usage removed"])
+def test_collect_writes_usage_into_a_file_collected_without_it(
+        kbuild: tuple[Path, str], tmp_path: Path, cli: Callable[..., Any],
+        monkeypatch: pytest.MonkeyPatch, edit: str) -> None:
+    """A file collected before usage signals existed (or with other values) gets them
+    from `collect`, in the layout a fresh scaffold has: collect crashed on it (exit 3,
+    found on NuttX by benchmarks/collect.py)."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    root = tmp_path / "p"
+    assert cli("init", str(root), "--no-git", "--kernel", str(kbuild[0]), "--learn").code == 0
+    assert cli("-C", str(root), "new", "--kernel", str(kbuild[0]), "--discover", "drivers",
+               "--window-end", "2025-01-01").code == 0
+    path = root / "drivers/net/acme.yaml"
+    scaffold = path.read_bytes()
+    text = scaffold.decode()
+    head, rest = text.split("  usage:\n", 1)
+    block = "".join(line + "\n" for line in rest.split("\n")
+                    if line.startswith("    "))
+    if "removed" in edit:
+        text = head + rest[len(block):]
+    else:
+        text = text.replace("    configs: 2\n", "    configs: 7\n")
+    if "crlf" in edit:
+        text = text.replace("\n", "\r\n")
+    path.write_bytes(text.encode())
+    run = cli("-C", str(root), "collect", "--kernel", str(kbuild[0]),
+              "--window-end", "2025-01-01")
+    assert run.code == 0, run.err
+    expected = scaffold.replace(b"\n", b"\r\n") if "crlf" in edit else scaffold
+    assert path.read_bytes() == expected

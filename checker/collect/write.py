@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from checker.collect.driverfile import _PLACE_AFTER, DriverFile
-from checker.collect.yamltext import _QUOTED_KEYS, _keys, scalar
+from checker.collect.yamltext import _QUOTED_KEYS, _keys, scalar, usage_lines
 from checker.core.errors import CheckerError
 
 # ---------------------------------------------------------------------------------
@@ -104,6 +104,11 @@ def _signal_value(key: str, value: Any, column: int, nl: str) -> str:
             return ": []"
         pad = " " * (column + 2)
         return ":" + nl + nl.join(pad + line for line in _monthly_lines(value))
+    if key == "usage":
+        if value is None:
+            return ": null"
+        pad = " " * (column + 2)
+        return ":" + nl + nl.join(pad + line for line in usage_lines(value))
     quote = key in _QUOTED_KEYS and value is not None
     return ": " + scalar(value, quote)
 

@@ -93,15 +93,19 @@ def render_signals(values: Mapping[str, Any], key_indent: int = 2, dash_indent: 
 
 
 def _usage(value: Mapping[str, Any], pad: str) -> str:
+    return "".join(f"{pad}{line}\n" for line in usage_lines(value))
+
+
+def usage_lines(value: Mapping[str, Any]) -> list[str]:
+    """The lines of a `usage` mapping, unindented (fresh scaffolds and collect's edits)."""
     shown = ", ".join(scalar(name, True) for name in value["enabled_in"])
-    return "".join([
-        f"{pad}configs: {scalar(value['configs'])}\n",
-        f"{pad}configs_read: {value['configs_read']}\n",
-        f"{pad}enabled_in: [{shown}]\n",
-        f"{pad}selected: {scalar(value['selected'])}\n",
-        f"{pad}dt_users: {scalar(value['dt_users'])}\n",
-        f"{pad}deprecated: {scalar(value['deprecated'])}\n",
-        f"{pad}staging: {scalar(value['staging'])}\n"])
+    return [f"configs: {scalar(value['configs'])}",
+            f"configs_read: {value['configs_read']}",
+            f"enabled_in: [{shown}]",
+            f"selected: {scalar(value['selected'])}",
+            f"dt_users: {scalar(value['dt_users'])}",
+            f"deprecated: {scalar(value['deprecated'])}",
+            f"staging: {scalar(value['staging'])}"]
 
 
 def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
