@@ -192,6 +192,13 @@ def signals(draw: st.DrawFn) -> dict[str, Any]:
                        ("maintainers_entry", st.one_of(st.none(), _text(500, True)))):
         if draw(st.booleans()):
             data[key] = draw(value)
+    if draw(st.booleans()):  # written by collect when the tree says anything about usage
+        counts = st.one_of(st.none(), st.integers(0, 5000))
+        data["usage"] = draw(st.one_of(st.none(), st.fixed_dictionaries({
+            "configs": counts, "configs_read": st.integers(0, 5000),
+            "enabled_in": st.lists(_text(500, True), max_size=10), "selected": counts,
+            "dt_users": counts, "deprecated": st.one_of(st.none(), st.booleans()),
+            "staging": st.booleans()})))
     return data
 
 

@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from strategies import signals
 
 from checker.collect.driverfile import DriverFile, read_driver, split_segments
 from checker.collect.rules import month_keys
@@ -158,9 +159,28 @@ def test_error_driver_with_bad_pattern(tmp_path: Path) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.characters(max_codepoint=0x2FF), max_size=12))
+@given(st.text(alphabet=st.one_of(st.characters(max_codepoint=0x2FF),
+                                   st.sampled_from("\u2028\u2029\x85\ufeff")), max_size=12))
 def test_the_quick_double_quoted_path_writes_what_the_general_one_writes(text: str) -> None:
     """Printable ASCII without `"` or `\\` is written as it is; the rest looked at
     character by character: the same bytes either way, read back as the same string."""
     assert double_quoted(text) == escaped(text)
     assert YAML(typ="safe", pure=True).load(f"k: {double_quoted(text)}\n") == {"k": text}
+    assert YAML(typ="safe").load(f"k: {double_quoted(text)}\n") == {"k": text}  # libyaml
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(signals(), min_size=2, max_size=3))
+def test_any_signals_replace_any_signals(tmp_path_factory: pytest.TempPathFactory,
+                                         series: list[dict[str, Any]]) -> None:
+    """Collect after collect, whatever each one found (usage or not, absent or not):
+    each edit reads back as what was collected (render verifies it and raises
+    otherwise), and only the signals segment changes."""
+    doc = seed_file(tmp_path_factory.mktemp("w"))
+    for drawn in series:
+        # collect writes every key; what the strategy leaves out, as collect writes it
+        collected = {"substantive_commits": drawn["commits"], "mechanical_commits": 0,
+                     **{key: None for key in SIGNAL_KEYS if key not in drawn}, **drawn}
+        text = render(doc, collected)
+        assert plain(load(text)["signals"]) == dict(collected)
+        doc = DriverFile(doc.path, doc.id, text, text.encode())

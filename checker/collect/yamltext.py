@@ -45,8 +45,10 @@ def escaped(text: str) -> str:
     out = []
     for char in json.dumps(text, ensure_ascii=False):
         code = ord(char)
-        if 0x20 <= code <= 0x7E or 0xA0 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD \
-                or code >= 0x10000:
+        # U+2028 and U+2029 are escaped: YAML 1.1 readers take them for line breaks
+        # (and fold them), YAML 1.2 readers do not
+        if 0x20 <= code <= 0x7E or (0xA0 <= code <= 0xD7FF and code not in (0x2028, 0x2029)) \
+                or 0xE000 <= code <= 0xFFFD or code >= 0x10000:
             out.append(char)
         elif code <= 0xFF:
             out.append(f"\\x{code:02x}")

@@ -47,7 +47,7 @@ examples:
 
 
 def register(subparsers: Any) -> None:
-    from checker.discover.profiles import load_profiles
+    from checker.discover.profiles import profile_names
 
     parser = subparsers.add_parser(
         "init",
@@ -63,7 +63,7 @@ def register(subparsers: Any) -> None:
                         help="the kernel-style tree it will rule on (a git repository): its "
                         "discover rules come from a matching profile, else from the tree")
     choice = parser.add_mutually_exclusive_group()
-    choice.add_argument("--profile", choices=sorted(load_profiles()),
+    choice.add_argument("--profile", choices=profile_names(),
                         help="the bundled discover rules of this tree kind")
     choice.add_argument("--learn", action="store_true",
                         help="learn the discover rules from --kernel even if a profile "
