@@ -290,3 +290,32 @@ def test_a_build_file_that_compiles_other_directories_makes_one_unit(
     assert only_crypto.units == []
     assert [(s.path, s.reason) for s in only_crypto.skipped] == [("drivers/crypto/qat",
                                                              "built-elsewhere")]
+
+
+def test_module_directories_are_units_and_the_driver_directory_is_not_one(
+        tmp_path: Path) -> None:
+    """A tree whose drivers are directories with a Makefile each (RIOT's shape, kept
+    back from development): the Makefile of drivers/ itself compiles nothing, so it is
+    walked through, not one unit swallowing every driver; drivers that register with
+    no macro are units when the policy does not require an entry point; a directory of
+    headers alone is no unit."""
+    sha = tree_shapes.build(tmp_path / "riot", tree_shapes.MODULE_DIRS)
+    use = DiscoverRules.from_policy({"discover": {
+        "units": "markers", "unit_markers": [{"file": "Makefile"}],
+        "build_files": ["Makefile.*", "Makefile"], "require_entry_point": False,
+        "entry_points": [r"[^\s\S]"], "names": []}})
+    found = run(tmp_path / "riot", sha, ["drivers"], use)
+    assert {u.id: u.include for u in found.units} == {
+        "at86rf2xx/at86rf2xx": ("drivers/at86rf2xx/",),
+        "bmx280/bmx280": ("drivers/bmx280/",),
+        "saul/saul": ("drivers/saul/",),
+    }
+    assert Skipped("drivers/include/net", "not-a-driver", "only header files",
+                   ("drivers/include/net/eth.h", "drivers/include/net/netdev.h")) \
+        in found.skipped
+    # without the key, a marker-mode unit needs an entry point (the bundled profiles)
+    strict = DiscoverRules.from_policy({"discover": {
+        "units": "markers", "unit_markers": [{"file": "Makefile"}],
+        "build_files": ["Makefile.*", "Makefile"], "entry_points": [r"[^\s\S]"],
+        "names": []}})
+    assert run(tmp_path / "riot", sha, ["drivers"], strict).units == []

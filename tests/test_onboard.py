@@ -231,3 +231,25 @@ def test_a_dry_run_that_finds_nothing_says_why(kbuild: tuple[Path, str], tmp_pat
         "new: no build file below the directories matched discover.build_files (GNUmakefile): "
         "name the tree's build files there, or remove the policy's discover: section to "
         "learn them from the tree")
+
+
+def test_init_learns_module_directories_and_new_finds_them(tmp_path: Path,
+                                                           cli: Callable[..., Any]) -> None:
+    """On a tree shaped like RIOT (a Makefile per driver directory, one in drivers/
+    too, Kconfig gating nothing, no registration macro), `init` learned markers and
+    `new` found 0 units (drivers/ swallowed everything and then needed an entry point)."""
+    import tree_shapes
+
+    kernel = tmp_path / "riot"
+    tree_shapes.build(kernel, tree_shapes.MODULE_DIRS)
+    root = tmp_path / "p"
+    init = cli("init", str(root), "--no-git", "--kernel", str(kernel))
+    assert init.code == 0, init.err
+    assert "init: units: markers; 3 found before entry points" in init.out + init.err
+    policy = (root / "policies/default.yaml").read_text()
+    assert "require_entry_point: false" in policy and "module_init" not in policy
+    run = cli("-C", str(root), "new", "--kernel", str(kernel), "--discover", "drivers",
+              "--dry-run")
+    assert run.code == 0, run.err
+    assert [line.split()[1] for line in run.out.splitlines() if line.startswith("unit ")] \
+        == ["at86rf2xx/at86rf2xx", "bmx280/bmx280", "saul/saul"]

@@ -188,6 +188,29 @@ MESON: dict[str, str] = {
 }
 
 
+# Module directories (a tree shaped like RIOT's): each driver is a directory with a
+# Makefile of its own that includes a shared one; drivers/Makefile itself compiles
+# nothing; Kconfig exists but gates no object; drivers register with no macro (board
+# code calls them); drivers/include holds shared headers only.
+MODULE_DIRS = {
+    "Kconfig": "config HAS_PERIPH_I2C\n\tbool\n",
+    "Makefile": "include Makefile.include\n",
+    "drivers/Makefile": "DIRS += $(dir $(wildcard $(addsuffix /Makefile, $(USEMODULE))))\n"
+                        "include $(RIOTBASE)/Makefile.base\n",
+    "drivers/bmx280/Makefile": "include $(RIOTBASE)/Makefile.base\n",
+    "drivers/bmx280/bmx280.c": lines(5) + "int bmx280_init(void) { return 0; }\n",
+    "drivers/bmx280/bmx280_saul.c": lines(3),
+    "drivers/at86rf2xx/Makefile": "include $(RIOTBASE)/Makefile.base\n",
+    "drivers/at86rf2xx/at86rf2xx.c": lines(6),
+    "drivers/saul/Makefile": "DIRS += init_devs\ninclude $(RIOTBASE)/Makefile.base\n",
+    "drivers/saul/saul_str.c": lines(2),
+    "drivers/saul/init_devs/Makefile": "include $(RIOTBASE)/Makefile.base\n",
+    "drivers/saul/init_devs/init.c": lines(2),
+    "drivers/include/net/netdev.h": lines(2),
+    "drivers/include/net/eth.h": lines(2),
+}
+
+
 def build(path: Path, files: dict[str, str]) -> str:
     h = History(path)
     h.commit("2024-01-10", "initial", files)

@@ -10,8 +10,11 @@ one Kconfig symbol builds, judged by the tree's Kconfig read with kconfiglib
 (`checker/discover/units.py`); with `units: markers` (DPDK, rdma-core), a directory
 holding one of the policy's unit markers is one unit, and the rest is read by build
 file, else by path (a directory without subdirectories is one unit; one with them gives
-one unit per source file in it). A marker-mode unit none of whose source files matches
-one of the policy's entry points is skipped as `not-a-driver`.
+one unit per source file in it; a marked directory that holds no source file of its
+own but subdirectories, such as the driver directory itself, is walked through, not
+taken as one unit). A marker-mode unit none of whose source files matches one of the
+policy's entry points is skipped as `not-a-driver`, unless the policy's
+`require_entry_point` is false (learned rules whose units share no construct).
 
 Names come from, in order: the Kconfig prompt of the unit's symbol (for one of several
 units of a symbol: the policy's `names` pattern in its sources, else the prompt and the
@@ -340,9 +343,13 @@ def _marker_units(build: Build, tree: Tree, rules: DiscoverRules, sources: _Sour
                                         [symbol] if symbol else [], "files", stem, files))
     for directory in sorted(build.unread):  # directories no build file describes: by path
         if not tree.subdirs.get(directory):
-            if any(rules.is_source(p) for p in tree.files.get(directory, ())):
+            files = tree.files.get(directory, [])
+            if any(rules.is_source(p) and not p.endswith(".h") for p in files):
                 candidates.append(Candidate(directory, [f"{directory}/"], [], "directory",
                                             name_of(directory), tree.below(directory)))
+            elif any(rules.is_source(p) for p in files):  # shared headers: no driver
+                skipped.append(Skipped(directory, NOT_A_DRIVER, "only header files",
+                                       tuple(sorted(files))))
             continue
         for path in sorted(tree.files.get(directory, ())):
             if rules.is_source(path) and not path.endswith(".h"):
@@ -388,8 +395,8 @@ def _keep(candidates: list[Candidate], skipped: list[Skipped],
             skipped.append(Skipped(candidate.path, NO_SOURCES,
                                    "no file of it is in the tree (or another unit has them)"))
             continue
-        if rules.units == "markers" and not candidate.explicit \
-                and sources.entry_point(candidate.files) is None:
+        if rules.units == "markers" and rules.require_entry_point != "no" \
+                and not candidate.explicit and sources.entry_point(candidate.files) is None:
             skipped.append(Skipped(candidate.path, NOT_A_DRIVER,
                                    "no entry point in its sources", tuple(candidate.files)))
             continue

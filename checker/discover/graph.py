@@ -121,6 +121,13 @@ class Walker:
                 return True
         return False
 
+    def _container(self, directory: str) -> bool:
+        """A marked directory that compiles nothing of its own but holds subdirectories
+        (a tree's `drivers/Makefile`, a vendor's directory of chips): its subdirectories
+        are the units, not it."""
+        return bool(self.tree.subdirs.get(directory)) and not any(
+            self.rules.is_source(path) for path in self.tree.files.get(directory, ()))
+
     def _adoptions(self) -> dict[str, str]:
         """Directory -> the marked directory whose build file compiles it (first wins)."""
         adopted: dict[str, str] = {}
@@ -162,7 +169,7 @@ class Walker:
                 self.build.skipped.append(Skipped(directory, BUILT_ELSEWHERE, f"part of the "
                                                f"unit {owner} (its build file compiles it)"))
                 continue
-            if self.marked(directory):
+            if self.marked(directory) and not self._container(directory):
                 self.build.marked[directory] = sorted(
                     d for d, o in self.adopted.items() if o == directory)
                 continue

@@ -41,6 +41,7 @@ from checker.discover.graph import Tree, name_of, parent, under
 MIN_FILES = 5  # files that must use a construct before it is an entry point
 MIN_LIBRARY = 50  # library files needed before constructs are compared with them
 MAX_ENTRY_POINTS = 30
+NOTHING = r"[^\s\S]"  # a regular expression that matches no text
 MAX_SCANNED = 6000  # compiled files read for constructs (a deterministic sample beyond)
 REQUIRE_COVERAGE = 0.98  # share of units with an entry point that makes one required
 FAMILY = 3  # selected constructs sharing a prefix and suffix that become one pattern
@@ -128,7 +129,7 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
         "units": "kconfig" if kconfig_files else "markers",
         "kconfig": {"top": tops, "env": env},
         "unit_markers": [],
-        "entry_points": [r"[^\s\S]"],
+        "entry_points": [NOTHING],
         "names": [],
     }
     rules = DiscoverRules.from_policy({"discover": provisional})
@@ -162,6 +163,11 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
         marker = _marker(found, tree, sorted(names))
         section["unit_markers"] = [{"file": marker}] if marker else []
         comments["unit_markers"] = [f"the build file most leaf directories hold: {marker}"]
+        if marker and (provisional["units"] != "markers" or not found.units):
+            # the units the marker gives, so that their constructs are what is learned
+            found = discover(repo, sha, chosen, DiscoverRules.from_policy({"discover": {
+                **provisional, "units": "markers", "unit_markers": [{"file": marker}],
+                "require_entry_point": False}}))
     unit_files = sorted({f for u in found.units for f in u.files
                          if rules.is_source(f) and not f.endswith(".h")}
                         | {p for p, v in found.files.items() if v in ("hidden", "gated-outside")
@@ -170,7 +176,9 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
                             and rules.is_source(p) and not p.endswith(".h")})
     entry, strings = _rank(repo, entries, unit_files, library_files)
     entry = families(entry)
-    section["entry_points"] = [_pattern(c.key) for c in entry] or [r"^\s*module_init\s*\("]
+    # none found: a pattern that matches nothing (another tree's construct would be a
+    # rule the tree never said)
+    section["entry_points"] = [_pattern(c.key) for c in entry] or [NOTHING]
     comments["entry_points"] = [
         "file-scope constructs of the compiled files of units, by how many use them "
         f"({min(len(unit_files), MAX_SCANNED):,} files read); kept: in at least "
@@ -269,7 +277,8 @@ def _rank(repo: Any, entries: Sequence[Any], unit_files: Sequence[str],
     libraries = _sample(library_files, MAX_SCANNED // 3)
     wanted: dict[str, list[str]] = defaultdict(list)
     for path in [*units, *libraries]:
-        wanted[blobs[path]].append(path)
+        if path in blobs:  # a link (mode 120000) is listed by discovery, not read here
+            wanted[blobs[path]].append(path)
     in_units: dict[str, Construct] = {}
     in_library: Counter[str] = Counter()
     texts: dict[str, list[str]] = defaultdict(list)
@@ -408,7 +417,9 @@ def render_section(learned: Learned, source: str) -> str:
     lines.append("  entry_points:")
     entries: list[Construct | None] = [*learned.entry] or [None]
     for construct, regex in zip(entries, section["entry_points"], strict=False):
-        if construct is not None:
+        if construct is None:
+            lines.append("    # none recurs in the units' files: this pattern matches nothing")
+        else:
             lines.append(f"    # {construct.key}: {construct.files:,} unit files, "
                          f"{construct.library:,} library files; e.g. "
                          + ", ".join(construct.examples))

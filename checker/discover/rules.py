@@ -113,7 +113,10 @@ class DiscoverRules:
             units=str(units),
             kconfig_tops=tops,
             kconfig_env=env,
-            require_entry_point=_requirement(section.get("require_entry_point", False)),
+            # a marker-mode unit needs an entry point unless the policy says otherwise
+            # (the bundled profiles rely on it; learned rules write the key)
+            require_entry_point=_requirement(section.get("require_entry_point",
+                                                         units == "markers")),
             subsystem_base=tuple(p.strip("/") for p in _strings(section, "subsystem_base")),
             subsystem_core_dependents=int(section.get("subsystem_core_dependents") or 0),
         )
