@@ -133,18 +133,42 @@ def assert_old_or_new(root: Path, before: dict[str, bytes], after: dict[str, byt
     return sum(1 for rel, data in now.items() if data == after[rel] != before[rel])
 
 
+def _restore(repo: Path, before: dict[str, bytes]) -> None:
+    for leftover in temporaries(repo):
+        leftover.unlink()
+    for rel, data in before.items():
+        (repo / rel).write_bytes(data)
+
+
+def _counts_while_writing(repo: Path, before: dict[str, bytes], after: dict[str, bytes]
+                          ) -> set[int]:
+    """The numbers of new cards seen while a temporary file existed, in one whole render."""
+    _restore(repo, before)
+    process = subprocess.Popen([*PYTHON, "-C", str(repo), "render"], cwd=ROOT,
+                               env=env(**{PAUSE_ENV: "0.3"}), stdout=subprocess.DEVNULL)
+    seen: set[int] = set()
+    while process.poll() is None:
+        count = assert_old_or_new(repo, before, after)
+        if temporaries(repo) and process.poll() is None:
+            seen.add(count)
+        time.sleep(0.005)
+    assert process.returncode == 0
+    return seen
+
+
 @slow
 def test_render_killed_while_writing_each_card_leaves_old_or_new(
     repo: Path, changed_cards: tuple[dict[str, bytes], dict[str, bytes]]
 ) -> None:
     before, after = changed_cards
-    stale = sorted(rel for rel in before if before[rel] != after[rel])
-    points = range(len(stale)) if LOOPS > 1 else sorted({0, len(stale) // 2, len(stale) - 1})
+    # Several cards are written at once (each waits for the disk), so the count of new
+    # ones moves in steps: the points are counts seen while a card was being written,
+    # in one render watched to its end.
+    seen = _counts_while_writing(repo, before, after)
+    assert seen, "no card was seen being written"
+    points = sorted(seen) if LOOPS > 1 else sorted({min(seen), max(seen)})
     for written in points:  # kill while writing, once at least `written` cards are new
-        for leftover in temporaries(repo):
-            leftover.unlink()
-        for rel, data in before.items():
-            (repo / rel).write_bytes(data)
+        _restore(repo, before)
         process = subprocess.Popen([*PYTHON, "-C", str(repo), "render"], cwd=ROOT,
                                    env=env(**{PAUSE_ENV: "0.3"}), stdout=subprocess.DEVNULL)
         # several cards are written at once (each waits for the disk): the count of new
