@@ -260,6 +260,17 @@ def is_regular(path: Path) -> bool:
         return False
 
 
+def read_if_regular(root: Path, rel: str) -> bytes | None:
+    """The bytes of root/rel when it is a regular file that can be read, else None (a
+    generated file that is missing, a link or unreadable is written again, not an error)."""
+    if not is_regular(root / rel):
+        return None
+    try:
+        return read_file(root / rel, rel, root=root)
+    except (OSError, FileAccessError):
+        return None
+
+
 def walk_files(root: Path, top: str, display: str | None = None) -> Iterator[str]:
     """Repository-relative paths of every entry (files, links, FIFOs: not directories)
     under root/top, sorted per directory; links to directories are not followed. A

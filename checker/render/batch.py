@@ -92,15 +92,10 @@ def render_driver(rel: str) -> Rendered:
 
 
 def _generated(root: Path, path: str, inputs: str, text: Any) -> Generated:
-    from checker.load.fsutil import FileAccessError, is_regular, read_file
+    from checker.load.fsutil import read_if_regular
     from checker.render.seal import sealed
 
-    on_disk = None
-    if is_regular(root / path):
-        try:
-            on_disk = read_file(root / path, path, root=root)
-        except (OSError, FileAccessError):
-            on_disk = None
+    on_disk = read_if_regular(root, path)
     assert _JOB is not None
     if on_disk is not None and not _JOB.verify and sealed(on_disk, inputs):
         return Generated(path)

@@ -168,19 +168,14 @@ def index_pages(root: Path, rows: Sequence[Mapping[str, Any]], policy: Policy, k
     "stale" or "missing")). `trust_seals` False renders every page to compare."""
     import os
 
-    from checker.load.fsutil import FileAccessError, is_regular, read_file
+    from checker.load.fsutil import read_if_regular
 
     templates = root / TEMPLATES_DIR
     env = None
     out: list[tuple[str, tuple[bytes | None, str]]] = []
     for path, context, inputs in _Indexes(rows, policy).pages(key):
         assert inputs is not None
-        on_disk = None
-        if is_regular(root / path):
-            try:
-                on_disk = read_file(root / path, path, root=root)
-            except (OSError, FileAccessError):
-                on_disk = None
+        on_disk = read_if_regular(root, path)
         if on_disk is not None and trust_seals and sealed(on_disk, inputs):
             out.append((path, (None, "")))
             continue
