@@ -245,6 +245,7 @@ def test_init_learns_module_directories_and_new_finds_them(tmp_path: Path,
     root = tmp_path / "p"
     init = cli("init", str(root), "--no-git", "--kernel", str(kernel))
     assert init.code == 0, init.err
+    assert "init: driver directories: drivers/\n" in init.out + init.err  # not tests/drivers
     assert "init: units: markers; 3 found before entry points" in init.out + init.err
     policy = (root / "policies/default.yaml").read_text()
     assert "require_entry_point: false" in policy and "module_init" not in policy

@@ -208,6 +208,9 @@ MODULE_DIRS = {
     "drivers/saul/init_devs/init.c": lines(2),
     "drivers/include/net/netdev.h": lines(2),
     "drivers/include/net/eth.h": lines(2),
+    # test applications of drivers: not drivers
+    "tests/drivers/bmx280/Makefile": "include ../Makefile.drivers_common\n",
+    "tests/drivers/bmx280/main.c": lines(4),
 }
 
 

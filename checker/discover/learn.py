@@ -68,9 +68,17 @@ class Learned:
     names: list[Construct] = field(default_factory=list)
 
 
+# a `drivers` directory below one of these holds tests, samples or documentation of
+# drivers (RIOT's and Zephyr's tests/drivers, samples/drivers), not drivers
+NOT_DRIVER_PARENTS = frozenset({"test", "tests", "testing", "sample", "samples", "example",
+                                "examples", "doc", "docs", "Documentation"})
+
+
 def driver_directories(tree: Tree) -> list[str]:
     named = sorted((d for d in {*tree.files, *tree.subdirs} if d and name_of(d) == "drivers"
-                    and d.count("/") <= 2), key=lambda d: (d.count("/"), d))
+                    and d.count("/") <= 2
+                    and not NOT_DRIVER_PARENTS.intersection(d.split("/")[:-1])),
+                   key=lambda d: (d.count("/"), d))
     roots: list[str] = []
     for directory in named:
         if not any(under(directory, r) for r in roots):
