@@ -323,8 +323,19 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
                     if exc.reason == EXISTS else str(exc))
         return ""
 
+    # Each file is created under its directory's lock: one thread a directory, so that
+    # the threads wait on the disk (fsync), not on each other's locks.
+    by_directory: dict[Path, list[int]] = {}
+    for number, plan in enumerate(planned):
+        by_directory.setdefault(plan[1].parent, []).append(number)
+    outcomes = [""] * len(planned)
+
+    def write_directory(numbers: list[int]) -> None:
+        for number in numbers:
+            outcomes[number] = write(planned[number])
+
     with ThreadPoolExecutor(max_workers=8) as pool:  # fsyncs wait on the disk, not the CPU
-        outcomes = list(pool.map(write, planned))
+        list(pool.map(write_directory, by_directory.values()))
     written = 0
     files: list[dict[str, Any]] = []
     for (unit, _, shown, _), problem in zip(planned, outcomes, strict=True):
