@@ -79,3 +79,22 @@ class Progress:
         trace: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class BarPerLabel:
+    """One progress bar per label (each point of a backtest), the one before closed: the
+    `progress` factory of backtest and calibrate."""
+
+    def __init__(self, prefix: str, *, unit: str, quiet: bool) -> None:
+        self.prefix, self.unit, self.quiet = prefix, unit, quiet
+        self._bar: Progress | None = None
+
+    def __call__(self, label: str) -> Progress:
+        self.close()
+        self._bar = Progress(f"{self.prefix}{label}", unit=self.unit, stream=sys.stderr,
+                             quiet=self.quiet)
+        return self._bar
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()

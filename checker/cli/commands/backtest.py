@@ -113,7 +113,7 @@ def run_backtest_command(args: argparse.Namespace) -> int:
         raise CheckerError(f"backtest needs git and gitpython: {exc}") from None
     from checker.backtest.engine import run_backtest
     from checker.backtest.report import render, summarize, to_svg
-    from checker.core.progress import Progress
+    from checker.core.progress import BarPerLabel
     from checker.validate.policy import load_policy
 
     policy_path = Path(args.policy) if args.policy else root / "policies" / "default.yaml"
@@ -128,28 +128,17 @@ def run_backtest_command(args: argparse.Namespace) -> int:
 
     units_for, raw = unit_source(args, policy, root)
 
-    bars: list[Progress] = []
+    progress = BarPerLabel("backtest at ", unit="commit", quiet=args.quiet)
 
-    def progress(label: str) -> Any:
-        for bar in bars:
-            bar.close()
-        bar = Progress(f"backtest at {label}", unit="commit", stream=sys.stderr,
-                       quiet=args.quiet)
-        bars.append(bar)
-        return bar
+    from checker.cli.commands.collect import usage_options
 
-    usage = None
-    if not args.no_usage:
-        from checker.cli.commands.collect import usage_options
-
-        usage = usage_options(argparse.Namespace(no_usage=False, config=[]), raw)
+    usage = usage_options(argparse.Namespace(no_usage=args.no_usage, config=[]), raw)
     try:
         result = run_backtest(Path(args.kernel), args.at, args.to, policy, units_for,
                               jobs=args.jobs, horizon_months=args.horizon,
                               progress=progress, usage=usage)
     finally:
-        for bar in bars:
-            bar.close()
+        progress.close()
     summary = summarize(result, seed=args.seed, resamples=args.bootstrap, top=args.top)
     sys.stdout.write(render(summary, args.format))
     if args.svg:

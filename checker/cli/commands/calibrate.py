@@ -102,7 +102,7 @@ def run_calibrate(args: argparse.Namespace) -> int:
     )
     from checker.backtest.calreport import summarize_calibration, to_json, to_markdown, to_text
     from checker.cli.commands.backtest import unit_source
-    from checker.core.progress import Progress
+    from checker.core.progress import BarPerLabel
     from checker.load.document import read_document
     from checker.load.fsutil import read_text, write_atomic
     from checker.validate.policy import load_policy
@@ -121,28 +121,17 @@ def run_calibrate(args: argparse.Namespace) -> int:
         raise UsageError(f"--out {args.out}: not a directory")
     units_for, raw = unit_source(args, policy, root)
     fixtures = _fixtures(root)
-    usage = None
-    if not args.no_usage:
-        from checker.cli.commands.collect import usage_options
+    from checker.cli.commands.collect import usage_options
 
-        usage = usage_options(argparse.Namespace(no_usage=False, config=[]), raw)
-    bars: list[Progress] = []
-
-    def progress(label: str) -> Any:
-        for bar in bars:
-            bar.close()
-        bar = Progress(f"calibrate: collect at {label}", unit="commit", stream=sys.stderr,
-                       quiet=args.quiet)
-        bars.append(bar)
-        return bar
+    usage = usage_options(argparse.Namespace(no_usage=args.no_usage, config=[]), raw)
+    progress = BarPerLabel("calibrate: collect at ", unit="commit", quiet=args.quiet)
 
     try:
         cal = run_calibration(Path(args.kernel), args.train_until, policy, units_for,
                               fixtures, at=args.at, to=args.to, jobs=args.jobs, usage=usage,
                               progress=progress)
     finally:
-        for bar in bars:
-            bar.close()
+        progress.close()
     command = _command(args)
     doc, problems = read_document(policy_path, display)
     if doc is None:  # load_policy read it a moment ago

@@ -7,8 +7,7 @@ import sys
 from typing import Any
 
 from checker.cli.commands.backtest import _count
-from checker.cli.commands.common import repo_root
-from checker.core.errors import CheckerError
+from checker.cli.commands.common import load_valid_workspace, repo_root
 
 EPILOG = """\
 Every driver is evaluated under the policy and ranked: lowest score first; among equal
@@ -44,12 +43,7 @@ def register(sub: Any) -> None:
 
 def run_candidates(args: argparse.Namespace) -> int:
     from checker.report.candidates import rank, to_json, to_markdown, to_text
-    from checker.validate.workspace import load_workspace
-
-    workspace = load_workspace(repo_root(args))
-    if workspace.policy is None:
-        bad = [str(p) for p in workspace.problems if p.path.startswith("policies/")]
-        raise CheckerError("the default policy is invalid:\n" + "\n".join(bad))
+    workspace = load_valid_workspace(repo_root(args))
     ranked = rank(workspace.drivers, workspace.policy)
     shown = ranked[:args.top] if args.top else ranked
     if args.format == "json":

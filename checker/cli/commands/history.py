@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from checker.check.history import Point, _changes, driver_id_of, timeline
 from checker.check.stale import stale_findings
-from checker.cli.commands.common import add_format, parse_date, repo_root
+from checker.cli.commands.common import add_format, load_valid_workspace, parse_date, repo_root
 from checker.core.days import clamped
-from checker.core.errors import CheckerError, UsageError
+from checker.core.errors import UsageError
 from checker.core.output import columns, emit, safe
 
 if TYPE_CHECKING:
@@ -154,12 +154,7 @@ def _suggest(opened: GitRepository, sha: str, ident: str) -> str:
 
 def run_stale(args: argparse.Namespace) -> int:
     from checker.report.problems import report
-    from checker.validate.workspace import load_workspace
-
-    workspace = load_workspace(repo_root(args))
-    if workspace.policy is None:
-        bad = [str(p) for p in workspace.problems if p.path.startswith("policies/")]
-        raise CheckerError("the default policy is invalid:\n" + "\n".join(bad))
+    workspace = load_valid_workspace(repo_root(args))
 
     def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
         doc = workspace.documents.get(file)

@@ -7,8 +7,7 @@ import json
 import sys
 from typing import Any
 
-from checker.cli.commands.common import repo_root
-from checker.core.errors import CheckerError
+from checker.cli.commands.common import load_valid_workspace, repo_root
 from checker.core.output import columns, emit
 
 
@@ -44,16 +43,6 @@ def register(sub: Any) -> None:
     explain.set_defaults(func=run_explain)
 
 
-def _workspace(args: argparse.Namespace) -> Any:
-    from checker.validate.workspace import load_workspace
-
-    workspace = load_workspace(repo_root(args))
-    if workspace.policy is None:
-        bad = [str(p) for p in workspace.problems if p.path.startswith("policies/")]
-        raise CheckerError("the default policy is invalid:\n" + "\n".join(bad))
-    return workspace
-
-
 def rows(workspace: Any) -> list[dict[str, Any]]:
     from checker.evaluate.engine import evaluate
 
@@ -80,7 +69,7 @@ def rows(workspace: Any) -> list[dict[str, Any]]:
 
 
 def run_verdicts(args: argparse.Namespace) -> int:
-    workspace = _workspace(args)
+    workspace = load_valid_workspace(repo_root(args))
     table = rows(workspace)
     if args.format == "json":
         json.dump(table, sys.stdout, indent=2, ensure_ascii=False)
@@ -103,7 +92,7 @@ def run_explain(args: argparse.Namespace) -> int:
     from checker.cli.commands.common import find_drivers
     from checker.evaluate.engine import evaluate
 
-    workspace = _workspace(args)
+    workspace = load_valid_workspace(repo_root(args))
     driver = find_drivers(workspace, [args.id])[0]
     policy = workspace.policy
     verdict = evaluate(driver, policy)
