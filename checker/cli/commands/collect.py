@@ -16,7 +16,6 @@ from typing import Any
 from checker.core.environment import TIMINGS, flag
 from checker.core.errors import CheckerError, UsageError
 from checker.core.output import safe
-from checker.validate.policy_schema import POLICY_SCHEMA
 
 COLLECT_EPILOG = """\
 what is computed (see docs/collect.md):
@@ -164,7 +163,7 @@ def _root(args: argparse.Namespace) -> Path:
 
 # The parts of the policy that collect uses, validated as `check` validates them.
 # (and the categories `new` guesses from)
-COLLECT_POLICY_SCHEMA = {key: POLICY_SCHEMA[key] for key in ("window", "collect", "categories")}
+COLLECT_POLICY_KEYS = ("window", "collect", "categories")
 
 
 def _rules(args: argparse.Namespace, root: Path) -> Any:
@@ -179,6 +178,7 @@ def policy_mapping(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     pattern that backtracks never reaches collect). The repository's policy is read
     through the one door (checker.load.fsutil); --policy FILE is the user's own."""
     from checker.load.document import Document, read_document
+    from checker.validate.policy_schema import POLICY_SCHEMA
     from checker.validate.schema_check import schema_problems
 
     if args.policy:
@@ -190,8 +190,8 @@ def policy_mapping(args: argparse.Namespace, root: Path) -> dict[str, Any]:
     doc, problems = read_document(path, shown, root=inside)  # read once: what is validated
     if doc is not None:                                       # is what is used
         part = Document(doc.path, doc.text, {k: v for k, v in doc.data.items()
-                                             if k in COLLECT_POLICY_SCHEMA})
-        problems = schema_problems(part, COLLECT_POLICY_SCHEMA)
+                                             if k in COLLECT_POLICY_KEYS})
+        problems = schema_problems(part, {key: POLICY_SCHEMA[key] for key in COLLECT_POLICY_KEYS})
     if doc is None or problems:
         raise CheckerError("the policy is invalid:\n" + "\n".join(str(p) for p in problems))
     return doc.data

@@ -15,14 +15,12 @@ from dataclasses import asdict
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from checker.check.history import Point, _changes, driver_id_of, timeline
-from checker.check.stale import stale_findings
 from checker.cli.commands.common import add_format, load_valid_workspace, parse_date, repo_root
-from checker.core.days import clamped
 from checker.core.errors import UsageError
 from checker.core.output import columns, emit, safe
 
 if TYPE_CHECKING:
+    from checker.check.history import Point
     from checker.validate.workspace import GitRepository
 
 
@@ -93,6 +91,7 @@ def register(sub: Any) -> None:
 
 
 def run_history(args: argparse.Namespace) -> int:
+    from checker.check.history import _changes, driver_id_of, timeline
     from checker.load.gitsource import resolve_revision
     from checker.validate.workspace import open_repository
 
@@ -153,7 +152,10 @@ def _suggest(opened: GitRepository, sha: str, ident: str) -> str:
 
 
 def run_stale(args: argparse.Namespace) -> int:
+    from checker.check.stale import stale_findings
+    from checker.core.days import clamped
     from checker.report.problems import report
+
     workspace = load_valid_workspace(repo_root(args))
 
     def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:

@@ -8,7 +8,6 @@ import re
 import sys
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -333,6 +332,8 @@ def _scaffold(args: argparse.Namespace, root: Path, revision: Any, units: list[A
     def write_directory(numbers: list[int]) -> None:
         for number in numbers:
             outcomes[number] = write(planned[number])
+
+    from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=8) as pool:  # fsyncs wait on the disk, not the CPU
         list(pool.map(write_directory, by_directory.values()))
