@@ -1,5 +1,5 @@
 from __future__ import annotations
 
-from checker.cli.main import main
+from checker.cli.main import entry
 
-raise SystemExit(main())
+entry()

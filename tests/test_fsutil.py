@@ -101,3 +101,42 @@ def test_openat2_is_used_after_many_reads(tree: Path, monkeypatch: pytest.Monkey
     assert opener.call is not None
     if not opener.usable:
         pytest.skip("this kernel refuses openat2 (before Linux 5.6, or filtered)")
+
+
+def _scanned(root: Path, top: str, suffixes: tuple[str, ...]) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    for rel, entry in fsutil.scan_files(root, top):
+        if rel.endswith(suffixes):
+            st = entry.stat(follow_symlinks=False)
+            out.append((rel, (st.st_mode, st.st_ino, st.st_size, st.st_mtime_ns,
+                              st.st_ctime_ns)))
+    return out
+
+
+def test_stat_files_lists_what_scan_files_lists(tree: Path, tmp_path: Path) -> None:
+    drivers = tree / "drivers"
+    (drivers / "net" / "deep" / "er").mkdir(parents=True)
+    (drivers / "net" / "deep" / "er" / "x.yaml").write_bytes(b"a: 1\n")
+    (drivers / "net" / "notes.txt").write_bytes(b"not listed\n")
+    (drivers / "link.yaml").symlink_to(drivers / "net" / "e1000.yaml")  # listed, not read
+    (drivers / "outside").symlink_to(tmp_path / "outside")  # a directory: not entered
+    os.mkfifo(drivers / "pipe.yaml")
+    listed = fsutil.stat_files(tree, "drivers", (".yaml",))
+    assert sorted(listed) == sorted(_scanned(tree, "drivers", (".yaml",)))
+    assert sorted(rel for rel, _ in listed) == [
+        "drivers/link.yaml", "drivers/net/deep/er/x.yaml", "drivers/net/e1000.yaml",
+        "drivers/pipe.yaml"]
+    assert fsutil.stat_files(tree, "missing", (".yaml",)) == []
+
+
+def test_error_stat_files_refuses_a_name_that_is_not_utf8(tree: Path) -> None:
+    bad = os.fsencode(tree / "drivers" / "net") + b"/b\xffd.txt"
+    with open(bad, "wb"):
+        pass
+    with pytest.raises(FileAccessError) as raised:
+        fsutil.stat_files(tree, "drivers", (".yaml",))
+    assert (raised.value.display, raised.value.reason) == (
+        "drivers/net/b\\xffd.txt", "file name is not valid UTF-8; rename the file")
+    with pytest.raises(FileAccessError) as scanned:
+        list(fsutil.scan_files(tree, "drivers"))
+    assert scanned.value.display == raised.value.display

@@ -8,6 +8,7 @@ functions so that `driver-policy validate FILE` starts fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -155,3 +156,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_BUG
+
+
+def entry() -> None:
+    """The `driver-policy` program: main(), then an exit that skips freeing every object
+    one by one (15 ms of a 0.2 s one-file `validate` on a repository of 9,800 drivers).
+    What an exit must do still happens: output flushed, atexit handlers run (worker
+    processes, temporary directories). With a thread still running, the ordinary exit
+    waits for it."""
+    import os
+    import threading
+
+    code = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left (`| head`): what was asked for was shown
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with contextlib.suppress(OSError):
+        sys.stderr.flush()
+    if threading.active_count() > 1:
+        raise SystemExit(code)
+    import atexit
+
+    atexit._run_exitfuncs()
+    os._exit(code)

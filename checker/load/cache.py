@@ -130,7 +130,7 @@ def secret_key() -> bytes:
     return key
 
 
-def _tag(payload: bytes) -> bytes:
+def tag(payload: bytes) -> bytes:
     return hmac.new(secret_key(), payload, hashlib.sha256).digest()
 
 
@@ -140,7 +140,7 @@ def _read(path: Path) -> dict[Any, Any] | None:
     except CheckerError:
         return None
     payload = blob[TAG_BYTES:]
-    if len(blob) < TAG_BYTES or not hmac.compare_digest(blob[:TAG_BYTES], _tag(payload)):
+    if len(blob) < TAG_BYTES or not hmac.compare_digest(blob[:TAG_BYTES], tag(payload)):
         return None  # not written by this user's driver-policy: never unpickle it
     try:
         state = pickle.loads(payload)
@@ -163,7 +163,7 @@ def _read(path: Path) -> dict[Any, Any] | None:
 
 def _write(path: Path, data: dict[Any, Any]) -> None:
     payload = pickle.dumps({"format": FORMAT, "data": data}, protocol=pickle.HIGHEST_PROTOCOL)
-    write_atomic(path, _tag(payload) + payload, durable=False)
+    write_atomic(path, tag(payload) + payload, durable=False)
 
 
 class _Store:

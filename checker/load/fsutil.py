@@ -326,6 +326,61 @@ def scan_files(root: Path, top: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
     return visit(start)
 
 
+def stat_files(root: Path, top: str, suffixes: tuple[str, ...]
+               ) -> list[tuple[str, tuple[int, int, int, int, int] | None]]:
+    """`scan_files` restricted to names ending in `suffixes`, each with its stat
+    signature (mode, inode, size, mtime ns, ctime ns; None when it vanished meanwhile),
+    unsorted. The same walk, the same refusals in the same order, written as one loop:
+    every warm `check` and one-file `validate` lists the whole repository (9,800 files
+    for Linux), where a generator and a check per file cost more than the stat calls."""
+    base = str(root)
+    skip = len(base) + 1
+    out: list[tuple[str, tuple[int, int, int, int, int] | None]] = []
+    start = os.path.join(base, top)
+    if os.path.islink(start) or not os.path.isdir(start):
+        return out
+    pending = [start]  # depth first, a directory's files before its subdirectories
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            where = exc.filename[skip:] if isinstance(exc.filename, str) else top
+            raise FileAccessError(where.replace(os.sep, "/"),
+                                  f"cannot list directory: {describe(exc)}") from None
+        prefix = directory[skip:].replace(os.sep, "/") + "/"
+        files: list[os.DirEntry[str]] = []
+        dirs: list[os.DirEntry[str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # as os.walk: a link to a directory is one
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
+        if not _is_utf8(prefix + "/".join(entry.name for entry in files)):
+            for entry in sorted(files, key=_name):  # the first, as scan_files finds it
+                rel = prefix + entry.name
+                if not _is_utf8(rel):
+                    shown = rel.encode("utf-8", "surrogateescape").decode(
+                        "utf-8", "backslashreplace")
+                    raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
+        for entry in files:
+            name = entry.name
+            if name.endswith(suffixes):
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except OSError:
+                    out.append((prefix + name, None))
+                    continue
+                out.append((prefix + name, (st.st_mode, st.st_ino, st.st_size,
+                                            st.st_mtime_ns, st.st_ctime_ns)))
+        if dirs:  # never followed out of the repository
+            pending += [e.path for e in sorted(dirs, key=_name, reverse=True)
+                        if not e.is_symlink()]
+    return out
+
+
 def _name(entry: os.DirEntry[str]) -> str:
     return entry.name
 

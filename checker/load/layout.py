@@ -110,16 +110,11 @@ def walk_stat(
     root: Path, tops: Sequence[str], suffixes: tuple[str, ...]
 ) -> list[tuple[str, Signature | None]]:
     """`walk`, with each file's stat signature (None when it vanished meanwhile)."""
-    from checker.load.fsutil import scan_files
+    from checker.load.fsutil import stat_files
 
     out: list[tuple[str, Signature | None]] = []
     for top in tops:  # a linked cards/ or drivers/ is not followed out of the repository
-        for rel, entry in scan_files(root, top):
-            if rel.endswith(suffixes):
-                try:
-                    out.append((rel, signature(entry.stat(follow_symlinks=False))))
-                except OSError:
-                    out.append((rel, None))
+        out += stat_files(root, top, suffixes)
     out.sort()
     return out
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from checker.load.cache import MERGE_AT, ClaimsFile, digest_bytes, racy
+from checker.load.cache import MERGE_AT, RACY_NS, ClaimsFile, digest_bytes, racy
 from checker.load.layout import Signature
 from checker.validate.crossfile import Claim, Claimant, fixed_prefix
 
@@ -188,6 +188,16 @@ class ClaimsStore:
             return False
         return not racy(max(sig[3], sig[4]), self.written_ns)  # not changed too close
 
+    def fresh_among(self, rels: Iterable[str],
+                    signatures: Mapping[str, Signature | None]) -> list[str]:
+        """Those of `rels` that are `fresh` (one comprehension: a one-file `validate`
+        asks about every other driver of the repository)."""
+        files, limit = self.files, self.written_ns - RACY_NS
+        return [rel for rel in rels
+                if (known := files.get(rel)) is not None
+                and (sig := signatures.get(rel)) is not None
+                and known[0] == sig and sig[3] < limit and sig[4] < limit]
+
     def _trusted_as_stored(self, rel: str) -> bool:
         known = self.files.get(rel)
         return known is not None and self.fresh(rel, known[0])
@@ -252,12 +262,12 @@ def other_claims(
     `check` made is kept current; none is made here."""
     store = ClaimsStore(root, create=False)
     out: list[Claimant] = []
-    trusted: list[str] = []
+    trusted = store.fresh_among(others, signatures)
+    trusted_set = set(trusted)
     for rel in others:
-        sig = signatures.get(rel)
-        if store.fresh(rel, sig):
-            trusted.append(rel)
+        if rel in trusted_set:
             continue
+        sig = signatures.get(rel)
         try:
             raw = read(rel)
         except OSError:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
+from checker.load.codecache import compiled
+
 Check = Callable[[Any], bool]
 
 _KNOWN_RULES = {
@@ -47,7 +49,7 @@ def compile_schema(
     compiler = _Compiler(custom_types, custom_rules)
     entry = compiler.mapping(schema)
     namespace = dict(compiler.constants)
-    exec(compile("\n".join(compiler.lines), "<fastcheck>", "exec"), namespace)
+    exec(compiled("\n".join(compiler.lines), "fastcheck"), namespace)
     check: Check = namespace[entry]
     return check
 
@@ -59,7 +61,7 @@ def compile_fields(
     compiler = _Compiler(custom_types, custom_rules)
     names = {key: compiler.item(rule) for key, rule in schema.items()}
     namespace = dict(compiler.constants)
-    exec(compile("\n".join(compiler.lines), "<fastcheck>", "exec"), namespace)
+    exec(compiled("\n".join(compiler.lines), "fastcheck-fields"), namespace)
     return {key: namespace[name] for key, name in names.items()}
 
 
