@@ -2,7 +2,7 @@
 backtest). Reads the tree only; it never writes a driver file or decides a verdict.
 
 - rules.py        the policy's `discover:` section -> DiscoverRules
-- profiles.py     the bundled profiles and which one a tree matches
+- profiles.py     the bundled profiles and which one a tree matches (bundled.py: their names)
 - learn.py        discover rules learned from a tree (constructs.py: what files register)
 - graph.py        the build walked from the discovered directories: objects, their gates
 - units.py        objects -> units by Kconfig symbol, and the skips with their reasons

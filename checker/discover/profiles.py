@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from checker.core.errors import CheckerError
-
-PROFILES_DIR = Path(__file__).resolve().parents[1] / "skeleton" / "profiles"
+from checker.discover.bundled import PROFILES_DIR as PROFILES_DIR
 
 
 @dataclass(frozen=True)
@@ -24,12 +22,6 @@ class Profile:
     text: str  # the discover: section with its comment, as written into a policy
     match: tuple[tuple[str, str], ...]  # (file, RE2 pattern)
     dirs: tuple[str, ...]
-
-
-def profile_names() -> list[str]:
-    """The bundled profiles' names, without reading them (`--profile`'s choices: every
-    command builds the parser, a one-file validate too)."""
-    return sorted(path.stem for path in PROFILES_DIR.glob("*.yaml"))
 
 
 def load_profiles() -> dict[str, Profile]:

@@ -5,7 +5,6 @@ cerberus; cerberus is imported only to word the problems of one that fails it.""
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -225,6 +224,8 @@ def _message(error: Any, validator: EvidenceValidator, schema: dict[str, Any]) -
         return "is required"
     if code == cerrors.UNKNOWN_FIELD.code:
         siblings = _sibling_fields(schema, error.document_path[:-1])
+        import difflib
+
         close = difflib.get_close_matches(str(error.document_path[-1]), siblings, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         return f"unknown field{hint}"

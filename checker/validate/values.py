@@ -4,7 +4,6 @@ the policy's conditions; the budget of problems reported per document."""
 from __future__ import annotations
 
 import contextvars
-import difflib
 import math
 import re
 from collections.abc import Iterator
@@ -51,6 +50,8 @@ def condition_problems(cond: Any, where: str, depth: int = 0) -> Iterator[tuple[
         )
     field = cond.get("field")
     if field not in PROBE_NAMES:
+        import difflib
+
         close = difflib.get_close_matches(str(field), PROBE_NAMES, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         yield (

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 from checker.core.errors import Problem, UsageError
 from checker.core.model import Driver
 from checker.load.document import Document, parse_document
-from checker.load.gitsource import GitTreeSource
 from checker.load.layout import DEFAULT_POLICY as DEFAULT_POLICY
 from checker.load.layout import DRIVERS_DIR as DRIVERS_DIR
 from checker.load.layout import POLICIES_DIR as POLICIES_DIR
@@ -34,6 +33,8 @@ from checker.validate.policy import Fixture, Policy, validate_fixture, validate_
 
 if TYPE_CHECKING:
     import git
+
+    from checker.load.gitsource import GitTreeSource
 
 
 @dataclass
@@ -220,6 +221,8 @@ class GitRepository:
     prefix: str  # root relative to the top of the work tree ("" at the top)
 
     def source(self, sha: str, only: Iterable[str] | None = None) -> GitTreeSource:
+        from checker.load.gitsource import GitTreeSource
+
         return GitTreeSource(self.repo, sha, self.prefix, only)
 
     def workspace(self, sha: str) -> Workspace:

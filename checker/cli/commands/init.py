@@ -47,7 +47,7 @@ examples:
 
 
 def register(subparsers: Any) -> None:
-    from checker.discover.profiles import profile_names
+    from checker.discover.bundled import profile_names
 
     parser = subparsers.add_parser(
         "init",
