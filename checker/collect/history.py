@@ -1,22 +1,23 @@
 """One pass over git history for every driver at once.
 
-A cheap `git log` (no diffs) lists the commits once, and finds mechanical series in
-the same pass (series.py). They are cut into runs; each run is one `git log
---no-walk --stdin` over exactly its commits, with a few literal path prefixes (so
-that git skips commits no driver can claim) and the whole commit's file list
-(`--full-diff`, so that sweeps can be recognised by size), streamed and parsed as it
-arrives. Each changed file is matched to the drivers that claim it with a
-`PathIndex` (a trie: cost by path depth, not by number of drivers), and per-driver
-counters are updated. Nothing per commit is kept: memory is bounded by drivers x
-months plus distinct authors and a cache of path -> owners. Every commit is in
-exactly one run, so the sums do not depend on how many runs or processes there are.
-Commits before the window are walked the same way, with `--name-status` (no line
-counts), for first/last commit dates.
+A cheap `git log` (no line counts) lists the commits once, and finds mechanical
+series, reverts and sweeps in the same pass (series.py, reverts.py, sweeps.py). The
+rest are cut into runs; each run is one `git log --no-walk --stdin` over exactly its
+commits, with a few literal path prefixes (so that git skips commits no driver can
+claim) and the whole commit's file list (`--full-diff`, so that the `max_files` rule
+sees the whole commit), streamed and parsed as it arrives. Each changed file is
+matched to the drivers that claim it with a `PathIndex` (a trie: cost by path depth,
+not by number of drivers), and per-driver counters are updated. Nothing per commit
+is kept: memory is bounded by drivers x months plus distinct authors and a cache of
+path -> owners. Every commit is in exactly one run, so the sums do not depend on how
+many runs or processes there are. Commits before the window are walked the same way,
+with `--name-status` (no line counts), for first/last commit dates.
 
-Commits that are not work on a driver (a sweep across many directories, found here
-by size; reverts and what they undo or redo, found by the listing: reverts.py) count
-only for its first commit's date. The window's commits walked before the listing is
-over are counted once it is (settle()), when it is known which are left out.
+Commits that are not work on a driver (a sweep across many directories, found by the
+listing's paths: sweeps.py, and never walked; reverts and what they undo or redo,
+found by the listing: reverts.py) count only for its first commit's date. The
+window's commits walked before the listing is over are counted once it is
+(settle()), when it is known which are left out.
 
 Semantics (documented in docs/collect.md):
 - dates are committer dates (what `--since`/`--until` filter on), bucketed in UTC;
@@ -31,13 +32,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from checker.collect.gitrepo import Kernel
 from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules
 from checker.collect.series import SeriesFinder
+from checker.core.errors import CheckerError
 from checker.core.paths import PathSpec
+
+if TYPE_CHECKING:
+    from checker.collect.sweeps import SweepFinder
 
 PROGRESS_EVERY = 1000
 CACHE_LIMIT = 400_000
@@ -116,6 +121,15 @@ def count(activity: dict[str, Activity], stamp: int, author: str, month: str,
             bucket[2] += removed
 
 
+def merge_into(totals: dict[str, Activity], found: dict[str, Activity]) -> None:
+    """Add per-driver activity to the totals (the sums do not depend on the order)."""
+    for driver, act in found.items():
+        if driver in totals:
+            totals[driver].merge(act)
+        else:
+            totals[driver] = act
+
+
 def touch(activity: dict[str, Activity], stamp: int, owners: Iterable[str]) -> None:
     """A commit that is not work on the drivers it touched: only their first commit."""
     for owner in owners:
@@ -178,7 +192,8 @@ def list_history(repo: Any, sha: str, start: int, end: int,
                  finder: SeriesFinder | None = None,
                  mailmap_blob: str | None = None,
                  early: Callable[[list[str]], None] | None = None,
-                 reverts: RevertFinder | None = None) -> Listing:
+                 reverts: RevertFinder | None = None,
+                 sweeps: SweepFinder | None = None) -> Listing:
     """One cheap walk (no diffs): `git log --no-merges --format=%ct %H ... REV`.
 
     Commits with committer time in [start, end) are the window's, older ones are the
@@ -190,50 +205,73 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     listing names the reverts and what they undo or redo (all history, newer than the
     window too: a later revert undoes a commit of the window).
 
+    With `sweeps`, the same pass lists every commit's changed paths (`--name-only
+    --no-renames`: tree diffs, no file read), and the finder knows the sweeps
+    (sweeps.py), which the walks then leave out.
+
     git lists newest first, so the window's commits come before the older history:
     when the first commit older than the window is listed, `early` is given the window's
     commits listed so far (listing.handed of them), so that they can be walked while the
     rest is listed (their series are not known yet: see settle()).
     """
     from checker.collect.gitrepo import Stream
+    from checker.collect.sweeps import listed_commits
 
     series = finder is not None and finder.enabled
     form = "%ct %H%x1f%aE%x1f%s%x1f%b" if reverts is not None else \
         "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
     options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
+    paths = sweeps is not None and sweeps.enabled
+    diff = ["--name-only", "--no-renames", "--no-relative"] if paths else []
     stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
-                                  "--no-notes", f"--format={form}", sha, "--"], config=options)
+                                  "--no-notes", *diff,
+                                  f"--format={'%x01' if paths else ''}{form}", sha, "--"],
+                    config=options)
     listing = Listing()
     window, before = listing.window, listing.before
     pattern = _REVERT_RECORD if reverts is not None else _SERIES_RECORD if series else _RECORD
 
+    def add(record: re.Match[bytes]) -> int:
+        stamp = int(record[1])
+        commit = record[2].decode()
+        if finder is not None and series:
+            finder.add(stamp, commit, record[3], record[4])
+        if reverts is not None:
+            reverts.add(commit, record[4], record[5])
+        if stamp < end:
+            if stamp >= start:
+                window.append(commit)
+            else:
+                before.append(commit)
+                if early is not None and not listing.handed and window:
+                    listing.handed = len(window)
+                    early(list(window))
+        listing.total += 1
+        return stamp
+
     def parse(data: bytes) -> None:
         for record in pattern.finditer(data):
-            stamp = int(record[1])
-            commit = record[2].decode()
-            if finder is not None and series:
-                finder.add(stamp, commit, record[3], record[4])
-            if reverts is not None:
-                reverts.add(commit, record[4], record[5])
-            if stamp < end:
-                if stamp >= start:
-                    window.append(commit)
-                else:
-                    before.append(commit)
-                    if early is not None and not listing.handed and window:
-                        listing.handed = len(window)
-                        early(list(window))
-            listing.total += 1
+            add(record)
 
     leftover = b""
     try:
-        for chunk in stream.chunks():
-            data = leftover + chunk
-            cut = data.rfind(b"\0")  # records before it are whole; the NUL starts the next
-            if cut > 0:
-                parse(data[:cut])
-                data = data[cut:]
-            leftover = data
+        if sweeps is not None and paths:
+            for header, names in listed_commits(stream.chunks()):
+                record = pattern.match(header)
+                if record is None:
+                    raise CheckerError("git log printed a commit collect cannot read: "
+                                       f"{header[:80]!r}")
+                # before add(): the window's commits handed to `early` are known sweeps
+                sweeps.add(int(record[1]), record[2].decode(), names)
+                add(record)
+        else:
+            for chunk in stream.chunks():
+                data = leftover + chunk
+                cut = data.rfind(b"\0")  # records before it are whole; the NUL starts the next
+                if cut > 0:
+                    parse(data[:cut])
+                    data = data[cut:]
+                leftover = data
         stream.finish()
     except BaseException:
         stream.kill()

@@ -26,13 +26,23 @@ from checker.collect.gitrepo import (
     resolve,
     shallow_boundary,
 )
-from checker.collect.history import Activity, Slice, Task, list_history, pathspecs_for, settle
+from checker.collect.history import (
+    Activity,
+    Slice,
+    Task,
+    list_history,
+    merge_into,
+    pathspecs_for,
+    settle,
+)
 from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules, month_keys
 from checker.collect.runner import Runner, _read_tree_task, default_jobs, runs_of
 from checker.collect.series import SeriesFinder
+from checker.collect.sweeps import SweepFinder
 from checker.collect.tree import TreeFacts
 from checker.collect.usage import UsageOptions, usage_signals
+from checker.collect.walker import owners_for
 from checker.core.errors import CheckerError
 from checker.core.paths import PathIndex, PathSpec
 
@@ -159,9 +169,14 @@ def collect(
         clock = time.monotonic()
         finder = SeriesFinder(rules)
         reverts = RevertFinder() if rules.exclude_reverts else None
+        sweeps = SweepFinder(rules, owners_for(spec_data), end_ts) \
+            if rules.sweep_directories else None
+        left_out = sweeps.found if sweeps is not None else set()
 
         def walk(window: Slice, commits: list[str], series: frozenset[str] | None,
                  excluded: frozenset[str] = frozenset()) -> None:
+            if left_out:  # sweeps are never walked (their dates: sweeps.py)
+                commits = [commit for commit in commits if commit not in left_out]
             for revs in runs_of(commits, jobs):
                 runner.add(Task(repo, revision.sha, window, pathspecs, spec_data,
                                 rules, mailmap, revs, series if series is None else
@@ -178,7 +193,7 @@ def collect(
             read_tree_now()
 
         listing = list_history(repo, revision.sha, start_ts, end_ts, finder, mailmap, early,
-                               reverts)
+                               reverts, sweeps)
         timings["list"] = time.monotonic() - clock
         read_tree_now()
         series, excluded = listing.series, listing.excluded
@@ -186,6 +201,9 @@ def collect(
         walk(before, listing.before, series, excluded)
         totals, commits_read, pending = runner.finish()
         settle(totals, pending, series, excluded)
+        if sweeps is not None:
+            merge_into(totals, sweeps.activity)
+            commits_read += sweeps.touching
         timings["history"] = time.monotonic() - clock
         facts, timings["tree"] = tree_jobs[0]()
 

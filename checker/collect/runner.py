@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from checker.collect.gitrepo import Kernel
-from checker.collect.history import Activity, Pending, Task
+from checker.collect.history import Activity, Pending, Task, merge_into
 from checker.collect.rules import CollectRules
 from checker.collect.tree import TreeFacts, read_tree
 from checker.collect.walker import run_task
@@ -160,11 +160,7 @@ class Runner:
     def _absorb(self, found: dict[str, Activity], count: int, pending: list[Pending]) -> None:
         self.read += count
         self.unsettled += pending
-        for driver, act in found.items():
-            if driver in self.totals:
-                self.totals[driver].merge(act)
-            else:
-                self.totals[driver] = act
+        merge_into(self.totals, found)
 
 
 def _drain(channel: Any, progress: Callable[[int], None] | None) -> None:

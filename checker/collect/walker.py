@@ -106,11 +106,6 @@ class Walker:
             return
         rules = self.rules
         sha = sha_b.decode()
-        limit = rules.sweep_directories
-        if limit and 2 * len(files) > limit and rules.is_sweep(
-                path for _a, _r, new, old in files for path in (new, old)):
-            touch(self.activity, stamp, touched)  # a sweep: not work on any driver
-            return
         name = name_b.decode("utf-8", "replace")
         email = email_b.decode("utf-8", "replace")
         subject = subject_b.decode("utf-8", "replace")
