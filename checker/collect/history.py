@@ -218,26 +218,28 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     from checker.collect.sweeps import listed_commits
 
     series = finder is not None and finder.enabled
-    form = "%ct %H%x1f%aE%x1f%s%x1f%b" if reverts is not None else \
-        "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
-    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
     paths = sweeps is not None and sweeps.enabled
+    if paths:  # the author's name too: the listing counts the history before the window
+        form = "%x01%ct %H%x1f%aN%x1f%aE%x1f%s" + ("%x1f%b" if reverts is not None else "")
+        pattern = _PATHS_REVERT_RECORD if reverts is not None else _PATHS_RECORD
+    else:
+        form = "%ct %H%x1f%aE%x1f%s%x1f%b" if reverts is not None else \
+            "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
+        pattern = _REVERT_RECORD if reverts is not None else \
+            _SERIES_RECORD if series else _RECORD
+    options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
     diff = ["--name-only", "--no-renames", "--no-relative"] if paths else []
     stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
-                                  "--no-notes", *diff,
-                                  f"--format={'%x01' if paths else ''}{form}", sha, "--"],
+                                  "--no-notes", *diff, f"--format={form}", sha, "--"],
                     config=options)
     listing = Listing()
     window, before = listing.window, listing.before
-    pattern = _REVERT_RECORD if reverts is not None else _SERIES_RECORD if series else _RECORD
 
-    def add(record: re.Match[bytes]) -> int:
-        stamp = int(record[1])
-        commit = record[2].decode()
+    def add(stamp: int, commit: str, email: bytes, subject: bytes, body: bytes) -> None:
         if finder is not None and series:
-            finder.add(stamp, commit, record[3], record[4])
+            finder.add(stamp, commit, email, subject)
         if reverts is not None:
-            reverts.add(commit, record[4], record[5])
+            reverts.add(commit, subject, body)
         if stamp < end:
             if stamp >= start:
                 window.append(commit)
@@ -247,11 +249,11 @@ def list_history(repo: Any, sha: str, start: int, end: int,
                     listing.handed = len(window)
                     early(list(window))
         listing.total += 1
-        return stamp
 
     def parse(data: bytes) -> None:
         for record in pattern.finditer(data):
-            add(record)
+            fields = record.groups() + (b"", b"", b"")  # "%ct %H" has no email ...
+            add(int(fields[0]), fields[1].decode(), fields[2], fields[3], fields[4])
 
     leftover = b""
     try:
@@ -261,9 +263,11 @@ def list_history(repo: Any, sha: str, start: int, end: int,
                 if record is None:
                     raise CheckerError("git log printed a commit collect cannot read: "
                                        f"{header[:80]!r}")
-                # before add(): the window's commits handed to `early` are known sweeps
-                sweeps.add(int(record[1]), record[2].decode(), names)
-                add(record)
+                stamp, commit = int(record[1]), record[2].decode()
+                name, email, subject, body = record.group(3, 4, 5, 6)
+                # before add(): the window's commits handed to `early` are known
+                sweeps.add(stamp, commit, name, email, subject, names)
+                add(stamp, commit, email, subject, body or b"")
         else:
             for chunk in stream.chunks():
                 data = leftover + chunk
@@ -289,6 +293,12 @@ _RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\n?(?=\0|\Z)")
 _SERIES_RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\0]*)")
 _REVERT_RECORD = re.compile(
     rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)")
+# With paths (sweeps.listed_commits gives the header alone): "%ct %H\x1f%aN\x1f%aE\x1f%s"
+# and for reverts "\x1f%b".
+_PATHS_RECORD = re.compile(
+    rb"(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)()")
+_PATHS_REVERT_RECORD = re.compile(
+    rb"(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)")
 
 
 def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tuple[str, ...]:

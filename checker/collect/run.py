@@ -31,7 +31,6 @@ from checker.collect.history import (
     Slice,
     Task,
     list_history,
-    merge_into,
     pathspecs_for,
     settle,
 )
@@ -169,13 +168,13 @@ def collect(
         clock = time.monotonic()
         finder = SeriesFinder(rules)
         reverts = RevertFinder() if rules.exclude_reverts else None
-        sweeps = SweepFinder(rules, owners_for(spec_data), end_ts) \
+        sweeps = SweepFinder(rules, owners_for(spec_data), start_ts, end_ts) \
             if rules.sweep_directories else None
-        left_out = sweeps.found if sweeps is not None else set()
+        left_out = sweeps.skipped if sweeps is not None else set()
 
         def walk(window: Slice, commits: list[str], series: frozenset[str] | None,
                  excluded: frozenset[str] = frozenset()) -> None:
-            if left_out:  # sweeps are never walked (their dates: sweeps.py)
+            if left_out:  # sweeps and what the listing settled (sweeps.py) are not walked
                 commits = [commit for commit in commits if commit not in left_out]
             for revs in runs_of(commits, jobs):
                 runner.add(Task(repo, revision.sha, window, pathspecs, spec_data,
@@ -202,7 +201,7 @@ def collect(
         totals, commits_read, pending = runner.finish()
         settle(totals, pending, series, excluded)
         if sweeps is not None:
-            merge_into(totals, sweeps.activity)
+            sweeps.settle(totals, series, excluded)
             commits_read += sweeps.touching
         timings["history"] = time.monotonic() - clock
         facts, timings["tree"] = tree_jobs[0]()
