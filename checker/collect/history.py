@@ -252,7 +252,7 @@ def list_history(repo: Any, sha: str, start: int, end: int,
 
     def parse(data: bytes) -> None:
         for record in pattern.finditer(data):
-            fields = record.groups() + (b"", b"", b"")  # "%ct %H" has no email ...
+            fields = (*record.groups(), b"", b"", b"")  # "%ct %H" has no email ...
             add(int(fields[0]), fields[1].decode(), fields[2], fields[3], fields[4])
 
     leftover = b""
