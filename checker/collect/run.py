@@ -176,7 +176,7 @@ def collect(
                  excluded: frozenset[str] = frozenset()) -> None:
             if left_out:  # sweeps and what the listing settled (sweeps.py) are not walked
                 commits = [commit for commit in commits if commit not in left_out]
-            for revs in runs_of(commits, jobs):
+            for revs in runs_of(commits, runner.walkers):
                 runner.add(Task(repo, revision.sha, window, pathspecs, spec_data,
                                 rules, mailmap, revs, series if series is None else
                                 frozenset(r for r in revs if r in series),

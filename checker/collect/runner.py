@@ -88,9 +88,10 @@ class Runner:
     """
 
     def __init__(self, jobs: int, progress: Callable[[int], None] | None) -> None:
-        # With one process, two threads walk: the window's runs, and the history before
-        # it once listed (its git runs meanwhile, on the other core) instead of after.
+        # With one process, two threads walk, each with its own git: the window's runs
+        # are cut for two walkers, so that both cores walk while this thread lists.
         self.jobs = max(1, jobs)
+        self.walkers = self.jobs if self.jobs > 1 else WALK_THREADS
         self.progress = progress
         self.pool: ProcessPoolExecutor | None = None
         self.thread: ThreadPoolExecutor | None = None

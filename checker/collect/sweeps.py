@@ -46,6 +46,8 @@ class SweepFinder:
         self.rules = rules
         self.limit = rules.sweep_directories
         self.owners = owners
+        # the owners' own cache when they have one (walker.Owners): most paths are in it
+        self.known: dict[bytes, tuple[str, ...]] = getattr(owners, "cache", {})
         self.start = start  # the window's first second: older commits are `before` it
         self.end = end  # commits at or after it are not the drivers' history
         self.found: set[str] = set()  # the sweeps
@@ -89,15 +91,25 @@ class SweepFinder:
         self.earlier.append((sha, stamp, mechanical, touched))
 
     def _owners(self, paths: list[bytes]) -> tuple[str, ...]:
-        owners = self.owners
+        owners, known = self.owners, self.known.get
         touched: set[str] = set()
         for path in paths:
-            touched.update(owners(path))
+            found = known(path)
+            if found is None:
+                found = owners(path)
+            if found:
+                touched.update(found)
         return tuple(sorted(touched))
 
     def _touches(self, paths: list[bytes]) -> bool:
-        owners = self.owners
-        return any(owners(path) for path in paths)
+        owners, known = self.owners, self.known.get
+        for path in paths:
+            found = known(path)
+            if found is None:
+                found = owners(path)
+            if found:
+                return True
+        return False
 
     def settle(self, totals: dict[str, Activity], series: frozenset[str],
                excluded: frozenset[str]) -> None:
