@@ -159,7 +159,7 @@ def test_listed_commits_whatever_the_chunks(tmp_path: Path, size: int) -> None:
 
 
 def test_a_sweep_is_told_by_directories_and_touches_its_drivers() -> None:
-    from checker.collect.history import Activity
+    from checker.collect.activity import Activity
 
     owners = {b"drivers/a/x.c": ("a",), b"drivers/b/y.c": ("b",), b"\nz.c": ("z",)}
     finder = SweepFinder(SWEEPS, lambda path: owners.get(path, ()), start=100, end=1000)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
+from checker.collect.activity import Activity
 from checker.collect.gitenv import local_attributes
 from checker.collect.gitrepo import (
     Kernel,
@@ -26,14 +27,7 @@ from checker.collect.gitrepo import (
     resolve,
     shallow_boundary,
 )
-from checker.collect.history import (
-    Activity,
-    Slice,
-    Task,
-    list_history,
-    pathspecs_for,
-    settle,
-)
+from checker.collect.history import Slice, Task, list_history, pathspecs_for, settle
 from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules, month_keys
 from checker.collect.runner import Runner, _read_tree_task, default_jobs, runs_of

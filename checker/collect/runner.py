@@ -10,8 +10,9 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
+from checker.collect.activity import Activity, merge_into
 from checker.collect.gitrepo import Kernel
-from checker.collect.history import Activity, Pending, Task, merge_into
+from checker.collect.history import Pending, Task
 from checker.collect.rules import CollectRules
 from checker.collect.tree import TreeFacts, read_tree
 from checker.collect.walker import run_task

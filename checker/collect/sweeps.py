@@ -23,7 +23,7 @@ listing also settles, without a walk:
   `-M`, the walk's count of its files is at most the listing's: at most max_files
   either way). A larger one is walked, where `-M` counts a rename as one file.
 
-Each sweep's drivers get its date as a first-commit candidate (history.touch), and
+Each sweep's drivers get its date as a first-commit candidate (activity.touch), and
 each settled commit of the history before the window is counted once the series and
 reverts are known (SweepFinder.settle), as the walk would have counted them.
 """
@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from checker.collect.history import Activity, count, merge_into, touch
+from checker.collect.activity import Activity, count, merge_into, touch
 from checker.collect.rules import CollectRules
 
 Owners = Callable[[bytes], tuple[str, ...]]

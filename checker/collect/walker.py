@@ -6,19 +6,17 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from checker.collect.activity import Activity, count, touch
 from checker.collect.gitrepo import utc_day
 from checker.collect.history import (
     CACHE_LIMIT,
     PROGRESS_EVERY,
-    Activity,
     Pending,
     Progress,
     Slice,
     Task,
-    count,
     iter_commits,
     log_args,
-    touch,
 )
 from checker.collect.rules import CollectRules
 from checker.core.paths import PathIndex, PathSpec
