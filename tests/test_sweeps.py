@@ -151,10 +151,10 @@ def test_listed_commits_whatever_the_chunks(tmp_path: Path, size: int) -> None:
     records = [(header.split(b"\x1f")[1], names)
                for header, names in listed_commits(iter(chunks))]
     assert records == [
-        (b"last", b"\na/x.c\0"),
-        (b"odd names", b"\n\nleading newline.c\0a/\x01.c\0"),
+        (b"last", b"\na/x.c"),
+        (b"odd names", b"\n\nleading newline.c\0a/\x01.c"),
         (b"nothing changes", b""),
-        (b"first", b"\na/x.c\0b c/y z.c\0"),
+        (b"first", b"\na/x.c\0b c/y z.c"),
     ]
 
 
@@ -167,16 +167,16 @@ def test_a_sweep_is_told_by_directories_and_touches_its_drivers() -> None:
     def add(stamp: int, sha: str, names: bytes, subject: bytes = b"fix") -> None:
         finder.add(stamp, sha * 40, b"Ann", b"ann@example.org", subject, names)
 
-    add(110, "1", b"\ndrivers/a/x.c\0drivers/b/y.c\0lib/q.c\0")  # three directories
-    add(120, "2", b"\ndrivers/a/x.c\0drivers/b/y.c\0lib/q.c\0misc/r.c\0")
-    add(130, "3", b"\ndrivers/a/x.c\0lib/1.c\0lib/2.c\0lib/3.c\0")  # two
-    add(105, "4", b"\n\nz.c\0drivers/b/y.c\0lib/q.c\0misc/r.c\0")  # "\nz.c": the root's
-    add(2000, "5", b"\ndrivers/a/x.c\0b/1\0c/1\0d/1\0")  # after the end: never walked
-    add(140, "6", b"\nlib/1.c\0")  # no driver's
-    add(50, "7", b"\ndrivers/a/x.c\0", b"treewide: x")  # before the window, mechanical
-    add(40, "8", b"\ndrivers/b/y.c\0")
-    add(30, "9", b"\ndrivers/b/y.c\0" + b"".join(b"b/%d\0" % n for n in range(5)))  # 6 files
-    add(20, "a", b"\ndrivers/b/y.c\0", b'Revert "x"')
+    add(110, "1", b"\ndrivers/a/x.c\0drivers/b/y.c\0lib/q.c")  # three directories
+    add(120, "2", b"\ndrivers/a/x.c\0drivers/b/y.c\0lib/q.c\0misc/r.c")
+    add(130, "3", b"\ndrivers/a/x.c\0lib/1.c\0lib/2.c\0lib/3.c")  # two
+    add(105, "4", b"\n\nz.c\0drivers/b/y.c\0lib/q.c\0misc/r.c")  # "\nz.c": the root's
+    add(2000, "5", b"\ndrivers/a/x.c\0b/1\0c/1\0d/1")  # after the end: never walked
+    add(140, "6", b"\nlib/1.c")  # no driver's
+    add(50, "7", b"\ndrivers/a/x.c", b"treewide: x")  # before the window, mechanical
+    add(40, "8", b"\ndrivers/b/y.c")
+    add(30, "9", b"\ndrivers/b/y.c" + b"".join(b"\0b/%d" % n for n in range(5)))  # 6 files
+    add(20, "a", b"\ndrivers/b/y.c", b'Revert "x"')
     assert finder.found == {"2" * 40, "4" * 40}
     assert finder.skipped == {"2" * 40, "4" * 40, "6" * 40, "7" * 40, "8" * 40, "a" * 40}
     assert finder.touching == 5

@@ -64,12 +64,12 @@ class SweepFinder:
     def add(self, stamp: int, sha: str, name: bytes, email: bytes, subject: bytes,
             names: bytes) -> None:
         """One listed commit: `names` is git's `-z --name-only` list of its paths (each
-        ended by NUL, the first after a newline)."""
+        but the last ended by NUL, the first after a newline)."""
         if stamp >= self.end:
             return  # not walked, whatever it is
-        if names[:1] == b"\n":  # only the one newline git puts there: a name may begin
-            names = names[1:]   # with one
-        paths = [path for path in names.split(b"\0") if path]
+        paths = names.split(b"\0") if names else []
+        if paths and paths[0][:1] == b"\n":  # only the one newline git puts there: a
+            paths[0] = paths[0][1:]           # name may begin with one
         sweep = len(paths) > self.limit and self.rules.is_sweep(paths)
         if sweep:
             self.found.add(sha)
@@ -132,8 +132,8 @@ _BOUNDARY = b"\0\x01"
 
 def listed_commits(chunks: Iterator[bytes]) -> Iterator[tuple[bytes, bytes]]:
     """(header, names) for each commit of `git log -z --name-only --format=%x01...`:
-    the header is what the format printed (without the %x01), names the paths' part
-    (empty for a commit that changes nothing)."""
+    the header is what the format printed (without the %x01), names the paths' part,
+    NUL between paths (empty for a commit that changes nothing)."""
     leftover = b""
     for chunk in chunks:
         data = leftover + chunk if leftover else chunk
@@ -152,4 +152,4 @@ def _records(block: bytes) -> Iterator[tuple[bytes, bytes]]:
         if record[:1] == b"\x01":
             record = record[1:]
         header, _, names = record.partition(b"\0")
-        yield header, names if names.endswith(b"\0") or not names else names + b"\0"
+        yield header, names[:-1] if names[-1:] == b"\0" else names  # the stream's end
