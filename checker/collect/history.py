@@ -10,8 +10,9 @@ matched to the drivers that claim it with a `PathIndex` (a trie: cost by path de
 not by number of drivers), and per-driver counters are updated. Nothing per commit
 is kept: memory is bounded by drivers x months plus distinct authors and a cache of
 path -> owners. Every commit is in exactly one run, so the sums do not depend on how
-many runs or processes there are. Commits before the window are walked the same way,
-with `--name-status` (no line counts), for first/last commit dates.
+many runs or processes there are. Commits before the window that the listing could not
+settle (sweeps.py) are walked the same way, with `--name-status` (no line counts), for
+first/last commit dates.
 
 Commits that are not work on a driver (a sweep across many directories, found by the
 listing's paths: sweeps.py, and never walked; reverts and what they undo or redo,

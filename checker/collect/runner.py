@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 # Commits are walked in runs of at most this many, handed to the worker processes once
 # they are listed (a process that finishes early takes the next run). Each run is a new
 # git process whose caches start cold, so runs are long: 5,000 cost about 15% more CPU
-# than 20,000 on the benchmark repository. With several processes, each kind of run
-# (window, before it) is cut into at least RUNS_PER_JOB runs per process, of at least
+# than 20,000 on the benchmark repository. With several processes (or, with --jobs 1,
+# the two walking threads), each kind of run (window, before it) is cut into at least
+# RUNS_PER_JOB runs per process, of at least
 # MIN_RUN commits, so that no process walks alone at the end (on rdma-core's window of
 # 1,424 commits, four runs cost git about 10% more CPU than two). The window's commits
 # listed before the older history are cut into runs as soon as they are listed, the
