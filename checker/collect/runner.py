@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 # git process whose caches start cold, so runs are long: 5,000 cost about 15% more CPU
 # than 20,000 on the benchmark repository. With several processes (or, with --jobs 1,
 # the two walking threads), each kind of run (window, before it) is cut into at least
-# RUNS_PER_JOB runs per process, of at least
-# MIN_RUN commits, so that no process walks alone at the end (on rdma-core's window of
-# 1,424 commits, four runs cost git about 10% more CPU than two). The window's commits
+# RUNS_PER_JOB runs per process, of at least MIN_RUN commits, so that no process walks
+# alone at the end (on rdma-core's window of 1,424 commits, four runs cost git about
+# 10% more CPU than two). The window's commits
 # listed before the older history are cut into runs as soon as they are listed, the
 # rest once the listing is over. Every commit is in exactly one run: the result does
 # not depend on how many runs or processes there are.
