@@ -164,6 +164,14 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/collect/history.py",
      rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)"):
         Use("finditer", ("\x001 a\x1f", "\x001 a\x1fx\x1f", "\x1f")),
+    ("checker/collect/history.py",
+     rb"(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)()"):
+        Use("match", ("1 a\x1f", "1 a\x1fx\x1f", "\x1f"),
+            why="one commit's header, split from the listing (sweeps.listed_commits)"),
+    ("checker/collect/history.py",
+     rb"(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)"):
+        Use("match", ("1 a\x1f", "1 a\x1fx\x1f", "\x1f"),
+            why="one commit's header, split from the listing (sweeps.listed_commits)"),
     ("checker/collect/kconfig_shims.py", "dynamic: ''.join(parts)"):
         Use("match", why="escaped text around one `[A-Za-z0-9_.+-]+` group, fullmatched "
             "once against each path of the tree (at most PATH_MAX characters)"),

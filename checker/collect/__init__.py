@@ -4,8 +4,9 @@ The only package that imports gitpython. Stages, each with one input and one out
 
 - rules.py    the policy mapping -> CollectRules (window length, mechanical rules)
 - gitrepo.py  open the checkout, resolve REV, stream git's output
-- history.py  every commit listed once (series.py: mechanical series found while
-              listing), walked in runs (walker.py), all drivers at once -> Activity
+- history.py  every commit listed once (series.py: mechanical series, reverts.py:
+              reverts, sweeps.py: sweeps and what needs no walk, found while listing),
+              walked in runs (walker.py), all drivers at once -> Activity
 - tree.py     the tree at REV -> files, source lines, device IDs (kbuild.py: Kconfig,
               Makefiles, id tables; maintainers.py: MAINTAINERS)
 - run.py      collect(): the above, in parallel (runner.py), -> signal mappings per driver

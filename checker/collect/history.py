@@ -1,22 +1,24 @@
 """One pass over git history for every driver at once.
 
-A cheap `git log` (no diffs) lists the commits once, and finds mechanical series in
-the same pass (series.py). They are cut into runs; each run is one `git log
---no-walk --stdin` over exactly its commits, with a few literal path prefixes (so
-that git skips commits no driver can claim) and the whole commit's file list
-(`--full-diff`, so that sweeps can be recognised by size), streamed and parsed as it
-arrives. Each changed file is matched to the drivers that claim it with a
-`PathIndex` (a trie: cost by path depth, not by number of drivers), and per-driver
-counters are updated. Nothing per commit is kept: memory is bounded by drivers x
-months plus distinct authors and a cache of path -> owners. Every commit is in
-exactly one run, so the sums do not depend on how many runs or processes there are.
-Commits before the window are walked the same way, with `--name-status` (no line
-counts), for first/last commit dates.
+A cheap `git log` (no line counts) lists the commits once, and finds mechanical
+series, reverts and sweeps in the same pass (series.py, reverts.py, sweeps.py). The
+rest are cut into runs; each run is one `git log --no-walk --stdin` over exactly its
+commits, with a few literal path prefixes (so that git skips commits no driver can
+claim) and the whole commit's file list (`--full-diff`, so that the `max_files` rule
+sees the whole commit), streamed and parsed as it arrives. Each changed file is
+matched to the drivers that claim it with a `PathIndex` (a trie: cost by path depth,
+not by number of drivers), and per-driver counters are updated. Nothing per commit
+is kept: memory is bounded by drivers x months plus distinct authors and a cache of
+path -> owners. Every commit is in exactly one run, so the sums do not depend on how
+many runs or processes there are. Commits before the window that the listing could not
+settle (sweeps.py) are walked the same way, with `--name-status` (no line counts), for
+first/last commit dates.
 
-Commits that are not work on a driver (a sweep across many directories, found here
-by size; reverts and what they undo or redo, found by the listing: reverts.py) count
-only for its first commit's date. The window's commits walked before the listing is
-over are counted once it is (settle()), when it is known which are left out.
+Commits that are not work on a driver (a sweep across many directories, found by the
+listing's paths: sweeps.py, and never walked; reverts and what they undo or redo,
+found by the listing: reverts.py) count only for its first commit's date. The
+window's commits walked before the listing is over are counted once it is
+(settle()), when it is known which are left out.
 
 Semantics (documented in docs/collect.md):
 - dates are committer dates (what `--since`/`--until` filter on), bucketed in UTC;
@@ -33,10 +35,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.collect.activity import Activity, count
 from checker.collect.gitrepo import Kernel
 from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules
 from checker.collect.series import SeriesFinder
+from checker.collect.sweeps import SweepFinder, listed_commits
+from checker.core.errors import CheckerError
 from checker.core.paths import PathSpec
 
 PROGRESS_EVERY = 1000
@@ -50,88 +55,6 @@ Progress = Callable[[int], None]
 # be counted by settle(): its id, committer time, author, month, whether a rule calls
 # it mechanical, whether its slice counts, and per driver touched [added, removed].
 Pending = tuple[str, int, str, str, bool, bool, tuple[tuple[str, list[int]], ...]]
-
-
-@dataclass
-class Activity:
-    """What one driver's history looks like in one or more runs."""
-
-    commits: int = 0
-    substantive: int = 0
-    mechanical: int = 0
-    added: int = 0
-    removed: int = 0
-    authors: set[str] = field(default_factory=set)
-    months: dict[str, list[int]] = field(default_factory=dict)  # month -> [commits, +, -]
-    first: int | None = None
-    last: int | None = None
-    last_substantive: int | None = None
-
-    def merge(self, other: Activity) -> None:
-        self.commits += other.commits
-        self.substantive += other.substantive
-        self.mechanical += other.mechanical
-        self.added += other.added
-        self.removed += other.removed
-        self.authors |= other.authors
-        for month, (commits, added, removed) in other.months.items():
-            bucket = self.months.setdefault(month, [0, 0, 0])
-            bucket[0] += commits
-            bucket[1] += added
-            bucket[2] += removed
-        self.first = _min(self.first, other.first)
-        self.last = _max(self.last, other.last)
-        self.last_substantive = _max(self.last_substantive, other.last_substantive)
-
-
-def count(activity: dict[str, Activity], stamp: int, author: str, month: str,
-          touched: Iterable[tuple[str, list[int]]], mechanical: bool, counting: bool) -> None:
-    """Add one commit to the activity of every driver it touched."""
-    for owner, (added, removed) in touched:
-        act = activity.get(owner)
-        if act is None:
-            act = activity[owner] = Activity()
-        if act.first is None or stamp < act.first:
-            act.first = stamp
-        if act.last is None or stamp > act.last:
-            act.last = stamp
-        if not mechanical and (act.last_substantive is None or stamp > act.last_substantive):
-            act.last_substantive = stamp
-        if not counting:
-            continue
-        act.commits += 1
-        if mechanical:
-            act.mechanical += 1
-        else:
-            act.substantive += 1
-        act.added += added
-        act.removed += removed
-        act.authors.add(author)
-        bucket = act.months.get(month)
-        if bucket is None:
-            act.months[month] = [1, added, removed]
-        else:
-            bucket[0] += 1
-            bucket[1] += added
-            bucket[2] += removed
-
-
-def touch(activity: dict[str, Activity], stamp: int, owners: Iterable[str]) -> None:
-    """A commit that is not work on the drivers it touched: only their first commit."""
-    for owner in owners:
-        act = activity.get(owner)
-        if act is None:
-            act = activity[owner] = Activity()
-        if act.first is None or stamp < act.first:
-            act.first = stamp
-
-
-def _min(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
-
-
-def _max(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else max(a, b)
 
 
 @dataclass(frozen=True)
@@ -178,7 +101,8 @@ def list_history(repo: Any, sha: str, start: int, end: int,
                  finder: SeriesFinder | None = None,
                  mailmap_blob: str | None = None,
                  early: Callable[[list[str]], None] | None = None,
-                 reverts: RevertFinder | None = None) -> Listing:
+                 reverts: RevertFinder | None = None,
+                 sweeps: SweepFinder | None = None) -> Listing:
     """One cheap walk (no diffs): `git log --no-merges --format=%ct %H ... REV`.
 
     Commits with committer time in [start, end) are the window's, older ones are the
@@ -190,6 +114,10 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     listing names the reverts and what they undo or redo (all history, newer than the
     window too: a later revert undoes a commit of the window).
 
+    With `sweeps`, the same pass lists every commit's changed paths (`--name-only
+    --no-renames`: tree diffs, no file read), and the finder knows the sweeps
+    (sweeps.py), which the walks then leave out.
+
     git lists newest first, so the window's commits come before the older history:
     when the first commit older than the window is listed, `early` is given the window's
     commits listed so far (listing.handed of them), so that they can be walked while the
@@ -198,42 +126,64 @@ def list_history(repo: Any, sha: str, start: int, end: int,
     from checker.collect.gitrepo import Stream
 
     series = finder is not None and finder.enabled
-    form = "%ct %H%x1f%aE%x1f%s%x1f%b" if reverts is not None else \
-        "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
+    paths = sweeps is not None and sweeps.enabled
+    if paths:  # the author's name too: the listing counts the history before the window
+        form = "%x01%ct %H%x1f%aN%x1f%aE%x1f%s" + ("%x1f%b" if reverts is not None else "")
+        pattern = _PATHS_REVERT_RECORD if reverts is not None else _PATHS_RECORD
+    else:
+        form = "%ct %H%x1f%aE%x1f%s%x1f%b" if reverts is not None else \
+            "%ct %H%x1f%aE%x1f%s" if series else "%ct %H"
+        pattern = _REVERT_RECORD if reverts is not None else \
+            _SERIES_RECORD if series else _RECORD
     options = [f"mailmap.blob={mailmap_blob}"] if mailmap_blob else []
+    diff = ["--name-only", "--no-renames", "--no-relative"] if paths else []
     stream = Stream(repo, "log", ["--no-merges", "-z", "--no-color", "--no-show-signature",
-                                  "--no-notes", f"--format={form}", sha, "--"], config=options)
+                                  "--no-notes", *diff, f"--format={form}", sha, "--"],
+                    config=options)
     listing = Listing()
     window, before = listing.window, listing.before
-    pattern = _REVERT_RECORD if reverts is not None else _SERIES_RECORD if series else _RECORD
+
+    def add(stamp: int, commit: str, email: bytes, subject: bytes, body: bytes) -> None:
+        if finder is not None and series:
+            finder.add(stamp, commit, email, subject)
+        if reverts is not None:
+            reverts.add(commit, subject, body)
+        if stamp < end:
+            if stamp >= start:
+                window.append(commit)
+            else:
+                before.append(commit)
+                if early is not None and not listing.handed and window:
+                    listing.handed = len(window)
+                    early(list(window))
+        listing.total += 1
 
     def parse(data: bytes) -> None:
         for record in pattern.finditer(data):
-            stamp = int(record[1])
-            commit = record[2].decode()
-            if finder is not None and series:
-                finder.add(stamp, commit, record[3], record[4])
-            if reverts is not None:
-                reverts.add(commit, record[4], record[5])
-            if stamp < end:
-                if stamp >= start:
-                    window.append(commit)
-                else:
-                    before.append(commit)
-                    if early is not None and not listing.handed and window:
-                        listing.handed = len(window)
-                        early(list(window))
-            listing.total += 1
+            fields = (*record.groups(), b"", b"", b"")  # "%ct %H" has no email ...
+            add(int(fields[0]), fields[1].decode(), fields[2], fields[3], fields[4])
 
     leftover = b""
     try:
-        for chunk in stream.chunks():
-            data = leftover + chunk
-            cut = data.rfind(b"\0")  # records before it are whole; the NUL starts the next
-            if cut > 0:
-                parse(data[:cut])
-                data = data[cut:]
-            leftover = data
+        if sweeps is not None and paths:
+            for header, names in listed_commits(stream.chunks()):
+                record = pattern.match(header)
+                if record is None:
+                    raise CheckerError("git log printed a commit collect cannot read: "
+                                       f"{header[:80]!r}")
+                stamp, commit = int(record[1]), record[2].decode()
+                name, email, subject, body = record.group(3, 4, 5, 6)
+                # before add(): the window's commits handed to `early` are known
+                sweeps.add(stamp, commit, name, email, subject, names)
+                add(stamp, commit, email, subject, body or b"")
+        else:
+            for chunk in stream.chunks():
+                data = leftover + chunk
+                cut = data.rfind(b"\0")  # records before it are whole; the NUL starts the next
+                if cut > 0:
+                    parse(data[:cut])
+                    data = data[cut:]
+                leftover = data
         stream.finish()
     except BaseException:
         stream.kill()
@@ -251,6 +201,12 @@ _RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\n?(?=\0|\Z)")
 _SERIES_RECORD = re.compile(rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\0]*)")
 _REVERT_RECORD = re.compile(
     rb"(?:\A|\0)\n?(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)")
+# With paths (sweeps.listed_commits gives the header alone): "%ct %H\x1f%aN\x1f%aE\x1f%s"
+# and for reverts "\x1f%b".
+_PATHS_RECORD = re.compile(
+    rb"(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)()")
+_PATHS_REVERT_RECORD = re.compile(
+    rb"(-?[0-9]+) ([0-9a-f]+)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\x1f\0]*)\x1f([^\0]*)")
 
 
 def pathspecs_for(specs: Iterable[PathSpec], limit: int = MAX_PATHSPECS) -> tuple[str, ...]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from checker import __version__
+from checker.collect.activity import Activity
 from checker.collect.gitenv import local_attributes
 from checker.collect.gitrepo import (
     Kernel,
@@ -26,13 +27,15 @@ from checker.collect.gitrepo import (
     resolve,
     shallow_boundary,
 )
-from checker.collect.history import Activity, Slice, Task, list_history, pathspecs_for, settle
+from checker.collect.history import Slice, Task, list_history, pathspecs_for, settle
 from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules, month_keys
 from checker.collect.runner import Runner, _read_tree_task, default_jobs, runs_of
 from checker.collect.series import SeriesFinder
+from checker.collect.sweeps import SweepFinder
 from checker.collect.tree import TreeFacts
 from checker.collect.usage import UsageOptions, usage_signals
+from checker.collect.walker import owners_for
 from checker.core.errors import CheckerError
 from checker.core.paths import PathIndex, PathSpec
 
@@ -159,10 +162,15 @@ def collect(
         clock = time.monotonic()
         finder = SeriesFinder(rules)
         reverts = RevertFinder() if rules.exclude_reverts else None
+        sweeps = SweepFinder(rules, owners_for(spec_data), start_ts, end_ts) \
+            if rules.sweep_directories else None
+        left_out = sweeps.skipped if sweeps is not None else set()
 
         def walk(window: Slice, commits: list[str], series: frozenset[str] | None,
                  excluded: frozenset[str] = frozenset()) -> None:
-            for revs in runs_of(commits, jobs):
+            if left_out:  # sweeps and what the listing settled (sweeps.py) are not walked
+                commits = [commit for commit in commits if commit not in left_out]
+            for revs in runs_of(commits, runner.walkers):
                 runner.add(Task(repo, revision.sha, window, pathspecs, spec_data,
                                 rules, mailmap, revs, series if series is None else
                                 frozenset(r for r in revs if r in series),
@@ -178,7 +186,7 @@ def collect(
             read_tree_now()
 
         listing = list_history(repo, revision.sha, start_ts, end_ts, finder, mailmap, early,
-                               reverts)
+                               reverts, sweeps)
         timings["list"] = time.monotonic() - clock
         read_tree_now()
         series, excluded = listing.series, listing.excluded
@@ -186,6 +194,9 @@ def collect(
         walk(before, listing.before, series, excluded)
         totals, commits_read, pending = runner.finish()
         settle(totals, pending, series, excluded)
+        if sweeps is not None:
+            sweeps.settle(totals, series, excluded)
+            commits_read += sweeps.touching
         timings["history"] = time.monotonic() - clock
         facts, timings["tree"] = tree_jobs[0]()
 

@@ -10,8 +10,9 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
+from checker.collect.activity import Activity, merge_into
 from checker.collect.gitrepo import Kernel
-from checker.collect.history import Activity, Pending, Task
+from checker.collect.history import Pending, Task
 from checker.collect.rules import CollectRules
 from checker.collect.tree import TreeFacts, read_tree
 from checker.collect.walker import run_task
@@ -24,10 +25,11 @@ if TYPE_CHECKING:
 # Commits are walked in runs of at most this many, handed to the worker processes once
 # they are listed (a process that finishes early takes the next run). Each run is a new
 # git process whose caches start cold, so runs are long: 5,000 cost about 15% more CPU
-# than 20,000 on the benchmark repository. With several processes, each kind of run
-# (window, before it) is cut into at least RUNS_PER_JOB runs per process, of at least
-# MIN_RUN commits, so that no process walks alone at the end (on rdma-core's window of
-# 1,424 commits, four runs cost git about 10% more CPU than two). The window's commits
+# than 20,000 on the benchmark repository. With several processes (or, with --jobs 1,
+# the two walking threads), each kind of run (window, before it) is cut into at least
+# RUNS_PER_JOB runs per process, of at least MIN_RUN commits, so that no process walks
+# alone at the end (on rdma-core's window of 1,424 commits, four runs cost git about
+# 10% more CPU than two). The window's commits
 # listed before the older history are cut into runs as soon as they are listed, the
 # rest once the listing is over. Every commit is in exactly one run: the result does
 # not depend on how many runs or processes there are.
@@ -88,9 +90,10 @@ class Runner:
     """
 
     def __init__(self, jobs: int, progress: Callable[[int], None] | None) -> None:
-        # With one process, two threads walk: the window's runs, and the history before
-        # it once listed (its git runs meanwhile, on the other core) instead of after.
+        # With one process, two threads walk, each with its own git: the window's runs
+        # are cut for two walkers, so that both cores walk while this thread lists.
         self.jobs = max(1, jobs)
+        self.walkers = self.jobs if self.jobs > 1 else WALK_THREADS
         self.progress = progress
         self.pool: ProcessPoolExecutor | None = None
         self.thread: ThreadPoolExecutor | None = None
@@ -160,11 +163,7 @@ class Runner:
     def _absorb(self, found: dict[str, Activity], count: int, pending: list[Pending]) -> None:
         self.read += count
         self.unsettled += pending
-        for driver, act in found.items():
-            if driver in self.totals:
-                self.totals[driver].merge(act)
-            else:
-                self.totals[driver] = act
+        merge_into(self.totals, found)
 
 
 def _drain(channel: Any, progress: Callable[[int], None] | None) -> None:

@@ -6,19 +6,17 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
+from checker.collect.activity import Activity, count, touch
 from checker.collect.gitrepo import utc_day
 from checker.collect.history import (
     CACHE_LIMIT,
     PROGRESS_EVERY,
-    Activity,
     Pending,
     Progress,
     Slice,
     Task,
-    count,
     iter_commits,
     log_args,
-    touch,
 )
 from checker.collect.rules import CollectRules
 from checker.core.paths import PathIndex, PathSpec
@@ -106,11 +104,6 @@ class Walker:
             return
         rules = self.rules
         sha = sha_b.decode()
-        limit = rules.sweep_directories
-        if limit and 2 * len(files) > limit and rules.is_sweep(
-                path for _a, _r, new, old in files for path in (new, old)):
-            touch(self.activity, stamp, touched)  # a sweep: not work on any driver
-            return
         name = name_b.decode("utf-8", "replace")
         email = email_b.decode("utf-8", "replace")
         subject = subject_b.decode("utf-8", "replace")
