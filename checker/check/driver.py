@@ -152,7 +152,8 @@ def _on_disk(root: Path, rel: str, inputs: str) -> tuple[str | None, bool]:
 def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int], ...]:
     from checker.load.marks import claim_marks
 
-    found = claim_marks(doc.text, doc.data.get("name"), driver.path, driver.include)
+    found = claim_marks(doc.text, doc.data.get("name"), driver.path, driver.include,
+                        doc.top_level())
     if found is not None:
         return found
     keys: list[KeyPath] = [("name",), ("path",)]
