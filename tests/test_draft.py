@@ -107,6 +107,21 @@ def test_guessed_comments_are_found_as_the_expression_found_them(text: str) -> N
         assert guessed_comment(line) == bool(OLD_GUESSED.search(line))
 
 
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(["#", " ", "guess", "GUESSED", "gue\u017fs", "guesses", "x",
+                                 "\n", "\r", "\r\n", "\x0c", "\t", "ed", "é", "\u2028",
+                                 "\x85", "  # guessed", "a: b"]),
+                max_size=16).map("".join))
+def test_guessed_lines_are_the_lines_a_line_by_line_scan_finds(text: str) -> None:
+    """Lines holding a `#` are looked at from it, in the text: the same lines, numbered
+    as str.splitlines numbers them, as testing every line of it."""
+    from checker.validate.driver import guessed_comment, guessed_lines
+
+    assert guessed_lines(text) == [
+        number for number, line in enumerate(text.splitlines(), start=1)
+        if guessed_comment(line) and not line.lstrip().startswith("#")]
+
+
 def test_a_256_kib_file_of_one_hash_run_is_checked_diffed_and_traced_in_linear_time(
     tmp_path: Path, cli: Callable[..., Run]
 ) -> None:

@@ -7,7 +7,9 @@ refused by the kernel). Both must give the same bytes and the same refusals.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,35 @@ def test_error_a_file_over_the_limit(door: str, tree: Path) -> None:
                   root=tree, limit=4)
     assert str(caught.value) == ("drivers/net/e1000.yaml: file is 12 bytes; the limit is 4 "
                                  "bytes")
+
+
+def outcome(read: Callable[[], bytes]) -> bytes | str:
+    try:
+        return read()
+    except FileAccessError as exc:
+        return f"refused: {exc}"
+
+
+@pytest.mark.parametrize("rel", [
+    "drivers/net/e1000.yaml", "drivers/net/evil.yaml", "drivers/evil/secret.yaml",
+    "drivers/net/pipe.yaml", "drivers/net/gone.yaml", "drivers/net", "drivers//net/e1000.yaml",
+    "./drivers/net/e1000.yaml", "drivers/../drivers/net/e1000.yaml", "../outside/secret.yaml",
+    "drivers/net/e1000.yaml/", "",
+])
+@pytest.mark.parametrize("display", ["shown", None])
+def test_read_below_reads_and_refuses_what_read_file_does(
+    door: str, tree: Path, rel: str, display: str | None
+) -> None:
+    """`read_below(root, rel)` is `read_file(root / rel, root=root)`, message for message."""
+    from checker.load.fsutil import read_below
+
+    (tree / "drivers" / "net" / "evil.yaml").symlink_to(tree.parent / "outside" / "secret.yaml")
+    (tree / "drivers" / "evil").symlink_to(tree.parent / "outside")
+    os.mkfifo(tree / "drivers" / "net" / "pipe.yaml")
+    for limit in (4, 1000):
+        expected = outcome(functools.partial(read_file, tree / rel, display, root=tree,
+                                             limit=limit))
+        assert outcome(functools.partial(read_below, tree, rel, display, limit=limit)) == expected
 
 
 def test_openat2_is_used_after_many_reads(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:

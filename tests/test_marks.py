@@ -56,6 +56,38 @@ def test_unusual_layouts_are_left_to_the_parser(paths: str) -> None:
     assert claim_marks(doc.text, doc.data["name"], doc.data["path"], include) is None
 
 
+ODD_PATHS = [
+    "  include:\n    - drivers/x/y/\n# a comment at column 1\n    - drivers/x/z/",
+    "  include:\n    - drivers/x/y/\n\t\n  exclude: []",
+    "  include: []\n  exclude: []",
+    "  include:\n  - drivers/x/y/\n  - drivers/x/z/  # c",
+]
+
+
+@pytest.mark.parametrize("paths", [*AGREEING, *DECLINED, *ODD_PATHS])
+@pytest.mark.parametrize("order", ["name-first", "paths-first", "paths-last"])
+def test_marks_from_the_top_level_keys_are_the_marks_found_by_searching(
+    paths: str, order: str
+) -> None:
+    """Given the file's top-level keys, claim_marks splits only `paths`: the same marks
+    (or None) as searching the whole text for the three keys."""
+    text = BODY.format(name="N", paths=paths)
+    if order != "name-first":
+        lines = text.split("\n")
+        block = [line for line in lines if line.startswith(("paths:", "  ", "\t", "#"))]
+        rest = [line for line in lines if line not in block]
+        text = "\n".join(block + rest if order == "paths-first" else rest[:-1] + block + [""])
+    doc, _ = parse_document(text.encode(), "f.yaml")
+    if doc is None or not isinstance(doc.data.get("paths"), dict):
+        return
+    include = doc.data["paths"].get("include") or []
+    top = top_level(doc.text, list(doc.data))
+    searched = claim_marks(doc.text, doc.data["name"], doc.data["path"], include)
+    if top is not None:
+        assert claim_marks(doc.text, doc.data["name"], doc.data["path"], include,
+                           top) == searched
+
+
 def test_values_that_differ_from_the_loaded_ones_are_not_located() -> None:
     text = BODY.format(name="N", paths="  include:\n    - drivers/x/y/")
     assert claim_marks(text, "N", "drivers/x/y", ["drivers/x/other/"]) is None

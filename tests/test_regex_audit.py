@@ -111,6 +111,20 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/load/fastyaml.py", r"(?:[ \t]*(?:#[^\n]*)?\n)*( *)(\S?)"):
         Use("match", ("\t", " #", "#\n "), why="run once, after the month lines"),
     ("checker/load/fastyaml.py", r"\((?!\?)"): Use("sub", why="over the module's own pattern"),
+    ("checker/load/linereader.py", r"\\(.)"):
+        Use("sub", ("\\\\", '\\"'), why="over a double-quoted scalar _ROW took"),
+    ("checker/load/linereader.py", "dynamic: f'({_DOUBLE})|({_SINGLE})|({_FLOW_PLAIN})'"):
+        Use("findall", why="over the inside of a one-line flow sequence _ROW took; every "
+            "repetition possessive"),
+    ("checker/load/linereader.py",
+     "dynamic: f'({_KEY}): ++(?:({_DOUBLE})|({_SINGLE})|({_FLOW_PLAIN}))'"):
+        Use("findall", why="over the inside of a one-line flow mapping _ROW took; every "
+            "repetition possessive"),
+    ("checker/load/linereader.py",
+     "dynamic: f'^( *+)(?:(#.*)|(- ++)?(?:({_KEY}):(?: ++|$))?(?:({_DOUBLE})|({_SINGLE})|"
+     "({_FLOW_SEQUENCE})|({_FLOW_MAPPING})|([|>]-?)|({_PLAIN}))? *+(?:(?<= )#.*)?$|(.+))$'"):
+        Use("findall", why="tried at line starts (MULTILINE `^`); every repetition "
+            "possessive, so each alternative reads a line once, and the last takes it whole"),
     ("checker/load/layout.py", r"^drivers/([^/]+)/([^/]+)\.yaml$"):
         Use("match", ("drivers/a/", ".yaml")),
     ("checker/load/marks.py", r"\n(name|path|paths)[ \t]*:(?=[ \t]|$)"):
@@ -396,7 +410,7 @@ def test_the_runtime_built_patterns_are_linear() -> None:
     """The patterns built at run time, as the code builds them, on hostile input."""
     from checker.collect import kconfig_shims, series
     from checker.core.paths import _component_matcher
-    from checker.load import fastyaml
+    from checker.load import fastyaml, linereader
     from checker.render import markdown
 
     with hang_guard():
@@ -404,6 +418,12 @@ def test_the_runtime_built_patterns_are_linear() -> None:
         series._TAGS.match(("a" * 64 + ":") * (SIZE // 65))
         fastyaml._MONTH_BLOCK.match(' - {month: "2024-01", commits: 1, added: 1, removed: 1}'
                                     * (SIZE // 56))
+        for fragment in ("a: x ", "a: [x, ", "a: {b: x, ", "- ", "k", 'a: "\\"', "a: 'x''",
+                         " ", "#", ": ", "a:b ", "a: x:", "- a: ", "a: x #", "a: [\"x\" , "):
+            linereader._ROW.findall(fragment * (SIZE // len(fragment)))
+            linereader._FLOW_ITEM.findall(fragment * (SIZE // len(fragment)))
+            linereader._FLOW_PAIR.findall(fragment * (SIZE // len(fragment)))
+            linereader.line_load(fragment * (SIZE // len(fragment)), 24)
         for regex in (markdown._LIVE, markdown._NOT_LINKS):
             for fragment in ("@", "a:", "mailto:", "www.", "GH-", "#", "-"):
                 regex.sub("", fragment * (SIZE // len(fragment)))

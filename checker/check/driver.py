@@ -73,7 +73,7 @@ def process_driver(rel: str) -> Checked:
     """One driver file, from bytes to result. Pure apart from reading the files."""
     from checker.evaluate.consistency import check_driver
     from checker.load.document import MAX_BYTES, parse_document
-    from checker.load.fsutil import FileAccessError, read_file
+    from checker.load.fsutil import FileAccessError, read_below
     from checker.render.cards import card_path, render_card
     from checker.render.chart import chart_path, render_chart
     from checker.render.index import index_row
@@ -84,7 +84,7 @@ def process_driver(rel: str) -> Checked:
     assert _CONTEXT is not None
     root, policy = _CONTEXT.root, _CONTEXT.policy
     try:  # the one door: no links, a regular file, at most MAX_BYTES
-        raw = read_file(root / rel, rel, root=root, limit=MAX_BYTES)
+        raw = read_below(root, rel, rel, limit=MAX_BYTES)
     except FileAccessError as exc:
         return Checked(DriverResult(rel, (Problem(rel, 1, 1, "", exc.reason, rule="io"),)))
     digest = digest_bytes(raw)
@@ -97,7 +97,6 @@ def process_driver(rel: str) -> Checked:
     claim = Claim(driver.id, driver.file, driver.path, driver.include, driver.exclude,
                   _claim_marks(doc, driver))
     outcome, problems = check_driver(driver, policy, date.min, lambda _f, k: doc.locate(k))
-    templates = root / "templates"
     # A card or chart that carries a valid seal for these inputs is current as it is.
     inputs = inputs_digest(_CONTEXT.inputs_key, rel, raw)
     read = []
@@ -106,7 +105,7 @@ def process_driver(rel: str) -> Checked:
     if on_disk is not None:
         read.append((card, on_disk))
     wanted = [(card, on_disk if current_card and on_disk else digest_bytes(
-        render_card(templates, outcome, policy, inputs).encode()))]
+        render_card(root / "templates", outcome, policy, inputs).encode()))]
     if driver.signals is not None:
         chart = chart_path(driver)
         on_disk, current_chart = _on_disk(root, chart, inputs)
@@ -140,11 +139,11 @@ def _on_disk(root: Path, rel: str, inputs: str) -> tuple[str | None, bool]:
     """The digest of a generated file's bytes (None when it cannot be read safely: then
     it is rendered and compared, which reports the problem) and whether they carry a
     valid seal for `inputs` (then they are what render would write)."""
-    from checker.load.fsutil import read_file
+    from checker.load.fsutil import read_below
     from checker.render.seal import sealed
 
     try:
-        data = read_file(root / rel, rel, root=root)
+        data = read_below(root, rel, rel)
     except (OSError, CheckerError):
         return None, False
     return digest_bytes(data), sealed(data, inputs)
@@ -153,7 +152,8 @@ def _on_disk(root: Path, rel: str, inputs: str) -> tuple[str | None, bool]:
 def _claim_marks(doc: Document, driver: Driver) -> tuple[tuple[KeyPath, int, int], ...]:
     from checker.load.marks import claim_marks
 
-    found = claim_marks(doc.text, doc.data.get("name"), driver.path, driver.include)
+    found = claim_marks(doc.text, doc.data.get("name"), driver.path, driver.include,
+                        doc.top_level())
     if found is not None:
         return found
     keys: list[KeyPath] = [("name",), ("path",)]
@@ -172,4 +172,6 @@ def compute(rels: Sequence[str], jobs: int) -> list[Checked]:
 
     precheck_for(schemas.DRIVER_SCHEMA)  # compiled once, here, not in every worker
     precheck_for(schemas.DRIVER_SCHEMA_SOURCED)
-    return fork_map(process_driver, rels, jobs)
+    # small chunks: the last one a worker takes is all the other waits for at the end
+    # (Linux's 9,835 files: 154 a chunk, a tenth of a second, not 614)
+    return fork_map(process_driver, rels, jobs, chunks_per_job=32)

@@ -37,6 +37,7 @@ from checker.load.layout import (
 from checker.report.problems import summary_line
 
 if TYPE_CHECKING:
+    from checker.validate.crossfile import Claim
     from checker.validate.policy import Fixture, Policy
 
 
@@ -418,11 +419,16 @@ def _cross_file(root: Path, results: Sequence[DriverResult]) -> list[Problem]:
     from checker.validate.crossfile import cross_file_problems
 
     claims = [r.claim for r in results if r.claim is not None]
-    marks = {(c.file, key): (line, col) for c in claims for key, line, col in c.marks}
+    by_file: dict[str, list[Claim]] = {}  # a file's marks are looked at when it is reported
+    for claim in claims:
+        by_file.setdefault(claim.file, []).append(claim)
 
     def locate(file: str, keypath: tuple[str | int, ...]) -> tuple[int, int]:
-        found = marks.get((file, keypath))
-        return found if found is not None else _locate(root, file, keypath)
+        for claim in reversed(by_file.get(file, ())):  # the last mark of a key stands
+            for key, line, col in reversed(claim.marks):
+                if key == keypath:
+                    return line, col
+        return _locate(root, file, keypath)
 
     return cross_file_problems(claims, locate)
 

@@ -433,6 +433,8 @@ T = TypeVar("T")
 def memo(cache: Cache, name: str, inputs: object, compute: Callable[[], T]) -> T:
     """A whole-repository step, reused while its inputs are unchanged (most edits change
     no driver's claim or index row)."""
+    if not cache.enabled:  # nothing to look up: the key (a pickle of every input) is not made
+        return compute()
     import pickle
 
     key = digest_bytes(pickle.dumps(inputs, protocol=pickle.HIGHEST_PROTOCOL))

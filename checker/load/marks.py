@@ -29,9 +29,22 @@ _FLOW_ITEM = re.compile(
 
 
 def claim_marks(
-    text: str, name: object, path: object, include: Sequence[str]
+    text: str, name: object, path: object, include: Sequence[str],
+    top: TopLevel | None = None,
 ) -> tuple[Mark, ...] | None:
-    """(keypath, line, col) of name, path and each include item, 1-based; or None."""
+    """(keypath, line, col) of name, path and each include item, 1-based; or None.
+
+    With `top`, the file's top-level keys when it is in that layout (top_level), the
+    three keys are not searched for again and only `paths` is split into lines: every
+    line at column 1 is one of `top`'s keys, so they are the lines _TOP_KEY finds."""
+    if top is not None:
+        if not {"name", "path", "paths"} <= set(top.names):
+            return None
+        numbers = top.lines()
+        start, end = top.span("paths")
+        return _marks(_key_line(text, top, "name"), numbers["name"] - 1,
+                      _key_line(text, top, "path"), numbers["path"] - 1,
+                      text[start:end].split("\n"), numbers["paths"] - 1, name, path, include)
     lines = text.split("\n")
     found: dict[str, int] = {}
     for match in _TOP_KEY.finditer("\n" + text):
@@ -41,20 +54,37 @@ def claim_marks(
         found[key] = text.count("\n", 0, match.start())  # match.start() - 1 in text
     if len(found) != 3:
         return None
+    return _marks(lines[found["name"]], found["name"], lines[found["path"]], found["path"],
+                  lines[found["paths"] :], found["paths"], name, path, include)
+
+
+def _key_line(text: str, top: TopLevel, key: str) -> str:
+    start = top.span(key)[0]
+    end = text.find("\n", start)
+    return text[start : end if end >= 0 else len(text)]
+
+
+def _marks(
+    name_line: str, name_number: int, path_line: str, path_number: int,
+    paths_lines: list[str], paths_number: int,
+    name: object, path: object, include: Sequence[str],
+) -> tuple[Mark, ...] | None:
+    """The marks from the lines of `name` and `path` and the lines from `paths` on
+    (0-based line numbers of each)."""
     marks: list[Mark] = []
-    for key, value in (("name", name), ("path", path)):
-        number = found[key]
-        col = _value_column(lines[number], value)
+    for key, value, line, number in (("name", name, name_line, name_number),
+                                     ("path", path, path_line, path_number)):
+        col = _value_column(line, value)
         if col is None:
             return None
         marks.append(((key,), number + 1, col))
-    items = _include_items(lines, found["paths"])
+    items = _include_items(paths_lines, 0)
     if items is None or len(items) != len(include):
         return None
     for position, ((number, col, shown), pattern) in enumerate(zip(items, include, strict=True)):
         if not _shows(shown, pattern):
             return None
-        marks.append((("paths", "include", position), number + 1, col))
+        marks.append((("paths", "include", position), paths_number + number + 1, col))
     return tuple(marks)
 
 

@@ -74,6 +74,34 @@ def has_guessed_comment(text: str) -> bool:
     return any(guessed_comment(line) for line in text.split("\n"))
 
 
+# str.splitlines breaks lines at these too ("\r\n" counting as one break)
+_SPLITLINES_ONLY = ("\r", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
+def guessed_lines(text: str) -> list[int]:
+    """The 1-based numbers (as str.splitlines counts lines) of the lines a `# guessed`
+    comment marks, comment lines aside. Only the lines holding a `#` are looked at,
+    from their first `#` (a scaffold has a handful of them in a hundred lines)."""
+    if any(other in text for other in _SPLITLINES_ONLY):
+        return [number for number, line in enumerate(text.splitlines(), start=1)
+                if guessed_comment(line) and not line.lstrip().startswith("#")]
+    found: list[int] = []
+    number, counted = 1, 0  # the line number at `counted` (a line's start)
+    hash_at = text.find("#")
+    while hash_at >= 0:
+        start = text.rfind("\n", 0, hash_at) + 1
+        end = text.find("\n", hash_at)
+        end = len(text) if end < 0 else end
+        # searched in the line's bounds: its ends are word boundaries, as in the line alone
+        if _GUESS_WORD.search(text, hash_at, end) is not None \
+                and not text[start:end].lstrip().startswith("#"):
+            number += text.count("\n", counted, start)
+            counted = start
+            found.append(number)
+        hash_at = text.find("#", end)
+    return found
+
+
 def unfinished_items(doc: Document) -> list[tuple[KeyPath, str, str]]:
     """What is unfinished in a driver file: (where, a short name, the message).
 
@@ -88,14 +116,11 @@ def unfinished_items(doc: Document) -> list[tuple[KeyPath, str, str]]:
             items.append((keypath, f"{name}: TODO", "holds TODO text"))
     if not doc.data.get("sources"):
         items.append((("sources",), "sources: none", "cites no source"))
-    if has_guessed_comment(doc.text):
-        lines = doc.text.splitlines()
-        for number, line in enumerate(lines, start=1):
-            if guessed_comment(line) and not line.lstrip().startswith("#"):
-                keypath = _keypath_at_line(doc, number)
-                name = field_name(keypath) if keypath else f"line {number}"
-                items.append((keypath, f"{name}: guessed",
-                              "is marked as guessed (a `# guessed` comment)"))
+    for number in guessed_lines(doc.text):
+        keypath = _keypath_at_line(doc, number)
+        name = field_name(keypath) if keypath else f"line {number}"
+        items.append((keypath, f"{name}: guessed",
+                      "is marked as guessed (a `# guessed` comment)"))
     if not doc.data.get("verdict"):
         items.append((("verdict",), "verdict: not recorded", "no recorded verdict"))
     return items

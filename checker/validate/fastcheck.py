@@ -169,8 +169,17 @@ class _Compiler:
         if "regex" in rule:
             pattern = rule["regex"]
             regex = self.const(re.compile(pattern if pattern.endswith("$") else pattern + "$"))
-            guard = "" if exact == "string" else "isinstance(x, str) and "
-            tests.append(f"if {guard}{regex}.match(x) is None:\n    return False")
+            if exact == "string":
+                # short strings that matched are remembered: every driver file repeats
+                # the same months, dates and names (a set lookup, not a regex match)
+                matched = self.const(set())
+                tests.append(f"if x not in {matched}:\n"
+                             f"    if {regex}.match(x) is None:\n        return False\n"
+                             f"    if len(x) <= 32 and len({matched}) < 4096:\n"
+                             f"        {matched}.add(x)")
+            else:
+                tests.append(f"if isinstance(x, str) and {regex}.match(x) is None:\n"
+                             "    return False")
         for name, op in (("min", ">="), ("max", "<=")):
             if name in rule:
                 bound = self.const(rule[name])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,20 +45,21 @@ class Policy:
     # confidence is at most `at_most` when none of these probes knows anything
     confidence_cap: tuple[tuple[str, ...], float] | None = None
 
-    @property
+    @functools.cached_property
     def digest(self) -> str:
         """The policy's identity beside its version: a digest of everything in it but
         `version` and `description` (comments and layout do not count), so two policies
         with the same label and different content cannot look alike."""
         return policy_digest(self.raw)
 
-    @property
+    @functools.cached_property
     def label(self) -> str:
         return f"{self.name} v{self.version} ({self.digest})"
 
-    @property
+    @functools.cached_property
     def categories(self) -> Categories:
-        """The categories driver files may name (checker/validate/categories.py)."""
+        """The categories driver files may name (checker/validate/categories.py); worked
+        out once per policy (every driver's check asks)."""
         return Categories.from_policy(self.raw)
 
 
