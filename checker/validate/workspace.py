@@ -156,7 +156,10 @@ def build_workspace(
         focus: set[str] | None = None
         if files is not None:
             focus = set(by_kind["driver"])
-            others = [rel for rel in every_path if kind_of(rel) == "driver" and rel not in focus]
+            # kind_of(rel) == "driver", as one comprehension (9,800 paths for Linux)
+            prefix = DRIVERS_DIR + "/"
+            others = [rel for rel in every_path if rel.startswith(prefix)
+                      and rel.endswith(YAML_SUFFIXES) and rel not in focus]
             every += (claims_of or _valid_drivers)(source, others, drivers)
             # in file order, as a check of every file sees them (the first of two ids
             # that differ in case is the one left alone)
