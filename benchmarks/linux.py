@@ -175,14 +175,24 @@ def versions(tool: str) -> str:
             f"the checker at `{commit}`{' (with uncommitted changes)' if dirty else ''}")
 
 
+def kernel_version(kernel: Path) -> str:
+    """VERSION.PATCHLEVEL.SUBLEVEL from the tree's top Makefile (the run names the tree
+    it measured: 6.12 is the usual one, 6.1 the held-out one)."""
+    fields: dict[str, str] = {}
+    for line in (kernel / "Makefile").read_text(errors="replace").splitlines()[:10]:
+        key, _, value = line.partition("=")
+        fields[key.strip()] = value.strip()
+    return ".".join(fields.get(k, "?") for k in ("VERSION", "PATCHLEVEL", "SUBLEVEL"))
+
+
 def report(args: argparse.Namespace, best: Best, tags: list[str], units: int,
            load: tuple[float, float], history: str) -> str:
     lines = [
         f"Measured on {platform.machine()}, {os.cpu_count()} cores, load average "
         f"{load[0]:.2f} before and {load[1]:.2f} after; best of {args.repeat}, interleaved "
         f"({versions(args.tool)}). The repository: `driver-policy init --kernel`, "
-        f"`new --discover drivers/` and `render` on Linux 6.12.118 (Debian "
-        f"linux-source-6.12, one commit): {units:,} units, all drafts.",
+        f"`new --discover drivers/` and `render` on Linux {kernel_version(args.kernel)} "
+        f"(`{args.kernel}`, one commit): {units:,} units, all drafts.",
         "",
         "| measurement | " + " | ".join(tags) + " | baseline, same run |",
         "|---|" + "---:|" * len(tags) + "---|",
