@@ -45,7 +45,8 @@ from checker.load.fsutil import read_file, read_optional, write_atomic
 CACHE_DIR = ".driver-policy-cache"
 FORMAT = 2
 _SUFFIXES = ("stats", "stats-delta", "results", "results-delta", "run", "claims",
-             "claims-delta")
+             "claims-delta", "policy")
+_CODE_KEYED = ("claims", "claims-delta", "policy")  # salted by the code alone
 _SALT_RE = re.compile(r"[0-9a-f]{32}")
 RACY_NS = 2_000_000_000  # file times this close to the last save are not trusted
 MERGE_AT = 256  # delta entries before the delta is folded into the base
@@ -258,6 +259,28 @@ class ClaimsFile:
                 _write(self.delta_path, data)
 
 
+class LastValue:
+    """One value kept between runs for the last input it was made from (the key: a
+    digest of that input), under the checker's code: the validated default policy, which
+    a one-file `validate` needs and would otherwise parse with libyaml and validate, every
+    time (25 ms of 0.18 s). Authenticated like every cache file; written only where a
+    cache directory exists (`validate` makes nothing new in a repository)."""
+
+    def __init__(self, root: Path, suffix: str) -> None:
+        directory = cache_directory(root)
+        self.path = directory / f"{claims_salt()}.{suffix}" if directory is not None else None
+
+    def get(self, key: str) -> Any:
+        found = _read(self.path) if self.path is not None else None
+        return found.get("value") if found is not None and found.get("key") == key else None
+
+    def put(self, key: str, value: Any) -> None:
+        if self.path is not None and self.path.parent.is_dir():
+            # a cache that cannot be written (or a value that cannot be kept) costs time
+            with contextlib.suppress(OSError, pickle.PicklingError, TypeError, AttributeError):
+                _write(self.path, {"key": key, "value": value})
+
+
 class Cache:
     """Digests of files and results keyed by (path, digest), for one salt."""
 
@@ -420,7 +443,7 @@ class Cache:
         """Remove this cache's own files of other salts (never anything else)."""
         for other in self.directory.glob("*.*"):
             salt, _, suffix = other.name.partition(".")
-            keep = claims_salt() if suffix.startswith("claims") else self.salt
+            keep = claims_salt() if suffix in _CODE_KEYED else self.salt
             if suffix in _SUFFIXES and _SALT_RE.fullmatch(salt) and salt != keep \
                     and other.is_file() and not other.is_symlink():
                 with contextlib.suppress(OSError):

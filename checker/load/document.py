@@ -15,8 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
 from checker.core.errors import Problem
 from checker.load.bounds import MAX_DEPTH, MAX_VALUES, _first_content_line, _too_large
 from checker.load.fastyaml import Declined, fast_load
@@ -82,6 +80,8 @@ class Document:
                 col = top.value_column(name)
                 if col is not None:
                     return top.line(name), col
+        import yaml  # here: a file in the common layout is located without libyaml
+
         if self._tree is None:
             try:
                 self._tree = yaml.compose(self.text, Loader=yaml.CBaseLoader)
@@ -125,6 +125,8 @@ class Document:
         return self._top or None
 
     def _pairs_of(self, node: Any) -> dict[str, tuple[Any, Any]]:
+        import yaml
+
         pairs = self._pairs.get(id(node))
         if pairs is None:
             pairs = {}

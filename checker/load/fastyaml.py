@@ -18,11 +18,10 @@ of any document it takes equals the reference's.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from typing import Any
-
-import yaml
 
 from checker.load.linereader import line_load
 from checker.load.scalars import plain
@@ -68,25 +67,35 @@ def needs_reference(text: str) -> bool:
 _MEMO: dict[str, str] = {}  # plain scalar -> tag; evidence repeats the same small values
 
 
-class _Composer(yaml.CSafeLoader):  # type: ignore[misc]
-    """libyaml scans, parses and composes; only tag resolution runs in Python."""
+@functools.cache
+def _composer() -> Any:
+    """The composer class, made when a text first needs libyaml (PyYAML is imported then:
+    a one-file `validate` of a file in the common layout never needs it)."""
+    import yaml
 
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
-        if kind is yaml.ScalarNode:
-            if not implicit[0]:  # quoted or block: a string, its text checked later
-                return OTHER
-            tag = _MEMO.get(value)
-            if tag is None:
-                tag = STR if type(plain(value)) is str else PLAIN
-                if len(value) <= 16 and len(_MEMO) < 4096:
-                    _MEMO[value] = tag
-            return tag
-        return SEQ if kind is yaml.SequenceNode else MAP
+    class _Composer(yaml.CSafeLoader):  # type: ignore[misc]
+        """libyaml scans, parses and composes; only tag resolution runs in Python."""
+
+        def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
+            if kind is yaml.ScalarNode:
+                if not implicit[0]:  # quoted or block: a string, its text checked later
+                    return OTHER
+                tag = _MEMO.get(value)
+                if tag is None:
+                    tag = STR if type(plain(value)) is str else PLAIN
+                    if len(value) <= 16 and len(_MEMO) < 4096:
+                        _MEMO[value] = tag
+                return tag
+            return SEQ if kind is yaml.SequenceNode else MAP
+
+    return _Composer
 
 
 def compose(text: str) -> Any:
     """The node tree of `text` (marks give 0-based line/column), or Declined."""
-    loader = _Composer(text)
+    import yaml
+
+    loader = _composer()(text)
     try:
         return loader.get_single_node()
     except (yaml.YAMLError, ValueError, TypeError, RecursionError) as exc:
@@ -244,6 +253,8 @@ def _construct(root: Any, max_depth: int, text: str) -> Any:
     collection over several lines, or a scalar `leaf` declines. (Plain strings, most
     of the scalars, are taken as they are; the composer makes nodes of exactly these
     classes.)"""
+    import yaml
+
     seen: set[int] = set()
     scalar, mapping = yaml.ScalarNode, yaml.MappingNode
 
@@ -280,6 +291,8 @@ def _construct(root: Any, max_depth: int, text: str) -> Any:
 
 
 def _child(node: Any, stack: list[Any], depth: int) -> Any:
+    import yaml
+
     container: Any = {} if type(node) is yaml.MappingNode else []
     stack.append((node, container, depth + 1))
     return container

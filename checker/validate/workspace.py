@@ -76,7 +76,42 @@ def load_workspace(root: Path, files: Sequence[str] | None = None) -> Workspace:
 
         return other_claims(root, rels, disk.signatures, focus, source.read)
 
-    return build_workspace(disk, root, files, claims)
+    def policy(source: FileSource, rel: str) -> tuple[Policy | None, list[Problem],
+                                                      Document | None]:
+        return remembered_policy(root, source, rel)
+
+    return build_workspace(disk, root, files, claims, policy)
+
+
+def remembered_policy(root: Path, source: FileSource, rel: str
+                      ) -> tuple[Policy | None, list[Problem], Document | None]:
+    """The default policy, validated, from the cache when its bytes are those of the last
+    valid one seen under this code (then without its Document: locating in it is only
+    for its problems, and it has none); else read and validated, and remembered if
+    valid."""
+    from checker.load.cache import LastValue, digest_bytes
+
+    try:
+        raw = source.read(rel)
+    except OSError as exc:
+        return None, [Problem(rel, 1, 1, "", f"cannot read file: {exc.strerror or exc}",
+                              rule="io")], None
+    memo = LastValue(root, "policy")
+    key = digest_bytes(raw)
+    found = memo.get(key)
+    if isinstance(found, Policy):
+        return found, [], None
+    doc, problems = parse_document(raw, rel)
+    if doc is None:
+        return None, problems, None
+    policy, problems = validate_policy(doc)
+    if policy is not None and not problems:
+        memo.put(key, policy)
+    return policy, problems, doc
+
+
+# (source, the default policy's path) -> (the policy, its problems, its Document if read)
+PolicyOf = Callable[[FileSource, str], "tuple[Policy | None, list[Problem], Document | None]"]
 
 
 # (source, other driver files, the drivers checked) -> claims of the other drivers: at
@@ -89,6 +124,7 @@ def build_workspace(
     root: Path,
     files: Sequence[str] | None = None,
     claims_of: ClaimsOf | None = None,
+    policy_of: PolicyOf | None = None,
 ) -> Workspace:
     """Load and validate `files` (default: every file of the source).
 
@@ -133,6 +169,14 @@ def build_workspace(
                 )
             )
     for rel in policy_paths:
+        if rel == DEFAULT_POLICY and rel not in by_kind["policy"] and policy_of is not None:
+            # loaded for the verdicts, not asked about: its problems are still reported
+            candidate, found, doc = policy_of(source, rel)
+            if doc is not None:
+                documents[rel] = doc
+            policy = candidate
+            problems += found
+            continue
         doc, found = _read(source, rel)
         if doc is not None:
             documents[rel] = doc
