@@ -300,89 +300,25 @@ def walk_files(root: Path, top: str, display: str | None = None) -> Iterator[str
 def scan_files(root: Path, top: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
     """`walk_files` with each entry's directory entry, whose `stat(follow_symlinks=False)`
     costs no path lookup from the root (a warm `check` stats every file it lists)."""
-    base = str(root)
-    skip = len(base) + 1
-
-    def fail(exc: OSError) -> None:
-        where = exc.filename[skip:] if isinstance(exc.filename, str) else top
-        raise FileAccessError(where.replace(os.sep, "/"),
-                              f"cannot list directory: {describe(exc)}")
-
-    def visit(start: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
-        pending = [start]  # depth first, a directory's files before its subdirectories
-        while pending:
-            directory = pending.pop()
-            try:
-                with os.scandir(directory) as listing:
-                    entries = list(listing)
-            except OSError as exc:
-                fail(exc)
-                return
-            files: list[os.DirEntry[str]] = []
-            dirs: list[os.DirEntry[str]] = []
-            for entry in entries:
-                try:
-                    is_dir = entry.is_dir()  # as os.walk: a link to a directory is one
-                except OSError:
-                    is_dir = False
-                (dirs if is_dir else files).append(entry)
-            prefix = directory[skip:].replace(os.sep, "/")
-            for entry in sorted(files, key=_name):
-                rel = f"{prefix}/{entry.name}"
-                if not _is_utf8(rel):
-                    shown = rel.encode("utf-8", "surrogateescape").decode(
-                        "utf-8", "backslashreplace")
-                    raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
-                yield rel, entry
-            # never followed out of the repository
-            pending += [e.path for e in sorted(dirs, key=_name, reverse=True)
-                        if not e.is_symlink()]
-
-    start = os.path.join(base, top)
-    if os.path.islink(start) or not os.path.isdir(start):
-        return iter(())
-    return visit(start)
+    for prefix, files in _directories(root, top):
+        for entry in sorted(files, key=_name):
+            rel = prefix + entry.name
+            _refuse_non_utf8(rel)
+            yield rel, entry
 
 
 def stat_files(root: Path, top: str, suffixes: tuple[str, ...]
                ) -> list[tuple[str, tuple[int, int, int, int, int] | None]]:
     """`scan_files` restricted to names ending in `suffixes`, each with its stat
     signature (mode, inode, size, mtime ns, ctime ns; None when it vanished meanwhile),
-    unsorted. The same walk, the same refusals in the same order, written as one loop:
-    every warm `check` and one-file `validate` lists the whole repository (9,800 files
-    for Linux), where a generator and a check per file cost more than the stat calls."""
-    base = str(root)
-    skip = len(base) + 1
+    unsorted. The same walk and the same refusals in the same order, with no generator
+    and no check per file: every warm `check` and one-file `validate` lists the whole
+    repository (9,800 files for Linux), where those cost more than the stat calls."""
     out: list[tuple[str, tuple[int, int, int, int, int] | None]] = []
-    start = os.path.join(base, top)
-    if os.path.islink(start) or not os.path.isdir(start):
-        return out
-    pending = [start]  # depth first, a directory's files before its subdirectories
-    while pending:
-        directory = pending.pop()
-        try:
-            with os.scandir(directory) as listing:
-                entries = list(listing)
-        except OSError as exc:
-            where = exc.filename[skip:] if isinstance(exc.filename, str) else top
-            raise FileAccessError(where.replace(os.sep, "/"),
-                                  f"cannot list directory: {describe(exc)}") from None
-        prefix = directory[skip:].replace(os.sep, "/") + "/"
-        files: list[os.DirEntry[str]] = []
-        dirs: list[os.DirEntry[str]] = []
-        for entry in entries:
-            try:
-                is_dir = entry.is_dir()  # as os.walk: a link to a directory is one
-            except OSError:
-                is_dir = False
-            (dirs if is_dir else files).append(entry)
+    for prefix, files in _directories(root, top):
         if not _is_utf8(prefix + "/".join(entry.name for entry in files)):
             for entry in sorted(files, key=_name):  # the first, as scan_files finds it
-                rel = prefix + entry.name
-                if not _is_utf8(rel):
-                    shown = rel.encode("utf-8", "surrogateescape").decode(
-                        "utf-8", "backslashreplace")
-                    raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
+                _refuse_non_utf8(prefix + entry.name)
         for entry in files:
             name = entry.name
             if name.endswith(suffixes):
@@ -393,10 +329,48 @@ def stat_files(root: Path, top: str, suffixes: tuple[str, ...]
                     continue
                 out.append((prefix + name, (st.st_mode, st.st_ino, st.st_size,
                                             st.st_mtime_ns, st.st_ctime_ns)))
-        if dirs:  # never followed out of the repository
+    return out
+
+
+def _directories(root: Path, top: str) -> Iterator[tuple[str, list[os.DirEntry[str]]]]:
+    """Every directory under root/top, depth first (a directory's files before its
+    subdirectories, these by name): its repository-relative prefix ("drivers/net/") and
+    its entries that are not directories (files, links, FIFOs), unsorted. Links to
+    directories are not followed out of the repository. A directory that cannot be
+    listed is a FileAccessError."""
+    base = str(root)
+    skip = len(base) + 1
+    start = os.path.join(base, top)
+    if os.path.islink(start) or not os.path.isdir(start):
+        return
+    pending = [start]
+    while pending:
+        directory = pending.pop()
+        try:
+            with os.scandir(directory) as listing:
+                entries = list(listing)
+        except OSError as exc:
+            where = exc.filename[skip:] if isinstance(exc.filename, str) else top
+            raise FileAccessError(where.replace(os.sep, "/"),
+                                  f"cannot list directory: {describe(exc)}") from None
+        files: list[os.DirEntry[str]] = []
+        dirs: list[os.DirEntry[str]] = []
+        for entry in entries:
+            try:
+                is_dir = entry.is_dir()  # as os.walk: a link to a directory is one
+            except OSError:
+                is_dir = False
+            (dirs if is_dir else files).append(entry)
+        yield directory[skip:].replace(os.sep, "/") + "/", files
+        if dirs:
             pending += [e.path for e in sorted(dirs, key=_name, reverse=True)
                         if not e.is_symlink()]
-    return out
+
+
+def _refuse_non_utf8(rel: str) -> None:
+    if not _is_utf8(rel):
+        shown = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        raise FileAccessError(shown, "file name is not valid UTF-8; rename the file")
 
 
 def _name(entry: os.DirEntry[str]) -> str:
