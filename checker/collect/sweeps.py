@@ -90,26 +90,15 @@ class SweepFinder:
             email.decode("utf-8", "replace"), len(paths))
         self.earlier.append((sha, stamp, mechanical, touched))
 
+    def _lookup(self, path: bytes) -> tuple[str, ...]:
+        found = self.known.get(path)
+        return self.owners(path) if found is None else found
+
     def _owners(self, paths: list[bytes]) -> tuple[str, ...]:
-        owners, known = self.owners, self.known.get
-        touched: set[str] = set()
-        for path in paths:
-            found = known(path)
-            if found is None:
-                found = owners(path)
-            if found:
-                touched.update(found)
-        return tuple(sorted(touched))
+        return tuple(sorted({owner for path in paths for owner in self._lookup(path)}))
 
     def _touches(self, paths: list[bytes]) -> bool:
-        owners, known = self.owners, self.known.get
-        for path in paths:
-            found = known(path)
-            if found is None:
-                found = owners(path)
-            if found:
-                return True
-        return False
+        return any(self._lookup(path) for path in paths)
 
     def settle(self, totals: dict[str, Activity], series: frozenset[str],
                excluded: frozenset[str]) -> None:

@@ -50,6 +50,8 @@ def compiled(source: str, label: str) -> CodeType:
 
 
 def _load(path: Path, key: str) -> CodeType | None:
+    import hmac
+
     from checker.core.errors import CheckerError
     from checker.load.cache import TAG_BYTES, tag
     from checker.load.fsutil import read_optional
@@ -61,7 +63,7 @@ def _load(path: Path, key: str) -> CodeType | None:
     if blob is None or len(blob) < TAG_BYTES + 32:
         return None
     payload = blob[TAG_BYTES:]
-    if not _equal(blob[:TAG_BYTES], tag(payload)) or payload[:32] != key.encode():
+    if not hmac.compare_digest(blob[:TAG_BYTES], tag(payload)) or payload[:32] != key.encode():
         return None  # not written by this user's driver-policy, or another source
     try:
         code = marshal.loads(payload[32:])
@@ -83,16 +85,11 @@ def _store(path: Path, key: str, code: CodeType) -> None:
 def _prune(directory: Path) -> None:
     """Keep the KEEP newest entries."""
     entries = []
-    for entry in os.scandir(directory):
-        if entry.name.endswith(".code"):
-            with contextlib.suppress(OSError):
-                entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
+    with os.scandir(directory) as listing:
+        for entry in listing:
+            if entry.name.endswith(".code"):
+                with contextlib.suppress(OSError):
+                    entries.append((entry.stat(follow_symlinks=False).st_mtime_ns, entry.path))
     for _mtime, name in sorted(entries, reverse=True)[KEEP:]:
         with contextlib.suppress(OSError):
             os.unlink(name)
-
-
-def _equal(a: bytes, b: bytes) -> bool:
-    import hmac
-
-    return hmac.compare_digest(a, b)

@@ -51,11 +51,15 @@ class Workspace:
 
 
 def _read(source: FileSource, rel: str) -> tuple[Document | None, list[Problem]]:
+    raw, problems = _read_bytes(source, rel)
+    return parse_document(raw, rel) if raw is not None else (None, problems)
+
+
+def _read_bytes(source: FileSource, rel: str) -> tuple[bytes | None, list[Problem]]:
     try:
-        raw = source.read(rel)
+        return source.read(rel), []
     except OSError as exc:
         return None, [Problem(rel, 1, 1, "", f"cannot read file: {exc.strerror or exc}", rule="io")]
-    return parse_document(raw, rel)
 
 
 def load_workspace(root: Path, files: Sequence[str] | None = None) -> Workspace:
@@ -91,11 +95,9 @@ def remembered_policy(root: Path, source: FileSource, rel: str
     valid."""
     from checker.load.cache import LastValue, digest_bytes
 
-    try:
-        raw = source.read(rel)
-    except OSError as exc:
-        return None, [Problem(rel, 1, 1, "", f"cannot read file: {exc.strerror or exc}",
-                              rule="io")], None
+    raw, problems = _read_bytes(source, rel)
+    if raw is None:
+        return None, problems, None
     memo = LastValue(root, "policy")
     key = digest_bytes(raw)
     found = memo.get(key)
