@@ -6,11 +6,13 @@ import re
 from pathlib import Path
 
 import pytest
-from collect_fixtures import POLICY
+import tree_shapes
+from collect_fixtures import POLICY, lines
 from conftest import hang_guard
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from checker.collect.gitrepo import open_repo
 from checker.collect.kbuild import (
     array_bodies,
     broken_symbols,
@@ -20,6 +22,7 @@ from checker.collect.kbuild import (
 )
 from checker.collect.maintainers import match_maintainers, normalise_status, parse_maintainers
 from checker.collect.rules import CollectRules
+from checker.collect.tree import read_tree
 from checker.core.errors import CheckerError
 from checker.core.paths import PathSpec
 
@@ -321,3 +324,66 @@ def test_device_ids_of_a_1_mib_hostile_file_in_linear_time(run: str) -> None:
     with hang_guard():
         count = device_ids(text)
     assert count == (1 + (1 << 20) // len(run) if run.startswith("MODULE") else 1)
+
+
+# Symbols from every build grammar (tree.py `_build_file_symbols`): a tree that gates its
+# drivers in Make.defs, Makefile.inc/.mk or CMake, not Kbuild `obj-` lines, still names
+# the symbol that builds each driver (and so its usage signals can be computed).
+
+Expected = dict[str, tuple[str, tuple[str, ...]]]  # unit -> (its path, its symbols)
+SHAPES: dict[str, tuple[dict[str, str], Expected]] = {
+    "make_defs": (tree_shapes.MAKE_DEFS, {
+        "bmp180": ("drivers/sensors/bmp180.c", ("SENSORS_BMP180",)),
+        # `ifneq ($(CONFIG_SENSORS_LM75),)` requires the symbol as `ifeq (...,y)` does
+        "lm75-uorb": ("drivers/sensors/lm75_uorb.c", ("SENSORS_LM75",)),
+        "lm75": ("drivers/sensors/lm75.c", ("LM75_I2C",)),
+        # only the outer conditional gates it: that symbol
+        "sensor": ("drivers/sensors/sensor.c", ("SENSORS",)),
+        # built unconditionally and defines no symbol
+        "init": ("drivers/drivers_initialize.c", ()),
+    }),
+    "cmake": (tree_shapes.CMAKE, {
+        "nrfx": ("drivers/i2c/i2c_nrfx.c", ("I2C_NRFX",)),
+        "shell": ("drivers/i2c/i2c_shell.c", ("I2C_SHELL",)),
+        # `zephyr_library_sources(...)` under `add_subdirectory_ifdef(CONFIG_I2C i2c)`:
+        # the statement has no symbol and no conditional surrounds it in its own file
+        "common": ("drivers/i2c/i2c_common.c", ()),
+        # a directory all of whose files are the unit's: the subdirectory's symbol
+        "i2c": ("drivers/i2c/", ("I2C",)),
+    }),
+    "make_variables": (tree_shapes.make_variables_files("Makefile.mk"), {
+        "uart8250": ("src/drivers/uart/uart8250.c", ("DRIVERS_UART_8250",)),
+    }),
+}
+
+
+@pytest.mark.parametrize("shape", sorted(SHAPES))
+def test_symbols_come_from_every_build_grammar(tmp_path: Path, shape: str) -> None:
+    files, want = SHAPES[shape]
+    sha = tree_shapes.build(tmp_path / shape, files)
+    repo = open_repo(tmp_path / shape)
+    try:
+        facts = read_tree(repo, sha, {unit: PathSpec([path]) for unit, (path, _) in want.items()},
+                          CollectRules.from_policy(POLICY))
+    finally:
+        repo.close()
+    assert {unit: facts[unit].kconfig for unit in want} == {
+        unit: symbols for unit, (_, symbols) in want.items()}
+
+
+def test_a_kbuild_line_wins_over_other_build_files(tmp_path: Path) -> None:
+    """Where a Kbuild `obj-` line names the driver, the other grammars are not asked
+    (trees read before keep their symbols)."""
+    files = {
+        "drivers/net/Makefile": "obj-$(CONFIG_NE2000) += ne.o\n",
+        "drivers/net/Makefile.extra": "ifeq ($(CONFIG_OTHER),y)\nextra-y += ne.c\nendif\n",
+        "drivers/net/ne.c": lines(4),
+    }
+    sha = tree_shapes.build(tmp_path / "k", files)
+    repo = open_repo(tmp_path / "k")
+    try:
+        facts = read_tree(repo, sha, {"ne": PathSpec(["drivers/net/ne.c"])},
+                          CollectRules.from_policy(POLICY))
+    finally:
+        repo.close()
+    assert facts["ne"].kconfig == ("NE2000",)

@@ -8,7 +8,10 @@ Heuristics (documented in docs/collect.md):
 - *Kconfig symbols* are those that build the driver: `obj-$(CONFIG_X) += ...` lines
   in Makefiles naming one of the driver's objects (`x.o` from its `x.c`, or a
   composite object whose members are all the driver's) or a directory whose files
-  are all the driver's. When no Makefile names it, the symbols defined in the
+  are all the driver's. When no Kbuild line names it, the tree's other build files
+  are read the way discovery reads them (`buildfiles.py`: `Make.defs`, `*.mk`,
+  `Makefile.*`, CMake, meson): the symbol of the statement or conditional nearest to
+  one of its files or directories. When none names it, the symbols defined in the
   driver's own Kconfig files are used.
 - A symbol *depends on BROKEN* when one of its definitions has `depends on` with
   `BROKEN` (not negated), or sits in an `if`/`menu`/`choice` that does.
@@ -30,6 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from checker.collect.buildfiles import BuildFile, grammar_of, parse_build_file
 from checker.collect.gitrepo import Repo, Stream
 from checker.collect.kbuild import (
     Makefile,
@@ -160,14 +164,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                 owned[owner].append(entry.path)
 
     # Which directories' Makefiles can gate a driver: its files' directories and up.
-    dirs: set[str] = set()
-    for path in owners_of:
-        directory = _parent(path)
-        while directory not in dirs:
-            dirs.add(directory)
-            if not directory:
-                break
-            directory = _parent(directory)
+    dirs = _ancestors(owners_of)
 
     wanted: dict[str, list[TreeEntry]] = defaultdict(list)  # sha -> entries
     for entry in entries:
@@ -178,7 +175,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
         if (entry.path in owners_of and (
             rules.is_source(entry.path) or entry.path.endswith(DEVICE_SUFFIXES)
         )) or name.startswith("Kconfig") or entry.path == "MAINTAINERS" or (
-            name in ("Makefile", "Kbuild") and _parent(entry.path) in dirs
+            _parent(entry.path) in dirs and grammar_of(name) is not None
         ):
             wanted[entry.sha].append(entry)
 
@@ -188,6 +185,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
     defined_in: dict[str, list[str]] = defaultdict(list)  # Kconfig path -> symbols
     broken: dict[str, bool] = {}
     makefiles: dict[str, Makefile] = {}
+    build_texts: dict[str, str] = {}
     sections: list[Section] = []
     for blob_sha, data in read_blobs(repo, sorted(wanted)):
         for entry in wanted[blob_sha]:
@@ -206,18 +204,22 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                     broken[symbol] = broken.get(symbol, False) or is_broken
                 if entry.path in owners_of:
                     defined_in[entry.path] = kconfig_symbols(text)
-            elif name in ("Makefile", "Kbuild"):
-                makefiles[entry.path] = parse_makefile(
-                    _parent(entry.path), data.decode("utf-8", "replace"))
             elif entry.path == "MAINTAINERS":
                 sections = parse_maintainers(data.decode("utf-8", "replace"))
+            elif grammar_of(name) is not None:
+                build_texts[entry.path] = data.decode("utf-8", "replace")
+                if name in ("Makefile", "Kbuild"):
+                    makefiles[entry.path] = parse_makefile(_parent(entry.path),
+                                                           build_texts[entry.path])
 
     symbols = _gating_symbols(drivers, owned, owners_of, makefiles, entries)
+    unnamed = [d for d in drivers if not symbols.get(d)]
+    built = _build_file_symbols(unnamed, owners_of, build_texts, entries) if unnamed else {}
     chosen = match_maintainers(sections, drivers, owned)
     facts: dict[str, TreeFacts] = {}
     for driver in drivers:
         paths = owned.get(driver, [])
-        found = symbols.get(driver) or sorted(
+        found = symbols.get(driver) or built.get(driver) or sorted(
             {s for p in paths for s in defined_in.get(p, [])})
         section = chosen.get(driver)
         known = [broken[s] for s in found if s in broken]
@@ -236,22 +238,41 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
     return facts
 
 
-def _gating_symbols(drivers: dict[str, PathSpec], owned: dict[str, list[str]],
-                    owners_of: dict[str, list[str]], makefiles: dict[str, Makefile],
-                    entries: Iterable[TreeEntry]) -> dict[str, list[str]]:
-    """Symbols of `obj-$(CONFIG_X)` lines naming a driver's objects or directories."""
-    # the drivers that own every file under each directory
-    dir_owner: dict[str, set[str]] = {}
+def _ancestors(paths: Iterable[str]) -> set[str]:
+    """The directories of `paths` and every directory above them ("" is the top)."""
+    result: set[str] = set()
+    for path in paths:
+        directory = _parent(path)
+        while directory not in result:
+            result.add(directory)
+            if not directory:
+                break
+            directory = _parent(directory)
+    return result
+
+
+def _directory_owners(owners_of: dict[str, list[str]], entries: Iterable[TreeEntry]
+                      ) -> dict[str, set[str]]:
+    """Directory -> the drivers that own every file under it."""
+    result: dict[str, set[str]] = {}
     for entry in entries:
         who = owners_of.get(entry.path, ())
         directory = _parent(entry.path)
         while directory:
-            current = dir_owner.get(directory)
+            current = result.get(directory)
             if current is None:
-                dir_owner[directory] = set(who)
+                result[directory] = set(who)
             elif current:
                 current.intersection_update(who)
             directory = _parent(directory)
+    return result
+
+
+def _gating_symbols(drivers: dict[str, PathSpec], owned: dict[str, list[str]],
+                    owners_of: dict[str, list[str]], makefiles: dict[str, Makefile],
+                    entries: Iterable[TreeEntry]) -> dict[str, list[str]]:
+    """Symbols of `obj-$(CONFIG_X)` lines naming a driver's objects or directories."""
+    dir_owner = _directory_owners(owners_of, entries)
 
     object_owner: dict[str, set[str]] = defaultdict(set)
     for path, who in owners_of.items():
@@ -279,3 +300,46 @@ def _gating_symbols(drivers: dict[str, PathSpec], owned: dict[str, list[str]],
                 for driver in object_owner.get(target, ()):
                     result[driver].update(gate)
     return {driver: sorted(symbols) for driver, symbols in result.items() if driver in drivers}
+
+
+def _build_file_symbols(drivers: Sequence[str], owners_of: dict[str, list[str]],
+                        texts: dict[str, str], entries: Sequence[TreeEntry]
+                        ) -> dict[str, list[str]]:
+    """For drivers no Kbuild line names: the symbols every build grammar gives them.
+
+    Each statement naming one of a driver's source files (`x.c`, or the `x.o` of its
+    `x.c`) or a directory all of whose files are its own contributes the symbol
+    nearest to it: the statement's own (`zephyr_library_sources_ifdef(CONFIG_X x.c)`,
+    `ramstage-$(CONFIG_X) += x.c`) or, failing that, the innermost conditional around
+    it (`ifeq ($(CONFIG_X),y)` ... `CSRCS += x.c`, `if(CONFIG_X)`)."""
+    wanted = set(drivers)
+    directories: set[str] = set()
+    for entry in entries:
+        directory = _parent(entry.path)
+        while directory and directory not in directories:
+            directories.add(directory)
+            directory = _parent(directory)
+    whole = _directory_owners(owners_of, entries)
+    by_object: dict[str, list[str]] = {}
+    for path, who in owners_of.items():
+        stem, dot, ext = path.rpartition(".")
+        if dot and ext in ("c", "S", "rs", "cpp", "cc"):
+            by_object[f"{stem}.o"] = who
+    # a directory's own gate builds the unit that owns all of it: its files' gates are
+    # then options inside the unit, not what builds it
+    by_dir: dict[str, set[str]] = defaultdict(set)
+    by_file: dict[str, set[str]] = defaultdict(set)
+    near = _ancestors(p for p, who in owners_of.items() if any(d in wanted for d in who))
+    for path in sorted(p for p in texts if _parent(p) in near):
+        parsed: BuildFile = parse_build_file(path, texts[path], directories.__contains__)
+        for item in parsed.items:
+            if not item.gates:
+                continue
+            if item.is_dir:
+                for driver in whole.get(item.target.rstrip("/"), ()):
+                    by_dir[driver].add(item.gates[-1])
+            else:
+                for driver in owners_of.get(item.target) or by_object.get(item.target) or ():
+                    by_file[driver].add(item.gates[-1])
+    return {driver: sorted(by_dir.get(driver) or by_file[driver]) for driver in drivers
+            if by_dir.get(driver) or by_file.get(driver)}
