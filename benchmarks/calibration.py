@@ -17,8 +17,9 @@ only fits. Then:
 2. **all trees**: the fit on every tree: the numbers proposed for the default policy
    (`--write-policy`: the policy's text with those numbers, as `calibrate` writes it);
 3. **temporal hold-out**, for each tree with a `temporal` date: starting from (2), fit on
-   the units at DATE minus 60 months judged by removals until DATE, test on the units at
-   DATE judged by removals since (what `driver-policy calibrate --train-until DATE` does);
+   the units at the tree's training points (default DATE minus 60 months; several are
+   pooled) judged by removals until DATE, test on the units at DATE judged by removals
+   since (what `driver-policy calibrate --train-until DATE --at P1 --at P2` does);
 4. **a freshly onboarded tree**: under (1)'s held-out policy, the share of units flagged
    deprecate or remove, and of the units removed within 24 months of the point, the
    share flagged; the largest confidence of any unit (deployment, hardware and user
@@ -69,7 +70,7 @@ class Tree:
     dirs: tuple[str, ...]
     rules: str | None = None  # a bundled profile, "learn", or None (simple units)
     temporal: str | None = None  # DATE of the temporal hold-out
-    temporal_from: str | None = None  # its training point (default DATE - 60 months)
+    temporal_from: tuple[str, ...] = ()  # its training points (default DATE - 60 months)
     extra_patterns: tuple[str, ...] = ()
     rename_limit: int | None = None
 
@@ -78,7 +79,8 @@ TREES = (
     Tree("Linux 6.1 -> 6.12", "linux_pair", ("2022-12-11",), "discover", ("drivers",),
          "linux", extra_patterns=(r"^Linux 6\.12 ",), rename_limit=20000),
     Tree("barebox", "barebox", ("2016-01-01", "2019-01-01", "2022-01-01"), "discover",
-         ("drivers",), "barebox", temporal="2023-01-01", temporal_from="2016-01-01"),
+         ("drivers",), "barebox", temporal="2023-01-01",
+         temporal_from=("2014-01-01", "2016-01-01", "2018-01-01", "2020-01-01")),
     Tree("DPDK", "dpdk", ("2019-01-01", "2021-01-01", "2023-01-01"), "simple",
          ("drivers/*",), temporal="2021-01-01"),
     Tree("rdma-core", "rdma_core", ("2017-06-01", "2019-01-01", "2020-06-01"), "simple",
@@ -226,7 +228,7 @@ def main() -> int:
         parser.error("give at least two trees")
     print(f"load at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", file=sys.stderr)
     data: dict[str, list[Gathered]] = {}
-    train: dict[str, Gathered] = {}
+    train: dict[str, list[Gathered]] = {}
     for tree in trees:
         path = getattr(args, tree.option)
         data[tree.name] = [gathered(args.workdir, tree, path, base, at, "HEAD")
@@ -234,10 +236,11 @@ def main() -> int:
         if tree.temporal:
             data[tree.name + " test"] = [gathered(args.workdir, tree, path, base,
                                                   tree.temporal, "HEAD")]
-            start = tree.temporal_from or months_after(
+            starts = tree.temporal_from or (months_after(
                 _day(tree.temporal), -(settings.train_months or base.window_months)
-            ).isoformat()
-            train[tree.name] = gathered(args.workdir, tree, path, base, start, tree.temporal)
+            ).isoformat(),)
+            train[tree.name] = [gathered(args.workdir, tree, path, base, start, tree.temporal)
+                                for start in starts]
     if args.gather_only:
         return 0
     out = report(base, settings, fixtures, trees, data, train, args)
@@ -276,7 +279,7 @@ def loto(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tree
 
 
 def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tree],
-           data: dict[str, list[Gathered]], train: dict[str, Gathered],
+           data: dict[str, list[Gathered]], train: dict[str, list[Gathered]],
            args: argparse.Namespace) -> str:
     lines = [f"Starting policy: {base.label}. Load at the end of gathering: "
              f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores.", ""]
@@ -311,8 +314,9 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
     for tree in trees:
         if tree.name not in train:
             continue
-        found, candidate = fit_samples(chosen, settings, samples(tree.name, [train[tree.name]]),
-                                       fixtures)
+        found, candidate = fit_samples(
+            chosen, settings, [(g.points[0].label, s.driver, s.removed)
+                               for g in train[tree.name] for s in g.samples], fixtures)
         test = data[tree.name + " test"]
         temporal[tree.name] = (measure(candidate, test), measure(chosen, test), found)
     lines += ["### Leave one tree out", "",
@@ -337,8 +341,9 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
         if tree.name not in temporal:
             continue
         m, b, found = temporal[tree.name]
-        point = train[tree.name].points[0]
-        lines.append(f"| {tree.name} | {point.label}: {point.units} ({point.removed}) | "
+        where = ", ".join(f"{g.points[0].label}: {g.points[0].units} ({g.points[0].removed})"
+                          for g in train[tree.name])
+        lines.append(f"| {tree.name} | {where} | "
                      f"{tree.temporal}: {m['units']} ({m['removed']}) | **{auc_text(m)}** | "
                      f"{auc_text(b)} | {pct(m['share'])} | {pct(m['recall'])} |")
     lines += ["", "In-sample (not held out): the all-trees fit on each tree: " + ", ".join(
@@ -350,8 +355,8 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
               + f"; recall {pct(final.coverage.recall)}.", "",
               "| number | before | after | training AUC after |", "|---|---:|---:|---:|"]
     for change in final.changes:
-        for label, b, a in zip(change.labels, change.before, change.after, strict=True):
-            lines.append(f"| {label} | {b:g} | {a:g} | {fmt(change.auc)} |")
+        for label, was, now in zip(change.labels, change.before, change.after, strict=True):
+            lines.append(f"| {label} | {was:g} | {now:g} | {fmt(change.auc)} |")
     for name in ("keep", "keep-annotate", "deprecate"):
         if final.thresholds[name] != base.thresholds[name]:
             lines.append(f"| threshold {name} | {base.thresholds[name]:g} | "

@@ -78,18 +78,18 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     policy = load_policy(path, "policies/default.yaml")
     doc, _ = read_document(path, "policies/default.yaml")
     assert doc is not None
-    changes = {("probes", "churn", "bands", 1, "points"): (-1.0, 0.0),
+    changes = {("probes", "churn", "bands", 1, "points"): (0.0, -1.0),
                ("probes", "maintainers", "points", "Odd Fixes"): (0.0, -1.0),
                ("probes", "maintainers", "points", "Orphan"): (-2.0, -3.0),
                ("thresholds", "keep-annotate"): (0.0, 1.0)}
-    text = candidate_text(path.read_text(), doc.locate, changes, (3, 4), ["fitted on a test"])
+    text = candidate_text(path.read_text(), doc.locate, changes, (4, 5), ["fitted on a test"])
     before, after = path.read_text().split("\n"), text.split("\n")
     assert after[:3] == [before[0], "#", "# fitted on a test"]
     differing = [(a, b) for a, b in zip(before[1:], after[3:], strict=True) if a != b]
     assert differing == [
-        ("version: 3", "version: 4"),
-        ("      - {at_least: 20, points: -1, label: small change}",
-         "      - {at_least: 20, points: 0, label: small change}  # calibrated: band 2 -1 -> 0"),
+        ("version: 4", "version: 5"),
+        ("      - {at_least: 20, points: 0, label: small change}",
+         "      - {at_least: 20, points: -1, label: small change}  # calibrated: band 2 0 -> -1"),
         ("    points: {Supported: 1, Maintained: 1, Odd Fixes: 0, Orphan: -2, Obsolete: -3}",
          "    points: {Supported: 1, Maintained: 1, Odd Fixes: -1, Orphan: -3, Obsolete: -3}"
          "  # calibrated: Odd Fixes 0 -> -1, Orphan -2 -> -3"),
@@ -98,7 +98,7 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     written.write_text(text)
     expected = with_numbers(policy, {p: a for p, (_, a) in changes.items()
                                      if p[0] != "thresholds"},
-                            {**policy.thresholds, "keep-annotate": 1}, version=4)
+                            {**policy.thresholds, "keep-annotate": 1}, version=5)
     assert load_policy(written, "candidate.yaml").raw == expected.raw
 
 
@@ -112,7 +112,7 @@ def test_candidate_text_refuses_a_number_it_cannot_find() -> None:
                        r"probes\.churn\.bands\[2\]\.points at line \d+: the policy's text "
                        r"there is not 5"):
         candidate_text(path.read_text(), doc.locate,
-                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (3, 4), [])
+                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (4, 5), [])
 
 
 def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Path,
@@ -140,25 +140,25 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
         "training: deprecate+remove flags 0.0% -> 55.6% of the units (target at most 60.0%), "
         "catching 0.0% -> 100.0% of the removals",
         "held out (test):",
-        "  default v3 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
+        "  default v4 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
         "precision n/a, recall 0.000"]
     assert text.splitlines()[10].endswith(
         "AUC 0.944; flags 5 (38.5%), precision 0.800, recall 1.000")
     candidate = out / "policy.yaml"
     assert sorted(p.name for p in out.iterdir()) == ["backtest.md", "impact.md", "policy.yaml"]
     written = load_policy(candidate, str(candidate))
-    assert written.version == 4
+    assert written.version == 5
     assert written.probes["activity"]["bands"][3]["points"] == -1
     body = candidate.read_text()
-    assert "# Candidate v4, calibrated from default v3 by `driver-policy calibrate`" in body
+    assert "# Candidate v5, calibrated from default v4 by `driver-policy calibrate`" in body
     assert "#   driver-policy calibrate --kernel" in body
     assert "      - {at_least: 0.0, points: -1, label: dormant}  # calibrated: band 4 0 -> -1\n" \
         in body
     report = (out / "backtest.md").read_text()
-    assert report.startswith("# Calibration of default v3 (sha256:")
+    assert report.startswith("# Calibration of default v4 (sha256:")
     assert ("| `probes.activity.bands[4].points` | 0 | -1 | activity \\>= 0 (dormant) | 0.808 "
             "| catches 100.0% within the share |") in report
-    assert "### Backtest: default v4" in report
+    assert "### Backtest: default v5" in report
     assert (out / "impact.md").read_text().startswith("<!-- driver-policy-diff -->")
     # held out: the candidate ranks the test's removals first, the flat policy cannot
     data = json.loads(cli(*args, "--format", "json").out)
@@ -169,6 +169,35 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
         "path": "probes.activity.bands[4].points", "before": 0.0, "after": -1.0,
         "training_auc": 0.8077, "training_catch": 1.0}]
     assert candidate.read_text() == body  # deterministic: the same bytes again
+
+
+def test_calibrate_pools_several_training_points(tree: Path, tmp_path: Path,
+                                                 cli: Callable[..., Run]) -> None:
+    """With min_removals 10, one point (5 removals by DATE) is too few to fit the points;
+    two points pooled (5 + 5) are enough, each shown and each its own stratum."""
+    policy = flat_policy(tmp_path)
+    policy.write_text(policy.read_text().replace("  min_removals: 3\n", "  min_removals: 10\n"))
+    base = ("-C", str(ROOT), "calibrate", "--kernel", str(tree), "--train-until", "2018-01-01",
+            "--simple-units", "drivers/net", "--policy", str(policy), "-q", "-j", "1",
+            "--bootstrap", "50", "--format", "json")
+    one = json.loads(cli(*base, "--at", "2016-01-01", "--out", str(tmp_path / "one")).out)
+    assert one["fit"]["points_fitted"] is False and one["fit"]["changes"] == []
+    two = cli(*base, "--at", "2014-01-01", "--at", "2016-01-01", "--out", str(tmp_path / "two"))
+    assert two.code == 0, two.err
+    data = json.loads(two.out)
+    assert [(p["at"], p["units"], p["removed"]) for p in data["train"]] == [
+        ("2014-01-01", 18, 5), ("2016-01-01", 18, 5)]
+    assert data["fit"]["points_fitted"] is True
+    # the dormant units last changed in 2010: older than three years at both points
+    assert [c["path"] for c in data["fit"]["changes"]] == ["probes.recency.older"]
+    assert data["held_out"]["input"]["auc"] == 0.5
+    assert data["held_out"]["candidate"]["auc"] == 0.9444
+    body = (tmp_path / "two" / "policy.yaml").read_text()
+    assert "--at 2014-01-01 --at 2016-01-01" in body
+    assert "# Trained on 18 units present at" in body and "#     and on 18 units present at" in body
+    report = (tmp_path / "two" / "backtest.md").read_text()
+    assert report.count("| train | 18 | `2014-01-01`") == 1
+    assert report.count("| train | 18 | `2016-01-01`") == 1
 
 
 def test_calibrate_usage_errors(tree: Path, tmp_path: Path, cli: Callable[..., Run]) -> None:

@@ -74,7 +74,7 @@ def test_substantive_work_bands(count: int, points: float) -> None:
     assert probe("substantive_work", driver) == (count, points)
 
 
-@pytest.mark.parametrize(("lines", "points"), [(0, -1.0), (19, -1.0), (20, -1.0), (99, -1.0),
+@pytest.mark.parametrize(("lines", "points"), [(0, -1.0), (19, -1.0), (20, 0.0), (99, 0.0),
                                                (100, 1.0)])
 def test_churn_bands(lines: int, points: float) -> None:
     driver = dataclasses.replace(blank(), signals=signals({}, first=None, lines=lines))
@@ -139,3 +139,28 @@ def test_a_reporter_counts_once_with_their_weightiest_report() -> None:
     two = (report("hobbyist", "single"), dataclasses.replace(report("hobbyist", "single"),
                                                              who="another"))
     assert probe("user_reports", dataclasses.replace(blank(), users_reported=two)) == (0.5, 1.0)
+
+
+HISTORY_PROBES = ("activity", "recency", "substantive_work", "authors", "churn")
+
+
+@pytest.mark.parametrize("name", HISTORY_PROBES)
+def test_code_brought_in_by_a_sweep_months_ago_is_not_dormant(name: str) -> None:
+    """No commit of its own in the window (its import was a sweep, left out) and in the
+    tree for 2 months, fewer than min_months (12): the history probes do not know."""
+    imported = dataclasses.replace(blank(), signals=signals({}, first=date(2026, 3, 2)))
+    finding = PROBES[name](imported, POLICY.probes[name], END)
+    assert (finding.known, finding.contribution, finding.reason) == (
+        False, 0.0, "no commit of its own, and in the tree for 2 month(s) of the window "
+        "(fewer than 12): too young to be called dormant")
+    # a year in the tree without a commit of its own: judged (and found wanting)
+    older = dataclasses.replace(blank(), signals=signals({}, first=date(2025, 4, 2)))
+    judged = PROBES[name](older, POLICY.probes[name], END)
+    assert judged.known and judged.contribution < 0
+    # a young driver that came with a commit of its own is judged as usual
+    own = dataclasses.replace(blank(), signals=signals({"2026-03": 1}, first=date(2026, 3, 2),
+                                                       substantive=1, lines=300))
+    assert PROBES[name](own, POLICY.probes[name], END).known
+    # without min_months the probe judges whatever the age
+    settings = {k: v for k, v in POLICY.probes[name].items() if k != "min_months"}
+    assert PROBES[name](imported, settings, END).known

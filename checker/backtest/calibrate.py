@@ -2,7 +2,8 @@
 test the fitted policy on the removals after it (a temporal hold-out).
 
 Train: the units present at OLD (default: `calibration.train_months` before DATE), their
-signals as of OLD, judged by what was removed between OLD and DATE. Test: the units
+signals as of OLD, judged by what was removed between OLD and DATE; with several OLD
+points, their samples are pooled (each point its own stratum of the fit). Test: the units
 present at DATE, signals as of DATE, judged by what was removed between DATE and NEW.
 Each point is collected once (`engine.gather`); the fit re-scores the same samples
 under candidate policies (`fit.py`). Nothing after DATE reaches the fit.
@@ -98,18 +99,19 @@ def fit_samples(policy: Policy, settings: Settings,
 
 def run_calibration(kernel: FilePath, train_until: str, policy: Policy,
                     units_for: UnitSource, fixtures: Sequence[Fixture], *,
-                    at: str | None = None, to: str = "HEAD", jobs: int = 0,
+                    at: Sequence[str] = (), to: str = "HEAD", jobs: int = 0,
                     usage: UsageOptions | None = None,
                     progress: Progress | None = None) -> Calibration:
     settings = Settings.from_policy(policy)
-    old = at or train_start(train_until, settings, policy)
-    train = gather(kernel, [old], train_until, policy, units_for, jobs=jobs,
+    olds = list(dict.fromkeys(at)) or [train_start(train_until, settings, policy)]
+    train = gather(kernel, olds, train_until, policy, units_for, jobs=jobs,
                    progress=progress, usage=usage)
     test = gather(kernel, [train_until], to, policy, units_for, jobs=jobs,
                   progress=progress, usage=usage)
-    if train.points[0].sha == test.points[0].sha:
-        raise CheckerError(f"--at {old} and --train-until {train_until} are the same "
-                           f"revision ({train.points[0].sha[:12]}): nothing to train on")
+    for point in train.points:
+        if point.sha == test.points[0].sha:
+            raise CheckerError(f"--at {point.label} and --train-until {train_until} are the "
+                               f"same revision ({point.sha[:12]}): nothing to train on")
     samples = [(s.at, s.driver, s.removed) for s in train.samples]
     found, candidate = fit_samples(policy, settings, samples, fixtures)
     return Calibration(str(kernel), train_until, policy, candidate, settings, train, test,
@@ -182,14 +184,16 @@ def changed_numbers(policy: Policy, candidate: Policy, found: Fit
 def header_lines(calibration: Calibration, command: str) -> list[str]:
     """The comment that says how and on what the candidate was fitted."""
     train, test, found = calibration.train, calibration.test, calibration.fit
-    point, held = train.points[0], test.points[0]
+    held = test.points[0]
     lines = [
         f"Candidate v{calibration.candidate.version}, calibrated from "
         f"{calibration.policy.name} v{calibration.policy.version} by `driver-policy "
         "calibrate` (docs/backtest.md, Calibration):",
         f"  {command}",
-        f"Trained on {point.units} units present at {point.sha[:12]} ({point.day}), "
-        f"{point.removed} of them removed by {point.outcome_day} ({point.outcome_sha[:12]});",
+        *(f"{'Trained on' if i == 0 else '    and on'} {point.units} units present at "
+          f"{point.sha[:12]} ({point.day}), {point.removed} of them removed by "
+          f"{point.outcome_day} ({point.outcome_sha[:12]});"
+          for i, point in enumerate(train.points)),
         f"tested on {held.units} units present at {held.sha[:12]} ({held.day}), "
         f"{held.removed} removed by {held.outcome_day} ({held.outcome_sha[:12]}).",
         f"Training AUC {_fmt(found.auc_before)} -> {_fmt(found.auc)}; changed numbers are "

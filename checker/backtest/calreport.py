@@ -19,13 +19,12 @@ from checker.validate.policy import Policy
 from checker.validate.schemas import VERDICTS
 
 
-def _point(gathered: Gathered) -> dict[str, Any]:
-    p = gathered.points[0]
-    return {"at": p.label, "commit": p.sha, "day": p.day.isoformat(), "units": p.units,
-            "removed": p.removed,
-            "outcome": {"commit": p.outcome_sha,
-                        "day": p.outcome_day.isoformat() if p.outcome_day else None},
-            "warnings": list(p.warnings)}
+def _points(gathered: Gathered) -> list[dict[str, Any]]:
+    return [{"at": p.label, "commit": p.sha, "day": p.day.isoformat(), "units": p.units,
+             "removed": p.removed,
+             "outcome": {"commit": p.outcome_sha,
+                         "day": p.outcome_day.isoformat() if p.outcome_day else None},
+             "warnings": list(p.warnings)} for p in gathered.points]
 
 
 def _held_out(gathered: Gathered, policy: Policy, seed: int, resamples: int, top: int
@@ -53,8 +52,8 @@ def summarize_calibration(cal: Calibration, *, seed: int, resamples: int, top: i
                      "min_removals": cal.settings.min_removals,
                      "min_gain": cal.settings.min_gain,
                      "max_changes": cal.settings.max_changes},
-        "train": _point(cal.train),
-        "test": _point(cal.test),
+        "train": _points(cal.train),  # one or more points, pooled
+        "test": _points(cal.test)[0],
         "fit": {
             "points_fitted": found.points_fitted,
             "auc_before": _round(found.auc_before),
@@ -116,9 +115,9 @@ def _where(point: dict[str, Any]) -> str:
 def to_text(data: dict[str, Any]) -> str:
     fit = data["fit"]
     out = [f"calibration of {plain(data['policy'])} on {plain(data['kernel'])}",
-           f"  train: {_where(data['train'])}",
+           *(f"  train: {_where(p)}" for p in data["train"]),
            f"  test:  {_where(data['test'])}"]
-    for point in (data["train"], data["test"]):
+    for point in (*data["train"], data["test"]):
         out += [f"  warning: {plain(w)}" for w in point["warnings"]]
     out += [f"  warning: {plain(w)}" for w in fit["warnings"]]
     out.append(f"training AUC {_fmt(fit['auc_before'])} -> {_fmt(fit['auc_after'])}"
@@ -177,12 +176,12 @@ def to_markdown(data: dict[str, Any]) -> str:
     out = [f"# Calibration of {md_cell(data['policy'])}", "",
            f"Kernel {md_code(data['kernel'])}; candidate {md_cell(data['candidate'])}.", "",
            "| | units | at | removed | judged at |", "|---|---:|---|---:|---|"]
-    for name in ("train", "test"):
-        p = data[name]
+    for name, p in (*(("train", p) for p in data["train"]), ("test", data["test"])):
         out.append(f"| {name} | {p['units']} | {md_code(p['at'])} {p['commit'][:12]} "
                    f"({p['day']}) | {p['removed']} | {p['outcome']['day']} "
                    f"({p['outcome']['commit'][:12]}) |")
-    warnings = [*data["train"]["warnings"], *data["test"]["warnings"], *fit["warnings"]]
+    warnings = [*(w for p in data["train"] for w in p["warnings"]), *data["test"]["warnings"],
+                *fit["warnings"]]
     if warnings:
         out += [""] + [f"- **warning**: {md_cell(w)}" for w in warnings]
     before, after = fit["thresholds"]["before"], fit["thresholds"]["after"]

@@ -83,18 +83,24 @@ def rank(drivers: Sequence[Driver], policy: Policy) -> list[Candidate]:
         supporting = sorted((f for f in verdict.findings if f.contribution > 0),
                             key=lambda f: (-f.contribution, f.probe))
         out.append(Candidate(index, driver, verdict, tuple(against), tuple(supporting),
-                             unknown, next_steps(verdict.findings)))
+                             unknown, next_steps(verdict.findings,
+                                                 collected=driver.signals is not None)))
     return out
 
 
-def next_steps(findings: Sequence[Finding]) -> tuple[str, ...]:
-    """What to gather, in NEXT_STEPS order: one line per matching (probe, when)."""
+def next_steps(findings: Sequence[Finding], collected: bool = False) -> tuple[str, ...]:
+    """What to gather, in NEXT_STEPS order: one line per matching (probe, when). When
+    signals were `collected`, an unknown activity means the code is too young to judge,
+    and collecting again would not help: no line says to."""
     shown = {f.probe: "unknown" if not f.known else finding_value(f) for f in findings}
     steps = []
     for probe, when, text in NEXT_STEPS:
         if probe in shown and shown[probe] == when:
-            if probe == "configs" and when == "unknown" and shown.get("activity") == "unknown":
+            if probe == "configs" and when == "unknown" and shown.get("activity") == "unknown" \
+                    and not collected:
                 continue  # nothing was collected at all: one line says so
+            if probe == "activity" and collected:
+                continue
             steps.append(text)
     return tuple(steps)
 

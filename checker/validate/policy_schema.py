@@ -67,13 +67,16 @@ def _points_for(values: tuple[str, ...]) -> dict[str, Any]:
     return _mapping({v: POINTS for v in values}, required=True)
 
 
+# History probes abstain (unknown) for code in the tree fewer months than this (optional)
+MIN_MONTHS: dict[str, Any] = {**_number(0, MONTHS, "integer"), "required": False}
+
 PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "deployment": {"points": _points_for(("none", "low", "medium", "high"))},
-    "activity": {"bands": _bands("at_least")},
-    "recency": {"bands": _bands("at_most_months"), "older": POINTS},
-    "substantive_work": {"bands": _bands("at_least")},
-    "authors": {"bands": _bands("at_least")},
-    "churn": {"bands": _bands("at_least")},
+    "activity": {"bands": _bands("at_least"), "min_months": MIN_MONTHS},
+    "recency": {"bands": _bands("at_most_months"), "older": POINTS, "min_months": MIN_MONTHS},
+    "substantive_work": {"bands": _bands("at_least"), "min_months": MIN_MONTHS},
+    "authors": {"bands": _bands("at_least"), "min_months": MIN_MONTHS},
+    "churn": {"bands": _bands("at_least"), "min_months": MIN_MONTHS},
     "feature_work": {"within_months": _number(0, MONTHS, "integer"), "points": POINTS},
     "hardware": {
         "software": POINTS,

@@ -58,9 +58,11 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--train-until", required=True, metavar="DATE",
                         help="YYYY-MM-DD: training sees removals until this day, the test "
                         "those after it")
-    parser.add_argument("--at", metavar="OLD", default=None,
+    parser.add_argument("--at", metavar="OLD", action="append", default=[],
                         help="revision or YYYY-MM-DD of the training units (default: "
-                        "calibration.train_months before DATE)")
+                        "calibration.train_months before DATE); repeatable: the points are "
+                        "pooled, each judged by DATE, so that a tree with few removals a "
+                        "period can still be fitted")
     parser.add_argument("--to", default="HEAD", metavar="NEW",
                         help="revision or YYYY-MM-DD whose tree judges the test (default: HEAD)")
     parser.add_argument("--policy", metavar="FILE", default=None,
@@ -112,8 +114,8 @@ def run_calibrate(args: argparse.Namespace) -> int:
     if not policy_path.is_file():
         raise UsageError(f"--policy {policy_path}: no such file")
     policy = load_policy(policy_path, display)
-    for option, text in (("--train-until", args.train_until), ("--at", args.at or "x"),
-                         ("--to", args.to)):
+    for option, text in (("--train-until", args.train_until), ("--to", args.to),
+                         *(("--at", at) for at in args.at)):
         if not text or text.startswith("-"):
             raise UsageError(f"{option} {text!r}: a revision cannot be empty or begin with '-'")
     out = Path(args.out)
@@ -160,11 +162,12 @@ def _command(args: argparse.Namespace) -> str:
     """The command that made the candidate, from what was parsed (for its comment)."""
     words = ["driver-policy", "calibrate", "--kernel", args.kernel, "--train-until",
              args.train_until]
-    for option, value in (("--at", args.at), ("--to", None if args.to == "HEAD" else args.to),
+    for option, value in (("--to", None if args.to == "HEAD" else args.to),
                           ("--policy", args.policy), ("--profile", args.profile)):
         if value:
             words += [option, value]
-    for option, values in (("--discover", args.discover), ("--simple-units", args.simple_units)):
+    for option, values in (("--at", args.at), ("--discover", args.discover),
+                           ("--simple-units", args.simple_units)):
         for value in values:
             words += [option, value]
     if args.no_usage:

@@ -12,11 +12,29 @@ from checker.evaluate.probes.common import band, months_between, months_since, u
 ACTIVITY_ACTIONS = ("maintenance", "feature-work")
 
 
+def too_young(probe: str, driver: Driver, config: Mapping[str, Any]) -> Finding | None:
+    """Unknown when the code has no commit of its own in the window (only sweeps, such
+    as the import of a tree onboarded from a release tarball) and has been in the tree
+    for fewer of the window's months than the probe's `min_months`: it has had no time
+    to be dormant. A young driver that came with a commit of its own is judged as usual
+    (being new is itself a sign of life)."""
+    least = config.get("min_months")
+    if driver.signals is None or not least or driver.signals.commits:
+        return None
+    months = existing_months(driver)
+    if months >= least:
+        return None
+    return unknown(probe, f"no commit of its own, and in the tree for {months} month(s) of "
+                          f"the window (fewer than {least}): too young to be called dormant")
+
+
 def activity(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """In what share of the window's months did the code change?"""
     signals = driver.signals
     if signals is None:
         return unknown("activity", "repository signals not collected")
+    if abstained := too_young("activity", driver, config):
+        return abstained
     months = existing_months(driver)
     share = signals.active_months / months if months else 0.0
     hit = band(share, config["bands"], "at_least", higher_is_better=True)
@@ -50,6 +68,8 @@ def substantive_work(driver: Driver, config: Mapping[str, Any], as_of: date) -> 
     signals = driver.signals
     if signals is None or signals.substantive_commits is None:
         return unknown("substantive_work", "substantive commits not collected")
+    if abstained := too_young("substantive_work", driver, config):
+        return abstained
     count = signals.substantive_commits
     hit = band(count, config["bands"], "at_least", higher_is_better=True)
     points = float(hit["points"]) if hit else 0.0
@@ -63,6 +83,8 @@ def authors(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     signals = driver.signals
     if signals is None:
         return unknown("authors", "repository signals not collected")
+    if abstained := too_young("authors", driver, config):
+        return abstained
     count = signals.authors
     hit = band(count, config["bands"], "at_least", higher_is_better=True)
     points = float(hit["points"]) if hit else 0.0
@@ -94,6 +116,8 @@ def _last_activity(driver: Driver, as_of: date) -> tuple[date | None, str]:
 
 def recency(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     """How long ago did the code last receive real work?"""
+    if abstained := too_young("recency", driver, config):
+        return abstained
     last, what = _last_activity(driver, as_of)
     if last is None:
         if driver.signals is not None:
@@ -137,6 +161,8 @@ def churn(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     signals = driver.signals
     if signals is None:
         return unknown("churn", "repository signals not collected")
+    if abstained := too_young("churn", driver, config):
+        return abstained
     lines = signals.lines_added + signals.lines_removed
     hit = band(lines, config["bands"], "at_least", higher_is_better=True)
     points = float(hit["points"]) if hit else 0.0
