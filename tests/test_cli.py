@@ -87,7 +87,7 @@ def test_crash_is_exit_3_with_a_bug_note(
 
     parser = cli_module.build_parser()
     args = parser.parse_args(["validate"])
-    monkeypatch.setattr(cli_module, "build_parser", lambda: _FixedParser(args, explode))
+    monkeypatch.setattr(cli_module, "build_parser", lambda *_: _FixedParser(args, explode))
     result = cli("validate")
     assert result.code == 3
     assert "internal error (RuntimeError: boom); this is a bug" in result.err
@@ -107,6 +107,45 @@ def test_console_script_and_module_entry_points() -> None:
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
         assert done.returncode == 0
         assert done.stdout.startswith("driver-policy ")
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["validate", "drivers/a/b.yaml"], "validate"),
+    (["-q", "--color", "never", "-C", "repo", "check"], "check"),
+    (["--repo=validate", "--color=always", "--quiet", "render", "--check"], "render"),
+    (["-Crepo", "-C", "check", "validate"], "validate"),
+    (["--rep", "check", "validate"], None),  # an abbreviation: parsed as a whole
+    (["-qC", "repo", "validate"], None),  # a cluster
+    (["--help"], None), (["--version"], None), ([], None), (["-C", "repo"], None),
+    (["completion", "bash"], None), (["explain", "x"], None), (["valid"], None),
+])
+def test_the_command_named_before_parsing(argv: list[str], named: str | None) -> None:
+    assert cli_module.named_command(argv) == named
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", "drivers/a/b.yaml", "--format", "json", "--today", "2026-01-02"],
+    ["-q", "-C", "repo", "check", "--no-cache", "-q"],
+    ["--color=never", "render", "--check"],
+    ["policy", "test"],
+    ["new", "--kernel", "linux", "--discover", "drivers/", "--dry-run"],
+])
+def test_one_command_registered_alone_parses_as_with_every_command(argv: list[str]) -> None:
+    """A one-file `validate` builds only its own parser: the arguments come out the same
+    as from the parser of every command."""
+    named = cli_module.named_command(argv)
+    assert named is not None
+    alone = vars(cli_module.build_parser(named).parse_args(argv))
+    every = vars(cli_module.build_parser().parse_args(argv))
+    assert alone.pop("func").__module__ == every.pop("func").__module__
+    assert alone == every
+
+
+def test_a_usage_error_after_a_named_command_is_the_same(cli: Callable[..., Run]) -> None:
+    result = cli("validate", "--bogus")
+    assert result.code == 2
+    assert result.err.startswith("usage: driver-policy validate [-h]")
+    assert result.err.endswith("driver-policy validate: error: unrecognized arguments: --bogus\n")
 
 
 def test_help_teaches_every_command(cli: Callable[..., Run]) -> None:
