@@ -46,7 +46,7 @@ def encode(files: Mapping[str, tuple[Signature, str]],
     rels = sorted(files)
     sigs = [files[rel][0] for rel in rels]
     blobs = [claims.get(rel) or b"" for rel in rels]
-    claim_at = array("q", [0])
+    claim_at = [0]
     for blob in blobs:
         claim_at.append(claim_at[-1] + len(blob))
     postings: dict[str, list[int]] = {}
@@ -55,10 +55,10 @@ def encode(files: Mapping[str, tuple[Signature, str]],
             for key in index_keys(pickle.loads(blob)):
                 postings.setdefault(key, []).append(number)
     keys = sorted(postings)
-    key_at, post_at, posted = array("q", [0]), array("q", [0]), array("q")
+    key_at, post_at, posted = [0], [0], []
     for key in keys:
         key_at.append(key_at[-1] + len(key))
-        posted.extend(postings[key])
+        posted += postings[key]
         post_at.append(len(posted))
     times = [max(sig[3], sig[4]) for sig in sigs]
     return {
@@ -67,9 +67,9 @@ def encode(files: Mapping[str, tuple[Signature, str]],
                  for at in range(0, len(sigs), CHUNK)],
         "newest": [max(times[at:at + CHUNK]) for at in range(0, len(times), CHUNK)],
         "digests": "\0".join(files[rel][1] for rel in rels),
-        "claims": b"".join(blobs), "claim_at": claim_at.tobytes(),
-        "keys": "".join(keys), "key_at": key_at.tobytes(),
-        "post_at": post_at.tobytes(), "postings": posted.tobytes(),
+        "claims": b"".join(blobs), "claim_at": _packed(claim_at),
+        "keys": "".join(keys), "key_at": _packed(key_at),
+        "post_at": _packed(post_at), "postings": _packed(posted),
     }
 
 
@@ -144,7 +144,7 @@ class ClaimTable:
     def changed(self, listed: Mapping[str, Signature | None]) -> set[int]:
         """The entries whose file a listing (rel -> its signature, None: vanished) did
         not find as stored: changed, vanished or missing from it."""
-        current = [listed.get(rel) for rel in self.rels]
+        current = list(map(listed.get, self.rels))
         out: set[int] = set()
         for chunk, stored in enumerate(self._sigs):
             start = chunk * CHUNK
@@ -203,9 +203,17 @@ class ClaimTable:
         return set(found)
 
 
-def _longs(data: bytes) -> array[int]:
-    if not isinstance(data, bytes):
+def _packed(numbers: list[int]) -> tuple[str, bytes]:
+    """Offsets and entry numbers, in 4 bytes each where they fit (a smaller file to read
+    and authenticate), else 8."""
+    kind = "i" if max(numbers, default=0) < 2**31 and array("i").itemsize == 4 else "q"
+    return kind, array(kind, numbers).tobytes()
+
+
+def _longs(data: tuple[str, bytes]) -> array[int]:
+    kind, packed = data
+    if kind not in ("i", "q") or not isinstance(packed, bytes):
         raise TypeError("a malformed claims base")
-    out = array("q")
-    out.frombytes(data)
+    out = array(kind)
+    out.frombytes(packed)
     return out
