@@ -168,6 +168,51 @@ def test_a_file_changed_within_the_same_size_and_time_is_read_again(
     assert any("drivers/net/smc-tcp-ulp.yaml" in m for *_, m in one_file(repo, SRPT))
 
 
+def test_changes_in_any_chunk_of_a_large_store_are_seen(
+    repo: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the first chunk of signatures (checker.validate.claimtable.CHUNK): a file
+    edited in place (same size and time), one removed and one added are each noticed,
+    and nothing else is read again."""
+    import os
+
+    from checker.validate.claimtable import CHUNK
+
+    for number in range(2 * CHUNK + 10):
+        write_driver(repo, f"drivers/infiniband/zz-{number:03}.yaml", SRPT,
+                     f"zz/d{number:03}", [f"zz/d{number:03}/"])
+    run_check(repo, TODAY)
+    read: list[str] = []
+    real = checker.validate.claims.claim_of
+
+    def counted(raw: bytes, rel: str) -> Claim | None:
+        read.append(rel)
+        return real(raw, rel)
+
+    far, gone, new = (f"drivers/infiniband/zz-{2 * CHUNK + 5:03}.yaml",  # past two chunks
+                      f"drivers/infiniband/zz-{CHUNK + 1:03}.yaml",  # past the first
+                      "drivers/infiniband/zz-new.yaml")
+    before = (repo / far).stat()
+    (repo / far).write_text((repo / far).read_text().replace(
+        f"\n    - zz/d{2 * CHUNK + 5:03}/\n", "\n    - drivers/\n"))
+    os.utime(repo / far, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (repo / far).stat().st_size == before.st_size
+    (repo / gone).unlink()
+    write_driver(repo, new, SRPT, "zz/new", ["drivers/infiniband/ulp/"])
+    # the store dated after the changes (a clock that went back): only the signatures
+    # can tell, not their times
+    later = time.time_ns() + 100 * 10**9
+    for path in (repo / ".driver-policy-cache").glob("*.claims*"):
+        os.utime(path, ns=(later, later))
+    monkeypatch.setattr(checker.validate.claims, "claim_of", counted)
+    found = [m for *_, m in one_file(repo, SRPT)]
+    monkeypatch.undo()
+    assert sorted(read) == [far, new]
+    assert any(far in m for m in found) and any(new in m for m in found)
+    assert not any(gone in m for m in found)
+    assert cross(run_check(repo, TODAY, use_cache=False).problems, SRPT) == one_file(repo, SRPT)
+
+
 @pytest.mark.parametrize("damage", ["missing", "garbage", "planted"])
 def test_a_missing_or_damaged_store_is_rebuilt_from_the_files(
     repo: Path, settled: None, damage: str
