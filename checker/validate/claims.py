@@ -191,9 +191,12 @@ class ClaimsStore:
             self._pending, self.changed = {}, False
             return
         if self.changed:
-            files = self.files
-            self.file.save(encode(files, {rel: self._blob(rel) for rel in files}),
-                           create=self.create)
+            blobs = {rel: blob for rel, _sig, _digest, blob
+                     in (self.table.entries() if self.table is not None else ())
+                     if rel not in self._over}
+            blobs.update((rel, found[2]) for rel, found in self._over.items()
+                         if found is not None)
+            self.file.save(encode(self.files, blobs), create=self.create)
             self._delta, self._pending, self.changed = {}, {}, False
 
 

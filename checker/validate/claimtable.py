@@ -19,6 +19,7 @@ import marshal
 import pickle
 from array import array
 from collections.abc import Iterable, Mapping
+from itertools import accumulate, chain
 from typing import Any
 
 from checker.load.layout import Signature
@@ -46,20 +47,13 @@ def encode(files: Mapping[str, tuple[Signature, str]],
     rels = sorted(files)
     sigs = [files[rel][0] for rel in rels]
     blobs = [claims.get(rel) or b"" for rel in rels]
-    claim_at = [0]
-    for blob in blobs:
-        claim_at.append(claim_at[-1] + len(blob))
     postings: dict[str, list[int]] = {}
     for number, blob in enumerate(blobs):
         if blob:
             for key in index_keys(pickle.loads(blob)):
                 postings.setdefault(key, []).append(number)
     keys = sorted(postings)
-    key_at, post_at, posted = [0], [0], []
-    for key in keys:
-        key_at.append(key_at[-1] + len(key))
-        posted += postings[key]
-        post_at.append(len(posted))
+    posted = [postings[key] for key in keys]
     times = [max(sig[3], sig[4]) for sig in sigs]
     return {
         "rels": "\0".join(rels), "count": len(rels),
@@ -67,9 +61,10 @@ def encode(files: Mapping[str, tuple[Signature, str]],
                  for at in range(0, len(sigs), CHUNK)],
         "newest": [max(times[at:at + CHUNK]) for at in range(0, len(times), CHUNK)],
         "digests": "\0".join(files[rel][1] for rel in rels),
-        "claims": b"".join(blobs), "claim_at": _packed(claim_at),
-        "keys": "".join(keys), "key_at": _packed(key_at),
-        "post_at": _packed(post_at), "postings": _packed(posted),
+        "claims": b"".join(blobs), "claim_at": _packed([0, *accumulate(map(len, blobs))]),
+        "keys": "".join(keys), "key_at": _packed([0, *accumulate(map(len, keys))]),
+        "post_at": _packed([0, *accumulate(map(len, posted))]),
+        "postings": _packed(list(chain.from_iterable(posted))),
     }
 
 
