@@ -191,6 +191,21 @@ def _imported_by(*args: str) -> tuple[int, set[str]]:
     return code, set(modules)
 
 
+def test_validate_one_clean_file_imports_no_other_command(repo: Path) -> None:
+    """Nor the modules of the other commands, nor what only a write or a JSON report
+    needs (checked through the console script's own start)."""
+    code = ("import sys\nfrom checker.cli.main import main\ncode = main(sys.argv[1:])\n"
+            "print(' '.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code, "-C", str(repo), "validate",
+                           "drivers/infiniband/ipoib.yaml"],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    modules = set(done.stdout.splitlines()[-1].split())
+    assert "checker.cli.commands.validate" in modules
+    assert sorted(m for m in modules if m.startswith("checker.cli.commands.")) == [
+        "checker.cli.commands.common", "checker.cli.commands.validate"]
+    assert sorted(modules & {"json", "tempfile", "threading"}) == []
+
+
 def test_validate_one_clean_file_imports_no_heavy_module(repo: Path) -> None:
     """The pre-commit case starts fast: git, templates, progress bars, cerberus (only for
     a file that fails the compiled pre-check) and ruamel.yaml (only for YAML the fast

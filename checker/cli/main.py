@@ -191,7 +191,6 @@ def entry() -> None:
     processes, temporary directories). With a thread still running, or under a profiler
     or a coverage tracer (which write their results at exit), the ordinary exit."""
     import os
-    import threading
 
     code = main()
     try:
@@ -201,7 +200,10 @@ def entry() -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     with contextlib.suppress(OSError):
         sys.stderr.flush()
-    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+    # (a thread started through threading imported it; not imported, there is none)
+    threading = sys.modules.get("threading")
+    if (threading is not None and threading.active_count() > 1) \
+            or sys.getprofile() or sys.gettrace():
         raise SystemExit(code)  # a thread to wait for; a profiler or coverage to write
     import atexit
 
