@@ -138,7 +138,9 @@ class ClaimTable:
 
     def changed(self, listed: Mapping[str, Signature | None]) -> set[int]:
         """The entries whose file a listing (rel -> its signature, None: vanished) did
-        not find as stored: changed, vanished or missing from it."""
+        not find as stored: changed, vanished or missing from it. A chunk whose marshal
+        is the stored one holds equal signatures (marshal reads back what it wrote: equal
+        bytes, equal values); any other is compared entry by entry."""
         current = list(map(listed.get, self.rels))
         out: set[int] = set()
         for chunk, stored in enumerate(self._sigs):
