@@ -175,10 +175,11 @@ class ClaimsStore:
         # was loaded: written again now, it would be judged against a later time.
         known = self._verified.union(trusted)
         alive = live if isinstance(live, (set, dict)) else set(live)
+        # (kept: listed, and verified, trusted or trusted as stored)
         stored = [rel for rel in (self.table.rels if self.table is not None else ())
-                  if rel not in known and rel not in self._over]
+                  if rel not in self._over and (rel not in known or rel not in alive)]
         stored += [rel for rel, found in self._over.items()
-                   if found is not None and rel not in known]
+                   if found is not None and (rel not in known or rel not in alive)]
         for rel in stored:
             if rel not in alive or not self._trusted_as_stored(rel):
                 self._over[rel] = self._pending[rel] = None
