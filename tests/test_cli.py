@@ -87,7 +87,7 @@ def test_crash_is_exit_3_with_a_bug_note(
 
     parser = cli_module.build_parser()
     args = parser.parse_args(["validate"])
-    monkeypatch.setattr(cli_module, "build_parser", lambda: _FixedParser(args, explode))
+    monkeypatch.setattr(cli_module, "build_parser", lambda *_: _FixedParser(args, explode))
     result = cli("validate")
     assert result.code == 3
     assert "internal error (RuntimeError: boom); this is a bug" in result.err
@@ -107,6 +107,45 @@ def test_console_script_and_module_entry_points() -> None:
         done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=ROOT)
         assert done.returncode == 0
         assert done.stdout.startswith("driver-policy ")
+
+
+@pytest.mark.parametrize(("argv", "named"), [
+    (["validate", "drivers/a/b.yaml"], "validate"),
+    (["-q", "--color", "never", "-C", "repo", "check"], "check"),
+    (["--repo=validate", "--color=always", "--quiet", "render", "--check"], "render"),
+    (["-Crepo", "-C", "check", "validate"], "validate"),
+    (["--rep", "check", "validate"], None),  # an abbreviation: parsed as a whole
+    (["-qC", "repo", "validate"], None),  # a cluster
+    (["--help"], None), (["--version"], None), ([], None), (["-C", "repo"], None),
+    (["completion", "bash"], None), (["explain", "x"], None), (["valid"], None),
+])
+def test_the_command_named_before_parsing(argv: list[str], named: str | None) -> None:
+    assert cli_module.named_command(argv) == named
+
+
+@pytest.mark.parametrize("argv", [
+    ["validate", "drivers/a/b.yaml", "--format", "json", "--today", "2026-01-02"],
+    ["-q", "-C", "repo", "check", "--no-cache", "-q"],
+    ["--color=never", "render", "--check"],
+    ["policy", "test"],
+    ["new", "--kernel", "linux", "--discover", "drivers/", "--dry-run"],
+])
+def test_one_command_registered_alone_parses_as_with_every_command(argv: list[str]) -> None:
+    """A one-file `validate` builds only its own parser: the arguments come out the same
+    as from the parser of every command."""
+    named = cli_module.named_command(argv)
+    assert named is not None
+    alone = vars(cli_module.build_parser(named).parse_args(argv))
+    every = vars(cli_module.build_parser().parse_args(argv))
+    assert alone.pop("func").__module__ == every.pop("func").__module__
+    assert alone == every
+
+
+def test_a_usage_error_after_a_named_command_is_the_same(cli: Callable[..., Run]) -> None:
+    result = cli("validate", "--bogus")
+    assert result.code == 2
+    assert result.err.startswith("usage: driver-policy validate [-h]")
+    assert result.err.endswith("driver-policy validate: error: unrecognized arguments: --bogus\n")
 
 
 def test_help_teaches_every_command(cli: Callable[..., Run]) -> None:
@@ -150,6 +189,21 @@ def _imported_by(*args: str) -> tuple[int, set[str]]:
                           text=True, check=True, cwd=ROOT)
     code, modules = json.loads(done.stdout.splitlines()[-1])
     return code, set(modules)
+
+
+def test_validate_one_clean_file_imports_no_other_command(repo: Path) -> None:
+    """Nor the modules of the other commands, nor what only a write or a JSON report
+    needs (checked through the console script's own start)."""
+    code = ("import sys\nfrom checker.cli.main import main\ncode = main(sys.argv[1:])\n"
+            "print(' '.join(sorted(sys.modules)))\n")
+    done = subprocess.run([sys.executable, "-c", code, "-C", str(repo), "validate",
+                           "drivers/infiniband/ipoib.yaml"],
+                          capture_output=True, text=True, check=True, cwd=ROOT)
+    modules = set(done.stdout.splitlines()[-1].split())
+    assert "checker.cli.commands.validate" in modules
+    assert sorted(m for m in modules if m.startswith("checker.cli.commands.")) == [
+        "checker.cli.commands.common", "checker.cli.commands.validate"]
+    assert sorted(modules & {"json", "tempfile", "threading"}) == []
 
 
 def test_validate_one_clean_file_imports_no_heavy_module(repo: Path) -> None:

@@ -18,7 +18,8 @@ import checker.load.cache
 import checker.validate.claims
 import checker.validate.crossfile
 from checker.check.pipeline import run_check
-from checker.validate.claims import ClaimsStore, build_index, related
+from checker.validate.claims import ClaimsStore
+from checker.validate.claimtable import ClaimTable, encode
 from checker.validate.crossfile import Claim
 from checker.validate.workspace import load_workspace
 
@@ -167,6 +168,51 @@ def test_a_file_changed_within_the_same_size_and_time_is_read_again(
     assert any("drivers/net/smc-tcp-ulp.yaml" in m for *_, m in one_file(repo, SRPT))
 
 
+def test_changes_in_any_chunk_of_a_large_store_are_seen(
+    repo: Path, settled: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the first chunk of signatures (checker.validate.claimtable.CHUNK): a file
+    edited in place (same size and time), one removed and one added are each noticed,
+    and nothing else is read again."""
+    import os
+
+    from checker.validate.claimtable import CHUNK
+
+    for number in range(2 * CHUNK + 10):
+        write_driver(repo, f"drivers/infiniband/zz-{number:03}.yaml", SRPT,
+                     f"zz/d{number:03}", [f"zz/d{number:03}/"])
+    run_check(repo, TODAY)
+    read: list[str] = []
+    real = checker.validate.claims.claim_of
+
+    def counted(raw: bytes, rel: str) -> Claim | None:
+        read.append(rel)
+        return real(raw, rel)
+
+    far, gone, new = (f"drivers/infiniband/zz-{2 * CHUNK + 5:03}.yaml",  # past two chunks
+                      f"drivers/infiniband/zz-{CHUNK + 1:03}.yaml",  # past the first
+                      "drivers/infiniband/zz-new.yaml")
+    before = (repo / far).stat()
+    (repo / far).write_text((repo / far).read_text().replace(
+        f"\n    - zz/d{2 * CHUNK + 5:03}/\n", "\n    - drivers/\n"))
+    os.utime(repo / far, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert (repo / far).stat().st_size == before.st_size
+    (repo / gone).unlink()
+    write_driver(repo, new, SRPT, "zz/new", ["drivers/infiniband/ulp/"])
+    # the store dated after the changes (a clock that went back): only the signatures
+    # can tell, not their times
+    later = time.time_ns() + 100 * 10**9
+    for path in (repo / ".driver-policy-cache").glob("*.claims*"):
+        os.utime(path, ns=(later, later))
+    monkeypatch.setattr(checker.validate.claims, "claim_of", counted)
+    found = [m for *_, m in one_file(repo, SRPT)]
+    monkeypatch.undo()
+    assert sorted(read) == [far, new]
+    assert any(far in m for m in found) and any(new in m for m in found)
+    assert not any(gone in m for m in found)
+    assert cross(run_check(repo, TODAY, use_cache=False).problems, SRPT) == one_file(repo, SRPT)
+
+
 @pytest.mark.parametrize("damage", ["missing", "garbage", "planted"])
 def test_a_missing_or_damaged_store_is_rebuilt_from_the_files(
     repo: Path, settled: None, damage: str
@@ -206,6 +252,16 @@ def claim(file: str, path: str, *include: str) -> Claim:
     return Claim(file.removeprefix("drivers/").removesuffix(".yaml"), file, path, include, ())
 
 
+def table_of(stored: list[Claim]) -> ClaimTable:
+    """The base of a store holding `stored` (signatures and digests made up)."""
+    files = {c.file: ((0o100644, n, 1, 0, 0), f"d{n}") for n, c in enumerate(stored)}
+    return ClaimTable(encode(files, {c.file: pickle.dumps(c[:5]) for c in stored}))
+
+
+def related(table: ClaimTable, claims: list[Claim]) -> set[str]:
+    return {table.rels[number] for number in table.related(claims)}
+
+
 def test_the_index_finds_ancestors_descendants_paths_and_ids_only() -> None:
     stored = [
         claim("drivers/a/top.yaml", "p/top", "drivers/"),
@@ -215,14 +271,54 @@ def test_the_index_finds_ancestors_descendants_paths_and_ids_only() -> None:
         claim("drivers/a/sibling.yaml", "p/sibling", "drivers/network/"),
         claim("drivers/a/other.yaml", "p/eth", "sound/"),
         claim("drivers/a/ETH.yaml", "p/other", "fs/"),
+        claim("drivers/a/twin.yaml", "p/twin", "drivers/net/", "drivers/net/eth/x/y.c"),
     ]
-    entries = {c.file: ((0, 0, 0, 0, 0), "", c[:5]) for c in stored}
-    index = build_index(entries)
-    assert related(index, [claim("drivers/a/eth.yaml", "p/eth", "drivers/net/eth/")]) == {
+    table = table_of(stored)
+    assert related(table, [claim("drivers/a/eth.yaml", "p/eth", "drivers/net/eth/")]) == {
         "drivers/a/top.yaml", "drivers/a/net.yaml", "drivers/a/deep.yaml",
-        "drivers/a/glob.yaml", "drivers/a/other.yaml", "drivers/a/ETH.yaml"}
-    assert related(index, [claim("drivers/a/any.yaml", "p/any", "**/*.c")]) == {
+        "drivers/a/glob.yaml", "drivers/a/other.yaml", "drivers/a/ETH.yaml",
+        "drivers/a/twin.yaml"}
+    assert related(table, [claim("drivers/a/any.yaml", "p/any", "**/*.c")]) == {
         c.file for c in stored}
+    assert related(table, [claim("drivers/a/x.yaml", "p/x", "drivers/network/a.c")]) == {
+        "drivers/a/top.yaml", "drivers/a/sibling.yaml", "drivers/a/glob.yaml"}
+    assert related(table_of([]), [claim("drivers/a/x.yaml", "p/x", "drivers/")]) == set()
+
+
+def test_the_table_finds_what_changed_a_chunk_at_a_time() -> None:
+    """Signatures are compared a chunk at a time: a change, a vanished file and a file
+    missing from the listing are found in any chunk, and only they."""
+    rels = [f"drivers/a/d{n:03}.yaml" for n in range(150)]  # three chunks, the last short
+    files = {rel: ((0o100644, n, 1, 10 * n, 10 * n + 5), f"d{n}") for n, rel in enumerate(rels)}
+    table = ClaimTable(encode(files, {}))
+    listed: dict[str, tuple[int, int, int, int, int] | None] = {
+        rel: files[rel][0] for rel in rels}
+    assert table.changed(listed) == set() and table.rels == rels
+    listed[rels[3]] = (0o100644, 3, 2, 30, 35)  # its size
+    listed[rels[70]] = None  # vanished while listed
+    del listed[rels[149]]
+    listed["drivers/a/new.yaml"] = (0o100644, 999, 1, 0, 0)  # not the table's to find
+    assert table.changed(listed) == {3, 70, 149}
+    assert table.racy(1475) == {147, 148, 149} and table.racy(1496) == set()
+    assert table.entry(64) == ((0o100644, 64, 1, 640, 645), "d64")
+    assert table.position(rels[100]) == 100 and table.position("drivers/a/d.yaml") is None
+    assert table.blob(5) is None
+
+
+@pytest.mark.parametrize("damage", ["count", "chunks", "rels", "offsets"])
+def test_a_malformed_base_counts_as_no_store(tmp_path: Path, damage: str) -> None:
+    old = 100 * checker.load.cache.RACY_NS
+    store = ClaimsStore(tmp_path)
+    store.put("drivers/a/b.yaml", ((0o100644, 1, 1, old, old), "x", None))
+    store.save(["drivers/a/b.yaml"])
+    assert store.file.path is not None
+    data = checker.load.cache._read(store.file.path)
+    assert data is not None and ClaimsStore(tmp_path).table is not None
+    data.update({"count": {"count": 2, "chunks": 1, "rels": 1, "offsets": 1}[damage],
+                 **{"count": {}, "chunks": {"sigs": []}, "rels": {"rels": b"x"},
+                    "offsets": {"claim_at": "x"}}[damage]})
+    checker.load.cache._write(store.file.path, data)
+    assert ClaimsStore(tmp_path).table is None and ClaimsStore(tmp_path).files == {}
 
 
 def test_the_rules_import_no_pipeline() -> None:
@@ -274,16 +370,7 @@ def test_an_entry_too_recent_to_trust_is_not_carried_into_a_later_store(
     assert set(ClaimsStore(tmp_path).files) == {"drivers/a/old.yaml", "drivers/a/new.yaml"}
 
 
-def normalized(index: dict[str, object]) -> dict[str, object]:
-    def rels(value: object) -> frozenset[str]:
-        return frozenset([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
-
-    return {table: ({key: rels(v) for key, v in index[table].items()}  # type: ignore[attr-defined]
-                    if table != "prefixes" else index[table])
-            for table in index}
-
-
-def test_the_index_kept_up_to_date_equals_the_index_built_afresh(tmp_path: Path) -> None:
+def test_the_index_follows_every_change_since_the_base(tmp_path: Path) -> None:
     old = 100 * checker.load.cache.RACY_NS
 
     def sig(number: int) -> tuple[int, int, int, int, int]:
@@ -304,11 +391,21 @@ def test_the_index_kept_up_to_date_equals_the_index_built_afresh(tmp_path: Path)
     store.put("drivers/a/one.yaml", (sig(11), "d11", None))  # no longer valid
     store.put("drivers/a/four.yaml", (sig(12), "d12", claims["drivers/a/three.yaml"][:5]))
     store.save(["drivers/a/two.yaml", "drivers/a/one.yaml", "drivers/a/four.yaml"])  # 3 gone
-    assert store.index is not None
-    entries = {rel: (*known, store.stored_claim(rel)) for rel, known in store.files.items()}
-    assert normalized(store.index) == normalized(build_index(entries))
-    assert normalized(ClaimsStore(tmp_path).index or {}) == normalized(build_index(entries))
-    assert related(store.index, [claim("drivers/a/x.yaml", "p/x", "drivers/")]) == {
+    expected = {"drivers/a/one.yaml": (sig(11), "d11"), "drivers/a/two.yaml": (sig(10), "d10"),
+                "drivers/a/four.yaml": (sig(12), "d12")}
+    for loaded in (store, ClaimsStore(tmp_path)):
+        assert loaded.files == expected
+        assert loaded.stored_claim("drivers/a/two.yaml") == moved[:5]
+        assert loaded.claim("drivers/a/one.yaml") is None
+        assert loaded.claim("drivers/a/three.yaml") is None
+        # the base's index still names three and one; the changed entries are all
+        # candidates (three's and one's claims are gone: nothing to judge against)
+        assert loaded.related([claim("drivers/a/x.yaml", "p/x", "fs/")]) >= {
+            "drivers/a/two.yaml", "drivers/a/four.yaml"}
+    base = ClaimTable(encode(expected, {rel: pickle.dumps(c) for rel, c in [
+        ("drivers/a/two.yaml", moved[:5]), ("drivers/a/four.yaml",
+                                           claims["drivers/a/three.yaml"][:5])]}))
+    assert related(base, [claim("drivers/a/x.yaml", "p/x", "drivers/")]) == {
         "drivers/a/two.yaml"}
 
 
@@ -330,12 +427,17 @@ def test_a_few_changes_go_to_the_delta_and_many_fold_into_the_base(
     store.save(rels)
     assert base.read_bytes() == written and store.file.delta_path.is_file()
     loaded = ClaimsStore(tmp_path)
-    assert loaded.index is not None
-    assert related(loaded.index, [claim("drivers/b/s.yaml", "p/s", "sound/x/")]) == {rels[0]}
-    assert rels[0] not in related(loaded.index, [claim("drivers/b/f.yaml", "p/f", "fs/")])
+    assert loaded.claim(rels[0]) == moved
+    assert rels[0] in loaded.related([claim("drivers/b/s.yaml", "p/s", "sound/x/")])
+    assert loaded.table is not None and related(
+        loaded.table, [claim("drivers/b/s.yaml", "p/s", "sound/x/")]) == set()
     monkeypatch.setattr(checker.validate.claims, "MERGE_AT", 2)
     loaded.put(rels[1], ((0o100644, 1, 2, old, old), "z", None))
     loaded.save(rels)
     assert base.read_bytes() != written and not store.file.delta_path.exists()
     assert set(ClaimsStore(tmp_path).files) == set(rels)
     assert ClaimsStore(tmp_path).claim(rels[1]) is None
+    folded = ClaimsStore(tmp_path).table
+    assert folded is not None and related(
+        folded, [claim("drivers/b/s.yaml", "p/s", "sound/x/")]) == {rels[0]}
+    assert rels[0] not in related(folded, [claim("drivers/b/f.yaml", "p/f", "fs/")])

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from checker import __version__
-from checker.cli.commands import COMMAND_MODULES
+from checker.cli.commands import COMMANDS, command_module
 from checker.core.environment import check_environment
 from checker.core.errors import CheckerError, UsageError
 from checker.core.output import safe, terminal
@@ -32,7 +32,9 @@ typical use:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser: every command's, or with `only` that command's alone
+    (the same parser for that command's arguments)."""
     parser = argparse.ArgumentParser(
         prog="driver-policy",
         description="Lifecycle policy for the drivers of Linux or another kernel-style tree: "
@@ -62,8 +64,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="colour output: auto (default) uses it on a terminal unless NO_COLOR is set",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    for name in (only,) if only is not None else COMMANDS:
+        command_module(name).register(sub)
     completion = sub.add_parser(
         "completion",
         help="print a shell completion script (bash, zsh or tcsh)",
@@ -83,6 +85,29 @@ def build_parser() -> argparse.ArgumentParser:
                              help="print only problems and results")
     completion.set_defaults(func=lambda args: _completion(parser, args.shell))
     return parser
+
+
+# the main parser's own options that take a value, written out whole
+_VALUED = ("-C", "--repo", "--color")
+
+
+def named_command(argv: Sequence[str]) -> str | None:
+    """The command `argv` runs, when that is certain before parsing: its first word that
+    is not an option, with nothing before it but the main parser's own options written
+    out whole (an abbreviation, a cluster such as `-qC`, `--help` or anything else: None,
+    and then every command is registered, as for `--help` and usage errors)."""
+    at = 0
+    while at < len(argv):
+        word = argv[at]
+        if word in ("-q", "--quiet"):
+            at += 1
+        elif word in _VALUED:
+            at += 2
+        elif word.startswith(("--repo=", "--color=")) or (word.startswith("-C") and word != "-C"):
+            at += 1
+        else:
+            return word if word in COMMANDS else None
+    return None
 
 
 def _completion(parser: argparse.ArgumentParser, shell: str) -> int:
@@ -108,7 +133,8 @@ def _command_parser(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    only = named_command(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(only) if only is not None else build_parser()
     try:
         args, extra = parser.parse_known_args(argv)
         if extra:  # reported by the command's own parser, with its usage
@@ -165,7 +191,6 @@ def entry() -> None:
     processes, temporary directories). With a thread still running, or under a profiler
     or a coverage tracer (which write their results at exit), the ordinary exit."""
     import os
-    import threading
 
     code = main()
     try:
@@ -175,7 +200,10 @@ def entry() -> None:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     with contextlib.suppress(OSError):
         sys.stderr.flush()
-    if threading.active_count() > 1 or sys.getprofile() or sys.gettrace():
+    # (a thread started through threading imported it; not imported, there is none)
+    threading = sys.modules.get("threading")
+    if (threading is not None and threading.active_count() > 1) \
+            or sys.getprofile() or sys.gettrace():
         raise SystemExit(code)  # a thread to wait for; a profiler or coverage to write
     import atexit
 

@@ -19,13 +19,12 @@ kill the process at that point and check that the target still holds its old byt
 
 from __future__ import annotations
 
+import _thread
 import contextlib
 import errno
 import os
 import stat
 import sys
-import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,7 +34,7 @@ from checker.core.environment import PAUSE_WRITE, pause_seconds
 from checker.core.errors import CheckerError
 
 PAUSE_ENV = PAUSE_WRITE
-_UMASK_LOCK = threading.Lock()
+_UMASK_LOCK = _thread.allocate_lock()  # threading.Lock, without importing threading
 # The largest repository file read: evidence and policies have their own, smaller limit
 # (checker.load.document.MAX_BYTES); templates, cards and cache files are bounded by this one.
 MAX_FILE_BYTES = 64 * 1024 * 1024
@@ -414,6 +413,8 @@ def write_atomic(path: Path, data: bytes, *, durable: bool = True,
 
 
 def _write_atomic(path: Path, data: bytes, durable: bool) -> None:
+    import tempfile  # here: a one-file `validate` usually writes nothing
+
     for attempt in range(3):  # another process may remove the empty directory meanwhile
         path.parent.mkdir(parents=True, exist_ok=True)
         try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TextIO
@@ -92,6 +91,8 @@ def _json(problems: Sequence[Problem], out: TextIO, checked: int, summary: str) 
             for p in problems
         ],
     }
+    import json  # here: text, the pre-commit case, needs none
+
     json.dump(payload, out, indent=2, ensure_ascii=False)
     out.write("\n")
 
@@ -171,6 +172,8 @@ def _sarif(problems: Sequence[Problem], out: TextIO, checked: int, summary: str)
             }
         ],
     }
+    import json  # here: text, the pre-commit case, needs none
+
     json.dump(payload, out, indent=2, ensure_ascii=False)
     out.write("\n")
 

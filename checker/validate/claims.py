@@ -4,21 +4,17 @@ without reading every driver file."""
 
 from __future__ import annotations
 
-import bisect
 import pickle
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from checker.load.cache import MERGE_AT, RACY_NS, ClaimsFile, digest_bytes, racy
 from checker.load.layout import Signature
-from checker.validate.crossfile import Claim, Claimant, fixed_prefix
+from checker.validate.claimtable import ClaimTable, StoredClaim, encode
+from checker.validate.crossfile import Claim, Claimant
 
 # rel -> (stat signature, digest of the bytes, (id, file, path, include, exclude) or None
 # for a file that is not a valid driver)
-StoredClaim = tuple[str, str, str, tuple[str, ...], tuple[str, ...]]
-
-
 Entry = tuple[Signature, str, "StoredClaim | None"]
 
 
@@ -42,95 +38,20 @@ def _as_stored(claim: Claimant | None) -> StoredClaim | None:
     return (claim.id, claim.file, claim.path, tuple(claim.include), tuple(claim.exclude))
 
 
-def _index_keys(claim: StoredClaim) -> list[tuple[str, str]]:
-    ident, _file, path, include, _exclude = claim
-    return [("path", path.rstrip("/")), ("id", ident.lower()),
-            *(("prefix", prefix)
-              for prefix in dict.fromkeys(fixed_prefix(pattern) for pattern in include))]
-
-
-def index_add(index: dict[str, Any], rel: str, claim: StoredClaim, *, sort: bool = True) -> None:
-    """Index `rel` by its claim's path, lower-case id and the fixed prefix of each
-    include (a key of one file maps to its name, of several to a list: fewer objects to
-    load); `prefixes` is the sorted list of prefixes, for finding descendants."""
-    for table, key in _index_keys(claim):
-        rels = index[table].get(key)
-        if rels is None:
-            index[table][key] = rel
-            if table == "prefix" and sort:
-                bisect.insort(index["prefixes"], key)
-        elif isinstance(rels, str):
-            index[table][key] = [rels, rel]
-        elif rel not in rels:
-            rels.append(rel)
-
-
-def index_remove(index: dict[str, Any], rel: str, claim: StoredClaim) -> None:
-    for table, key in _index_keys(claim):
-        rels = index[table].get(key)
-        if rels == rel:
-            del index[table][key]
-            if table == "prefix":
-                prefixes = index["prefixes"]
-                at = bisect.bisect_left(prefixes, key)
-                if at < len(prefixes) and prefixes[at] == key:
-                    del prefixes[at]
-        elif isinstance(rels, list) and rel in rels:
-            rels.remove(rel)
-            if len(rels) == 1:
-                index[table][key] = rels[0]
-
-
-def build_index(entries: Mapping[str, Entry]) -> dict[str, Any]:
-    """The index (index_add) of every entry with a claim."""
-    index: dict[str, Any] = {"path": {}, "id": {}, "prefix": {}, "prefixes": []}
-    for rel, (_sig, _digest, claim) in entries.items():
-        if claim is not None:
-            index_add(index, rel, claim, sort=False)
-    index["prefixes"] = sorted(index["prefix"])
-    return index
-
-
-def related(index: Mapping[str, Any], claims: Iterable[Claimant]) -> set[str]:
-    """The stored files whose claims could conflict with `claims` (see the module
-    docstring): a superset of those that do, never missing one."""
-    by_prefix: dict[str, str | list[str]] = index["prefix"]
-    prefixes: list[str] = index["prefixes"]
-    found: set[str] = set()
-
-    def add(rels: str | list[str] | None) -> None:
-        if isinstance(rels, str):
-            found.add(rels)
-        elif rels is not None:
-            found.update(rels)
-
-    for claim in claims:
-        add(index["path"].get(claim.path.rstrip("/")))
-        add(index["id"].get(claim.id.lower()))
-        for pattern in claim.include:
-            prefix = fixed_prefix(pattern)
-            parts = prefix.split("/") if prefix else []
-            for n in range(len(parts) + 1):  # ancestors and itself
-                add(by_prefix.get("/".join(parts[:n])))
-            below = prefix + "/" if prefix else ""
-            start = bisect.bisect_left(prefixes, below)
-            for key in prefixes[start:]:  # descendants
-                if not key.startswith(below):
-                    break
-                add(by_prefix[key])
-    return found
-
-
 DeltaEntry = tuple[Signature, str, "bytes | None"]
+_MALFORMED = (ValueError, TypeError, KeyError, IndexError, AttributeError, EOFError,
+              pickle.UnpicklingError)
 
 
 class ClaimsStore:
     """The persistent claims of every driver file (see the module docstring).
 
-    On disk: every file's signature and digest; each claim pickled on its own, so that
-    loading the store costs little and only the candidates' claims are unpickled; the
-    index of the claims; and a delta of recent changes (rewriting a few entries does
-    not rewrite them all), folded into the base once it grows."""
+    On disk: a base of columns (checker.validate.claimtable: every file's signature and
+    digest, each claim pickled on its own, the index of the claims), so that loading it
+    makes no object per entry and only the candidates' claims are unpickled; and a
+    delta of recent changes (rewriting a few entries does not rewrite them all), folded
+    into the base once it grows. In memory, the base as loaded and the entries that
+    differ from it (the delta's, then this process's)."""
 
     def __init__(self, root: Path, *, create: bool = True) -> None:
         self.root = root
@@ -138,43 +59,57 @@ class ClaimsStore:
         self.file = ClaimsFile(root)
         base, delta = self.file.load()
         self.written_ns = self.file.loaded_ns
-        base = base or {}
-        files, claims, index = base.get("files"), base.get("claims"), base.get("index")
-        if not (isinstance(files, dict) and isinstance(claims, dict)
-                and isinstance(index, dict)):
-            files, claims, index, delta = {}, {}, None, None
-        self.files: dict[str, tuple[Signature, str]] = files
-        self._claims: dict[str, bytes | None] = claims
-        self.index: dict[str, Any] | None = index
+        self.table: ClaimTable | None = None
+        if base is not None:
+            try:
+                self.table = ClaimTable(base)
+            except _MALFORMED:
+                self.table = None
+        entries = delta.get("entries") if delta is not None and self.table is not None else None
+        self._delta: dict[str, DeltaEntry | None] = entries if isinstance(entries, dict) else {}
+        self._over: dict[str, DeltaEntry | None] = dict(self._delta)  # differs from the base
+        self._pending: dict[str, DeltaEntry | None] = {}  # this process's changes
+        self._base: dict[str, tuple[Signature, str]] | None = None  # the table's, as a map
         self.changed = False
         self._verified: set[str] = set()  # entries put by this process
-        self._pending: dict[str, DeltaEntry | None] = {}  # this process's changes
-        entries = delta.get("entries") if delta is not None else None
-        self._delta: dict[str, DeltaEntry | None] = entries if isinstance(entries, dict) else {}
-        for rel, entry in self._delta.items():
-            self._apply(rel, entry)
 
-    def _apply(self, rel: str, entry: DeltaEntry | None) -> None:
-        """Set (None: remove) an entry, keeping the index in step with its claim."""
-        blob = entry[2] if entry is not None else None
-        if rel in self.files and entry is not None and self._claims.get(rel) == blob:
-            self.files[rel] = entry[:2]
-            return
-        old = self.stored_claim(rel) if rel in self.files else None
-        if self.index is not None:
-            if old is not None:
-                index_remove(self.index, rel, old)
-            if blob is not None:
-                index_add(self.index, rel, pickle.loads(blob))
-        if entry is None:
-            self.files.pop(rel, None)
-            self._claims.pop(rel, None)
-        else:
-            self.files[rel] = entry[:2]
-            self._claims[rel] = blob
+    def entry(self, rel: str) -> tuple[Signature, str] | None:
+        """The stored signature and digest of a file; None when it has none."""
+        if rel in self._over:
+            found = self._over[rel]
+            return None if found is None else (found[0], found[1])
+        if self._base is not None:
+            return self._base.get(rel)
+        number = self.table.position(rel) if self.table is not None else None
+        return self.table.entry(number) if self.table is not None and number is not None \
+            else None
+
+    def _blob(self, rel: str) -> bytes | None:
+        if rel in self._over:
+            found = self._over[rel]
+            return None if found is None else found[2]
+        number = self.table.position(rel) if self.table is not None else None
+        return self.table.blob(number) if self.table is not None and number is not None \
+            else None
+
+    def _base_map(self) -> dict[str, tuple[Signature, str]]:
+        """The base's entries as one map (made once: for a caller that asks about every
+        file)."""
+        if self._base is None:
+            self._base = {rel: (sig, digest) for rel, sig, digest, _blob
+                          in (self.table.entries() if self.table is not None else ())}
+        return self._base
+
+    @property
+    def files(self) -> dict[str, tuple[Signature, str]]:
+        """Every stored file's signature and digest."""
+        out = {rel: known for rel, known in self._base_map().items() if rel not in self._over}
+        out.update((rel, (found[0], found[1])) for rel, found in self._over.items()
+                   if found is not None)
+        return out
 
     def stored_claim(self, rel: str) -> StoredClaim | None:
-        blob = self._claims.get(rel)
+        blob = self._blob(rel)
         return pickle.loads(blob) if blob is not None else None
 
     def claim(self, rel: str) -> Claim | None:
@@ -183,29 +118,41 @@ class ClaimsStore:
 
     def fresh(self, rel: str, sig: Signature | None) -> bool:
         """Whether the file is as it was when its entry was stored."""
-        known = self.files.get(rel)
+        known = self.entry(rel)
         if known is None or sig is None or known[0] != sig:
             return False
         return not racy(max(sig[3], sig[4]), self.written_ns)  # not changed too close
 
     def fresh_among(self, rels: Iterable[str],
                     signatures: Mapping[str, Signature | None]) -> list[str]:
-        """Those of `rels` that are `fresh` (one comprehension: a one-file `validate`
-        asks about every other driver of the repository)."""
-        files, limit = self.files, self.written_ns - RACY_NS
-        return [rel for rel in rels
-                if (known := files.get(rel)) is not None
-                and (sig := signatures.get(rel)) is not None
-                and known[0] == sig and sig[3] < limit and sig[4] < limit]
+        """Those of `rels` that are `fresh`, compared a chunk of the base at a time (a
+        one-file `validate` asks about every other driver of the repository)."""
+        good: set[str] = set()
+        if self.table is not None:
+            table = self.table
+            bad = table.changed(signatures) | table.racy(self.written_ns - RACY_NS)
+            good.update(table.rels)
+            good.difference_update(table.rels[number] for number in bad)
+        good.difference_update(self._over)
+        good.update(rel for rel in self._over if self.fresh(rel, signatures.get(rel)))
+        return [rel for rel in rels if rel in good]
+
+    def related(self, claims: Iterable[Claimant]) -> set[str]:
+        """The stored files whose claims could conflict with `claims`: those the base's
+        index names, and every entry changed since the base (they are few)."""
+        found = {self.table.rels[number] for number in self.table.related(claims)} \
+            if self.table is not None else set()
+        return found.union(self._over)
 
     def _trusted_as_stored(self, rel: str) -> bool:
-        known = self.files.get(rel)
+        known = self.entry(rel)
         return known is not None and self.fresh(rel, known[0])
 
     def confirm(self, rel: str, sig: Signature, digest: str) -> bool:
         """Whether the stored entry is that of a file with this signature and digest (then
         it counts as verified)."""
-        if self.files.get(rel) != (sig, digest):
+        self._base_map()  # a check asks about every file
+        if self.entry(rel) != (sig, digest):
             return False
         self._verified.add(rel)
         return True
@@ -214,12 +161,11 @@ class ClaimsStore:
         """Record a verified entry."""
         sig, digest, claim = entry
         self._verified.add(rel)
-        if self.files.get(rel) == (sig, digest):
+        if self.entry(rel) == (sig, digest):
             return  # the same bytes under the same code: the same claim
         blob = pickle.dumps(claim, protocol=pickle.HIGHEST_PROTOCOL) \
             if claim is not None else None
-        self._apply(rel, (sig, digest, blob))
-        self._pending[rel] = (sig, digest, blob)
+        self._over[rel] = self._pending[rel] = (sig, digest, blob)
         self.changed = True
 
     def save(self, live: Iterable[str], trusted: Iterable[str] = ()) -> None:
@@ -228,23 +174,30 @@ class ClaimsStore:
         # An entry this process did not verify stays only if it could be trusted when it
         # was loaded: written again now, it would be judged against a later time.
         known = self._verified.union(trusted)
-        keep = {rel for rel in live if rel in known or self._trusted_as_stored(rel)}
-        for rel in set(self.files) - keep:
-            self._apply(rel, None)
-            self._pending[rel] = None
-            self.changed = True
-        if self.index is None:
-            self.index = build_index(
-                {rel: (*known, self.stored_claim(rel)) for rel, known in self.files.items()})
-            self.changed = True
+        alive = live if isinstance(live, (set, dict)) else set(live)
+        # (kept: listed, and verified, trusted or trusted as stored)
+        stored = [rel for rel in (self.table.rels if self.table is not None else ())
+                  if rel not in self._over and (rel not in known or rel not in alive)]
+        stored += [rel for rel, found in self._over.items()
+                   if found is not None and (rel not in known or rel not in alive)]
+        for rel in stored:
+            if rel not in alive or not self._trusted_as_stored(rel):
+                self._over[rel] = self._pending[rel] = None
+                self.changed = True
+        if self.table is None:
+            self.changed = True  # no base: write one
         elif self.changed and len(self._delta) + len(self._pending) < MERGE_AT:
             self._delta = {**self._delta, **self._pending}
             self.file.save_delta({"entries": self._delta})
             self._pending, self.changed = {}, False
             return
         if self.changed:
-            self.file.save({"files": self.files, "claims": self._claims, "index": self.index},
-                           create=self.create)
+            blobs = {rel: blob for rel, _sig, _digest, blob
+                     in (self.table.entries() if self.table is not None else ())
+                     if rel not in self._over}
+            blobs.update((rel, found[2]) for rel, found in self._over.items()
+                         if found is not None)
+            self.file.save(encode(self.files, blobs), create=self.create)
             self._delta, self._pending, self.changed = {}, {}, False
 
 
@@ -262,10 +215,9 @@ def other_claims(
     `check` made is kept current; none is made here."""
     store = ClaimsStore(root, create=False)
     out: list[Claimant] = []
-    trusted = store.fresh_among(others, signatures)
-    trusted_set = set(trusted)
+    trusted = set(store.fresh_among(others, signatures))
     for rel in others:
-        if rel in trusted_set:
+        if rel in trusted:
             continue
         sig = signatures.get(rel)
         try:
@@ -273,7 +225,7 @@ def other_claims(
         except OSError:
             continue
         digest = digest_bytes(raw)
-        known = store.files.get(rel)
+        known = store.entry(rel)
         if known is not None and known[1] == digest:
             stored = store.stored_claim(rel)
             claim = Claim(*stored) if stored is not None else None
@@ -284,12 +236,9 @@ def other_claims(
             store.put(rel, (sig, digest, stored))
         if claim is not None:
             out.append(claim)
-    # The index follows every stored entry (the delta's too), so it is right for the
-    # trusted ones; the files read again are candidates anyway.
-    fresh = trusted
-    if store.index is not None:
-        wanted = related(store.index, focus)
-        trusted = [rel for rel in trusted if rel in wanted]
-    out += [c for rel in trusted for c in [store.claim(rel)] if c is not None]
-    store.save(signatures, fresh)
+    # The index follows the base, every entry changed since is a candidate, and the
+    # files read again are in `out` already.
+    out += [c for rel in sorted(store.related(focus)) if rel in trusted
+            for c in [store.claim(rel)] if c is not None]
+    store.save(signatures, trusted)
     return out

@@ -67,7 +67,6 @@ def cross_file_problems(
     N squared. `focus` limits the report to these files (pre-commit passes a few);
     `locate(file, keypath)` is asked only for the places reported.
     """
-    from checker.core.paths import patterns_overlap
     from checker.load.document import field_name
 
     problems: list[Problem] = []
@@ -137,6 +136,10 @@ def cross_file_problems(
     for prefix, entries in index.items():
         parts = prefix.split("/") if prefix else []
         above = [e for n in range(len(parts)) for e in index.get("/".join(parts[:n]), [])]
+        if not above and len(entries) < 2:
+            continue  # nothing to compare (a one-file check often has no pair at all)
+        from checker.core.paths import patterns_overlap
+
         for number, (c, ai, pa) in enumerate(entries):
             for d, bi, pb in [*above, *entries[number + 1 :]]:
                 if c == d or not patterns_overlap(pa, pb):
