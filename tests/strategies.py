@@ -198,7 +198,9 @@ def signals(draw: st.DrawFn) -> dict[str, Any]:
             "configs": counts, "configs_read": st.integers(0, 5000),
             "enabled_in": st.lists(_text(500, True), max_size=10), "selected": counts,
             "dt_users": counts, "deprecated": st.one_of(st.none(), st.booleans()),
-            "staging": st.booleans()})))
+            "staging": st.booleans()}, optional={  # older files lack configs_changed
+                "configs_changed": st.one_of(st.none(), st.dates(date(1990, 1, 1),
+                                                                 date(2030, 12, 31)))})))
     return data
 
 

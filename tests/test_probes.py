@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 from conftest import ROOT
 
-from checker.core.model import Driver, Month, PartialDate, Signals, UserReport
+from checker.core.model import Driver, Month, PartialDate, Signals, Usage, UserReport
 from checker.evaluate.probes import PROBES
 from checker.evaluate.probes.common import months_since
 from checker.load.document import read_document
@@ -164,3 +164,27 @@ def test_code_brought_in_by_a_sweep_months_ago_is_not_dormant(name: str) -> None
     # without min_months the probe judges whatever the age
     settings = {k: v for k, v in POLICY.probes[name].items() if k != "min_months"}
     assert PROBES[name](imported, settings, END).known
+
+
+def test_config_upkeep_bands_and_unknown() -> None:
+    def with_changed(day: date | None, configs: int = 2) -> Driver:
+        base = signals({}, first=date(2010, 1, 1))
+        usage = Usage(configs=configs, configs_read=9, configs_changed=day)
+        return dataclasses.replace(blank(), signals=dataclasses.replace(base, usage=usage))
+
+    recent = PROBES["config_upkeep"](with_changed(date(2025, 6, 1)), POLICY.probes[
+        "config_upkeep"], END)
+    assert (recent.value, recent.contribution, recent.reason) == (
+        10, POLICY.probes["config_upkeep"]["bands"][0]["points"],
+        "a configuration that builds it last changed 2025-06, 10 month(s) before 2026-04-21 "
+        "(boards that build it are maintained)")
+    # the window's first day: nothing that builds it changed in the window
+    dormant = PROBES["config_upkeep"](with_changed(date(2021, 4, 21)), POLICY.probes[
+        "config_upkeep"], END)
+    assert (dormant.value, dormant.contribution, dormant.reason) == (
+        60, POLICY.probes["config_upkeep"]["older"],
+        "no configuration that builds it changed since 2021-04, 60 month(s) before "
+        "2026-04-21 (older than every band)")
+    unknown_ = PROBES["config_upkeep"](with_changed(None, configs=0), POLICY.probes[
+        "config_upkeep"], END)
+    assert (unknown_.known, unknown_.contribution) == (False, 0.0)

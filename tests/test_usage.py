@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 import tree_shapes
+from collect_fixtures import History, stamp
 from ruamel.yaml import YAML
 
 from checker.collect.gitrepo import open_repo
@@ -49,6 +51,7 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
     assert usage["acme"] == {
         "configs": 2, "configs_read": 5, "enabled_in": ["arch/arm/configs/a_defconfig",
                                                         "arch/arm/configs/b_defconfig"],
+        "configs_changed": None,  # no config_refresh_files: not read
         "selected": 0, "dt_users": 1, "deprecated": False, "staging": False}
     assert usage["ne"]["configs"] == 1 and usage["ne"]["enabled_in"] == [
         "arch/arm/configs/c_defconfig"]
@@ -57,8 +60,42 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
     assert (usage["lib"]["configs"], usage["lib"]["selected"]) == (2, 2)
     # no Kconfig defines its symbol: selected and deprecated unknown; in staging
     assert usage["ghost"] == {
-        "configs": 0, "configs_read": 5, "enabled_in": [], "selected": None,
-        "dt_users": None, "deprecated": None, "staging": True}
+        "configs": 0, "configs_read": 5, "enabled_in": [], "configs_changed": None,
+        "selected": None, "dt_users": None, "deprecated": None, "staging": True}
+
+
+def test_configs_changed_is_the_newest_change_to_a_configuration_that_builds_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Per driver, the newest commit in the window changing a configuration that enables
+    it; a refresh of more than config_refresh_files configurations does not count, nor
+    does anything before the window or after its end; none changed: the window's start;
+    a configuration named with --config is current."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    h = History(tmp_path / "k")
+    h.commit("2018-03-01", "initial", tree_shapes.KBUILD)  # before the window
+    h.commit("2021-05-04", "arm: a_defconfig: enable more",
+             {"arch/arm/configs/a_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_ACME=y\n# x\n"})
+    h.commit("2023-07-08", "arm: refresh every defconfig", {  # 3 > 2: a refresh
+        f"arch/arm/configs/{n}_defconfig": tree_shapes.KBUILD[
+            f"arch/arm/configs/{n}_defconfig"] + "# refreshed\n" for n in "abc"})
+    h.commit("2025-02-01", "arm: c_defconfig: after the window",
+             {"arch/arm/configs/c_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_NE2000=m\n# y\n"})
+    sha = h.build()
+    drivers = {"acme": (("ACME",), ("drivers/net/acme/main.c",), ()),
+               "ne": (("NE2000",), ("drivers/net/ne.c",), ()),
+               "ne2k": (("NE2K_PCI",), ("drivers/net/ne2k-pci.c",), ()),
+               "ghost": (("NOWHERE",), ("drivers/staging/ghost.c",), ())}
+    window = (stamp("2020-01-01T00:00:00"), stamp("2025-01-01T00:00:00"))
+    extra = (Config("distro.config", "CONFIG_NETDEVICES=y\nCONFIG_NE2K_PCI=y\n"),)
+    repo = open_repo(tmp_path / "k")
+    try:
+        usage, _ = usage_signals(repo, sha, drivers, UsageOptions(
+            ("Kconfig",), (("SRCARCH", "x86"),), extra, refresh_files=2, window=window))
+    finally:
+        repo.close()
+    changed = {d: usage[d]["configs_changed"] for d in drivers}
+    assert changed == {"acme": date(2021, 5, 4), "ne": date(2020, 1, 1),
+                       "ne2k": date(2024, 12, 31), "ghost": None}
 
 
 def test_a_configuration_is_read_with_the_architecture_it_sits_below() -> None:

@@ -395,4 +395,11 @@ def features(signals: dict[str, Any], as_of: date) -> dict[str, float | None]:
         "configs": (signals.get("usage") or {}).get("configs"),
         "selected": (signals.get("usage") or {}).get("selected"),
         "dt_users": (signals.get("usage") or {}).get("dt_users"),
+        # months since a configuration building it changed (null: none builds it)
+        "config_upkeep": _months_since((signals.get("usage") or {}).get("configs_changed"),
+                                       as_of),
     }
+
+
+def _months_since(day: Any, as_of: date) -> float | None:
+    return None if day is None else months_between(day, as_of)

@@ -206,7 +206,7 @@ def collect(
         usages, usage_warnings = usage_signals(
             repo, revision.sha, {d.id: (usage_symbols(d, facts[d.id]), facts[d.id].paths,
                                         facts[d.id].compatibles) for d in drivers},
-            replace(usage, jobs=jobs))
+            replace(usage, jobs=jobs, window=(start_ts, end_ts)))
         warnings.extend(usage_warnings)
         timings["usage"] = time.monotonic() - clock
     months = month_keys(start, end)

@@ -11,6 +11,13 @@ For each driver, as of the revision collected (`usage_signals`):
   directory that hold `CONFIG_` lines. A configuration below a directory that one of
   the Kconfig variables chooses (`arch/arm/configs/...` for `SRCARCH`) is read with
   that value.
+- `configs_changed`: the day of the newest change, in the window, to one of the
+  configurations that enable it (`checker/collect/confighistory.py`: a commit changing
+  more than `collect.config_refresh_files` configurations is a refresh and does not
+  count; a configuration named with `--config` counts as current), or the window's
+  first day when none changed in the window (the boards that build it are at least
+  that dormant); null when none enables it or the policy sets no
+  `config_refresh_files`.
 - `selected`: how many `select`/`imply` statements name its symbols (each definition
   counted: every board that selects a Super I/O chip is one).
 - `dt_users`: how many of the tree's device-tree sources (`.dts`, `.dtsi`) use one of
@@ -65,6 +72,7 @@ class UsageInputs:
     configs: list[Config] = field(default_factory=list)
     dts_compatibles: dict[str, set[str]] = field(default_factory=dict)  # compatible -> dts
     has_dts: bool = False
+    tree_configs: set[str] = field(default_factory=set)  # the configurations in the tree
 
 
 def is_shipped_config(path: str) -> bool:
@@ -224,10 +232,13 @@ def configs_by_symbol(enabled: Mapping[str, Iterable[str]]) -> dict[str, set[str
 
 def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iterable[str],
                  configs_of: Mapping[str, set[str]], configs_read: int, model: Any,
-                 inputs: UsageInputs) -> dict[str, Any] | None:
+                 inputs: UsageInputs, changed: Mapping[str, int] | None = None,
+                 since: int = 0) -> dict[str, Any] | None:
     """One driver's usage mapping (see the module docstring); None when the tree says
     nothing about its usage (no known symbol, no configuration, no device tree).
-    `configs_of` maps a symbol to the configurations that enable it."""
+    `configs_of` maps a symbol to the configurations that enable it; `changed` a
+    configuration to its newest change in the window that starts at `since` (None:
+    not computed)."""
     known = [model.symbols[s] for s in symbols if model is not None and s in model.symbols]
     enabling = sorted(set().union(*(configs_of.get(s, ()) for s in symbols)))
     users: set[str] = set()
@@ -237,10 +248,14 @@ def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iter
     staging = any("/staging/" in f"/{path}" for path in files)
     if not known and not configs_read and not (wanted and inputs.has_dts) and not staging:
         return None
+    newest = None
+    if changed is not None and enabling:
+        newest = max((changed.get(name, since) for name in enabling), default=since)
     return {
         "configs": len(enabling) if symbols and configs_read else None,
         "configs_read": configs_read,
         "enabled_in": enabling[:ENABLED_IN_SHOWN],
+        "configs_changed": None if newest is None else _day(newest),
         "selected": sum(s.select_sites for s in known) if known else None,
         "dt_users": len(users) if wanted and inputs.has_dts else None,
         "deprecated": any(announces_deprecation(f"{s.prompt or ''}\n{s.help}")
@@ -258,6 +273,8 @@ class UsageOptions:
     env: tuple[tuple[str, str], ...] = ()
     extra_configs: tuple[Config, ...] = ()
     jobs: int = 2
+    refresh_files: int = 0  # collect.config_refresh_files; 0: no configs_changed
+    window: tuple[int, int] = (0, 0)  # its first second and the second after its end
 
 
 def read_inputs(repo: Any, sha: str, options: UsageOptions) -> tuple[UsageInputs, set[str]]:
@@ -285,6 +302,7 @@ def read_inputs(repo: Any, sha: str, options: UsageOptions) -> tuple[UsageInputs
                 text = config_text(data)
                 if text is not None:
                     inputs.configs.append(Config(path, text))
+                    inputs.tree_configs.add(path)
             else:
                 inputs.has_dts = True
                 for compatible in dts_compatibles(data.decode("utf-8", "replace")):
@@ -308,10 +326,26 @@ def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str]
     model = pending.model() if pending is not None else None
     configs_read = len(enabled)
     configs_of = configs_by_symbol(enabled)
+    since, until = options.window
+    changed: dict[str, int] | None = None
+    if options.refresh_files and until and enabled:
+        from checker.collect.confighistory import last_changes
+
+        changed = last_changes(repo, sha, sorted(inputs.tree_configs & set(enabled)), since,
+                               until, options.refresh_files)
+        # a configuration a maintainer names (a distribution's) is current
+        changed.update({name: until - 1 for name in enabled if name not in inputs.tree_configs})
     out = {}
     for driver, (symbols, files, compatibles) in drivers.items():
         found = driver_usage(list(symbols), list(files), compatibles, configs_of, configs_read,
-                             model, inputs)
+                             model, inputs, changed, since)
         if found is not None:
             out[driver] = found
     return out, warnings
+
+
+def _day(stamp: int) -> Any:
+    """The UTC day of a committer time (a date)."""
+    from checker.collect.gitrepo import utc_day
+
+    return utc_day(stamp)

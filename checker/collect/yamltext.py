@@ -99,11 +99,15 @@ def _usage(value: Mapping[str, Any], pad: str) -> str:
 
 
 def usage_lines(value: Mapping[str, Any]) -> list[str]:
-    """The lines of a `usage` mapping, unindented (fresh scaffolds and collect's edits)."""
+    """The lines of a `usage` mapping, unindented (fresh scaffolds and collect's edits);
+    `configs_changed` when the mapping has it (collect gives it; older files lack it)."""
     shown = ", ".join(scalar(name, True) for name in value["enabled_in"])
+    changed = [f"configs_changed: {scalar(value['configs_changed'])}"] \
+        if "configs_changed" in value else []
     return [f"configs: {scalar(value['configs'])}",
             f"configs_read: {value['configs_read']}",
             f"enabled_in: [{shown}]",
+            *changed,
             f"selected: {scalar(value['selected'])}",
             f"dt_users: {scalar(value['dt_users'])}",
             f"deprecated: {scalar(value['deprecated'])}",

@@ -97,6 +97,9 @@ class Usage:
     configs_read: int
     enabled_in: tuple[str, ...] = ()
     selected: int | None = None  # select/imply statements naming its symbols
+    # the newest change in the window to a configuration enabling it (or the window's
+    # first day when none changed); None when none enables it or it was not computed
+    configs_changed: date | None = None
     dt_users: int | None = None  # device trees using one of its compatibles
     deprecated: bool | None = None  # its Kconfig help announces deprecation
     staging: bool = False

@@ -107,6 +107,7 @@ USAGE = _mapping(
         "configs": OPTIONAL_COUNT,
         "configs_read": {**COUNT, "required": True},
         "enabled_in": _list_of(SHORT_TEXT, maxlength=10),
+        "configs_changed": {"type": "date", "nullable": True},
         "selected": OPTIONAL_COUNT,
         "dt_users": OPTIONAL_COUNT,
         "deprecated": {"type": "boolean", "nullable": True},

@@ -97,8 +97,11 @@ def usage_options(args: argparse.Namespace, policy: dict[str, Any]) -> Any:
     kconfig = kconfig if isinstance(kconfig, dict) else {}
     tops = tuple(str(t) for t in kconfig.get("top") or ("Kconfig",))
     env = tuple(sorted((str(k), str(v)) for k, v in (kconfig.get("env") or {}).items()))
+    collect = policy.get("collect")
+    refresh = collect.get("config_refresh_files") if isinstance(collect, dict) else None
     return UsageOptions(tops, env, tuple(Config(shown, text)
-                                         for shown, text in read_configs(args.config)))
+                                         for shown, text in read_configs(args.config)),
+                        refresh_files=refresh if isinstance(refresh, int) else 0)
 
 
 def read_configs(globs: list[str]) -> list[tuple[str, str]]:

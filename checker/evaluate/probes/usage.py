@@ -1,5 +1,6 @@
-"""Probes over usage: is the driver built by the tree's own configurations, selected by
-its boards, used by its device trees, announced as deprecated, in staging?"""
+"""Probes over usage: is the driver built by the tree's own configurations, are those
+still maintained, is it selected by its boards, used by its device trees, announced as
+deprecated, in staging?"""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from checker.core.model import Driver, Finding, Usage
-from checker.evaluate.probes.common import band, unknown
+from checker.evaluate.probes.common import band, months_between, unknown
 
 
 def _usage(driver: Driver) -> Usage | None:
@@ -25,6 +26,27 @@ def configs(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     return Finding("configs", usage.configs, points,
                    f"enabled in {usage.configs} of {usage.configs_read} shipped "
                    f"configurations{shown} ({label})")
+
+
+def config_upkeep(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How long since a configuration that builds it last changed (not counting
+    refreshes of every board)? A driver only dormant boards build goes with them."""
+    usage = _usage(driver)
+    if usage is None or usage.configs_changed is None:
+        return unknown("config_upkeep", "no shipped configuration builds it, or their "
+                                        "history was not read")
+    changed = usage.configs_changed
+    months = max(0, months_between(changed, as_of))
+    hit = band(months, config["bands"], "at_most_months", higher_is_better=False)
+    points = float(hit["points"]) if hit else float(config["older"])
+    label = hit["label"] if hit else "older than every band"
+    signals = driver.signals
+    if signals is not None and changed <= signals.window_start:
+        what = f"no configuration that builds it changed since {changed:%Y-%m}"
+    else:
+        what = f"a configuration that builds it last changed {changed:%Y-%m}"
+    return Finding("config_upkeep", months, points,
+                   f"{what}, {months} month(s) before {as_of} ({label})")
 
 
 def selected(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
