@@ -128,11 +128,9 @@ def collect(
     commits are listed. The window's commits are walked as soon as the listing has
     passed them, before the series are known; those are counted once it is over.
     """
-    timings: dict[str, float] = {}
     specs = {d.id: d.spec for d in drivers}
     if len(specs) != len(drivers):
         raise CheckerError("collect: the same driver id was given twice")
-    spec_data = tuple((d.id, d.include, d.exclude) for d in drivers)
     repo = open_kernel(kernel)
     revision = resolve(repo, rev)
     end = window_end or revision.day
@@ -146,8 +144,28 @@ def collect(
                         "revision (a file they mark binary counts 0 lines): line counts "
                         "follow it, not the tree")
     mailmap = _mailmap_blob(revision)
-    pathspecs = pathspecs_for(specs.values())
+    changes = None
+    if usage is not None and usage.refresh_files:  # listed beside the walk (confighistory)
+        from checker.collect.confighistory import ConfigChanges
+
+        changes = ConfigChanges(repo, revision.sha, start_ts, end_ts, usage.refresh_files)
+    try:
+        return _collect(repo, revision, specs, drivers, rules, start, end, start_ts, end_ts,
+                        warnings, complete, mailmap, jobs, progress, usage, changes)
+    finally:
+        if changes is not None:
+            changes.close()
+
+
+def _collect(repo: Kernel, revision: Revision, specs: dict[str, PathSpec],
+             drivers: Sequence[DriverPaths], rules: CollectRules, start: date, end: date,
+             start_ts: int, end_ts: int, warnings: list[str], complete: bool, mailmap: str,
+             jobs: int, progress: Callable[[int], None] | None, usage: UsageOptions | None,
+             changes: Any) -> Collected:
+    timings: dict[str, float] = {}
+    spec_data = tuple((d.id, d.include, d.exclude) for d in drivers)
     jobs = jobs or default_jobs()
+    pathspecs = pathspecs_for(specs.values())
     counting, before = Slice(start_ts, end_ts, True), Slice(None, start_ts, False)
     with Runner(jobs, progress) as runner:
         # With processes, one of them reads the tree now; with threads, the tree is read
@@ -206,7 +224,7 @@ def collect(
         usages, usage_warnings = usage_signals(
             repo, revision.sha, {d.id: (usage_symbols(d, facts[d.id]), facts[d.id].paths,
                                         facts[d.id].compatibles) for d in drivers},
-            replace(usage, jobs=jobs, window=(start_ts, end_ts)))
+            replace(usage, jobs=jobs, window=(start_ts, end_ts)), changes)
         warnings.extend(usage_warnings)
         timings["usage"] = time.monotonic() - clock
     months = month_keys(start, end)

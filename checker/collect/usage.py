@@ -311,10 +311,11 @@ def read_inputs(repo: Any, sha: str, options: UsageOptions) -> tuple[UsageInputs
 
 
 def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str],
-                  Sequence[str], Iterable[str]]], options: UsageOptions
-                  ) -> tuple[dict[str, dict[str, Any]], list[str]]:
+                  Sequence[str], Iterable[str]]], options: UsageOptions,
+                  changes: Any = None) -> tuple[dict[str, dict[str, Any]], list[str]]:
     """Driver id -> its usage mapping; `drivers` maps an id to (its Kconfig symbols, its
-    files, its compatibles)."""
+    files, its compatibles). `changes`: the window's configuration changes, when the
+    caller started listing them early (confighistory.ConfigChanges)."""
     from checker.collect.kconfig import start_kconfig
 
     inputs, directories = read_inputs(repo, sha, options)
@@ -328,11 +329,12 @@ def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str]
     configs_of = configs_by_symbol(enabled)
     since, until = options.window
     changed: dict[str, int] | None = None
-    if options.refresh_files and until and enabled:
-        from checker.collect.confighistory import last_changes
+    if changes is None and options.refresh_files and until and enabled:
+        from checker.collect.confighistory import ConfigChanges
 
-        changed = last_changes(repo, sha, sorted(inputs.tree_configs & set(enabled)), since,
-                               until, options.refresh_files)
+        changes = ConfigChanges(repo, sha, since, until, options.refresh_files)
+    if changes is not None and enabled:
+        changed = changes.last_changes(inputs.tree_configs & set(enabled))
         # a configuration a maintainer names (a distribution's) is current
         changed.update({name: until - 1 for name in enabled if name not in inputs.tree_configs})
     out = {}
