@@ -125,11 +125,16 @@ def test_new_writes_usage_and_check_accepts_it(kbuild: tuple[Path, str], tmp_pat
     assert run.code == 0, run.err
     acme = YAML(typ="safe").load((root / "drivers/net/acme.yaml").read_text())
     assert acme["signals"]["usage"]["configs"] == 2
+    # the configurations were added 2023-01-10, inside the window (2020-01-01..2025-01-01)
+    assert acme["signals"]["usage"]["configs_changed"] == date(2023, 1, 10)
     assert cli("-C", str(root), "render").code == 0
     check = cli("-C", str(root), "check")
     assert check.code == 0, check.out
     explain = cli("-C", str(root), "explain", "net/acme")
     assert "enabled in 2 of 4 shipped configurations" in explain.out
+    assert "config_upkeep        +1  24              a configuration that builds it last " \
+        "changed 2023-01, 24 month(s) before 2025-01-01 (boards that build it are " \
+        "maintained)" in explain.out
 
 
 @pytest.mark.parametrize("edit", ["usage removed", "usage changed", "crlf, usage removed"])
