@@ -167,3 +167,26 @@ def test_collect_writes_usage_into_a_file_collected_without_it(
     assert run.code == 0, run.err
     expected = scaffold.replace(b"\n", b"\r\n") if "crlf" in edit else scaffold
     assert path.read_bytes() == expected
+
+
+def test_configs_changed_in_a_window_that_starts_before_1970(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A window reaching before the epoch is cut by collect, not handed to git as a
+    negative --max-age; and git prints no `%ct` for a commit dated before 1970 (2.39),
+    so such a change is not read: the window's first day stands, and nothing fails."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    h = History(tmp_path / "k")
+    h.commit("1968-03-01", "before the window", tree_shapes.KBUILD)
+    h.commit("1969-06-01", "arm: a_defconfig: tweak",
+             {"arch/arm/configs/a_defconfig": "CONFIG_NETDEVICES=y\nCONFIG_ACME=y\n# z\n"})
+    sha = h.build()
+    window = (stamp("1969-01-01T00:00:00"), stamp("1971-01-01T00:00:00"))
+    repo = open_repo(tmp_path / "k")
+    try:
+        usage, _ = usage_signals(repo, sha, {"acme": (("ACME",), ("drivers/net/acme/main.c",),
+                                                      ())},
+                                 UsageOptions(("Kconfig",), (("SRCARCH", "x86"),),
+                                              refresh_files=2, window=window))
+    finally:
+        repo.close()
+    assert usage["acme"]["configs_changed"] == date(1969, 1, 1)

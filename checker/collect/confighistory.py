@@ -31,13 +31,14 @@ class ConfigChanges:
 
     def __init__(self, repo: Repo, sha: str, since: int, until: int,
                  refresh_files: int) -> None:
-        self.until = until
+        self.since, self.until = since, until
         self.refresh_files = refresh_files
         self.commits: list[tuple[int, list[str]]] = []  # (time, configuration paths)
         self.error: BaseException | None = None
         self._stream = Stream(repo, "log", [
             "--no-merges", "-z", "--no-color", "--no-renames", "--name-only",
-            "--format=%x01%ct", f"--max-age={since}", sha, "--", *PATHSPECS])
+            "--format=%x01%ct", *([f"--max-age={since}"] if since > 0 else []), sha, "--",
+            *PATHSPECS])  # a window starting before 1970 is cut here, not by git
         self._thread = threading.Thread(target=self._read, daemon=True)
         self._thread.start()
 
@@ -59,10 +60,10 @@ class ConfigChanges:
         """One commit: `%ct`, then its paths; NULs and newlines separate them (a path
         holding a newline is split and names no configuration: it is not counted)."""
         words = [w for w in record.replace(b"\n", b"\0").split(b"\0") if w]
-        if not words or not words[0].isdigit():
+        if not words or not words[0].lstrip(b"-").isdigit():
             return
         stamp = int(words[0])
-        if stamp < self.until:
+        if self.since <= stamp < self.until:
             self.commits.append((stamp, [w.decode("utf-8", "surrogateescape")
                                          for w in words[1:]]))
 
