@@ -182,6 +182,9 @@ def test_calibrate_pools_several_training_points(tree: Path, tmp_path: Path,
             "--bootstrap", "50", "--format", "json")
     one = json.loads(cli(*base, "--at", "2016-01-01", "--out", str(tmp_path / "one")).out)
     assert one["fit"]["points_fitted"] is False and one["fit"]["changes"] == []
+    assert one["fit"]["warnings"][-1] == (
+        "to fit the points, pool more training points: --at is repeatable (e.g. add --at "
+        "2013-11-09); a unit removed before DATE counts at each point it was present at")
     two = cli(*base, "--at", "2014-01-01", "--at", "2016-01-01", "--out", str(tmp_path / "two"))
     assert two.code == 0, two.err
     data = json.loads(two.out)

@@ -114,6 +114,11 @@ def run_calibration(kernel: FilePath, train_until: str, policy: Policy,
                                f"same revision ({point.sha[:12]}): nothing to train on")
     samples = [(s.at, s.driver, s.removed) for s in train.samples]
     found, candidate = fit_samples(policy, settings, samples, fixtures)
+    if not found.points_fitted:
+        earlier = months_after(train.points[0].day, -24).isoformat()
+        found.warnings.append(f"to fit the points, pool more training points: --at is "
+                              f"repeatable (e.g. add --at {earlier}); a unit removed "
+                              "before DATE counts at each point it was present at")
     return Calibration(str(kernel), train_until, policy, candidate, settings, train, test,
                        found)
 
