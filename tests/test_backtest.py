@@ -15,7 +15,7 @@ import pytest
 from collect_fixtures import GIT_ENV, History, git, lines
 from conftest import ROOT, Run
 
-from checker.backtest.engine import Row, run_backtest
+from checker.backtest.engine import FEATURES, Row, run_backtest
 from checker.backtest.metrics import auc, bootstrap_auc, confusion, roc_points
 from checker.backtest.units import Unit, discover_units
 from checker.validate.policy import Policy, load_policy
@@ -258,6 +258,12 @@ def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]
     data = json.loads(result.out)
     (group,) = data["groups"]
     assert group["units"] == 6 and group["removed"] == 2
+    # every single signal is reported; the usage ones are null here (no Kconfig, no
+    # configuration: no unit has them)
+    assert list(group["signal_auc"]) == list(FEATURES)
+    assert {name: group["signal_auc"][name] for name in (
+        "configs", "config_upkeep", "selected", "dt_users")} == dict.fromkeys((
+            "configs", "config_upkeep", "selected", "dt_users"))
     # two removed units: a figure, but no interval (too few to resample), and a warning
     assert 0.0 <= group["auc"] <= 1.0 and group["auc_ci"] is None and group["small_sample"]
     assert sum(group["confusion"]["removed"].values()) == 2

@@ -42,6 +42,12 @@ FEATURES: dict[str, str] = {
     "source_lines": "source lines at OLD",
     "months_since_substantive": "months from the last substantive commit to OLD",
     "months_since_commit": "months from the last commit to OLD",
+    # usage at OLD: units without the signal (no symbol, no configuration, no device
+    # tree) are left out of its AUC
+    "configs": "shipped configurations that build it",
+    "config_upkeep": "months since a configuration that builds it changed",
+    "selected": "select/imply statements naming its symbols",
+    "dt_users": "device trees using its compatibles",
 }
 
 # (repo, commit OLD, the files of the tree at OLD) -> the units to score
