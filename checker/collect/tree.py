@@ -212,9 +212,11 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                     makefiles[entry.path] = parse_makefile(_parent(entry.path),
                                                            build_texts[entry.path])
 
-    symbols = _gating_symbols(drivers, owned, owners_of, makefiles, entries)
+    dir_owner = _directory_owners(owners_of, entries)
+    symbols = _gating_symbols(drivers, owners_of, makefiles, dir_owner)
     unnamed = [d for d in drivers if not symbols.get(d)]
-    built = _build_file_symbols(unnamed, owners_of, build_texts, entries) if unnamed else {}
+    built = _build_file_symbols(unnamed, owners_of, build_texts, entries, dir_owner) \
+        if unnamed else {}
     chosen = match_maintainers(sections, drivers, owned)
     facts: dict[str, TreeFacts] = {}
     for driver in drivers:
@@ -268,11 +270,11 @@ def _directory_owners(owners_of: dict[str, list[str]], entries: Iterable[TreeEnt
     return result
 
 
-def _gating_symbols(drivers: dict[str, PathSpec], owned: dict[str, list[str]],
-                    owners_of: dict[str, list[str]], makefiles: dict[str, Makefile],
-                    entries: Iterable[TreeEntry]) -> dict[str, list[str]]:
-    """Symbols of `obj-$(CONFIG_X)` lines naming a driver's objects or directories."""
-    dir_owner = _directory_owners(owners_of, entries)
+def _gating_symbols(drivers: dict[str, PathSpec], owners_of: dict[str, list[str]],
+                    makefiles: dict[str, Makefile], dir_owner: dict[str, set[str]]
+                    ) -> dict[str, list[str]]:
+    """Symbols of `obj-$(CONFIG_X)` lines naming a driver's objects or directories;
+    `dir_owner`: each directory's drivers that own every file under it."""
 
     object_owner: dict[str, set[str]] = defaultdict(set)
     for path, who in owners_of.items():
@@ -303,8 +305,8 @@ def _gating_symbols(drivers: dict[str, PathSpec], owned: dict[str, list[str]],
 
 
 def _build_file_symbols(drivers: Sequence[str], owners_of: dict[str, list[str]],
-                        texts: dict[str, str], entries: Sequence[TreeEntry]
-                        ) -> dict[str, list[str]]:
+                        texts: dict[str, str], entries: Sequence[TreeEntry],
+                        whole: dict[str, set[str]]) -> dict[str, list[str]]:
     """For drivers no Kbuild line names: the symbols every build grammar gives them.
 
     Each statement naming one of a driver's source files (`x.c`, or the `x.o` of its
@@ -313,13 +315,7 @@ def _build_file_symbols(drivers: Sequence[str], owners_of: dict[str, list[str]],
     `ramstage-$(CONFIG_X) += x.c`) or, failing that, the innermost conditional around
     it (`ifeq ($(CONFIG_X),y)` ... `CSRCS += x.c`, `if(CONFIG_X)`)."""
     wanted = set(drivers)
-    directories: set[str] = set()
-    for entry in entries:
-        directory = _parent(entry.path)
-        while directory and directory not in directories:
-            directories.add(directory)
-            directory = _parent(directory)
-    whole = _directory_owners(owners_of, entries)
+    directories = _ancestors(entry.path for entry in entries)
     by_object: dict[str, list[str]] = {}
     for path, who in owners_of.items():
         stem, dot, ext = path.rpartition(".")
