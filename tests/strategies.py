@@ -200,7 +200,8 @@ def signals(draw: st.DrawFn) -> dict[str, Any]:
             "dt_users": counts, "deprecated": st.one_of(st.none(), st.booleans()),
             "staging": st.booleans()}, optional={  # older files lack configs_changed
                 "configs_changed": st.one_of(st.none(), st.dates(date(1990, 1, 1),
-                                                                 date(2030, 12, 31)))})))
+                                                                 date(2030, 12, 31))),
+                "tree_built": st.one_of(st.none(), st.floats(0, 1))})))
     return data
 
 

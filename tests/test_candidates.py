@@ -93,7 +93,7 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "date, and cite it as an upstream event",
         "              7. no MAINTAINERS section of its own: find who maintains it"]
     markdown = cli("-C", str(root), "candidates", "--top", "5", "--format", "markdown").out
-    assert markdown.startswith("## Removal candidates (default v5 (sha256:")
+    assert markdown.startswith("## Removal candidates (default v6 (sha256:")
     assert "| 5 | `net/hidden` (draft) | deprecate | -5 | 0.60 | " in markdown
 
 

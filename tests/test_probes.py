@@ -166,6 +166,30 @@ def test_code_brought_in_by_a_sweep_months_ago_is_not_dormant(name: str) -> None
     assert PROBES[name](imported, settings, END).known
 
 
+@pytest.mark.parametrize(("configs", "share", "known", "value", "contribution", "reason"), [
+    (0, 0.91, True, True, -3.0,
+     "built by none of the shipped configurations, which build 91% of the tree's drivers"),
+    (0, 0.85, True, True, -3.0,  # the bound itself counts
+     "built by none of the shipped configurations, which build 85% of the tree's drivers"),
+    (0, 0.567, True, False, 0.0, "built by no shipped configuration, like many drivers of "
+     "this tree (its configurations build 57% of them)"),
+    (4, 0.91, True, False, 0.0, "built by a shipped configuration"),
+    (None, 0.91, False, None, 0.0,
+     "the share of the tree its configurations build is not known"),
+    (0, None, False, None, 0.0, "the share of the tree its configurations build is not known"),
+])
+def test_unbuilt_counts_only_where_the_tree_builds_nearly_everything(
+        configs: int | None, share: float | None, known: bool, value: bool | None,
+        contribution: float, reason: str) -> None:
+    base = signals({}, first=date(2010, 1, 1))
+    usage = Usage(configs=configs, configs_read=9, tree_built=share)
+    driver = dataclasses.replace(blank(), signals=dataclasses.replace(base, usage=usage))
+    config = {"tree_share_at_least": 0.85, "points": -3}
+    finding = PROBES["unbuilt"](driver, config, END)
+    assert (finding.known, finding.value, finding.contribution, finding.reason) == (
+        known, value, contribution, reason)
+
+
 def test_config_upkeep_bands_and_unknown() -> None:
     def with_changed(day: date | None, configs: int = 2) -> Driver:
         base = signals({}, first=date(2010, 1, 1))

@@ -52,6 +52,10 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
         "configs": 2, "configs_read": 5, "enabled_in": ["arch/arm/configs/a_defconfig",
                                                         "arch/arm/configs/b_defconfig"],
         "configs_changed": None,  # no config_refresh_files: not read
+        # the census below drivers/: PROC_FS, NE2000, NE2K_PCI, LIB8390, ACME, ACME_DEBUG,
+        # ACME_HIDDEN, ACME_HELPER, RC_MAP (NOWHERE: no Kconfig defines it); built: ACME and
+        # its two helpers (default y), NE2000 and LIB8390 (selected), NE2K_PCI (distro)
+        "tree_built": 0.667,
         "selected": 0, "dt_users": 1, "deprecated": False, "staging": False}
     assert usage["ne"]["configs"] == 1 and usage["ne"]["enabled_in"] == [
         "arch/arm/configs/c_defconfig"]
@@ -61,7 +65,8 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
     # no Kconfig defines its symbol: selected and deprecated unknown; in staging
     assert usage["ghost"] == {
         "configs": 0, "configs_read": 5, "enabled_in": [], "configs_changed": None,
-        "selected": None, "dt_users": None, "deprecated": None, "staging": True}
+        "tree_built": 0.667, "selected": None, "dt_users": None, "deprecated": None,
+        "staging": True}
 
 
 def test_configs_changed_is_the_newest_change_to_a_configuration_that_builds_it(
@@ -190,3 +195,52 @@ def test_configs_changed_in_a_window_that_starts_before_1970(
     finally:
         repo.close()
     assert usage["acme"]["configs_changed"] == date(1969, 1, 1)
+
+
+def _random_kconfig(seed: int) -> tuple[str, list[tuple[str, str]], list[str]]:
+    """A Kconfig of 30 symbols with random prompts, dependencies, defaults, selects,
+    implies and a choice; eight configurations naming random symbols; the census."""
+    import random
+
+    rng = random.Random(seed)
+    names = [f"S{i}" for i in range(30)]
+    text = ['choice\n\tprompt "pick"\n', *(f'config {n}\n\tbool "{n}"\n' for n in names[:3]),
+            "endchoice\n"]
+    for index, name in enumerate(names[3:], 3):
+        lines_ = [f"config {name}", "\ttristate" + (f' "{name}"' if rng.random() < 0.8 else "")]
+        if rng.random() < 0.4:
+            lines_.append(f"\tdepends on {rng.choice(names[:index])}")
+        if rng.random() < 0.25:
+            lines_.append(f"\tdefault {rng.choice(['y', 'm', rng.choice(names[:index])])}")
+        # every dependency points to a lower index: no loop
+        if rng.random() < 0.2 and index < 29:
+            lines_.append(f"\tselect {rng.choice(names[index + 1:])}")
+        if rng.random() < 0.1 and index < 29:
+            lines_.append(f"\timply {rng.choice(names[index + 1:])}")
+        text.append("\n".join(lines_) + "\n")
+    configs = []
+    for number in range(8):
+        chosen = rng.sample(names, rng.randint(0, 8))
+        configs.append((f"c{number}", "".join(
+            f"CONFIG_{n}={rng.choice('ym')}\n" if rng.random() < 0.7
+            else f"# CONFIG_{n} is not set\n" for n in chosen)))
+    census = [*sorted(rng.sample(names, 20)), "UNDEFINED"]
+    return "\n".join(text), configs, census
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_the_census_asks_less_and_finds_what_asking_every_symbol_finds(
+        seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """enabled_in skips census symbols that cannot be on in a configuration (named by
+    none, no default, no select or imply, no choice) and those already found on: the
+    census equals asking every census symbol in every configuration."""
+    from checker.collect.kconfiglib_reader import FAKE_ROOT, enabled_in
+
+    monkeypatch.setenv("srctree", FAKE_ROOT)
+    monkeypatch.setenv("KCONFIG_FUNCTIONS", "-")
+    kconfig, configs, census = _random_kconfig(seed)
+    texts = {"Kconfig": kconfig}
+    every, _, _ = enabled_in(texts, ["Kconfig"], configs, census)
+    _, defined, built = enabled_in(texts, ["Kconfig"], configs, [], census)
+    assert defined == [n for n in census if n != "UNDEFINED"]
+    assert built == sorted({n for on in every.values() for n in on})

@@ -17,6 +17,9 @@ MAX_RETRIES = 40
 
 MAX_WARNINGS = 200
 
+# `CONFIG_X=...` and `# CONFIG_X is not set`: the symbols a configuration names
+_NAMED = re.compile(r"^(?:# )?CONFIG_([A-Za-z0-9_]+)[= ]", re.MULTILINE)
+
 
 def parse(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str],
            env: Mapping[str, str]) -> KconfigModel:
@@ -68,14 +71,29 @@ def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
 
 
 def enabled_in(texts: Mapping[str, str], tops: Sequence[str],
-               configs: Sequence[tuple[str, str]], wanted: Sequence[str]
-               ) -> dict[str, list[str]]:
+               configs: Sequence[tuple[str, str]], wanted: Sequence[str],
+               census: Sequence[str] = ()) -> tuple[dict[str, list[str]], list[str], list[str]]:
     """Config path -> the `wanted` symbols it enables (y or m), each configuration
-    loaded as `make olddefconfig` would read it: defaults, `select` and `imply` applied."""
+    loaded as `make olddefconfig` would read it: defaults, `select` and `imply` applied;
+    and of the `census` symbols, those the Kconfig defines and those some configuration
+    enables."""
     kconf, vfs, _ = load(texts, tops, ())
     symbols = [kconf.syms[name] for name in wanted if name in kconf.syms]
+    # kconfiglib has a symbol for every name referenced; defined ones have menu nodes
+    counted = [kconf.syms[name] for name in census if name in kconf.syms
+               and kconf.syms[name].nodes]
+    # Of the census, only symbols no configuration has enabled yet are asked, and a symbol
+    # with no default, nothing selecting or implying it and no choice to fall in only
+    # where a configuration names it: elsewhere it is n (asking every census symbol in
+    # every configuration doubled the time on Linux, whose configurations build few).
+    derived = [s for s in counted if s.defaults or s.choice is not None
+               or s.rev_dep is not kconf.n or s.weak_rev_dep is not kconf.n]
+    named_only = {s.name: s for s in counted} if counted else {}
+    for symbol in derived:
+        del named_only[symbol.name]
     kconf.warn = False
     out: dict[str, list[str]] = {}
+    built: set[str] = set()
     for path, text in configs:
         name = f"__driver_policy_config__/{len(out)}"
         vfs.texts[name] = text
@@ -86,7 +104,16 @@ def enabled_in(texts: Mapping[str, str], tops: Sequence[str],
         finally:
             del vfs.texts[name]
         out[path] = [s.name for s in symbols if s.tri_value > 0]
-    return out
+        if derived:
+            built.update(s.name for s in derived if s.tri_value > 0)
+            derived = [s for s in derived if s.name not in built]
+        if named_only:
+            for found in _NAMED.findall(text):
+                symbol = named_only.get(found)
+                if symbol is not None and symbol.tri_value > 0:
+                    built.add(found)
+                    del named_only[found]
+    return out, [s.name for s in counted], sorted(built)
 
 
 def _init(kconfiglib: Any, kconf: Any, top: str, functions: Mapping[str, Any]) -> None:

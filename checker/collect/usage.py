@@ -22,6 +22,14 @@ For each driver, as of the revision collected (`usage_signals`):
   counted: every board that selects a Super I/O chip is one).
 - `dt_users`: how many of the tree's device-tree sources (`.dts`, `.dtsi`) use one of
   its compatibles (`.compatible = "vendor,chip"` in its source files).
+- `tree_built`: the share of the tree's drivers that at least one of those
+  configurations builds (`tree_census`: for each source file a build file compiles
+  below the top directories the collected drivers live in, the Kconfig symbol nearest
+  to it, as discovery reads build files; the share of those the Kconfig defines that
+  one configuration enables). The same for every driver of one collect: it says how
+  much not being built means in this tree (in a tree that builds nearly all of its
+  drivers, one that nothing builds is an outlier; in one that ships a few example
+  configurations, most drivers are built by none).
 - `deprecated`: whether its Kconfig prompt or help announces deprecation or removal.
 - `staging`: whether it lives below a directory named `staging`.
 
@@ -73,6 +81,7 @@ class UsageInputs:
     dts_compatibles: dict[str, set[str]] = field(default_factory=dict)  # compatible -> dts
     has_dts: bool = False
     tree_configs: set[str] = field(default_factory=set)  # the configurations in the tree
+    census: set[str] = field(default_factory=set)  # the symbols that build the tree's files
 
 
 def is_shipped_config(path: str) -> bool:
@@ -113,15 +122,42 @@ def env_for(path: str, env: Mapping[str, str], bases: Mapping[str, str],
     return chosen
 
 
+@dataclass
+class Evaluation:
+    """What the configurations enable: per configuration the wanted symbols, and over
+    all of them the census (`UsageInputs.census`) symbols defined and built."""
+
+    enabled: dict[str, list[str]] = field(default_factory=dict)
+    defined: set[str] = field(default_factory=set)
+    built: set[str] = field(default_factory=set)
+
+    def built_share(self) -> float | None:
+        """The share of the census the configurations build (None: no census)."""
+        if not self.enabled or not self.defined:
+            return None
+        return round(len(self.built & self.defined) / len(self.defined), 3)
+
+    def add(self, part: Mapping[str, Any]) -> None:
+        self.enabled.update(part["enabled"])
+        self.defined.update(part["defined"])
+        self.built.update(part["built"])
+
+    def as_json(self) -> dict[str, Any]:
+        return {"enabled": self.enabled, "defined": sorted(self.defined),
+                "built": sorted(self.built)}
+
+
 def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
              directories: set[str], wanted: Sequence[str], jobs: int = 2
-             ) -> tuple[dict[str, list[str]], list[str]]:
-    """Configuration name -> the `wanted` symbols it enables; and warnings."""
+             ) -> tuple[Evaluation, list[str]]:
+    """What each configuration enables of the `wanted` symbols and of the census;
+    and warnings."""
     from checker.collect.kconfig import cache_dir
 
-    if not inputs.configs or not wanted or not tops:
-        return {}, []
-    key = _key(inputs, tops, env, wanted)
+    if not inputs.configs or not (wanted or inputs.census) or not tops:
+        return Evaluation(), []
+    census = sorted(inputs.census)
+    key = _key(inputs, tops, env, wanted, census)
     cached = _cached(cache_dir(), key)
     if cached is not None:
         return cached, []
@@ -132,14 +168,15 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     for config in inputs.configs:
         groups[tuple(sorted(env_for(config.name, env, bases, directories).items()))].append(
             config)
-    result, warnings = _run(inputs.kconfig_texts, tops, groups, list(wanted), max(1, jobs))
+    result, warnings = _run(inputs.kconfig_texts, tops, groups, list(wanted), census,
+                            max(1, jobs))
     _store(cache_dir(), key, result)
     return result, warnings
 
 
 def _run(texts: Mapping[str, str], tops: Sequence[str],
          groups: Mapping[tuple[tuple[str, str], ...], list[Config]], wanted: list[str],
-         jobs: int) -> tuple[dict[str, list[str]], list[str]]:
+         census: list[str], jobs: int) -> tuple[Evaluation, list[str]]:
     """The groups spread over `jobs` children, each parsing the Kconfig once per group
     (the largest groups first, each to the least loaded child)."""
     from checker.collect.kconfig import TIMEOUT
@@ -155,35 +192,40 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
         loads[least] += len(configs) + 20  # a parse costs about twenty evaluations
 
     def work(share: list[tuple[tuple[tuple[str, str], ...], list[Config]]]
-             ) -> dict[str, list[str]]:
+             ) -> dict[str, Any]:
         import os
 
-        out: dict[str, list[str]] = {}
+        out: dict[str, Any] = {"enabled": {}, "defined": set(), "built": set()}
         for env_key, configs in share:
             os.environ.clear()
             os.environ.update({"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-",
                                **dict(env_key)})
-            out.update(enabled_in(texts, tops, [(c.name, c.text) for c in configs], wanted))
+            enabled, defined, built = enabled_in(
+                texts, tops, [(c.name, c.text) for c in configs], wanted, census)
+            out["enabled"].update(enabled)
+            out["defined"].update(defined)
+            out["built"].update(built)
         return out
 
     running = [start_isolated(functools.partial(work, share), {}) for share in shares if share]
-    result: dict[str, list[str]] = {}
+    result = Evaluation()
     warnings: list[str] = []
     for child in running:
         done = child.result(TIMEOUT * 4)
         if isinstance(done, Failed):
             warnings.append(f"configurations: some could not be evaluated ({done.reason})")
             continue
-        result.update(done)
+        result.add(done)
     return result, warnings
 
 
 def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
-         wanted: Sequence[str]) -> str:
+         wanted: Sequence[str], census: Sequence[str]) -> str:
     from checker.collect.kconfig import CACHE_VERSION
 
     digest = hashlib.sha256(json.dumps(
-        ["usage", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted)]).encode())
+        ["usage-census", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
+         list(census)]).encode())
     for path in sorted(inputs.kconfig_texts):
         digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
         digest.update(inputs.kconfig_texts[path].encode("utf-8", "surrogateescape"))
@@ -193,7 +235,7 @@ def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     return digest.hexdigest()
 
 
-def _cached(directory: Any, key: str) -> dict[str, list[str]] | None:
+def _cached(directory: Any, key: str) -> Evaluation | None:
     from checker.core.errors import CheckerError
     from checker.load.fsutil import read_file
 
@@ -201,12 +243,13 @@ def _cached(directory: Any, key: str) -> dict[str, list[str]] | None:
         return None
     try:
         data = json.loads(read_file(directory / f"usage-{key}.json", limit=256 << 20))
-        return {str(k): [str(s) for s in v] for k, v in data.items()}
-    except (CheckerError, OSError, ValueError, AttributeError, TypeError):
+        return Evaluation({str(k): [str(s) for s in v] for k, v in data["enabled"].items()},
+                          {str(s) for s in data["defined"]}, {str(s) for s in data["built"]})
+    except (CheckerError, OSError, ValueError, AttributeError, TypeError, KeyError):
         return None
 
 
-def _store(directory: Any, key: str, result: Mapping[str, list[str]]) -> None:
+def _store(directory: Any, key: str, result: Evaluation) -> None:
     from checker.core.errors import CheckerError
     from checker.load.fsutil import write_atomic
 
@@ -214,7 +257,7 @@ def _store(directory: Any, key: str, result: Mapping[str, list[str]]) -> None:
         return
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        write_atomic(directory / f"usage-{key}.json", json.dumps(result).encode(),
+        write_atomic(directory / f"usage-{key}.json", json.dumps(result.as_json()).encode(),
                      durable=False)
     except (CheckerError, OSError):
         pass
@@ -233,12 +276,12 @@ def configs_by_symbol(enabled: Mapping[str, Iterable[str]]) -> dict[str, set[str
 def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iterable[str],
                  configs_of: Mapping[str, set[str]], configs_read: int, model: Any,
                  inputs: UsageInputs, changed: Mapping[str, int] | None = None,
-                 since: int = 0) -> dict[str, Any] | None:
+                 since: int = 0, share: float | None = None) -> dict[str, Any] | None:
     """One driver's usage mapping (see the module docstring); None when the tree says
     nothing about its usage (no known symbol, no configuration, no device tree).
     `configs_of` maps a symbol to the configurations that enable it; `changed` a
     configuration to its newest change in the window that starts at `since` (None:
-    not computed)."""
+    not computed); `share` the census share the configurations build."""
     known = [model.symbols[s] for s in symbols if model is not None and s in model.symbols]
     enabling = sorted(set().union(*(configs_of.get(s, ()) for s in symbols)))
     users: set[str] = set()
@@ -251,11 +294,13 @@ def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iter
     newest = None
     if changed is not None and enabling:
         newest = max((changed.get(name, since) for name in enabling), default=since)
+    configs = len(enabling) if symbols and configs_read else None
     return {
-        "configs": len(enabling) if symbols and configs_read else None,
+        "configs": configs,
         "configs_read": configs_read,
         "enabled_in": enabling[:ENABLED_IN_SHOWN],
         "configs_changed": None if newest is None else _day(newest),
+        "tree_built": None if configs is None else share,
         "selected": sum(s.select_sites for s in known) if known else None,
         "dt_users": len(users) if wanted and inputs.has_dts else None,
         "deprecated": any(announces_deprecation(f"{s.prompt or ''}\n{s.help}")
@@ -277,17 +322,25 @@ class UsageOptions:
     window: tuple[int, int] = (0, 0)  # its first second and the second after its end
 
 
-def read_inputs(repo: Any, sha: str, options: UsageOptions) -> tuple[UsageInputs, set[str]]:
+def read_inputs(repo: Any, sha: str, options: UsageOptions, scope: Iterable[str] = ()
+                ) -> tuple[UsageInputs, set[str]]:
     """The tree's Kconfig files, shipped configurations and device-tree sources at `sha`,
-    and its directories."""
+    the census of the build files below the top directories in `scope`, and the tree's
+    directories."""
+    from checker.collect.buildfiles import grammar_of
     from checker.collect.kconfig_model import is_kconfig_file
-    from checker.collect.tree import list_tree, read_blobs
+    from checker.collect.tree import _ancestors, list_tree, read_blobs
 
     entries = [e for e in list_tree(repo, sha) if e.kind == "blob" and e.mode != "120000"]
     directories = {e.path.rsplit("/", 1)[0] for e in entries if "/" in e.path}
     inputs = UsageInputs(configs=list(options.extra_configs))
+    tops = set(scope)
     wanted: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    builds: dict[str, str] = {}
     for entry in entries:
+        top, slash, _ = entry.path.partition("/")
+        if slash and top in tops and grammar_of(entry.path.rsplit("/", 1)[-1]):
+            wanted[entry.sha].append(("build", entry.path))
         if is_kconfig_file(entry.path):
             wanted[entry.sha].append(("kconfig", entry.path))
         elif is_shipped_config(entry.path):
@@ -296,7 +349,9 @@ def read_inputs(repo: Any, sha: str, options: UsageOptions) -> tuple[UsageInputs
             wanted[entry.sha].append(("dts", entry.path))
     for blob, data in read_blobs(repo, sorted(wanted), []):
         for kind, path in wanted[blob]:
-            if kind == "kconfig":
+            if kind == "build":
+                builds[path] = data.decode("utf-8", "replace")
+            elif kind == "kconfig":
                 inputs.kconfig_texts[path] = data.decode("utf-8", "replace")
             elif kind == "config":
                 text = config_text(data)
@@ -307,7 +362,22 @@ def read_inputs(repo: Any, sha: str, options: UsageOptions) -> tuple[UsageInputs
                 inputs.has_dts = True
                 for compatible in dts_compatibles(data.decode("utf-8", "replace")):
                     inputs.dts_compatibles.setdefault(compatible, set()).add(path)
+    inputs.census = census(builds, _ancestors(e.path for e in entries))
     return inputs, directories
+
+
+def census(builds: Mapping[str, str], directories: set[str]) -> set[str]:
+    """The symbols that build the files the build files compile: for each file a
+    statement names, the Kconfig symbol nearest to it (its own, `obj-$(CONFIG_X)`, else
+    the innermost conditional around it), as collect and discovery read build files."""
+    from checker.collect.buildfiles import parse_build_file
+
+    out: set[str] = set()
+    for path in sorted(builds):
+        for item in parse_build_file(path, builds[path], directories.__contains__).items:
+            if item.gates and not item.is_dir:
+                out.add(item.gates[-1])
+    return out
 
 
 def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str],
@@ -318,14 +388,18 @@ def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str]
     caller started listing them early (confighistory.ConfigChanges)."""
     from checker.collect.kconfig import start_kconfig
 
-    inputs, directories = read_inputs(repo, sha, options)
+    scope = {path.split("/", 1)[0] for _, files, _ in drivers.values() for path in files
+             if "/" in path}
+    inputs, directories = read_inputs(repo, sha, options, scope)
     tops = [t for t in options.tops if t in inputs.kconfig_texts]
     env = dict(options.env)
     pending = start_kconfig(inputs.kconfig_texts, tops, env) if tops else None
     wanted = sorted({s for symbols, _, _ in drivers.values() for s in symbols})
-    enabled, warnings = evaluate(inputs, tops, env, directories, wanted, options.jobs)
+    evaluation, warnings = evaluate(inputs, tops, env, directories, wanted, options.jobs)
+    enabled = evaluation.enabled
     model = pending.model() if pending is not None else None
     configs_read = len(enabled)
+    share = evaluation.built_share()
     configs_of = configs_by_symbol(enabled)
     since, until = options.window
     changed: dict[str, int] | None = None
@@ -340,7 +414,7 @@ def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str]
     out = {}
     for driver, (symbols, files, compatibles) in drivers.items():
         found = driver_usage(list(symbols), list(files), compatibles, configs_of, configs_read,
-                             model, inputs, changed, since)
+                             model, inputs, changed, since, share)
         if found is not None:
             out[driver] = found
     return out, warnings

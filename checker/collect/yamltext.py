@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 from collections.abc import Mapping
 from datetime import date
@@ -24,6 +25,11 @@ def scalar(value: Any, quote: bool = False) -> str:
         return "true" if value else "false"
     if isinstance(value, int):
         return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        # the shortest text that reads back as the same float; YAML 1.1 wants a dot
+        # (`1e-05` would be a string): 1.0e-05
+        mantissa, e, exponent = repr(value).partition("e")
+        return f"{mantissa}{'' if '.' in mantissa else '.0'}{e}{exponent}"
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, str):
@@ -104,6 +110,8 @@ def usage_lines(value: Mapping[str, Any]) -> list[str]:
     shown = ", ".join(scalar(name, True) for name in value["enabled_in"])
     changed = [f"configs_changed: {scalar(value['configs_changed'])}"] \
         if "configs_changed" in value else []
+    if "tree_built" in value:
+        changed.append(f"tree_built: {scalar(value['tree_built'])}")
     return [f"configs: {scalar(value['configs'])}",
             f"configs_read: {value['configs_read']}",
             f"enabled_in: [{shown}]",

@@ -100,6 +100,8 @@ class Usage:
     # the newest change in the window to a configuration enabling it (or the window's
     # first day when none changed); None when none enables it or it was not computed
     configs_changed: date | None = None
+    # the share of the tree's drivers its shipped configurations build (collect's census)
+    tree_built: float | None = None
     dt_users: int | None = None  # device trees using one of its compatibles
     deprecated: bool | None = None  # its Kconfig help announces deprecation
     staging: bool = False

@@ -145,5 +145,6 @@ def _usage(u: dict[str, Any] | None) -> Usage | None:
     return Usage(configs=u.get("configs"), configs_read=u["configs_read"],
                  enabled_in=tuple(u.get("enabled_in") or ()), selected=u.get("selected"),
                  configs_changed=u.get("configs_changed"),
+                 tree_built=u.get("tree_built"),
                  dt_users=u.get("dt_users"), deprecated=u.get("deprecated"),
                  staging=bool(u.get("staging", False)))

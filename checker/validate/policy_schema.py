@@ -103,6 +103,7 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "upstream_removal": {"points": _points_for(("none", "proposed", "deprecated", "merged"))},
     "broken": {"points": POINTS},
     "configs": {"bands": _bands("at_least")},
+    "unbuilt": {"tree_share_at_least": _number(0, 1), "points": POINTS},
     "config_upkeep": {"bands": _bands("at_most_months"), "older": POINTS},
     "selected": {"bands": _bands("at_least")},
     "dt_users": {"bands": _bands("at_least")},
@@ -112,16 +113,16 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
 
 # Probes a policy may leave out (it then scores without them): the usage probes came
 # after policies were written.
-OPTIONAL_PROBES = ("configs", "config_upkeep", "selected", "dt_users", "deprecated_help",
-                   "staging")
+OPTIONAL_PROBES = ("configs", "unbuilt", "config_upkeep", "selected", "dt_users",
+                   "deprecated_help", "staging")
 
 
 # Probes whose numbers `driver-policy calibrate` may fit (checker/backtest/fit.py): the
 # signal probes, whose evidence a backtest knows for every unit; their points are bands,
 # a points mapping, or one number.
 CALIBRATABLE = ("activity", "recency", "substantive_work", "authors", "churn", "maintainers",
-                "broken", "configs", "config_upkeep", "selected", "dt_users", "deprecated_help",
-                "staging")
+                "broken", "configs", "unbuilt", "config_upkeep", "selected", "dt_users",
+                "deprecated_help", "staging")
 
 
 # Names a condition may test: one per probe (the probe's value), closed.

@@ -108,6 +108,7 @@ USAGE = _mapping(
         "configs_read": {**COUNT, "required": True},
         "enabled_in": _list_of(SHORT_TEXT, maxlength=10),
         "configs_changed": {"type": "date", "nullable": True},
+        "tree_built": {"type": "number", "min": 0, "max": 1, "nullable": True},
         "selected": OPTIONAL_COUNT,
         "dt_users": OPTIONAL_COUNT,
         "deprecated": {"type": "boolean", "nullable": True},

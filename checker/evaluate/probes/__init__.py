@@ -33,6 +33,7 @@ PROBES: dict[str, Probe] = {
     "broken": upstream.broken,
     # usage: optional in a policy (a policy without them scores without them)
     "configs": usage.configs,
+    "unbuilt": usage.unbuilt,
     "config_upkeep": usage.config_upkeep,
     "selected": usage.selected,
     "dt_users": usage.dt_users,

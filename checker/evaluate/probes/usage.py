@@ -1,6 +1,6 @@
-"""Probes over usage: is the driver built by the tree's own configurations, are those
-still maintained, is it selected by its boards, used by its device trees, announced as
-deprecated, in staging?"""
+"""Probes over usage: is the driver built by the tree's own configurations (and is not
+being built unusual there), are those still maintained, is it selected by its boards,
+used by its device trees, announced as deprecated, in staging?"""
 
 from __future__ import annotations
 
@@ -26,6 +26,26 @@ def configs(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     return Finding("configs", usage.configs, points,
                    f"enabled in {usage.configs} of {usage.configs_read} shipped "
                    f"configurations{shown} ({label})")
+
+
+def unbuilt(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """Is it built by none of the shipped configurations of a tree that builds nearly all
+    of its drivers? There, code no board builds is an outlier; in a tree whose
+    configurations build few of its drivers, not being built says little."""
+    usage = _usage(driver)
+    if usage is None or usage.configs is None or usage.tree_built is None:
+        return unknown("unbuilt", "the share of the tree its configurations build is not "
+                                  "known")
+    share = usage.tree_built
+    if usage.configs > 0:
+        return Finding("unbuilt", False, 0.0, "built by a shipped configuration")
+    if share < float(config["tree_share_at_least"]):
+        return Finding("unbuilt", False, 0.0,
+                       f"built by no shipped configuration, like many drivers of this tree "
+                       f"(its configurations build {share:.0%} of them)")
+    return Finding("unbuilt", True, float(config["points"]),
+                   f"built by none of the shipped configurations, which build {share:.0%} "
+                   f"of the tree's drivers")
 
 
 def config_upkeep(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
