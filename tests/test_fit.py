@@ -238,3 +238,30 @@ def test_coverage_counts_hard_rule_caps(policy: Policy) -> None:
     assert nobody.flagged == 0 and nobody.recall == 0.0
     everybody = coverage(coded, values, {"keep": 101, "keep-annotate": 100, "deprecate": 97})
     assert everybody.flagged == 16 and everybody.recall == 1.0
+
+
+def test_the_share_flagged_holds_at_every_point_not_on_the_average(policy: Policy) -> None:
+    """A freshly onboarded tree is one point in time: a threshold that flags 4 of 20 units
+    of a stratum (20%) but 4 of the 10 at one of its points (40%) breaks a 25% share."""
+    def at(day: date, name: str, removed: bool, **kwargs: Any) -> tuple[str, Driver, bool]:
+        found = signals(**kwargs)
+        found["window"] = {"start": date(2015, 1, 1), "end": day}
+        return ("t", unit_driver(Unit(f"net/{name}", (f"drivers/net/{name}/",)), found,
+                                 "unknown"), removed)
+
+    busy = {"active": 40, "lines": 300, "authors": 3, "substantive": 4}
+    idle = {"active": 0, "lines": 0, "authors": 0, "substantive": 0}
+    first, later = date(2020, 1, 1), date(2020, 1, 2)
+    samples = ([at(first, f"d{i}", i == 0, **idle) for i in range(4)]
+               + [at(first, f"b{i}", False, **busy) for i in range(6)]
+               + [at(later, f"c{i}", False, **busy) for i in range(10)])
+    conf = settings(policy, probes=("churn",), flag_share=0.25)
+    found = fit(code(samples, policy, slots_of(policy, ("churn",))), policy, conf, anything)
+    assert (found.coverage.widest, found.coverage.share, found.coverage.recall) == (
+        0.0, {"t": 0.0}, 0.0)
+    # the same units all scored at one point: 4 of 20 is within the share
+    pooled = [(s, dataclasses.replace(d, signals=dataclasses.replace(
+        d.signals, window_end=first)), r) for s, d, r in samples]
+    found = fit(code(pooled, policy, slots_of(policy, ("churn",))), policy, conf, anything)
+    assert (found.coverage.widest, found.coverage.share, found.coverage.recall) == (
+        0.2, {"t": 0.2}, 1.0)

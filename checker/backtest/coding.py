@@ -128,6 +128,7 @@ class Pattern:
     held: tuple[str, ...]  # the hard rules that held (independent of the numbers)
     kept: int
     removed: int
+    point: str = ""  # the evidence date of its units: the point in time they were scored
 
 
 @dataclass(frozen=True)
@@ -158,7 +159,7 @@ def code(samples: Sequence[tuple[str, Driver, bool]], policy: Policy,
         for k, index in enumerate(owned):
             set_path(config, slots[index].path[2:], k + 1)
         coded_configs[probe] = (config, owned)
-    counts: dict[tuple[str, float, tuple[int, ...], tuple[str, ...]], list[int]] = {}
+    counts: dict[tuple[str, float, tuple[int, ...], tuple[str, ...], str], list[int]] = {}
     for stratum, driver, removed in samples:
         verdict = evaluate(driver, policy)
         as_of = driver.evidence_date()
@@ -170,9 +171,10 @@ def code(samples: Sequence[tuple[str, Driver, bool]], policy: Policy,
             hit = round(PROBES[probe](driver, config, as_of).contribution)
             if hit > 0:
                 chosen.append(owned[hit - 1])
-        key = (stratum, base, tuple(chosen), verdict.rules_held)
+        key = (stratum, base, tuple(chosen), verdict.rules_held, as_of.isoformat())
         counts.setdefault(key, [0, 0])[1 if removed else 0] += 1
-    patterns = tuple(Pattern(s, b, c, h, k, r) for (s, b, c, h), (k, r) in counts.items())
+    patterns = tuple(Pattern(s, b, c, h, k, r, at)
+                     for (s, b, c, h, at), (k, r) in counts.items())
     return Coded(tuple(slots), patterns, {rule.id: rule for rule in policy.rules})
 
 
@@ -224,12 +226,17 @@ class Coverage:
     units: int
     recalls: dict[str, float] = field(default_factory=dict)  # stratum -> its recall
     removed: dict[str, int] = field(default_factory=dict)  # stratum -> its removals
+    # the largest share flagged at one point in time of one stratum: a freshly onboarded
+    # tree is one point, so the share must hold at each point, not on a tree's average
+    # (barebox: 14% over 2016, 2019 and 2022, but 17% and 18% at the later two)
+    widest: float = 0.0
 
     def catch(self, flag_share: float, full_weight: int) -> float:
         """What the search maximises after the AUC: the mean recall of the strata
-        (weighted as the AUC is) while every stratum stays within `flag_share`; over
-        it, minus the largest share (so that flagging less is progress)."""
-        widest = max(self.share.values(), default=0.0)
+        (weighted as the AUC is) while every point of every stratum stays within
+        `flag_share`; over it, minus the largest share (so that flagging less is
+        progress)."""
+        widest = self.widest
         if widest > flag_share + 1e-12:
             return -widest
         weights = {s: min(1.0, n / max(1, full_weight)) for s, n in self.removed.items()
@@ -244,17 +251,23 @@ def coverage(coded: Coded, values: Sequence[float], thresholds: Mapping[str, flo
     units: dict[str, int] = {}
     caught: dict[str, int] = {}
     removed: dict[str, int] = {}
+    at_point: dict[tuple[str, str], list[int]] = {}  # (stratum, point) -> [flagged, units]
     for pattern, score in zip(coded.patterns, pattern_scores(coded, values), strict=True):
         held = [coded.rules[r] for r in pattern.held if r in coded.rules]
         verdict = decide(score, held, thresholds)[1]
         stratum = pattern.stratum
-        units[stratum] = units.get(stratum, 0) + pattern.kept + pattern.removed
+        count = pattern.kept + pattern.removed
+        units[stratum] = units.get(stratum, 0) + count
         removed[stratum] = removed.get(stratum, 0) + pattern.removed
+        point = at_point.setdefault((stratum, pattern.point), [0, 0])
+        point[1] += count
         if verdict in FLAGGED:
-            flagged[stratum] = flagged.get(stratum, 0) + pattern.kept + pattern.removed
+            flagged[stratum] = flagged.get(stratum, 0) + count
             caught[stratum] = caught.get(stratum, 0) + pattern.removed
+            point[0] += count
     total = sum(removed.values())
     return Coverage({s: flagged.get(s, 0) / n for s, n in units.items()},
                     sum(caught.values()) / total if total else None, sum(flagged.values()),
                     sum(units.values()),
-                    {s: caught.get(s, 0) / n for s, n in removed.items() if n}, removed)
+                    {s: caught.get(s, 0) / n for s, n in removed.items() if n}, removed,
+                    max((f / n for f, n in at_point.values() if n), default=0.0))

@@ -12,13 +12,15 @@ that raises the objective most (at least `min_gain`), or, as good for the AUC, r
 the share of removals deprecate + remove catches within `flag_share` (Coverage.catch);
 ties: the smaller sum of absolute points, then the policy's order. A move must pass the
 guard (the policy's fixtures, supplied by the caller) and may not make deprecate +
-remove flag more than `flag_share` of a stratum's units (or more than at the start).
+remove flag more than `flag_share` of the units at one point in time of a stratum (or
+more than at the start).
 Constraints keep the numbers meaningful (`_constraints`): no number changes sign, a
 probe's best band stays >= 0 and its worst <= 0 (unknown evidence scores 0: knowing the
 worst is never better than knowing nothing), bands stay monotone, a points mapping keeps
 every strict order the policy states. With fewer removals than `min_removals` the points
 are not fitted at all. Then the thresholds: `keep-annotate` is set so that deprecate +
-remove flags at most `flag_share` of the units of every stratum while catching as many
+remove flags at most `flag_share` of the units at every point in time of every stratum
+(a freshly onboarded tree is one point) while catching as many
 removals as possible; `deprecate` keeps its distance below it, `keep` stays (raised only
 to stay above `keep-annotate`).
 """
@@ -188,7 +190,7 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
 
     caught = result.coverage_before.catch(settings.flag_share, settings.min_removals)
     # the flagged share may not grow past the target (nor past where it started)
-    budget = max(settings.flag_share, max(result.coverage_before.share.values(), default=0.0))
+    budget = max(settings.flag_share, result.coverage_before.widest)
     for round_no in range(1, settings.max_changes + 1):
         if not result.points_fitted or current is None:
             break
@@ -203,7 +205,7 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
             if gained is None or gained < current - 1e-9:
                 continue
             found = coverage(coded, trial, thresholds)
-            if max(found.share.values(), default=0.0) > budget + 1e-12:
+            if found.widest > budget + 1e-12:
                 continue
             more = found.catch(settings.flag_share, settings.min_removals)
             if gained >= current + settings.min_gain or more >= caught + settings.min_gain:
@@ -233,8 +235,9 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
 
 def choose_thresholds(coded: Coded, values: Sequence[float], policy: Policy,
                       settings: Settings, guard: Guard, result: Fit) -> dict[str, float]:
-    """`keep-annotate` such that deprecate + remove flags at most `flag_share` of every
-    stratum's units and catches the most removals (ties: the smaller largest share)."""
+    """`keep-annotate` such that deprecate + remove flags at most `flag_share` of the
+    units at every point of every stratum and catches the most removals (ties: the
+    smaller largest share)."""
     given = dict(policy.thresholds)
     gap = given["keep-annotate"] - given["deprecate"]
     levels = sorted(set(pattern_scores(coded, values)))
@@ -246,7 +249,7 @@ def choose_thresholds(coded: Coded, values: Sequence[float], policy: Policy,
         trial = {"keep": max(given["keep"], cut + 1), "keep-annotate": cut,
                  "deprecate": cut - gap}
         found = coverage(coded, values, trial)
-        widest = max(found.share.values(), default=0.0)
+        widest = found.widest
         if not guard(numbers, trial):
             if widest <= settings.flag_share + 1e-12:
                 result.thresholds_refused += 1
@@ -262,8 +265,8 @@ def choose_thresholds(coded: Coded, values: Sequence[float], policy: Policy,
     if fallback is not None:
         result.warnings.append(
             f"no keep-annotate threshold keeps deprecate + remove within "
-            f"{settings.flag_share:.0%} of every stratum's units (hard-rule caps flag some "
-            f"whatever the score): the one flagging fewest is kept")
+            f"{settings.flag_share:.0%} of the units at every point of every stratum "
+            f"(hard-rule caps flag some whatever the score): the one flagging fewest is kept")
         return fallback[1]
     result.warnings.append("every threshold the search tried breaks a fixture: the "
                            "policy's thresholds are kept")
