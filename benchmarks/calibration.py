@@ -51,6 +51,7 @@ from checker.backtest.calibrate import (  # noqa: E402
     candidate_text,
     changed_numbers,
     fit_samples,
+    training_samples,
 )
 from checker.backtest.coding import with_numbers  # noqa: E402
 from checker.backtest.engine import Gathered, gather, months_after, score  # noqa: E402
@@ -160,8 +161,9 @@ def gathered(workdir: Path, tree: Tree, path: Path, base: Policy, at: str, to: s
     return found
 
 
-def samples(name: str, data: list[Gathered]) -> list[tuple[str, Any, bool]]:
-    return [(name, s.driver, s.removed) for g in data for s in g.samples]
+def samples(name: str, data: list[Gathered], recall_months: int | None
+            ) -> list[tuple[str, Any, bool, bool]]:
+    return [s for g in data for s in training_samples(g, recall_months, name)]
 
 
 def measure(policy: Policy, data: list[Gathered]) -> dict[str, Any]:
@@ -270,7 +272,8 @@ def loto(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tree
     held: dict[str, dict[str, Any]] = {}
     fits: dict[str, Any] = {}
     for tree in trees:
-        others = [s for t in trees if t.name != tree.name for s in samples(t.name, data[t.name])]
+        others = [s for t in trees if t.name != tree.name
+                  for s in samples(t.name, data[t.name], settings.recall_months)]
         started = time.monotonic()
         found, candidate = fit_samples(base, settings, others, fixtures)
         fits[tree.name] = (found, candidate, time.monotonic() - started)
@@ -304,7 +307,8 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
     lines += ["", f"Chosen: {best:g} (the best mean held-out AUC; ties: the larger, which "
               "changes fewer numbers).", ""]
     # 2. all trees
-    everything = [s for t in trees for s in samples(t.name, data[t.name])]
+    everything = [s for t in trees for s in samples(t.name, data[t.name],
+                                                     settings.recall_months)]
     final, chosen = fit_samples(base, settings, everything, fixtures)
     if settings.min_gain != base.raw["calibration"]["min_gain"]:
         chosen = with_numbers(chosen, {("calibration", "min_gain"): settings.min_gain},
@@ -315,8 +319,8 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
         if tree.name not in train:
             continue
         found, candidate = fit_samples(
-            chosen, settings, [(g.points[0].label, s.driver, s.removed)
-                               for g in train[tree.name] for s in g.samples], fixtures)
+            chosen, settings, [s for g in train[tree.name]
+                               for s in training_samples(g, settings.recall_months)], fixtures)
         test = data[tree.name + " test"]
         temporal[tree.name] = (measure(candidate, test), measure(chosen, test), found)
     lines += ["### Leave one tree out", "",

@@ -12,6 +12,7 @@ from conftest import ROOT
 
 from checker.backtest.coding import (
     Coded,
+    Pattern,
     code,
     coverage,
     pattern_scores,
@@ -227,8 +228,12 @@ def test_thresholds_flag_at_most_the_share_and_catch_the_most(policy: Policy) ->
     tighter = fit(coded, policy, settings(policy, probes=("churn",), min_removals=2,
                                           flag_share=0.2), anything)
     assert max(tighter.coverage.share.values()) <= 0.2
-    gap = policy.thresholds["keep-annotate"] - policy.thresholds["deprecate"]
-    assert tighter.thresholds["keep-annotate"] - tighter.thresholds["deprecate"] == gap
+    # deprecate (the bar for remove) stays while below keep-annotate, else keeps its
+    # distance below it
+    cut, given = tighter.thresholds["keep-annotate"], policy.thresholds["deprecate"]
+    gap = policy.thresholds["keep-annotate"] - given
+    assert cut < policy.thresholds["keep-annotate"]
+    assert tighter.thresholds["deprecate"] == (given if given < cut else cut - gap)
 
 
 def test_coverage_counts_hard_rule_caps(policy: Policy) -> None:
@@ -265,3 +270,42 @@ def test_the_share_flagged_holds_at_every_point_not_on_the_average(policy: Polic
     found = fit(code(pooled, policy, slots_of(policy, ("churn",))), policy, conf, anything)
     assert (found.coverage.widest, found.coverage.share, found.coverage.recall) == (
         0.2, {"t": 0.2}, 1.0)
+
+
+@pytest.mark.parametrize(("quiet_kept", "horizon", "share", "recall"), [
+    (6, True, 2 / 20, 1.0),  # the quiet removals are years away: they do not count
+    (6, False, 10 / 20, 0.5 + 0.5),  # every removal counts: 1.0 - 0.5 beats 0.5 - 0.1
+    (14, False, 2 / 20, 0.5),  # but not by flagging 18 of 20: 0.5 - 0.1 beats 1.0 - 0.9
+])
+def test_thresholds_weigh_the_removals_within_the_horizon_against_the_share(
+        policy: Policy, quiet_kept: int, horizon: bool, share: float, recall: float) -> None:
+    """Recall counts the removals within `recall_months` of their point (the fourth item
+    of a sample; without it, every removal), and the threshold maximises recall less the
+    share flagged (informedness), within the share."""
+    idle = {"active": 0, "lines": 0, "authors": 0, "substantive": 0}
+    quiet = {"active": 2, "lines": 10, "authors": 1, "substantive": 1}
+    busy = {"active": 40, "lines": 300, "authors": 3, "substantive": 4}
+    units = ([(f"i{i}", idle, True, True) for i in range(2)]
+             + [(f"q{i}", quiet, True, False) for i in range(2)]
+             + [(f"k{i}", quiet, False, False) for i in range(quiet_kept)]
+             + [(f"b{i}", busy, False, False) for i in range(16 - quiet_kept)])
+    samples: list[Any] = [("t", driver(n, **kw), removed, near) if horizon
+                          else ("t", driver(n, **kw), removed) for n, kw, removed, near in units]
+    coded = code(samples, policy, slots_of(policy, ("churn",)))
+    assert len(set(pattern_scores(coded, [s.value for s in coded.slots]))) == 3
+    found = fit(coded, policy, settings(policy, probes=("churn",), flag_share=0.95), anything)
+    assert (found.coverage.share, found.coverage.recall) == ({"t": share}, recall)
+    assert found.coverage.catch(0.95, 10) == pytest.approx(recall - share)
+
+
+def test_deprecate_stays_while_below_keep_annotate(policy: Policy) -> None:
+    """2 removals at -2, 3 kept units at -0.5, 15 at 3: keep-annotate -1 flags only the
+    removals (recall 1, share 0.1) and beats 0 (1 - 0.25); deprecate, the bar for
+    remove, stays at -3, below it."""
+    patterns = (Pattern("t", -2.0, (), (), 0, 2, "2020-01-01", 2),
+                Pattern("t", -0.5, (), (), 3, 0, "2020-01-01", 0),
+                Pattern("t", 3.0, (), (), 15, 0, "2020-01-01", 0))
+    coded = Coded((), patterns, {})
+    found = fit(coded, policy, settings(policy, probes=(), flag_share=0.5), anything)
+    assert found.thresholds == {"keep": 7, "keep-annotate": -1.0, "deprecate": -3}
+    assert (found.coverage.share, found.coverage.recall) == ({"t": 0.1}, 1.0)

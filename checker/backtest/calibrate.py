@@ -85,10 +85,25 @@ def fixture_guard(policy: Policy, fixtures: Sequence[Fixture]) -> Guard:
     return guard
 
 
+def training_samples(data: Gathered, recall_months: int | None, stratum: str | None = None
+                     ) -> list[tuple[str, Any, bool, bool]]:
+    """(stratum, driver, removed?, removed within `recall_months` of its point?) of each
+    sample gathered: the stratum is the sample's point unless one is named."""
+    days = {point.label: point.day for point in data.points}
+    out = []
+    for sample in data.samples:
+        removal = sample.removal
+        soon = removal is not None and (recall_months is None or removal.day <= months_after(
+            days[sample.at], recall_months))
+        out.append((stratum or sample.at, sample.driver, sample.removed, soon))
+    return out
+
+
 def fit_samples(policy: Policy, settings: Settings,
-                samples: Sequence[tuple[str, Any, bool]], fixtures: Sequence[Fixture]
-                ) -> tuple[Fit, Policy]:
-    """Fit `policy` on (stratum, driver, removed?) samples; the candidate (version + 1)."""
+                samples: Sequence[tuple[str, Any, bool] | tuple[str, Any, bool, bool]],
+                fixtures: Sequence[Fixture]) -> tuple[Fit, Policy]:
+    """Fit `policy` on (stratum, driver, removed?[, soon?]) samples (`code`); the
+    candidate (version + 1)."""
     slots = slots_of(policy, settings.probes)
     found = fit(code(samples, policy, slots), policy, settings,
                 fixture_guard(policy, fixtures))
@@ -112,7 +127,7 @@ def run_calibration(kernel: FilePath, train_until: str, policy: Policy,
         if point.sha == test.points[0].sha:
             raise CheckerError(f"--at {point.label} and --train-until {train_until} are the "
                                f"same revision ({point.sha[:12]}): nothing to train on")
-    samples = [(s.at, s.driver, s.removed) for s in train.samples]
+    samples = training_samples(train, settings.recall_months)
     found, candidate = fit_samples(policy, settings, samples, fixtures)
     if not found.points_fitted:
         earlier = months_after(train.points[0].day, -24).isoformat()

@@ -51,7 +51,8 @@ def summarize_calibration(cal: Calibration, *, seed: int, resamples: int, top: i
                      "flag_share": cal.settings.flag_share,
                      "min_removals": cal.settings.min_removals,
                      "min_gain": cal.settings.min_gain,
-                     "max_changes": cal.settings.max_changes},
+                     "max_changes": cal.settings.max_changes,
+                     "recall_months": cal.settings.recall_months},
         "train": _points(cal.train),  # one or more points, pooled
         "test": _points(cal.test)[0],
         "fit": {
@@ -145,7 +146,7 @@ def to_text(data: dict[str, Any]) -> str:
                f"-> {_shares_text(flagged['after']['share'])} of the units (target at most "
                f"{_pct(data['settings']['flag_share'])}), catching "
                f"{_pct(flagged['before']['recall'])} -> {_pct(flagged['after']['recall'])} "
-               "of the removals")
+               f"of the removals{_within(data['settings'].get('recall_months'))}")
     out.append("held out (test):")
     for key in ("input", "candidate"):
         item = data["held_out"][key]
@@ -157,10 +158,15 @@ def to_text(data: dict[str, Any]) -> str:
 
 
 def _catch(value: float) -> str:
-    """Coverage.catch: a recall within the flagged share, or minus the share over it."""
-    if value < 0:
-        return f"flags {_pct(-value)}, over the share"
-    return f"catches {_pct(value)} within the share"
+    """Coverage.catch: the informedness within the flagged share (recall less the share
+    flagged, from -1 to 1), or below -1 when over it (-1 less the largest share)."""
+    if value < -1:
+        return f"flags {_pct(-1 - value)}, over the share"
+    return f"informedness {value:.3f} within the share (removals caught less units flagged)"
+
+
+def _within(months: int | None) -> str:
+    return "" if months is None else f" within {months} months of their point"
 
 
 def _shares_text(shares: dict[str, float]) -> str:

@@ -129,6 +129,7 @@ class Pattern:
     kept: int
     removed: int
     point: str = ""  # the evidence date of its units: the point in time they were scored
+    soon: int = 0  # of the removed, those removed within `recall_months` of the point
 
 
 @dataclass(frozen=True)
@@ -148,9 +149,10 @@ class Coded:
         return tuple(dict.fromkeys(p.stratum for p in self.patterns))
 
 
-def code(samples: Sequence[tuple[str, Driver, bool]], policy: Policy,
-         slots: Sequence[Slot]) -> Coded:
-    """(stratum, driver, removed?) -> patterns (see the module docstring)."""
+def code(samples: Sequence[tuple[str, Driver, bool] | tuple[str, Driver, bool, bool]],
+         policy: Policy, slots: Sequence[Slot]) -> Coded:
+    """(stratum, driver, removed?[, removed soon enough to count for recall?]) -> patterns
+    (see the module docstring); without the fourth, every removal counts for recall."""
     fitted = list(dict.fromkeys(s.probe for s in slots))
     coded_configs: dict[str, tuple[dict[str, Any], list[int]]] = {}
     for probe in fitted:
@@ -160,7 +162,9 @@ def code(samples: Sequence[tuple[str, Driver, bool]], policy: Policy,
             set_path(config, slots[index].path[2:], k + 1)
         coded_configs[probe] = (config, owned)
     counts: dict[tuple[str, float, tuple[int, ...], tuple[str, ...], str], list[int]] = {}
-    for stratum, driver, removed in samples:
+    for sample in samples:
+        stratum, driver, removed = sample[:3]
+        soon = sample[3] if len(sample) > 3 else removed
         verdict = evaluate(driver, policy)
         as_of = driver.evidence_date()
         assert as_of is not None  # evaluate refused it otherwise
@@ -172,9 +176,11 @@ def code(samples: Sequence[tuple[str, Driver, bool]], policy: Policy,
             if hit > 0:
                 chosen.append(owned[hit - 1])
         key = (stratum, base, tuple(chosen), verdict.rules_held, as_of.isoformat())
-        counts.setdefault(key, [0, 0])[1 if removed else 0] += 1
-    patterns = tuple(Pattern(s, b, c, h, k, r, at)
-                     for (s, b, c, h, at), (k, r) in counts.items())
+        count = counts.setdefault(key, [0, 0, 0])
+        count[1 if removed else 0] += 1
+        count[2] += bool(removed and soon)
+    patterns = tuple(Pattern(s, b, c, h, k, r, at, n)
+                     for (s, b, c, h, at), (k, r, n) in counts.items())
     return Coded(tuple(slots), patterns, {rule.id: rule for rule in policy.rules})
 
 
@@ -221,28 +227,31 @@ class Coverage:
     """What deprecate + remove catches under some numbers and thresholds."""
 
     share: dict[str, float]  # stratum -> share of its units flagged
-    recall: float | None  # of every removal, the share flagged
+    recall: float | None  # of every removal that counts (recall_months), the share flagged
     flagged: int
     units: int
     recalls: dict[str, float] = field(default_factory=dict)  # stratum -> its recall
-    removed: dict[str, int] = field(default_factory=dict)  # stratum -> its removals
+    removed: dict[str, int] = field(default_factory=dict)  # stratum -> removals counted
     # the largest share flagged at one point in time of one stratum: a freshly onboarded
     # tree is one point, so the share must hold at each point, not on a tree's average
     # (barebox: 14% over 2016, 2019 and 2022, but 17% and 18% at the later two)
     widest: float = 0.0
 
     def catch(self, flag_share: float, full_weight: int) -> float:
-        """What the search maximises after the AUC: the mean recall of the strata
-        (weighted as the AUC is) while every point of every stratum stays within
-        `flag_share`; over it, minus the largest share (so that flagging less is
-        progress)."""
+        """What the search maximises after the AUC, and the thresholds: the mean
+        informedness of the strata (weighted as the AUC is), each stratum's recall less
+        the share of its units flagged (Youden's J: catching one more removal by
+        flagging many more units is no progress), while every point of every stratum
+        stays within `flag_share`, from -1 to 1; over it, -1 less the largest share (so
+        that flagging less is progress, and any informedness within it is better)."""
         widest = self.widest
         if widest > flag_share + 1e-12:
-            return -widest
+            return -1.0 - widest
         weights = {s: min(1.0, n / max(1, full_weight)) for s, n in self.removed.items()
                    if n}
         total = sum(weights.values())
-        return sum(self.recalls[s] * w for s, w in weights.items()) / total if total else 0.0
+        return sum((self.recalls[s] - self.share[s]) * w for s, w in weights.items()) \
+            / total if total else 0.0
 
 
 def coverage(coded: Coded, values: Sequence[float], thresholds: Mapping[str, float]
@@ -258,12 +267,12 @@ def coverage(coded: Coded, values: Sequence[float], thresholds: Mapping[str, flo
         stratum = pattern.stratum
         count = pattern.kept + pattern.removed
         units[stratum] = units.get(stratum, 0) + count
-        removed[stratum] = removed.get(stratum, 0) + pattern.removed
+        removed[stratum] = removed.get(stratum, 0) + pattern.soon
         point = at_point.setdefault((stratum, pattern.point), [0, 0])
         point[1] += count
         if verdict in FLAGGED:
             flagged[stratum] = flagged.get(stratum, 0) + count
-            caught[stratum] = caught.get(stratum, 0) + pattern.removed
+            caught[stratum] = caught.get(stratum, 0) + pattern.soon
             point[0] += count
     total = sum(removed.values())
     return Coverage({s: flagged.get(s, 0) / n for s, n in units.items()},

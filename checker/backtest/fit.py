@@ -9,8 +9,9 @@ Units are coded once (checker/backtest/coding.py).
 **Search.** Coordinate ascent: every round tries every allowed value of every slot
 (integers in `calibration.points`), and every probe shifted by one; it takes the move
 that raises the objective most (at least `min_gain`), or, as good for the AUC, raises
-the share of removals deprecate + remove catches within `flag_share` (Coverage.catch);
-ties: the smaller sum of absolute points, then the policy's order. A move must pass the
+the informedness of deprecate + remove within `flag_share` (Coverage.catch: the share of
+the removals within `recall_months` of their point it catches, less the share of units
+it flags); ties: the smaller sum of absolute points, then the policy's order. A move must pass the
 guard (the policy's fixtures, supplied by the caller) and may not make deprecate +
 remove flag more than `flag_share` of the units at one point in time of a stratum (or
 more than at the start).
@@ -21,8 +22,9 @@ every strict order the policy states. With fewer removals than `min_removals` th
 are not fitted at all. Then the thresholds: `keep-annotate` is set so that deprecate +
 remove flags at most `flag_share` of the units at every point in time of every stratum
 (a freshly onboarded tree is one point) while catching as many
-removals as possible; `deprecate` keeps its distance below it, `keep` stays (raised only
-to stay above `keep-annotate`).
+removals as possible; `deprecate` (the bar for remove) stays while below it and keeps
+its distance below it otherwise, `keep` stays (raised only to stay above
+`keep-annotate`).
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ class Settings:
     min_gain: float
     max_changes: int
     train_months: int | None
+    # recall counts the removals within this many months of their point (None: all)
+    recall_months: int | None = None
 
     @classmethod
     def from_policy(cls, policy: Policy) -> Settings:
@@ -72,7 +76,7 @@ class Settings:
         return cls(tuple(section["probes"]), int(points["min"]), int(points["max"]),
                    float(section["flag_share"]), int(section["min_removals"]),
                    float(section["min_gain"]), int(section["max_changes"]),
-                   section.get("train_months"))
+                   section.get("train_months"), section.get("recall_months"))
 
 
 # -------------------------------------------------------------------------------------
@@ -87,7 +91,7 @@ class Change:
     before: tuple[float, ...]
     after: tuple[float, ...]
     auc: float  # the training objective after this change
-    catch: float = 0.0  # and the recall within the flagged share (Coverage.catch)
+    catch: float = 0.0  # and the informedness within the flagged share (Coverage.catch)
 
 
 @dataclass
@@ -236,8 +240,9 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
 def choose_thresholds(coded: Coded, values: Sequence[float], policy: Policy,
                       settings: Settings, guard: Guard, result: Fit) -> dict[str, float]:
     """`keep-annotate` such that deprecate + remove flags at most `flag_share` of the
-    units at every point of every stratum and catches the most removals (ties: the
-    smaller largest share)."""
+    units at every point of every stratum, with the most informedness (Coverage.catch:
+    the share of removals caught less the share of units flagged; ties: the smaller
+    largest share)."""
     given = dict(policy.thresholds)
     gap = given["keep-annotate"] - given["deprecate"]
     levels = sorted(set(pattern_scores(coded, values)))
@@ -246,8 +251,10 @@ def choose_thresholds(coded: Coded, values: Sequence[float], policy: Policy,
     best: tuple[tuple[float, float, float], dict[str, float]] | None = None
     fallback: tuple[tuple[float, float], dict[str, float]] | None = None
     for cut in candidates:
+        # deprecate is the bar for remove (clearly negative evidence), not for being
+        # flagged: it stays while below keep-annotate, and keeps its distance otherwise
         trial = {"keep": max(given["keep"], cut + 1), "keep-annotate": cut,
-                 "deprecate": cut - gap}
+                 "deprecate": given["deprecate"] if given["deprecate"] < cut else cut - gap}
         found = coverage(coded, values, trial)
         widest = found.widest
         if not guard(numbers, trial):
@@ -257,7 +264,8 @@ def choose_thresholds(coded: Coded, values: Sequence[float], policy: Policy,
         if fallback is None or (widest, -cut) < fallback[0]:
             fallback = ((widest, -cut), trial)
         if widest <= settings.flag_share + 1e-12:
-            key = (found.recall or 0.0, -widest, -abs(cut - given["keep-annotate"]))
+            key = (round(found.catch(settings.flag_share, settings.min_removals), 9), -widest,
+                   -abs(cut - given["keep-annotate"]))
             if best is None or key > best[0]:
                 best = (key, trial)
     if best is not None:

@@ -303,6 +303,7 @@ POLICY_SCHEMA: dict[str, Any] = {
             "min_gain": {"type": "number", "min": 0, "max": 1, "required": True},
             "max_changes": {"type": "integer", "min": 0, "max": 1000, "required": True},
             "train_months": {"type": "integer", "min": 1, "max": 600},
+            "recall_months": {"type": "integer", "min": 1, "max": 600},
         }
     ),
     "backtest": _mapping(
