@@ -1,0 +1,84 @@
+"""Benchmark the usage evaluation of a tree's shipped configurations with the census
+(`tree_built`, checker/collect/usage.py) against the same evaluation without it, measured
+in the same run: one process per measurement, interleaved, best of --repeat, nothing
+cached (DRIVER_POLICY_NO_CACHE=1).
+
+    python benchmarks/usage.py --kernel /work/trees/linux-pair --rev a9b564527 \\
+        --scope drivers --env SRCARCH=x86
+    python benchmarks/usage.py --kernel /tmp/cal-barebox.git --rev dd1d839c2c32 \\
+        --scope drivers --env SRCARCH=arm
+
+The drivers' symbols asked are the census itself minus every tenth (what a collect of
+the whole tree asks); the baseline asks the same symbols with an empty census.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def measure(kernel: str, rev: str, scope: list[str], env: list[str], census: bool) -> str:
+    """One evaluation in this process: its wall time, configurations, census size and
+    share, as one line."""
+    from checker.collect.gitrepo import open_repo, resolve
+    from checker.collect.usage import UsageOptions, evaluate, read_inputs
+
+    pairs = tuple(tuple(item.split("=", 1)) for item in env)
+    options = UsageOptions(("Kconfig",), pairs)  # type: ignore[arg-type]
+    repo = open_repo(Path(kernel))
+    try:
+        sha = resolve(repo, rev).sha
+        started = time.monotonic()
+        inputs, directories = read_inputs(repo, sha, options, scope)
+        wanted = sorted(inputs.census)[::10]
+        if not census:
+            inputs.census = set()
+        result, _ = evaluate(inputs, ["Kconfig"], dict(pairs), directories, wanted, 2)
+        elapsed = time.monotonic() - started
+    finally:
+        repo.close()
+    return f"{elapsed:.3f} {len(result.enabled)} {len(result.defined)} {result.built_share()}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--kernel", required=True)
+    parser.add_argument("--rev", required=True)
+    parser.add_argument("--scope", nargs="+", default=["drivers"])
+    parser.add_argument("--env", nargs="*", default=[])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--one", choices=["census", "baseline"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        print(measure(args.kernel, args.rev, args.scope, args.env, args.one == "census"))
+        return 0
+    best: dict[str, float] = {}
+    facts = ""
+    for _ in range(args.repeat):
+        for mode in ("baseline", "census"):
+            out = subprocess.run(
+                [sys.executable, __file__, "--kernel", args.kernel, "--rev", args.rev,
+                 "--scope", *args.scope, "--env", *args.env, "--one", mode],
+                check=True, capture_output=True, text=True,
+                env={**os.environ, "DRIVER_POLICY_NO_CACHE": "1"}).stdout.split()
+            best[mode] = min(best.get(mode, float("inf")), float(out[0]))
+            if mode == "census":
+                facts = f"{out[1]} configurations, census {out[2]} symbols, tree_built {out[3]}"
+    print(f"{platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}, "
+          f"Python {platform.python_version()}; best of {args.repeat}, interleaved")
+    print(f"{args.kernel} {args.rev}: {facts}")
+    print(f"without census {best['baseline']:.2f} s, with census {best['census']:.2f} s: "
+          f"{best['census'] / best['baseline']:.2f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
