@@ -40,6 +40,9 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
         # selected by NE2000, which c_defconfig enables as a module: on as well
         "lib": (("LIB8390",), ("drivers/net/lib8390.c",), ()),
         "ghost": (("NOWHERE",), ("drivers/staging/ghost.c",), ()),
+        # a directory of two drivers: built where either is; whose selects and help are
+        # the unit's is not known
+        "both": (("NE2000", "NE2K_PCI"), ("drivers/net/ne.c", "drivers/net/ne2k-pci.c"), ()),
     }
     extra = (Config("distro.config", "CONFIG_NETDEVICES=y\nCONFIG_NE2K_PCI=y\n"),)
     try:
@@ -62,6 +65,9 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
     assert (usage["ne2k"]["configs"], usage["ne2k"]["enabled_in"],
             usage["ne2k"]["deprecated"]) == (1, ["distro.config"], True)
     assert (usage["lib"]["configs"], usage["lib"]["selected"]) == (2, 2)
+    assert (usage["both"]["configs"], usage["both"]["enabled_in"], usage["both"]["selected"],
+            usage["both"]["deprecated"]) == (
+        2, ["arch/arm/configs/c_defconfig", "distro.config"], None, None)
     # no Kconfig defines its symbol: selected and deprecated unknown; in staging
     assert usage["ghost"] == {
         "configs": 0, "configs_read": 5, "enabled_in": [], "configs_changed": None,

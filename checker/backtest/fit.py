@@ -11,20 +11,19 @@ Units are coded once (checker/backtest/coding.py).
 that raises the objective most (at least `min_gain`), or, as good for the AUC, raises
 the informedness of deprecate + remove within `flag_share` (Coverage.catch: the share of
 the removals within `recall_months` of their point it catches, less the share of units
-it flags); ties: the smaller sum of absolute points, then the policy's order. A move must pass the
-guard (the policy's fixtures, supplied by the caller) and may not make deprecate +
-remove flag more than `flag_share` of the units at one point in time of a stratum (or
-more than at the start).
+it flags); ties: the smaller sum of absolute points, then the policy's order. A move
+must pass the guard (the policy's fixtures, supplied by the caller) and may not make
+deprecate + remove flag more than `flag_share` of the units at one point in time of a
+stratum (or more than at the start).
 Constraints keep the numbers meaningful (`_constraints`): no number changes sign, a
 probe's best band stays >= 0 and its worst <= 0 (unknown evidence scores 0: knowing the
 worst is never better than knowing nothing), bands stay monotone, a points mapping keeps
 every strict order the policy states. With fewer removals than `min_removals` the points
-are not fitted at all. Then the thresholds: `keep-annotate` is set so that deprecate +
-remove flags at most `flag_share` of the units at every point in time of every stratum
-(a freshly onboarded tree is one point) while catching as many
-removals as possible; `deprecate` (the bar for remove) stays while below it and keeps
-its distance below it otherwise, `keep` stays (raised only to stay above
-`keep-annotate`).
+are not fitted at all. Then the thresholds: `keep-annotate` is the one with the most
+informedness among those that flag at most `flag_share` of the units at every point in
+time of every stratum (a freshly onboarded tree is one point); `deprecate` (the bar for
+remove) stays while below it and keeps its distance below it otherwise, `keep` stays
+(raised only to stay above `keep-annotate`).
 """
 
 from __future__ import annotations

@@ -249,12 +249,13 @@ def _collect(repo: Kernel, revision: Revision, specs: dict[str, PathSpec],
 
 
 def usage_symbols(driver: DriverPaths, facts: TreeFacts) -> tuple[str, ...]:
-    """The symbol whose usage is the driver's: the first its file lists (a discovered
-    unit's own; the others are options of it, such as DEBUG_FS), else the one symbol
-    that gates its files, else none (several: which one is the driver's is not known)."""
+    """The symbols whose usage is the driver's: the first its file lists (a discovered
+    unit's own; the others are options of it, such as DEBUG_FS), else those that gate
+    its files (a directory of several drivers is built when any of them is; which one's
+    Kconfig entry is the unit's is then not known: checker/collect/usage.py)."""
     if driver.kconfig:
         return driver.kconfig[:1]
-    return facts.kconfig if len(facts.kconfig) == 1 else ()
+    return facts.kconfig
 
 
 def _signals(revision: Revision, start: date, end: date, months: list[str], act: Activity,

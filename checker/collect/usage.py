@@ -33,11 +33,13 @@ For each driver, as of the revision collected (`usage_signals`):
 - `deprecated`: whether its Kconfig prompt or help announces deprecation or removal.
 - `staging`: whether it lives below a directory named `staging`.
 
-A value that cannot be known is null: `configs` without a symbol or a configuration,
-`selected` and `deprecated` without a symbol the Kconfig defines, `dt_users` without a
-compatible or a device tree. The configurations are evaluated in at most two forked
-children (`checker/core/isolate.py`) and the result is cached by content, like parses
-(`checker/collect/kconfig.py`).
+A unit with several symbols (a directory of drivers, none of them named its own) is
+built when any of them is; its `selected` and `deprecated` are null (whose they are is
+not known). A value that cannot be known is null: `configs` without a symbol or a
+configuration, `selected` and `deprecated` without a symbol the Kconfig defines,
+`dt_users` without a compatible or a device tree. The configurations are evaluated in at
+most two forked children (`checker/core/isolate.py`) and the result is cached by
+content, like parses (`checker/collect/kconfig.py`).
 """
 
 from __future__ import annotations
@@ -282,7 +284,10 @@ def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iter
     `configs_of` maps a symbol to the configurations that enable it; `changed` a
     configuration to its newest change in the window that starts at `since` (None:
     not computed); `share` the census share the configurations build."""
-    known = [model.symbols[s] for s in symbols if model is not None and s in model.symbols]
+    # several symbols (a directory of drivers): built when any of them is; whose select
+    # sites and help are the unit's is not known
+    known = [model.symbols[s] for s in symbols if model is not None and s in model.symbols] \
+        if len(symbols) == 1 else []
     enabling = sorted(set().union(*(configs_of.get(s, ()) for s in symbols)))
     users: set[str] = set()
     wanted = set(compatibles)
