@@ -48,14 +48,15 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
     data = json.loads(cli("-C", str(root), "candidates", "--top", "0", "--format", "json").out)
     ranked = [(c["id"], c["score"], c["verdict"]) for c in data["candidates"]]
     # ne2k-pci's Kconfig help announces deprecation and no configuration builds it;
-    # ne is built by c_defconfig (+1), but nobody changed that configuration in the
-    # window (config_upkeep -1): level with the equally dormant rc drivers
-    assert ranked == [("net/ne2k-pci", -8.0, "deprecate"), ("net/ne", -6.0, "deprecate"),
-                      ("rc/rc-a", -6.0, "deprecate"), ("rc/rc-b", -6.0, "deprecate"),
-                      ("net/hidden", -5.0, "deprecate"), ("net/acme", 2.0, "keep-annotate")]
+    # ne is built by c_defconfig (+2), but nobody changed that configuration in the
+    # window (config_upkeep -3): below the equally dormant rc drivers, which nothing
+    # builds; hidden is built (+2) by boards as dormant (-3)
+    assert ranked == [("net/ne2k-pci", -8.0, "deprecate"), ("net/ne", -7.0, "deprecate"),
+                      ("net/hidden", -6.0, "deprecate"), ("rc/rc-a", -6.0, "deprecate"),
+                      ("rc/rc-b", -6.0, "deprecate"), ("net/acme", 1.0, "keep-annotate")]
     acme = data["candidates"][-1]
     assert [(f["probe"], f["points"]) for f in acme["supporting"]] == [
-        ("activity", 1.0), ("configs", 1.0), ("maintainers", 1.0), ("recency", 1.0)]
+        ("configs", 2.0), ("activity", 1.0), ("maintainers", 1.0), ("recency", 1.0)]
     assert not any("no shipped configuration" in step for step in acme["next"])
     text = cli("-C", str(root), "candidates", "--top", "1")
     assert text.code == 0, text.err
@@ -77,7 +78,7 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "2025-01-01 (older than every band)",
         "              substantive_work -1  0 substantive commit(s) in the window (no real "
         "work)",
-        "     unknown  deployment, feature_work, hardware, replacement, maintainers, "
+        "     unknown  deployment, code_age, feature_work, hardware, replacement, maintainers, "
         "user_reports, config_upkeep, dt_users",
         "     next     1. no user report cited: search the mailing lists, bug trackers and "
         "forums for reports of use in the last two years",
@@ -94,7 +95,7 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "              7. no MAINTAINERS section of its own: find who maintains it"]
     markdown = cli("-C", str(root), "candidates", "--top", "5", "--format", "markdown").out
     assert markdown.startswith("## Removal candidates (default v6 (sha256:")
-    assert "| 5 | `net/hidden` (draft) | deprecate | -5 | 0.60 | " in markdown
+    assert "| 3 | `net/hidden` (draft) | deprecate | -6 | 0.60 | " in markdown
 
 
 def test_next_steps_say_collect_once_when_nothing_was_collected() -> None:

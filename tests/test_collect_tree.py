@@ -22,7 +22,7 @@ from checker.collect.kbuild import (
 )
 from checker.collect.maintainers import match_maintainers, normalise_status, parse_maintainers
 from checker.collect.rules import CollectRules
-from checker.collect.tree import read_tree
+from checker.collect.tree import newest_copyright, read_tree
 from checker.core.errors import CheckerError
 from checker.core.paths import PathSpec
 
@@ -387,3 +387,35 @@ def test_a_kbuild_line_wins_over_other_build_files(tmp_path: Path) -> None:
     finally:
         repo.close()
     assert facts["ne"].kconfig == ("NE2000",)
+
+
+@pytest.mark.parametrize(("text", "year"), [
+    ("/*\n * Copyright (C) 2003-2011 A <a@b>\n * Copyright 2015 B\n */\n", 2015),
+    ("// SPDX-FileCopyrightText: 2019, 2021 C\n", 2021),
+    ("/* COPYRIGHT (c) 1996 D */\n", 1996),
+    ("/* (C) 2024 E */\nint x = 2024;\n", None),  # no notice word on the line
+    ("/* Copyright: see 12019 or 20190 or 1969 */\n", None),  # not a year on its own
+    ("", None),
+    # only the head of the file: notices are at the top
+    ("x\n" * 5000 + "/* Copyright 2020 F */\n", None),
+])
+def test_newest_copyright_year_of_the_head(text: str, year: int | None) -> None:
+    assert newest_copyright(text) == year
+
+
+def test_a_unit_takes_the_newest_copyright_year_of_its_sources(tmp_path: Path) -> None:
+    files = {
+        "drivers/net/a/main.c": "/* Copyright (C) 2004 A */\n" + lines(3),
+        "drivers/net/a/hw.h": "/* Copyright (C) 2004-2009 A */\n" + lines(2),
+        "drivers/net/a/README": "Copyright 2024, not a source\n",
+        "drivers/net/b.c": lines(4),
+    }
+    sha = tree_shapes.build(tmp_path / "k", files)
+    repo = open_repo(tmp_path / "k")
+    try:
+        facts = read_tree(repo, sha, {"a": PathSpec(["drivers/net/a/"]),
+                                      "b": PathSpec(["drivers/net/b.c"])},
+                          CollectRules.from_policy(POLICY))
+    finally:
+        repo.close()
+    assert (facts["a"].copyright_year, facts["b"].copyright_year) == (2009, None)

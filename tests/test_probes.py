@@ -190,6 +190,28 @@ def test_unbuilt_counts_only_where_the_tree_builds_nearly_everything(
         known, value, contribution, reason)
 
 
+@pytest.mark.parametrize(("year", "known", "value", "contribution", "label"), [
+    (2024, True, 2, 1.0, "copyright within five years"),
+    (2021, True, 5, 1.0, "copyright within five years"),
+    (2012, True, 14, 0.0, "copyright within fifteen years"),
+    (2011, True, 15, -1.0, "older than every band"),
+    (2030, True, 0, 1.0, "copyright within five years"),  # a year past as_of counts as now
+    (None, False, None, 0.0, None),
+])
+def test_code_age_bands_and_unknown(year: int | None, known: bool, value: int | None,
+                                    contribution: float, label: str | None) -> None:
+    base = signals({}, first=date(2010, 1, 1))
+    driver = dataclasses.replace(blank(), signals=dataclasses.replace(
+        base, copyright_year=year))
+    finding = PROBES["code_age"](driver, POLICY.probes["code_age"], END)
+    assert (finding.known, finding.value, finding.contribution) == (known, value, contribution)
+    if label is not None:
+        assert finding.reason == (f"newest copyright year {year}, {value} year(s) before 2026 "
+                                  f"({label})")
+    else:
+        assert finding.reason == "its sources state no copyright year (or were not read)"
+
+
 def test_config_upkeep_bands_and_unknown() -> None:
     def with_changed(day: date | None, configs: int = 2) -> Driver:
         base = signals({}, first=date(2010, 1, 1))

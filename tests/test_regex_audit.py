@@ -237,6 +237,8 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
         Use("match", ('Revert "', '"'), around=('Revert "', "")),
     ("checker/collect/reverts.py", rb"This reverts commit ([0-9a-f]{7,64})"):
         Use("search", ("This reverts commit ", "This reverts commit 0")),
+    ("checker/collect/tree.py", r"(?<![0-9])(?:19[7-9][0-9]|20[0-9][0-9])(?![0-9])"):
+        Use("findall", ("1999", "20", "2019-2020", "0000")),
     ("checker/collect/tree.py", r'\.compatible\s*=\s*"([^"\n]{1,200})"'):
         Use("findall", ('.compatible = "', '.compatible="a', ".compatible ")),
     ("checker/collect/usage.py", r'"([^"\n]{1,200})"'): Use("findall", ('"a',)),

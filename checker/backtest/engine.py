@@ -40,6 +40,7 @@ FEATURES: dict[str, str] = {
     "active_months": "months with a commit in the window",
     "lines_changed": "lines added + removed in the window",
     "source_lines": "source lines at OLD",
+    "copyright_year": "the newest year its sources' copyright lines state",
     "months_since_substantive": "months from the last substantive commit to OLD",
     "months_since_commit": "months from the last commit to OLD",
     # usage at OLD: units without the signal (no symbol, no configuration, no device
@@ -394,6 +395,7 @@ def features(signals: dict[str, Any], as_of: date) -> dict[str, float | None]:
         "active_months": signals["active_months"],
         "lines_changed": signals["lines_added"] + signals["lines_removed"],
         "source_lines": signals["source_lines"],
+        "copyright_year": signals.get("copyright_year"),
         # Never a substantive commit: as long ago as the first commit.
         "months_since_substantive": months_between(last_sub, as_of) if last_sub else age,
         "months_since_commit": months_between(last, as_of) if last else age,

@@ -60,6 +60,8 @@ SIGNAL_KEYS = (
     "depends_on_broken",
     "maintainers_entry",
 )
+# Written after those (null when its sources state no copyright year; older files lack it).
+COPYRIGHT_KEY = "copyright_year"
 # Written after those when the tree said anything about usage (collect/usage.py).
 USAGE_KEY = "usage"
 # Written after those only for a driver none of whose files is in the tree at REV.
@@ -287,6 +289,7 @@ def _signals(revision: Revision, start: date, end: date, months: list[str], act:
         "maintainers_entry": tree.maintainers_entry,
     }
     assert tuple(values) == SIGNAL_KEYS
+    values[COPYRIGHT_KEY] = tree.copyright_year
     if usage is not None:
         values[USAGE_KEY] = usage
     return values

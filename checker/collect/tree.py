@@ -56,6 +56,27 @@ DEVICE_SUFFIXES = (".c", ".h")
 
 # `.compatible = "vendor,chip"` in an of_device_id table (one line, bounded)
 _COMPATIBLE = re.compile(r'\.compatible\s*=\s*"([^"\n]{1,200})"')
+# a year from 1970 to 2099 standing alone (`2003-2011`, `(c) 2019,`), on copyright lines
+_YEAR = re.compile(r"(?<![0-9])(?:19[7-9][0-9]|20[0-9][0-9])(?![0-9])")
+# copyright notices are at the top of a file: the lines read for them
+COPYRIGHT_HEAD = 8192
+
+
+def newest_copyright(text: str) -> int | None:
+    """The newest year a copyright line of the file's head states (`Copyright (C)
+    2003-2011 ...`, `SPDX-FileCopyrightText: 2019 ...`), or None."""
+    head = text[:COPYRIGHT_HEAD]
+    lower = head.lower()
+    newest = None
+    at = lower.find("copyright")
+    while at != -1:  # only the lines that name it are searched (most sources have one)
+        start = head.rfind("\n", 0, at) + 1
+        end = head.find("\n", at)
+        end = len(head) if end == -1 else end
+        for year in _YEAR.findall(head, start, end):
+            newest = max(newest or 0, int(year))
+        at = lower.find("copyright", end)
+    return newest
 
 
 @dataclass(frozen=True)
@@ -71,6 +92,7 @@ class TreeFacts:
     maintainers_status: str | None  # normalised; None when no entry was found
     paths: tuple[str, ...] = ()  # its files at REV
     compatibles: tuple[str, ...] = ()  # device-tree compatibles its sources match
+    copyright_year: int | None = None  # the newest year its sources' copyright lines state
 
 
 @dataclass(frozen=True)
@@ -182,6 +204,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
     lines: dict[str, int] = {}
     ids: dict[str, int] = {}
     compatibles: dict[str, list[str]] = {}
+    years: dict[str, int] = {}
     defined_in: dict[str, list[str]] = defaultdict(list)  # Kconfig path -> symbols
     broken: dict[str, bool] = {}
     makefiles: dict[str, Makefile] = {}
@@ -198,6 +221,9 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                     ids[entry.path] = device_ids(text)
                     if ".compatible" in text:
                         compatibles[entry.path] = _COMPATIBLE.findall(text)
+                    year = newest_copyright(text)
+                    if year is not None:
+                        years[entry.path] = year
             if name.startswith("Kconfig"):
                 text = data.decode("utf-8", "replace")
                 for symbol, is_broken in broken_symbols(text).items():
@@ -236,6 +262,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                                 else normalise_status(section.status)),
             paths=tuple(sorted(paths)),
             compatibles=tuple(sorted({c for p in paths for c in compatibles.get(p, ())})),
+            copyright_year=max((years[p] for p in paths if p in years), default=None),
         )
     return facts
 

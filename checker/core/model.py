@@ -133,6 +133,7 @@ class Signals:
     removed_commit: str | None = None  # the commit that deleted its last file, if known
     removed_date: date | None = None
     usage: Usage | None = None
+    copyright_year: int | None = None  # the newest year its sources' copyright lines state
 
     @property
     def months(self) -> int:

@@ -136,6 +136,7 @@ def signals_model(s: dict[str, Any]) -> Signals:
         removed_commit=(s.get("removed_in") or {}).get("commit"),
         removed_date=(s.get("removed_in") or {}).get("date"),
         usage=_usage(s.get("usage")),
+        copyright_year=s.get("copyright_year"),
     )
 
 

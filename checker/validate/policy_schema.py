@@ -77,6 +77,7 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "substantive_work": {"bands": _bands("at_least"), "min_months": MIN_MONTHS},
     "authors": {"bands": _bands("at_least"), "min_months": MIN_MONTHS},
     "churn": {"bands": _bands("at_least"), "min_months": MIN_MONTHS},
+    "code_age": {"bands": _bands("at_most_years"), "older": POINTS},
     "feature_work": {"within_months": _number(0, MONTHS, "integer"), "points": POINTS},
     "hardware": {
         "software": POINTS,
@@ -111,18 +112,18 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "staging": {"points": POINTS},
 }
 
-# Probes a policy may leave out (it then scores without them): the usage probes came
-# after policies were written.
-OPTIONAL_PROBES = ("configs", "unbuilt", "config_upkeep", "selected", "dt_users",
+# Probes a policy may leave out (it then scores without them): the usage probes and
+# code_age came after policies were written.
+OPTIONAL_PROBES = ("code_age", "configs", "unbuilt", "config_upkeep", "selected", "dt_users",
                    "deprecated_help", "staging")
 
 
 # Probes whose numbers `driver-policy calibrate` may fit (checker/backtest/fit.py): the
 # signal probes, whose evidence a backtest knows for every unit; their points are bands,
 # a points mapping, or one number.
-CALIBRATABLE = ("activity", "recency", "substantive_work", "authors", "churn", "maintainers",
-                "broken", "configs", "unbuilt", "config_upkeep", "selected", "dt_users",
-                "deprecated_help", "staging")
+CALIBRATABLE = ("activity", "recency", "substantive_work", "authors", "churn", "code_age",
+                "maintainers", "broken", "configs", "unbuilt", "config_upkeep", "selected",
+                "dt_users", "deprecated_help", "staging")
 
 
 # Names a condition may test: one per probe (the probe's value), closed.

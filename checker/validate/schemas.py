@@ -130,6 +130,7 @@ SIGNALS = _mapping(
         ),
         "files": {**COUNT, "required": True},
         "source_lines": {**COUNT, "required": True},
+        "copyright_year": {"type": "integer", "min": 1970, "max": 2099, "nullable": True},
         "commits": {**COUNT, "required": True},
         "substantive_commits": OPTIONAL_COUNT,
         "mechanical_commits": OPTIONAL_COUNT,

@@ -24,6 +24,7 @@ PROBES: dict[str, Probe] = {
     "substantive_work": maintenance.substantive_work,
     "authors": maintenance.authors,
     "churn": maintenance.churn,
+    "code_age": maintenance.code_age,
     "feature_work": maintenance.feature_work,
     "hardware": hardware.hardware,
     "replacement": assessment.replacement,

@@ -168,3 +168,19 @@ def churn(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     points = float(hit["points"]) if hit else 0.0
     label = hit["label"] if hit else "no band"
     return Finding("churn", lines, points, f"{lines:,} lines changed in the window ({label})")
+
+
+def code_age(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How many years since the newest year its sources' copyright lines state? Code
+    nobody has put a new year on in fifteen years is old code; a tree onboarded without
+    its history (a release tarball) still says this."""
+    signals = driver.signals
+    if signals is None or signals.copyright_year is None:
+        return unknown("code_age", "its sources state no copyright year (or were not read)")
+    years = max(0, as_of.year - signals.copyright_year)
+    hit = band(years, config["bands"], "at_most_years", higher_is_better=False)
+    points = float(hit["points"]) if hit else float(config["older"])
+    label = hit["label"] if hit else "older than every band"
+    return Finding("code_age", years, points,
+                   f"newest copyright year {signals.copyright_year}, {years} year(s) before "
+                   f"{as_of.year} ({label})")
