@@ -123,7 +123,7 @@ def test_diff_markdown_renders_as_a_readable_comment(
     )
     assert "<p><strong>Why keep-annotate now:</strong></p>" in page
     assert (
-        "<li>score 6 gives keep-annotate (keep &gt;= 7; keep-annotate &gt;= 0; "
+        "<li>score 6 gives keep-annotate (keep &gt;= 7; keep-annotate &gt;= -1; "
         "deprecate &gt;= -3; remove below -3)</li>" in page
     )
     assert "<summary>Why keep before</summary>" in page
@@ -335,10 +335,10 @@ def test_diff_reports_problems_at_head(scratch: Path, cli: Callable[..., Run]) -
 
 
 def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., Run]) -> None:
-    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: 0\n")
+    edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: -1\n")
     commit(scratch, "break the policy")
     lines = (scratch / "policies/default.yaml").read_text().splitlines()
-    line = lines.index("  keep-annotate: 0") + 1
+    line = lines.index("  keep-annotate: -1") + 1
     result = cli("-C", str(scratch), "diff", "HEAD~1")
     assert result.code == 0
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
@@ -348,11 +348,11 @@ def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., 
         "",
         "no verdict changes",
         "policy changes (1):",
-        "  thresholds.keep: 7 -> 0",
+        "  thresholds.keep: 7 -> -1",
         "verdicts: not computed (no valid policy on one side)",
         "problems at head (1; run driver-policy check):",
         f"  policies/default.yaml:{line}:18: thresholds.keep-annotate: must be below "
-        "thresholds.keep (0); found 0",
+        "thresholds.keep (-1); found -1",
     ]
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
     assert data["policy_after"] is None and data["distribution_after"] is None
@@ -506,7 +506,7 @@ def test_error_impact_candidate_is_a_directory(
 def test_error_impact_invalid_candidate(
     repo: Path, tmp_path: Path, cli: Callable[..., Run]
 ) -> None:
-    candidate = candidate_policy(tmp_path, 0)  # not above keep-annotate's 0
+    candidate = candidate_policy(tmp_path, -1)  # not above keep-annotate's -1
     result = cli("-C", str(repo), "impact", "--policy", str(candidate))
     assert result.code == 1
     assert result.err.startswith("driver-policy impact: the policy is invalid:\n")

@@ -143,7 +143,7 @@ def test_new_writes_usage_and_check_accepts_it(kbuild: tuple[Path, str], tmp_pat
     assert check.code == 0, check.out
     explain = cli("-C", str(root), "explain", "net/acme")
     assert "enabled in 2 of 4 shipped configurations" in explain.out
-    assert "config_upkeep        +1  24              a configuration that builds it last " \
+    assert "config_upkeep        +3  24              a configuration that builds it last " \
         "changed 2023-01, 24 month(s) before 2025-01-01 (boards that build it are " \
         "maintained)" in explain.out
 
