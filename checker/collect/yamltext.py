@@ -106,16 +106,15 @@ def _usage(value: Mapping[str, Any], pad: str) -> str:
 
 def usage_lines(value: Mapping[str, Any]) -> list[str]:
     """The lines of a `usage` mapping, unindented (fresh scaffolds and collect's edits);
-    `configs_changed` when the mapping has it (collect gives it; older files lack it)."""
+    `configs_changed` and `tree_built` when the mapping has them (collect gives them;
+    older files lack them)."""
     shown = ", ".join(scalar(name, True) for name in value["enabled_in"])
-    changed = [f"configs_changed: {scalar(value['configs_changed'])}"] \
-        if "configs_changed" in value else []
-    if "tree_built" in value:
-        changed.append(f"tree_built: {scalar(value['tree_built'])}")
+    later = [f"{key}: {scalar(value[key])}" for key in ("configs_changed", "tree_built")
+             if key in value]  # keys added after files were written: only when given
     return [f"configs: {scalar(value['configs'])}",
             f"configs_read: {value['configs_read']}",
             f"enabled_in: [{shown}]",
-            *changed,
+            *later,
             f"selected: {scalar(value['selected'])}",
             f"dt_users: {scalar(value['dt_users'])}",
             f"deprecated: {scalar(value['deprecated'])}",
