@@ -186,7 +186,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                 owned[owner].append(entry.path)
 
     # Which directories' Makefiles can gate a driver: its files' directories and up.
-    dirs = _ancestors(owners_of)
+    dirs = ancestors(owners_of)
 
     wanted: dict[str, list[TreeEntry]] = defaultdict(list)  # sha -> entries
     for entry in entries:
@@ -267,7 +267,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
     return facts
 
 
-def _ancestors(paths: Iterable[str]) -> set[str]:
+def ancestors(paths: Iterable[str]) -> set[str]:
     """The directories of `paths` and every directory above them ("" is the top)."""
     result: set[str] = set()
     for path in paths:
@@ -342,7 +342,7 @@ def _build_file_symbols(drivers: Sequence[str], owners_of: dict[str, list[str]],
     `ramstage-$(CONFIG_X) += x.c`) or, failing that, the innermost conditional around
     it (`ifeq ($(CONFIG_X),y)` ... `CSRCS += x.c`, `if(CONFIG_X)`)."""
     wanted = set(drivers)
-    directories = _ancestors(entry.path for entry in entries)
+    directories = ancestors(entry.path for entry in entries)
     by_object: dict[str, list[str]] = {}
     for path, who in owners_of.items():
         stem, dot, ext = path.rpartition(".")
@@ -352,7 +352,7 @@ def _build_file_symbols(drivers: Sequence[str], owners_of: dict[str, list[str]],
     # then options inside the unit, not what builds it
     by_dir: dict[str, set[str]] = defaultdict(set)
     by_file: dict[str, set[str]] = defaultdict(set)
-    near = _ancestors(p for p, who in owners_of.items() if any(d in wanted for d in who))
+    near = ancestors(p for p, who in owners_of.items() if any(d in wanted for d in who))
     for path in sorted(p for p in texts if _parent(p) in near):
         parsed: BuildFile = parse_build_file(path, texts[path], directories.__contains__)
         for item in parsed.items:

@@ -334,7 +334,7 @@ def read_inputs(repo: Any, sha: str, options: UsageOptions, scope: Iterable[str]
     directories."""
     from checker.collect.buildfiles import grammar_of
     from checker.collect.kconfig_model import is_kconfig_file
-    from checker.collect.tree import _ancestors, list_tree, read_blobs
+    from checker.collect.tree import ancestors, list_tree, read_blobs
 
     entries = [e for e in list_tree(repo, sha) if e.kind == "blob" and e.mode != "120000"]
     directories = {e.path.rsplit("/", 1)[0] for e in entries if "/" in e.path}
@@ -367,7 +367,7 @@ def read_inputs(repo: Any, sha: str, options: UsageOptions, scope: Iterable[str]
                 inputs.has_dts = True
                 for compatible in dts_compatibles(data.decode("utf-8", "replace")):
                     inputs.dts_compatibles.setdefault(compatible, set()).add(path)
-    inputs.census = census(builds, _ancestors(e.path for e in entries))
+    inputs.census = census(builds, ancestors(e.path for e in entries))
     return inputs, directories
 
 
