@@ -81,24 +81,24 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     changes = {("probes", "churn", "bands", 1, "points"): (0.0, -1.0),
                ("probes", "maintainers", "points", "Odd Fixes"): (0.0, -1.0),
                ("probes", "maintainers", "points", "Orphan"): (-2.0, -3.0),
-               ("thresholds", "keep-annotate"): (-1.0, 1.0)}
-    text = candidate_text(path.read_text(), doc.locate, changes, (6, 7), ["fitted on a test"])
+               ("thresholds", "keep-annotate"): (0.0, 1.0)}
+    text = candidate_text(path.read_text(), doc.locate, changes, (7, 8), ["fitted on a test"])
     before, after = path.read_text().split("\n"), text.split("\n")
     assert after[:3] == [before[0], "#", "# fitted on a test"]
     differing = [(a, b) for a, b in zip(before[1:], after[3:], strict=True) if a != b]
     assert differing == [
-        ("version: 6", "version: 7"),
+        ("version: 7", "version: 8"),
         ("      - {at_least: 20, points: 0, label: small change}",
          "      - {at_least: 20, points: -1, label: small change}  # calibrated: band 2 0 -> -1"),
         ("    points: {Supported: 1, Maintained: 1, Odd Fixes: 0, Orphan: -2, Obsolete: -3}",
          "    points: {Supported: 1, Maintained: 1, Odd Fixes: -1, Orphan: -3, Obsolete: -3}"
          "  # calibrated: Odd Fixes 0 -> -1, Orphan -2 -> -3"),
-        ("  keep-annotate: -1", "  keep-annotate: 1  # calibrated: keep-annotate -1 -> 1")]
+        ("  keep-annotate: 0", "  keep-annotate: 1  # calibrated: keep-annotate 0 -> 1")]
     written = tmp_path / "candidate.yaml"
     written.write_text(text)
     expected = with_numbers(policy, {p: a for p, (_, a) in changes.items()
                                      if p[0] != "thresholds"},
-                            {**policy.thresholds, "keep-annotate": 1}, version=7)
+                            {**policy.thresholds, "keep-annotate": 1}, version=8)
     assert load_policy(written, "candidate.yaml").raw == expected.raw
 
 
@@ -112,7 +112,7 @@ def test_candidate_text_refuses_a_number_it_cannot_find() -> None:
                        r"probes\.churn\.bands\[2\]\.points at line \d+: the policy's text "
                        r"there is not 5"):
         candidate_text(path.read_text(), doc.locate,
-                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (6, 7), [])
+                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (7, 8), [])
 
 
 def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Path,
@@ -134,32 +134,32 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
     assert text.splitlines()[3:10] == [
         "training AUC 0.500 -> 0.808",
         "changed numbers (in the order the fit took them):",
-        "  probes.activity.bands[4].points: 0 -> -2  (activity >= 0 (dormant); training AUC "
+        "  probes.activity.bands[4].points: 0 -> -1  (activity >= 0 (dormant); training AUC "
         "0.808, informedness 0.444 within the share (removals caught less units flagged))",
-        "thresholds: keep 7, keep-annotate -1, deprecate -3",
+        "thresholds: keep 7, keep-annotate 0, deprecate -3",
         "training: deprecate+remove flags 0.0% -> 55.6% of the units (target at most 60.0%), "
         "catching 0.0% -> 100.0% of the removals within 24 months of their point",
         "held out (test):",
-        "  default v6 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
+        "  default v7 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
         "precision n/a, recall 0.000"]
     assert text.splitlines()[10].endswith(
         "AUC 0.944; flags 5 (38.5%), precision 0.800, recall 1.000")
     candidate = out / "policy.yaml"
     assert sorted(p.name for p in out.iterdir()) == ["backtest.md", "impact.md", "policy.yaml"]
     written = load_policy(candidate, str(candidate))
-    assert written.version == 7
-    assert written.probes["activity"]["bands"][3]["points"] == -2
+    assert written.version == 8
+    assert written.probes["activity"]["bands"][3]["points"] == -1
     body = candidate.read_text()
-    assert "# Candidate v7, calibrated from default v6 by `driver-policy calibrate`" in body
+    assert "# Candidate v8, calibrated from default v7 by `driver-policy calibrate`" in body
     assert "#   driver-policy calibrate --kernel" in body
-    assert "      - {at_least: 0.0, points: -2, label: dormant}  # calibrated: band 4 0 -> -2\n" \
+    assert "      - {at_least: 0.0, points: -1, label: dormant}  # calibrated: band 4 0 -> -1\n" \
         in body
     report = (out / "backtest.md").read_text()
-    assert report.startswith("# Calibration of default v6 (sha256:")
-    assert ("| `probes.activity.bands[4].points` | 0 | -2 | activity \\>= 0 (dormant) | 0.808 "
+    assert report.startswith("# Calibration of default v7 (sha256:")
+    assert ("| `probes.activity.bands[4].points` | 0 | -1 | activity \\>= 0 (dormant) | 0.808 "
             "| informedness 0.444 within the share (removals caught less units flagged) |"
             ) in report
-    assert "### Backtest: default v7" in report
+    assert "### Backtest: default v8" in report
     assert (out / "impact.md").read_text().startswith("<!-- driver-policy-diff -->")
     # held out: the candidate ranks the test's removals first, the flat policy cannot
     data = json.loads(cli(*args, "--format", "json").out)
@@ -167,7 +167,7 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
     assert data["held_out"]["input"]["auc"] == 0.5
     assert data["fit"]["changes"] == [{
         "round": 1, "number": "activity >= 0 (dormant)",
-        "path": "probes.activity.bands[4].points", "before": 0.0, "after": -2.0,
+        "path": "probes.activity.bands[4].points", "before": 0.0, "after": -1.0,
         "training_auc": 0.8077, "training_catch": 0.4444}]
     assert candidate.read_text() == body  # deterministic: the same bytes again
 

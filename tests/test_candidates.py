@@ -93,7 +93,7 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "date, and cite it as an upstream event",
         "              7. no MAINTAINERS section of its own: find who maintains it"]
     markdown = cli("-C", str(root), "candidates", "--top", "5", "--format", "markdown").out
-    assert markdown.startswith("## Removal candidates (default v6 (sha256:")
+    assert markdown.startswith("## Removal candidates (default v7 (sha256:")
     assert "| 5 | `net/hidden` (draft) | deprecate | -4 | 0.58 | " in markdown
 
 
@@ -112,7 +112,8 @@ def test_next_steps_say_collect_once_when_nothing_was_collected() -> None:
         "configurations")
     assert {probe for probe, _, _ in NEXT_STEPS} <= {
         "user_reports", "deployment", "configs", "hardware", "replacement", "dt_users",
-        "deprecated_help", "staging", "broken", "maintainers", "activity"}
+        "deprecated_help", "deprecated_dependency", "staging", "broken", "maintainers",
+        "activity"}
 
 
 def test_candidates_escape_what_files_carry(repo: Path, cli: Callable[..., Run]) -> None:

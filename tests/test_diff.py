@@ -76,7 +76,7 @@ def test_diff_says_ipoib_went_keep_to_keep_annotate_and_why(
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("driver-policy diff: HEAD~1 (")
-    assert re.fullmatch(r"policy: default v6 \(sha256:[0-9a-f]{12}\)", lines[1])
+    assert re.fullmatch(r"policy: default v7 \(sha256:[0-9a-f]{12}\)", lines[1])
     assert lines[3] == "verdict changes (1):"
     assert lines[4] == "  infiniband/ipoib: keep -> keep-annotate (score 8 -> 6, confidence 0.65)"
     assert lines[5] == "    deployment: medium (+2) -> low (+0): deployment is low"
@@ -123,7 +123,7 @@ def test_diff_markdown_renders_as_a_readable_comment(
     )
     assert "<p><strong>Why keep-annotate now:</strong></p>" in page
     assert (
-        "<li>score 6 gives keep-annotate (keep &gt;= 7; keep-annotate &gt;= -1; "
+        "<li>score 6 gives keep-annotate (keep &gt;= 7; keep-annotate &gt;= 0; "
         "deprecate &gt;= -3; remove below -3)</li>" in page
     )
     assert "<summary>Why keep before</summary>" in page
@@ -284,12 +284,12 @@ def test_error_policy_content_changed_without_a_version_bump(
     assert result.code == 1
     assert re.fullmatch(
         r"driver-policy diff: policies/default.yaml: the policy's content changed "
-        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 6; set "
-        r"version: 7 \(docs/policy.md says when\)\n", result.err)
-    edit(scratch / "policies/default.yaml", "\nversion: 6\n", "\nversion: 7\n")
+        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 7; set "
+        r"version: 8 \(docs/policy.md says when\)\n", result.err)
+    edit(scratch / "policies/default.yaml", "\nversion: 7\n", "\nversion: 8\n")
     bumped = cli("-C", str(scratch), "diff", "HEAD")
     assert bumped.code == 0, bumped.err
-    assert "policy: default v6 (sha256:" in bumped.out and " -> default v7 (sha256:" in bumped.out
+    assert "policy: default v7 (sha256:" in bumped.out and " -> default v8 (sha256:" in bumped.out
 
 
 def test_merge_base_shows_only_what_the_branch_changes(
@@ -338,13 +338,13 @@ def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., 
     edit(scratch / "policies/default.yaml", "thresholds:\n  keep: 7\n", "thresholds:\n  keep: -1\n")
     commit(scratch, "break the policy")
     lines = (scratch / "policies/default.yaml").read_text().splitlines()
-    line = lines.index("  keep-annotate: -1") + 1
+    line = lines.index("  keep-annotate: 0") + 1
     result = cli("-C", str(scratch), "diff", "HEAD~1")
     assert result.code == 0
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
-    digest = data["policy_before"].removeprefix("default v6 ")
+    digest = data["policy_before"].removeprefix("default v7 ")
     assert result.out.splitlines()[1:] == [
-        f"policy: default v6 {digest} -> invalid",
+        f"policy: default v7 {digest} -> invalid",
         "",
         "no verdict changes",
         "policy changes (1):",
@@ -352,7 +352,7 @@ def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., 
         "verdicts: not computed (no valid policy on one side)",
         "problems at head (1; run driver-policy check):",
         f"  policies/default.yaml:{line}:18: thresholds.keep-annotate: must be below "
-        "thresholds.keep (-1); found -1",
+        "thresholds.keep (-1); found 0",
     ]
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
     assert data["policy_after"] is None and data["distribution_after"] is None

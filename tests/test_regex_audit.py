@@ -242,7 +242,7 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/collect/tree.py", r'\.compatible\s*=\s*"([^"\n]{1,200})"'):
         Use("findall", ('.compatible = "', '.compatible="a', ".compatible ")),
     ("checker/collect/usage.py", r'"([^"\n]{1,200})"'): Use("findall", ('"a',)),
-    ("checker/collect/usage.py",
+    ("checker/collect/kconfig_model.py",
      r"(?<![-\w])(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed"
      r"|no longer (?:supported|maintained))(?![-\w])"):
         Use("search", ("deprecate", "no longer ", "will be ", "-deprecated"),

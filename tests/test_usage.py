@@ -13,10 +13,10 @@ from collect_fixtures import History, stamp
 from ruamel.yaml import YAML
 
 from checker.collect.gitrepo import open_repo
+from checker.collect.kconfig_model import announces_deprecation
 from checker.collect.usage import (
     Config,
     UsageOptions,
-    announces_deprecation,
     dts_compatibles,
     env_for,
     usage_signals,
@@ -59,7 +59,8 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
         # ACME_HIDDEN, ACME_HELPER, RC_MAP (NOWHERE: no Kconfig defines it); built: ACME and
         # its two helpers (default y), NE2000 and LIB8390 (selected), NE2K_PCI (distro)
         "tree_built": 0.667,
-        "selected": 0, "dt_users": 1, "deprecated": False, "staging": False}
+        "selected": 0, "dt_users": 1, "deprecated": False, "needs_deprecated": [],
+        "staging": False}
     assert usage["ne"]["configs"] == 1 and usage["ne"]["enabled_in"] == [
         "arch/arm/configs/c_defconfig"]
     assert (usage["ne2k"]["configs"], usage["ne2k"]["enabled_in"],
@@ -72,7 +73,9 @@ def test_configurations_enable_symbols_with_defaults_and_selects(
     assert usage["ghost"] == {
         "configs": 0, "configs_read": 5, "enabled_in": [], "configs_changed": None,
         "tree_built": 0.667, "selected": None, "dt_users": None, "deprecated": None,
-        "staging": True}
+        "needs_deprecated": None, "staging": True}
+    # its own help announces deprecation: `deprecated`, not a need
+    assert usage["ne2k"]["needs_deprecated"] == []
 
 
 def test_configs_changed_is_the_newest_change_to_a_configuration_that_builds_it(
@@ -143,7 +146,7 @@ def test_new_writes_usage_and_check_accepts_it(kbuild: tuple[Path, str], tmp_pat
     assert check.code == 0, check.out
     explain = cli("-C", str(root), "explain", "net/acme")
     assert "enabled in 2 of 4 shipped configurations" in explain.out
-    assert "config_upkeep        +3  24              a configuration that builds it last " \
+    assert "config_upkeep             +3  24              a configuration that builds it last " \
         "changed 2023-01, 24 month(s) before 2025-01-01 (boards that build it are " \
         "maintained)" in explain.out
 
@@ -250,3 +253,105 @@ def test_the_census_asks_less_and_finds_what_asking_every_symbol_finds(
     _, defined, built = enabled_in(texts, ["Kconfig"], configs, [], census)
     assert defined == [n for n in census if n != "UNDEFINED"]
     assert built == sorted({n for on in every.values() for n in on})
+
+
+_NEEDS_KCONFIG = """
+config OLD_SOC
+\tbool "Old SoC family"
+\thelp
+\t  This family is deprecated and will be removed.
+config NEW_SOC
+\tbool "New SoC family"
+config PLATFORM_A
+\tdef_bool y
+\tdepends on OLD_SOC
+config DRV_DIRECT
+\ttristate "on the old family"
+\tdepends on OLD_SOC && NEW_SOC
+config DRV_EITHER
+\ttristate "on either family"
+\tdepends on OLD_SOC || NEW_SOC
+config DRV_CHAIN
+\ttristate "on a platform of the old family"
+\tdepends on PLATFORM_A
+config DRV_SELECTING
+\ttristate "selects a helper"
+\tselect DRV_HELPER
+config DRV_NEVER
+\ttristate
+config DRV_HELPER
+\tbool
+\tdepends on !NEW_SOC
+config DRV_ONLY_OLD_SELECTS
+\tbool
+config BOARD_OLD
+\tbool "a board of the old family"
+\tdepends on OLD_SOC
+\tselect DRV_ONLY_OLD_SELECTS
+config DRV_NEGATED
+\ttristate "not on the new family"
+\tdepends on !NEW_SOC
+config DRV_OTHER_ARCH
+\ttristate "on an architecture this parse does not define"
+\tdepends on OTHER_ARCH
+config DRV_OWN
+\ttristate "an obsolete driver"
+"""
+
+
+def test_deprecation_needs_follows_dependencies_and_selects(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a symbol cannot be enabled without, among the symbols whose help announces
+    deprecation: through its dependencies (directly, through a platform symbol), through
+    the only symbols that select it; not when another way needs none (a select by a free
+    symbol); None where this parse cannot enable it at all (no prompt, default or select;
+    a symbol it depends on is not defined); its own announcement is not a need."""
+    import kconfiglib
+
+    from checker.collect.kconfiglib_reader import FAKE_ROOT, deprecation_needs, load
+
+    monkeypatch.setenv("srctree", FAKE_ROOT)
+    monkeypatch.setenv("KCONFIG_FUNCTIONS", "-")
+    kconf, _, _ = load({"Kconfig": _NEEDS_KCONFIG}, ["Kconfig"], ())
+    wanted = ["DRV_DIRECT", "DRV_EITHER", "DRV_CHAIN", "DRV_NEVER", "DRV_HELPER",
+              "DRV_ONLY_OLD_SELECTS", "DRV_NEGATED", "DRV_OTHER_ARCH", "DRV_OWN",
+              "UNDEFINED"]
+    assert deprecation_needs(kconfiglib, kconf, wanted) == {
+        "DRV_DIRECT": ["OLD_SOC"], "DRV_EITHER": [], "DRV_CHAIN": ["OLD_SOC"],
+        "DRV_NEVER": None, "DRV_HELPER": [], "DRV_ONLY_OLD_SELECTS": ["OLD_SOC"],
+        "DRV_NEGATED": [], "DRV_OTHER_ARCH": None, "DRV_OWN": []}
+
+
+def test_a_need_holds_over_every_architecture_and_every_symbol_of_a_unit(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A driver that depends on a family one architecture announces as deprecated needs
+    it when no other architecture builds it without; a unit of several symbols needs what
+    all of them need."""
+    from checker.collect.usage import UsageInputs, evaluate, merge_needs, needed
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = {
+        "Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\nsource "drivers/Kconfig"\n',
+        "arch/arm/Kconfig": 'config OLD_SOC\n\tbool "Old SoC (deprecated)"\n',
+        "arch/x86/Kconfig": "config X86\n\tdef_bool y\n",
+        "drivers/Kconfig": ('config DRV\n\ttristate "drv"\n\tdepends on OLD_SOC\n'
+                            'config DRV2\n\ttristate "drv2"\n\tdepends on OLD_SOC || X86\n'),
+    }
+    inputs = UsageInputs(kconfig_texts=texts, configs=[
+        Config("arch/arm/configs/a_defconfig", "CONFIG_OLD_SOC=y\n"),
+        Config("arch/x86/configs/b_defconfig", "CONFIG_DRV2=y\n")])
+    directories = {"arch", "arch/arm", "arch/x86", "arch/arm/configs", "arch/x86/configs",
+                   "drivers"}
+    evaluation, warnings = evaluate(inputs, ["Kconfig"], {"SRCARCH": "x86"}, directories,
+                                    ["DRV", "DRV2"])
+    assert warnings == []
+    assert evaluation.needs == {"DRV": ["OLD_SOC"], "DRV2": []}
+    assert (needed(["DRV"], evaluation.needs), needed(["DRV", "DRV2"], evaluation.needs),
+            needed(["NOWHERE"], evaluation.needs)) == (["OLD_SOC"], [], None)
+    assert (merge_needs(None, ["A"]), merge_needs(["A"], []), merge_needs(["B"], ["A"]),
+            merge_needs(None, None)) == (["A"], [], ["A", "B"], None)
+    # no configuration at all: one parse with the policy's variables still says it
+    bare = UsageInputs(kconfig_texts=texts)
+    alone, _ = evaluate(bare, ["Kconfig"], {"SRCARCH": "arm"}, directories, ["DRV"])
+    assert (alone.needs, alone.enabled, alone.built_share()) == ({"DRV": ["OLD_SOC"]}, {},
+                                                                  None)

@@ -49,6 +49,7 @@ FEATURES: dict[str, str] = {
     "config_upkeep": "months since a configuration that builds it changed",
     "selected": "select/imply statements naming its symbols",
     "dt_users": "device trees using its compatibles",
+    "free_of_deprecated": "1 when it needs no Kconfig symbol announced as deprecated, else 0",
 }
 
 # (repo, commit OLD, the files of the tree at OLD) -> the units to score
@@ -406,7 +407,12 @@ def features(signals: dict[str, Any], as_of: date) -> dict[str, float | None]:
         # months since a configuration building it changed (null: none builds it)
         "config_upkeep": _months_since((signals.get("usage") or {}).get("configs_changed"),
                                        as_of),
+        "free_of_deprecated": _free((signals.get("usage") or {}).get("needs_deprecated")),
     }
+
+
+def _free(needs: Any) -> float | None:
+    return None if needs is None else float(not needs)
 
 
 def _months_since(day: Any, as_of: date) -> float | None:

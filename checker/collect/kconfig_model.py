@@ -2,8 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+# whole words (`deprecated-mode registers` is not an announcement)
+_DEPRECATION = re.compile(
+    r"(?<![-\w])(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed|"
+    r"no longer (?:supported|maintained))(?![-\w])", re.IGNORECASE)
+
+
+def announces_deprecation(text: str) -> bool:
+    """Whether a prompt or help text announces deprecation or removal."""
+    return _DEPRECATION.search(text) is not None
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import posixpath
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from checker.collect.kconfig_model import KconfigModel, Symbol
+from checker.collect.kconfig_model import KconfigModel, Symbol, announces_deprecation
 
 FAKE_ROOT = "/nonexistent/driver-policy-tree"
 
@@ -78,6 +79,131 @@ def enabled_in(texts: Mapping[str, str], tops: Sequence[str],
     and of the `census` symbols, those the Kconfig defines and those some configuration
     enables."""
     kconf, vfs, _ = load(texts, tops, ())
+    return _enabled(kconf, vfs, configs, wanted, census)
+
+
+def evaluate_group(texts: Mapping[str, str], tops: Sequence[str],
+                   configs: Sequence[tuple[str, str]], wanted: Sequence[str],
+                   census: Sequence[str] = ()) -> dict[str, Any]:
+    """`enabled_in` and `deprecation_needs` of one parse: {"enabled", "defined",
+    "built", "needs"}."""
+    import kconfiglib
+
+    kconf, vfs, _ = load(texts, tops, ())
+    enabled, defined, built = _enabled(kconf, vfs, configs, wanted, census)
+    return {"enabled": enabled, "defined": defined, "built": built,
+            "needs": deprecation_needs(kconfiglib, kconf, wanted)}
+
+
+def deprecation_needs(kconfiglib: Any, kconf: Any, wanted: Sequence[str]
+                      ) -> dict[str, list[str] | None]:
+    """For each `wanted` symbol the Kconfig defines, the symbols announcing deprecation
+    (in their prompt or help) without which it cannot be enabled: [] when some way to
+    enable it (its dependencies, or a `select`) needs none of them; None when no way
+    enables it in this parse at all (it depends on a symbol this architecture does not
+    define). Its own announcement is not counted (`deprecated` says that). A symbol
+    that depends on one that needs an announced symbol needs it too (a driver of an
+    SoC family whose Kconfig says the family is to be removed)."""
+    state: dict[str, frozenset[str] | None] = {}  # () free, {..} needs, None never
+
+    def of_symbol(sym: Any) -> frozenset[str] | None:
+        if isinstance(sym, kconfiglib.Choice):
+            return _FREE
+        if sym.is_constant:
+            return None if sym is kconf.n else _FREE
+        if not sym.nodes:
+            return None  # not defined in this parse: n
+        if sym.name in state:
+            return state[sym.name]
+        state[sym.name] = _FREE  # while in progress (a loop through selects): free
+        if any(announces_deprecation(f"{n.prompt[0] if n.prompt else ''}\n{n.help or ''}")
+               for n in sym.nodes):
+            found: frozenset[str] | None = frozenset((sym.name,))
+        else:
+            found = ways(sym)
+        state[sym.name] = found
+        return found
+
+    def ways(sym: Any) -> frozenset[str] | None:
+        # its dependencies, where a prompt, a default or an imply can turn it on (a
+        # symbol with none of them is on only when selected); or a select
+        settable = any(n.prompt for n in sym.nodes) or sym.defaults \
+            or sym.weak_rev_dep is not kconf.n
+        return _either((lambda: of_expr(sym.direct_dep) if settable else None,
+                        lambda: of_expr(sym.rev_dep)))
+
+    def of_expr(expr: Any) -> frozenset[str] | None:
+        if not isinstance(expr, tuple):
+            return of_symbol(expr)
+        if expr[0] in (kconfiglib.AND, kconfiglib.OR):
+            parts = (functools.partial(of_expr, part) for part in _operands(expr))
+            return _both(parts) if expr[0] == kconfiglib.AND else _either(parts)
+        return _FREE  # negations and comparisons: assumed satisfiable
+
+    out: dict[str, list[str] | None] = {}
+    for name in wanted:
+        sym = kconf.syms.get(name)
+        if sym is None or not sym.nodes:
+            continue
+        try:
+            found = ways(sym)
+        except RecursionError:  # a dependency chain too deep to follow: say nothing
+            found = _FREE
+        out[name] = None if found is None else sorted(found)
+    return out
+
+
+_FREE: frozenset[str] = frozenset()
+
+
+def _operands(expr: tuple[Any, ...]) -> Iterator[Any]:
+    """The operands of a chain of one operator ((a || b) || c -> a, b, c), as they are
+    asked for and without recursion: a symbol that 2,000 others select has a chain that
+    deep."""
+    stack = [expr]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, tuple) and item[0] == expr[0]:
+            stack.extend(reversed(item[1:]))
+        else:
+            yield item
+
+
+Part = Callable[[], "frozenset[str] | None"]
+
+
+def _both(parts: Iterable[Part]) -> frozenset[str] | None:
+    """An AND: never when a part never holds (the rest are not asked); else every
+    announced symbol a part needs."""
+    needs: set[str] = set()
+    for part in parts:
+        value = part()
+        if value is None:
+            return None
+        needs |= value
+    return frozenset(needs)
+
+
+def _either(parts: Iterable[Part]) -> frozenset[str] | None:
+    """An OR: free when a part is (the rest are not asked: a symbol that hundreds
+    select is free at its first free selector); else what the parts that can hold
+    need."""
+    needs: set[str] = set()
+    possible = False
+    for part in parts:
+        value = part()
+        if value is None:
+            continue
+        if not value:
+            return _FREE
+        possible = True
+        needs |= value
+    return frozenset(needs) if possible else None
+
+
+def _enabled(kconf: Any, vfs: _Files, configs: Sequence[tuple[str, str]],
+             wanted: Sequence[str], census: Sequence[str]
+             ) -> tuple[dict[str, list[str]], list[str], list[str]]:
     symbols = [kconf.syms[name] for name in wanted if name in kconf.syms]
     # kconfiglib has a symbol for every name referenced; defined ones have menu nodes
     counted = [kconf.syms[name] for name in census if name in kconf.syms

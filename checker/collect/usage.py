@@ -31,6 +31,12 @@ For each driver, as of the revision collected (`usage_signals`):
   drivers, one that nothing builds is an outlier; in one that ships a few example
   configurations, most drivers are built by none).
 - `deprecated`: whether its Kconfig prompt or help announces deprecation or removal.
+- `needs_deprecated`: the symbols whose prompt or help announces deprecation and
+  without which none of its symbols can be enabled, in any parse of the Kconfig (each
+  architecture the configurations are read with): a driver that depends on an SoC
+  family the tree says is to be removed, or that only such a family selects. [] when
+  it needs none; null when the Kconfig defines none of its symbols
+  (`kconfiglib_reader.deprecation_needs`).
 - `staging`: whether it lives below a directory named `staging`.
 
 A unit with several symbols (a directory of drivers, none of them named its own) is
@@ -53,12 +59,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from checker.collect.kconfig_model import announces_deprecation
+
 ENABLED_IN_SHOWN = 3
 
-# whole words (`deprecated-mode registers` is not an announcement)
-_DEPRECATION = re.compile(
-    r"(?<![-\w])(?:deprecated|obsolete|will be removed|scheduled for removal|to be removed|"
-    r"no longer (?:supported|maintained))(?![-\w])", re.IGNORECASE)
 # a value stops at the next `=` too, so each search ends where the next property starts
 _DTS_COMPATIBLE = re.compile(r"\bcompatible\s*=\s*([^;{}=]*);")
 _QUOTED = re.compile(r'"([^"\n]{1,200})"')
@@ -105,10 +109,6 @@ def dts_compatibles(text: str) -> set[str]:
     return out
 
 
-def announces_deprecation(text: str) -> bool:
-    return _DEPRECATION.search(text) is not None
-
-
 def env_for(path: str, env: Mapping[str, str], bases: Mapping[str, str],
             directories: set[str]) -> dict[str, str]:
     """The Kconfig variables for a configuration at `path`: a variable that chooses among
@@ -132,6 +132,9 @@ class Evaluation:
     enabled: dict[str, list[str]] = field(default_factory=dict)
     defined: set[str] = field(default_factory=set)
     built: set[str] = field(default_factory=set)
+    # wanted symbol -> the announced-deprecated symbols it needs, over every parse
+    # (kconfiglib_reader.deprecation_needs; [] when one parse enables it without them)
+    needs: dict[str, list[str] | None] = field(default_factory=dict)
 
     def built_share(self) -> float | None:
         """The share of the census the configurations build (None: no census)."""
@@ -143,10 +146,21 @@ class Evaluation:
         self.enabled.update(part["enabled"])
         self.defined.update(part["defined"])
         self.built.update(part["built"])
+        for name, needs in part["needs"].items():
+            self.needs[name] = merge_needs(self.needs[name], needs) if name in self.needs \
+                else needs
 
     def as_json(self) -> dict[str, Any]:
         return {"enabled": self.enabled, "defined": sorted(self.defined),
-                "built": sorted(self.built)}
+                "built": sorted(self.built), "needs": self.needs}
+
+
+def merge_needs(a: list[str] | None, b: list[str] | None) -> list[str] | None:
+    """What a symbol needs over two parses (two architectures): nothing when either
+    enables it without an announced symbol; what either needs where it can be enabled."""
+    if a is None or b is None:
+        return b if a is None else a
+    return [] if not a or not b else sorted(set(a) | set(b))
 
 
 def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
@@ -156,7 +170,7 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     and warnings."""
     from checker.collect.kconfig import cache_dir
 
-    if not inputs.configs or not (wanted or inputs.census) or not tops:
+    if not tops or not (wanted or (inputs.configs and inputs.census)):
         return Evaluation(), []
     census = sorted(inputs.census)
     key = _key(inputs, tops, env, wanted, census)
@@ -170,6 +184,8 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     for config in inputs.configs:
         groups[tuple(sorted(env_for(config.name, env, bases, directories).items()))].append(
             config)
+    if not groups:  # no configuration: one parse still says what the symbols need
+        groups[tuple(sorted(env.items()))] = []
     result, warnings = _run(inputs.kconfig_texts, tops, groups, list(wanted), census,
                             max(1, jobs))
     _store(cache_dir(), key, result)
@@ -182,7 +198,7 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
     """The groups spread over `jobs` children, each parsing the Kconfig once per group
     (the largest groups first, each to the least loaded child)."""
     from checker.collect.kconfig import TIMEOUT
-    from checker.collect.kconfiglib_reader import FAKE_ROOT, enabled_in
+    from checker.collect.kconfiglib_reader import FAKE_ROOT, evaluate_group
     from checker.core.isolate import Failed, start_isolated
 
     shares: list[list[tuple[tuple[tuple[str, str], ...], list[Config]]]] = [
@@ -197,17 +213,15 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
              ) -> dict[str, Any]:
         import os
 
-        out: dict[str, Any] = {"enabled": {}, "defined": set(), "built": set()}
+        out = Evaluation()
         for env_key, configs in share:
             os.environ.clear()
             os.environ.update({"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-",
                                **dict(env_key)})
-            enabled, defined, built = enabled_in(
-                texts, tops, [(c.name, c.text) for c in configs], wanted, census)
-            out["enabled"].update(enabled)
-            out["defined"].update(defined)
-            out["built"].update(built)
-        return out
+            out.add(evaluate_group(texts, tops, [(c.name, c.text) for c in configs], wanted,
+                                   census))
+        return {"enabled": out.enabled, "defined": out.defined, "built": out.built,
+                "needs": out.needs}
 
     running = [start_isolated(functools.partial(work, share), {}) for share in shares if share]
     result = Evaluation()
@@ -226,7 +240,7 @@ def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     from checker.collect.kconfig import CACHE_VERSION
 
     digest = hashlib.sha256(json.dumps(
-        ["usage-census", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
+        ["usage-needs", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
          list(census)]).encode())
     for path in sorted(inputs.kconfig_texts):
         digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
@@ -246,7 +260,9 @@ def _cached(directory: Any, key: str) -> Evaluation | None:
     try:
         data = json.loads(read_file(directory / f"usage-{key}.json", limit=256 << 20))
         return Evaluation({str(k): [str(s) for s in v] for k, v in data["enabled"].items()},
-                          {str(s) for s in data["defined"]}, {str(s) for s in data["built"]})
+                          {str(s) for s in data["defined"]}, {str(s) for s in data["built"]},
+                          {str(k): None if v is None else [str(s) for s in v]
+                           for k, v in data["needs"].items()})
     except (CheckerError, OSError, ValueError, AttributeError, TypeError, KeyError):
         return None
 
@@ -265,6 +281,18 @@ def _store(directory: Any, key: str, result: Evaluation) -> None:
         pass
 
 
+def needed(symbols: Sequence[str], needs: Mapping[str, list[str] | None]) -> list[str] | None:
+    """The announced-deprecated symbols a unit cannot be built without: built when any of
+    its symbols is, so [] when one of them needs none; None when no symbol is known."""
+    known = [needs[s] for s in symbols if s in needs]
+    if not known:
+        return None
+    possible = [v for v in known if v is not None]
+    if not possible or any(not v for v in possible):
+        return []  # free, or never enabled at all (not this key's question)
+    return sorted(set().union(*possible))
+
+
 def configs_by_symbol(enabled: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
     """Symbol -> the configurations that enable it, from configuration -> its enabled
     symbols (built once: asked per driver, the other way costs drivers x configurations)."""
@@ -278,12 +306,15 @@ def configs_by_symbol(enabled: Mapping[str, Iterable[str]]) -> dict[str, set[str
 def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iterable[str],
                  configs_of: Mapping[str, set[str]], configs_read: int, model: Any,
                  inputs: UsageInputs, changed: Mapping[str, int] | None = None,
-                 since: int = 0, share: float | None = None) -> dict[str, Any] | None:
+                 since: int = 0, share: float | None = None,
+                 needs: Mapping[str, list[str] | None] | None = None
+                 ) -> dict[str, Any] | None:
     """One driver's usage mapping (see the module docstring); None when the tree says
     nothing about its usage (no known symbol, no configuration, no device tree).
     `configs_of` maps a symbol to the configurations that enable it; `changed` a
     configuration to its newest change in the window that starts at `since` (None:
-    not computed); `share` the census share the configurations build."""
+    not computed); `share` the census share the configurations build; `needs` a symbol
+    to the announced-deprecated symbols it needs (Evaluation.needs)."""
     # several symbols (a directory of drivers): built when any of them is; whose select
     # sites and help are the unit's is not known
     known = [model.symbols[s] for s in symbols if model is not None and s in model.symbols] \
@@ -310,6 +341,7 @@ def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iter
         "dt_users": len(users) if wanted and inputs.has_dts else None,
         "deprecated": any(announces_deprecation(f"{s.prompt or ''}\n{s.help}")
                           for s in known) if known else None,
+        "needs_deprecated": needed(symbols, needs or {}),
         "staging": staging,
     }
 
@@ -419,7 +451,7 @@ def usage_signals(repo: Any, sha: str, drivers: Mapping[str, tuple[Sequence[str]
     out = {}
     for driver, (symbols, files, compatibles) in drivers.items():
         found = driver_usage(list(symbols), list(files), compatibles, configs_of, configs_read,
-                             model, inputs, changed, since, share)
+                             model, inputs, changed, since, share, evaluation.needs)
         if found is not None:
             out[driver] = found
     return out, warnings

@@ -106,11 +106,15 @@ def _usage(value: Mapping[str, Any], pad: str) -> str:
 
 def usage_lines(value: Mapping[str, Any]) -> list[str]:
     """The lines of a `usage` mapping, unindented (fresh scaffolds and collect's edits);
-    `configs_changed` and `tree_built` when the mapping has them (collect gives them;
-    older files lack them)."""
+    `configs_changed`, `tree_built` and `needs_deprecated` when the mapping has them
+    (collect gives them; older files lack them)."""
     shown = ", ".join(scalar(name, True) for name in value["enabled_in"])
     later = [f"{key}: {scalar(value[key])}" for key in ("configs_changed", "tree_built")
              if key in value]  # keys added after files were written: only when given
+    needs = [] if "needs_deprecated" not in value else [
+        "needs_deprecated: null" if value["needs_deprecated"] is None else
+        "needs_deprecated: [" + ", ".join(scalar(n, True) for n in value["needs_deprecated"])
+        + "]"]
     return [f"configs: {scalar(value['configs'])}",
             f"configs_read: {value['configs_read']}",
             f"enabled_in: [{shown}]",
@@ -118,6 +122,7 @@ def usage_lines(value: Mapping[str, Any]) -> list[str]:
             f"selected: {scalar(value['selected'])}",
             f"dt_users: {scalar(value['dt_users'])}",
             f"deprecated: {scalar(value['deprecated'])}",
+            *needs,
             f"staging: {scalar(value['staging'])}"]
 
 

@@ -104,6 +104,8 @@ class Usage:
     tree_built: float | None = None
     dt_users: int | None = None  # device trees using one of its compatibles
     deprecated: bool | None = None  # its Kconfig help announces deprecation
+    # symbols announcing deprecation it cannot be built without ([]: none; None: unknown)
+    needs_deprecated: tuple[str, ...] | None = None
     staging: bool = False
 
 

@@ -46,6 +46,8 @@ NEXT_STEPS: tuple[tuple[str, str, str], ...] = (
      "device trees and boards"),
     ("deprecated_help", "yes", "its Kconfig help announces deprecation: find the announcement "
      "and its date, and cite it as an upstream event"),
+    ("deprecated_dependency", "yes", "it needs a Kconfig symbol announced as deprecated: "
+     "find that announcement, whether this driver is named in it, and its date"),
     ("staging", "yes", "in staging: read its TODO file and whether anyone is moving it out"),
     ("broken", "yes", "depends on BROKEN: find since when nobody could build it"),
     ("maintainers", "unknown", "no MAINTAINERS section of its own: find who maintains it"),

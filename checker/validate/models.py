@@ -148,4 +148,6 @@ def _usage(u: dict[str, Any] | None) -> Usage | None:
                  configs_changed=u.get("configs_changed"),
                  tree_built=u.get("tree_built"),
                  dt_users=u.get("dt_users"), deprecated=u.get("deprecated"),
+                 needs_deprecated=None if u.get("needs_deprecated") is None
+                 else tuple(u["needs_deprecated"]),
                  staging=bool(u.get("staging", False)))

@@ -112,6 +112,7 @@ USAGE = _mapping(
         "selected": OPTIONAL_COUNT,
         "dt_users": OPTIONAL_COUNT,
         "deprecated": {"type": "boolean", "nullable": True},
+        "needs_deprecated": {**_list_of(SHORT_TEXT, maxlength=50), "nullable": True},
         "staging": {"type": "boolean"},
     },
     nullable=True,

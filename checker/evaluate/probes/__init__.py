@@ -39,5 +39,6 @@ PROBES: dict[str, Probe] = {
     "selected": usage.selected,
     "dt_users": usage.dt_users,
     "deprecated_help": usage.deprecated_help,
+    "deprecated_dependency": usage.deprecated_dependency,
     "staging": usage.staging,
 }

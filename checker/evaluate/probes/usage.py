@@ -1,6 +1,7 @@
 """Probes over usage: is the driver built by the tree's own configurations (and is not
 being built unusual there), are those still maintained, is it selected by its boards,
-used by its device trees, announced as deprecated, in staging?"""
+used by its device trees, announced as deprecated (itself or what it needs), in
+staging?"""
 
 from __future__ import annotations
 
@@ -98,6 +99,24 @@ def deprecated_help(driver: Driver, config: Mapping[str, Any], as_of: date) -> F
         return Finding("deprecated_help", False, 0.0, "Kconfig announces no deprecation")
     return Finding("deprecated_help", True, float(config["points"]),
                    "its Kconfig help announces deprecation")
+
+
+def deprecated_dependency(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """Can it be built only with a symbol whose Kconfig help announces deprecation (the
+    SoC family, bus or board support it depends on is to be removed)?"""
+    usage = _usage(driver)
+    if usage is None or usage.needs_deprecated is None:
+        return unknown("deprecated_dependency", "what its Kconfig symbols depend on is not "
+                                                "known")
+    if not usage.needs_deprecated:
+        return Finding("deprecated_dependency", False, 0.0,
+                       "needs nothing the Kconfig announces as deprecated")
+    names = ", ".join(usage.needs_deprecated[:3])
+    more = f" and {len(usage.needs_deprecated) - 3} more" if len(usage.needs_deprecated) > 3 \
+        else ""
+    return Finding("deprecated_dependency", True, float(config["points"]),
+                   f"cannot be built without {names}{more}, whose Kconfig help announces "
+                   f"deprecation")
 
 
 def staging(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
