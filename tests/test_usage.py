@@ -139,6 +139,7 @@ def test_new_writes_usage_and_check_accepts_it(kbuild: tuple[Path, str], tmp_pat
     assert run.code == 0, run.err
     acme = YAML(typ="safe").load((root / "drivers/net/acme.yaml").read_text())
     assert acme["signals"]["usage"]["configs"] == 2
+    assert acme["signals"]["usage"]["needs_deprecated"] == []
     # the configurations were added 2023-01-10, inside the window (2020-01-01..2025-01-01)
     assert acme["signals"]["usage"]["configs_changed"] == date(2023, 1, 10)
     assert cli("-C", str(root), "render").code == 0
@@ -350,6 +351,14 @@ def test_a_need_holds_over_every_architecture_and_every_symbol_of_a_unit(
             needed(["NOWHERE"], evaluation.needs)) == (["OLD_SOC"], [], None)
     assert (merge_needs(None, ["A"]), merge_needs(["A"], []), merge_needs(["B"], ["A"]),
             merge_needs(None, None)) == (["A"], [], ["A", "B"], None)
+    # a file names at most ten of them (sorted): the schema bounds the list
+    from checker.collect.usage import NEEDS_SHOWN, driver_usage
+
+    many = {"S": [f"OLD_{i:02}" for i in range(12)]}
+    found = driver_usage(["S"], ["drivers/staging/s.c"], (), {}, 0, None, UsageInputs(),
+                         needs=many)
+    assert found is not None and found["needs_deprecated"] == many["S"][:NEEDS_SHOWN] == [
+        f"OLD_{i:02}" for i in range(10)]
     # no configuration at all: one parse with the policy's variables still says it
     bare = UsageInputs(kconfig_texts=texts)
     alone, _ = evaluate(bare, ["Kconfig"], {"SRCARCH": "arm"}, directories, ["DRV"])

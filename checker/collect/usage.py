@@ -34,8 +34,8 @@ For each driver, as of the revision collected (`usage_signals`):
 - `needs_deprecated`: the symbols whose prompt or help announces deprecation and
   without which none of its symbols can be enabled, in any parse of the Kconfig (each
   architecture the configurations are read with): a driver that depends on an SoC
-  family the tree says is to be removed, or that only such a family selects. [] when
-  it needs none; null when the Kconfig defines none of its symbols
+  family the tree says is to be removed, or that only such a family selects (the first
+  ten, sorted). [] when it needs none; null when the Kconfig defines none of its symbols
   (`kconfiglib_reader.deprecation_needs`).
 - `staging`: whether it lives below a directory named `staging`.
 
@@ -62,6 +62,7 @@ from typing import Any
 from checker.collect.kconfig_model import announces_deprecation
 
 ENABLED_IN_SHOWN = 3
+NEEDS_SHOWN = 10  # needs_deprecated names at most this many symbols (sorted)
 
 # a value stops at the next `=` too, so each search ends where the next property starts
 _DTS_COMPATIBLE = re.compile(r"\bcompatible\s*=\s*([^;{}=]*);")
@@ -293,6 +294,10 @@ def needed(symbols: Sequence[str], needs: Mapping[str, list[str] | None]) -> lis
     return sorted(set().union(*possible))
 
 
+def _first(names: list[str] | None, count: int) -> list[str] | None:
+    return None if names is None else names[:count]
+
+
 def configs_by_symbol(enabled: Mapping[str, Iterable[str]]) -> dict[str, set[str]]:
     """Symbol -> the configurations that enable it, from configuration -> its enabled
     symbols (built once: asked per driver, the other way costs drivers x configurations)."""
@@ -341,7 +346,7 @@ def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iter
         "dt_users": len(users) if wanted and inputs.has_dts else None,
         "deprecated": any(announces_deprecation(f"{s.prompt or ''}\n{s.help}")
                           for s in known) if known else None,
-        "needs_deprecated": needed(symbols, needs or {}),
+        "needs_deprecated": _first(needed(symbols, needs or {}), NEEDS_SHOWN),
         "staging": staging,
     }
 
