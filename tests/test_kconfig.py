@@ -62,6 +62,52 @@ def test_env_takes_the_sibling_directory_that_ships_the_most_configurations() ->
     assert shims.choose_env(top, files, {}) == {}
 
 
+@pytest.mark.parametrize(("top", "text", "root"), [
+    # Linux: the top is at the root
+    ("Kconfig", 'source "arch/$(SRCARCH)/Kconfig"\nsource "drivers/Kconfig"\n', ""),
+    # Xen: the Kconfig is written from xen/, whose paths its `source` lines name
+    ("xen/Kconfig", 'source "scripts/Kconfig.include"\nsource "arch/$(SRCARCH)/Kconfig"\n'
+     'source "Kconfig.debug"\n', "xen"),
+    # a top in a subdirectory whose `source` paths start at the tree's root (a glob too)
+    ("src/Kconfig", 'source "src/mainboard/Kconfig"\nsource "src/superio/*/Kconfig"\n', ""),
+    # nothing literal to go by: the tree's root
+    ("sub/Kconfig", 'source "$(SRCARCH)/Kconfig"\nrsource "Kconfig.local"\n', ""),
+])
+def test_the_kconfig_root_is_where_the_top_s_source_paths_resolve(
+        top: str, text: str, root: str) -> None:
+    paths = {"Kconfig", "drivers/Kconfig", "xen/Kconfig", "xen/Kconfig.debug",
+             "xen/scripts/Kconfig.include", "src/Kconfig", "src/mainboard/Kconfig",
+             "src/superio/ite/Kconfig", "sub/Kconfig", "sub/Kconfig.local", "Kconfig.debug"}
+    assert shims.kconfig_root(top, text, paths) == root
+
+
+XEN = {
+    "xen/Kconfig": 'mainmenu "X"\nsource "arch/$(SRCARCH)/Kconfig"\nsource "Kconfig.debug"\n',
+    "xen/Kconfig.debug": 'config DEBUG\n\tbool "Debug"\n',
+    "xen/arch/x86/Kconfig": 'config X86\n\tdef_bool y\nsource "common/Kconfig"\n',
+    "xen/arch/arm/Kconfig": 'config ARM\n\tdef_bool y\nsource "common/Kconfig"\n',
+    "xen/common/Kconfig": 'config DRV\n\tbool "a driver"\n\tdepends on X86\n',
+}
+
+
+def test_a_kconfig_in_a_subdirectory_is_read_from_there() -> None:
+    """`source` paths relative to the directory the top sits in (Xen's xen/): every file
+    is read, and where a symbol is defined is a path in the tree."""
+    model = read_kconfig(XEN, ["xen/Kconfig"], {"SRCARCH": "x86"})
+    assert model.engine == "kconfiglib"
+    assert [w for w in model.warnings if "sourced but not in the tree" in w] == []
+    assert set(model.symbols) == {"DEBUG", "X86", "DRV"}
+    assert model.symbols["DRV"].defined_at == (("xen/common/Kconfig", 1),)
+    assert model.symbols["DRV"].depends == ("X86",)
+    assert statically_sourced(XEN, ["xen/Kconfig"], {"SRCARCH": "x86"}) == {
+        "xen/Kconfig", "xen/Kconfig.debug", "xen/arch/x86/Kconfig", "xen/common/Kconfig"}
+    # the variable's value is learned below that directory too
+    files = [*XEN, "xen/arch/x86/configs/x86_64_defconfig"]
+    assert shims.choose_env(XEN["xen/Kconfig"], files, {"xen/arch/x86": 1}, root="xen") == {
+        "SRCARCH": "x86"}
+    assert shims.variable_bases(XEN.values(), "xen") == {"SRCARCH": "xen/arch"}
+
+
 # --- the reader ---------------------------------------------------------------------
 
 TREE = {

@@ -364,3 +364,30 @@ def test_a_need_holds_over_every_architecture_and_every_symbol_of_a_unit(
     alone, _ = evaluate(bare, ["Kconfig"], {"SRCARCH": "arm"}, directories, ["DRV"])
     assert (alone.needs, alone.enabled, alone.built_share()) == ({"DRV": ["OLD_SOC"]}, {},
                                                                   None)
+
+
+def test_configurations_below_a_kconfig_in_a_subdirectory_take_their_architecture(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A tree whose Kconfig is written from a subdirectory (Xen's xen/, `source
+    "arch/$(SRCARCH)/Kconfig"` there): a configuration below xen/arch/x86/configs/ is
+    read with SRCARCH=x86, whatever the policy's variable says."""
+    from checker.collect.usage import UsageInputs, evaluate
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = {
+        "xen/Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\nsource "Kconfig.debug"\n',
+        "xen/Kconfig.debug": 'config DEBUG\n\tbool "Debug"\n',
+        "xen/arch/x86/Kconfig": 'config X86\n\tdef_bool y\nsource "common/Kconfig"\n',
+        "xen/arch/arm/Kconfig": 'config ARM\n\tdef_bool y\nsource "common/Kconfig"\n',
+        "xen/common/Kconfig": 'config DRV\n\tbool "a driver"\n\tdepends on X86\n',
+    }
+    inputs = UsageInputs(kconfig_texts=texts, configs=[
+        Config("xen/arch/x86/configs/x86_64_defconfig", "CONFIG_DRV=y\n"),
+        Config("xen/arch/arm/configs/arm64_defconfig", "CONFIG_DRV=y\n")])
+    directories = {"xen", "xen/arch", "xen/arch/x86", "xen/arch/arm", "xen/common",
+                   "xen/arch/x86/configs", "xen/arch/arm/configs"}
+    evaluation, warnings = evaluate(inputs, ["xen/Kconfig"], {"SRCARCH": "arm"}, directories,
+                                    ["DRV"])
+    assert warnings == []
+    assert evaluation.enabled == {"xen/arch/x86/configs/x86_64_defconfig": ["DRV"],
+                                  "xen/arch/arm/configs/arm64_defconfig": []}

@@ -175,14 +175,16 @@ def _store(key: str, model: KconfigModel) -> None:
 def statically_sourced(texts: Mapping[str, str], tops: Sequence[str],
                        env: Mapping[str, str]) -> set[str]:
     """The Kconfig files the `source` lines reach from `tops`, read as text: variables
-    from `env` are put in, a path that still holds a variable is not followed. Used to
+    from `env` are put in, a path that still holds a variable is not followed, a path
+    is relative to the first top's Kconfig root (`kconfig_shims.kconfig_root`). Used to
     tell which files no `source` reaches (kconfiglib reads those after the top)."""
     import fnmatch
 
-    from checker.collect.kconfig_shims import source_lines
+    from checker.collect.kconfig_shims import kconfig_root, source_lines
 
     reached: set[str] = set()
     queue = [t for t in tops if t in texts]
+    root = kconfig_root(queue[0], texts[queue[0]], texts) if queue else ""
     paths = sorted(texts)
     while queue:
         current = queue.pop()
@@ -197,6 +199,8 @@ def statically_sourced(texts: Mapping[str, str], tops: Sequence[str],
             if kind.startswith(("r", "or")):
                 pattern = f"{current.rsplit('/', 1)[0]}/{pattern}" if "/" in current \
                     else pattern
+            elif root:
+                pattern = f"{root}/{pattern}"
             if any(c in pattern for c in "*?["):
                 queue.extend(p for p in paths if fnmatch.fnmatchcase(p, pattern))
             elif pattern in texts:

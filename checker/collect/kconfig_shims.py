@@ -16,13 +16,18 @@ Every shim is here, each small and tested (tests/test_kconfig_shims.py):
 - `choose_env`: values for the variables a top Kconfig needs in `source` paths
   (`arch/$(SRCARCH)/Kconfig`): the value that names an existing file, preferring the
   directory with the most shipped configurations.
+- `kconfig_root`: the directory `source` paths are relative to (`$srctree`): the tree's
+  root for Linux, `xen/` for a tree whose Kconfig sits in a subdirectory and sources
+  `"arch/$(SRCARCH)/Kconfig"` from there.
 """
 
 from __future__ import annotations
 
+import fnmatch
+import posixpath
 import re
 import shlex
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 # The toolchain the version scripts answer for (scripts/*-version.sh of Linux).
@@ -184,6 +189,40 @@ def source_lines(text: str) -> list[tuple[str, str]]:
     return [(m.group(1), m.group(2)) for m in _SOURCE.finditer(text)]
 
 
+ROOT_PATTERNS = 100  # `source` lines of the top that kconfig_root weighs (bounded work)
+
+
+def kconfig_root(top: str, text: str, paths: Collection[str]) -> str:
+    """The directory a top Kconfig's `source` paths are relative to: of the tree's root,
+    the top's own directory and the directories between, the one below which the most
+    of its `source` paths without variables name a file of the tree (a glob: at least
+    one); the root on a tie. "" is the tree's root."""
+    patterns = [path for kind, path in source_lines(text)
+                if not kind.startswith(("r", "or")) and "$" not in path][:ROOT_PATTERNS]
+    candidates = [""]
+    directory = posixpath.dirname(top)
+    while directory:
+        candidates.insert(1, directory)
+        directory = posixpath.dirname(directory)
+
+    def found(root: str) -> int:
+        count = 0
+        for pattern in patterns:
+            full = posixpath.normpath(f"{root}/{pattern}") if root else pattern
+            if any(c in full for c in "*?["):
+                count += any(fnmatch.fnmatchcase(p, full) for p in paths)
+            else:
+                count += full in paths
+        return count
+
+    best, score = "", found("")
+    for root in candidates[1:]:
+        here = found(root)
+        if here > score:
+            best, score = root, here
+    return best
+
+
 def source_variables(text: str) -> dict[str, list[str]]:
     """Variable -> the `source` paths of one Kconfig text that use it."""
     found: dict[str, list[str]] = {}
@@ -194,7 +233,7 @@ def source_variables(text: str) -> dict[str, list[str]]:
 
 
 def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
-               defined: Iterable[str] = ()) -> dict[str, str]:
+               defined: Iterable[str] = (), root: str = "") -> dict[str, str]:
     """Values for the variables the top Kconfig's `source` lines need.
 
     `files` are the tree's paths; `configs` counts shipped configurations per directory
@@ -204,7 +243,8 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
     such value: the variable is left unset, and its `source` reads as empty). A variable
     that starts a path (`$(APPSDIR)/Kconfig`) names a place, not a choice among sibling
     directories, and is not guessed. Variables the
-    Kconfig defines itself (`SRCARCH := ...`) are left alone."""
+    Kconfig defines itself (`SRCARCH := ...`) are left alone. `root`: the directory the
+    `source` paths are relative to (`kconfig_root`)."""
     paths = set(files)
     skip = set(defined)
     env: dict[str, str] = {}
@@ -215,7 +255,7 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
         for pattern in patterns:
             if pattern.split("/", 1)[0].startswith("$"):
                 continue  # `$(APPSDIR)/Kconfig` names a place, not one of sibling choices
-            regex = _pattern_regex(pattern, variable)
+            regex = _pattern_regex(f"{root}/{pattern}" if root else pattern, variable)
             if regex is None:
                 continue
             for path in paths:
@@ -248,14 +288,16 @@ def _pattern_regex(pattern: str, variable: str) -> re.Pattern[str] | None:
     return re.compile("".join(parts)) if seen else None
 
 
-def variable_bases(texts: Iterable[str]) -> dict[str, str]:
+def variable_bases(texts: Iterable[str], root: str = "") -> dict[str, str]:
     """Variable -> the directory whose children it chooses among (`source
-    "arch/$(SRCARCH)/Kconfig"` -> SRCARCH: arch), from every `source` line."""
+    "arch/$(SRCARCH)/Kconfig"` -> SRCARCH: arch), from every `source` line; below
+    `root`, the directory the paths are relative to (`kconfig_root`)."""
     bases: dict[str, str] = {}
     for text in texts:
         for variable, patterns in source_variables(text).items():
             for pattern in patterns:
                 head = pattern.split("$", 1)[0]
                 if head.endswith("/") and head.strip("/"):
-                    bases.setdefault(variable, head.strip("/"))
+                    bases.setdefault(variable, f"{root}/{head.strip('/')}" if root
+                                     else head.strip("/"))
     return bases

@@ -13,6 +13,7 @@ from typing import Any
 from checker.collect.kconfig_model import KconfigModel, Symbol, announces_deprecation
 
 FAKE_ROOT = "/nonexistent/driver-policy-tree"
+SRCTREE = "srctree"  # the variable kconfiglib reads $srctree from (lower case, as Kbuild's)
 
 MAX_RETRIES = 40
 
@@ -27,7 +28,7 @@ def parse(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str],
     import kconfiglib
 
     kconf, vfs, warnings = load(texts, tops, extra)
-    return KconfigModel(_symbols(kconfiglib, kconf), tuple(sorted(vfs.read)),
+    return KconfigModel(_symbols(kconfiglib, kconf, vfs), tuple(sorted(vfs.read)),
                         tuple(warnings), "kconfiglib", dict(env))
 
 
@@ -47,9 +48,13 @@ def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
     if rewritten:
         warnings.append(f"Kconfig: {rewritten} line(s) with keywords newer than kconfiglib "
                         "rewritten (`modules` read as `option modules`)")
-    top = "__driver_policy_top__"
-    served[top] = "".join(f'source "{p}"\n' for p in [*tops, *extra])
-    vfs = _Files(served, warnings)
+    # `source` paths are relative to $srctree: the tree's root, or the directory a
+    # Kconfig in a subdirectory is written from (xen/); the tops are named in full
+    root = kconfig_shims.kconfig_root(tops[0], served.get(tops[0], ""), served) if tops \
+        else ""
+    top = f"{root}/__driver_policy_top__" if root else "__driver_policy_top__"
+    served[top] = "".join(f'source "{FAKE_ROOT}/{p}"\n' for p in [*tops, *extra])
+    vfs = _Files(served, warnings, root)
     kconfiglib.iglob = vfs.glob  # the one glob kconfiglib calls: `source` patterns
     functions = kconfig_shims.functions(lambda message: _warn(warnings, message))
     kconfig_class = _kconfig_class()
@@ -57,7 +62,7 @@ def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
         kconf = kconfig_class.__new__(kconfig_class)
         kconf.files = vfs
         try:
-            _init(kconfiglib, kconf, top, functions)
+            _init(kconfiglib, kconf, top.rsplit("/", 1)[-1], functions, vfs.srctree)
             break
         except kconfiglib.KconfigError as exc:
             if not vfs.drop_line(str(exc)):
@@ -242,10 +247,16 @@ def _enabled(kconf: Any, vfs: _Files, configs: Sequence[tuple[str, str]],
     return out, [s.name for s in counted], sorted(built)
 
 
-def _init(kconfiglib: Any, kconf: Any, top: str, functions: Mapping[str, Any]) -> None:
-    """Kconfig.__init__ with the shims' preprocessor functions in place of the host's."""
+def _init(kconfiglib: Any, kconf: Any, top: str, functions: Mapping[str, Any],
+          srctree: str) -> None:
+    """Kconfig.__init__ with the shims' preprocessor functions in place of the host's,
+    and $srctree (which it reads once) the tree's Kconfig root."""
+    import os
+
     original = kconfiglib._shell_fn, kconfiglib._error_if_fn, kconfiglib._info_fn, \
         kconfiglib._warning_if_fn
+    was = os.environ.get(SRCTREE)
+    os.environ[SRCTREE] = srctree
     kconfiglib._shell_fn = functions["shell"][0]
     kconfiglib._error_if_fn = functions["error-if"][0]
     kconfiglib._info_fn = functions["info"][0]
@@ -256,6 +267,10 @@ def _init(kconfiglib: Any, kconf: Any, top: str, functions: Mapping[str, Any]) -
     finally:
         (kconfiglib._shell_fn, kconfiglib._error_if_fn, kconfiglib._info_fn,
          kconfiglib._warning_if_fn) = original
+        if was is None:
+            os.environ.pop(SRCTREE, None)
+        else:
+            os.environ[SRCTREE] = was
 
 
 def _warn(warnings: list[str], message: str) -> None:
@@ -266,12 +281,20 @@ def _warn(warnings: list[str], message: str) -> None:
 class _Files:
     """The tree's Kconfig files, served from memory to kconfiglib."""
 
-    def __init__(self, texts: dict[str, str], warnings: list[str]) -> None:
+    def __init__(self, texts: dict[str, str], warnings: list[str], root: str = "") -> None:
         self.texts = texts
         self.warnings = warnings
         self.read: set[str] = set()
         self.prefix = FAKE_ROOT + "/"
+        self.root = root  # the tree's Kconfig root ($srctree), "" for the tree's root
+        self.srctree = f"{FAKE_ROOT}/{root}" if root else FAKE_ROOT
         self.dropped: dict[str, set[int]] = defaultdict(set)
+
+    def tree_path(self, filename: str) -> str:
+        """A path kconfiglib names (relative to $srctree, or absolute) in the tree."""
+        if filename.startswith(self.prefix):
+            return filename[len(self.prefix):]
+        return f"{self.root}/{filename}" if self.root else filename
 
     def relative(self, path: str) -> str | None:
         if not path.startswith(self.prefix):
@@ -312,9 +335,7 @@ class _Files:
         match = re.match(r"\s*([^\s:]+):(\d+):", message)
         if not match:
             return False
-        path = match.group(1)
-        if path.startswith(self.prefix):
-            path = path[len(self.prefix):]
+        path = self.tree_path(match.group(1))
         number = int(match.group(2))
         if path not in self.texts or number < 1 or number in self.dropped[path]:
             return False
@@ -341,7 +362,7 @@ def _kconfig_class() -> Any:
     return Kconfig
 
 
-def _symbols(kconfiglib: Any, kconf: Any) -> dict[str, Symbol]:
+def _symbols(kconfiglib: Any, kconf: Any, vfs: _Files) -> dict[str, Symbol]:
     selected_by: dict[str, set[str]] = defaultdict(set)
     implied_by: dict[str, set[str]] = defaultdict(set)
     sites: dict[str, set[tuple[str, int]]] = defaultdict(set)  # each select/imply line
@@ -353,7 +374,7 @@ def _symbols(kconfiglib: Any, kconf: Any) -> dict[str, Symbol]:
             implied_by[target.name].add(sym.name)
         for node in sym.nodes:
             for target, _ in [*node.selects, *node.implies]:
-                sites[target.name].add((node.filename, node.linenr))
+                sites[target.name].add((vfs.tree_path(node.filename), node.linenr))
     out: dict[str, Symbol] = {}
     for sym in defined:
         prompt = next((n.prompt[0] for n in sym.nodes if n.prompt), None)
@@ -366,7 +387,7 @@ def _symbols(kconfiglib: Any, kconf: Any) -> dict[str, Symbol]:
             type=kconfiglib.TYPE_TO_STR.get(sym.orig_type, "unknown") or "unknown",
             prompt=prompt,
             help=help_text,
-            defined_at=tuple((n.filename, n.linenr) for n in sym.nodes),
+            defined_at=tuple((vfs.tree_path(n.filename), n.linenr) for n in sym.nodes),
             depends=tuple(depends),
             selects=tuple(sorted({t.name for t, _ in sym.selects})),
             implies=tuple(sorted({t.name for t, _ in sym.implies})),

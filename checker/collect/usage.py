@@ -178,9 +178,10 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     cached = _cached(cache_dir(), key)
     if cached is not None:
         return cached, []
-    from checker.collect.kconfig_shims import variable_bases
+    from checker.collect.kconfig_shims import kconfig_root, variable_bases
 
-    bases = variable_bases(inputs.kconfig_texts.values())
+    root = kconfig_root(tops[0], inputs.kconfig_texts.get(tops[0], ""), inputs.kconfig_texts)
+    bases = variable_bases(inputs.kconfig_texts.values(), root)
     groups: dict[tuple[tuple[str, str], ...], list[Config]] = defaultdict(list)
     for config in inputs.configs:
         groups[tuple(sorted(env_for(config.name, env, bases, directories).items()))].append(

@@ -100,7 +100,7 @@ def shipped_configs(paths: Sequence[str]) -> dict[str, int]:
 
 
 def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
-    from checker.collect.kconfig_shims import choose_env
+    from checker.collect.kconfig_shims import choose_env, kconfig_root
     from checker.collect.tree import list_tree, read_blobs
     from checker.discover.discover import discover
     from checker.discover.rules import DiscoverRules
@@ -128,10 +128,16 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
     tops = ["Kconfig"] if "Kconfig" in tree.all else _kconfig_tops(repo, entries)
     env: dict[str, str] = {}
     if tops:  # every Kconfig file: `source "arch/$(SRCARCH)/Kconfig"` may sit anywhere
-        blobs = sorted({e.sha for e in entries if is_kconfig_file(e.path)})
-        text = "\n".join(data.decode("utf-8", "replace")
-                         for _, data in read_blobs(repo, blobs, []))
-        env = choose_env(text, tree.all, shipped_configs(sorted(tree.all)))
+        by_blob: dict[str, list[str]] = defaultdict(list)
+        for item in entries:
+            if is_kconfig_file(item.path):
+                by_blob[item.sha].append(item.path)
+        texts = {path: data.decode("utf-8", "replace")
+                 for blob, data in read_blobs(repo, sorted(by_blob), [])
+                 for path in by_blob[blob]}
+        env = choose_env("\n".join(texts[p] for p in sorted(texts)), tree.all,
+                         shipped_configs(sorted(tree.all)),
+                         root=kconfig_root(tops[0], texts.get(tops[0], ""), texts))
     provisional = {
         "build_files": build_files or list(GRAMMARS["make"]),
         "units": "kconfig" if kconfig_files else "markers",
