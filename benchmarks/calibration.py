@@ -23,7 +23,15 @@ only fits. Then:
 4. **a freshly onboarded tree**: under (1)'s held-out policy, the share of units flagged
    deprecate or remove, and of the units removed within 24 months of the point, the
    share flagged; the largest confidence of any unit (deployment, hardware and user
-   reports are unknown for every one: the cap says 0.6); the policy fixtures under (2).
+   reports are unknown for every one: the cap says 0.6); the policy fixtures under (2);
+   and the share flagged of the units at each tree's head (today's tree, as a user
+   onboards it).
+
+Every fit also holds the share it flags to `calibration.flag_share` on the units at the
+head of each tree it is fitted on (and, for the temporal hold-out, at DATE), with their
+outcomes left out, as `calibrate` does (`checker/backtest/calibrate.present_samples`): a
+tree is onboarded as it is now, and a share fitted on the past grows as code ages. A
+fold never sees the left-out tree's head.
 
 Linux 6.1 -> 6.12 is one commit (release tarballs): the removal "commit" is the release
 ("Linux 6.12 ..."), added to the removal patterns for that tree, and git's rename limit
@@ -51,6 +59,7 @@ from checker.backtest.calibrate import (  # noqa: E402
     candidate_text,
     changed_numbers,
     fit_samples,
+    present_samples,
     training_samples,
 )
 from checker.backtest.coding import with_numbers  # noqa: E402
@@ -74,11 +83,14 @@ class Tree:
     temporal_from: tuple[str, ...] = ()  # its training points (default DATE - 60 months)
     extra_patterns: tuple[str, ...] = ()
     rename_limit: int | None = None
+    head: bool = True  # whether its head can be collected (its units as a user sees them)
 
 
 TREES = (
+    # its head is the 6.12 tarball, whose history is two release commits (sweeps): there
+    # every driver reads as dormant for five years, which says nothing of Linux: no head
     Tree("Linux 6.1 -> 6.12", "linux_pair", ("2022-12-11",), "discover", ("drivers",),
-         "linux", extra_patterns=(r"^Linux 6\.12 ",), rename_limit=20000),
+         "linux", extra_patterns=(r"^Linux 6\.12 ",), rename_limit=20000, head=False),
     Tree("barebox", "barebox", ("2016-01-01", "2019-01-01", "2022-01-01"), "discover",
          ("drivers",), "barebox", temporal="2023-01-01",
          temporal_from=("2014-01-01", "2016-01-01", "2018-01-01", "2020-01-01")),
@@ -88,7 +100,10 @@ TREES = (
          ("providers",)),
     # discovery finds NuttX's drivers from 2020 on (its build files changed), and NuttX
     # has removed almost no driver since: the points are before, with simple units
-    Tree("NuttX", "nuttx", ("2016-01-01", "2018-01-01"), "simple", ("drivers/*",), "learn"),
+    # its mirror lacks blobs that the last five years' history needs (git log stops on
+    # them): no head
+    Tree("NuttX", "nuttx", ("2016-01-01", "2018-01-01"), "simple", ("drivers/*",), "learn",
+         head=False),
 )
 
 
@@ -161,9 +176,12 @@ def gathered(workdir: Path, tree: Tree, path: Path, base: Policy, at: str, to: s
     return found
 
 
-def samples(name: str, data: list[Gathered], recall_months: int | None
+def samples(name: str, data: dict[str, list[Gathered]], recall_months: int | None
             ) -> list[tuple[str, Any, bool, bool]]:
-    return [s for g in data for s in training_samples(g, recall_months, name)]
+    """A tree's samples for a fit: its points, judged by its removals; its head, whose
+    outcomes are left out (it only bounds the share flagged)."""
+    return [*(s for g in data[name] for s in training_samples(g, recall_months, name)),
+            *(s for g in data.get(name + " head", []) for s in present_samples(g, name + " head"))]
 
 
 def measure(policy: Policy, data: list[Gathered]) -> dict[str, Any]:
@@ -235,6 +253,10 @@ def main() -> int:
         path = getattr(args, tree.option)
         data[tree.name] = [gathered(args.workdir, tree, path, base, at, "HEAD")
                            for at in tree.points]
+        # the tree as a user onboards it: nothing removed yet, by construction
+        if tree.head:
+            data[tree.name + " head"] = [gathered(args.workdir, tree, path, base, "HEAD",
+                                                  "HEAD")]
         if tree.temporal:
             data[tree.name + " test"] = [gathered(args.workdir, tree, path, base,
                                                   tree.temporal, "HEAD")]
@@ -273,11 +295,14 @@ def loto(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tree
     fits: dict[str, Any] = {}
     for tree in trees:
         others = [s for t in trees if t.name != tree.name
-                  for s in samples(t.name, data[t.name], settings.recall_months)]
+                  for s in samples(t.name, data, settings.recall_months)]
         started = time.monotonic()
         found, candidate = fit_samples(base, settings, others, fixtures)
         fits[tree.name] = (found, candidate, time.monotonic() - started)
         held[tree.name] = measure(candidate, data[tree.name])
+        if tree.name + " head" in data:
+            held[tree.name]["head_share"] = measure(candidate, data[tree.name + " head"])[
+                "share"]
     return held, fits
 
 
@@ -307,8 +332,7 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
     lines += ["", f"Chosen: {best:g} (the best mean held-out AUC; ties: the larger, which "
               "changes fewer numbers).", ""]
     # 2. all trees
-    everything = [s for t in trees for s in samples(t.name, data[t.name],
-                                                     settings.recall_months)]
+    everything = [s for t in trees for s in samples(t.name, data, settings.recall_months)]
     final, chosen = fit_samples(base, settings, everything, fixtures)
     if settings.min_gain != base.raw["calibration"]["min_gain"]:
         chosen = with_numbers(chosen, {("calibration", "min_gain"): settings.min_gain},
@@ -318,10 +342,12 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
     for tree in trees:
         if tree.name not in train:
             continue
-        found, candidate = fit_samples(
-            chosen, settings, [s for g in train[tree.name]
-                               for s in training_samples(g, settings.recall_months)], fixtures)
         test = data[tree.name + " test"]
+        found, candidate = fit_samples(
+            chosen, settings, [*(s for g in train[tree.name]
+                                 for s in training_samples(g, settings.recall_months)),
+                               *present_samples(test[0], f"{tree.temporal}, outcomes not "
+                                                "read")], fixtures)
         temporal[tree.name] = (measure(candidate, test), measure(chosen, test), found)
     lines += ["### Leave one tree out", "",
               "| tree | points | unit-points | removed | held-out AUC (95% CI) | per point | "
@@ -337,6 +363,15 @@ def report(base: Policy, settings: Settings, fixtures: list[Any], trees: list[Tr
                      f" | {auc_text(b)} | {pct(m['share'])} | "
                      f"{pct(m['recall'])} | {m['removed_24']}: {pct(m['recall_24'])} | "
                      f"{fmt(m['max_confidence'], 2)} |")
+    heads = [t for t in trees if t.name + " head" in data]
+    if heads:
+        lines += ["", "Flagged (deprecate + remove) of the units at each tree's head, today's "
+                  "tree as a user onboards it: held out (the fold without the tree) " + ", ".join(
+                      f"{t.name} {pct(held[t.name].get('head_share'))} of "
+                      f"{data[t.name + ' head'][0].points[0].units}" for t in heads)
+                  + "; under the all-trees fit " + ", ".join(
+                      f"{t.name} {pct(measure(chosen, data[t.name + ' head'])['share'])}"
+                      for t in heads) + "."]
     lines += ["", "### Temporal hold-out (from the all-trees fit)", "",
               "| tree | train: units at (removed by DATE) | test: units at DATE (removed since) "
               "| test AUC calibrated (95% CI) | test AUC all-trees fit (95% CI) | flagged | "

@@ -78,7 +78,7 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     policy = load_policy(path, "policies/default.yaml")
     doc, _ = read_document(path, "policies/default.yaml")
     assert doc is not None
-    changes = {("probes", "churn", "bands", 1, "points"): (0.0, -1.0),
+    changes = {("probes", "churn", "bands", 1, "points"): (-1.0, 0.0),
                ("probes", "maintainers", "points", "Odd Fixes"): (0.0, -1.0),
                ("probes", "maintainers", "points", "Orphan"): (-2.0, -3.0),
                ("thresholds", "keep-annotate"): (0.0, 1.0)}
@@ -88,10 +88,10 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     differing = [(a, b) for a, b in zip(before[1:], after[3:], strict=True) if a != b]
     assert differing == [
         ("version: 7", "version: 8"),
-        ("      - {at_least: 20, points: 0, label: small change}",
-         "      - {at_least: 20, points: -1, label: small change}  # calibrated: band 2 0 -> -1"),
-        ("    points: {Supported: 1, Maintained: 1, Odd Fixes: 0, Orphan: -2, Obsolete: -3}",
-         "    points: {Supported: 1, Maintained: 1, Odd Fixes: -1, Orphan: -3, Obsolete: -3}"
+        ("      - {at_least: 20, points: -1, label: small change}",
+         "      - {at_least: 20, points: 0, label: small change}  # calibrated: band 2 -1 -> 0"),
+        ("    points: {Supported: 1, Maintained: 0, Odd Fixes: 0, Orphan: -2, Obsolete: -3}",
+         "    points: {Supported: 1, Maintained: 0, Odd Fixes: -1, Orphan: -3, Obsolete: -3}"
          "  # calibrated: Odd Fixes 0 -> -1, Orphan -2 -> -3"),
         ("  keep-annotate: 0", "  keep-annotate: 1  # calibrated: keep-annotate 0 -> 1")]
     written = tmp_path / "candidate.yaml"
@@ -137,8 +137,9 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
         "  probes.activity.bands[4].points: 0 -> -1  (activity >= 0 (dormant); training AUC "
         "0.808, informedness 0.444 within the share (removals caught less units flagged))",
         "thresholds: keep 7, keep-annotate 0, deprecate -3",
-        "training: deprecate+remove flags 0.0% -> 55.6% of the units (target at most 60.0%), "
-        "catching 0.0% -> 100.0% of the removals within 24 months of their point",
+        "training: deprecate+remove flags 0.0% -> 55.6% (2016-01-01), 0.0% -> 38.5% "
+        "(2018-01-01, outcomes not read) of the units (target at most 60.0%), catching 0.0% "
+        "-> 100.0% of the removals within 24 months of their point",
         "held out (test):",
         "  default v7 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
         "precision n/a, recall 0.000"]

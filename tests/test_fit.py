@@ -117,7 +117,7 @@ def test_slots_of_bands_points_and_flags(policy: Policy) -> None:
         ("recency <= 12 months (recent)", 1.0),
         ("recency <= 36 months (within three years)", 0.0),
         ("recency older than every band", -1.0),
-        ("maintainers Supported", 1.0), ("maintainers Maintained", 1.0),
+        ("maintainers Supported", 1.0), ("maintainers Maintained", 0.0),
         ("maintainers Odd Fixes", 0.0), ("maintainers Orphan", -2.0),
         ("maintainers Obsolete", -3.0),
         ("broken (when it holds)", -3.0)]
@@ -309,3 +309,25 @@ def test_deprecate_stays_while_below_keep_annotate(policy: Policy) -> None:
     found = fit(coded, policy, settings(policy, probes=(), flag_share=0.5), anything)
     assert found.thresholds == {"keep": 7, "keep-annotate": -1.0, "deprecate": -3}
     assert (found.coverage.share, found.coverage.recall) == ({"t": 0.1}, 1.0)
+
+
+def test_a_stratum_without_removals_bounds_the_share_and_nothing_else(policy: Policy) -> None:
+    """The units at DATE, whose outcomes calibrate leaves out (each read as kept): the
+    threshold may flag no more than the share of them either; they change neither the
+    AUC nor the informedness, and no small-sample warning is given for them."""
+    samples = churn_decides() + [
+        ("t", driver(f"i{i}", active=0, lines=0, authors=0, substantive=0), False)
+        for i in range(2)]
+    conf = settings(policy, probes=("churn",), min_removals=2, flag_share=0.35)
+    alone = fit(code(samples, policy, slots_of(policy, ("churn",))), policy, conf, anything)
+    present = [("now", driver(f"n{i}", active=0, lines=0, authors=0, substantive=0), False,
+                False) for i in range(4)] + [
+        ("now", driver(f"m{i}", active=40, lines=300, authors=3, substantive=4), False,
+         False) for i in range(6)]
+    both = fit(code([*samples, *present], policy, slots_of(policy, ("churn",))), policy,
+               conf, anything)
+    # alone, the idle units are flagged (6 of 18 in training); at DATE that flags 4 of 10
+    assert alone.coverage.share == {"t": pytest.approx(6 / 18)}
+    assert both.coverage.share["now"] <= 0.35 < 4 / 10
+    assert both.auc == alone.auc and both.coverage.removed["now"] == 0
+    assert not [w for w in both.warnings if w.startswith("now:")]

@@ -6,7 +6,10 @@ signals as of OLD, judged by what was removed between OLD and DATE; with several
 points, their samples are pooled (each point its own stratum of the fit). Test: the units
 present at DATE, signals as of DATE, judged by what was removed between DATE and NEW.
 Each point is collected once (`engine.gather`); the fit re-scores the same samples
-under candidate policies (`fit.py`). Nothing after DATE reaches the fit.
+under candidate policies (`fit.py`). The units at DATE take part in the fit with their
+outcomes left out: deprecate + remove may flag at most `calibration.flag_share` of them
+as well (what a user who calibrates today sees flagged). Nothing after DATE reaches the
+fit.
 
 The candidate policy is the input policy's text with only the fitted numbers, the
 thresholds and the version changed (every other byte kept), a comment saying how and on
@@ -99,6 +102,15 @@ def training_samples(data: Gathered, recall_months: int | None, stratum: str | N
     return out
 
 
+def present_samples(data: Gathered, stratum: str) -> list[tuple[str, Any, bool, bool]]:
+    """The units at DATE with what became of them left out (each read as kept): the fit
+    holds the share it flags of them to `flag_share` too, as of the present a user
+    calibrates for (a share fitted on the past grows as code ages), and learns nothing of
+    their outcomes (a stratum without removals adds nothing to the AUC or to the
+    informedness)."""
+    return [(stratum, sample.driver, False, False) for sample in data.samples]
+
+
 def fit_samples(policy: Policy, settings: Settings,
                 samples: Sequence[tuple[str, Any, bool] | tuple[str, Any, bool, bool]],
                 fixtures: Sequence[Fixture]) -> tuple[Fit, Policy]:
@@ -127,7 +139,8 @@ def run_calibration(kernel: FilePath, train_until: str, policy: Policy,
         if point.sha == test.points[0].sha:
             raise CheckerError(f"--at {point.label} and --train-until {train_until} are the "
                                f"same revision ({point.sha[:12]}): nothing to train on")
-    samples = training_samples(train, settings.recall_months)
+    samples = [*training_samples(train, settings.recall_months),
+               *present_samples(test, f"{train_until}, outcomes not read")]
     found, candidate = fit_samples(policy, settings, samples, fixtures)
     if not found.points_fitted:
         earlier = months_after(train.points[0].day, -24).isoformat()

@@ -142,9 +142,8 @@ def to_text(data: dict[str, Any]) -> str:
         f" ({fit['thresholds_refused']} keep-annotate value(s) within the share refused: a "
         "fixture would no longer agree)" if fit["thresholds_refused"] else ""))
     flagged = fit["training_flagged"]
-    out.append(f"training: deprecate+remove flags {_shares_text(flagged['before']['share'])} "
-               f"-> {_shares_text(flagged['after']['share'])} of the units (target at most "
-               f"{_pct(data['settings']['flag_share'])}), catching "
+    out.append(f"training: deprecate+remove flags {_shares_text(flagged)} of the units "
+               f"(target at most {_pct(data['settings']['flag_share'])}), catching "
                f"{_pct(flagged['before']['recall'])} -> {_pct(flagged['after']['recall'])} "
                f"of the removals{_within(data['settings'].get('recall_months'))}")
     out.append("held out (test):")
@@ -169,8 +168,11 @@ def _within(months: int | None) -> str:
     return "" if months is None else f" within {months} months of their point"
 
 
-def _shares_text(shares: dict[str, float]) -> str:
-    return ", ".join(_pct(v) for v in shares.values()) or "n/a"
+def _shares_text(flagged: dict[str, Any]) -> str:
+    """`before -> after (point)` for each point of the fit."""
+    before, after = flagged["before"]["share"], flagged["after"]["share"]
+    return ", ".join(f"{_pct(v)} -> {_pct(after.get(k))} ({k})" for k, v in before.items()) \
+        or "n/a"
 
 
 def to_markdown(data: dict[str, Any]) -> str:

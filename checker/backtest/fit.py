@@ -181,7 +181,9 @@ def fit(coded: Coded, policy: Policy, settings: Settings, guard: Guard) -> Fit:
     removals = coded.removals()
     for stratum in coded.strata:
         count = coded.removals(stratum)
-        if count < settings.min_removals:
+        # none: it bounds the share flagged and nothing else (the units at DATE, whose
+        # outcomes calibrate leaves out)
+        if 0 < count < settings.min_removals:
             result.warnings.append(f"{stratum}: {count} removal(s), fewer than "
                                    f"{settings.min_removals}: its AUC says little")
     if removals < settings.min_removals:
