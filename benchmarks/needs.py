@@ -15,7 +15,6 @@ The wanted symbols are the whole census (onboarding a whole tree asks nearly tha
 
 from __future__ import annotations
 
-import argparse
 import os
 import platform
 import sys
@@ -27,13 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--kernel", required=True)
-    parser.add_argument("--rev", required=True)
-    parser.add_argument("--scope", nargs="+", default=["drivers"])
-    parser.add_argument("--env", nargs="*", default=[])
-    parser.add_argument("--repeat", type=int, default=3)
-    args = parser.parse_args()
+    from usage import tree_parser
+
+    args = tree_parser(__doc__.split("\n\n")[0]).parse_args()
 
     import kconfiglib
 
@@ -55,7 +50,7 @@ def main() -> int:
     finally:
         repo.close()
     bases = variable_bases(inputs.kconfig_texts.values())
-    groups: dict[tuple[tuple[str, str], ...], list] = defaultdict(list)
+    groups: dict[tuple[tuple[str, str], ...], list[tuple[str, str]]] = defaultdict(list)
     for config in inputs.configs:
         groups[tuple(sorted(env_for(config.name, dict(pairs), bases, directories).items()))
                ].append((config.name, config.text))

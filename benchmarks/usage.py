@@ -49,13 +49,20 @@ def measure(kernel: str, rev: str, scope: list[str], env: list[str], census: boo
     return f"{elapsed:.3f} {len(result.enabled)} {len(result.defined)} {result.built_share()}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def tree_parser(description: str) -> argparse.ArgumentParser:
+    """The arguments of the usage benchmarks (this one and needs.py): the tree, its
+    revision, the drivers' top directories, the Kconfig variables, the repetitions."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--kernel", required=True)
     parser.add_argument("--rev", required=True)
     parser.add_argument("--scope", nargs="+", default=["drivers"])
     parser.add_argument("--env", nargs="*", default=[])
     parser.add_argument("--repeat", type=int, default=3)
+    return parser
+
+
+def main() -> int:
+    parser = tree_parser(__doc__.split("\n\n")[0])
     parser.add_argument("--one", choices=["census", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
