@@ -57,7 +57,8 @@ def register(subparsers: Any) -> None:
                         help="a git repository of the tree (bare or not; full history)")
     parser.add_argument("--train-until", required=True, metavar="DATE",
                         help="YYYY-MM-DD: training sees removals until this day, the test "
-                        "those after it")
+                        "those after it; the units at DATE also bound the share the fit "
+                        "may flag (calibration.flag_share), their outcomes unread")
     parser.add_argument("--at", metavar="OLD", action="append", default=[],
                         help="revision or YYYY-MM-DD of the training units (default: "
                         "calibration.train_months before DATE); repeatable: the points are "
