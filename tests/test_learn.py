@@ -143,3 +143,35 @@ def test_new_learns_when_the_policy_has_no_discover_section(
     assert "rules learned from the tree were added to policies/default.yaml" in run.err
     assert "REGISTER_DEVICE" in policy.read_text()
     assert len(list((root / "drivers").rglob("*.yaml"))) == 8
+
+
+def test_a_kconfig_written_from_a_subdirectory_is_learned_from_there(
+        tmp_path: Path) -> None:
+    """A tree that keeps its Kconfig in a subdirectory and names every `source` path
+    from there (Xen's xen/): the variable is learned from the configurations below that
+    directory, and `source "drivers/Kconfig"` reaches hv/drivers/Kconfig (no second top)."""
+    files = {
+        "hv/Kconfig": 'mainmenu "H"\nsource "arch/$(SRCARCH)/Kconfig"\n'
+                      'source "drivers/Kconfig"\n',
+        "hv/arch/x86/Kconfig": "config X86\n\tdef_bool y\n\tselect HAS_UART_A\n",
+        "hv/arch/arm/Kconfig": "config ARM\n\tdef_bool y\n",
+        "hv/arch/x86/configs/a_defconfig": "CONFIG_UART_B=y\n",
+        "hv/arch/x86/configs/b_defconfig": "CONFIG_UART_B=n\n",
+        "hv/arch/arm/configs/c_defconfig": "CONFIG_UART_B=y\n",
+        "hv/drivers/Kconfig": 'config HAS_UART_A\n\tbool\nconfig UART_B\n\tbool "UART B"\n',
+        "hv/drivers/Makefile": "obj-$(CONFIG_HAS_UART_A) += uart-a.o\n"
+                               "obj-$(CONFIG_UART_B) += uart-b.o\n",
+        "hv/drivers/uart-a.c": lines(3) + "REGISTER_UART(a_ops);\n",
+        "hv/drivers/uart-b.c": lines(3) + "REGISTER_UART(b_ops);\n",
+    }
+    h = History(tmp_path / "hv")
+    h.commit("2024-01-01", "initial", files)
+    h.build()
+    repo = open_repo(tmp_path / "hv")
+    try:
+        learned = learn(repo, resolve(repo, "HEAD").sha)
+    finally:
+        repo.close()
+    kconfig = learned.section["kconfig"]
+    assert kconfig["env"] == {"SRCARCH": "x86"}
+    assert kconfig["top"][0] == "hv/Kconfig" and "hv/drivers/Kconfig" not in kconfig["top"]
