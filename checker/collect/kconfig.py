@@ -80,7 +80,7 @@ class KconfigRead:
 def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[str, str],
                   extra: Sequence[str] = (), timeout: float = TIMEOUT) -> KconfigRead:
     """Start reading the tree's Kconfig in a child (the caller goes on meanwhile)."""
-    from checker.collect.kconfiglib_reader import FAKE_ROOT, parse
+    from checker.collect.kconfiglib_reader import parse
     from checker.core.isolate import start_isolated
 
     if not tops and not extra:
@@ -89,7 +89,8 @@ def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[st
     cached = _cached(key)
     if cached is not None:
         return KconfigRead(texts, env, key, done=cached)
-    environ = {"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-", **env}
+    # the child's whole environment ($srctree is set by the reader, to the Kconfig root)
+    environ = {"KCONFIG_FUNCTIONS": "-", **env}
     running = start_isolated(lambda: parse(texts, tops, extra, env), environ)
     return KconfigRead(texts, env, key, running=running, timeout=timeout)
 

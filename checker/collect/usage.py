@@ -148,8 +148,7 @@ class Evaluation:
         self.defined.update(part["defined"])
         self.built.update(part["built"])
         for name, needs in part["needs"].items():
-            self.needs[name] = merge_needs(self.needs[name], needs) if name in self.needs \
-                else needs
+            self.needs[name] = merge_needs(self.needs.get(name), needs)
 
     def as_json(self) -> dict[str, Any]:
         return {"enabled": self.enabled, "defined": sorted(self.defined),
@@ -157,8 +156,9 @@ class Evaluation:
 
 
 def merge_needs(a: list[str] | None, b: list[str] | None) -> list[str] | None:
-    """What a symbol needs over two parses (two architectures): nothing when either
-    enables it without an announced symbol; what either needs where it can be enabled."""
+    """What a symbol needs over two parses (two architectures), or a unit of two symbols
+    (built where either is): nothing when either is enabled without an announced symbol;
+    what either needs where it can be enabled; None when neither can be."""
     if a is None or b is None:
         return b if a is None else a
     return [] if not a or not b else sorted(set(a) | set(b))
@@ -200,7 +200,7 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
     """The groups spread over `jobs` children, each parsing the Kconfig once per group
     (the largest groups first, each to the least loaded child)."""
     from checker.collect.kconfig import TIMEOUT
-    from checker.collect.kconfiglib_reader import FAKE_ROOT, evaluate_group
+    from checker.collect.kconfiglib_reader import evaluate_group
     from checker.core.isolate import Failed, start_isolated
 
     shares: list[list[tuple[tuple[tuple[str, str], ...], list[Config]]]] = [
@@ -218,12 +218,11 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
         out = Evaluation()
         for env_key, configs in share:
             os.environ.clear()
-            os.environ.update({"srctree": FAKE_ROOT, "KCONFIG_FUNCTIONS": "-",
-                               **dict(env_key)})
+            # kconfiglib_reader sets $srctree itself, to the tree's Kconfig root
+            os.environ.update({"KCONFIG_FUNCTIONS": "-", **dict(env_key)})
             out.add(evaluate_group(texts, tops, [(c.name, c.text) for c in configs], wanted,
                                    census))
-        return {"enabled": out.enabled, "defined": out.defined, "built": out.built,
-                "needs": out.needs}
+        return out.as_json()
 
     running = [start_isolated(functools.partial(work, share), {}) for share in shares if share]
     result = Evaluation()
@@ -289,10 +288,8 @@ def needed(symbols: Sequence[str], needs: Mapping[str, list[str] | None]) -> lis
     known = [needs[s] for s in symbols if s in needs]
     if not known:
         return None
-    possible = [v for v in known if v is not None]
-    if not possible or any(not v for v in possible):
-        return []  # free, or never enabled at all (not this key's question)
-    return sorted(set().union(*possible))
+    found = functools.reduce(merge_needs, known)
+    return [] if found is None else found  # never enabled at all: not this key's question
 
 
 def _first(names: list[str] | None, count: int) -> list[str] | None:
