@@ -37,6 +37,13 @@ def env_count(name: str, default: int) -> int:
 def pytest_configure(config: pytest.Config) -> None:
     for name in COUNTS:
         env_count(name, 1)
+    # parses and evaluations are cached by content below $XDG_CACHE_HOME: a run must not
+    # read what an older checker stored in the user's cache (one test worker, one cache)
+    import atexit
+    import tempfile
+
+    os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="driver-policy-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["XDG_CACHE_HOME"], True)
 
 
 class Hung(BaseException):

@@ -170,6 +170,58 @@ def test_a_line_kconfiglib_cannot_parse_is_left_out_with_a_warning() -> None:
     assert any(w.startswith("Kconfig: Kconfig:3: left out:") for w in model.warnings)
 
 
+def test_characters_kconfig_s_lexer_skips_are_skipped_with_a_warning() -> None:
+    """NuttX's sched/Kconfig of 2016 (`config MUTEX_TYPES:` in a menu with a dependency):
+    Kconfig's lexer skips the colon; kconfiglib rejects the line, and left out, its
+    properties landed on the menu and crashed it, so the whole tree was read by the
+    line reader."""
+    tree = {"Kconfig": 'menu "Pthread Options"\n\tdepends on !DISABLE_PTHREAD\n\n'
+                       'config MUTEX_TYPES:\n\tbool "Enable mutex types"\n\tdefault n\n'
+                       '\t---help---\n\t\tSet to enable: recursive mutexes.\n\nendmenu\n'
+                       'config DISABLE_PTHREAD\n\tbool "No threads"\n'}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert model.engine == "kconfiglib"
+    assert (model.symbols["MUTEX_TYPES"].prompt, model.symbols["MUTEX_TYPES"].depends) == (
+        "Enable mutex types", ("DISABLE_PTHREAD",))
+    assert model.warnings == ("Kconfig: Kconfig:4: unsupported character(s) ':' ignored, "
+                              "as Kconfig's own lexer does",)
+
+
+def test_an_entry_whose_header_cannot_be_parsed_is_left_out_whole() -> None:
+    tree = {"Kconfig": 'menu "P"\n\tdepends on Q\n\nconfig A B\n\tbool "A"\n'
+                       '\tdefault y\n\thelp\n\t  text: here\n\nconfig C\n\tbool "C"\n'
+                       '\nendmenu\nconfig Q\n\tbool "Q"\n'}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert (model.engine, set(model.symbols), model.symbols["C"].depends) == (
+        "kconfiglib", {"C", "Q"}, ("Q",))
+    assert model.warnings == (
+        "Kconfig: Kconfig:4: left out with the 4 line(s) of its entry: error: couldn't "
+        "parse 'config A B': extra tokens at end of line",)
+
+
+def test_a_line_kconfiglib_crashes_on_is_left_out() -> None:
+    # `bool` on a menu: kconfiglib raises AttributeError, not a KconfigError
+    tree = {"Kconfig": 'menu "P"\n\tbool "not a symbol"\nconfig A\n\tbool "A"\nendmenu\n'}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert (model.engine, set(model.symbols)) == ("kconfiglib", {"A"})
+    assert model.warnings == ("Kconfig: Kconfig:2: left out: AttributeError: 'int' object "
+                              "has no attribute 'orig_type'",)
+
+
+@pytest.mark.parametrize(("line", "kept", "ignored"), [
+    ("config MUTEX_TYPES:\n", "config MUTEX_TYPES\n", ":"),
+    ('\tdefault "a:b;c"  # x: y\n', '\tdefault "a:b;c"  # x: y\n', ""),
+    ("\tdepends on A && (B || !C) ; \\\n", "\tdepends on A && (B || !C)  \\\n", ";"),
+    ("X := $(shell,a:b)\n", "X := $(shell,a:b)\n", ""),
+    ("config 3COM-X.\n", "config 3COM-X\n", "."),
+])
+def test_without_unsupported_keeps_strings_comments_and_macros(line: str, kept: str,
+                                                              ignored: str) -> None:
+    from checker.collect.kconfiglib_reader import without_unsupported
+
+    assert without_unsupported(line) == (kept, ignored)
+
+
 def test_a_tree_kconfiglib_cannot_read_falls_back_to_the_line_reader() -> None:
     # more lines kconfiglib cannot parse than it is worth parsing again for
     tree = {"Kconfig": "".join(f"frob {n}\n" for n in range(60)) + 'config A\n\tbool "A"\n'}

@@ -366,6 +366,31 @@ def test_a_need_holds_over_every_architecture_and_every_symbol_of_a_unit(
                                                                   None)
 
 
+def test_an_architecture_whose_kconfig_cannot_be_read_costs_only_its_configurations(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """One child evaluates both architectures; arm's Kconfig has more lines kconfiglib
+    cannot parse than it parses again for. x86's configuration is still evaluated, the
+    failure is said, and nothing is cached (the next run says it again)."""
+    from checker.collect.usage import UsageInputs, evaluate
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = {
+        "Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\nconfig DRV\n\tbool "drv"\n',
+        "arch/arm/Kconfig": "".join(f"frob {n}\n" for n in range(60)),
+        "arch/x86/Kconfig": "config X86\n\tdef_bool y\n",
+    }
+    inputs = UsageInputs(kconfig_texts=texts, configs=[
+        Config("arch/arm/configs/a_defconfig", "CONFIG_DRV=y\n"),
+        Config("arch/x86/configs/b_defconfig", "CONFIG_DRV=y\n")])
+    directories = {"arch", "arch/arm", "arch/x86", "arch/arm/configs", "arch/x86/configs"}
+    for _run in range(2):
+        evaluation, warnings = evaluate(inputs, ["Kconfig"], {"SRCARCH": "x86"},
+                                        directories, ["DRV"], jobs=1)
+        assert evaluation.enabled == {"arch/x86/configs/b_defconfig": ["DRV"]}
+        assert warnings == ["configurations: could not be evaluated: 1 with SRCARCH=arm "
+                            "(RuntimeError: more than 40 lines could not be parsed)"]
+
+
 def test_configurations_below_a_kconfig_in_a_subdirectory_take_their_architecture(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A tree whose Kconfig is written from a subdirectory (Xen's xen/, `source

@@ -14,8 +14,10 @@ cannot read is answered file by file, never with a stop:
   `checker/collect/kconfig_shims.py` (nothing is ever run);
 - a `source` of a file that is not in the tree (generated files, variables that name
   places outside it): read as empty, with a warning;
-- a line kconfiglib cannot parse: left out, with a warning, and the parse done again
-  (at most MAX_RETRIES times);
+- a line kconfiglib cannot parse, or crashes on: read without the characters Kconfig's
+  own lexer skips (`config MUTEX_TYPES:`), else left out (a `config` line with its
+  entry's indented body), with a warning, and the parse done again (at most MAX_RETRIES
+  times);
 - Kconfig files that no `source` reaches from the top (`extra`): read after it;
 - anything else (a crash, a recursion too deep, a parse running past its time): every
   file is read by the line reader of `checker/collect/kconfig_text.py`, with a warning.
@@ -97,7 +99,7 @@ def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[st
 
 # --- a cache of parses, by content: `init` learns and `new` discovers on the same tree
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4  # 4: lines Kconfig's lexer reads are kept, entries left out whole
 
 
 def cache_dir() -> Path | None:

@@ -17,6 +17,16 @@ SRCTREE = "srctree"  # the variable kconfiglib reads $srctree from (lower case, 
 
 MAX_RETRIES = 40
 
+# Outside strings and comments, the characters Kconfig's own lexer reads: words (with
+# `-`), operators, quotes, macros, continuations. It skips any other with a warning
+# ("ignoring unsupported character"), where kconfiglib rejects the line: NuttX's
+# `config MUTEX_TYPES:` (2016) made its whole Kconfig unreadable.
+_SUPPORTED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+                       "_- \t\r\n&|()!=<>$\\")
+# the exceptions kconfiglib raises on a line it accepted but cannot use (a property
+# after an entry it left out lands on a menu: AttributeError)
+_CRASHES = (AttributeError, TypeError, ValueError, KeyError, IndexError)
+
 MAX_WARNINGS = 200
 
 # `CONFIG_X=...` and `# CONFIG_X is not set`: the symbols a configuration names
@@ -65,7 +75,11 @@ def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
             _init(kconfiglib, kconf, top.rsplit("/", 1)[-1], functions, vfs.srctree)
             break
         except kconfiglib.KconfigError as exc:
-            if not vfs.drop_line(str(exc)):
+            if not vfs.recover(str(exc)):
+                raise
+        except _CRASHES as exc:  # the line it was reading when it failed
+            if not vfs.recover(f"{kconf.filename}:{kconf.linenr}: {type(exc).__name__}: "
+                               f"{exc}", repair=False):
                 raise
     else:
         raise RuntimeError(f"more than {MAX_RETRIES} lines could not be parsed")
@@ -289,6 +303,7 @@ class _Files:
         self.root = root  # the tree's Kconfig root ($srctree), "" for the tree's root
         self.srctree = f"{FAKE_ROOT}/{root}" if root else FAKE_ROOT
         self.dropped: dict[str, set[int]] = defaultdict(set)
+        self.repaired: dict[str, set[int]] = defaultdict(set)
 
     def tree_path(self, filename: str) -> str:
         """A path kconfiglib names (relative to $srctree, or absolute) in the tree."""
@@ -330,8 +345,10 @@ class _Files:
         self.read.add(rel)
         return io.StringIO(self.texts[rel])
 
-    def drop_line(self, message: str) -> bool:
-        """Leave out the line a kconfiglib error names; False when it names none."""
+    def recover(self, message: str, repair: bool = True) -> bool:
+        """Read again past the line a kconfiglib error names: without the characters
+        Kconfig's lexer ignores, when it has any and was not repaired already; else
+        left out. False when the message names no line of the tree, or one left out."""
         match = re.match(r"\s*([^\s:]+):(\d+):", message)
         if not match:
             return False
@@ -342,12 +359,72 @@ class _Files:
         lines = self.texts[path].splitlines(keepends=True)
         if number > len(lines):
             return False
-        self.dropped[path].add(number)
-        lines[number - 1] = "# " + lines[number - 1]
+        if repair and number not in self.repaired[path]:
+            kept, ignored = without_unsupported(lines[number - 1])
+            if ignored:
+                self.repaired[path].add(number)
+                lines[number - 1] = kept
+                self.texts[path] = "".join(lines)
+                _warn(self.warnings, f"Kconfig: {path}:{number}: unsupported character(s) "
+                      f"{ignored!r} ignored, as Kconfig's own lexer does")
+                return True
+        body = _entry_body(lines, number - 1)
+        for index in range(number - 1, number + body):
+            self.dropped[path].add(index + 1)
+            lines[index] = "# " + lines[index]
         self.texts[path] = "".join(lines)
-        _warn(self.warnings, f"Kconfig: {path}:{number}: left out: "
+        _warn(self.warnings, f"Kconfig: {path}:{number}: left out"
+              f"{f' with the {body} line(s) of its entry' if body else ''}: "
               f"{message.split(':', 2)[-1].strip().splitlines()[0][:200]}")
         return True
+
+
+_ENTRY = re.compile(r"^([ \t]*)(?:menu)?config\b")
+
+
+def _entry_body(lines: Sequence[str], index: int) -> int:
+    """How many lines after lines[index] are its entry's body, when it opens a
+    `config` entry: the blank ones and those indented deeper. Left without its header,
+    a body's properties would land on the menu above (and its help be read as
+    statements), one parse again each."""
+    match = _ENTRY.match(lines[index])
+    if match is None:
+        return 0
+    depth = len(match.group(1).expandtabs(8))
+    end = index + 1
+    while end < len(lines):
+        text = lines[end].rstrip("\r\n")
+        indent = text[:len(text) - len(text.lstrip(" \t"))]
+        if text.strip() and len(indent.expandtabs(8)) <= depth:
+            break
+        end += 1
+    while end > index + 1 and not lines[end - 1].strip():  # blank lines after it stay
+        end -= 1
+    return end - index - 1
+
+
+def without_unsupported(line: str) -> tuple[str, str]:
+    """The line without the characters Kconfig's lexer skips (outside strings and
+    comments), and those characters. A preprocessor line (`$(`, `:=`, `+=`) is kept
+    whole: its text is the macro language's, not the lexer's."""
+    if "$(" in line or ":=" in line or "+=" in line:
+        return line, ""
+    kept: list[str] = []
+    ignored: list[str] = []
+    quote = ""
+    for position, char in enumerate(line):
+        if quote:
+            quote = "" if char == quote and line[position - 1] != "\\" else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            kept.append(line[position:])
+            break
+        elif char not in _SUPPORTED:
+            ignored.append(char)
+            continue
+        kept.append(char)
+    return "".join(kept), "".join(ignored)
 
 
 def _kconfig_class() -> Any:

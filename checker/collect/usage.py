@@ -190,7 +190,8 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
         groups[tuple(sorted(env.items()))] = []
     result, warnings = _run(inputs.kconfig_texts, tops, groups, list(wanted), census,
                             max(1, jobs))
-    _store(cache_dir(), key, result)
+    if not warnings:  # a failed parse is not kept: the next run says so again
+        _store(cache_dir(), key, result)
     return result, warnings
 
 
@@ -216,13 +217,18 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
         import os
 
         out = Evaluation()
+        failed: list[str] = []
         for env_key, configs in share:
             os.environ.clear()
             # kconfiglib_reader sets $srctree itself, to the tree's Kconfig root
             os.environ.update({"KCONFIG_FUNCTIONS": "-", **dict(env_key)})
-            out.add(evaluate_group(texts, tops, [(c.name, c.text) for c in configs], wanted,
-                                   census))
-        return out.as_json()
+            try:
+                out.add(evaluate_group(texts, tops, [(c.name, c.text) for c in configs],
+                                       wanted, census))
+            except Exception as exc:  # one parse failing costs its group, not the share
+                failed.append(f"{len(configs)} with {_env_text(env_key)} "
+                              f"({type(exc).__name__}: {str(exc)[:200]})")
+        return {"evaluation": out.as_json(), "failed": failed}
 
     running = [start_isolated(functools.partial(work, share), {}) for share in shares if share]
     result = Evaluation()
@@ -232,8 +238,14 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
         if isinstance(done, Failed):
             warnings.append(f"configurations: some could not be evaluated ({done.reason})")
             continue
-        result.add(done)
+        result.add(done["evaluation"])
+        warnings.extend(f"configurations: could not be evaluated: {failed}"
+                        for failed in done["failed"])
     return result, warnings
+
+
+def _env_text(env_key: tuple[tuple[str, str], ...]) -> str:
+    return " ".join(f"{k}={v}" for k, v in env_key) or "no variables"
 
 
 def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
