@@ -231,6 +231,8 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
         Use("match", ('prompt "', '\\"')),
     ("checker/collect/kconfiglib_reader.py", r"\s*([^\s:]+):(\d+):"):
         Use("match", ("a:", "a:1", " ")),
+    ("checker/collect/kconfiglib_reader.py", r"^([ \t]*)(?:menu)?config\b"):
+        Use("match", (" \t", "\t ")),
     ("checker/collect/kconfiglib_reader.py", r"^(?:# )?CONFIG_([A-Za-z0-9_]+)[= ]"):
         Use("findall", ("CONFIG_a", "# CONFIG_", "\n# CONFIG_a"), flags=re.MULTILINE),
     ("checker/collect/reverts.py", rb'(Revert|Reapply) "(.*)"'):

@@ -391,6 +391,51 @@ def test_an_architecture_whose_kconfig_cannot_be_read_costs_only_its_configurati
                             "(RuntimeError: more than 40 lines could not be parsed)"]
 
 
+def test_a_group_larger_than_a_child_s_share_is_cut_in_runs() -> None:
+    from checker.collect.usage import PARSE_COST, schedule
+
+    one = {(): [Config(f"boards/b{n:03}/defconfig", "") for n in range(300)]}
+    shares = schedule(one, 2)
+    assert [[(env, len(configs)) for env, configs in share] for share in shares] == [
+        [((), 150)], [((), 150)]]
+    assert [c.name for share in shares for _, c2 in share for c in c2] == [
+        c.name for c in one[()]]
+    # groups that fit a share are not cut: a parse more would cost more than it saves
+    arches = {(("SRCARCH", "arm"),): [Config(f"a{n}", "") for n in range(3 * PARSE_COST)],
+              (("SRCARCH", "x86"),): [Config(f"x{n}", "") for n in range(2 * PARSE_COST)]}
+    assert [[(env, len(configs)) for env, configs in share]
+            for share in schedule(arches, 2)] == [[((("SRCARCH", "arm"),), 60)],
+                                                   [((("SRCARCH", "x86"),), 40)]]
+    assert schedule({(): []}, 2) == [[((), [])]]
+
+
+def test_two_children_evaluate_what_one_does(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    """One parse for every configuration (no variable): cut in two runs, the result is
+    the same, census and needs included."""
+    from checker.collect.usage import UsageInputs, evaluate
+
+    texts = {"Kconfig": ('config OLD\n\tbool "Old board (deprecated)"\n'
+                         'config DRV\n\tbool "drv"\n\tdepends on OLD\n'
+                         'config LIB\n\tbool\nconfig USER\n\tbool "user"\n'
+                         '\tselect LIB\n')}
+    configs = [Config(f"boards/b{n:02}/defconfig",
+                      "CONFIG_OLD=y\nCONFIG_DRV=y\n" if n == 3 else
+                      "CONFIG_USER=y\n" if n == 57 else "") for n in range(60)]
+    results = []
+    for jobs in (1, 2):
+        monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / str(jobs)))
+        inputs = UsageInputs(kconfig_texts=texts, configs=configs, census={"DRV", "LIB"})
+        evaluation, warnings = evaluate(inputs, ["Kconfig"], {}, {"boards"}, ["DRV", "USER"],
+                                        jobs=jobs)
+        assert warnings == []
+        results.append(evaluation.as_json())
+    assert results[0] == results[1]
+    assert (results[1]["built"], results[1]["needs"]) == (["DRV", "LIB"],
+                                                          {"DRV": ["OLD"], "USER": []})
+    assert results[1]["enabled"]["boards/b03/defconfig"] == ["DRV"]
+
+
 def test_configurations_below_a_kconfig_in_a_subdirectory_take_their_architecture(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A tree whose Kconfig is written from a subdirectory (Xen's xen/, `source

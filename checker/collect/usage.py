@@ -44,8 +44,10 @@ built when any of them is; its `selected` and `deprecated` are null (whose they 
 not known). A value that cannot be known is null: `configs` without a symbol or a
 configuration, `selected` and `deprecated` without a symbol the Kconfig defines,
 `dt_users` without a compatible or a device tree. The configurations are evaluated in at
-most two forked children (`checker/core/isolate.py`) and the result is cached by
-content, like parses (`checker/collect/kconfig.py`).
+most two forked children (`checker/core/isolate.py`; `schedule` spreads the parses, and
+cuts one that holds most configurations in two) and the result is cached by content,
+like parses (`checker/collect/kconfig.py`); a parse that fails costs its own
+configurations only, and the result is then not kept.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -63,6 +66,8 @@ from checker.collect.kconfig_model import announces_deprecation
 
 ENABLED_IN_SHOWN = 3
 NEEDS_SHOWN = 10  # needs_deprecated names at most this many symbols (sorted)
+PARSE_COST = 20  # a parse of the Kconfig costs about twenty evaluations
+EnvKey = tuple[tuple[str, str], ...]  # the Kconfig variables of one parse
 
 # a value stops at the next `=` too, so each search ends where the next property starts
 _DTS_COMPATIBLE = re.compile(r"\bcompatible\s*=\s*([^;{}=]*);")
@@ -182,7 +187,7 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
 
     root = kconfig_root(tops[0], inputs.kconfig_texts.get(tops[0], ""), inputs.kconfig_texts)
     bases = variable_bases(inputs.kconfig_texts.values(), root)
-    groups: dict[tuple[tuple[str, str], ...], list[Config]] = defaultdict(list)
+    groups: dict[EnvKey, list[Config]] = defaultdict(list)
     for config in inputs.configs:
         groups[tuple(sorted(env_for(config.name, env, bases, directories).items()))].append(
             config)
@@ -196,7 +201,7 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
 
 
 def _run(texts: Mapping[str, str], tops: Sequence[str],
-         groups: Mapping[tuple[tuple[str, str], ...], list[Config]], wanted: list[str],
+         groups: Mapping[EnvKey, list[Config]], wanted: list[str],
          census: list[str], jobs: int) -> tuple[Evaluation, list[str]]:
     """The groups spread over `jobs` children, each parsing the Kconfig once per group
     (the largest groups first, each to the least loaded child)."""
@@ -204,15 +209,9 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
     from checker.collect.kconfiglib_reader import evaluate_group
     from checker.core.isolate import Failed, start_isolated
 
-    shares: list[list[tuple[tuple[tuple[str, str], ...], list[Config]]]] = [
-        [] for _ in range(jobs)]
-    loads = [0] * jobs
-    for env_key, configs in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
-        least = loads.index(min(loads))
-        shares[least].append((env_key, configs))
-        loads[least] += len(configs) + 20  # a parse costs about twenty evaluations
+    shares = schedule(groups, jobs)
 
-    def work(share: list[tuple[tuple[tuple[str, str], ...], list[Config]]]
+    def work(share: list[tuple[EnvKey, list[Config]]]
              ) -> dict[str, Any]:
         import os
 
@@ -230,7 +229,7 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
                               f"({type(exc).__name__}: {str(exc)[:200]})")
         return {"evaluation": out.as_json(), "failed": failed}
 
-    running = [start_isolated(functools.partial(work, share), {}) for share in shares if share]
+    running = [start_isolated(functools.partial(work, share), {}) for share in shares]
     result = Evaluation()
     warnings: list[str] = []
     for child in running:
@@ -244,7 +243,47 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
     return result, warnings
 
 
-def _env_text(env_key: tuple[tuple[str, str], ...]) -> str:
+
+
+def schedule(groups: Mapping[EnvKey, list[Config]], jobs: int
+             ) -> list[list[tuple[EnvKey, list[Config]]]]:
+    """The groups spread over `jobs` children: the largest first, each to the least
+    loaded. A group is cut into runs of consecutive configurations, each parsed on its
+    own, when that shortens the longest child (one architecture holding most of them, or
+    a tree with no variable at all: NuttX's 2,046 defconfigs ran in one child). What the
+    runs enable is what the group enables: each configuration is loaded on its own, and
+    a census symbol built by any run is built."""
+    pieces = list(groups.items())
+    plan = _spread(pieces, jobs)
+    for env_key, configs in sorted(groups.items(), key=lambda g: (-len(g[1]), g[0])):
+        for parts in range(2, min(jobs, len(configs)) + 1):
+            size = math.ceil(len(configs) / parts)
+            trial = [p for p in pieces if p[0] != env_key] + [
+                (env_key, configs[start:start + size])
+                for start in range(0, len(configs), size)]
+            trial_plan = _spread(trial, jobs)
+            if _longest(trial_plan) < _longest(plan):
+                pieces, plan = trial, trial_plan
+    return [share for share in plan if share]
+
+
+def _spread(pieces: Sequence[tuple[EnvKey, list[Config]]], jobs: int
+            ) -> list[list[tuple[EnvKey, list[Config]]]]:
+    shares: list[list[tuple[EnvKey, list[Config]]]] = [[] for _ in range(jobs)]
+    loads = [0] * jobs
+    for env_key, configs in sorted(pieces, key=lambda g: (-len(g[1]), g[0],
+                                                          g[1][0].name if g[1] else "")):
+        least = loads.index(min(loads))
+        shares[least].append((env_key, configs))
+        loads[least] += len(configs) + PARSE_COST
+    return shares
+
+
+def _longest(plan: Sequence[Sequence[tuple[EnvKey, list[Config]]]]) -> int:
+    return max(sum(len(configs) + PARSE_COST for _, configs in share) for share in plan)
+
+
+def _env_text(env_key: EnvKey) -> str:
     return " ".join(f"{k}={v}" for k, v in env_key) or "no variables"
 
 
@@ -367,7 +406,7 @@ class UsageOptions:
     `discover.kconfig`) and the configurations a maintainer names."""
 
     tops: tuple[str, ...] = ("Kconfig",)
-    env: tuple[tuple[str, str], ...] = ()
+    env: EnvKey = ()
     extra_configs: tuple[Config, ...] = ()
     jobs: int = 2
     refresh_files: int = 0  # collect.config_refresh_files; 0: no configs_changed
