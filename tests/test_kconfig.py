@@ -62,6 +62,24 @@ def test_env_takes_the_sibling_directory_that_ships_the_most_configurations() ->
     assert shims.choose_env(top, files, {}) == {}
 
 
+@pytest.mark.parametrize(("sources", "env"), [
+    # OpenSBI: the variable is the tree's root, every path below it a file there
+    (["lib/utils/Kconfig", "lib/sbi/Kconfig", "firmware/Kconfig"], {"SRC_DIR": "."}),
+    # one stale `source` among them does not undo it
+    (["lib/utils/Kconfig", "lib/sbi/Kconfig", "gone/Kconfig"], {"SRC_DIR": "."}),
+    # NuttX: `$(APPSDIR)/Kconfig` is another repository's; here it would be the top
+    (["Kconfig"], {}),
+    (["lib/utils/Kconfig", "Kconfig"], {}),
+    # mostly not in the tree: a place outside it
+    (["lib/utils/Kconfig", "x/Kconfig", "y/Kconfig"], {}),
+])
+def test_a_variable_that_starts_its_paths_is_the_root_when_they_are_there(
+        sources: list[str], env: dict[str, str]) -> None:
+    top = "".join(f'source "$(SRC_DIR)/{path}"\n' for path in sources)
+    files = ["Kconfig", "lib/utils/Kconfig", "lib/sbi/Kconfig", "firmware/Kconfig"]
+    assert shims.choose_env(top, files, {}, tops=["Kconfig"]) == env
+
+
 @pytest.mark.parametrize(("top", "text", "root"), [
     # Linux: the top is at the root
     ("Kconfig", 'source "arch/$(SRCARCH)/Kconfig"\nsource "drivers/Kconfig"\n', ""),

@@ -175,3 +175,44 @@ def test_a_kconfig_written_from_a_subdirectory_is_learned_from_there(
     kconfig = learned.section["kconfig"]
     assert kconfig["env"] == {"SRCARCH": "x86"}
     assert kconfig["top"][0] == "hv/Kconfig" and "hv/drivers/Kconfig" not in kconfig["top"]
+
+
+def test_build_files_a_makefile_finds_and_paths_from_the_directory_that_includes_them(
+        tmp_path: Path) -> None:
+    """OpenSBI's shape: nothing names lib/utils/serial/ (the top Makefile includes what
+    `find lib/utils -name objects.mk` lists), its objects.mk names `serial/uart_a.o`
+    from lib/utils, and the Kconfig sources `$(SRC_DIR)/lib/utils/Kconfig`, SRC_DIR an
+    environment variable that is the tree's root. Each driver is its own unit with its
+    symbol (before: one unit per objects.mk directory, and no Kconfig below the top)."""
+    files = {
+        "Kconfig": 'mainmenu "SBI"\nconfig SRC_DIR\n\tstring\n\toption env="SRC_DIR"\n'
+                   'source "$(SRC_DIR)/lib/utils/Kconfig"\n',
+        "lib/utils/Kconfig": 'source "$(SRC_DIR)/lib/utils/serial/Kconfig"\n',
+        "lib/utils/serial/Kconfig": "",
+        "lib/utils/serial/objects.mk": "",
+        "Makefile": "mks=$(shell find lib/utils -iname objects.mk)\ninclude $(mks)\n",
+        "platform/generic/configs/defconfig": "CONFIG_UART_0=y\n",
+    }
+    for n in range(6):
+        files["lib/utils/serial/Kconfig"] += f'config UART_{n}\n\tbool "UART {n}"\n'
+        files["lib/utils/serial/objects.mk"] += (
+            f"libutils-objs-$(CONFIG_UART_{n}) += serial/uart_{n}.o\n")
+        files[f"lib/utils/serial/uart_{n}.c"] = (
+            lines(3) + f"static const struct fdt_match uart_{n}_match[] = {{\n}};\n")
+    h = History(tmp_path / "sbi")
+    h.commit("2024-01-01", "initial", files)
+    h.build()
+    repo = open_repo(tmp_path / "sbi")
+    try:
+        sha = resolve(repo, "HEAD").sha
+        learned = learn(repo, sha)
+        from checker.discover.discover import discover
+
+        found = discover(repo, sha, learned.roots,
+                         DiscoverRules.from_policy({"discover": learned.section}))
+    finally:
+        repo.close()
+    assert (learned.section["units"], learned.section["kconfig"]["env"]) == (
+        "kconfig", {"SRC_DIR": "."})
+    assert sorted((u.files, u.kconfig) for u in found.units) == [
+        ((f"lib/utils/serial/uart_{n}.c",), (f"UART_{n}",)) for n in range(6)]

@@ -233,7 +233,8 @@ def source_variables(text: str) -> dict[str, list[str]]:
 
 
 def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
-               defined: Iterable[str] = (), root: str = "") -> dict[str, str]:
+               defined: Iterable[str] = (), root: str = "", tops: Iterable[str] = ()
+               ) -> dict[str, str]:
     """Values for the variables the top Kconfig's `source` lines need.
 
     `files` are the tree's paths; `configs` counts shipped configurations per directory
@@ -242,14 +243,21 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
     that ships configurations; the one with the most wins, then the first by name (no
     such value: the variable is left unset, and its `source` reads as empty). A variable
     that starts a path (`$(APPSDIR)/Kconfig`) names a place, not a choice among sibling
-    directories, and is not guessed. Variables the
-    Kconfig defines itself (`SRCARCH := ...`) are left alone. `root`: the directory the
-    `source` paths are relative to (`kconfig_root`)."""
+    directories: it is the Kconfig root itself (".") when most of the paths it starts
+    are files there and none is a top (OpenSBI's `$(OPENSBI_SRC_DIR)/lib/utils/Kconfig`);
+    else it is not guessed (NuttX's `$(APPSDIR)/Kconfig` is another repository's: here
+    it would be the top again). Variables the Kconfig defines itself (`SRCARCH := ...`)
+    are left alone. `root`: the directory the `source` paths are relative to
+    (`kconfig_root`); `tops`: the top files."""
     paths = set(files)
     skip = set(defined)
+    top_files = set(tops)
     env: dict[str, str] = {}
     for variable, patterns in sorted(source_variables(top).items()):
         if variable in skip:
+            continue
+        if _is_root(variable, patterns, paths, top_files, root):
+            env[variable] = "."
             continue
         scores: dict[str, tuple[int, str]] = {}
         for pattern in patterns:
@@ -268,6 +276,18 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
         if scores:
             env[variable] = min(scores.values())[1]
     return env
+
+
+def _is_root(variable: str, patterns: Iterable[str], paths: set[str], tops: set[str],
+             root: str) -> bool:
+    rests = []
+    for pattern in patterns:
+        first, _, rest = pattern.partition("/")
+        if first not in (f"$({variable})", f"${{{variable}}}") or not rest or "$" in rest:
+            return False
+        rests.append(posixpath.normpath(f"{root}/{rest}" if root else rest))
+    found = sum(1 for r in rests if r in paths)  # a stale `source` may name none
+    return found > 0 and 2 * found >= len(rests) and not any(r in tops for r in rests)
 
 
 def _pattern_regex(pattern: str, variable: str) -> re.Pattern[str] | None:

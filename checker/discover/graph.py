@@ -13,7 +13,7 @@ from __future__ import annotations
 import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from checker.collect.buildfiles import BuildFile, BuildItem
 from checker.discover.model import Skipped
@@ -108,6 +108,12 @@ class Walker:
         for path in sorted(files):
             self.by_dir[parent(path)].append(files[path])
         self.files = files
+        # the directories that hold a build file, and every directory above one
+        self.builds_below: set[str] = set()
+        for directory in self.by_dir:
+            while directory and directory not in self.builds_below:
+                self.builds_below.add(directory)
+                directory = parent(directory)
         self.build = Build()
         self.adopted = self._adoptions()
         self.claimed: dict[str, str] = {}  # source file -> first object naming it
@@ -176,8 +182,12 @@ class Walker:
             files = self._files_of(directory)
             if not files:
                 self.build.unread[directory] = by
-                if self.rules.units == "markers":  # read by path: every subdirectory
-                    for sub in sorted(self.tree.subdirs.get(directory, ()), reverse=True):
+                # no build file here names what is below: markers read every
+                # subdirectory; else the build files below are read by one elsewhere
+                # (OpenSBI's Makefile includes what `find lib/utils -name objects.mk`
+                # lists), so the subdirectories that hold one are walked
+                for sub in sorted(self.tree.subdirs.get(directory, ()), reverse=True):
+                    if self.rules.units == "markers" or sub in self.builds_below:
                         stack.append((sub, chain, ""))
                 continue
             named_dirs: set[str] = set()
@@ -186,11 +196,12 @@ class Walker:
             for build_file in files:
                 for item in build_file.items:
                     if item.member_of is not None:
-                        members[item.member_of].append(item)
+                        members[item.member_of].append(self._anchored(item, build_file))
             for build_file in files:
                 for item in build_file.items:
                     if item.member_of is not None:
                         continue
+                    item = self._anchored(item, build_file)
                     gates = _join(chain, item.gates)
                     if item.is_dir:
                         sub = item.target.rstrip("/")
@@ -246,6 +257,25 @@ class Walker:
         if target.endswith(".o"):
             return any(target[:-2] + ext in self.tree.all for ext in self.rules.source_extensions)
         return target in self.tree.all
+
+    def _anchored(self, item: BuildItem, build_file: BuildFile) -> BuildItem:
+        """A file a build file names that is not in its directory, as named from the
+        nearest directory above where it is: the directory of the makefile that includes
+        it (OpenSBI's lib/utils/serial/objects.mk names `serial/fdt_serial_cadence.o`,
+        read from lib/utils)."""
+        own = build_file.directory
+        if item.is_dir or not own or self._exists(item.target) \
+                or not item.target.startswith(own + "/"):
+            return item
+        relative = item.target[len(own) + 1:]
+        base = parent(own)
+        while True:
+            candidate = f"{base}/{relative}" if base else relative
+            if self._exists(candidate):
+                return replace(item, target=candidate)
+            if not base:
+                return item
+            base = parent(base)
 
     def _rebased(self, target: str, own: str, walked: str) -> str:
         """`target` as the included file at `own` named it, else the same words read

@@ -8,7 +8,8 @@
    (`checker/collect/buildfiles.py`), counted by name.
 3. **Kconfig**: the top file (`Kconfig` at the root, else the Kconfig files no other
    one sources), and values for the variables its `source` lines need
-   (`arch/$(SRCARCH)/Kconfig`: the directory with the most shipped configurations).
+   (`arch/$(SRCARCH)/Kconfig`: the directory with the most shipped configurations;
+   `$(SRC_DIR)/lib/Kconfig`: the Kconfig root, when the paths are there).
 4. **Units**: `kconfig` when most objects below the driver directories are built under
    a Kconfig symbol, else `markers` (the build file most leaf directories hold).
 5. **Entry points**: file-scope constructs (`checker/discover/constructs.py`) ranked by
@@ -137,7 +138,8 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
                  for path in by_blob[blob]}
         env = choose_env("\n".join(texts[p] for p in sorted(texts)), tree.all,
                          shipped_configs(sorted(tree.all)),
-                         root=kconfig_root(tops[0], texts.get(tops[0], ""), texts))
+                         root=kconfig_root(tops[0], texts.get(tops[0], ""), texts),
+                         tops=tops)
     provisional = {
         "build_files": build_files or list(GRAMMARS["make"]),
         "units": "kconfig" if kconfig_files else "markers",
@@ -167,6 +169,7 @@ def learn(repo: Any, sha: str, roots: Sequence[str] = ()) -> Learned:
         section["kconfig"] = {"top": tops, "env": env}
         comments["kconfig"] = [f"{len(kconfig_files):,} Kconfig files; read from "
                                f"{', '.join(tops) or 'no top file'}"] + [
+            f"{k}={v}: the Kconfig root, where the paths it starts are" if v == "." else
             f"{k}={v}: the value whose `source` path exists with the most shipped "
             "configurations" for k, v in env.items()]
         section["subsystem_core_dependents"] = CORE_DEPENDENTS
