@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -462,6 +463,43 @@ def test_sweeps_reverts_and_reapplies_are_not_work(tmp_path: Path) -> None:
         assert (b["commits"], b["authors"], b["last_commit"]) == (1, 1, date(2024, 7, 10))
         assert b["first_commit"] == date(2024, 1, 1)  # the import: a sweep, but it is there
         assert (c["commits"], c["first_commit"], c["last_commit"]) == (0, date(2024, 1, 1), None)
+        # the tree's months with a commit that is not a sweep: February, April to August
+        assert {d["tree_months"] for d in found.values()} == {6}
     plain = collect(repo, drivers, RULES, jobs=1).signals
     assert (plain["a"]["commits"], plain["a"]["authors"]) == (7, 4)
     assert (plain["b"]["commits"], plain["c"]["commits"]) == (6, 2)
+
+
+def test_a_tree_imported_release_by_release_has_no_history_to_read(tmp_path: Path) -> None:
+    """Every commit a release (a sweep): no driver has a commit of its own, and the tree
+    has no month with another commit, so the history probes do not know (they called
+    every driver dormant: Linux 5.10 -> 6.1 -> 6.12 from tarballs, 54% flagged at 6.1)."""
+    from checker.evaluate.probes.maintenance import activity, recency
+    from checker.validate.models import signals_model
+    from checker.validate.policy import load_policy
+
+    repo = tmp_path / "k"
+    h = History(repo)
+    h.commit("2021-01-10", "Linux 1.0", {f"drivers/{n}/main.c": lines(20, n) for n in "abcde"})
+    h.commit("2023-01-10", "Linux 2.0", {f"drivers/{n}/main.c": lines(22, n) for n in "abcd"})
+    h.build()
+    drivers = [DriverPaths(n, (f"drivers/{n}/",)) for n in "ae"]
+    found = collect(repo, drivers, SWEEPS_AND_REVERTS, jobs=1).signals
+    assert {(d["commits"], d["tree_months"]) for d in found.values()} == {(0, 0)}
+    root = Path(__file__).resolve().parent.parent
+    policy = load_policy(root / "policies" / "default.yaml", "policies/default.yaml")
+    as_of = date(2023, 1, 10)
+    for name, probe in (("activity", activity), ("recency", recency)):
+        driver = SimpleNamespace(signals=signals_model(found["e"]))
+        finding = probe(driver, policy.probes[name], as_of)  # type: ignore[arg-type]
+        assert (finding.known, finding.reason) == (
+            False, "no commit of its own, and the tree has commits other than sweeps in 0 "
+            "month(s) of the window (fewer than 12): its history cannot tell a dormant "
+            "driver")
+    # the same tree with one small commit a month for a year: history is read
+    for month in range(1, 13):
+        commit_file(repo, f"2022-{month:02}-05", ANN, "docs: note", "README", f"{month}\n")
+    again = collect(repo, drivers, SWEEPS_AND_REVERTS, jobs=1).signals
+    assert again["e"]["tree_months"] == 12
+    driver = SimpleNamespace(signals=signals_model(again["e"]))
+    assert activity(driver, policy.probes["activity"], as_of).known  # type: ignore[arg-type]

@@ -31,6 +31,7 @@ Semantics (documented in docs/collect.md):
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -95,6 +96,9 @@ class Listing:
     series: frozenset[str] = frozenset()
     excluded: frozenset[str] = frozenset()  # reverts and what they undo or redo
     handed: int = 0  # window[:handed] went to `early` while the listing went on
+    # the window's calendar months (UTC year, month) in which the tree has a commit that
+    # is not a sweep: how finely its history can tell a dormant driver from a live one
+    months: set[tuple[int, int]] = field(default_factory=set)
 
 
 def list_history(repo: Any, sha: str, start: int, end: int,
@@ -151,6 +155,9 @@ def list_history(repo: Any, sha: str, start: int, end: int,
         if stamp < end:
             if stamp >= start:
                 window.append(commit)
+                if not (paths and sweeps is not None and commit in sweeps.found):
+                    utc = time.gmtime(stamp)
+                    listing.months.add((utc.tm_year, utc.tm_mon))
             else:
                 before.append(commit)
                 if early is not None and not listing.handed and window:

@@ -62,6 +62,9 @@ SIGNAL_KEYS = (
 )
 # Written after those (null when its sources state no copyright year; older files lack it).
 COPYRIGHT_KEY = "copyright_year"
+# Written after those: the window's months in which the tree has a commit that is not a
+# sweep (older files lack it; history.Listing.months).
+TREE_MONTHS_KEY = "tree_months"
 # Written after those when the tree said anything about usage (collect/usage.py).
 USAGE_KEY = "usage"
 # Written after those only for a driver none of whose files is in the tree at REV.
@@ -237,7 +240,7 @@ def _collect(repo: Kernel, revision: Revision, specs: dict[str, PathSpec],
         act = totals.get(driver.id) or Activity()
         tree = facts[driver.id]
         result.signals[driver.id] = _signals(revision, start, end, months, act, tree, complete,
-                                             usages.get(driver.id))
+                                             usages.get(driver.id), len(listing.months))
         if driver.id in absent:
             result.signals[driver.id]["present"] = False
             removal = removals.get(driver.id)
@@ -261,8 +264,8 @@ def usage_symbols(driver: DriverPaths, facts: TreeFacts) -> tuple[str, ...]:
 
 
 def _signals(revision: Revision, start: date, end: date, months: list[str], act: Activity,
-             tree: TreeFacts, complete: bool, usage: dict[str, Any] | None = None
-             ) -> dict[str, Any]:
+             tree: TreeFacts, complete: bool, usage: dict[str, Any] | None = None,
+             tree_months: int | None = None) -> dict[str, Any]:
     monthly = []
     for month in months:
         commits, added, removed = act.months.get(month, (0, 0, 0))
@@ -290,6 +293,8 @@ def _signals(revision: Revision, start: date, end: date, months: list[str], act:
     }
     assert tuple(values) == SIGNAL_KEYS
     values[COPYRIGHT_KEY] = tree.copyright_year
+    if tree_months is not None:
+        values[TREE_MONTHS_KEY] = tree_months
     if usage is not None:
         values[USAGE_KEY] = usage
     return values

@@ -9,7 +9,13 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from checker.collect.run import ABSENT_KEYS, COPYRIGHT_KEY, SIGNAL_KEYS, USAGE_KEY
+from checker.collect.run import (
+    ABSENT_KEYS,
+    COPYRIGHT_KEY,
+    SIGNAL_KEYS,
+    TREE_MONTHS_KEY,
+    USAGE_KEY,
+)
 
 _PLAIN = re.compile(r"^[A-Za-z_][A-Za-z0-9 _./()+,-]*[A-Za-z0-9_./)+-]$|^[A-Za-z_]$")
 
@@ -127,7 +133,7 @@ def usage_lines(value: Mapping[str, Any]) -> list[str]:
 
 
 def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
-    """The keys written, in order: the copyright year, usage and the absent-driver keys
-    only when collect gave them."""
-    return (*SIGNAL_KEYS,
-            *(key for key in (COPYRIGHT_KEY, USAGE_KEY, *ABSENT_KEYS) if key in values))
+    """The keys written, in order: the copyright year, the tree's months, usage and the
+    absent-driver keys only when collect gave them."""
+    return (*SIGNAL_KEYS, *(key for key in (COPYRIGHT_KEY, TREE_MONTHS_KEY, USAGE_KEY,
+                                            *ABSENT_KEYS) if key in values))

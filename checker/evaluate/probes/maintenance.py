@@ -17,10 +17,17 @@ def too_young(probe: str, driver: Driver, config: Mapping[str, Any]) -> Finding 
     as the import of a tree onboarded from a release tarball) and has been in the tree
     for fewer of the window's months than the probe's `min_months`: it has had no time
     to be dormant. A young driver that came with a commit of its own is judged as usual
-    (being new is itself a sign of life)."""
+    (being new is itself a sign of life). The same when the tree itself has commits
+    other than sweeps in fewer of the window's months (`tree_months`): a tree imported
+    release by release, whose every commit is a sweep, says nothing of any driver."""
     least = config.get("min_months")
     if driver.signals is None or not least or driver.signals.commits:
         return None
+    tree = driver.signals.tree_months
+    if tree is not None and tree < least:
+        return unknown(probe, f"no commit of its own, and the tree has commits other than "
+                              f"sweeps in {tree} month(s) of the window (fewer than "
+                              f"{least}): its history cannot tell a dormant driver")
     months = existing_months(driver)
     if months >= least:
         return None
