@@ -92,6 +92,12 @@ TREES = (
     # from a tarball
     Tree("Linux 6.1 -> 6.12", "linux_pair", ("2022-12-11",), "discover", ("drivers",),
          "linux", extra_patterns=(r"^Linux 6\.12 ",), rename_limit=20000),
+    # the same two trees with Debian's 5.10 below them, one commit per release: a second
+    # point of Linux, and a temporal hold-out (give this or --linux-pair, not both)
+    Tree("Linux 5.10 -> 6.1 -> 6.12", "linux_chain", ("2020-12-13", "2022-12-11"),
+         "discover", ("drivers",), "linux",
+         extra_patterns=(r"^Linux 6\.1 ", r"^Linux 6\.12 "), rename_limit=20000,
+         temporal="2022-12-11", temporal_from=("2020-12-13",)),
     Tree("barebox", "barebox", ("2016-01-01", "2019-01-01", "2022-01-01"), "discover",
          ("drivers",), "barebox", temporal="2023-01-01",
          temporal_from=("2014-01-01", "2016-01-01", "2018-01-01", "2020-01-01")),
@@ -240,6 +246,8 @@ def main() -> int:
                         default=[0.002, 0.005, 0.01, 0.02],
                         help="calibration.min_gain values tried by leave-one-tree-out")
     args = parser.parse_args()
+    if args.linux_pair and args.linux_chain:
+        parser.error("give --linux-pair or --linux-chain: they hold the same releases")
     args.workdir.mkdir(parents=True, exist_ok=True)
     base = load_policy(args.policy, str(args.policy))
     settings = Settings.from_policy(base)
