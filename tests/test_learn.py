@@ -192,7 +192,21 @@ def test_build_files_a_makefile_finds_and_paths_from_the_directory_that_includes
         "lib/utils/serial/objects.mk": "",
         "Makefile": "mks=$(shell find lib/utils -iname objects.mk)\ninclude $(mks)\n",
         "platform/generic/configs/defconfig": "CONFIG_UART_0=y\n",
+        # platform/generic's build file names none of its subdirectories: the vendor's
+        # is written from platform/generic (read by the same find), the orphan's from
+        # its own directory (nothing builds it)
+        "platform/generic/objects.mk": "platform-objs-y += platform.o\n",
+        "platform/generic/platform.c": lines(3),
+        "platform/generic/vendor/objects.mk":
+            "platform-objs-$(CONFIG_PLAT_V) += vendor/board.o\n",
+        "platform/generic/vendor/board.c": lines(3),
+        "platform/generic/vendor/Kconfig": 'config PLAT_V\n\tbool "Vendor board"\n',
+        "platform/generic/orphan/objects.mk": "platform-objs-$(CONFIG_PLAT_O) += old.o\n",
+        "platform/generic/orphan/old.c": lines(3),
     }
+    files["Kconfig"] += 'source "$(SRC_DIR)/platform/generic/vendor/Kconfig"\n'
+    files["platform/generic/orphan/Kconfig"] = 'config PLAT_O\n\tbool "Old board"\n'
+
     for n in range(6):
         files["lib/utils/serial/Kconfig"] += f'config UART_{n}\n\tbool "UART {n}"\n'
         files["lib/utils/serial/objects.mk"] += (
@@ -208,11 +222,14 @@ def test_build_files_a_makefile_finds_and_paths_from_the_directory_that_includes
         learned = learn(repo, sha)
         from checker.discover.discover import discover
 
-        found = discover(repo, sha, learned.roots,
+        found = discover(repo, sha, ["lib", "platform"],
                          DiscoverRules.from_policy({"discover": learned.section}))
     finally:
         repo.close()
     assert (learned.section["units"], learned.section["kconfig"]["env"]) == (
         "kconfig", {"SRC_DIR": "."})
     assert sorted((u.files, u.kconfig) for u in found.units) == [
-        ((f"lib/utils/serial/uart_{n}.c",), (f"UART_{n}",)) for n in range(6)]
+        ((f"lib/utils/serial/uart_{n}.c",), (f"UART_{n}",)) for n in range(6)] + [
+        (("platform/generic/vendor/Kconfig", "platform/generic/vendor/board.c",
+          "platform/generic/vendor/objects.mk"), ("PLAT_V",))]
+    assert found.files["platform/generic/orphan/old.c"] == "not-built"

@@ -114,6 +114,16 @@ class Walker:
             while directory and directory not in self.builds_below:
                 self.builds_below.add(directory)
                 directory = parent(directory)
+        # the directories (and every one above them) with a build file that names a file
+        # from a directory above its own: written to be included from there (OpenSBI's
+        # platform/generic/<vendor>/objects.mk, which platform/generic's does not name)
+        self.written_above: set[str] = set()
+        for directory, build_files in sorted(self.by_dir.items()):
+            if any(self._anchored(item, build_file) is not item for build_file in build_files
+                   for item in build_file.items):
+                while directory and directory not in self.written_above:
+                    self.written_above.add(directory)
+                    directory = parent(directory)
         self.build = Build()
         self.adopted = self._adoptions()
         self.claimed: dict[str, str] = {}  # source file -> first object naming it
@@ -216,7 +226,9 @@ class Walker:
             for sub in sorted(self.tree.subdirs.get(directory, ())):
                 if sub in named_dirs:
                     continue
-                if self.rules.units == "markers":  # markers are looked for everywhere
+                if self.rules.units == "markers" or sub in self.written_above:
+                    # markers are looked for everywhere; a build file written from above
+                    # is read by one elsewhere, not left out of the build
                     stack.append((sub, chain, ""))
                 else:
                     unnamed.append((sub, files))
