@@ -436,6 +436,40 @@ def test_two_children_evaluate_what_one_does(monkeypatch: pytest.MonkeyPatch,
     assert results[1]["enabled"]["boards/b03/defconfig"] == ["DRV"]
 
 
+def test_a_configuration_gives_a_place_variable_its_own_directory(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """OpenSBI's shape: `source "$(PLATFORM_DIR)/Kconfig"`, the platform being built;
+    platform/generic/configs/defconfig is read with platform/generic/Kconfig, whose
+    symbol selects the driver. NuttX's shape: `source "$(APPSDIR)/Kconfig"` beside a
+    board Kconfig that boards/Kconfig already sources: not read twice, APPSDIR unset."""
+    from checker.collect.usage import UsageInputs, evaluate, place_env, place_variables
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    texts = {
+        "Kconfig": 'source "$(PLATFORM_DIR)/Kconfig"\nsource "lib/Kconfig"\n',
+        "lib/Kconfig": 'config DRV\n\tbool "drv"\n',
+        "platform/generic/Kconfig": "config PLAT_GENERIC\n\tdef_bool y\n\tselect DRV\n",
+    }
+    assert place_variables(texts.values(), {}) == {"PLATFORM_DIR": "Kconfig"}
+    inputs = UsageInputs(kconfig_texts=texts, configs=[
+        Config("platform/generic/configs/defconfig", "CONFIG_PLAT_GENERIC=y\n")])
+    evaluation, warnings = evaluate(inputs, ["Kconfig"], {}, {"platform"}, ["DRV"])
+    assert evaluation.enabled == {"platform/generic/configs/defconfig": ["DRV"]}
+    assert all("left out" not in w for w in warnings)
+    # NuttX's shape, and two variables that would take one directory
+    boards = {"Kconfig": 'source "boards/Kconfig"\nsource "$(APPSDIR)/Kconfig"\n',
+              "boards/Kconfig": 'source "boards/b1/Kconfig"\n',
+              "boards/b1/Kconfig": 'config B1\n\tbool "b1"\n'}
+    reached = {"Kconfig", "boards/Kconfig", "boards/b1/Kconfig"}
+    assert place_env("boards/b1/configs/nsh/defconfig", {"APPSDIR": "Kconfig"}, boards,
+                     reached, "") == {}
+    places = {"PLATFORM_DIR": "Kconfig", "APPSDIR": "Kconfig"}
+    assert place_env("platform/generic/configs/defconfig", places, texts, set(), "") == {}
+    assert place_env("platform/generic/configs/defconfig", {"PLATFORM_DIR": "Kconfig"},
+                     texts, set(), "") == {"PLATFORM_DIR": "platform/generic"}
+    assert place_env("arch/x86/defconfig", places, texts, set(), "") == {}
+
+
 def test_configurations_below_a_kconfig_in_a_subdirectory_take_their_architecture(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """A tree whose Kconfig is written from a subdirectory (Xen's xen/, `source

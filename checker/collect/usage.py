@@ -10,7 +10,9 @@ For each driver, as of the revision collected (`usage_signals`):
   configurations are the files named `*defconfig` and the files in a `configs/`
   directory that hold `CONFIG_` lines. A configuration below a directory that one of
   the Kconfig variables chooses (`arch/arm/configs/...` for `SRCARCH`) is read with
-  that value.
+  that value; one at DIR/configs/... gives DIR to the variable that starts a `source`
+  path (`$(PLATFORM_DIR)/Kconfig`) when DIR holds that file and nothing else sources
+  it (`place_env`: OpenSBI's platforms).
 - `configs_changed`: the day of the newest change, in the window, to one of the
   configurations that enable it (`checker/collect/confighistory.py`: a commit changing
   more than `collect.config_refresh_files` configurations is a refresh and does not
@@ -56,6 +58,7 @@ import functools
 import hashlib
 import json
 import math
+import posixpath
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -130,6 +133,47 @@ def env_for(path: str, env: Mapping[str, str], bases: Mapping[str, str],
     return chosen
 
 
+def place_variables(texts: Iterable[str], env: Mapping[str, str]) -> dict[str, str]:
+    """Variable -> the file it is followed by, for the variables without a value that
+    start a `source` path (`$(V)/Kconfig` -> Kconfig): a place, such as the directory of
+    the platform being built (OpenSBI's `$(OPENSBI_PLATFORM_SRC_DIR)/Kconfig`)."""
+    from checker.collect.kconfig_shims import source_variables
+
+    places: dict[str, str] = {}
+    for text in texts:
+        for variable, patterns in source_variables(text).items():
+            if variable in env:
+                continue
+            for pattern in patterns:
+                first, _, rest = pattern.partition("/")
+                if first in (f"$({variable})", f"${variable}") and rest and "$" not in rest:
+                    places.setdefault(variable, rest)
+    return places
+
+
+def place_env(path: str, places: Mapping[str, str], texts: Mapping[str, str],
+              reached: set[str], root: str) -> dict[str, str]:
+    """The place variables a configuration at DIR/configs/... gives DIR: when DIR holds
+    the file the variable is followed by and no `source` reaches it otherwise (OpenSBI's
+    platform/generic/configs/defconfig is built with platform/generic/Kconfig; a NuttX
+    board's Kconfig, which boards/Kconfig already sources, is not read twice). None
+    when two variables would take the directory."""
+    parts = path.split("/")
+    if "configs" not in parts[:-1]:
+        return {}
+    directory = "/".join(parts[:parts.index("configs")])
+    if root and directory != root and not directory.startswith(root + "/"):
+        return {}
+    value = directory[len(root) + 1:] if root and directory != root else \
+        "." if root else directory or "."
+    out: dict[str, str] = {}
+    for variable, rest in places.items():
+        target = posixpath.normpath(f"{directory}/{rest}" if directory else rest)
+        if target in texts and target not in reached:
+            out[variable] = value
+    return out if len(out) == 1 else {}  # two would read one file twice: which is not known
+
+
 @dataclass
 class Evaluation:
     """What the configurations enable: per configuration the wanted symbols, and over
@@ -183,14 +227,18 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     cached = _cached(cache_dir(), key)
     if cached is not None:
         return cached, []
+    from checker.collect.kconfig import statically_sourced
     from checker.collect.kconfig_shims import kconfig_root, variable_bases
 
     root = kconfig_root(tops[0], inputs.kconfig_texts.get(tops[0], ""), inputs.kconfig_texts)
     bases = variable_bases(inputs.kconfig_texts.values(), root)
+    places = place_variables(inputs.kconfig_texts.values(), env)
+    reached = statically_sourced(inputs.kconfig_texts, tops, env) if places else set()
     groups: dict[EnvKey, list[Config]] = defaultdict(list)
     for config in inputs.configs:
-        groups[tuple(sorted(env_for(config.name, env, bases, directories).items()))].append(
-            config)
+        chosen = env_for(config.name, env, bases, directories)
+        chosen.update(place_env(config.name, places, inputs.kconfig_texts, reached, root))
+        groups[tuple(sorted(chosen.items()))].append(config)
     if not groups:  # no configuration: one parse still says what the symbols need
         groups[tuple(sorted(env.items()))] = []
     result, warnings = _run(inputs.kconfig_texts, tops, groups, list(wanted), census,
@@ -292,7 +340,7 @@ def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     from checker.collect.kconfig import CACHE_VERSION
 
     digest = hashlib.sha256(json.dumps(
-        ["usage-needs", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
+        ["usage-places", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
          list(census)]).encode())
     for path in sorted(inputs.kconfig_texts):
         digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
