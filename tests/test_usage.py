@@ -128,6 +128,31 @@ def test_device_tree_compatibles_and_deprecation_wording() -> None:
     assert not announces_deprecation("Supports deprecated-mode registers of the chip.")
 
 
+@pytest.mark.parametrize(("help_text", "announces"), [
+    # Linux 6.1's help texts: said of the option, its driver or what it supports
+    ("  This driver is deprecated and is scheduled for removal by the\n  beginning", True),
+    ("  sys_sysfs is an obsolete system call no longer supported in libc.", True),
+    ("  Deprecated: AK09911 is now supported by AK8975 driver.", True),
+    ("  This was deprecated in 2001 and announced to live on for 5 years.", True),
+    ("  Most ATAGS based board files are completely unused and are\n  scheduled for "
+     "removal in early 2023", True),
+    ("  Config symbol HID_THINGM just selects HID_LED and will be removed soon.", True),
+    # in passing: of something else the help mentions
+    ("  This connects to U8500 either on the SSP/SPI bus (deprecated\n  since hardware "
+     "version v1.0) or the I2C bus via PRCMU.", False),
+    ("  The EISA bus saw limited use between 1988 and 1995 when it was made\n  obsolete "
+     "by the PCI bus.", False),
+    ("  This target replaced the old obsolete QUEUE target.", False),
+    ("  Select legacy driver for non-DT-enabled platforms\n  and for the deprecated "
+     "non-EBI binding.", False),
+])
+def test_help_text_announces_deprecation_only_when_it_says_so_of_something(
+        help_text: str, announces: bool) -> None:
+    assert announces_deprecation("A driver", help_text) is announces
+    # a prompt announces whatever the wording: `(DEPRECATED)`, `(obsolete)`
+    assert announces_deprecation("AV7110 cards (DEPRECATED)", help_text)
+
+
 def test_new_writes_usage_and_check_accepts_it(kbuild: tuple[Path, str], tmp_path: Path,
                                                cli: Callable[..., Any],
                                                monkeypatch: pytest.MonkeyPatch) -> None:

@@ -135,7 +135,7 @@ def deprecation_needs(kconfiglib: Any, kconf: Any, wanted: Sequence[str]
         if sym.name in state:
             return state[sym.name]
         state[sym.name] = _FREE  # while in progress (a loop through selects): free
-        if any(announces_deprecation(f"{n.prompt[0] if n.prompt else ''}\n{n.help or ''}")
+        if any(announces_deprecation(n.prompt[0] if n.prompt else "", n.help or "")
                for n in sym.nodes):
             found: frozenset[str] | None = frozenset((sym.name,))
         else:

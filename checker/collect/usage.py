@@ -340,7 +340,7 @@ def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     from checker.collect.kconfig import CACHE_VERSION
 
     digest = hashlib.sha256(json.dumps(
-        ["usage-places", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
+        ["usage-said", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
          list(census)]).encode())
     for path in sorted(inputs.kconfig_texts):
         digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
@@ -441,7 +441,7 @@ def driver_usage(symbols: Sequence[str], files: Sequence[str], compatibles: Iter
         "tree_built": None if configs is None else share,
         "selected": sum(s.select_sites for s in known) if known else None,
         "dt_users": len(users) if wanted and inputs.has_dts else None,
-        "deprecated": any(announces_deprecation(f"{s.prompt or ''}\n{s.help}")
+        "deprecated": any(announces_deprecation(s.prompt or "", s.help)
                           for s in known) if known else None,
         "needs_deprecated": _first(needed(symbols, needs or {}), NEEDS_SHOWN),
         "staging": staging,
