@@ -32,7 +32,8 @@ For each driver, as of the revision collected (`usage_signals`):
   much not being built means in this tree (in a tree that builds nearly all of its
   drivers, one that nothing builds is an outlier; in one that ships a few example
   configurations, most drivers are built by none).
-- `deprecated`: whether its Kconfig prompt or help announces deprecation or removal.
+- `deprecated`: whether its Kconfig prompt or help announces deprecation or removal
+  (`kconfig_model.announces_deprecation`: in help text, said of something).
 - `needs_deprecated`: the symbols whose prompt or help announces deprecation and
   without which none of its symbols can be enabled, in any parse of the Kconfig (each
   architecture the configurations are read with): a driver that depends on an SoC
