@@ -246,7 +246,8 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/collect/usage.py", r'"([^"\n]{1,200})"'): Use("findall", ('"a',)),
     ("checker/collect/kconfig_model.py",
      r"(?:(?<![-\w])(?:is|are|was|were|be|been|being|now)[ \t\n]+(?:(?:an?|the)[ \t\n]+)?"
-     r"(?:deprecated|obsolete)|(?:\A[ \t\n]*|[.!?:][ \t\n]+)(?:deprecated|obsolete)"
+     r"(?:deprecated|obsolete)"
+     r"|(?:\A[ \t\n]*|[.!?:][ \t\n]+)(?:deprecated|obsolete)|\((?:deprecated|obsolete)\)"
      r"|(?<![-\w])(?:will be removed|scheduled for removal|to be removed|"
      r"no longer (?:supported|maintained)))(?![-\w])"):
         Use("search", ("is ", " \t", ". ", "is a ", "will be ", "\n\t"),

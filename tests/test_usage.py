@@ -137,6 +137,8 @@ def test_device_tree_compatibles_and_deprecation_wording() -> None:
     ("  Most ATAGS based board files are completely unused and are\n  scheduled for "
      "removal in early 2023", True),
     ("  Config symbol HID_THINGM just selects HID_LED and will be removed soon.", True),
+    ("  This option enables support for the (obsolete) EPIA parallel port\n  IDE protocol",
+     True),
     # in passing: of something else the help mentions
     ("  This connects to U8500 either on the SSP/SPI bus (deprecated\n  since hardware "
      "version v1.0) or the I2C bus via PRCMU.", False),

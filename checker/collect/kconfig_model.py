@@ -14,14 +14,15 @@ _DEPRECATION = re.compile(
 
 # In help text the adjectives count only when said of something: after a copula (`This
 # driver is deprecated`, `are obsolete system calls`) or opening the text or a sentence
-# (`Deprecated: AK09911 is now supported by AK8975 driver`); not in passing (AB8500's
+# (`Deprecated: AK09911 is now supported by AK8975 driver`), or as a label in parentheses
+# (PARIDE's `the (obsolete) EPIA parallel port IDE protocol`); not in passing (AB8500's
 # `the SSP/SPI bus (deprecated since hardware version v1.0)`, EISA's `made obsolete by
 # the PCI bus`, `replaced the old obsolete QUEUE target`), which announced nothing of
 # the option and made eleven AB8500 drivers "need" a deprecated symbol on Linux 6.1.
 _SAID_IN_HELP = re.compile(
     r"(?:(?<![-\w])(?:is|are|was|were|be|been|being|now)[ \t\n]+(?:(?:an?|the)[ \t\n]+)?"
     r"(?:deprecated|obsolete)"
-    r"|(?:\A[ \t\n]*|[.!?:][ \t\n]+)(?:deprecated|obsolete)"
+    r"|(?:\A[ \t\n]*|[.!?:][ \t\n]+)(?:deprecated|obsolete)|\((?:deprecated|obsolete)\)"
     r"|(?<![-\w])(?:will be removed|scheduled for removal|to be removed|"
     r"no longer (?:supported|maintained)))(?![-\w])", re.IGNORECASE)
 

@@ -341,7 +341,7 @@ def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     from checker.collect.kconfig import CACHE_VERSION
 
     digest = hashlib.sha256(json.dumps(
-        ["usage-said", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
+        ["usage-said-2", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
          list(census)]).encode())
     for path in sorted(inputs.kconfig_texts):
         digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")
