@@ -31,13 +31,12 @@ Semantics (documented in docs/collect.md):
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from checker.collect.activity import Activity, count
-from checker.collect.gitrepo import Kernel
+from checker.collect.gitrepo import Kernel, utc_day
 from checker.collect.reverts import RevertFinder
 from checker.collect.rules import CollectRules
 from checker.collect.series import SeriesFinder
@@ -156,8 +155,8 @@ def list_history(repo: Any, sha: str, start: int, end: int,
             if stamp >= start:
                 window.append(commit)
                 if not (paths and sweeps is not None and commit in sweeps.found):
-                    utc = time.gmtime(stamp)
-                    listing.months.add((utc.tm_year, utc.tm_mon))
+                    day = utc_day(stamp)
+                    listing.months.add((day.year, day.month))
             else:
                 before.append(commit)
                 if early is not None and not listing.handed and window:

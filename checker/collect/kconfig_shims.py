@@ -278,12 +278,21 @@ def choose_env(top: str, files: Iterable[str], configs: Mapping[str, int],
     return env
 
 
+def after_variable(pattern: str, variable: str) -> str | None:
+    """The rest of a `source` path that starts with the variable and holds no other
+    (`$(V)/lib/Kconfig` or `$V/lib/Kconfig` -> lib/Kconfig), else None."""
+    first, _, rest = pattern.partition("/")
+    if first in (f"$({variable})", f"${variable}") and rest and "$" not in rest:
+        return rest
+    return None
+
+
 def _is_root(variable: str, patterns: Iterable[str], paths: set[str], tops: set[str],
              root: str) -> bool:
     rests = []
     for pattern in patterns:
-        first, _, rest = pattern.partition("/")
-        if first not in (f"$({variable})", f"${{{variable}}}") or not rest or "$" in rest:
+        rest = after_variable(pattern, variable)
+        if rest is None:
             return False
         rests.append(posixpath.normpath(f"{root}/{rest}" if root else rest))
     found = sum(1 for r in rests if r in paths)  # a stale `source` may name none

@@ -70,6 +70,9 @@ from checker.collect.kconfig_model import announces_deprecation
 
 ENABLED_IN_SHOWN = 3
 NEEDS_SHOWN = 10  # needs_deprecated names at most this many symbols (sorted)
+# in the key of a cached evaluation: a new one when what an evaluation computes changes
+# (what counts as announcing deprecation, which configurations share a parse)
+EVALUATION_VERSION = "usage-5"
 PARSE_COST = 20  # a parse of the Kconfig costs about twenty evaluations
 EnvKey = tuple[tuple[str, str], ...]  # the Kconfig variables of one parse
 
@@ -138,7 +141,7 @@ def place_variables(texts: Iterable[str], env: Mapping[str, str]) -> dict[str, s
     """Variable -> the file it is followed by, for the variables without a value that
     start a `source` path (`$(V)/Kconfig` -> Kconfig): a place, such as the directory of
     the platform being built (OpenSBI's `$(OPENSBI_PLATFORM_SRC_DIR)/Kconfig`)."""
-    from checker.collect.kconfig_shims import source_variables
+    from checker.collect.kconfig_shims import after_variable, source_variables
 
     places: dict[str, str] = {}
     for text in texts:
@@ -146,8 +149,8 @@ def place_variables(texts: Iterable[str], env: Mapping[str, str]) -> dict[str, s
             if variable in env:
                 continue
             for pattern in patterns:
-                first, _, rest = pattern.partition("/")
-                if first in (f"$({variable})", f"${variable}") and rest and "$" not in rest:
+                rest = after_variable(pattern, variable)
+                if rest is not None:
                     places.setdefault(variable, rest)
     return places
 
@@ -252,8 +255,8 @@ def evaluate(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
 def _run(texts: Mapping[str, str], tops: Sequence[str],
          groups: Mapping[EnvKey, list[Config]], wanted: list[str],
          census: list[str], jobs: int) -> tuple[Evaluation, list[str]]:
-    """The groups spread over `jobs` children, each parsing the Kconfig once per group
-    (the largest groups first, each to the least loaded child)."""
+    """The groups evaluated in `jobs` children as `schedule` spreads them, each child
+    parsing the Kconfig once per group or run of one."""
     from checker.collect.kconfig import TIMEOUT
     from checker.collect.kconfiglib_reader import evaluate_group
     from checker.core.isolate import Failed, start_isolated
@@ -290,8 +293,6 @@ def _run(texts: Mapping[str, str], tops: Sequence[str],
         warnings.extend(f"configurations: could not be evaluated: {failed}"
                         for failed in done["failed"])
     return result, warnings
-
-
 
 
 def schedule(groups: Mapping[EnvKey, list[Config]], jobs: int
@@ -341,7 +342,7 @@ def _key(inputs: UsageInputs, tops: Sequence[str], env: Mapping[str, str],
     from checker.collect.kconfig import CACHE_VERSION
 
     digest = hashlib.sha256(json.dumps(
-        ["usage-said-2", CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
+        [EVALUATION_VERSION, CACHE_VERSION, list(tops), sorted(env.items()), sorted(wanted),
          list(census)]).encode())
     for path in sorted(inputs.kconfig_texts):
         digest.update(b"\0" + path.encode("utf-8", "surrogateescape") + b"\0")

@@ -109,21 +109,14 @@ class Walker:
             self.by_dir[parent(path)].append(files[path])
         self.files = files
         # the directories that hold a build file, and every directory above one
-        self.builds_below: set[str] = set()
-        for directory in self.by_dir:
-            while directory and directory not in self.builds_below:
-                self.builds_below.add(directory)
-                directory = parent(directory)
-        # the directories (and every one above them) with a build file that names a file
-        # from a directory above its own: written to be included from there (OpenSBI's
-        # platform/generic/<vendor>/objects.mk, which platform/generic's does not name)
-        self.written_above: set[str] = set()
-        for directory, build_files in sorted(self.by_dir.items()):
-            if any(self._anchored(item, build_file) is not item for build_file in build_files
-                   for item in build_file.items):
-                while directory and directory not in self.written_above:
-                    self.written_above.add(directory)
-                    directory = parent(directory)
+        self.builds_below = _and_above(self.by_dir)
+        # the same for the build files that name a file from a directory above their own:
+        # written to be included from there (OpenSBI's platform/generic/<vendor>/
+        # objects.mk, which platform/generic's does not name)
+        self.written_above = _and_above(
+            directory for directory, build_files in self.by_dir.items()
+            if any(self._anchored(item, build_file) is not item
+                   for build_file in build_files for item in build_file.items))
         self.build = Build()
         self.adopted = self._adoptions()
         self.claimed: dict[str, str] = {}  # source file -> first object naming it
@@ -355,6 +348,15 @@ class Walker:
                 f" and {len(files) - 3} more" if len(files) > 3 else "")
             self.build.skipped.append(Skipped(sub, NOT_BUILT, f"{names} names nothing in it",
                                               tuple(sources)))
+
+
+def _and_above(directories: Iterable[str]) -> set[str]:
+    out: set[str] = set()
+    for directory in directories:
+        while directory and directory not in out:
+            out.add(directory)
+            directory = parent(directory)
+    return out
 
 
 def _join(chain: tuple[str, ...], gates: tuple[str, ...]) -> tuple[str, ...]:
