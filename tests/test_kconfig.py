@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from checker.collect import kconfig_shims as shims
+from checker.collect import kconfiglib_reader as reader
 from checker.collect.kconfig import read_kconfig, statically_sourced
 from checker.collect.kconfig_text import read_text
 from checker.core.isolate import Failed, run_isolated
@@ -21,6 +22,22 @@ def test_modules_alone_is_read_as_option_modules() -> None:
     assert shims.rewrite_line("\tdepends on MODULES\n") == ("\tdepends on MODULES\n", None)
     assert shims.rewrite_text("config M\n\tbool\n\tmodules\n\ttransitional\n") == (
         "config M\n\tbool\n\toption modules\n\t# transitional\n", 2)
+
+
+def test_a_help_text_starting_at_column_0_is_help_as_kconfig_reads_it() -> None:
+    """barebox's commands/Kconfig of 2016: kconfiglib ended the help at its first line
+    and failed on each line after it (more than the reader's retries)."""
+    text = ("config CMD_FILETYPE\n\ttristate\n\tprompt \"filetype\"\n\thelp\n"
+            "Detect file type\n\n\t  Usage: filetype [-vsl] FILE\n\n"
+            "config CMD_LN\n\ttristate\n\thelp\n\n\t  Create symlink\n"
+            # after a blank line, a line at column 0 ends the help (barebox's MIPS)
+            "choice\n\tprompt \"e\"\nconfig BE\n\tbool \"be\"\n\thelp\n\nendchoice\n")
+    assert shims.rewrite_text(text) == (text.replace("\nDetect", "\n\tDetect"), 1)
+    kconf, _, _ = reader.load({"Kconfig": text}, ["Kconfig"], ())
+    assert kconf.syms["CMD_FILETYPE"].nodes[0].help == (
+        "Detect file type\n\n  Usage: filetype [-vsl] FILE")
+    assert kconf.syms["CMD_LN"].nodes[0].help == "Create symlink"
+    assert kconf.syms["BE"].choice is not None
 
 
 @pytest.mark.parametrize(("command", "answer"), [

@@ -10,7 +10,8 @@ memory, `source` globs match the tree's own paths only (nothing outside it is re
 and the tree's own `source` structure is followed from its top file. What kconfiglib
 cannot read is answered file by file, never with a stop:
 
-- keywords newer than kconfiglib, `$(shell,...)` and the other preprocessor functions:
+- keywords newer than kconfiglib, help text at column 0, `$(shell,...)` and the other
+  preprocessor functions:
   `checker/collect/kconfig_shims.py` (nothing is ever run);
 - a `source` of a file that is not in the tree (generated files, variables that name
   places outside it): read as empty, with a warning;
@@ -99,7 +100,7 @@ def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[st
 
 # --- a cache of parses, by content: `init` learns and `new` discovers on the same tree
 
-CACHE_VERSION = 4  # 4: lines Kconfig's lexer reads are kept, entries left out whole
+CACHE_VERSION = 5  # 5: a help text starting at column 0 is help (4: lexer-skipped characters)
 
 
 def cache_dir() -> Path | None:

@@ -4,7 +4,9 @@ Every shim is here, each small and tested (tests/test_kconfig_shims.py):
 
 - `rewrite_line`: Kconfig keywords newer than kconfiglib 14.1. Linux 6.x writes
   `modules` alone on a line where older trees wrote `option modules`; Linux 6.18 adds
-  `transitional`. Lines are rewritten, never dropped silently.
+  `transitional`. Lines are rewritten, never dropped silently. `rewrite_text` also
+  indents a help text's first line written at column 0, which Kconfig's lexer reads as
+  help and kconfiglib does not.
 - `shell`: the `$(shell,...)` preprocessor function. A tree's Kconfig asks the host
   toolchain for versions and probes compiler flags; a tree from anywhere must never run
   a command here, so each command is answered from its text: `test`/`[` expressions are
@@ -57,13 +59,31 @@ def rewrite_line(line: str) -> tuple[str, str | None]:
     return f"{match.group(1)}# transitional{end}", "`transitional` ignored"
 
 
+_HELP = re.compile(r"^[ \t]*(?:help|---help---)[ \t]*$")
+
+
 def rewrite_text(text: str) -> tuple[str, int]:
     """The whole file rewritten, and how many lines changed."""
-    if "modules" not in text and "transitional" not in text:
+    if "modules" not in text and "transitional" not in text and "help" not in text:
         return text, 0
     lines = text.splitlines(keepends=True)
     changed = 0
+    after_help = False  # the line right after a `help` line
     for number, line in enumerate(lines):
+        if after_help:
+            after_help = False
+            if line.strip() and not line[0].isspace():
+                # Kconfig's lexer takes the line right after `help` as help text
+                # wherever it starts (barebox 2016's `filetype` help begins at column 0,
+                # and what follows is indented); kconfiglib ends the help there and
+                # fails on every line after it. After a blank line, a line at column 0
+                # ends the help in both (barebox's MIPS `help`, blank, `endchoice`).
+                lines[number] = "\t" + line
+                changed += 1
+                continue
+        if _HELP.match(line.rstrip("\n")):
+            after_help = True
+            continue
         new, why = rewrite_line(line)
         if why is not None:
             lines[number] = new

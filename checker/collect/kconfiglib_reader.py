@@ -56,8 +56,9 @@ def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
         served[path], changed = kconfig_shims.rewrite_text(text)
         rewritten += changed
     if rewritten:
-        warnings.append(f"Kconfig: {rewritten} line(s) with keywords newer than kconfiglib "
-                        "rewritten (`modules` read as `option modules`)")
+        warnings.append(f"Kconfig: {rewritten} line(s) rewritten as Kconfig's own lexer reads "
+                        "them (`modules` as `option modules`, a help text's first line at "
+                        "column 0 as help)")
     # `source` paths are relative to $srctree: the tree's root, or the directory a
     # Kconfig in a subdirectory is written from (xen/); the tops are named in full
     root = kconfig_shims.kconfig_root(tops[0], served.get(tops[0], ""), served) if tops \
