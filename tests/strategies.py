@@ -194,6 +194,8 @@ def signals(draw: st.DrawFn) -> dict[str, Any]:
             data[key] = draw(value)
     if draw(st.booleans()):  # written by collect (older files lack it)
         data["copyright_year"] = draw(st.one_of(st.none(), st.integers(1970, 2099)))
+    if draw(st.booleans()):  # written by collect (older files lack it)
+        data["id_entries"] = draw(st.one_of(st.none(), st.integers(0, 5000)))
     if draw(st.booleans()):  # written by collect when the tree says anything about usage
         counts = st.one_of(st.none(), st.integers(0, 5000))
         data["usage"] = draw(st.one_of(st.none(), st.fixed_dictionaries({

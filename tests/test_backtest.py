@@ -289,7 +289,7 @@ def test_cli_formats_and_svg(tree: Path, tmp_path: Path, cli: Callable[..., Run]
     markdown = cli("-C", str(ROOT), "backtest", "--kernel", str(tree), "--at", "old",
                    "--simple-units", "drivers/net", "-q", "--format", "markdown",
                    "--bootstrap", "20", "-j", "1")
-    assert markdown.out.startswith("## Backtest: default v7 (sha256:")
+    assert markdown.out.startswith("## Backtest: default v8 (sha256:")
     assert "| verdict | kept | removed |" in markdown.out
     assert "**Warning**: only 2 removed and 4 kept unit(s): too few" in markdown.out
 

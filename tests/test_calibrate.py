@@ -82,12 +82,12 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
                ("probes", "maintainers", "points", "Odd Fixes"): (0.0, -1.0),
                ("probes", "maintainers", "points", "Orphan"): (-2.0, -3.0),
                ("thresholds", "keep-annotate"): (0.0, 1.0)}
-    text = candidate_text(path.read_text(), doc.locate, changes, (7, 8), ["fitted on a test"])
+    text = candidate_text(path.read_text(), doc.locate, changes, (8, 9), ["fitted on a test"])
     before, after = path.read_text().split("\n"), text.split("\n")
     assert after[:3] == [before[0], "#", "# fitted on a test"]
     differing = [(a, b) for a, b in zip(before[1:], after[3:], strict=True) if a != b]
     assert differing == [
-        ("version: 7", "version: 8"),
+        ("version: 8", "version: 9"),
         ("      - {at_least: 20, points: -1, label: small change}",
          "      - {at_least: 20, points: 0, label: small change}  # calibrated: band 2 -1 -> 0"),
         ("    points: {Supported: 1, Maintained: 0, Odd Fixes: 0, Orphan: -2, Obsolete: -3}",
@@ -98,7 +98,7 @@ def test_candidate_text_changes_only_the_numbers(tmp_path: Path) -> None:
     written.write_text(text)
     expected = with_numbers(policy, {p: a for p, (_, a) in changes.items()
                                      if p[0] != "thresholds"},
-                            {**policy.thresholds, "keep-annotate": 1}, version=8)
+                            {**policy.thresholds, "keep-annotate": 1}, version=9)
     assert load_policy(written, "candidate.yaml").raw == expected.raw
 
 
@@ -112,7 +112,7 @@ def test_candidate_text_refuses_a_number_it_cannot_find() -> None:
                        r"probes\.churn\.bands\[2\]\.points at line \d+: the policy's text "
                        r"there is not 5"):
         candidate_text(path.read_text(), doc.locate,
-                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (7, 8), [])
+                       {("probes", "churn", "bands", 1, "points"): (5.0, 1.0)}, (8, 9), [])
 
 
 def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Path,
@@ -141,26 +141,26 @@ def test_calibrate_fits_tests_and_writes_the_candidate(tree: Path, tmp_path: Pat
         "(2018-01-01, outcomes not read) of the units (target at most 60.0%), catching 0.0% "
         "-> 100.0% of the removals within 24 months of their point",
         "held out (test):",
-        "  default v7 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
+        "  default v8 (" + policy_digest + "): AUC 0.500; flags 0 (0.0%), "
         "precision n/a, recall 0.000"]
     assert text.splitlines()[10].endswith(
         "AUC 0.944; flags 5 (38.5%), precision 0.800, recall 1.000")
     candidate = out / "policy.yaml"
     assert sorted(p.name for p in out.iterdir()) == ["backtest.md", "impact.md", "policy.yaml"]
     written = load_policy(candidate, str(candidate))
-    assert written.version == 8
+    assert written.version == 9
     assert written.probes["activity"]["bands"][3]["points"] == -1
     body = candidate.read_text()
-    assert "# Candidate v8, calibrated from default v7 by `driver-policy calibrate`" in body
+    assert "# Candidate v9, calibrated from default v8 by `driver-policy calibrate`" in body
     assert "#   driver-policy calibrate --kernel" in body
     assert "      - {at_least: 0.0, points: -1, label: dormant}  # calibrated: band 4 0 -> -1\n" \
         in body
     report = (out / "backtest.md").read_text()
-    assert report.startswith("# Calibration of default v7 (sha256:")
+    assert report.startswith("# Calibration of default v8 (sha256:")
     assert ("| `probes.activity.bands[4].points` | 0 | -1 | activity \\>= 0 (dormant) | 0.808 "
             "| informedness 0.444 within the share (removals caught less units flagged) |"
             ) in report
-    assert "### Backtest: default v8" in report
+    assert "### Backtest: default v9" in report
     assert (out / "impact.md").read_text().startswith("<!-- driver-policy-diff -->")
     # held out: the candidate ranks the test's removals first, the flat policy cannot
     data = json.loads(cli(*args, "--format", "json").out)

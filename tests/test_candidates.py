@@ -87,12 +87,14 @@ def test_candidates_rank_the_dormant_unbuilt_drivers_first(onboarded: Path, tmp_
         "end-of-life notice, and when it was last sold",
         "              5. replacement unknown: does another driver serve the same hardware or "
         "protocol?",
-        "              6. its Kconfig help announces deprecation: find the announcement and its "
+        "              6. it declares no id table: find the board code or platform data that "
+        "binds it by name, and whether those boards are still supported",
+        "              7. its Kconfig help announces deprecation: find the announcement and its "
         "date, and cite it as an upstream event",
-        "              7. no MAINTAINERS section of its own: find who maintains it"]
+        "              8. no MAINTAINERS section of its own: find who maintains it"]
     markdown = cli("-C", str(root), "candidates", "--top", "5", "--format", "markdown").out
-    assert markdown.startswith("## Removal candidates (default v7 (sha256:")
-    assert "| 5 | `net/ne` (draft) | deprecate | -3 | 0.49 | " in markdown
+    assert markdown.startswith("## Removal candidates (default v8 (sha256:")
+    assert "| 5 | `net/ne` (draft) | deprecate | -3 | 0.50 | " in markdown
 
 
 def test_next_steps_say_collect_once_when_nothing_was_collected() -> None:
@@ -110,7 +112,7 @@ def test_next_steps_say_collect_once_when_nothing_was_collected() -> None:
         "configurations")
     assert {probe for probe, _, _ in NEXT_STEPS} <= {
         "user_reports", "deployment", "configs", "hardware", "replacement", "dt_users",
-        "deprecated_help", "deprecated_dependency", "staging", "broken", "maintainers",
+        "id_tables", "deprecated_help", "deprecated_dependency", "staging", "broken", "maintainers",
         "activity"}
 
 

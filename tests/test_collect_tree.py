@@ -17,6 +17,7 @@ from checker.collect.kbuild import (
     array_bodies,
     broken_symbols,
     device_ids,
+    id_entries,
     parse_makefile,
     strip_comments,
 )
@@ -227,6 +228,49 @@ MODULE_DEVICE_TABLE(usb, defined_elsewhere);
     assert device_ids("static int x;\n") == 0
 
 
+@pytest.mark.parametrize(("source", "entries"), [
+    # a Linux table, exported or not, and its qualifiers and attributes
+    ("static const struct of_device_id foo_of[] = {\n\t{ .compatible = \"a,b\" },\n"
+     "\t{ .compatible = \"a,c\" },\n\t{ /* sentinel */ }\n};\n", 2),
+    ("static struct pci_device_id __devinitdata tbl[] = { {PCI_DEVICE(1, 2)}, {0,} };\n", 1),
+    ("const struct acpi_device_id __maybe_unused ids[2] = { {\"ACPI0001\", 0}, { } };\n", 1),
+    # other trees' tables: a boot loader's, a packet framework's (its terminator names
+    # a field, so it counts: the rule is the shape, not one tree's spelling)
+    ("static const struct udevice_id gpio_ids[] = {\n\t{ .compatible = \"x,gpio\" },\n"
+     "\t{ }\n};\n", 1),
+    ("static const struct rte_pci_id pci_id_map[] = {\n\t{ RTE_PCI_DEVICE(1, 2) },\n"
+     "\t{ .vendor_id = 0, },\n};\n", 2),
+    # not an id table: another type, no struct, a declaration, a comment
+    ("static const struct foo_idx bar[] = { {1}, {2} };\n", 0),
+    ("static const int ids[] = { 1, 2, 3 };\n", 0),
+    ("extern const struct of_device_id foo_of[];\n", 0),
+    ("/* static const struct of_device_id x[] = { {1}, {} }; */\n", 0),
+    ("", 0),
+])
+def test_id_entries_count_the_entries_of_id_tables(source: str, entries: int) -> None:
+    assert id_entries(source) == entries
+
+
+def test_a_unit_sums_its_id_tables_and_without_c_source_says_nothing(tmp_path: Path) -> None:
+    table = "static const struct of_device_id t[] = {\n\t{ .compatible = \"a,b\" },\n\t{ }\n};\n"
+    files = {
+        "drivers/net/a/main.c": table + lines(3),
+        "drivers/net/a/hw.h": table.replace("t[]", "u[]") + lines(2),
+        "drivers/net/b.c": lines(4),
+        "drivers/net/c/Kconfig": "config C\n\tbool \"c\"\n",
+    }
+    sha = tree_shapes.build(tmp_path / "k", files)
+    repo = open_repo(tmp_path / "k")
+    try:
+        facts = read_tree(repo, sha, {"a": PathSpec(["drivers/net/a/"]),
+                                      "b": PathSpec(["drivers/net/b.c"]),
+                                      "c": PathSpec(["drivers/net/c/"])},
+                          CollectRules.from_policy(POLICY))
+    finally:
+        repo.close()
+    assert (facts["a"].id_entries, facts["b"].id_entries, facts["c"].id_entries) == (2, 0, None)
+
+
 def test_error_policy_lacks_collect_keys() -> None:
     with pytest.raises(CheckerError) as info:
         CollectRules.from_policy({"window": {"months": 60}})
@@ -313,7 +357,8 @@ def test_the_comment_and_array_scans_read_c_as_the_expressions_did(text: str) ->
     assert array_bodies(text) == {m.group(1): m.end() for m in OLD_ARRAY.finditer(text)}
 
 
-@pytest.mark.parametrize("run", ["/* ", "a[", "a [", "x[] ", "//", "MODULE_DEVICE_TABLE(pci, x);"])
+@pytest.mark.parametrize("run", ["/* ", "a[", "a [", "x[] ", "//", "MODULE_DEVICE_TABLE(pci, x);",
+                                 "struct a_id y[] = {"])
 def test_device_ids_of_a_1_mib_hostile_file_in_linear_time(run: str) -> None:
     """Issue 23: collect hung on a device-table file with a long run of unclosed `/* `
     (or of `a[` without `]`): 36 s for 256 KiB of `a[`, ten minutes or more for these
@@ -323,7 +368,9 @@ def test_device_ids_of_a_1_mib_hostile_file_in_linear_time(run: str) -> None:
     text = table + "MODULE_DEVICE_TABLE(pci, x);\n" + run * ((1 << 20) // len(run))
     with hang_guard():
         count = device_ids(text)
+        tables = id_entries(text)
     assert count == (1 + (1 << 20) // len(run) if run.startswith("MODULE") else 1)
+    assert tables == 1  # the unclosed tables count nothing: they never end an entry
 
 
 # Symbols from every build grammar (tree.py `_build_file_symbols`): a tree that gates its

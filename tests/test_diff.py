@@ -76,7 +76,7 @@ def test_diff_says_ipoib_went_keep_to_keep_annotate_and_why(
     assert result.code == 0, result.err
     lines = result.out.splitlines()
     assert lines[0].startswith("driver-policy diff: HEAD~1 (")
-    assert re.fullmatch(r"policy: default v7 \(sha256:[0-9a-f]{12}\)", lines[1])
+    assert re.fullmatch(r"policy: default v8 \(sha256:[0-9a-f]{12}\)", lines[1])
     assert lines[3] == "verdict changes (1):"
     assert lines[4] == "  infiniband/ipoib: keep -> keep-annotate (score 8 -> 6, confidence 0.65)"
     assert lines[5] == "    deployment: medium (+2) -> low (+0): deployment is low"
@@ -284,12 +284,12 @@ def test_error_policy_content_changed_without_a_version_bump(
     assert result.code == 1
     assert re.fullmatch(
         r"driver-policy diff: policies/default.yaml: the policy's content changed "
-        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 7; set "
-        r"version: 8 \(docs/policy.md says when\)\n", result.err)
-    edit(scratch / "policies/default.yaml", "\nversion: 7\n", "\nversion: 8\n")
+        r"\(sha256:[0-9a-f]{12} -> sha256:[0-9a-f]{12}\) but its version is still 8; set "
+        r"version: 9 \(docs/policy.md says when\)\n", result.err)
+    edit(scratch / "policies/default.yaml", "\nversion: 8\n", "\nversion: 9\n")
     bumped = cli("-C", str(scratch), "diff", "HEAD")
     assert bumped.code == 0, bumped.err
-    assert "policy: default v7 (sha256:" in bumped.out and " -> default v8 (sha256:" in bumped.out
+    assert "policy: default v8 (sha256:" in bumped.out and " -> default v9 (sha256:" in bumped.out
 
 
 def test_merge_base_shows_only_what_the_branch_changes(
@@ -342,9 +342,9 @@ def test_diff_when_the_head_policy_is_invalid(scratch: Path, cli: Callable[..., 
     result = cli("-C", str(scratch), "diff", "HEAD~1")
     assert result.code == 0
     data = json.loads(cli("-C", str(scratch), "diff", "HEAD~1", "--format", "json").out)
-    digest = data["policy_before"].removeprefix("default v7 ")
+    digest = data["policy_before"].removeprefix("default v8 ")
     assert result.out.splitlines()[1:] == [
-        f"policy: default v7 {digest} -> invalid",
+        f"policy: default v8 {digest} -> invalid",
         "",
         "no verdict changes",
         "policy changes (1):",

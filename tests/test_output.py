@@ -137,7 +137,7 @@ def test_explain_shows_evidence_and_policy_text_escaped(
     check_terminal(result.out, "explain")
     assert result.out.startswith(
         "infiniband/ipoib: A\\u3164B\\nFORGED.yaml:1:1: error: forged\\n\\x1b]0;owned\\x07"
-        "\\u202eC\\xad\\ufe0f\\u034f  (drivers/infiniband/ipoib.yaml, policy default v7 ")
+        "\\u202eC\\xad\\ufe0f\\u034f  (drivers/infiniband/ipoib.yaml, policy default v8 ")
 
 
 def test_verdicts_columns_never_touch(repo: Path, cli: Callable[..., Run]) -> None:

@@ -67,7 +67,7 @@ def test_error_fixture_disagreeing_with_policy(repo: Path, cli: Callable[..., Ru
     result = cli("-C", str(repo), "policy", "test")
     assert result.code == 1
     assert "FAIL policies/tests/datacenter-nic-current.yaml: keep" in result.out
-    assert re.search(r"expect.verdict: expected remove but default v7 \(sha256:[0-9a-f]{12}\) "
+    assert re.search(r"expect.verdict: expected remove but default v8 \(sha256:[0-9a-f]{12}\) "
                      r"computes keep", result.out)
 
 

@@ -227,6 +227,27 @@ def test_code_age_bands_and_unknown(year: int | None, known: bool, value: int | 
         assert finding.reason == "its sources state no copyright year (or were not read)"
 
 
+ID_TABLES = {"bands": [{"at_least": 4, "points": 2, "label": "many devices"},
+                       {"at_least": 1, "points": 1, "label": "declares the devices it matches"},
+                       {"at_least": 0, "points": 0, "label": "declares no id table"}]}
+
+
+@pytest.mark.parametrize(("entries", "known", "contribution", "reason"), [
+    (12, True, 2.0, "12 id table entries (many devices)"),
+    (1, True, 1.0, "1 id table entry (declares the devices it matches)"),
+    (0, True, 0.0, "0 id table entries (declares no id table)"),
+    (None, False, 0.0, "its id tables were not read (no C source, or collected before "
+                       "id_entries)"),
+])
+def test_id_tables_bands_and_unknown(entries: int | None, known: bool, contribution: float,
+                                     reason: str) -> None:
+    base = signals({}, first=date(2010, 1, 1))
+    driver = dataclasses.replace(blank(), signals=dataclasses.replace(base, id_entries=entries))
+    finding = PROBES["id_tables"](driver, ID_TABLES, END)
+    assert (finding.known, finding.value, finding.contribution, finding.reason) == (
+        known, entries, contribution, reason)
+
+
 def test_config_upkeep_bands_and_unknown() -> None:
     def with_changed(day: date | None, configs: int = 2) -> Driver:
         base = signals({}, first=date(2010, 1, 1))

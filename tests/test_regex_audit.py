@@ -192,6 +192,8 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/collect/kconfig_shims.py",
      r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)|\$([A-Za-z_][A-Za-z0-9_]*)"):
         Use("finditer", ("$(a", "$a", "$(")),
+    ("checker/collect/kconfig_shims.py", r"^[ \t]*(?:help|---help---)[ \t]*$"):
+        Use("match", (" help", "\t---help--- ", "help\t")),
     ("checker/collect/kconfig_shims.py", r"^(\s+)(modules|transitional)\s*(#.*)?$"):
         Use("match", (" modules ", " ")),
     ("checker/collect/kconfig_shims.py", r'^[ \t]*((?:o|r|or)?source)[ \t]+"([^"\n]*)"'):

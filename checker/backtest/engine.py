@@ -49,6 +49,7 @@ FEATURES: dict[str, str] = {
     "config_upkeep": "months since a configuration that builds it changed",
     "selected": "select/imply statements naming its symbols",
     "dt_users": "device trees using its compatibles",
+    "id_entries": "entries of its id tables (devices it declares it matches)",
     "free_of_deprecated": "1 when it needs no Kconfig symbol announced as deprecated, else 0",
 }
 
@@ -404,6 +405,7 @@ def features(signals: dict[str, Any], as_of: date) -> dict[str, float | None]:
         "configs": (signals.get("usage") or {}).get("configs"),
         "selected": (signals.get("usage") or {}).get("selected"),
         "dt_users": (signals.get("usage") or {}).get("dt_users"),
+        "id_entries": signals.get("id_entries"),
         # months since a configuration building it changed (null: none builds it)
         "config_upkeep": _months_since((signals.get("usage") or {}).get("configs_changed"),
                                        as_of),

@@ -165,10 +165,11 @@ def _is_word(char: str) -> bool:
     return char.isalnum() or char == "_"  # what `\w` matches in a str pattern
 
 
-def array_bodies(code: str) -> dict[str, int]:
+def array_bodies(code: str, starts: dict[str, int] | None = None) -> dict[str, int]:
     """Each array definition `name[...] <words and blanks> = {`: name -> the offset just
     after its `{` (a later definition of a name wins), found left to right without
-    overlap, as `re.finditer` found them."""
+    overlap, as `re.finditer` found them. `starts`, when given, receives name -> the
+    offset of the name."""
     found: dict[str, int] = {}
     size = len(code)
     last_bracket = code.rfind("]")
@@ -193,6 +194,8 @@ def array_bodies(code: str) -> dict[str, int]:
                 end = after[close] = _body_after(code, close + 1, size)
             if end != -1:
                 found[code[start:word_end]] = end
+                if starts is not None:
+                    starts[code[start:word_end]] = start
                 resume = end
                 opening = code.find("[", end)
                 continue
@@ -237,7 +240,63 @@ def device_ids(text: str) -> int:
     return total
 
 
+def id_entries(text: str) -> int:
+    """Entries of the id tables one C file defines: the arrays of a struct type named
+    `*_id` or `*_ids` (`pci_device_id`, `of_device_id`, `udevice_id`, `rte_pci_id`),
+    the tables a driver model matches devices against, whether or not a macro exports
+    them; the empty terminator is not an entry."""
+    if "_id" not in text:
+        return 0
+    code = strip_comments(text)
+    starts: dict[str, int] = {}
+    bodies = array_bodies(code, starts)
+    total, scanned = 0, 0
+    # A table inside one already counted is not a table of its own; skipping it keeps
+    # the count linear (a run of unclosed `struct a_id x[] = {` is one scan, not one each).
+    for name, start in sorted(starts.items(), key=lambda item: item[1]):
+        if start < scanned or not _is_id_type(_declared_type(code, start)):
+            continue
+        count, scanned = _entries(code, bodies[name])
+        total += count
+    return total
+
+
+def _declared_type(code: str, name_start: int) -> str:
+    """The word after `struct` in the words and blanks that precede an array's name
+    (`static const struct of_device_id __maybe_unused`), or ""."""
+    words: list[str] = []
+    index = name_start
+    while index > 0 and len(words) < _DECLARATION_WORDS:
+        while index > 0 and code[index - 1].isspace():
+            index -= 1
+        end = index
+        while index > 0 and _is_word(code[index - 1]):
+            index -= 1
+        if index == end:  # not a word: the declaration starts after it
+            break
+        words.append(code[index:end])
+    words.reverse()
+    for position, word in enumerate(words[:-1]):
+        if word == "struct":
+            return words[position + 1]
+    return ""
+
+
+# storage class, qualifiers, `struct`, the type and attributes: more is not a declaration
+_DECLARATION_WORDS = 8
+
+
+def _is_id_type(name: str) -> bool:
+    return name.endswith(("_id", "_ids"))
+
+
 def _count_entries(code: str, start: int) -> int:
+    return _entries(code, start)[0]
+
+
+def _entries(code: str, start: int) -> tuple[int, int]:
+    """The entries of the brace group opened just before `start` (the empty terminator
+    left out), and the offset after its closing `}` (the text's end when unclosed)."""
     depth, count, entry_start = 1, 0, -1
     for index in range(start, len(code)):
         char = code[index]
@@ -250,5 +309,5 @@ def _count_entries(code: str, start: int) -> int:
             if depth == 1 and not _SENTINEL.match(code[entry_start:index + 1]):
                 count += 1
             if depth == 0:
-                break
-    return count
+                return count, index + 1
+    return count, len(code)

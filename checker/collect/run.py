@@ -62,6 +62,8 @@ SIGNAL_KEYS = (
 )
 # Written after those (null when its sources state no copyright year; older files lack it).
 COPYRIGHT_KEY = "copyright_year"
+# Written after those (null when it has no C source; older files lack it).
+ID_ENTRIES_KEY = "id_entries"
 # Written after those: the window's months in which the tree has a commit that is not a
 # sweep (older files lack it; history.Listing.months).
 TREE_MONTHS_KEY = "tree_months"
@@ -293,6 +295,7 @@ def _signals(revision: Revision, start: date, end: date, months: list[str], act:
     }
     assert tuple(values) == SIGNAL_KEYS
     values[COPYRIGHT_KEY] = tree.copyright_year
+    values[ID_ENTRIES_KEY] = tree.id_entries
     if tree_months is not None:
         values[TREE_MONTHS_KEY] = tree_months
     if usage is not None:

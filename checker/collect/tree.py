@@ -39,6 +39,7 @@ from checker.collect.kbuild import (
     Makefile,
     broken_symbols,
     device_ids,
+    id_entries,
     kconfig_symbols,
     parse_makefile,
 )
@@ -93,6 +94,7 @@ class TreeFacts:
     paths: tuple[str, ...] = ()  # its files at REV
     compatibles: tuple[str, ...] = ()  # device-tree compatibles its sources match
     copyright_year: int | None = None  # the newest year its sources' copyright lines state
+    id_entries: int | None = None  # entries of its id tables; None without a C source
 
 
 @dataclass(frozen=True)
@@ -205,6 +207,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
     ids: dict[str, int] = {}
     compatibles: dict[str, list[str]] = {}
     years: dict[str, int] = {}
+    tables: dict[str, int] = {}  # C file -> entries of its id tables
     defined_in: dict[str, list[str]] = defaultdict(list)  # Kconfig path -> symbols
     broken: dict[str, bool] = {}
     makefiles: dict[str, Makefile] = {}
@@ -219,6 +222,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                 if entry.path.endswith(DEVICE_SUFFIXES):
                     text = data.decode("utf-8", "replace")
                     ids[entry.path] = device_ids(text)
+                    tables[entry.path] = id_entries(text)
                     if ".compatible" in text:
                         compatibles[entry.path] = _COMPATIBLE.findall(text)
                     year = newest_copyright(text)
@@ -263,6 +267,8 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
             paths=tuple(sorted(paths)),
             compatibles=tuple(sorted({c for p in paths for c in compatibles.get(p, ())})),
             copyright_year=max((years[p] for p in paths if p in years), default=None),
+            id_entries=(sum(tables[p] for p in paths if p in tables)
+                        if any(p in tables for p in paths) else None),
         )
     return facts
 

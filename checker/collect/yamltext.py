@@ -12,6 +12,7 @@ from typing import Any
 from checker.collect.run import (
     ABSENT_KEYS,
     COPYRIGHT_KEY,
+    ID_ENTRIES_KEY,
     SIGNAL_KEYS,
     TREE_MONTHS_KEY,
     USAGE_KEY,
@@ -133,7 +134,7 @@ def usage_lines(value: Mapping[str, Any]) -> list[str]:
 
 
 def _keys(values: Mapping[str, Any]) -> tuple[str, ...]:
-    """The keys written, in order: the copyright year, the tree's months, usage and the
-    absent-driver keys only when collect gave them."""
-    return (*SIGNAL_KEYS, *(key for key in (COPYRIGHT_KEY, TREE_MONTHS_KEY, USAGE_KEY,
-                                            *ABSENT_KEYS) if key in values))
+    """The keys written, in order: the copyright year, the id tables' entries, the tree's
+    months, usage and the absent-driver keys only when collect gave them."""
+    return (*SIGNAL_KEYS, *(key for key in (COPYRIGHT_KEY, ID_ENTRIES_KEY, TREE_MONTHS_KEY,
+                                            USAGE_KEY, *ABSENT_KEYS) if key in values))

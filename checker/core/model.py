@@ -136,6 +136,7 @@ class Signals:
     removed_date: date | None = None
     usage: Usage | None = None
     copyright_year: int | None = None  # the newest year its sources' copyright lines state
+    id_entries: int | None = None  # entries of its id tables (None: no C source, not collected)
     # the window's months in which the tree has a commit that is not a sweep (None: not
     # collected): a tree imported release by release has none, and its history says
     # nothing of any driver

@@ -44,6 +44,8 @@ NEXT_STEPS: tuple[tuple[str, str, str], ...] = (
      "hardware or protocol?"),
     ("dt_users", "0", "no in-tree device tree uses its compatibles: look for out-of-tree "
      "device trees and boards"),
+    ("id_tables", "0", "it declares no id table: find the board code or platform data "
+     "that binds it by name, and whether those boards are still supported"),
     ("deprecated_help", "yes", "its Kconfig help announces deprecation: find the announcement "
      "and its date, and cite it as an upstream event"),
     ("deprecated_dependency", "yes", "it needs a Kconfig symbol announced as deprecated: "

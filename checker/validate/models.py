@@ -137,6 +137,7 @@ def signals_model(s: dict[str, Any]) -> Signals:
         removed_date=(s.get("removed_in") or {}).get("date"),
         usage=_usage(s.get("usage")),
         copyright_year=s.get("copyright_year"),
+        id_entries=s.get("id_entries"),
         tree_months=s.get("tree_months"),
     )
 

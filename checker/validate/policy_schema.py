@@ -108,15 +108,16 @@ PROBE_CONFIG: dict[str, dict[str, Any]] = {
     "config_upkeep": {"bands": _bands("at_most_months"), "older": POINTS},
     "selected": {"bands": _bands("at_least")},
     "dt_users": {"bands": _bands("at_least")},
+    "id_tables": {"bands": _bands("at_least")},
     "deprecated_help": {"points": POINTS},
     "deprecated_dependency": {"points": POINTS},
     "staging": {"points": POINTS},
 }
 
-# Probes a policy may leave out (it then scores without them): the usage probes and
-# code_age came after policies were written.
+# Probes a policy may leave out (it then scores without them): the usage probes,
+# code_age and id_tables came after policies were written.
 OPTIONAL_PROBES = ("code_age", "configs", "unbuilt", "config_upkeep", "selected", "dt_users",
-                   "deprecated_help", "deprecated_dependency", "staging")
+                   "id_tables", "deprecated_help", "deprecated_dependency", "staging")
 
 
 # Probes whose numbers `driver-policy calibrate` may fit (checker/backtest/fit.py): the
@@ -124,7 +125,8 @@ OPTIONAL_PROBES = ("code_age", "configs", "unbuilt", "config_upkeep", "selected"
 # a points mapping, or one number.
 CALIBRATABLE = ("activity", "recency", "substantive_work", "authors", "churn", "code_age",
                 "maintainers", "broken", "configs", "unbuilt", "config_upkeep", "selected",
-                "dt_users", "deprecated_help", "deprecated_dependency", "staging")
+                "dt_users", "id_tables", "deprecated_help", "deprecated_dependency",
+                "staging")
 
 
 # Names a condition may test: one per probe (the probe's value), closed.

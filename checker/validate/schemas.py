@@ -132,6 +132,7 @@ SIGNALS = _mapping(
         "files": {**COUNT, "required": True},
         "source_lines": {**COUNT, "required": True},
         "copyright_year": {"type": "integer", "min": 1970, "max": 2099, "nullable": True},
+        "id_entries": OPTIONAL_COUNT,
         "tree_months": {**COUNT, "max": 600},
         "commits": {**COUNT, "required": True},
         "substantive_commits": OPTIONAL_COUNT,

@@ -378,7 +378,8 @@ def scaffold_text(unit: Any, sha: str, signals: dict[str, Any], kconfig: Any,
     subsystem = unit.id.split("/", 1)[0]
     include = "".join(f"    - {scalar(p)}\n" for p in unit.include)
     symbols = ", ".join(scalar(s) for s in kconfig)
-    hardware = "hardware" if signals["device_ids"] else "unknown"
+    # a device table (Linux's exported ones, or any tree's id tables) says it serves hardware
+    hardware = "hardware" if signals["device_ids"] or signals.get("id_entries") else "unknown"
     comment = "" if unit.name_from in ("kconfig", "source") else (
         "   # from MAINTAINERS; check it" if unit.name_from == "maintainers"
         else "   # from the path: give it a real name")

@@ -38,6 +38,7 @@ PROBES: dict[str, Probe] = {
     "config_upkeep": usage.config_upkeep,
     "selected": usage.selected,
     "dt_users": usage.dt_users,
+    "id_tables": hardware.id_tables,
     "deprecated_help": usage.deprecated_help,
     "deprecated_dependency": usage.deprecated_dependency,
     "staging": usage.staging,

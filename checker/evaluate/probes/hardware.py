@@ -1,4 +1,5 @@
-"""Probe over hardware availability: is what the driver serves still obtainable?"""
+"""Probes over hardware: is what the driver serves still obtainable, and does the driver
+say which devices it matches?"""
 
 from __future__ import annotations
 
@@ -35,3 +36,19 @@ def hardware(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     return Finding(
         "hardware", years, points, f"last sold {hw.last_sold}, {years} years ago ({label})"
     )
+
+
+def id_tables(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
+    """How many entries do its id tables hold (`of_device_id`, `pci_device_id`, ...)? A
+    driver that declares the devices it matches is bound by the driver model; one that
+    declares none is bound by name from board code, or serves no device."""
+    signals = driver.signals
+    if signals is None or signals.id_entries is None:
+        return unknown("id_tables", "its id tables were not read (no C source, or collected "
+                       "before id_entries)")
+    hit = band(signals.id_entries, config["bands"], "at_least", higher_is_better=True)
+    points = float(hit["points"]) if hit else 0.0
+    label = hit["label"] if hit else "no band"
+    return Finding("id_tables", signals.id_entries, points,
+                   f"{signals.id_entries} id table entr"
+                   f"{'y' if signals.id_entries == 1 else 'ies'} ({label})")
