@@ -178,6 +178,10 @@ def gathered(workdir: Path, tree: Tree, path: Path, base: Policy, at: str, to: s
     print(f"  gathered {tree.name} at {at} (to {to}): {found.points[0].units} units, "
           f"{found.points[0].removed} removed, {time.monotonic() - started:.0f} s",
           file=sys.stderr)
+    # a point whose configurations went unevaluated scores without its usage signals:
+    # say so where the run is watched (barebox 2016-2020 once did, unseen)
+    for warning in found.points[0].warnings:
+        print(f"    warning: {warning}", file=sys.stderr)
     with cache.open("wb") as handle:
         pickle.dump(found, handle)
     return found
