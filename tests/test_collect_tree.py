@@ -245,6 +245,8 @@ MODULE_DEVICE_TABLE(usb, defined_elsewhere);
     ("static const int ids[] = { 1, 2, 3 };\n", 0),
     ("extern const struct of_device_id foo_of[];\n", 0),
     ("/* static const struct of_device_id x[] = { {1}, {} }; */\n", 0),
+    # `struct` and the type with a comment between: not how trees write it, not counted
+    ("static const struct /* x */ of_device_id x[] = { {1}, {} };\n", 0),
     ("", 0),
 ])
 def test_id_entries_count_the_entries_of_id_tables(source: str, entries: int) -> None:
@@ -358,7 +360,7 @@ def test_the_comment_and_array_scans_read_c_as_the_expressions_did(text: str) ->
 
 
 @pytest.mark.parametrize("run", ["/* ", "a[", "a [", "x[] ", "//", "MODULE_DEVICE_TABLE(pci, x);",
-                                 "struct a_id y[] = {"])
+                                 "struct a_id y[] = {", "struct\ta_ids "])
 def test_device_ids_of_a_1_mib_hostile_file_in_linear_time(run: str) -> None:
     """Issue 23: collect hung on a device-table file with a long run of unclosed `/* `
     (or of `a[` without `]`): 36 s for 256 KiB of `a[`, ten minutes or more for these

@@ -243,6 +243,33 @@ def test_a_line_kconfiglib_crashes_on_is_left_out() -> None:
                               "has no attribute 'orig_type'",)
 
 
+def test_a_file_with_many_lines_kconfiglib_cannot_parse_is_read_as_empty() -> None:
+    """Each left-out line costs a parse of the whole tree, and MAX_RETRIES bounds them:
+    past FILE_FAILURES lines one file costs its own symbols, not the whole parse (barebox
+    2016 lost every architecture's configurations to one help text)."""
+    from checker.collect.kconfiglib_reader import FILE_FAILURES
+
+    bad = "config BAD\n\tbool \"bad\"\n" + "".join(
+        f"  word{n}: not Kconfig\n" for n in range(FILE_FAILURES + 5))
+    tree = {"Kconfig": 'source "bad/Kconfig"\nconfig A\n\tbool "A"\n',
+            "bad/Kconfig": bad}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert (model.engine, set(model.symbols)) == ("kconfiglib", {"A"})
+    assert model.warnings[-1] == (f"Kconfig: bad/Kconfig: read as empty, its symbols "
+                                  f"undefined: {FILE_FAILURES} or more lines could not be "
+                                  f"parsed")
+    assert len(model.warnings) == FILE_FAILURES + 1
+
+
+def test_a_file_that_leaves_a_block_open_is_read_as_empty() -> None:
+    tree = {"Kconfig": 'source "m/Kconfig"\nconfig A\n\tbool "A"\n',
+            "m/Kconfig": 'choice\n\tprompt "p"\nconfig B\n\tbool "B"\n'}
+    model = read_kconfig(tree, ["Kconfig"], {})
+    assert (model.engine, set(model.symbols)) == ("kconfiglib", {"A"})
+    assert model.warnings == ("Kconfig: m/Kconfig: read as empty, its symbols undefined: "
+                              "error: expected 'endchoice' at end of 'm/Kconfig'",)
+
+
 @pytest.mark.parametrize(("line", "kept", "ignored"), [
     ("config MUTEX_TYPES:\n", "config MUTEX_TYPES\n", ":"),
     ('\tdefault "a:b;c"  # x: y\n', '\tdefault "a:b;c"  # x: y\n', ""),

@@ -233,6 +233,8 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
         Use("match", ('prompt "', '\\"')),
     ("checker/collect/kconfiglib_reader.py", r"\s*([^\s:]+):(\d+):"):
         Use("match", ("a:", "a:1", " ")),
+    ("checker/collect/kconfiglib_reader.py", r"at end of '([^'\n]{1,4096})'"):
+        Use("search", ("at end of '", "at end of 'a", "'")),
     ("checker/collect/kconfiglib_reader.py", r"^([ \t]*)(?:menu)?config\b"):
         Use("match", (" \t", "\t ")),
     ("checker/collect/kconfiglib_reader.py", r"^(?:# )?CONFIG_([A-Za-z0-9_]+)[= ]"):

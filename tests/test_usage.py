@@ -395,15 +395,18 @@ def test_a_need_holds_over_every_architecture_and_every_symbol_of_a_unit(
 
 def test_an_architecture_whose_kconfig_cannot_be_read_costs_only_its_configurations(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """One child evaluates both architectures; arm's Kconfig has more lines kconfiglib
-    cannot parse than it parses again for. x86's configuration is still evaluated, the
-    failure is said, and nothing is cached (the next run says it again)."""
+    """One child evaluates both architectures; arm's Kconfig files have more lines
+    kconfiglib cannot parse than it parses again for (each file is read as empty after
+    FILE_FAILURES of them, and five such files exhaust MAX_RETRIES). x86's configuration
+    is still evaluated, the failure is said, and nothing is cached (the next run says it
+    again)."""
     from checker.collect.usage import UsageInputs, evaluate
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     texts = {
         "Kconfig": 'source "arch/$(SRCARCH)/Kconfig"\nconfig DRV\n\tbool "drv"\n',
-        "arch/arm/Kconfig": "".join(f"frob {n}\n" for n in range(60)),
+        "arch/arm/Kconfig": "".join(f'source "arch/arm/k{n}"\n' for n in range(5)),
+        **{f"arch/arm/k{n}": "".join(f"frob {n}\n" for n in range(60)) for n in range(5)},
         "arch/x86/Kconfig": "config X86\n\tdef_bool y\n",
     }
     inputs = UsageInputs(kconfig_texts=texts, configs=[

@@ -244,8 +244,9 @@ def id_entries(text: str) -> int:
     """Entries of the id tables one C file defines: the arrays of a struct type named
     `*_id` or `*_ids` (`pci_device_id`, `of_device_id`, `udevice_id`, `rte_pci_id`),
     the tables a driver model matches devices against, whether or not a macro exports
-    them; the empty terminator is not an entry."""
-    if "_id" not in text:
+    them; the empty terminator is not an entry. `struct` and the type are written with
+    only blanks between them (as every tree writes them)."""
+    if not _names_id_struct(text):
         return 0
     code = strip_comments(text)
     starts: dict[str, int] = {}
@@ -259,6 +260,29 @@ def id_entries(text: str) -> int:
         count, scanned = _entries(code, bodies[name])
         total += count
     return total
+
+
+def _names_id_struct(text: str) -> bool:
+    """Whether `struct X_id` or `struct X_ids` occurs (in code or not): most C files name
+    none, and are not read further. A hand scan from each `_id`: a regular expression
+    for it took 30 s over Linux's drivers/, this 1 s (and the whole count 5.6 s -> 2.3 s)."""
+    size = len(text)
+    at = text.find("_id")
+    while at != -1:
+        end = at + 4 if text.startswith("_ids", at) else at + 3
+        if end == size or not _is_word(text[end]):
+            start = at
+            while start > 0 and _is_word(text[start - 1]):
+                start -= 1
+            blank = start
+            while blank > 0 and text[blank - 1].isspace():
+                blank -= 1
+            keyword = blank - len("struct")
+            if blank < start and keyword >= 0 and text.startswith("struct", keyword) and (
+                    keyword == 0 or not _is_word(text[keyword - 1])):
+                return True
+        at = text.find("_id", at + 3)
+    return False
 
 
 def _declared_type(code: str, name_start: int) -> str:

@@ -100,7 +100,7 @@ def start_kconfig(texts: Mapping[str, str], tops: Sequence[str], env: Mapping[st
 
 # --- a cache of parses, by content: `init` learns and `new` discovers on the same tree
 
-CACHE_VERSION = 5  # 5: a help text starting at column 0 is help (4: lexer-skipped characters)
+CACHE_VERSION = 6  # 6: a file failing 10 lines is read as empty; 5: help text at column 0
 
 
 def cache_dir() -> Path | None:

@@ -16,6 +16,10 @@ FAKE_ROOT = "/nonexistent/driver-policy-tree"
 SRCTREE = "srctree"  # the variable kconfiglib reads $srctree from (lower case, as Kbuild's)
 
 MAX_RETRIES = 40
+# A file with this many lines left out or repaired is read as empty instead: one file
+# written for another Kconfig reader costs its own symbols, not every architecture's
+# (each retry is a parse of the whole tree, and MAX_RETRIES bounds them all).
+FILE_FAILURES = 10
 
 # Outside strings and comments, the characters Kconfig's own lexer reads: words (with
 # `-`), operators, quotes, macros, continuations. It skips any other with a warning
@@ -65,7 +69,7 @@ def load(texts: Mapping[str, str], tops: Sequence[str], extra: Sequence[str]
         else ""
     top = f"{root}/__driver_policy_top__" if root else "__driver_policy_top__"
     served[top] = "".join(f'source "{FAKE_ROOT}/{p}"\n' for p in [*tops, *extra])
-    vfs = _Files(served, warnings, root)
+    vfs = _Files(served, warnings, root, tops)
     kconfiglib.iglob = vfs.glob  # the one glob kconfiglib calls: `source` patterns
     functions = kconfig_shims.functions(lambda message: _warn(warnings, message))
     kconfig_class = _kconfig_class()
@@ -296,8 +300,10 @@ def _warn(warnings: list[str], message: str) -> None:
 class _Files:
     """The tree's Kconfig files, served from memory to kconfiglib."""
 
-    def __init__(self, texts: dict[str, str], warnings: list[str], root: str = "") -> None:
+    def __init__(self, texts: dict[str, str], warnings: list[str], root: str = "",
+                 tops: Iterable[str] = ()) -> None:
         self.texts = texts
+        self.tops = set(tops)  # never read as empty: that would leave nothing to read
         self.warnings = warnings
         self.read: set[str] = set()
         self.prefix = FAKE_ROOT + "/"
@@ -305,6 +311,7 @@ class _Files:
         self.srctree = f"{FAKE_ROOT}/{root}" if root else FAKE_ROOT
         self.dropped: dict[str, set[int]] = defaultdict(set)
         self.repaired: dict[str, set[int]] = defaultdict(set)
+        self.emptied: set[str] = set()  # files read as empty after FILE_FAILURES
 
     def tree_path(self, filename: str) -> str:
         """A path kconfiglib names (relative to $srctree, or absolute) in the tree."""
@@ -352,11 +359,17 @@ class _Files:
         left out. False when the message names no line of the tree, or one left out."""
         match = re.match(r"\s*([^\s:]+):(\d+):", message)
         if not match:
-            return False
+            # a block a file opens and does not close (`expected 'endchoice' at end of
+            # 'arch/mips/Kconfig'`): no line to leave out; the file is read as empty
+            unclosed = re.search(r"at end of '([^'\n]{1,4096})'", message)
+            return unclosed is not None and self.empty(self.tree_path(unclosed.group(1)),
+                                                       message)
         path = self.tree_path(match.group(1))
         number = int(match.group(2))
         if path not in self.texts or number < 1 or number in self.dropped[path]:
             return False
+        if len(self.dropped[path]) + len(self.repaired[path]) >= FILE_FAILURES:
+            return self.empty(path, f"{FILE_FAILURES} or more lines could not be parsed")
         lines = self.texts[path].splitlines(keepends=True)
         if number > len(lines):
             return False
@@ -377,6 +390,18 @@ class _Files:
         _warn(self.warnings, f"Kconfig: {path}:{number}: left out"
               f"{f' with the {body} line(s) of its entry' if body else ''}: "
               f"{message.split(':', 2)[-1].strip().splitlines()[0][:200]}")
+        return True
+
+
+    def empty(self, path: str, why: str) -> bool:
+        """Read `path` as empty from now on (once): False when it is not a file of the
+        tree, was emptied already or is a top (the line reader then reads the tree)."""
+        if path not in self.texts or path in self.emptied or path in self.tops:
+            return False
+        self.emptied.add(path)
+        self.texts[path] = ""
+        _warn(self.warnings, f"Kconfig: {path}: read as empty, its symbols undefined: "
+              f"{why.strip().splitlines()[0][:200]}")
         return True
 
 

@@ -72,7 +72,7 @@ ENABLED_IN_SHOWN = 3
 NEEDS_SHOWN = 10  # needs_deprecated names at most this many symbols (sorted)
 # in the key of a cached evaluation: a new one when what an evaluation computes changes
 # (what counts as announcing deprecation, which configurations share a parse)
-EVALUATION_VERSION = "usage-6"
+EVALUATION_VERSION = "usage-7"
 PARSE_COST = 20  # a parse of the Kconfig costs about twenty evaluations
 EnvKey = tuple[tuple[str, str], ...]  # the Kconfig variables of one parse
 
