@@ -217,10 +217,24 @@ def _body_after(code: str, index: int, size: int) -> int:
 
 def device_ids(text: str) -> int:
     """Entries of the tables that MODULE_DEVICE_TABLE names in one C file."""
-    if "MODULE_DEVICE_TABLE" not in text:
-        return 0
+    return table_counts(text)[0]
+
+
+def table_counts(text: str) -> tuple[int, int]:
+    """(`device_ids`, `id_entries`) of one C file, its comments stripped and its arrays
+    found once for both."""
+    exported = "MODULE_DEVICE_TABLE" in text
+    named = _names_id_struct(text)
+    if not exported and not named:
+        return 0, 0
     code = strip_comments(text)
-    arrays = array_bodies(code)
+    starts: dict[str, int] = {}
+    arrays = array_bodies(code, starts)
+    return (_exported_entries(code, arrays) if exported else 0,
+            _id_table_entries(code, arrays, starts) if named else 0)
+
+
+def _exported_entries(code: str, arrays: dict[str, int]) -> int:
     counted: dict[int, int] = {}  # a table named twice is counted once per mention
     total = 0
     for match in _TABLE.finditer(code):
@@ -246,18 +260,17 @@ def id_entries(text: str) -> int:
     the tables a driver model matches devices against, whether or not a macro exports
     them; the empty terminator is not an entry. `struct` and the type are written with
     only blanks between them (as every tree writes them)."""
-    if not _names_id_struct(text):
-        return 0
-    code = strip_comments(text)
-    starts: dict[str, int] = {}
-    bodies = array_bodies(code, starts)
+    return table_counts(text)[1]
+
+
+def _id_table_entries(code: str, arrays: dict[str, int], starts: dict[str, int]) -> int:
     total, scanned = 0, 0
     # A table inside one already counted is not a table of its own; skipping it keeps
     # the count linear (a run of unclosed `struct a_id x[] = {` is one scan, not one each).
     for name, start in sorted(starts.items(), key=lambda item: item[1]):
         if start < scanned or not _is_id_type(_declared_type(code, start)):
             continue
-        count, scanned = _entries(code, bodies[name])
+        count, scanned = _entries(code, arrays[name])
         total += count
     return total
 

@@ -38,10 +38,9 @@ from checker.collect.gitrepo import Repo, Stream
 from checker.collect.kbuild import (
     Makefile,
     broken_symbols,
-    device_ids,
-    id_entries,
     kconfig_symbols,
     parse_makefile,
+    table_counts,
 )
 from checker.collect.maintainers import (
     Section,
@@ -221,8 +220,7 @@ def read_tree(repo: Repo, sha: str, drivers: dict[str, PathSpec],
                     lines[entry.path] = _line_count(data)
                 if entry.path.endswith(DEVICE_SUFFIXES):
                     text = data.decode("utf-8", "replace")
-                    ids[entry.path] = device_ids(text)
-                    tables[entry.path] = id_entries(text)
+                    ids[entry.path], tables[entry.path] = table_counts(text)
                     if ".compatible" in text:
                         compatibles[entry.path] = _COMPATIBLE.findall(text)
                     year = newest_copyright(text)
