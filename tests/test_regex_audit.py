@@ -80,7 +80,6 @@ REVIEWED: dict[tuple[str, str | bytes], Use] = {
     ("checker/collect/kbuild.py", r"MODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)"):
         Use("finditer", ("MODULE_DEVICE_TABLE(", "MODULE_DEVICE_TABLE(a, b",
                          "MODULE_DEVICE_TABLE")),
-    ("checker/collect/kbuild.py", r"^[\s,0{}]*$"): Use("match", ("{0,", "{0,}x")),
     ("checker/collect/kbuild.py", "\\\\\\n"): Use("sub", ("\\\n", "\\")),
     ("checker/collect/maintainers.py", r"([A-Z]):(.*)"): Use("match", ("A:", "A: ")),
     ("checker/collect/rules.py", r"^\(\?([aiLmsux]+)\)"): Use("match", ("(?a",)),

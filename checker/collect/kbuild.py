@@ -121,7 +121,20 @@ def parse_makefile(directory: str, text: str) -> Makefile:
 _TABLE = re.compile(r"MODULE_DEVICE_TABLE\s*\(\s*(\w+)\s*,\s*(\w+)\s*\)")
 
 
-_SENTINEL = re.compile(r"^[\s,0{}]*$")
+# What a terminator's initializers may be: `{ }`, `{ 0 }`, `{ 0, }` (Linux), and
+# designated zeros, `{ .vendor_id = 0, }` (DPDK's rte_pci_id tables end so).
+_ZERO_VALUES = frozenset(("0", "NULL"))
+
+
+def _is_terminator(entry: str) -> bool:
+    """Whether a table entry (`{...}`) sets nothing but zeros: the table's end."""
+    for item in entry.replace("{", ",").replace("}", ",").split(","):
+        field, equals, value = item.partition("=")
+        if equals and not field.strip().startswith("."):
+            return False  # an expression, not a designated initializer
+        if (value if equals else field).strip() not in _ZERO_VALUES | {""}:
+            return False
+    return True
 
 
 # The comments and array definitions of a C file are found by hand, in one pass each:
@@ -343,7 +356,7 @@ def _entries(code: str, start: int) -> tuple[int, int]:
                 entry_start = index
         elif char == "}":
             depth -= 1
-            if depth == 1 and not _SENTINEL.match(code[entry_start:index + 1]):
+            if depth == 1 and not _is_terminator(code[entry_start:index + 1]):
                 count += 1
             if depth == 0:
                 return count, index + 1
