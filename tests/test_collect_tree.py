@@ -242,6 +242,14 @@ MODULE_DEVICE_TABLE(usb, defined_elsewhere);
      "\t{ .vendor_id = 0, /* sentinel */ },\n};\n", 1),
     ("static const struct of_device_id x[] = { { .compatible = NULL, .data = &y }, "
      "{ .compatible = NULL } };\n", 1),
+    # firmware and hypervisor tables: OpenSBI's fdt_match, Xen's dt_device_match
+    ("static const struct fdt_match serial_uart8250_match[] = {\n"
+     "\t{ .compatible = \"ns16550\" },\n\t{ .compatible = \"ns16550a\" },\n\t{ },\n};\n", 2),
+    ("static const struct dt_device_match ns16550_dt_match[] __initconst =\n{\n"
+     "    DT_MATCH_COMPATIBLE(\"ns16550\"),\n    { /* sentinel */ },\n};\n", 1),
+    # preprocessor lines are not entries; quotes hide commas, braces and parentheses
+    ("static const struct of_device_id x[] = {\n#ifdef CONFIG_A\n\t{ .compatible = \"a,b\" },"
+     "\n#endif\n\t{ .compatible = \"a(\" },\n\t{ .c = '}' },\n\t{}\n};\n", 3),
     # not an id table: another type, no struct, a declaration, a comment
     ("static const struct foo_idx bar[] = { {1}, {2} };\n", 0),
     ("static const int ids[] = { 1, 2, 3 };\n", 0),
@@ -362,7 +370,7 @@ def test_the_comment_and_array_scans_read_c_as_the_expressions_did(text: str) ->
 
 
 @pytest.mark.parametrize("run", ["/* ", "a[", "a [", "x[] ", "//", "MODULE_DEVICE_TABLE(pci, x);",
-                                 "struct a_id y[] = {", "struct\ta_ids "])
+                                 "struct a_id y[] = {", "struct\ta_ids ", '"', "(", ","])
 def test_device_ids_of_a_1_mib_hostile_file_in_linear_time(run: str) -> None:
     """Issue 23: collect hung on a device-table file with a long run of unclosed `/* `
     (or of `a[` without `]`): 36 s for 256 KiB of `a[`, ten minutes or more for these
@@ -375,6 +383,14 @@ def test_device_ids_of_a_1_mib_hostile_file_in_linear_time(run: str) -> None:
         tables = id_entries(text)
     assert count == (1 + (1 << 20) // len(run) if run.startswith("MODULE") else 1)
     assert tables == 1  # the unclosed tables count nothing: they never end an entry
+
+
+@pytest.mark.parametrize("run", ['"', "'", "(", ",", "{", "\\", '"a\\"', "#x\n", "0,"])
+def test_id_entries_inside_an_unclosed_1_mib_table_in_linear_time(run: str) -> None:
+    """The entry scan is one pass: quotes, brackets and commas never send it back."""
+    text = "static const struct a_id t[] = {" + run * ((1 << 20) // len(run))
+    with hang_guard():
+        id_entries(text)
 
 
 # Symbols from every build grammar (tree.py `_build_file_symbols`): a tree that gates its

@@ -269,7 +269,8 @@ def _exported_entries(code: str, arrays: dict[str, int]) -> int:
 
 def id_entries(text: str) -> int:
     """Entries of the id tables one C file defines: the arrays of a struct type named
-    `*_id` or `*_ids` (`pci_device_id`, `of_device_id`, `udevice_id`, `rte_pci_id`),
+    `*_id`, `*_ids` or `*_match` (`pci_device_id`, `of_device_id`, `udevice_id`,
+    `rte_pci_id`, `fdt_match`),
     the tables a driver model matches devices against, whether or not a macro exports
     them; the empty terminator is not an entry. `struct` and the type are written with
     only blanks between them (as every tree writes them)."""
@@ -289,13 +290,20 @@ def _id_table_entries(code: str, arrays: dict[str, int], starts: dict[str, int])
 
 
 def _names_id_struct(text: str) -> bool:
-    """Whether `struct X_id` or `struct X_ids` occurs (in code or not): most C files name
-    none, and are not read further. A hand scan from each `_id`: a regular expression
-    for it took 30 s over Linux's drivers/, this 1 s (and the whole count 5.6 s -> 2.3 s)."""
+    """Whether `struct X_id`, `struct X_ids` or `struct X_match` occurs (in code or not):
+    most C files name none, and are not read further. A hand scan from each suffix: a
+    regular expression for it took 30 s over Linux's drivers/, this 1.6 s
+    (benchmarks/source_facts.py)."""
+    return any(_names_struct_ending(text, ending) for ending in _ID_TYPE_ENDINGS)
+
+
+def _names_struct_ending(text: str, ending: str) -> bool:
     size = len(text)
-    at = text.find("_id")
+    at = text.find(ending)
     while at != -1:
-        end = at + 4 if text.startswith("_ids", at) else at + 3
+        end = at + len(ending)
+        if end < size and text[end] == "s":  # `_ids`
+            end += 1
         if end == size or not _is_word(text[end]):
             start = at
             while start > 0 and _is_word(text[start - 1]):
@@ -307,7 +315,7 @@ def _names_id_struct(text: str) -> bool:
             if blank < start and keyword >= 0 and text.startswith("struct", keyword) and (
                     keyword == 0 or not _is_word(text[keyword - 1])):
                 return True
-        at = text.find("_id", at + 3)
+        at = text.find(ending, at + len(ending))
     return False
 
 
@@ -336,8 +344,14 @@ def _declared_type(code: str, name_start: int) -> str:
 _DECLARATION_WORDS = 8
 
 
+# The struct types of id tables: `*_id` and `*_ids` (Linux's, a boot loader's
+# `udevice_id`, DPDK's `rte_pci_id`), `*_match` (OpenSBI's `fdt_match`, Xen's
+# `dt_device_match`).
+_ID_TYPE_ENDINGS = ("_id", "_match")
+
+
 def _is_id_type(name: str) -> bool:
-    return name.endswith(("_id", "_ids"))
+    return name.endswith(("_id", "_ids", "_match"))
 
 
 def _count_entries(code: str, start: int) -> int:
@@ -345,19 +359,54 @@ def _count_entries(code: str, start: int) -> int:
 
 
 def _entries(code: str, start: int) -> tuple[int, int]:
-    """The entries of the brace group opened just before `start` (the empty terminator
-    left out), and the offset after its closing `}` (the text's end when unclosed)."""
-    depth, count, entry_start = 1, 0, -1
-    for index in range(start, len(code)):
+    """The entries of the brace group opened just before `start`, and the offset after
+    its closing `}` (the text's end when unclosed). Entries are its items, separated by
+    commas outside brackets, parentheses and quotes: a brace group (`{ PCI_DEVICE(1, 2)
+    }`) or a macro that expands to one (Xen's `DT_MATCH_COMPATIBLE("ns16550")`);
+    preprocessor lines and the all-zero terminator are not entries."""
+    depth, parens, count, item = 1, 0, 0, start
+    index, size = start, len(code)
+    while index < size:
         char = code[index]
+        if char in "\"'":
+            index = _after_quoted(code, index)
+            continue
         if char == "{":
             depth += 1
-            if depth == 2:
-                entry_start = index
         elif char == "}":
             depth -= 1
-            if depth == 1 and not _is_terminator(code[entry_start:index + 1]):
-                count += 1
-            if depth == 0:
-                return count, index + 1
-    return count, len(code)
+            if depth == 1:
+                parens = 0  # what an entry left open does not spill over
+            elif depth == 0:
+                return count + _is_entry(code[item:index]), index + 1
+        elif char == "(":
+            parens += 1
+        elif char == ")":
+            parens = max(0, parens - 1)
+        elif char == "," and depth == 1 and parens == 0:
+            count += _is_entry(code[item:index])
+            item = index + 1
+        index += 1
+    return count, size
+
+
+def _after_quoted(code: str, opening: int) -> int:
+    """The offset after the string or character literal opened at `opening` (its line's
+    end when it is not closed there)."""
+    quote, size = code[opening], len(code)
+    index = opening + 1
+    while index < size:  # one pass: the scan resumes where this stops
+        char = code[index]
+        if char == "\n":
+            return index
+        if char == quote:
+            return index + 1
+        index += 2 if char == "\\" else 1
+    return size
+
+
+def _is_entry(item: str) -> bool:
+    """An item of a table, without its preprocessor lines: something that is not the
+    all-zero terminator."""
+    kept = "\n".join(line for line in item.split("\n") if not line.lstrip().startswith("#"))
+    return bool(kept.strip()) and not _is_terminator(kept)
