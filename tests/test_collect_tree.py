@@ -234,9 +234,9 @@ MODULE_DEVICE_TABLE(usb, defined_elsewhere);
      "\t{ .compatible = \"a,c\" },\n\t{ /* sentinel */ }\n};\n", 2),
     ("static struct pci_device_id __devinitdata tbl[] = { {PCI_DEVICE(1, 2)}, {0,} };\n", 1),
     ("const struct acpi_device_id __maybe_unused ids[2] = { {\"ACPI0001\", 0}, { } };\n", 1),
-    # other trees' tables: a boot loader's, a packet framework's (its terminator sets a
-    # field to zero: a terminator still)
-    ("static const struct udevice_id gpio_ids[] = {\n\t{ .compatible = \"x,gpio\" },\n"
+    # barebox's platform table, a packet framework's (its terminator sets a field to
+    # zero: a terminator still)
+    ("static const struct platform_device_id gpio_ids[] = {\n\t{ .name = \"x-gpio\" },\n"
      "\t{ }\n};\n", 1),
     ("static const struct rte_pci_id pci_id_map[] = {\n\t{ RTE_PCI_DEVICE(1, 2) },\n"
      "\t{ .vendor_id = 0, /* sentinel */ },\n};\n", 1),

@@ -269,8 +269,8 @@ def _exported_entries(code: str, arrays: dict[str, int]) -> int:
 
 def id_entries(text: str) -> int:
     """Entries of the id tables one C file defines: the arrays of a struct type named
-    `*_id`, `*_ids` or `*_match` (`pci_device_id`, `of_device_id`, `udevice_id`,
-    `rte_pci_id`, `fdt_match`),
+    `*_id`, `*_ids` or `*_match` (`pci_device_id`, `of_device_id`, `rte_pci_id`,
+    `fdt_match`),
     the tables a driver model matches devices against, whether or not a macro exports
     them; the empty terminator is not an entry. `struct` and the type are written with
     only blanks between them (as every tree writes them)."""
@@ -344,9 +344,8 @@ def _declared_type(code: str, name_start: int) -> str:
 _DECLARATION_WORDS = 8
 
 
-# The struct types of id tables: `*_id` and `*_ids` (Linux's, a boot loader's
-# `udevice_id`, DPDK's `rte_pci_id`), `*_match` (OpenSBI's `fdt_match`, Xen's
-# `dt_device_match`).
+# The struct types of id tables: `*_id` and `*_ids` (Linux's and barebox's, DPDK's
+# `rte_pci_id`), `*_match` (OpenSBI's `fdt_match`, Xen's `dt_device_match`).
 _ID_TYPE_ENDINGS = ("_id", "_match")
 
 
