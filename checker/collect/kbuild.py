@@ -270,10 +270,9 @@ def _exported_entries(code: str, arrays: dict[str, int]) -> int:
 def id_entries(text: str) -> int:
     """Entries of the id tables one C file defines: the arrays of a struct type named
     `*_id`, `*_ids` or `*_match` (`pci_device_id`, `of_device_id`, `rte_pci_id`,
-    `fdt_match`),
-    the tables a driver model matches devices against, whether or not a macro exports
-    them; the empty terminator is not an entry. `struct` and the type are written with
-    only blanks between them (as every tree writes them)."""
+    `fdt_match`), the tables a driver model matches devices against, whether or not a
+    macro exports them (`_entries` says what an entry is). `struct` and the type are
+    written with only blanks between them (as every tree writes them)."""
     return table_counts(text)[1]
 
 
