@@ -349,7 +349,7 @@ _ID_TYPE_ENDINGS = ("_id", "_match")
 
 
 def _is_id_type(name: str) -> bool:
-    return name.endswith(("_id", "_ids", "_match"))
+    return name.endswith((*_ID_TYPE_ENDINGS, "_ids"))
 
 
 def _count_entries(code: str, start: int) -> int:

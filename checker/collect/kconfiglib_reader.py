@@ -392,7 +392,6 @@ class _Files:
               f"{message.split(':', 2)[-1].strip().splitlines()[0][:200]}")
         return True
 
-
     def empty(self, path: str, why: str) -> bool:
         """Read `path` as empty from now on (once): False when it is not a file of the
         tree, was emptied already or is a top (the line reader then reads the tree)."""

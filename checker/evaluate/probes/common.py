@@ -24,6 +24,13 @@ def band(
     return None
 
 
+def at_least(value: int, config: Mapping[str, Any]) -> tuple[float, str]:
+    """The points and label of the `at_least` band `value` falls in (more is better),
+    else (0, "no band")."""
+    hit = band(value, config["bands"], "at_least", higher_is_better=True)
+    return (float(hit["points"]), str(hit["label"])) if hit else (0.0, "no band")
+
+
 def months_between(earlier: date, later: date) -> int:
     """Whole calendar months from `earlier` to `later` (0 when in the same month)."""
     return (later.year - earlier.year) * 12 + later.month - earlier.month

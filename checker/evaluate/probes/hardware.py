@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from checker.core.model import Driver, Finding
-from checker.evaluate.probes.common import band, unknown
+from checker.evaluate.probes.common import at_least, band, unknown
 
 
 def hardware(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
@@ -46,9 +46,7 @@ def id_tables(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding
     if signals is None or signals.id_entries is None:
         return unknown("id_tables", "its id tables were not read (no C source, or collected "
                        "before id_entries)")
-    hit = band(signals.id_entries, config["bands"], "at_least", higher_is_better=True)
-    points = float(hit["points"]) if hit else 0.0
-    label = hit["label"] if hit else "no band"
+    points, label = at_least(signals.id_entries, config)
     return Finding("id_tables", signals.id_entries, points,
                    f"{signals.id_entries} id table entr"
                    f"{'y' if signals.id_entries == 1 else 'ies'} ({label})")

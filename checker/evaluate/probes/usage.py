@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from checker.core.model import Driver, Finding, Usage
-from checker.evaluate.probes.common import band, months_between, unknown
+from checker.evaluate.probes.common import at_least, band, months_between, unknown
 
 
 def _usage(driver: Driver) -> Usage | None:
@@ -22,7 +22,7 @@ def configs(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     usage = _usage(driver)
     if usage is None or usage.configs is None:
         return unknown("configs", "not evaluated against the tree's configurations")
-    points, label = _banded(usage.configs, config)
+    points, label = at_least(usage.configs, config)
     shown = f", e.g. {usage.enabled_in[0]}" if usage.enabled_in else ""
     return Finding("configs", usage.configs, points,
                    f"enabled in {usage.configs} of {usage.configs_read} shipped "
@@ -75,7 +75,7 @@ def selected(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     usage = _usage(driver)
     if usage is None or usage.selected is None:
         return unknown("selected", "its Kconfig symbols are not known")
-    points, label = _banded(usage.selected, config)
+    points, label = at_least(usage.selected, config)
     return Finding("selected", usage.selected, points,
                    f"selected or implied {usage.selected} time(s) ({label})")
 
@@ -85,7 +85,7 @@ def dt_users(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     usage = _usage(driver)
     if usage is None or usage.dt_users is None:
         return unknown("dt_users", "no device-tree compatible, or no device tree")
-    points, label = _banded(usage.dt_users, config)
+    points, label = at_least(usage.dt_users, config)
     return Finding("dt_users", usage.dt_users, points,
                    f"used by {usage.dt_users} device tree(s) ({label})")
 
@@ -127,9 +127,3 @@ def staging(driver: Driver, config: Mapping[str, Any], as_of: date) -> Finding:
     if not usage.staging:
         return Finding("staging", False, 0.0, "not in staging")
     return Finding("staging", True, float(config["points"]), "in a staging directory")
-
-
-def _banded(value: int, config: Mapping[str, Any]) -> tuple[float, str]:
-    """The points and label of the band `value` falls in (more is better), else none."""
-    hit = band(value, config["bands"], "at_least", higher_is_better=True)
-    return (float(hit["points"]), str(hit["label"])) if hit else (0.0, "no band")
